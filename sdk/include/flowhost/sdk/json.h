@@ -1,0 +1,30 @@
+// The data model every node sees: an item is one JSON value (normally an object), and a node receives and
+// emits lists of items, one list per input or output port. This follows n8n's item model, minus the
+// `{json: ...}` wrapper: an item *is* its JSON.
+//
+// Json is nlohmann::json (Debian's nlohmann-json3-dev). Values are plain data: copying one copies it.
+#ifndef FLOWHOST_SDK_JSON_H_
+#define FLOWHOST_SDK_JSON_H_
+
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace flowhost::sdk {
+
+using Json = nlohmann::json;
+
+// One item; by convention a JSON object.
+using Item = Json;
+
+// The items on one input or output port, in order.
+using Items = std::vector<Json>;
+
+// Returns the JSON type name used in diagnostics and schemas: "null", "boolean", "integer", "number",
+// "string", "array" or "object". Integers are reported as "integer" (they are also numbers).
+std::string_view JsonTypeName(const Json& value);
+
+}  // namespace flowhost::sdk
+
+#endif  // FLOWHOST_SDK_JSON_H_

@@ -1,0 +1,87 @@
+// Everything a running node may use, handed to Node::Execute by the host. This is the whole boundary
+// between a node and the host: nodes never create threads, connections or timers of their own, never read
+// the environment for credentials, and never reach into host internals.
+//
+// Ownership: the host owns the context and keeps it alive until the node calls its `done`.
+// Thread-safety: every method may be called from any thread while the node runs.
+#ifndef FLOWHOST_SDK_NODE_CONTEXT_H_
+#define FLOWHOST_SDK_NODE_CONTEXT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "flowhost/sdk/cancellation.h"
+#include "flowhost/sdk/credential.h"
+#include "flowhost/sdk/event_sink.h"
+#include "flowhost/sdk/http_client.h"
+#include "flowhost/sdk/json.h"
+#include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/node.h"
+#include "flowhost/sdk/parameters.h"
+#include "flowhost/sdk/scheduler.h"
+#include "flowhost/sdk/usage.h"
+
+namespace flowhost::sdk {
+
+// Which execution a node runs in.
+struct ExecutionInfo {
+  std::string id;        // unique per execution
+  std::string workflow;  // the workflow's name
+  absl::Time started_at;
+};
+
+class NodeContext {
+ public:
+  virtual ~NodeContext() = default;
+
+  virtual const std::string& node_name() const = 0;
+  virtual const ExecutionInfo& execution() const = 0;
+
+  // The executor's attempt number for this run of the node: 1, then 2... when `retry` is configured.
+  virtual int attempt() const = 0;
+
+  // The items on each input port, indexed like the node's inputs.
+  virtual const std::vector<Items>& inputs() const = 0;
+
+  // The node's parameters, evaluated per item on request.
+  virtual const Parameters& params() const = 0;
+
+  // The credential the host has under `name` (e.g. "openrouter"). NOT_FOUND when none is configured,
+  // FAILED_PRECONDITION when it is configured but its secret is missing.
+  virtual absl::StatusOr<Credential> credential(std::string_view name) const = 0;
+
+  // The host's shared pooled HTTP client.
+  virtual HttpClient& http() = 0;
+
+  // The host's worker pool and timers.
+  virtual Scheduler& scheduler() = 0;
+
+  virtual Logger& logger() = 0;
+
+  // Cancelled when the node's timeout, the execution's deadline or the caller's cancellation strikes.
+  virtual const CancellationToken& cancellation() const = 0;
+
+  // Where streamed partial output goes.
+  virtual EventSink& events() = 0;
+
+  // Records one upstream call for the execution record (tokens, cost, outcome).
+  virtual void RecordAttempt(const AttemptRecord& attempt) = 0;
+
+  // Runs another loaded workflow by name with `inputs` as a child of this execution (sharing its
+  // cancellation; bounded by the sub-workflow depth limit). `done` gets the child's output items.
+  virtual void RunWorkflow(std::string_view workflow, Json inputs,
+                           absl::AnyInvocable<void(absl::StatusOr<Items>)> done) = 0;
+
+  // Runs another node of this workflow, one named by an "x-node-ref" parameter, on `input` (its input
+  // 0), with that node's own retry and timeout settings. `done` gets its result.
+  virtual void InvokeNode(std::string_view node, Items input,
+                          absl::AnyInvocable<void(absl::StatusOr<NodeResult>)> done) = 0;
+};
+
+}  // namespace flowhost::sdk
+
+#endif  // FLOWHOST_SDK_NODE_CONTEXT_H_

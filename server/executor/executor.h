@@ -1,0 +1,124 @@
+// The executor runs compiled workflows. It is the only place that decides what runs when: it schedules
+// ready nodes on the host's worker pool, runs independent branches in parallel, applies each node's
+// retry, timeout and on_error settings, enforces the execution limits, and cancels everything an
+// execution started when it is cancelled or its deadline passes. No thread ever waits: nodes complete
+// through callbacks, back-offs and `wait` are timers.
+//
+// Graph semantics (n8n's item model): start nodes receive one item, the bound inputs. A node runs once
+// every connected input has been resolved (the upstream finished or was not run); it is skipped when all
+// its connected inputs are empty, and its outputs then resolve empty. Outputs that are not connected are
+// dropped. The result is the concatenation of the workflow's `output` ports.
+//
+// Thread-safety: Start may be called from any thread. Ownership: the Executor must outlive every
+// execution it started (the host drains executions before destroying it).
+#ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTOR_H_
+#define FLOWHOST_SERVER_EXECUTOR_EXECUTOR_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "flowhost/sdk/credential.h"
+#include "flowhost/sdk/http_client.h"
+#include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/scheduler.h"
+#include "server/executor/execution_record.h"
+#include "server/workflow/workflow.h"
+
+namespace flowhost::executor {
+
+// Every bound is configurable; crossing one fails the execution with a clear message
+// (RESOURCE_EXHAUSTED / "limit_exceeded", or DEADLINE_EXCEEDED for time).
+struct ExecutionLimits {
+  size_t max_items_per_output = 100'000;
+  absl::Duration max_execution_time = absl::Minutes(10);
+  int max_subworkflow_depth = 8;
+};
+
+// Resolves credentials by name from the host's configuration.
+class CredentialStore {
+ public:
+  virtual ~CredentialStore() = default;
+  virtual absl::StatusOr<sdk::Credential> Get(std::string_view name) const = 0;
+};
+
+// Finds loaded workflows by name (for execute_workflow). Thread-safe.
+class WorkflowResolver {
+ public:
+  virtual ~WorkflowResolver() = default;
+  virtual workflow::WorkflowPtr Find(std::string_view name) const = 0;
+};
+
+// Follows one execution as it happens (StreamWorkflow, CLI progress). Callbacks come from any thread and
+// must not block; the executor never calls two of them at once for the same execution except token
+// deltas, which may come from the HTTP client's I/O thread.
+class ExecutionObserver {
+ public:
+  virtual ~ExecutionObserver() = default;
+  virtual void OnNodeStarted(std::string_view node, int attempt) {}
+  virtual void OnNodeFinished(const NodeRecord& record) {}
+  virtual bool wants_tokens() const { return false; }
+  virtual void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
+                            std::string_view kind) {}
+};
+
+// What the host lends the executor; all must outlive it.
+struct HostServices {
+  sdk::Scheduler* scheduler = nullptr;
+  sdk::HttpClient* http = nullptr;
+  const CredentialStore* credentials = nullptr;
+  const WorkflowResolver* workflows = nullptr;  // may be null: execute_workflow then fails cleanly
+  sdk::Logger* logger = nullptr;                // the executor adds execution/workflow/node fields
+  std::map<std::string, std::string, std::less<>> env;  // $env: the allowlisted variables' values
+  std::function<double()> unit_random;          // jitter source; null for a real one
+};
+
+struct ExecutionRequest {
+  workflow::WorkflowPtr workflow;
+  Json inputs = Json::object();  // bound with workflow::BindInputs before the start
+  absl::Time deadline = absl::InfiniteFuture();  // also capped by max_execution_time
+  std::string id;  // generated when empty
+  std::shared_ptr<ExecutionObserver> observer;  // optional
+};
+
+// A running execution, for its starter.
+class ExecutionHandle {
+ public:
+  virtual ~ExecutionHandle() = default;
+  virtual const std::string& id() const = 0;
+  // Stops the execution: cancels every node's work (in-flight HTTP transfers are aborted) and finishes
+  // with `reason` (CANCELLED or DEADLINE_EXCEEDED). No-op once finished.
+  virtual void Cancel(absl::Status reason) = 0;
+};
+
+class Executor {
+ public:
+  using Done = absl::AnyInvocable<void(ExecutionRecord)>;
+
+  Executor(HostServices services, ExecutionLimits limits);
+  ~Executor();
+
+  // Starts an execution. `done` runs exactly once, on the worker pool, with the final record; a request
+  // that cannot start (bad inputs) also completes through `done` with INVALID_ARGUMENT.
+  std::shared_ptr<ExecutionHandle> Start(ExecutionRequest request, Done done);
+
+  // Executions started and not yet finished.
+  size_t in_flight() const;
+
+  const ExecutionLimits& limits() const { return limits_; }
+
+ private:
+  class Impl;
+  HostServices services_;
+  ExecutionLimits limits_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowhost::executor
+
+#endif  // FLOWHOST_SERVER_EXECUTOR_EXECUTOR_H_
