@@ -1,0 +1,100 @@
+#include "server/common/thread_pool_scheduler.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+
+namespace flowhost::common {
+namespace {
+
+TEST(ThreadPoolSchedulerTest, RunsPostedTasksOnItsOwnThreads) {
+  ThreadPoolScheduler scheduler(2);
+  EXPECT_EQ(scheduler.thread_count(), 2);
+  absl::Notification done;
+  std::thread::id ran_on;
+  scheduler.Post([&] {
+    ran_on = std::this_thread::get_id();
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+TEST(ThreadPoolSchedulerTest, ManyTasksAllRunOnAFixedNumberOfThreads) {
+  ThreadPoolScheduler scheduler(2);
+  constexpr int kTasks = 10000;
+  std::atomic<int> count{0};
+  absl::Mutex mu;
+  std::set<std::thread::id> threads;
+  absl::Notification done;
+  for (int i = 0; i < kTasks; ++i) {
+    scheduler.Post([&] {
+      {
+        absl::MutexLock lock(&mu);
+        threads.insert(std::this_thread::get_id());
+      }
+      if (++count == kTasks) done.Notify();
+    });
+  }
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::MutexLock lock(&mu);
+  EXPECT_LE(threads.size(), 2u);
+}
+
+TEST(ThreadPoolSchedulerTest, TimersFireInOrderAndNotEarly) {
+  ThreadPoolScheduler scheduler(2);
+  absl::Mutex mu;
+  std::vector<int> order;
+  absl::Notification done;
+  absl::Time start = absl::Now();
+  absl::Time fired_at;
+  scheduler.RunAfter(absl::Milliseconds(60), [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(2);
+    fired_at = absl::Now();
+    done.Notify();
+  });
+  scheduler.RunAfter(absl::Milliseconds(20), [&] {
+    absl::MutexLock lock(&mu);
+    order.push_back(1);
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_GE(fired_at - start, absl::Milliseconds(60));
+}
+
+TEST(ThreadPoolSchedulerTest, AnEarlierTimerAddedLaterStillFiresFirst) {
+  ThreadPoolScheduler scheduler(1);
+  absl::Notification early, late;
+  scheduler.RunAfter(absl::Hours(1), [&] { late.Notify(); });
+  scheduler.RunAfter(absl::Milliseconds(10), [&] { early.Notify(); });
+  EXPECT_TRUE(early.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_FALSE(late.HasBeenNotified());
+}
+
+TEST(ThreadPoolSchedulerTest, CancelledTimerDoesNotRunAndReleasesItsTask) {
+  ThreadPoolScheduler scheduler(1);
+  auto captured = std::make_shared<int>(7);
+  std::weak_ptr<int> weak = captured;
+  sdk::TimerId id = scheduler.RunAfter(absl::Hours(1), [captured] {});
+  captured.reset();
+  EXPECT_FALSE(weak.expired());
+  EXPECT_TRUE(scheduler.Cancel(id));
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(ThreadPoolSchedulerTest, DestructionDropsTimersThatAreNotDue) {
+  bool ran = false;
+  {
+    ThreadPoolScheduler scheduler(1);
+    scheduler.RunAfter(absl::Hours(1), [&] { ran = true; });
+  }
+  EXPECT_FALSE(ran);
+}
+
+}  // namespace
+}  // namespace flowhost::common
