@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/did_you_mean.h"
 
 namespace flowhost::sdk {
 namespace {
@@ -199,31 +200,9 @@ class Validator {
   }
 
   static std::string ClosestName(std::string_view key, const Json& properties) {
-    std::string best;
-    size_t best_distance = std::max<size_t>(2, key.size() / 3) + 1;
-    for (const auto& [name, unused] : properties.items()) {
-      size_t distance = EditDistance(key, name);
-      if (distance < best_distance) {
-        best_distance = distance;
-        best = name;
-      }
-    }
-    return best;
-  }
-
-  static size_t EditDistance(std::string_view a, std::string_view b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diagonal = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        size_t above = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diagonal = above;
-      }
-    }
-    return row[b.size()];
+    std::vector<std::string> names;
+    for (const auto& [name, unused] : properties.items()) names.push_back(name);
+    return ClosestMatch(key, names);
   }
 
   std::vector<SchemaViolation>& out_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/did_you_mean.h"
 #include "flowhost/sdk/json_schema.h"
 
 namespace flowhost::registry {
@@ -15,21 +16,6 @@ bool IsValidTypeName(std::string_view name) {
     if (!ok) return false;
   }
   return name.front() >= 'a' && name.front() <= 'z';
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace
@@ -69,7 +55,7 @@ std::vector<std::string> NodeTypeRegistry::Suggest(std::string_view type) const 
   std::vector<std::string> out;
   size_t limit = std::max<size_t>(2, type.size() / 3);
   for (const auto& [name, unused] : types_) {
-    if (EditDistance(name, type) <= limit) out.push_back(name);
+    if (sdk::EditDistance(name, type) <= limit) out.push_back(name);
   }
   return out;
 }
