@@ -1,0 +1,17 @@
+// The explicit list of node families built into flowhost. There is no static self-registration (a
+// linker drops unreferenced objects from static libraries silently): this one function names them all,
+// and a test checks that every expected type is present.
+#ifndef FLOWHOST_SERVER_REGISTRY_BUILTIN_NODES_H_
+#define FLOWHOST_SERVER_REGISTRY_BUILTIN_NODES_H_
+
+#include "absl/status/status.h"
+#include "server/registry/node_type_registry.h"
+
+namespace flowhost::registry {
+
+// Registers every built-in node type. Fails on a duplicate or a malformed type description.
+absl::Status RegisterBuiltinNodes(NodeTypeRegistry& registry);
+
+}  // namespace flowhost::registry
+
+#endif  // FLOWHOST_SERVER_REGISTRY_BUILTIN_NODES_H_
