@@ -6,9 +6,9 @@ namespace flowhost::sdk {
 namespace {
 
 TEST(NodeErrorTest, CarriesClassDetailsAndRetryAfter) {
-  absl::Status status =
-      NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited,
-                "rate limited by the upstream", Json{{"provider", "Google"}}, absl::Seconds(7));
+  absl::Status status = NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited,
+                                  "rate limited by the upstream", Json{{"provider", "Google"}},
+                                  absl::Seconds(7));
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(ErrorClassOf(status), "rate_limited");
   EXPECT_EQ(ErrorDetailsOf(status)["provider"], "Google");

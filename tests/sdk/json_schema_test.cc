@@ -33,8 +33,7 @@ TEST(JsonSchemaTest, AcceptsAValidValue) {
 }
 
 TEST(JsonSchemaTest, ReportsEveryViolationWithItsPointer) {
-  auto out =
-      Check({{"temperature", "hot"}, {"max_tokens", 2.5}, {"modle", "x"}, {"mode", "medium"}});
+  auto out = Check({{"temperature", "hot"}, {"max_tokens", 2.5}, {"modle", "x"}, {"mode", "medium"}});
   ASSERT_EQ(out.size(), 5u);
   std::map<std::string, std::string> by_pointer;
   for (const auto& v : out) by_pointer[v.pointer] += v.message;
