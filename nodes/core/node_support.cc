@@ -1,0 +1,76 @@
+#include "nodes/core/node_support.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+
+namespace flowhost::nodes::core {
+
+absl::StatusOr<Json> ParamsForItem(const sdk::NodeContext& context, size_t index) {
+  absl::StatusOr<Json> params = context.params().ForItem(index);
+  if (!params.ok() && InputItems(context).size() > 1) {
+    return sdk::Annotate(params.status(), absl::StrCat("item ", index));
+  }
+  return params;
+}
+
+absl::Status InvalidInput(std::string_view message) {
+  return sdk::NodeError(absl::StatusCode::kInvalidArgument, sdk::error_class::kInvalidInput,
+                        message);
+}
+
+absl::Status AsInvalidInput(const absl::Status& status) {
+  return InvalidInput(sdk::AsStd(status.message()));
+}
+
+const Items& InputItems(const sdk::NodeContext& context, size_t port) {
+  static const Items* const kEmpty = new Items();
+  const std::vector<Items>& inputs = context.inputs();
+  return port < inputs.size() ? inputs[port] : *kEmpty;
+}
+
+std::string ChildPointer(std::string_view parent, std::string_view key) {
+  std::string out(parent);
+  out += '/';
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string StringParam(const Json& params, std::string_view key, std::string_view fallback) {
+  auto it = params.find(key);
+  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+bool BoolParam(const Json& params, std::string_view key, bool fallback) {
+  auto it = params.find(key);
+  return it != params.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+int64_t IntParam(const Json& params, std::string_view key, int64_t fallback) {
+  auto it = params.find(key);
+  if (it == params.end() || !it->is_number()) return fallback;
+  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+}
+
+Json SchemaFromText(std::string_view text) {
+  Json schema = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return schema.is_discarded() ? Json("malformed schema text") : schema;
+}
+
+sdk::NodeResult SingleOutput(Items items) {
+  sdk::NodeResult result;
+  result.outputs.push_back(std::move(items));
+  return result;
+}
+
+}  // namespace flowhost::nodes::core
