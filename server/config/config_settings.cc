@@ -1,0 +1,173 @@
+#include "server/config/config_settings.h"
+
+#include <array>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "flowhost/sdk/absl_compat.h"
+
+namespace flowhost::config {
+namespace {
+
+using sdk::AsAbsl;
+
+// clang-format off
+const std::array<Setting, 24> kSettings = {{
+    {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
+     "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container.",
+     [](HostConfig& c) -> SettingField { return &c.listen; }},
+    {"workflows_dir", "FLOWHOST_WORKFLOWS", "workflows", "workflows",
+     "Directory whose *.yaml / *.yml workflows are loaded and reloaded on change.",
+     [](HostConfig& c) -> SettingField { return &c.workflows_dir; }},
+    {"log_level", "FLOWHOST_LOG_LEVEL", "log-level", "info",
+     "Lowest level logged: debug, info, warning or error.",
+     [](HostConfig& c) -> SettingField { return &c.log_level; }},
+    {"limits.max_executions_in_flight", "FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "max-executions-in-flight", "256",
+     "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_executions_in_flight; }, 1},
+    {"limits.max_message_bytes", "FLOWHOST_MAX_MESSAGE_BYTES", "max-message-bytes", "4194304",
+     "Largest gRPC message received or sent, in bytes.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_message_bytes; }, 1024},
+    {"limits.max_execution_time", "FLOWHOST_MAX_EXECUTION_TIME", "max-execution-time", "10m",
+     "Longest an execution may run, whatever the caller's deadline.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_execution_time; }},
+    {"limits.max_items_per_output", "FLOWHOST_MAX_ITEMS_PER_OUTPUT", "max-items-per-output", "100000",
+     "Most items a node may emit on one output.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_items_per_output; }, 1},
+    {"limits.max_subworkflow_depth", "FLOWHOST_MAX_SUBWORKFLOW_DEPTH", "max-subworkflow-depth", "8",
+     "How deep execute_workflow may nest.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_subworkflow_depth; }, 0},
+    {"limits.stream_queue_events", "FLOWHOST_STREAM_QUEUE_EVENTS", "stream-queue-events", "1024",
+     "Events a slow StreamWorkflow reader may fall behind by; beyond it token deltas are merged.",
+     [](HostConfig& c) -> SettingField { return &c.limits.stream_queue_events; }, 16},
+    {"credentials.openrouter.api_key_env", "", "openrouter-api-key-env", "OPENROUTER_API_KEY",
+     "Name of the environment variable holding the OpenRouter API key.",
+     [](HostConfig& c) -> SettingField { return &c.openrouter.api_key_env; }},
+    {"credentials.openrouter.api_key_file", "FLOWHOST_OPENROUTER_API_KEY_FILE", "openrouter-api-key-file", "",
+     "File holding the OpenRouter API key (surrounding whitespace ignored); wins over api_key_env.",
+     [](HostConfig& c) -> SettingField { return &c.openrouter.api_key_file; }},
+    {"credentials.openrouter.base_url", "OPENROUTER_BASE_URL", "openrouter-base-url", "https://openrouter.ai/api/v1",
+     "OpenRouter API base URL (tests point it at the fake).",
+     [](HostConfig& c) -> SettingField { return &c.openrouter.base_url; }},
+    {"credentials.openrouter.http_referer", "OPENROUTER_HTTP_REFERER", "openrouter-http-referer", "",
+     "Sent as HTTP-Referer for OpenRouter's app attribution, when set.",
+     [](HostConfig& c) -> SettingField { return &c.openrouter.http_referer; }},
+    {"credentials.openrouter.app_title", "OPENROUTER_APP_TITLE", "openrouter-app-title", "",
+     "Sent as X-Title for OpenRouter's app attribution, when set.",
+     [](HostConfig& c) -> SettingField { return &c.openrouter.app_title; }},
+    {"env_allowlist", "FLOWHOST_ENV_ALLOWLIST", "env-allowlist", "(none)",
+     "Environment variables workflows may read as $env (a YAML list; comma-separated in the variable and flag).",
+     [](HostConfig& c) -> SettingField { return &c.env_allowlist; }},
+    {"auth.tokens_env", "", "auth-tokens-env", "FLOWHOST_AUTH_TOKENS",
+     "Name of the environment variable holding the callers' bearer tokens, comma-separated. Authentication is on when any token is configured.",
+     [](HostConfig& c) -> SettingField { return &c.auth.tokens_env; }},
+    {"auth.tokens_file", "FLOWHOST_AUTH_TOKENS_FILE", "auth-tokens-file", "",
+     "File holding the callers' bearer tokens, one per line ('#' starts a comment).",
+     [](HostConfig& c) -> SettingField { return &c.auth.tokens_file; }},
+    {"tls.cert_file", "FLOWHOST_TLS_CERT_FILE", "tls-cert-file", "",
+     "PEM certificate chain of the gRPC listener; TLS is on when set (with tls.key_file).",
+     [](HostConfig& c) -> SettingField { return &c.tls.cert_file; }},
+    {"tls.key_file", "FLOWHOST_TLS_KEY_FILE", "tls-key-file", "",
+     "PEM private key of the gRPC listener.",
+     [](HostConfig& c) -> SettingField { return &c.tls.key_file; }},
+    {"shutdown_grace_period", "FLOWHOST_SHUTDOWN_GRACE_PERIOD", "shutdown-grace-period", "30s",
+     "On SIGTERM/SIGINT, how long in-flight executions may finish before they are cancelled.",
+     [](HostConfig& c) -> SettingField { return &c.shutdown_grace_period; }},
+    {"http.max_connections", "FLOWHOST_HTTP_MAX_CONNECTIONS", "http-max-connections", "64",
+     "Upstream connections kept per host by the shared HTTP client.",
+     [](HostConfig& c) -> SettingField { return &c.http.max_connections; }, 1},
+    {"http.connect_timeout", "FLOWHOST_HTTP_CONNECT_TIMEOUT", "http-connect-timeout", "10s",
+     "Longest wait for an upstream connection.",
+     [](HostConfig& c) -> SettingField { return &c.http.connect_timeout; }},
+    {"http.max_response_bytes", "FLOWHOST_HTTP_MAX_RESPONSE_BYTES", "http-max-response-bytes", "33554432",
+     "Largest upstream response body accepted, in bytes.",
+     [](HostConfig& c) -> SettingField { return &c.http.max_response_bytes; }, 1024},
+    {"http.max_queued_requests", "FLOWHOST_HTTP_MAX_QUEUED_REQUESTS", "http-max-queued-requests", "10000",
+     "Upstream requests waiting for a connection; more fail with queue_full.",
+     [](HostConfig& c) -> SettingField { return &c.http.max_queued_requests; }, 1},
+}};
+// clang-format on
+
+std::string Trim(std::string_view text) {
+  return std::string(sdk::AsStd(absl::StripAsciiWhitespace(AsAbsl(text))));
+}
+
+}  // namespace
+
+std::span<const Setting> AllSettings() { return kSettings; }
+
+const Setting* FindSettingByKey(std::string_view key) {
+  for (const Setting& setting : kSettings) {
+    if (setting.key == key) return &setting;
+  }
+  return nullptr;
+}
+
+const Setting* FindSettingByFlag(std::string_view flag) {
+  for (const Setting& setting : kSettings) {
+    if (!setting.flag.empty() && setting.flag == flag) return &setting;
+  }
+  return nullptr;
+}
+
+absl::Status ApplySettingText(const Setting& setting, std::string_view text, HostConfig& config) {
+  SettingField field = setting.field(config);
+  std::string value = Trim(text);
+  if (auto* string_field = std::get_if<std::string*>(&field)) {
+    **string_field = value;
+    return absl::OkStatus();
+  }
+  if (auto* int_field = std::get_if<int64_t*>(&field)) {
+    int64_t number = 0;
+    if (!absl::SimpleAtoi(value, &number)) {
+      return absl::InvalidArgumentError("expected an integer, got '" + value + "'");
+    }
+    if (number < setting.min) {
+      return absl::InvalidArgumentError("must be at least " + std::to_string(setting.min) +
+                                        ", got " + value);
+    }
+    **int_field = number;
+    return absl::OkStatus();
+  }
+  if (auto* duration_field = std::get_if<absl::Duration*>(&field)) {
+    absl::Duration duration;
+    if (!absl::ParseDuration(value, &duration) || duration < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("expected a duration such as 30s, 500ms or 10m, got '" +
+                                        value + "'");
+    }
+    **duration_field = duration;
+    return absl::OkStatus();
+  }
+  std::vector<std::string> values;
+  for (absl::string_view part : absl::StrSplit(AsAbsl(value), ',', absl::SkipWhitespace())) {
+    values.push_back(Trim(sdk::AsStd(part)));
+  }
+  return ApplySettingList(setting, std::move(values), config);
+}
+
+absl::Status ApplySettingList(const Setting& setting, std::vector<std::string> values,
+                              HostConfig& config) {
+  SettingField field = setting.field(config);
+  auto* list_field = std::get_if<std::vector<std::string>*>(&field);
+  if (list_field == nullptr)
+    return absl::InvalidArgumentError("expected a single value, got a list");
+  **list_field = std::move(values);
+  return absl::OkStatus();
+}
+
+std::string SettingsHelp() {
+  std::string help;
+  for (const Setting& setting : kSettings) {
+    help += "  ";
+    help += setting.flag.empty() ? std::string(setting.key) : "--" + std::string(setting.flag);
+    if (!setting.env.empty()) help += " (" + std::string(setting.env) + ")";
+    help += "\n      " + std::string(setting.description);
+    if (!setting.default_text.empty())
+      help += " Default: " + std::string(setting.default_text) + ".";
+    help += "\n";
+  }
+  return help;
+}
+
+}  // namespace flowhost::config

@@ -1,0 +1,245 @@
+#include "server/config/host_config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_join.h"
+#include "flowhost/sdk/did_you_mean.h"
+#include "server/common/json_logger.h"
+#include "server/config/config_settings.h"
+#include "yaml-cpp/yaml.h"
+
+namespace flowhost::config {
+namespace {
+
+// Collects every problem, so one run reports them all.
+class Problems {
+ public:
+  void Add(std::string message) { messages_.push_back(std::move(message)); }
+  bool empty() const { return messages_.empty(); }
+  absl::Status ToStatus() const {
+    return absl::InvalidArgumentError("invalid configuration:\n" + absl::StrJoin(messages_, "\n"));
+  }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+std::string Where(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return file + ": ";
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": ";
+}
+
+// The names that may follow `prefix` ("" for the top level) in the YAML file.
+std::vector<std::string> ChildKeys(const std::string& prefix) {
+  std::set<std::string> children;
+  std::string start = prefix.empty() ? "" : prefix + ".";
+  for (const Setting& setting : AllSettings()) {
+    std::string_view key = setting.key;
+    if (key.substr(0, start.size()) != start) continue;
+    std::string_view rest = key.substr(start.size());
+    children.insert(std::string(rest.substr(0, rest.find('.'))));
+  }
+  return {children.begin(), children.end()};
+}
+
+bool IsSection(const std::string& path) {
+  std::string start = path + ".";
+  for (const Setting& setting : AllSettings()) {
+    if (setting.key.substr(0, start.size()) == start) return true;
+  }
+  return false;
+}
+
+void ApplyYamlValue(const Setting& setting, const YAML::Node& value, const std::string& file,
+                    HostConfig& config, Problems& problems) {
+  std::string where = Where(file, value.Mark()) + "'" + std::string(setting.key) + "': ";
+  absl::Status status;
+  if (value.IsNull()) return;  // `key:` with nothing: keep the default
+  if (value.IsScalar()) {
+    status = ApplySettingText(setting, value.Scalar(), config);
+  } else if (value.IsSequence()) {
+    std::vector<std::string> values;
+    for (const YAML::Node& element : value) {
+      if (!element.IsScalar()) {
+        problems.Add(Where(file, element.Mark()) + "'" + std::string(setting.key) +
+                     "': list elements must be plain values");
+        return;
+      }
+      values.push_back(element.Scalar());
+    }
+    status = ApplySettingList(setting, std::move(values), config);
+  } else {
+    status = absl::InvalidArgumentError("expected a value, got a mapping");
+  }
+  if (!status.ok()) problems.Add(where + std::string(status.message()));
+}
+
+void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
+              HostConfig& config, Problems& problems) {
+  if (!node.IsMap()) {
+    problems.Add(Where(file, node.Mark()) +
+                 (prefix.empty() ? std::string("the configuration must be a mapping of keys")
+                                 : "'" + prefix + "' must be a mapping of keys"));
+    return;
+  }
+  for (const auto& entry : node) {
+    const YAML::Node& key_node = entry.first;
+    if (!key_node.IsScalar()) {
+      problems.Add(Where(file, key_node.Mark()) + "keys must be plain words");
+      continue;
+    }
+    const std::string& key = key_node.Scalar();
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (const Setting* setting = FindSettingByKey(path)) {
+      ApplyYamlValue(*setting, entry.second, file, config, problems);
+    } else if (IsSection(path)) {
+      if (!entry.second.IsNull()) WalkYaml(entry.second, path, file, config, problems);
+    } else {
+      std::string message = Where(file, key_node.Mark()) + "unknown key '" + path + "'";
+      std::string closest = sdk::ClosestMatch(key, ChildKeys(prefix));
+      if (!closest.empty()) {
+        message += " (did you mean '" + (prefix.empty() ? closest : prefix + "." + closest) + "'?)";
+      }
+      problems.Add(std::move(message));
+    }
+  }
+}
+
+absl::Status ApplyFile(const std::string& file, HostConfig& config, Problems& problems) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return absl::NotFoundError("configuration file '" + file + "' cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  try {  // yaml-cpp reports syntax errors by throwing; they stop here
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& error) {
+    problems.Add(Where(file, error.mark) + error.msg);
+    return absl::OkStatus();
+  }
+  if (root.IsNull()) return absl::OkStatus();  // an empty file
+  WalkYaml(root, "", file, config, problems);
+  return absl::OkStatus();
+}
+
+void Validate(const HostConfig& config, Problems& problems) {
+  sdk::LogLevel level;
+  if (!common::ParseLogLevel(config.log_level, &level)) {
+    problems.Add("log_level: expected debug, info, warning or error, got '" + config.log_level +
+                 "'");
+  }
+  size_t colon = config.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == config.listen.size()) {
+    problems.Add("listen: expected HOST:PORT (such as 127.0.0.1:50051), got '" + config.listen +
+                 "'");
+  }
+  if (config.workflows_dir.empty()) problems.Add("workflows_dir: must not be empty");
+  if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
+    problems.Add("tls: cert_file and key_file must be set together");
+  }
+  if (config.openrouter.api_key_env.empty() && config.openrouter.api_key_file.empty()) {
+    problems.Add("credentials.openrouter: set api_key_env or api_key_file");
+  }
+  if (config.openrouter.base_url.empty()) {
+    problems.Add("credentials.openrouter.base_url: must not be empty");
+  }
+}
+
+}  // namespace
+
+GetEnvFunction ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources) {
+  HostConfig config;
+  Problems problems;
+  auto getenv = [&sources](const std::string& name) -> std::optional<std::string> {
+    if (!sources.getenv) return std::nullopt;
+    std::optional<std::string> value = sources.getenv(name);
+    if (value.has_value() && value->empty()) return std::nullopt;  // set but empty: as if unset
+    return value;
+  };
+
+  std::string file = sources.file;
+  if (file.empty()) file = getenv("FLOWHOST_CONFIG").value_or("");
+  if (!file.empty()) {
+    absl::Status status = ApplyFile(file, config, problems);
+    if (!status.ok()) return status;
+  }
+
+  for (const Setting& setting : AllSettings()) {
+    if (setting.env.empty()) continue;
+    std::optional<std::string> value = getenv(std::string(setting.env));
+    if (!value.has_value()) continue;
+    absl::Status status = ApplySettingText(setting, *value, config);
+    if (!status.ok()) {
+      problems.Add("environment variable " + std::string(setting.env) + ": " +
+                   std::string(status.message()));
+    }
+  }
+
+  std::vector<std::string> flag_names;
+  for (const Setting& setting : AllSettings()) {
+    if (!setting.flag.empty()) flag_names.emplace_back(setting.flag);
+  }
+  for (const auto& [name, value] : sources.flags) {
+    const Setting* setting = FindSettingByFlag(name);
+    if (setting == nullptr) {
+      std::string message = "unknown flag --" + name;
+      std::string closest = sdk::ClosestMatch(name, flag_names);
+      if (!closest.empty()) message += " (did you mean --" + closest + "?)";
+      problems.Add(std::move(message));
+      continue;
+    }
+    absl::Status status = ApplySettingText(*setting, value, config);
+    if (!status.ok()) problems.Add("flag --" + name + ": " + std::string(status.message()));
+  }
+
+  if (problems.empty()) Validate(config, problems);
+  if (!problems.empty()) return problems.ToStatus();
+  return config;
+}
+
+absl::StatusOr<std::vector<std::string>> ExtractConfigFlags(const std::vector<std::string>& args,
+                                                            ConfigSources& sources) {
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      rest.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (size_t equals = name.find('='); equals != std::string::npos) {
+      value = name.substr(equals + 1);
+      name.resize(equals);
+    }
+    bool is_config = name == "config";
+    if (!is_config && FindSettingByFlag(name) == nullptr) {
+      rest.push_back(arg);
+      continue;
+    }
+    if (!value.has_value()) {
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError("flag --" + name + " needs a value");
+      value = args[++i];
+    }
+    if (is_config) {
+      sources.file = *value;
+    } else {
+      sources.flags.emplace_back(name, *value);
+    }
+  }
+  return rest;
+}
+
+}  // namespace flowhost::config

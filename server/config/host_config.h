@@ -1,0 +1,109 @@
+// The host's configuration: where `flowhost serve` listens, which workflows it loads, its limits,
+// its upstream credentials (by reference: the names of environment variables or files holding them,
+// never the secrets themselves), caller authentication, TLS and shutdown.
+//
+// Sources, later ones winning: built-in defaults < the YAML file (--config / FLOWHOST_CONFIG) <
+// environment variables < command-line flags. Every setting, with its YAML key, environment
+// variable, flag and default, is listed once in config_settings.cc and documented in
+// docs/configuration.md. Unknown keys and malformed values are errors, reported all at once with
+// FILE:LINE:COL for the file.
+//
+// Ownership: a plain value, built once at start-up. Thread-safety: immutable once loaded.
+#ifndef FLOWHOST_SERVER_CONFIG_HOST_CONFIG_H_
+#define FLOWHOST_SERVER_CONFIG_HOST_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace flowhost::config {
+
+// Where the OpenRouter credential comes from, and the non-secret attributes that go with it.
+struct OpenRouterConfig {
+  std::string api_key_env = "OPENROUTER_API_KEY";  // the variable holding the key
+  std::string api_key_file;  // a file holding the key; wins over api_key_env when set
+  std::string base_url = "https://openrouter.ai/api/v1";
+  std::string http_referer;  // HTTP-Referer attribution header, when set
+  std::string app_title;     // X-Title attribution header, when set
+};
+
+// Per-execution and service-wide bounds.
+struct LimitsConfig {
+  int64_t max_executions_in_flight = 256;  // more are refused with RESOURCE_EXHAUSTED
+  int64_t max_message_bytes = 4 << 20;     // largest gRPC message received or sent
+  absl::Duration max_execution_time = absl::Minutes(10);
+  int64_t max_items_per_output = 100'000;
+  int64_t max_subworkflow_depth = 8;
+  int64_t stream_queue_events = 1024;  // events a slow StreamWorkflow reader may fall behind by
+};
+
+// Authentication of gRPC callers with bearer tokens; off when no token is configured.
+struct AuthConfig {
+  std::string tokens_env = "FLOWHOST_AUTH_TOKENS";  // variable holding comma-separated tokens
+  std::string tokens_file;  // a file holding one token per line ('#' starts a comment)
+};
+
+// TLS for the gRPC listener; off unless both files are set.
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// Bounds of the shared upstream HTTP client.
+struct HttpConfig {
+  int64_t max_connections = 64;  // per upstream host
+  absl::Duration connect_timeout = absl::Seconds(10);
+  int64_t max_response_bytes = 32 << 20;
+  int64_t max_queued_requests = 10'000;
+};
+
+struct HostConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string workflows_dir = "workflows";
+  std::string log_level = "info";  // debug, info, warning, error
+  LimitsConfig limits;
+  OpenRouterConfig openrouter;             // credentials.openrouter
+  std::vector<std::string> env_allowlist;  // environment variables workflows may read as $env
+  AuthConfig auth;
+  TlsConfig tls;
+  absl::Duration shutdown_grace_period = absl::Seconds(30);
+  HttpConfig http;
+};
+
+// Reads an environment variable; nullopt when unset.
+using GetEnvFunction = std::function<std::optional<std::string>(const std::string& name)>;
+
+// The process environment (::getenv).
+GetEnvFunction ProcessEnvironment();
+
+// Where a configuration comes from.
+struct ConfigSources {
+  std::string file;  // the YAML file; empty for none (then FLOWHOST_CONFIG is consulted)
+  GetEnvFunction getenv = ProcessEnvironment();
+  // Flags as (name without "--", value), in command-line order; a later one wins.
+  std::vector<std::pair<std::string, std::string>> flags;
+};
+
+// Builds the configuration from `sources`. INVALID_ARGUMENT listing every problem (one per line:
+// "FILE:LINE:COL: unknown key 'limts' (did you mean 'limits'?)", "environment variable
+// FLOWHOST_LISTEN: ...", "flag --max-executions-in-flight: ..."); NOT_FOUND when the file is
+// missing.
+absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources);
+
+// Takes the configuration flags out of `args` ("--name value" or "--name=value"; "--config FILE"
+// names the file) into `sources`, and returns the other arguments in order. INVALID_ARGUMENT for a
+// configuration flag without a value.
+absl::StatusOr<std::vector<std::string>> ExtractConfigFlags(const std::vector<std::string>& args,
+                                                            ConfigSources& sources);
+
+}  // namespace flowhost::config
+
+#endif  // FLOWHOST_SERVER_CONFIG_HOST_CONFIG_H_

@@ -1,0 +1,275 @@
+// Host configuration: precedence flag > env > file > default, errors with positions, the
+// credentials it points at, and that docs/configuration.md documents every setting.
+#include "server/config/host_config.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/config/config_settings.h"
+#include "server/config/credential_store.h"
+
+namespace flowhost::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A scratch directory for one test, removed afterwards.
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("flowhost_config_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::filesystem::path path = dir_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  // Sources reading `env` instead of the process environment.
+  ConfigSources Sources(std::map<std::string, std::string> env = {}) {
+    env_ = std::move(env);
+    ConfigSources sources;
+    sources.getenv = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env_.find(name);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+    return sources;
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(ConfigTest, DefaultsApplyWithNoFileEnvOrFlags) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->workflows_dir, "workflows");
+  EXPECT_EQ(config->log_level, "info");
+  EXPECT_EQ(config->limits.max_executions_in_flight, 256);
+  EXPECT_EQ(config->openrouter.api_key_env, "OPENROUTER_API_KEY");
+  EXPECT_EQ(config->openrouter.base_url, "https://openrouter.ai/api/v1");
+  EXPECT_EQ(config->shutdown_grace_period, absl::Seconds(30));
+  EXPECT_FALSE(config->tls.enabled());
+}
+
+TEST_F(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
+  ConfigSources sources = Sources({{"FLOWHOST_LISTEN", "127.0.0.1:2"},
+                                   {"FLOWHOST_WORKFLOWS", "from-env"},
+                                   {"OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1"}});
+  sources.file = Write("host.yaml", R"(listen: 127.0.0.1:1
+workflows_dir: from-file
+log_level: debug
+limits:
+  max_executions_in_flight: 7
+  max_execution_time: 90s
+credentials:
+  openrouter:
+    base_url: http://file.invalid/api/v1
+    app_title: flowhost-test
+)");
+  sources.flags = {{"listen", "127.0.0.1:3"}};
+
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:3");                             // flag
+  EXPECT_EQ(config->workflows_dir, "from-env");                         // env over file
+  EXPECT_EQ(config->openrouter.base_url, "http://127.0.0.1:9/api/v1");  // env over file
+  EXPECT_EQ(config->log_level, "debug");                                // file over default
+  EXPECT_EQ(config->limits.max_executions_in_flight, 7);
+  EXPECT_EQ(config->limits.max_execution_time, absl::Seconds(90));
+  EXPECT_EQ(config->openrouter.app_title, "flowhost-test");
+  EXPECT_EQ(config->limits.max_message_bytes, 4 << 20);  // default
+}
+
+TEST_F(ConfigTest, ConfigFileCanBeNamedByTheEnvironment) {
+  std::string file = Write("env.yaml", "workflows_dir: named-by-env\n");
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources({{"FLOWHOST_CONFIG", file}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->workflows_dir, "named-by-env");
+}
+
+TEST_F(ConfigTest, UnknownKeysAreErrorsWithLineColumnAndSuggestion) {
+  ConfigSources sources = Sources();
+  sources.file = Write("bad.yaml", R"(listen: 127.0.0.1:1
+limits:
+  max_executions_in_fligth: 3
+lisen: x
+)");
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("bad.yaml:3:3: unknown key 'limits.max_executions_in_fligth' "
+                                 "(did you mean 'limits.max_executions_in_flight'?)"));
+  EXPECT_THAT(message, HasSubstr("bad.yaml:4:1: unknown key 'lisen' (did you mean 'listen'?)"));
+}
+
+TEST_F(ConfigTest, MalformedValuesAreAllReportedWithTheirSource) {
+  ConfigSources sources = Sources({{"FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "many"}});
+  sources.file = Write("values.yaml", R"(shutdown_grace_period: soon
+limits:
+  max_executions_in_flight: 0
+env_allowlist: {a: b}
+)");
+  sources.flags = {{"max-execution-time", "-5s"}, {"listn", "x"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("values.yaml:1:24: 'shutdown_grace_period': expected a duration"));
+  EXPECT_THAT(message,
+              HasSubstr("values.yaml:3:29: 'limits.max_executions_in_flight': must be at least 1"));
+  EXPECT_THAT(message, HasSubstr("values.yaml:4:16: 'env_allowlist': expected a value"));
+  EXPECT_THAT(message, HasSubstr("environment variable FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT: expected "
+                                 "an integer, got 'many'"));
+  EXPECT_THAT(message, HasSubstr("flag --max-execution-time: expected a duration"));
+  EXPECT_THAT(message, HasSubstr("unknown flag --listn (did you mean --listen?)"));
+}
+
+TEST_F(ConfigTest, YamlSyntaxErrorsHaveAPosition) {
+  ConfigSources sources = Sources();
+  sources.file = Write("syntax.yaml", "listen: [127.0.0.1:1\nlog_level: info\n");
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("syntax.yaml:"));
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFound) {
+  ConfigSources sources = Sources();
+  sources.file = (dir_ / "nope.yaml").string();
+  EXPECT_EQ(LoadHostConfig(sources).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ConfigTest, InconsistentSettingsAreRefused) {
+  ConfigSources sources = Sources();
+  sources.flags = {{"tls-cert-file", "cert.pem"}, {"log-level", "loud"}, {"listen", "nowhere"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("cert_file and key_file must be set together"));
+  EXPECT_THAT(message, HasSubstr("log_level: expected debug, info, warning or error"));
+  EXPECT_THAT(message, HasSubstr("listen: expected HOST:PORT"));
+}
+
+TEST_F(ConfigTest, ListsComeFromYamlSequencesOrCommaSeparatedText) {
+  ConfigSources sources = Sources();
+  sources.file = Write("list.yaml", "env_allowlist: [HOME, USER]\n");
+  absl::StatusOr<HostConfig> from_file = LoadHostConfig(sources);
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_THAT(from_file->env_allowlist, ElementsAre("HOME", "USER"));
+
+  sources.flags = {{"env-allowlist", "A, B ,C"}};
+  absl::StatusOr<HostConfig> from_flag = LoadHostConfig(sources);
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_THAT(from_flag->env_allowlist, ElementsAre("A", "B", "C"));
+}
+
+TEST_F(ConfigTest, ConfigFlagsAreTakenOutOfTheArguments) {
+  ConfigSources sources;
+  absl::StatusOr<std::vector<std::string>> rest = ExtractConfigFlags(
+      {"serve", "--listen", "127.0.0.1:0", "--config=host.yaml", "--verbose", "--workflows=dir"},
+      sources);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(*rest, ElementsAre("serve", "--verbose"));
+  EXPECT_EQ(sources.file, "host.yaml");
+  EXPECT_THAT(sources.flags,
+              ElementsAre(std::pair<std::string, std::string>("listen", "127.0.0.1:0"),
+                          std::pair<std::string, std::string>("workflows", "dir")));
+  EXPECT_EQ(ExtractConfigFlags({"--listen"}, sources).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, OpenRouterKeyComesFromTheEnvironmentAndIsHeldAsASecret) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok());
+  config->openrouter.http_referer = "https://example.test";
+  auto store = ConfigCredentialStore::Create(
+      *config, Sources({{"OPENROUTER_API_KEY", " sk-env \n"}}).getenv);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<sdk::Credential> credential = (*store)->Get("openrouter");
+  ASSERT_TRUE(credential.ok()) << credential.status();
+  EXPECT_EQ(credential->secret.reveal(), "sk-env");
+  EXPECT_EQ(credential->attributes["base_url"], "https://openrouter.ai/api/v1");
+  EXPECT_EQ(credential->attributes["http_referer"], "https://example.test");
+  EXPECT_THAT(credential->attributes.dump(), Not(HasSubstr("sk-env")));
+  EXPECT_EQ((*store)->openrouter_key_source(), "environment variable OPENROUTER_API_KEY");
+}
+
+TEST_F(ConfigTest, OpenRouterKeyFileWinsOverTheEnvironment) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok());
+  config->openrouter.api_key_file = Write("key.txt", "sk-from-file\n");
+  auto store =
+      ConfigCredentialStore::Create(*config, Sources({{"OPENROUTER_API_KEY", "sk-env"}}).getenv);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Get("openrouter")->secret.reveal(), "sk-from-file");
+  EXPECT_THAT((*store)->openrouter_key_source(), Not(HasSubstr("sk-from-file")));
+}
+
+TEST_F(ConfigTest, MissingKeyFailsOnlyWhenUsedWithAuthFailedPrecondition) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok());
+  auto store = ConfigCredentialStore::Create(*config, Sources().getenv);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<sdk::Credential> credential = (*store)->Get("openrouter");
+  EXPECT_EQ(credential.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(credential.status().message()), HasSubstr("OPENROUTER_API_KEY"));
+  EXPECT_EQ((*store)->Get("github").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ConfigTest, UnreadableKeyFileIsAStartUpError) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok());
+  config->openrouter.api_key_file = (dir_ / "missing.txt").string();
+  EXPECT_EQ(ConfigCredentialStore::Create(*config, Sources().getenv).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ConfigTest, CallerTokensComeFromEnvironmentAndFile) {
+  AuthConfig auth;
+  auth.tokens_file = Write("tokens.txt", "# callers\ntoken-from-file\n\n");
+  absl::StatusOr<std::vector<sdk::Secret>> tokens =
+      LoadCallerTokens(auth, Sources({{"FLOWHOST_AUTH_TOKENS", "alpha, beta"}}).getenv);
+  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  std::vector<std::string> values;
+  for (const sdk::Secret& token : *tokens) values.push_back(token.reveal());
+  EXPECT_THAT(values, ElementsAre("alpha", "beta", "token-from-file"));
+}
+
+TEST_F(ConfigTest, OnlyAllowlistedVariablesReachWorkflows) {
+  HostConfig config;
+  config.env_allowlist = {"REGION", "UNSET"};
+  auto env = AllowlistedEnvironment(config, Sources({{"REGION", "eu"}, {"SECRET", "x"}}).getenv);
+  EXPECT_EQ(env.size(), 1u);
+  EXPECT_EQ(env["REGION"], "eu");
+}
+
+TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {
+  std::ifstream in(std::string(FLOWHOST_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string docs = text.str();
+  for (const Setting& setting : AllSettings()) {
+    EXPECT_THAT(docs, HasSubstr("`" + std::string(setting.key) + "`"));
+    if (!setting.env.empty()) EXPECT_THAT(docs, HasSubstr("`" + std::string(setting.env) + "`"));
+    if (!setting.flag.empty())
+      EXPECT_THAT(docs, HasSubstr("`--" + std::string(setting.flag) + "`"));
+  }
+}
+
+}  // namespace
+}  // namespace flowhost::config
