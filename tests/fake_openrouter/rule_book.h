@@ -1,0 +1,55 @@
+// The rules set through the control endpoint (`PUT /_control/rules`): each rule matches requests by
+// model id (a glob, fnmatch(3) syntax, default "*") and endpoint ("chat", the default, or "models"),
+// and scripts their Behavior. A rule with `times` applies to that many requests and then expires.
+// The first live matching rule, in the order the rules were added, applies.
+//
+// Thread-safe: every worker thread of the server consults the same RuleBook.
+#ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_RULE_BOOK_H_
+#define FLOWHOST_TESTS_FAKE_OPENROUTER_RULE_BOOK_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "tests/fake_openrouter/behavior.h"
+
+namespace flowhost::fake_openrouter {
+
+class RuleBook {
+ public:
+  // Appends the rules of a control request body `{"rules": [{"model", "endpoint", "times",
+  // "behavior"}, ...]}`. All or nothing: on InvalidArgument no rule was added.
+  absl::Status Append(const nlohmann::json& body);
+
+  // Removes every rule.
+  void Clear();
+
+  // The behavior of the first live rule matching the endpoint and model, using up one of its `times`;
+  // nullopt when no rule matches.
+  std::optional<Behavior> Take(std::string_view endpoint, std::string_view model);
+
+  // The live rules, as `{"rules": [...]}` with `times` showing the uses left.
+  nlohmann::json ToJson() const;
+
+ private:
+  struct Rule {
+    std::string model;
+    std::string endpoint;
+    std::optional<int64_t> times_left;
+    Behavior behavior;
+  };
+
+  mutable absl::Mutex mu_;
+  std::vector<Rule> rules_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace flowhost::fake_openrouter
+
+#endif  // FLOWHOST_TESTS_FAKE_OPENROUTER_RULE_BOOK_H_
