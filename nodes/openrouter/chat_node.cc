@@ -1,0 +1,141 @@
+#include "nodes/openrouter/chat_node.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "flowhost/sdk/node_context.h"
+#include "nodes/openrouter/chat_request.h"
+#include "nodes/openrouter/chat_schema.h"
+#include "nodes/openrouter/item_batch.h"
+
+namespace flowhost::nodes::openrouter {
+namespace {
+
+using sdk::Json;
+
+bool BoolParam(const Json& params, const char* name) {
+  auto it = params.find(name);
+  return it != params.end() && it->is_boolean() && it->get<bool>();
+}
+
+class ChatNode : public sdk::Node {
+ public:
+  ChatNode(std::shared_ptr<OpenRouterClient> client, size_t concurrency)
+      : client_(std::move(client)), concurrency_(concurrency) {}
+
+  void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
+    size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
+    ItemBatch::Run(
+        count, concurrency_, context.scheduler(), context.cancellation(),
+        [this, &context](size_t index, const sdk::CancellationToken& token,
+                         ItemBatch::ItemDone item_done) {
+          StartItem(context, index, token, std::move(item_done));
+        },
+        [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
+          if (!items.ok()) {
+            done(items.status());
+            return;
+          }
+          sdk::NodeResult result;
+          result.outputs.push_back(*std::move(items));
+          done(std::move(result));
+        });
+  }
+
+ private:
+  void StartItem(sdk::NodeContext& context, size_t index, const sdk::CancellationToken& token,
+                 ItemBatch::ItemDone item_done) const {
+    absl::StatusOr<Json> params = context.params().ForItem(index);
+    if (!params.ok()) {
+      item_done(params.status());
+      return;
+    }
+    absl::StatusOr<Endpoint> endpoint = ResolveEndpoint(context, CredentialNameOf(*params));
+    if (!endpoint.ok()) {
+      item_done(endpoint.status());
+      return;
+    }
+    bool listening = context.events().wants_tokens();
+    bool stream = listening || BoolParam(*params, "stream");
+    absl::StatusOr<Json> body = BuildChatBody(*params, stream);
+    if (!body.ok()) {
+      item_done(sdk::Annotate(body.status(), absl::StrCat("item ", index)));
+      return;
+    }
+    ChatCallRequest request;
+    request.endpoint = *std::move(endpoint);
+    request.body = *std::move(body);
+    request.stream = stream;
+    request.model_label = ModelLabel(*params);
+    request.token = token;
+    if (stream && listening) {
+      sdk::EventSink* events = &context.events();
+      request.on_delta = [events, index](std::string_view text, std::string_view kind) {
+        events->TokenDelta(index, text, kind);
+      };
+    }
+    client_->Chat(
+        std::move(request), context.http(), context.scheduler().clock(),
+        [&context, index, item_done = std::move(item_done)](ChatCallResult result) mutable {
+          result.record.item_index = index;
+          context.RecordAttempt(result.record);
+          if (!result.status.ok()) {
+            if (context.logger().Enabled(sdk::LogLevel::kWarning)) {
+              context.logger().Log(sdk::LogLevel::kWarning, "chat completion failed",
+                                   Json{{"item", index},
+                                        {"model", result.record.model},
+                                        {"error_class", result.record.error_class},
+                                        {"error", result.record.error_message}});
+            }
+            item_done(std::move(result.status));
+            return;
+          }
+          if (context.logger().Enabled(sdk::LogLevel::kDebug)) {
+            context.logger().Log(
+                sdk::LogLevel::kDebug, "chat completion",
+                Json{{"item", index},
+                     {"model", result.record.model},
+                     {"provider", result.record.provider},
+                     {"prompt_tokens", result.record.prompt_tokens},
+                     {"completion_tokens", result.record.completion_tokens},
+                     {"latency_ms", absl::ToDoubleMilliseconds(result.record.latency)}});
+          }
+          item_done(std::move(result.item));
+        });
+  }
+
+  std::shared_ptr<OpenRouterClient> client_;
+  size_t concurrency_;
+};
+
+}  // namespace
+
+ChatNodeType::ChatNodeType(std::shared_ptr<OpenRouterClient> client) : client_(std::move(client)) {
+  info_.type = "openrouter.chat";
+  info_.version = 1;
+  info_.description =
+      "One OpenRouter chat completion per input item (concurrently, streamed when the caller "
+      "streams); outputs the answer, the model and provider that gave it, tokens and cost.";
+  info_.parameter_schema = ChatNodeSchema();
+}
+
+std::unique_ptr<sdk::Node> ChatNodeType::Create(sdk::NodeConfig& config) const {
+  const Json& params = config.params();
+  auto dynamic = [&config](std::string_view pointer) { return config.IsDynamic(pointer); };
+  for (const ParamProblem& problem : CheckChatParams(params, /*require_model=*/true, dynamic)) {
+    config.Error(problem.pointer, problem.message);
+  }
+  size_t concurrency = 4;
+  if (config.IsDynamic("/concurrency")) {
+    config.Error("/concurrency", "must be a constant (it is fixed when the workflow loads)");
+  } else if (auto it = params.find("concurrency"); it != params.end() && it->is_number_integer()) {
+    concurrency = static_cast<size_t>(std::max<int64_t>(1, it->get<int64_t>()));
+  }
+  return std::make_unique<ChatNode>(client_, concurrency);
+}
+
+}  // namespace flowhost::nodes::openrouter

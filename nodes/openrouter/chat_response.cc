@@ -1,0 +1,199 @@
+#include "nodes/openrouter/chat_response.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+
+namespace flowhost::nodes::openrouter {
+namespace {
+
+using sdk::Json;
+
+std::string StringOr(const Json& object, const char* name, std::string fallback = "") {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(name);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+int64_t IntOr(const Json& object, const char* name) {
+  if (!object.is_object()) return 0;
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_number()) return 0;
+  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+}
+
+// Takes id, model, provider and usage from a completion or chunk object.
+void TakeEnvelope(const Json& object, ChatAnswer& answer) {
+  if (std::string id = StringOr(object, "id"); !id.empty()) answer.generation_id = id;
+  if (std::string model = StringOr(object, "model"); !model.empty()) answer.model = model;
+  if (std::string provider = StringOr(object, "provider"); !provider.empty()) {
+    answer.provider = provider;
+  }
+  if (auto usage = object.find("usage"); usage != object.end() && usage->is_object()) {
+    answer.usage = *usage;
+    answer.prompt_tokens = IntOr(*usage, "prompt_tokens");
+    answer.completion_tokens = IntOr(*usage, "completion_tokens");
+    if (auto cost = usage->find("cost"); cost != usage->end() && cost->is_number()) {
+      answer.reported_cost = cost->get<double>();
+    }
+  }
+}
+
+const Json* FirstChoice(const Json& object) {
+  auto choices = object.find("choices");
+  if (choices == object.end() || !choices->is_array() || choices->empty()) return nullptr;
+  const Json& first = (*choices)[0];
+  return first.is_object() ? &first : nullptr;
+}
+
+}  // namespace
+
+Json ChatAnswer::ToItem(std::optional<double> cost_usd, absl::Duration latency) const {
+  return Json{
+      {"content", content},
+      {"reasoning", reasoning},
+      {"tool_calls", tool_calls},
+      {"model", model},
+      {"provider", provider},
+      {"finish_reason", finish_reason},
+      {"usage", usage},
+      {"cost_usd", cost_usd.has_value() ? Json(*cost_usd) : Json(nullptr)},
+      {"generation_id", generation_id},
+      {"latency_ms", absl::ToDoubleMilliseconds(latency)},
+  };
+}
+
+absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time now,
+                                               const CallDescription& call) {
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return MalformedResponse("the body is not valid JSON", call);
+  if (!parsed.is_object()) return MalformedResponse("the body is not a JSON object", call);
+  if (auto error = parsed.find("error"); error != parsed.end() && !error->is_null()) {
+    return ClassifyErrorObject(*error, /*mid_stream=*/false, now, call);
+  }
+  const Json* choice = FirstChoice(parsed);
+  if (choice == nullptr) return MalformedResponse("no choices in the completion", call);
+  if (auto error = choice->find("error"); error != choice->end() && error->is_object()) {
+    return ClassifyErrorObject(*error, /*mid_stream=*/false, now, call);
+  }
+  auto message = choice->find("message");
+  if (message == choice->end() || !message->is_object()) {
+    return MalformedResponse("the first choice has no message", call);
+  }
+  ChatAnswer answer;
+  TakeEnvelope(parsed, answer);
+  if (auto content = message->find("content"); content != message->end()) {
+    answer.content = *content;
+  }
+  if (auto reasoning = message->find("reasoning");
+      reasoning != message->end() && reasoning->is_string()) {
+    answer.reasoning = *reasoning;
+  }
+  if (auto calls = message->find("tool_calls"); calls != message->end() && calls->is_array()) {
+    answer.tool_calls = *calls;
+  }
+  answer.finish_reason = StringOr(*choice, "finish_reason");
+  if (answer.model.empty()) answer.model = call.model;
+  return answer;
+}
+
+ChatStreamAccumulator::ChatStreamAccumulator(CallDescription call, DeltaCallback on_delta)
+    : call_(std::move(call)), on_delta_(std::move(on_delta)) {}
+
+void ChatStreamAccumulator::Fail(absl::Status status) {
+  if (error_.ok()) error_ = std::move(status);
+}
+
+void ChatStreamAccumulator::OnData(std::string_view data, absl::Time now) {
+  if (finished()) return;
+  if (data == "[DONE]") {
+    done_ = true;
+    return;
+  }
+  Json chunk = Json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (chunk.is_discarded() || !chunk.is_object()) {
+    Fail(MalformedResponse(
+        absl::StrCat("a stream event is not a JSON object: ", sdk::AsAbsl(data.substr(0, 120))),
+        call_));
+    return;
+  }
+  if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null()) {
+    Fail(ClassifyErrorObject(*error, /*mid_stream=*/true, now, call_));
+    return;
+  }
+  saw_chunk_ = true;
+  TakeEnvelope(chunk, answer_);
+  const Json* choice = FirstChoice(chunk);
+  if (choice == nullptr) return;  // e.g. the final usage chunk
+  if (auto delta = choice->find("delta"); delta != choice->end() && delta->is_object()) {
+    if (auto content = delta->find("content"); content != delta->end() && content->is_string()) {
+      const std::string& text = content->get_ref<const std::string&>();
+      saw_content_ = true;
+      if (!text.empty()) {
+        content_ += text;
+        if (on_delta_) on_delta_(text, "content");
+      }
+    }
+    if (auto reasoning = delta->find("reasoning");
+        reasoning != delta->end() && reasoning->is_string()) {
+      const std::string& text = reasoning->get_ref<const std::string&>();
+      if (!text.empty()) {
+        saw_reasoning_ = true;
+        reasoning_ += text;
+        if (on_delta_) on_delta_(text, "reasoning");
+      }
+    }
+    if (auto calls = delta->find("tool_calls"); calls != delta->end() && calls->is_array()) {
+      MergeToolCalls(*calls);
+    }
+  }
+  if (auto reason = choice->find("finish_reason"); reason != choice->end() && reason->is_string()) {
+    answer_.finish_reason = reason->get<std::string>();
+  }
+}
+
+// Tool calls arrive in pieces keyed by `index`: the first piece has id, type and function name,
+// later ones append to function.arguments.
+void ChatStreamAccumulator::MergeToolCalls(const Json& deltas) {
+  if (!answer_.tool_calls.is_array()) answer_.tool_calls = Json::array();
+  for (const Json& delta : deltas) {
+    if (!delta.is_object()) continue;
+    size_t index = answer_.tool_calls.size();
+    if (auto it = delta.find("index"); it != delta.end() && it->is_number_unsigned()) {
+      index = it->get<size_t>();
+    }
+    if (index > 1024) continue;  // a bound against a hostile stream
+    while (answer_.tool_calls.size() <= index) {
+      answer_.tool_calls.push_back(
+          {{"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}});
+    }
+    Json& call = answer_.tool_calls[index];
+    if (std::string id = StringOr(delta, "id"); !id.empty()) call["id"] = id;
+    if (std::string type = StringOr(delta, "type"); !type.empty()) call["type"] = type;
+    if (auto function = delta.find("function"); function != delta.end() && function->is_object()) {
+      if (std::string name = StringOr(*function, "name"); !name.empty()) {
+        call["function"]["name"] = name;
+      }
+      if (std::string args = StringOr(*function, "arguments"); !args.empty()) {
+        call["function"]["arguments"] = call["function"]["arguments"].get<std::string>() + args;
+      }
+    }
+  }
+}
+
+absl::StatusOr<ChatAnswer> ChatStreamAccumulator::Finish() {
+  if (!error_.ok()) return error_;
+  if (!saw_chunk_) return MalformedResponse("the stream ended without any answer", call_);
+  if (!done_ && answer_.finish_reason.empty()) {
+    return MalformedResponse("the stream ended before a finish or [DONE]", call_);
+  }
+  ChatAnswer answer = answer_;
+  if (saw_content_ || !content_.empty()) answer.content = content_;
+  if (saw_reasoning_) answer.reasoning = reasoning_;
+  if (answer.model.empty()) answer.model = call_.model;
+  return answer;
+}
+
+}  // namespace flowhost::nodes::openrouter

@@ -1,0 +1,70 @@
+// Turns whatever went wrong with an OpenRouter call into one classified sdk::NodeError (error.h):
+// an HTTP error status with OpenRouter's error body, an `error` object inside a 200 body or a
+// stream event (whose `code` may be a number or a string), a transport failure from the HTTP
+// client, or a response we could not understand.
+//
+// Every error keeps OpenRouter's own message and metadata (in the details, with the HTTP status and
+// the model asked for), and a server-requested delay (`Retry-After`, or the rate-limit reset time
+// in the metadata) as the status's retry delay. Classes and codes:
+//   rate_limited (429)            RESOURCE_EXHAUSTED      insufficient_credits (402)
+//   FAILED_PRECONDITION auth (401, 403 on the key)    FAILED_PRECONDITION     moderation (403 +
+//   reasons)  PERMISSION_DENIED bad_request (other 4xx)       INVALID_ARGUMENT context_length (400
+//   saying so) INVALID_ARGUMENT not_found (404, unknown model) NOT_FOUND              timeout (408)
+//   DEADLINE_EXCEEDED upstream (5xx, 502 provider error, 503 no provider)   UNAVAILABLE
+//   malformed_response            UNAVAILABLE
+// Transport errors keep the HTTP client's class (timeout, network, cancelled, response_too_large,
+// queue_full).
+//
+// Thread-safety: pure functions.
+#ifndef FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_
+#define FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "flowhost/sdk/http_client.h"
+#include "flowhost/sdk/json.h"
+#include "nodes/openrouter/endpoint.h"
+
+namespace flowhost::nodes::openrouter {
+
+// What the failing call was, for the message: "chat completion for model 'x'" or "model listing".
+struct CallDescription {
+  std::string what;                    // e.g. "chat completion"
+  std::string model;                   // the model asked for, empty when none
+  const Endpoint* endpoint = nullptr;  // to scrub the key from upstream text; may be null
+};
+
+// The error class for an OpenRouter error code (an HTTP status, or the numeric `code` of an error
+// object) and its message and metadata.
+std::string_view ClassForNumericCode(int code, std::string_view message, const sdk::Json& metadata);
+
+// The error class for a string `code` ("server_error", "rate_limit_exceeded", "429", ...).
+std::string_view ClassForStringCode(std::string_view code, std::string_view message,
+                                    const sdk::Json& metadata);
+
+// The absl status code used for an error class.
+absl::StatusCode StatusCodeForClass(std::string_view error_class);
+
+// A non-2xx response. `body` is OpenRouter's `{"error": {"code", "message", "metadata"}}` or
+// anything else (then the status alone decides). `now` resolves an HTTP-date Retry-After.
+absl::Status ClassifyHttpError(int http_status, std::string_view body,
+                               const sdk::HttpHeaders& headers, absl::Time now,
+                               const CallDescription& call);
+
+// An `error` object found in a 2xx body or in a stream event. `mid_stream` words the message.
+absl::Status ClassifyErrorObject(const sdk::Json& error, bool mid_stream, absl::Time now,
+                                 const CallDescription& call);
+
+// A failure reported by the HTTP client: keeps its code and class, says which call failed.
+absl::Status ClassifyTransportError(const absl::Status& status, const CallDescription& call);
+
+// A 2xx response we could not use (`what` says why).
+absl::Status MalformedResponse(std::string_view what, const CallDescription& call);
+
+}  // namespace flowhost::nodes::openrouter
+
+#endif  // FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_

@@ -1,0 +1,322 @@
+#include "nodes/router/fallback_router_node.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/node_context.h"
+#include "nodes/openrouter/cancellable_wait.h"
+#include "nodes/openrouter/chat_request.h"
+#include "nodes/openrouter/chat_schema.h"
+#include "nodes/openrouter/endpoint.h"
+#include "nodes/openrouter/item_batch.h"
+#include "nodes/router/route.h"
+#include "nodes/router/route_walk.h"
+#include "nodes/router/router_settings.h"
+
+namespace flowhost::nodes::router {
+namespace {
+
+using openrouter::CataloguePtr;
+using sdk::Json;
+
+// Every class the SDK and the OpenRouter nodes produce, plus the router's own "rejected".
+const std::set<std::string, std::less<>>& KnownClasses() {
+  static const auto* classes = new std::set<std::string, std::less<>>{"rate_limited",
+                                                                      "insufficient_credits",
+                                                                      "auth",
+                                                                      "moderation",
+                                                                      "bad_request",
+                                                                      "context_length",
+                                                                      "timeout",
+                                                                      "upstream",
+                                                                      "network",
+                                                                      "malformed_response",
+                                                                      "cancelled",
+                                                                      "not_found",
+                                                                      "response_too_large",
+                                                                      "queue_full",
+                                                                      "invalid_input",
+                                                                      "limit_exceeded",
+                                                                      "failed",
+                                                                      "rejected"};
+  return *classes;
+}
+
+Json ClassList(const std::set<std::string, std::less<>>& defaults, const char* description) {
+  Json list = Json::array();
+  for (const std::string& c : defaults) list.push_back(c);
+  return Json{{"type", "array"},
+              {"items", {{"type", "string"}}},
+              {"default", list},
+              {"description", description}};
+}
+
+Json DurationSchema(const char* description) {
+  return Json{{"type", Json::array({"string", "number"})}, {"description", description}};
+}
+
+Json RouteSchema() {
+  Json properties = openrouter::ChatSettingsProperties();
+  properties.update(openrouter::ModelProperties());
+  properties["name"] = {{"type", "string"}, {"description", "How the route is named in outputs."}};
+  properties["node"] = {{"type", "string"},
+                        {"x-node-ref", true},
+                        {"description", "Another node of the workflow to run on the item."}};
+  properties["timeout"] = DurationSchema("Per attempt, for a chat route: \"20s\", \"500ms\".");
+  properties["attempts"] = {{"type", "integer"},
+                            {"minimum", 1},
+                            {"maximum", 10},
+                            {"default", 1},
+                            {"description", "Calls on this route before moving on."}};
+  properties["cooldown"] = DurationSchema("Overrides the router's cooldown for this route.");
+  return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
+}
+
+Json RouterSchema() {
+  Json properties = openrouter::ChatSettingsProperties();
+  properties["credential"] = {{"type", "string"},
+                              {"default", "openrouter"},
+                              {"description", "The host credential for the chat routes."}};
+  properties["routes"] = {{"type", "array"},
+                          {"minItems", 1},
+                          {"items", RouteSchema()},
+                          {"description", "Tried in order until one answers acceptably."}};
+  properties["escalate_on"] = ClassList(DefaultEscalateOn(),
+                                        "Failure classes that move on to the next route; any "
+                                        "other failure fails the item at once.");
+  properties["cooldown_on"] = ClassList(
+      DefaultCooldownOn(), "Failure classes that put a route in cool-down when abandoned.");
+  properties["cooldown"] = DurationSchema(
+      "How long an abandoned route is skipped when the upstream gave no Retry-After.");
+  properties["cooldown"]["default"] = "60s";
+  properties["accept"] = {
+      {"type", Json::array({"string", "boolean"})},
+      {"x-deferred", true},
+      {"description",
+       "An expression over the answer ($json is the answer item); a falsy result rejects it and "
+       "escalates."}};
+  properties["accept_schema"] = {
+      {"type", "object"},
+      {"description", "A JSON schema the answer (its content parsed as JSON) must match."}};
+  properties["max_cost_usd"] = {
+      {"type", "number"},
+      {"minimum", 0},
+      {"description",
+       "Most this node may spend in one run; routes whose worst case would "
+       "exceed what is left are skipped."}};
+  properties["concurrency"] = {{"type", "integer"},
+                               {"minimum", 1},
+                               {"maximum", 256},
+                               {"default", 4},
+                               {"description", "Input items processed at the same time."}};
+  properties["stream"] = {{"type", "boolean"},
+                          {"default", false},
+                          {"description", "Stream chat routes even when nobody listens."}};
+  return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
+}
+
+std::set<std::string, std::less<>> ClassesOf(sdk::NodeConfig& config, const char* name,
+                                             const std::set<std::string, std::less<>>& defaults) {
+  std::string pointer = absl::StrCat("/", name);
+  if (config.IsDynamic(pointer)) {
+    config.Error(pointer, "must be a constant list");
+    return defaults;
+  }
+  auto it = config.params().find(name);
+  if (it == config.params().end() || !it->is_array()) return defaults;
+  std::set<std::string, std::less<>> out;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& value = (*it)[i];
+    if (!value.is_string()) continue;
+    if (KnownClasses().count(value.get<std::string>()) == 0) {
+      config.Warning(
+          absl::StrCat(pointer, "/", i),
+          absl::StrCat("'", value.get<std::string>(), "' is not an error class flowhost produces"));
+    }
+    out.insert(value.get<std::string>());
+  }
+  return out;
+}
+
+// Checks the routes as written: kinds, chat settings against the merged configuration, durations.
+void CheckRoutes(sdk::NodeConfig& config) {
+  const Json& params = config.params();
+  if (config.IsDynamic("/routes") && !(params.contains("routes") && params["routes"].is_array())) {
+    config.Error("/routes", "must be a list written in the workflow");
+    return;
+  }
+  auto routes = params.find("routes");
+  if (routes == params.end() || !routes->is_array()) return;
+  for (size_t i = 0; i < routes->size(); ++i) {
+    const Json& route = (*routes)[i];
+    std::string base = absl::StrCat("/routes/", i);
+    if (!route.is_object()) continue;
+    bool node = route.contains("node");
+    bool chat = route.contains("model") || route.contains("models");
+    if (node == chat) {
+      config.Error(base, "set either 'node' (another node of the workflow) or 'model'/'models'");
+      continue;
+    }
+    for (const char* name : {"timeout", "cooldown"}) {
+      if (!route.contains(name) || config.IsDynamic(absl::StrCat(base, "/", name))) continue;
+      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(route[name], name);
+      if (!parsed.ok()) {
+        config.Error(absl::StrCat(base, "/", name), sdk::AsStd(parsed.status().message()));
+      }
+    }
+    if (node) {
+      if (route.contains("timeout")) {
+        config.Error(base + "/timeout",
+                     "a node route runs with its node's own 'timeout' setting; set it there");
+      }
+      for (const std::string& setting : openrouter::ChatSettingNames()) {
+        if (route.contains(setting)) {
+          config.Error(absl::StrCat(base, "/", setting),
+                       "a node route runs its node as configured; chat settings do not apply");
+        }
+      }
+      continue;
+    }
+    Json merged = Json::object();
+    for (const std::string& setting : openrouter::ChatSettingNames()) {
+      if (params.contains(setting)) merged[setting] = params[setting];
+    }
+    for (const auto& [key, value] : route.items()) merged[key] = value;
+    auto dynamic = [&config, &base](std::string_view pointer) {
+      return config.IsDynamic(absl::StrCat(base, sdk::AsAbsl(pointer))) ||
+             config.IsDynamic(pointer);
+    };
+    for (const auto& problem : openrouter::CheckChatParams(merged, true, dynamic)) {
+      config.Error(base + problem.pointer, problem.message);
+    }
+  }
+}
+
+class FallbackRouterNode : public sdk::Node {
+ public:
+  FallbackRouterNode(std::shared_ptr<const RouterSettings> settings,
+                     std::shared_ptr<openrouter::OpenRouterClient> client,
+                     std::shared_ptr<CooldownTable> cooldowns)
+      : settings_(std::move(settings)),
+        client_(std::move(client)),
+        cooldowns_(std::move(cooldowns)) {}
+
+  void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
+    auto run = std::make_shared<RouterRun>();
+    run->context = &context;
+    run->settings = settings_;
+    run->client = client_;
+    run->cooldowns = cooldowns_;
+    run->listening = context.events().wants_tokens();
+    if (!settings_->max_cost_usd.has_value()) return RunItems(std::move(run), std::move(done));
+
+    // The ceiling needs the catalogue's prices: get them once for the whole run.
+    run->budget = std::make_shared<CostBudget>(*settings_->max_cost_usd);
+    absl::StatusOr<openrouter::Endpoint> endpoint =
+        openrouter::ResolveEndpoint(context, settings_->credential);
+    if (!endpoint.ok()) return done(endpoint.status());
+    auto wait = openrouter::CancellableWait<CataloguePtr>::Start(
+        context.cancellation(),
+        [run, done = std::move(done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
+          if (!catalogue.ok()) {
+            done(sdk::Annotate(catalogue.status(),
+                               "router: max_cost_usd needs the model catalogue's prices"));
+            return;
+          }
+          run->catalogue = *std::move(catalogue);
+          RunItems(std::move(run), std::move(done));
+        });
+    client_->GetCatalogue(
+        *endpoint, context.http(), context.scheduler().clock(),
+        [wait](absl::StatusOr<CataloguePtr> catalogue) { wait->Deliver(std::move(catalogue)); });
+  }
+
+ private:
+  static void RunItems(std::shared_ptr<RouterRun> shared, sdk::NodeDone done) {
+    std::shared_ptr<const RouterRun> run = std::move(shared);
+    sdk::NodeContext& context = *run->context;
+    size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
+    openrouter::ItemBatch::Run(
+        count, run->settings->concurrency, context.scheduler(), context.cancellation(),
+        [run](size_t index, const sdk::CancellationToken& token,
+              openrouter::ItemBatch::ItemDone item_done) {
+          StartRouteWalk(run, index, token, std::move(item_done));
+        },
+        [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
+          if (!items.ok()) {
+            done(items.status());
+            return;
+          }
+          sdk::NodeResult result;
+          result.outputs.push_back(*std::move(items));
+          done(std::move(result));
+        });
+  }
+
+  std::shared_ptr<const RouterSettings> settings_;
+  std::shared_ptr<openrouter::OpenRouterClient> client_;
+  std::shared_ptr<CooldownTable> cooldowns_;
+};
+
+}  // namespace
+
+FallbackRouterNodeType::FallbackRouterNodeType(std::shared_ptr<openrouter::OpenRouterClient> client,
+                                               std::shared_ptr<CooldownTable> cooldowns)
+    : client_(std::move(client)), cooldowns_(std::move(cooldowns)) {
+  info_.type = "router.fallback";
+  info_.version = 1;
+  info_.description =
+      "Answers each item from the first route that succeeds: chat models or other nodes, in "
+      "order, escalating on chosen failures or a failed accept check, with process-wide "
+      "cool-downs and a cost ceiling; the output lists every attempt.";
+  info_.parameter_schema = RouterSchema();
+}
+
+std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& config) const {
+  const Json& params = config.params();
+  auto settings = std::make_shared<RouterSettings>();
+  for (const char* name :
+       {"credential", "max_cost_usd", "concurrency", "accept_schema", "cooldown", "stream"}) {
+    if (config.IsDynamic(absl::StrCat("/", name))) {
+      config.Error(absl::StrCat("/", name),
+                   "must be a constant (it is fixed when the workflow loads)");
+    }
+  }
+  settings->credential = openrouter::CredentialNameOf(params);
+  settings->escalate_on = ClassesOf(config, "escalate_on", DefaultEscalateOn());
+  settings->cooldown_on = ClassesOf(config, "cooldown_on", DefaultCooldownOn());
+  if (auto it = params.find("cooldown"); it != params.end() && !config.IsDynamic("/cooldown")) {
+    absl::StatusOr<absl::Duration> cooldown = ParseDurationParam(*it, "cooldown");
+    if (cooldown.ok()) {
+      settings->cooldown = *cooldown;
+    } else {
+      config.Error("/cooldown", sdk::AsStd(cooldown.status().message()));
+    }
+  }
+  settings->has_accept = params.contains("accept");
+  if (auto it = params.find("accept_schema"); it != params.end() && it->is_object()) {
+    if (absl::Status valid = sdk::CheckSchema(*it); !valid.ok()) {
+      config.Error("/accept_schema", sdk::AsStd(valid.message()));
+    }
+    settings->accept_schema = *it;
+  }
+  if (auto it = params.find("max_cost_usd"); it != params.end() && it->is_number()) {
+    settings->max_cost_usd = it->get<double>();
+  }
+  if (auto it = params.find("concurrency"); it != params.end() && it->is_number_integer()) {
+    settings->concurrency = static_cast<size_t>(std::max<int64_t>(1, it->get<int64_t>()));
+  }
+  if (auto it = params.find("stream"); it != params.end() && it->is_boolean()) {
+    settings->stream = it->get<bool>();
+  }
+  CheckRoutes(config);
+  return std::make_unique<FallbackRouterNode>(std::move(settings), client_, cooldowns_);
+}
+
+}  // namespace flowhost::nodes::router

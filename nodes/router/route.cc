@@ -1,0 +1,103 @@
+#include "nodes/router/route.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "nodes/openrouter/chat_request.h"
+#include "nodes/openrouter/chat_schema.h"
+
+namespace flowhost::nodes::router {
+namespace {
+
+using sdk::Json;
+
+absl::Status Invalid(std::string message) {
+  return sdk::NodeError(absl::StatusCode::kInvalidArgument, sdk::error_class::kInvalidInput,
+                        message);
+}
+
+}  // namespace
+
+absl::StatusOr<absl::Duration> ParseDurationParam(const Json& value, std::string_view what) {
+  absl::Duration duration;
+  if (value.is_number()) {
+    duration = absl::Seconds(value.get<double>());
+  } else if (!value.is_string() || !absl::ParseDuration(value.get<std::string>(), &duration)) {
+    return Invalid(absl::StrCat(sdk::AsAbsl(what),
+                                ": expected a duration like \"30s\" or "
+                                "\"250ms\", or a number of seconds, got ",
+                                value.dump()));
+  }
+  if (duration < absl::ZeroDuration()) {
+    return Invalid(absl::StrCat(sdk::AsAbsl(what), ": must not be negative"));
+  }
+  return duration;
+}
+
+absl::StatusOr<std::vector<Route>> RoutesFromParams(const Json& params) {
+  auto routes = params.find("routes");
+  if (routes == params.end() || !routes->is_array() || routes->empty()) {
+    return Invalid("routes: at least one route is needed");
+  }
+  std::vector<Route> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < routes->size(); ++i) {
+    const Json& spec = (*routes)[i];
+    std::string where = absl::StrCat("routes[", i, "]");
+    if (!spec.is_object()) return Invalid(absl::StrCat(where, ": must be an object"));
+    Route route;
+    if (auto node = spec.find("node"); node != spec.end() && node->is_string()) {
+      route.kind = Route::Kind::kNode;
+      route.node = node->get<std::string>();
+      route.name = route.node;
+    } else {
+      route.kind = Route::Kind::kChat;
+      // Shared settings first, the route's own over them.
+      for (const std::string& name : openrouter::ChatSettingNames()) {
+        if (auto it = params.find(name); it != params.end()) route.chat[name] = *it;
+      }
+      for (const auto& [key, value] : spec.items()) {
+        if (key == "name" || key == "timeout" || key == "attempts" || key == "cooldown") continue;
+        route.chat[key] = value;
+      }
+      route.model_label = openrouter::ModelLabel(route.chat);
+      if (route.model_label.empty()) {
+        return Invalid(absl::StrCat(where, ": set 'model', 'models' or 'node'"));
+      }
+      route.name = route.model_label;
+    }
+    if (auto name = spec.find("name"); name != spec.end() && name->is_string()) {
+      route.name = name->get<std::string>();
+    }
+    if (names.count(route.name) > 0) route.name = absl::StrCat(route.name, "#", i + 1);
+    names.insert(route.name);
+    if (auto timeout = spec.find("timeout"); timeout != spec.end() && !timeout->is_null()) {
+      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(*timeout, where + ".timeout");
+      if (!parsed.ok()) return parsed.status();
+      route.timeout = *parsed;
+    }
+    if (auto cooldown = spec.find("cooldown"); cooldown != spec.end() && !cooldown->is_null()) {
+      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(*cooldown, where + ".cooldown");
+      if (!parsed.ok()) return parsed.status();
+      route.cooldown = *parsed;
+    }
+    if (auto attempts = spec.find("attempts"); attempts != spec.end() && attempts->is_number()) {
+      route.attempts = std::max(1, attempts->get<int>());
+    }
+    out.push_back(std::move(route));
+  }
+  return out;
+}
+
+std::string RouteKey(const Route& route, std::string_view base_url, std::string_view workflow) {
+  if (route.kind == Route::Kind::kNode) {
+    return absl::StrCat("node:", sdk::AsAbsl(workflow), "/", route.node);
+  }
+  return absl::StrCat("chat:", sdk::AsAbsl(base_url), "|", route.model_label);
+}
+
+}  // namespace flowhost::nodes::router

@@ -1,0 +1,473 @@
+#include "nodes/router/route_walk.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/retry.h"
+#include "nodes/openrouter/chat_call.h"
+#include "nodes/openrouter/chat_request.h"
+#include "nodes/openrouter/endpoint.h"
+#include "nodes/openrouter/error_classifier.h"
+#include "nodes/router/route.h"
+
+namespace flowhost::nodes::router {
+namespace {
+
+using openrouter::ChatCallRequest;
+using openrouter::ChatCallResult;
+using openrouter::Endpoint;
+using sdk::Json;
+
+// The error class of an answer that failed the `accept` or `accept_schema` check.
+constexpr std::string_view kRejected = "rejected";
+constexpr size_t kMaxSummaryMessage = 160;
+
+bool Truthy(const Json& value) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_null()) return false;
+  if (value.is_number()) return value.get<double>() != 0;
+  if (value.is_string()) return !value.get_ref<const std::string&>().empty();
+  return !value.empty();
+}
+
+std::string Shorten(std::string_view text) {
+  if (text.size() <= kMaxSummaryMessage) return std::string(text);
+  return absl::StrCat(sdk::AsAbsl(text.substr(0, kMaxSummaryMessage - 3)), "...");
+}
+
+std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::ToDoubleSeconds(d)); }
+
+Json AttemptJson(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
+  Json out = {{"route", record.route},
+              {"model", record.model},
+              {"outcome", record.outcome},
+              {"latency_ms", absl::ToDoubleMilliseconds(record.latency)},
+              {"cost_usd", shown_cost.value_or(record.cost_usd)},
+              {"prompt_tokens", record.prompt_tokens},
+              {"completion_tokens", record.completion_tokens}};
+  if (!record.provider.empty()) out["provider"] = record.provider;
+  if (record.outcome != "ok") {
+    out["error_class"] = record.error_class;
+    out["error_message"] = record.error_message;
+  }
+  return out;
+}
+
+class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
+ public:
+  RouteWalk(std::shared_ptr<const RouterRun> run, size_t index, sdk::CancellationToken token,
+            openrouter::ItemBatch::ItemDone done)
+      : run_(std::move(run)), index_(index), token_(std::move(token)), done_(std::move(done)) {}
+
+  void Begin() {
+    const auto& inputs = context().inputs();
+    if (!inputs.empty() && index_ < inputs[0].size()) item_ = inputs[0][index_];
+    absl::StatusOr<Json> params = context().params().ForItem(index_);
+    if (!params.ok()) return Finish(params.status());
+    absl::StatusOr<std::vector<Route>> routes = RoutesFromParams(*params);
+    if (!routes.ok()) return Finish(routes.status());
+    routes_ = *std::move(routes);
+    Next();
+  }
+
+ private:
+  sdk::NodeContext& context() const { return *run_->context; }
+  const RouterSettings& settings() const { return *run_->settings; }
+  sdk::Scheduler& scheduler() const { return context().scheduler(); }
+  absl::Time Now() const { return scheduler().clock().Now(); }
+
+  // Finds the next route to call (the current one again for a retry), recording the ones skipped.
+  void Next() {
+    ForgetRetryWait();
+    while (true) {
+      if (token_.cancelled()) return Finish(token_.reason());
+      if (route_ >= routes_.size()) return Finish(AllFailed());
+      const Route& route = routes_[route_];
+      if (route.kind == Route::Kind::kChat && !endpoint_.has_value()) {
+        absl::StatusOr<Endpoint> endpoint =
+            openrouter::ResolveEndpoint(context(), settings().credential);
+        if (!endpoint.ok()) return Finish(endpoint.status());
+        endpoint_ = *std::move(endpoint);
+      }
+      key_ = RouteKey(route, endpoint_.has_value() ? endpoint_->base_url : "",
+                      context().execution().workflow);
+      if (std::optional<CooldownTable::Entry> entry = run_->cooldowns->Active(key_, Now())) {
+        Skip(route, entry->error_class,
+             absl::StrCat("cooling down for another ", Seconds(entry->until - Now()), " after ",
+                          entry->error_class));
+        continue;
+      }
+      if (route.kind == Route::Kind::kNode) return CallNode(route);
+
+      absl::StatusOr<Json> body = openrouter::BuildChatBody(route.chat, Streaming());
+      if (!body.ok()) {
+        return Finish(sdk::Annotate(body.status(), absl::StrCat("route '", route.name, "'")));
+      }
+      double reserved = 0;
+      if (run_->budget != nullptr) {
+        std::optional<double> worst = WorstCaseCost(*run_->catalogue, *body);
+        if (!worst.has_value()) {
+          Skip(route, sdk::error_class::kLimitExceeded,
+               "its worst-case cost cannot be estimated (a model is not in the catalogue or has "
+               "variable prices), so it cannot be held to max_cost_usd");
+          continue;
+        }
+        if (!run_->budget->Reserve(*worst)) {
+          Skip(route, sdk::error_class::kLimitExceeded,
+               absl::StrFormat("its worst-case cost $%.6f would exceed max_cost_usd $%.6f "
+                               "($%.6f left)",
+                               *worst, run_->budget->max_usd(), run_->budget->remaining()));
+          continue;
+        }
+        reserved = *worst;
+      }
+      return CallChat(route, *std::move(body), reserved);
+    }
+  }
+
+  bool Streaming() const { return run_->listening || settings().stream; }
+
+  void Skip(const Route& route, std::string_view error_class, std::string message) {
+    sdk::AttemptRecord record;
+    record.route = route.name;
+    record.model = route.kind == Route::Kind::kChat ? route.model_label : "";
+    record.outcome = "skipped";
+    record.error_class = std::string(error_class);
+    record.error_message = std::move(message);
+    Record(record, std::nullopt);
+    last_skip_class_ = std::string(error_class);
+    ++route_;
+    attempt_ = 0;
+  }
+
+  void CallChat(const Route& route, Json body, double reserved) {
+    ++attempt_;
+    StartAttemptClock(route);
+    ChatCallRequest request;
+    request.endpoint = *endpoint_;
+    request.body = std::move(body);
+    request.stream = Streaming();
+    request.model_label = route.model_label;
+    request.token = attempt_source_->token();
+    if (run_->listening) {
+      sdk::EventSink* events = &context().events();
+      size_t index = index_;
+      request.on_delta = [events, index](std::string_view text, std::string_view kind) {
+        events->TokenDelta(index, text, kind);
+      };
+    }
+    run_->client->Chat(std::move(request), context().http(), scheduler().clock(),
+                       [self = shared_from_this(), reserved](ChatCallResult result) {
+                         self->OnChatDone(std::move(result), reserved);
+                       });
+  }
+
+  void CallNode(const Route& route) {
+    ++attempt_;
+    StartAttemptClock(route);
+    context().InvokeNode(route.node, sdk::Items{item_},
+                         [self = shared_from_this()](absl::StatusOr<sdk::NodeResult> result) {
+                           self->OnNodeDone(std::move(result));
+                         });
+  }
+
+  // The attempt's own cancellation: the walk's token, plus the route's timeout.
+  void StartAttemptClock(const Route& route) {
+    attempt_started_ = Now();
+    absl::Time deadline = route.timeout.has_value() && route.kind == Route::Kind::kChat
+                              ? attempt_started_ + *route.timeout
+                              : absl::InfiniteFuture();
+    attempt_source_ = std::make_shared<sdk::CancellationSource>(token_, deadline);
+    timeout_timer_ = 0;
+    if (deadline != absl::InfiniteFuture()) {
+      absl::Status reason = sdk::NodeError(
+          absl::StatusCode::kDeadlineExceeded, sdk::error_class::kTimeout,
+          absl::StrCat("route '", route.name, "' timed out after ", Seconds(*route.timeout)));
+      timeout_timer_ = scheduler().RunAt(
+          deadline, [source = attempt_source_, reason]() { source->Cancel(reason); });
+    }
+  }
+
+  void EndAttemptClock() {
+    if (timeout_timer_ != 0) scheduler().Cancel(timeout_timer_);
+    timeout_timer_ = 0;
+    attempt_source_.reset();
+  }
+
+  void OnChatDone(ChatCallResult result, double reserved) {
+    EndAttemptClock();
+    if (run_->budget != nullptr) run_->budget->Settle(reserved, result.cost_usd.value_or(0));
+    const Route& route = routes_[route_];
+    result.record.route = route.name;
+    result.record.item_index = index_;
+    if (!result.status.ok()) return OnFailure(route, result.status, result.record);
+    OnAnswer(route, std::move(result.item), result.record, result.cost_usd.value_or(0));
+  }
+
+  void OnNodeDone(absl::StatusOr<sdk::NodeResult> result) {
+    EndAttemptClock();
+    const Route& route = routes_[route_];
+    sdk::AttemptRecord record;
+    record.route = route.name;
+    record.item_index = index_;
+    record.latency = Now() - attempt_started_;
+    absl::Status failure;
+    if (!result.ok()) {
+      failure = sdk::Annotate(result.status(), absl::StrCat("node '", route.node, "'"));
+    } else if (result->outputs.empty() || result->outputs[0].empty()) {
+      failure = sdk::NodeError(absl::StatusCode::kFailedPrecondition, sdk::error_class::kFailed,
+                               absl::StrCat("node '", route.node, "' returned no items"));
+    }
+    if (!failure.ok()) {
+      record.outcome = "error";
+      record.error_class = sdk::ErrorClassOf(failure);
+      record.error_message = std::string(failure.message());
+      return OnFailure(route, failure, record);
+    }
+    Json answer = result->outputs[0][0];
+    if (!answer.is_object()) answer = Json{{"value", answer}};
+    if (auto model = answer.find("model"); model != answer.end() && model->is_string()) {
+      record.model = model->get<std::string>();
+    }
+    // The invoked node reports its own calls' tokens and cost; the router only shows them.
+    double cost = 0;
+    if (auto it = answer.find("cost_usd"); it != answer.end() && it->is_number()) {
+      cost = it->get<double>();
+    }
+    if (run_->budget != nullptr) run_->budget->Spend(cost);
+    record.outcome = "ok";
+    OnAnswer(route, std::move(answer), record, cost, /*cost_reported_elsewhere=*/true);
+  }
+
+  void OnAnswer(const Route& route, Json answer, sdk::AttemptRecord record, double cost,
+                bool cost_reported_elsewhere = false) {
+    total_cost_ += cost;
+    std::optional<double> shown =
+        cost_reported_elsewhere ? std::optional<double>(cost) : std::nullopt;
+    absl::StatusOr<std::optional<std::string>> rejection = Check(answer);
+    if (!rejection.ok()) {
+      Record(record, shown);
+      return Finish(sdk::Annotate(rejection.status(), "router: the accept check failed"));
+    }
+    if (rejection->has_value()) {
+      record.outcome = "rejected";
+      record.error_class = std::string(kRejected);
+      record.error_message = **rejection;
+      Record(record, shown);
+      last_failure_ = sdk::NodeError(absl::StatusCode::kUnavailable, kRejected,
+                                     absl::StrCat("route '", route.name, "': ", **rejection));
+      ++route_;
+      attempt_ = 0;
+      return Next();
+    }
+    Record(record, shown);
+    answer["route"] = route.name;
+    answer["route_index"] = route_;
+    answer["attempts"] = attempts_;
+    answer["total_cost_usd"] = total_cost_;
+    Finish(std::move(answer));
+  }
+
+  // nullopt: accepted; a reason: rejected; an error: the check itself failed.
+  absl::StatusOr<std::optional<std::string>> Check(const Json& answer) const {
+    if (!settings().accept_schema.is_null()) {
+      Json value = answer;
+      if (auto content = answer.find("content"); content != answer.end()) {
+        if (!content->is_string()) return std::optional<std::string>("the answer has no text");
+        value = Json::parse(content->get<std::string>(), nullptr, /*allow_exceptions=*/false);
+        if (value.is_discarded()) {
+          return std::optional<std::string>("the answer is not valid JSON");
+        }
+      }
+      std::vector<sdk::SchemaViolation> violations;
+      sdk::ValidateAgainstSchema(value, settings().accept_schema, violations);
+      if (!violations.empty()) {
+        std::vector<std::string> shown;
+        for (size_t i = 0; i < violations.size() && i < 3; ++i) {
+          shown.push_back(
+              absl::StrCat(violations[i].pointer.empty() ? "(root)" : violations[i].pointer, ": ",
+                           violations[i].message));
+        }
+        return std::optional<std::string>(
+            absl::StrCat("the answer does not match accept_schema: ", absl::StrJoin(shown, "; ")));
+      }
+    }
+    if (settings().has_accept) {
+      absl::StatusOr<Json> verdict = context().params().EvaluateDeferred("/accept", index_, answer);
+      if (!verdict.ok()) return verdict.status();
+      if (!Truthy(*verdict)) {
+        return std::optional<std::string>(
+            absl::StrCat("the accept check returned ", Shorten(verdict->dump())));
+      }
+    }
+    return std::optional<std::string>();
+  }
+
+  void OnFailure(const Route& route, const absl::Status& status, sdk::AttemptRecord record) {
+    Record(record, std::nullopt);
+    if (token_.cancelled()) return Finish(token_.reason());
+    last_failure_ = status;
+    std::string error_class = sdk::ErrorClassOf(status);
+    if (settings().escalate_on.count(error_class) == 0) return Finish(NotEscalated(route, status));
+
+    std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
+    if (attempt_ < route.attempts) {
+      sdk::RetryPolicy policy;
+      policy.initial_backoff = absl::Milliseconds(250);
+      policy.max_backoff = absl::Seconds(5);
+      policy.jitter = 0;
+      absl::Duration delay = std::max(sdk::BackoffDelay(policy, attempt_ + 1, 0.5),
+                                      retry_after.value_or(absl::ZeroDuration()));
+      if (delay <= settings().max_same_route_wait && Now() + delay < token_.deadline()) {
+        return WaitThenRetry(delay);
+      }
+    }
+    // Give up on the route: cool it down (for the Retry-After it was given, else the period).
+    if (settings().cooldown_on.count(error_class) > 0) {
+      absl::Duration period = retry_after.value_or(route.cooldown.value_or(settings().cooldown));
+      if (period > absl::ZeroDuration()) {
+        absl::Time now = Now();
+        run_->cooldowns->CoolDown(key_, now, now + period, error_class);
+      }
+    }
+    ++route_;
+    attempt_ = 0;
+    Next();
+  }
+
+  // Retries the current route after `delay`, or at once when the walk is cancelled meanwhile.
+  void WaitThenRetry(absl::Duration delay) {
+    auto self = shared_from_this();
+    sdk::TimerId timer = scheduler().RunAfter(delay, [self] { self->Next(); });
+    sdk::CancellationToken::CallbackId id = token_.OnCancel([self, timer] {
+      if (self->scheduler().Cancel(timer)) self->scheduler().Post([self] { self->Next(); });
+    });
+    absl::MutexLock lock(&wait_mu_);
+    retry_cancel_id_ = id;
+  }
+
+  void ForgetRetryWait() {
+    sdk::CancellationToken::CallbackId id = 0;
+    {
+      absl::MutexLock lock(&wait_mu_);
+      std::swap(id, retry_cancel_id_);
+    }
+    if (id != 0) token_.Unregister(id);
+  }
+
+  void Record(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
+    context().RecordAttempt(record);
+    attempts_.push_back(AttemptJson(record, shown_cost));
+    if (record.outcome != "ok") {
+      summary_.push_back(absl::StrCat("'", record.route, "' ", record.outcome, " (",
+                                      record.error_class, "): ", Shorten(record.error_message)));
+    }
+  }
+
+  Json DetailsWithAttempts(const absl::Status& status) const {
+    Json details = sdk::ErrorDetailsOf(status);
+    if (!details.is_object()) details = Json::object();
+    details["attempts"] = attempts_;
+    return details;
+  }
+
+  absl::Status NotEscalated(const Route& route, const absl::Status& status) const {
+    std::string error_class = sdk::ErrorClassOf(status);
+    return sdk::NodeError(
+        status.code(), error_class,
+        absl::StrCat("router: route '", route.name, "' failed with ", error_class,
+                     " (not in escalate_on, so no other route was tried): ", status.message()),
+        DetailsWithAttempts(status), sdk::RetryAfterOf(status));
+  }
+
+  // Every route failed or was skipped. The class is the last real failure's (so rate_limited when
+  // every call was rate-limited), or the skips' when nothing was called.
+  absl::Status AllFailed() const {
+    absl::StatusCode code;
+    std::string error_class;
+    if (!last_failure_.ok()) {
+      code = last_failure_.code();
+      error_class = sdk::ErrorClassOf(last_failure_);
+    } else {
+      error_class =
+          last_skip_class_.empty() ? std::string(sdk::error_class::kFailed) : last_skip_class_;
+      code = error_class == sdk::error_class::kLimitExceeded
+                 ? absl::StatusCode::kResourceExhausted
+                 : openrouter::StatusCodeForClass(error_class);
+    }
+    // When some routes are cooling down, say when the first one is back.
+    std::optional<absl::Duration> retry_after;
+    absl::Time now = Now();
+    for (const Route& route : routes_) {
+      std::string key = RouteKey(route, endpoint_.has_value() ? endpoint_->base_url : "",
+                                 context().execution().workflow);
+      if (auto entry = run_->cooldowns->Active(key, now)) {
+        absl::Duration left = entry->until - now;
+        if (!retry_after.has_value() || left < *retry_after) retry_after = left;
+      }
+    }
+    Json details = Json{{"attempts", attempts_}};
+    if (!last_failure_.ok()) {
+      Json last = sdk::ErrorDetailsOf(last_failure_);
+      if (!last.is_null()) details["last_error"] = last;
+    }
+    return sdk::NodeError(code, error_class,
+                          absl::StrCat("router: every route failed for item ", index_, ": ",
+                                       absl::StrJoin(summary_, "; ")),
+                          details, retry_after);
+  }
+
+  void Finish(absl::StatusOr<Json> outcome) {
+    if (finished_) return;
+    finished_ = true;
+    ForgetRetryWait();
+    auto done = std::move(done_);
+    done(std::move(outcome));  // the last thing: the context may be gone after this
+  }
+
+  const std::shared_ptr<const RouterRun> run_;
+  const size_t index_;
+  const sdk::CancellationToken token_;
+  openrouter::ItemBatch::ItemDone done_;
+  bool finished_ = false;
+
+  Json item_ = Json::object();
+  std::vector<Route> routes_;
+  size_t route_ = 0;
+  int attempt_ = 0;  // calls made on routes_[route_]
+  std::string key_;  // cool-down key of routes_[route_]
+  std::optional<Endpoint> endpoint_;
+  Json attempts_ = Json::array();
+  std::vector<std::string> summary_;
+  double total_cost_ = 0;
+  absl::Status last_failure_;
+  std::string last_skip_class_;
+
+  std::shared_ptr<sdk::CancellationSource> attempt_source_;
+  sdk::TimerId timeout_timer_ = 0;
+  absl::Time attempt_started_;
+
+  absl::Mutex wait_mu_;
+  sdk::CancellationToken::CallbackId retry_cancel_id_ ABSL_GUARDED_BY(wait_mu_) = 0;
+};
+
+}  // namespace
+
+void StartRouteWalk(std::shared_ptr<const RouterRun> run, size_t index,
+                    sdk::CancellationToken token, openrouter::ItemBatch::ItemDone done) {
+  auto walk = std::make_shared<RouteWalk>(std::move(run), index, std::move(token), std::move(done));
+  walk->Begin();
+}
+
+}  // namespace flowhost::nodes::router

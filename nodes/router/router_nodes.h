@@ -1,0 +1,29 @@
+// The router node family: `router.fallback`. Built only against the SDK and the OpenRouter family,
+// exactly like a plugin.
+//
+// The router's chat routes use the OpenRouter machinery, so registration takes the OpenRouterClient
+// the openrouter family was registered with (one catalogue for the process):
+//
+//   auto openrouter = std::make_shared<nodes::openrouter::OpenRouterClient>();
+//   RegisterOpenRouterNodes(registry, openrouter);
+//   RegisterRouterNodes(registry, openrouter);
+//
+// Thread-safety: registration happens at start-up, from one thread.
+#ifndef FLOWHOST_NODES_ROUTER_ROUTER_NODES_H_
+#define FLOWHOST_NODES_ROUTER_ROUTER_NODES_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "flowhost/sdk/registry.h"
+#include "nodes/openrouter/openrouter_client.h"
+
+namespace flowhost::nodes::router {
+
+// Registers router.fallback, sharing `client` with the openrouter family.
+absl::Status RegisterRouterNodes(sdk::NodeRegistry& registry,
+                                 std::shared_ptr<openrouter::OpenRouterClient> client);
+
+}  // namespace flowhost::nodes::router
+
+#endif  // FLOWHOST_NODES_ROUTER_ROUTER_NODES_H_

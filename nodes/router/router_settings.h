@@ -1,0 +1,57 @@
+// What a `router.fallback` node fixes when its workflow loads (its constant parameters), and what
+// one run of it shares between the items it processes concurrently.
+//
+// Thread-safety: RouterSettings is immutable; RouterRun is immutable once the run starts (the
+// budget inside locks itself).
+#ifndef FLOWHOST_NODES_ROUTER_ROUTER_SETTINGS_H_
+#define FLOWHOST_NODES_ROUTER_ROUTER_SETTINGS_H_
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/time/time.h"
+#include "flowhost/sdk/json.h"
+#include "flowhost/sdk/node_context.h"
+#include "nodes/openrouter/catalogue.h"
+#include "nodes/openrouter/openrouter_client.h"
+#include "nodes/router/cooldown_table.h"
+#include "nodes/router/cost_budget.h"
+
+namespace flowhost::nodes::router {
+
+struct RouterSettings {
+  std::string credential = "openrouter";
+  std::set<std::string, std::less<>> escalate_on;  // failure classes that move on to the next route
+  std::set<std::string, std::less<>>
+      cooldown_on;                              // failure classes that put the route in cool-down
+  absl::Duration cooldown = absl::Seconds(60);  // when the upstream gave no Retry-After
+  bool has_accept = false;                      // an `accept` expression is configured
+  sdk::Json accept_schema = nullptr;            // a JSON schema the answer must match, or null
+  std::optional<double> max_cost_usd;
+  size_t concurrency = 4;
+  bool stream = false;
+  // A route's own retries (`attempts` > 1) wait at most this long (back-off or Retry-After); a
+  // longer wait gives up on the route instead, so that the next route answers sooner.
+  absl::Duration max_same_route_wait = absl::Seconds(10);
+};
+
+// One run of the node (one execution reaching it).
+struct RouterRun {
+  sdk::NodeContext* context = nullptr;  // valid until the run's done is called
+  std::shared_ptr<const RouterSettings> settings;
+  std::shared_ptr<openrouter::OpenRouterClient> client;
+  std::shared_ptr<CooldownTable> cooldowns;
+  std::shared_ptr<CostBudget> budget;  // null without max_cost_usd
+  openrouter::CataloguePtr catalogue;  // set when there is a budget
+  bool listening = false;              // a caller wants token deltas
+};
+
+// The default escalation and cool-down classes.
+const std::set<std::string, std::less<>>& DefaultEscalateOn();
+const std::set<std::string, std::less<>>& DefaultCooldownOn();
+
+}  // namespace flowhost::nodes::router
+
+#endif  // FLOWHOST_NODES_ROUTER_ROUTER_SETTINGS_H_
