@@ -32,7 +32,8 @@ absl::Status ReadString(const Json& value, std::string_view key, std::optional<s
 absl::Status ReadField(std::string_view key, const Json& value, Behavior* b) {
   if (key == "latency_ms") return ReadCount(value, key, &b->latency_ms);
   if (key == "latency_jitter_ms") return ReadCount(value, key, &b->latency_jitter_ms);
-  if (key == "stream_error_after_chunks") return ReadCount(value, key, &b->stream_error_after_chunks);
+  if (key == "stream_error_after_chunks")
+    return ReadCount(value, key, &b->stream_error_after_chunks);
   if (key == "reset_after_bytes") return ReadCount(value, key, &b->reset_after_bytes);
   if (key == "oversized_bytes") return ReadCount(value, key, &b->oversized_bytes);
   if (key == "token_delay_ms") return ReadCount(value, key, &b->token_delay_ms);
@@ -69,7 +70,8 @@ absl::Status ReadField(std::string_view key, const Json& value, Behavior* b) {
     return absl::OkStatus();
   }
   if (key == "stream_error_code") {
-    if (!value.is_string() && !value.is_number_integer()) return BadField(key, "a string or integer");
+    if (!value.is_string() && !value.is_number_integer())
+      return BadField(key, "a string or integer");
     b->stream_error_code = value;
     return absl::OkStatus();
   }
@@ -88,7 +90,8 @@ absl::Status ReadField(std::string_view key, const Json& value, Behavior* b) {
     }
     return BadField(key, "true, \"nothing\" or \"headers\"");
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown behavior field \"", std::string(key), "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown behavior field \"", std::string(key), "\""));
 }
 
 template <typename T>

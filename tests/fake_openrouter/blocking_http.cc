@@ -34,8 +34,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     response->headers.clear();  // a new response (after 100 Continue, say) starts
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
@@ -69,7 +71,8 @@ HttpResponse BlockingHttp::Send(const HttpCall& call) {
     return response;
   }
   curl_slist* headers = nullptr;
-  for (const std::string& header : call.headers) headers = curl_slist_append(headers, header.c_str());
+  for (const std::string& header : call.headers)
+    headers = curl_slist_append(headers, header.c_str());
 
   curl_easy_reset(curl);
   curl_easy_setopt(curl, CURLOPT_URL, call.url.c_str());

@@ -1,9 +1,9 @@
-// A tiny blocking HTTP/1.1 client on libcurl's easy interface, for tests and benchmark set-up talking
-// to the fake (and for the fake's harness itself). Not for production code: the host's client is the
-// asynchronous one in server/http.
+// A tiny blocking HTTP/1.1 client on libcurl's easy interface, for tests and benchmark set-up
+// talking to the fake (and for the fake's harness itself). Not for production code: the host's
+// client is the asynchronous one in server/http.
 //
-// One BlockingHttp keeps one easy handle, so consecutive calls reuse one keep-alive connection; make a
-// new BlockingHttp for a new connection. Thread-compatible: one thread at a time per object.
+// One BlockingHttp keeps one easy handle, so consecutive calls reuse one keep-alive connection;
+// make a new BlockingHttp for a new connection. Thread-compatible: one thread at a time per object.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_BLOCKING_HTTP_H_
 #define FLOWHOST_TESTS_FAKE_OPENROUTER_BLOCKING_HTTP_H_
 
@@ -25,9 +25,9 @@ struct HttpCall {
 };
 
 struct HttpResponse {
-  int curl_code = 0;   // CURLcode of the transfer; 0 (CURLE_OK) when it completed
-  std::string error;   // libcurl's message when curl_code != 0
-  long status = 0;     // 0 when no response head arrived
+  int curl_code = 0;  // CURLcode of the transfer; 0 (CURLE_OK) when it completed
+  std::string error;  // libcurl's message when curl_code != 0
+  long status = 0;    // 0 when no response head arrived
   std::vector<std::pair<std::string, std::string>> headers;  // of the final response
   std::string body;  // what arrived, even when the transfer failed part-way
 

@@ -61,7 +61,8 @@ std::string ProviderName(std::string_view model_id) {
   if (author == "google") return "Google AI Studio";
   if (author == "anthropic") return "Anthropic";
   if (author == "openai") return "OpenAI";
-  if (!author.empty()) author[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(author[0])));
+  if (!author.empty())
+    author[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(author[0])));
   return author;
 }
 
@@ -131,13 +132,16 @@ Json UsageJson(const ChatAnswer& answer) {
 }
 
 Json CompletionJson(const ChatAnswer& answer) {
-  Json message = {{"role", "assistant"},
-                  {"content", answer.content.has_value() ? Json(*answer.content) : Json(nullptr)},
-                  {"refusal", nullptr},
-                  {"reasoning", answer.reasoning.has_value() ? Json(*answer.reasoning) : Json(nullptr)}};
+  Json message = {
+      {"role", "assistant"},
+      {"content", answer.content.has_value() ? Json(*answer.content) : Json(nullptr)},
+      {"refusal", nullptr},
+      {"reasoning", answer.reasoning.has_value() ? Json(*answer.reasoning) : Json(nullptr)}};
   if (answer.reasoning.has_value()) {
-    message["reasoning_details"] = Json::array(
-        {{{"type", "reasoning.text"}, {"text", *answer.reasoning}, {"format", "unknown"}, {"index", 0}}});
+    message["reasoning_details"] = Json::array({{{"type", "reasoning.text"},
+                                                 {"text", *answer.reasoning},
+                                                 {"format", "unknown"},
+                                                 {"index", 0}}});
   }
   if (answer.tool_call.has_value()) message["tool_calls"] = Json::array({*answer.tool_call});
   return Json{
@@ -146,18 +150,18 @@ Json CompletionJson(const ChatAnswer& answer) {
       {"model", answer.model},
       {"object", "chat.completion"},
       {"created", answer.created},
-      {"choices",
-       Json::array({{{"logprobs", nullptr},
-                     {"finish_reason", answer.finish_reason},
-                     {"native_finish_reason", answer.native_finish_reason},
-                     {"index", 0},
-                     {"message", std::move(message)}}})},
+      {"choices", Json::array({{{"logprobs", nullptr},
+                                {"finish_reason", answer.finish_reason},
+                                {"native_finish_reason", answer.native_finish_reason},
+                                {"index", 0},
+                                {"message", std::move(message)}}})},
       {"system_fingerprint", nullptr},
       {"usage", UsageJson(answer)},
   };
 }
 
-Json ChunkJson(const ChatAnswer& answer, Json delta, std::optional<std::string_view> finish_reason) {
+Json ChunkJson(const ChatAnswer& answer, Json delta,
+               std::optional<std::string_view> finish_reason) {
   Json choice = {{"index", 0},
                  {"delta", std::move(delta)},
                  {"finish_reason", nullptr},
@@ -167,12 +171,9 @@ Json ChunkJson(const ChatAnswer& answer, Json delta, std::optional<std::string_v
     choice["finish_reason"] = std::string(*finish_reason);
     choice["native_finish_reason"] = answer.native_finish_reason;
   }
-  return Json{{"id", answer.id},
-              {"provider", answer.provider},
-              {"model", answer.model},
-              {"object", "chat.completion.chunk"},
-              {"created", answer.created},
-              {"choices", Json::array({std::move(choice)})}};
+  return Json{{"id", answer.id},           {"provider", answer.provider},
+              {"model", answer.model},     {"object", "chat.completion.chunk"},
+              {"created", answer.created}, {"choices", Json::array({std::move(choice)})}};
 }
 
 std::vector<std::string> SplitText(std::string_view text, int64_t pieces) {

@@ -27,7 +27,8 @@ ResponseScript JsonError(const HttpRequest& request, int status, std::string_vie
 }
 
 std::string NewGenerationId(int64_t created, std::mt19937_64& rng) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  static constexpr char kAlphabet[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::uniform_int_distribution<size_t> pick(0, sizeof(kAlphabet) - 2);
   std::string id = "gen-" + std::to_string(created) + "-";
   for (int i = 0; i < 20; ++i) id.push_back(kAlphabet[pick(rng)]);
@@ -84,21 +85,20 @@ ResponseScript StreamReply(const HttpRequest& request, const ChatAnswer& answer,
     Json delta = {{"role", "assistant"},
                   {"content", ""},
                   {"reasoning", *answer.reasoning},
-                  {"reasoning_details",
-                   Json::array({{{"type", "reasoning.text"},
-                                 {"text", *answer.reasoning},
-                                 {"format", "unknown"},
-                                 {"index", 0}}})}};
+                  {"reasoning_details", Json::array({{{"type", "reasoning.text"},
+                                                      {"text", *answer.reasoning},
+                                                      {"format", "unknown"},
+                                                      {"index", 0}}})}};
     builder.Body(SseEvent(ChunkJson(answer, std::move(delta))));
   }
 
   std::vector<std::string> pieces;
   if (answer.tool_call.has_value()) {
     builder.Wait(token_delay);
-    builder.Body(SseEvent(ChunkJson(
-        answer, Json{{"role", "assistant"},
-                     {"content", nullptr},
-                     {"tool_calls", Json::array({*answer.tool_call})}})));
+    builder.Body(
+        SseEvent(ChunkJson(answer, Json{{"role", "assistant"},
+                                        {"content", nullptr},
+                                        {"tool_calls", Json::array({*answer.tool_call})}})));
   } else {
     pieces = ContentPieces(answer, behavior);
   }
@@ -120,8 +120,8 @@ ResponseScript StreamReply(const HttpRequest& request, const ChatAnswer& answer,
     return builder.Finish();
   }
   builder.Wait(token_delay);
-  builder.Body(
-      SseEvent(ChunkJson(answer, Json{{"role", "assistant"}, {"content", ""}}, answer.finish_reason)));
+  builder.Body(SseEvent(
+      ChunkJson(answer, Json{{"role", "assistant"}, {"content", ""}}, answer.finish_reason)));
   Json usage_chunk = ChunkJson(answer, Json::object());
   usage_chunk["choices"] = Json::array();
   usage_chunk["usage"] = UsageJson(answer);
@@ -142,8 +142,9 @@ std::string ContextLengthMessage(int64_t context_length, int64_t prompt_tokens,
 
 }  // namespace
 
-ResponseScript HandleChat(const HttpRequest& request, const std::optional<Behavior>& header_behavior,
-                          FakeState& state, std::mt19937_64& rng, std::string* requested_model) {
+ResponseScript HandleChat(const HttpRequest& request,
+                          const std::optional<Behavior>& header_behavior, FakeState& state,
+                          std::mt19937_64& rng, std::string* requested_model) {
   const std::string* authorization = request.FindHeader("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (authorization == nullptr || authorization->size() <= kBearer.size() ||
@@ -152,7 +153,8 @@ ResponseScript HandleChat(const HttpRequest& request, const std::optional<Behavi
   }
   std::string_view key = std::string_view(*authorization).substr(kBearer.size());
   bool known_key = false;
-  for (const std::string& accepted : state.config.api_keys) known_key = known_key || key == accepted;
+  for (const std::string& accepted : state.config.api_keys)
+    known_key = known_key || key == accepted;
   if (!known_key) return JsonError(request, 401, "User not found.");
 
   absl::StatusOr<ChatRequest> parsed = ParseChatRequest(request.body);
@@ -180,10 +182,10 @@ ResponseScript HandleChat(const HttpRequest& request, const std::optional<Behavi
     }
     if (header_behavior.has_value()) candidate = Overlay(std::move(candidate), *header_behavior);
     if (info->context_length > 0 && prompt_tokens + output_tokens > info->context_length) {
-      last_error = ErrorReply{400,
-                              ErrorBody(400, ContextLengthMessage(info->context_length,
-                                                                  prompt_tokens, output_tokens)),
-                              {}};
+      last_error = ErrorReply{
+          400,
+          ErrorBody(400, ContextLengthMessage(info->context_length, prompt_tokens, output_tokens)),
+          {}};
       last_error_behavior = Behavior{};
       continue;
     }
@@ -202,10 +204,10 @@ ResponseScript HandleChat(const HttpRequest& request, const std::optional<Behavi
       return JsonError(request, 400, first_unknown + " is not a valid model ID");
     }
     int64_t latency = TotalLatency(last_error_behavior, state.config.latency_ms, rng);
-    return FixedReply(request,
-                      FixedAnswer{last_error->status, DumpJson(last_error->body),
-                                  std::move(last_error->headers)},
-                      last_error_behavior, latency);
+    return FixedReply(
+        request,
+        FixedAnswer{last_error->status, DumpJson(last_error->body), std::move(last_error->headers)},
+        last_error_behavior, latency);
   }
 
   const int64_t created = static_cast<int64_t>(std::time(nullptr));

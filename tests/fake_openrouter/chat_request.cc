@@ -9,8 +9,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The text of a message's content: a string, or the `text` of each part of a content array joined by
-// spaces; anything else has no text.
+// The text of a message's content: a string, or the `text` of each part of a content array joined
+// by spaces; anything else has no text.
 std::string ContentText(const Json& content) {
   if (content.is_string()) return content.get<std::string>();
   std::string text;
@@ -98,9 +98,9 @@ absl::StatusOr<ChatRequest> ParseChatRequest(std::string_view body) {
   }
   if (auto format = json.find("response_format"); format != json.end() && format->is_object()) {
     auto type = format->find("type");
-    request.json_response = type != format->end() && type->is_string() &&
-                            (type->get<std::string>() == "json_object" ||
-                             type->get<std::string>() == "json_schema");
+    request.json_response =
+        type != format->end() && type->is_string() &&
+        (type->get<std::string>() == "json_object" || type->get<std::string>() == "json_schema");
   }
   request.reasoning_requested = ReasoningRequested(json);
   if (auto tools = json.find("tools"); tools != json.end() && tools->is_array()) {

@@ -1,5 +1,6 @@
 #include "tests/fake_openrouter/connection.h"
 
+#include <event2/buffer.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -8,8 +9,6 @@
 #include <exception>
 #include <string>
 #include <utility>
-
-#include <event2/buffer.h>
 
 #include "tests/fake_openrouter/chat_answer.h"
 #include "tests/fake_openrouter/openrouter_error.h"
@@ -47,8 +46,8 @@ Connection::Connection(ConnectionContext* context, bufferevent* bev)
     : context_(context), bev_(bev), timer_(evtimer_new(context->base, &OnTimer, this)) {
   bufferevent_setcb(bev_, &OnRead, &OnWrite, &OnEvent, this);
   // Stop reading only far beyond the largest acceptable request, so a finished client is noticed.
-  bufferevent_setwatermark(bev_, EV_READ, 0,
-                           context_->limits.max_head_bytes + context_->limits.max_body_bytes + 4096);
+  bufferevent_setwatermark(
+      bev_, EV_READ, 0, context_->limits.max_head_bytes + context_->limits.max_body_bytes + 4096);
   bufferevent_enable(bev_, EV_READ | EV_WRITE);
 }
 
@@ -120,10 +119,10 @@ bool Connection::StartNextRequest() {
       evbuffer_drain(input, length);
       HttpRequest closing;
       closing.keep_alive = false;
-      StartResponse(ScriptBuilder::Simple(
-                        closing, outcome.error_status, "application/json",
-                        DumpJson(ErrorBody(outcome.error_status, outcome.error_message))),
-                    /*is_api=*/false);
+      StartResponse(
+          ScriptBuilder::Simple(closing, outcome.error_status, "application/json",
+                                DumpJson(ErrorBody(outcome.error_status, outcome.error_message))),
+          /*is_api=*/false);
       return true;
     }
     case ParseState::kComplete:

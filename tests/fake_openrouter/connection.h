@@ -1,19 +1,19 @@
-// One accepted TCP connection of the fake server: reads HTTP/1.x requests one at a time, hands each to
-// the worker's RequestHandler and plays the returned ResponseScript (writes, timed pauses, filler
-// produced as the socket drains, a hang, or a reset with SO_LINGER 0). Keep-alive and pipelined
-// requests are served in order. While a response is in progress the connection keeps reading, so it
-// notices at once when the client goes away and counts the request as aborted.
+// One accepted TCP connection of the fake server: reads HTTP/1.x requests one at a time, hands each
+// to the worker's RequestHandler and plays the returned ResponseScript (writes, timed pauses,
+// filler produced as the socket drains, a hang, or a reset with SO_LINGER 0). Keep-alive and
+// pipelined requests are served in order. While a response is in progress the connection keeps
+// reading, so it notices at once when the client goes away and counts the request as aborted.
 //
-// A Connection owns itself: it is created on accept and deletes itself when it closes. It lives on its
-// worker's event loop thread and is touched only from that thread.
+// A Connection owns itself: it is created on accept and deletes itself when it closes. It lives on
+// its worker's event loop thread and is touched only from that thread.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_CONNECTION_H_
 #define FLOWHOST_TESTS_FAKE_OPENROUTER_CONNECTION_H_
 
-#include <cstdint>
-#include <unordered_set>
-
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+
+#include <cstdint>
+#include <unordered_set>
 
 #include "tests/fake_openrouter/http_request.h"
 #include "tests/fake_openrouter/request_handler.h"

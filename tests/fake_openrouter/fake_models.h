@@ -1,15 +1,15 @@
-// The built-in `fake/*` model ids: scripted upstream behaviour chosen by the model id alone, so a test
-// (or a workflow file) can ask for a failure without any control call. They cost nothing, are not
-// listed in the served catalogue, and have a context length of 32768 tokens unless said otherwise:
+// The built-in `fake/*` model ids: scripted upstream behaviour chosen by the model id alone, so a
+// test (or a workflow file) can ask for a failure without any control call. They cost nothing, are
+// not listed in the served catalogue, and have a context length of 32768 tokens unless said
+// otherwise:
 //
 //   fake/ok              answers normally
 //   fake/reasoning       answers normally and supports `reasoning`
 //   fake/tiny-context    answers normally; context length 64 tokens
 //   fake/slow            answers after 1000 ms;  fake/slow-<N> answers after N ms
-//   fake/fail<S>         fails with status S, S in 402 403 408 429 500 502 503 (429 sets Retry-After: 1)
-//   fake/malformed       200 with invalid JSON
-//   fake/hang            accepts the request and never answers
-//   fake/hang-headers    sends the response head and never the body
+//   fake/fail<S>         fails with status S, S in 402 403 408 429 500 502 503 (429 sets
+//   Retry-After: 1) fake/malformed       200 with invalid JSON fake/hang            accepts the
+//   request and never answers fake/hang-headers    sends the response head and never the body
 //   fake/stream-error    streams 2 content chunks, then a mid-stream error event
 //   fake/reset           sends 32 body bytes, then resets the connection
 //   fake/oversized       a 200 body of 8 MiB

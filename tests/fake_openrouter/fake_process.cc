@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -43,7 +44,8 @@ absl::StatusOr<std::string> ReadFirstLine(int fd, Clock::time_point deadline) {
   std::string line;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return absl::DeadlineExceededError("fake_openrouter did not start in time");
+    if (left.count() <= 0)
+      return absl::DeadlineExceededError("fake_openrouter did not start in time");
     pollfd entry{fd, POLLIN, 0};
     int ready = poll(&entry, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno == EINTR) continue;
@@ -51,7 +53,9 @@ absl::StatusOr<std::string> ReadFirstLine(int fd, Clock::time_point deadline) {
     char c;
     ssize_t n = read(fd, &c, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError(absl::StrCat("fake_openrouter exited before listening; got \"", line, "\""));
+    if (n <= 0)
+      return absl::UnavailableError(
+          absl::StrCat("fake_openrouter exited before listening; got \"", line, "\""));
     if (c == '\n') return line;
     line.push_back(c);
   }
@@ -62,10 +66,14 @@ absl::StatusOr<std::string> ReadFirstLine(int fd, Clock::time_point deadline) {
 absl::StatusOr<std::unique_ptr<FakeProcess>> FakeProcess::Start(Options options) {
   std::vector<std::string> args = {
       options.binary.empty() ? std::string(FAKE_OPENROUTER_BINARY) : options.binary,
-      "--port", "0",
-      "--api-key", options.api_key,
-      "--threads", std::to_string(options.threads),
-      "--latency-ms", std::to_string(options.latency_ms)};
+      "--port",
+      "0",
+      "--api-key",
+      options.api_key,
+      "--threads",
+      std::to_string(options.threads),
+      "--latency-ms",
+      std::to_string(options.latency_ms)};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -143,6 +151,21 @@ absl::StatusOr<Json> FakeProcess::Control(const std::string& method, const std::
 }
 
 absl::StatusOr<Json> FakeProcess::Stats() { return Control("GET", "/_control/stats", ""); }
+
+absl::StatusOr<Json> FakeProcess::WaitForStats(const std::function<bool(const Json&)>& done,
+                                               int timeout_ms) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    absl::StatusOr<Json> stats = Stats();
+    if (!stats.ok() || done(*stats)) return stats;
+    if (Clock::now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("fake_openrouter stats never matched; last: ", stats->dump()));
+    }
+    // The fake has no push channel; re-ask a little later (the deadline bounds the wait).
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 absl::Status FakeProcess::AddRules(const Json& rules) {
   Json body = rules.is_array() ? Json{{"rules", rules}} : rules;

@@ -1,26 +1,26 @@
 // Runs the project's fake OpenRouter (the built `fake_openrouter` program) as a child process for a
-// test or a benchmark: starts it on port 0, reads its `LISTENING <port>` line, and offers its URLs and
-// its control plane (statistics, scripted rules). No gtest here, so benchmarks can use it too.
+// test or a benchmark: starts it on port 0, reads its `LISTENING <port>` line, and offers its URLs
+// and its control plane (statistics, scripted rules). No gtest here, so benchmarks can use it too.
 //
 //   auto fake = FakeProcess::Start();            // absl::StatusOr<std::unique_ptr<FakeProcess>>
 //   client.Post((*fake)->base_url() + "/chat/completions", ...);
 //   (*fake)->AddRules({{"rules", {{{"model", "fake/ok"}, {"times", 1},
 //                                  {"behavior", {{"status", 429}}}}}}});
 //
-// The destructor stops the child (SIGTERM, then SIGKILL after a grace period) and reaps it; the child
-// also dies with its parent. Control calls go through one kept-alive connection, which is accepted
-// before any stats reset and so does not count in `connections_accepted` afterwards.
+// The destructor stops the child (SIGTERM, then SIGKILL after a grace period) and reaps it; the
+// child also dies with its parent. Control calls go through one kept-alive connection, which is
+// accepted before any stats reset and so does not count in `connections_accepted` afterwards.
 // Thread-safe: control calls are serialised internally.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_FAKE_PROCESS_H_
 #define FLOWHOST_TESTS_FAKE_OPENROUTER_FAKE_PROCESS_H_
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -33,7 +33,7 @@ namespace flowhost::fake_openrouter {
 class FakeProcess {
  public:
   struct Options {
-    std::string binary;               // default: the build's fake_openrouter
+    std::string binary;                     // default: the build's fake_openrouter
     std::string api_key = "sk-or-v1-fake";  // passed as --api-key
     int threads = 1;
     int latency_ms = 0;
@@ -58,6 +58,10 @@ class FakeProcess {
 
   // GET /_control/stats, parsed.
   absl::StatusOr<nlohmann::json> Stats();
+  // Polls the statistics until `done` holds for them, for at most `timeout_ms` (the failure bound);
+  // returns the statistics that satisfied it, or DeadlineExceeded with the last ones seen.
+  absl::StatusOr<nlohmann::json> WaitForStats(
+      const std::function<bool(const nlohmann::json&)>& done, int timeout_ms = 30000);
   // PUT /_control/rules with `{"rules": [...]}` (a bare array is wrapped).
   absl::Status AddRules(const nlohmann::json& rules);
   // DELETE /_control/rules.

@@ -16,8 +16,8 @@ namespace flowhost::fake_openrouter {
 
 struct FakeConfig {
   std::vector<std::string> api_keys = {"sk-or-v1-fake"};  // accepted Bearer tokens
-  int64_t latency_ms = 0;  // added to every chat and models answer
-  uint64_t seed = 1;       // seeds latency jitter and generation ids
+  int64_t latency_ms = 0;                                 // added to every chat and models answer
+  uint64_t seed = 1;                                      // seeds latency jitter and generation ids
 };
 
 struct FakeState {

@@ -34,6 +34,11 @@ ResponseScript FixedReply(const HttpRequest& request, FixedAnswer answer, const 
   }
   std::string suffix;
   int64_t filler = 0;
+  if (behavior.oversized_bytes.has_value()) {
+    while (!body.empty() && (body.back() == '\n' || body.back() == ' ' || body.back() == '\r')) {
+      body.pop_back();
+    }
+  }
   if (behavior.oversized_bytes.has_value() && !body.empty() && body.back() == '}') {
     // {...} becomes {...,"padding":"xxx...x"} of exactly the requested size when it fits.
     body.pop_back();

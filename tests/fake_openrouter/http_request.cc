@@ -10,7 +10,8 @@ char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -44,7 +45,8 @@ size_t FindHeadEnd(std::string_view input) {
   return std::string_view::npos;
 }
 
-// Takes one line (without its LF / CRLF) off the front of `*rest`; false when no full line is there.
+// Takes one line (without its LF / CRLF) off the front of `*rest`; false when no full line is
+// there.
 bool TakeLine(std::string_view* rest, std::string_view* line) {
   size_t lf = rest->find('\n');
   if (lf == std::string_view::npos) return false;

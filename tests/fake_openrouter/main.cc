@@ -1,17 +1,17 @@
-// fake_openrouter: a local stand-in for OpenRouter's API, faithful enough to test and benchmark a client
-// against it, failures included. Loopback only; never reaches the internet.
+// fake_openrouter: a local stand-in for OpenRouter's API, faithful enough to test and benchmark a
+// client against it, failures included. Loopback only; never reaches the internet.
 //
 //   fake_openrouter [--host 127.0.0.1] [--port N] [--catalogue FILE] [--api-key KEY]...
 //                   [--threads N] [--latency-ms N] [--seed N]
 //
-// The first line on stdout is exactly `LISTENING <port>` (flushed), so scripts and tests can start it
-// with --port 0 and read the port. Accepted keys default to `sk-or-v1-fake`.
+// The first line on stdout is exactly `LISTENING <port>` (flushed), so scripts and tests can start
+// it with --port 0 and read the port. Accepted keys default to `sk-or-v1-fake`.
 //
 // The answer is deterministic: content = "Fake answer to: " + <the last user message's text>
 // (`{"answer": "<same text>"}` as JSON text when response_format asks for JSON); token counts are
 // ceil(characters / 4) of all messages' text and of the answer; cost = tokens x the catalogue's
-// per-token prices. The built-in `fake/*` model ids, the X-Fake-Behavior header, the control endpoints
-// and every behavior field are documented in tests/fake_openrouter/README.md.
+// per-token prices. The built-in `fake/*` model ids, the X-Fake-Behavior header, the control
+// endpoints and every behavior field are documented in tests/fake_openrouter/README.md.
 #include <sys/resource.h>
 
 #include <csignal>

@@ -38,7 +38,8 @@ ErrorReply ScriptedError(const Behavior& behavior, std::string_view model,
       message = "Request timed out";
       break;
     case 429:
-      message = "Rate limit exceeded: " + std::string(model) + " is temporarily rate-limited upstream.";
+      message =
+          "Rate limit exceeded: " + std::string(model) + " is temporarily rate-limited upstream.";
       metadata = Json{{"provider_name", provider},
                       {"headers", {{"X-RateLimit-Limit", "20"}, {"X-RateLimit-Remaining", "0"}}}};
       break;

@@ -1,10 +1,9 @@
 #include "tests/fake_openrouter/request_handler.h"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/fake_openrouter/chat_answer.h"
 #include "tests/fake_openrouter/chat_handler.h"
@@ -73,8 +72,9 @@ ResponseScript RequestHandler::HandleApi(const HttpRequest& request, std::string
   std::optional<Behavior> header_behavior;
   if (const std::string* header = request.FindHeader("x-fake-behavior")) {
     Json parsed = Json::parse(*header, nullptr, /*allow_exceptions=*/false);
-    absl::StatusOr<Behavior> behavior =
-        parsed.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : ParseBehavior(parsed);
+    absl::StatusOr<Behavior> behavior = parsed.is_discarded()
+                                            ? absl::InvalidArgumentError("not valid JSON")
+                                            : ParseBehavior(parsed);
     if (!behavior.ok()) {
       return ErrorReplyScript(request, 400,
                               "X-Fake-Behavior: " + std::string(behavior.status().message()));

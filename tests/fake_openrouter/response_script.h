@@ -1,11 +1,11 @@
-// A response as a script: the exact bytes to send, the pauses between them, and how it ends (finish,
-// hang forever, or reset the TCP connection). Handlers build a script without doing any I/O; a
-// connection (server.cc) plays it. This keeps every scripted upstream failure a plain value that is
-// easy to build and to test.
+// A response as a script: the exact bytes to send, the pauses between them, and how it ends
+// (finish, hang forever, or reset the TCP connection). Handlers build a script without doing any
+// I/O; a connection (server.cc) plays it. This keeps every scripted upstream failure a plain value
+// that is easy to build and to test.
 //
 // ScriptBuilder frames the body: Content-Length for a fixed body, chunked transfer encoding for a
-// stream (or a close-delimited body for HTTP/1.0 clients), and cuts the body short when the response
-// is to reset the connection after a number of body bytes.
+// stream (or a close-delimited body for HTTP/1.0 clients), and cuts the body short when the
+// response is to reset the connection after a number of body bytes.
 //
 // Plain values; one thread at a time.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_RESPONSE_SCRIPT_H_

@@ -1,19 +1,18 @@
 // The rules set through the control endpoint (`PUT /_control/rules`): each rule matches requests by
-// model id (a glob, fnmatch(3) syntax, default "*") and endpoint ("chat", the default, or "models"),
-// and scripts their Behavior. A rule with `times` applies to that many requests and then expires.
-// The first live matching rule, in the order the rules were added, applies.
+// model id (a glob, fnmatch(3) syntax, default "*") and endpoint ("chat", the default, or
+// "models"), and scripts their Behavior. A rule with `times` applies to that many requests and then
+// expires. The first live matching rule, in the order the rules were added, applies.
 //
 // Thread-safe: every worker thread of the server consults the same RuleBook.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_RULE_BOOK_H_
 #define FLOWHOST_TESTS_FAKE_OPENROUTER_RULE_BOOK_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -31,8 +30,8 @@ class RuleBook {
   // Removes every rule.
   void Clear();
 
-  // The behavior of the first live rule matching the endpoint and model, using up one of its `times`;
-  // nullopt when no rule matches.
+  // The behavior of the first live rule matching the endpoint and model, using up one of its
+  // `times`; nullopt when no rule matches.
   std::optional<Behavior> Take(std::string_view endpoint, std::string_view model);
 
   // The live rules, as `{"rules": [...]}` with `times` showing the uses left.

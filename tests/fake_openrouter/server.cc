@@ -1,6 +1,9 @@
 #include "tests/fake_openrouter/server.h"
 
 #include <arpa/inet.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,10 +13,6 @@
 #include <cstring>
 #include <thread>
 #include <vector>
-
-#include <event2/event.h>
-#include <event2/listener.h>
-#include <event2/thread.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -83,7 +82,8 @@ absl::StatusOr<int> OpenListener(Address address, bool reuse_port, int* bound_po
 
 void SetPort(Address* address, int port) {
   if (address->storage.ss_family == AF_INET) {
-    reinterpret_cast<sockaddr_in*>(&address->storage)->sin_port = htons(static_cast<uint16_t>(port));
+    reinterpret_cast<sockaddr_in*>(&address->storage)->sin_port =
+        htons(static_cast<uint16_t>(port));
   } else {
     reinterpret_cast<sockaddr_in6*>(&address->storage)->sin6_port =
         htons(static_cast<uint16_t>(port));
@@ -169,7 +169,8 @@ void Server::Run() {
 
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers_.size(); ++i) {
-    threads.emplace_back([base = workers_[i]->base] { event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY); });
+    threads.emplace_back(
+        [base = workers_[i]->base] { event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY); });
   }
   event_base_loop(main_base, EVLOOP_NO_EXIT_ON_EMPTY);
   for (std::thread& thread : threads) thread.join();

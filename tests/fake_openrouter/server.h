@@ -1,7 +1,7 @@
-// The fake OpenRouter server's event loops: `threads` workers, each with its own libevent event_base
-// and its own listening socket on the same loopback port (SO_REUSEPORT when there is more than one),
-// so the kernel spreads connections across them. No thread per connection: one worker holds thousands
-// of slow requests open at once.
+// The fake OpenRouter server's event loops: `threads` workers, each with its own libevent
+// event_base and its own listening socket on the same loopback port (SO_REUSEPORT when there is
+// more than one), so the kernel spreads connections across them. No thread per connection: one
+// worker holds thousands of slow requests open at once.
 //
 // Create() binds (refusing any non-loopback host) and returns the port; Run() serves until Stop().
 // Stop() may be called from any thread; SIGINT and SIGTERM stop a running server too.
@@ -27,7 +27,7 @@ class Server {
  public:
   // Binds the listeners. `state` must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Create(const ServerOptions& options,
-                                                         FakeState* state);
+                                                        FakeState* state);
   ~Server();
 
   // The bound port.

@@ -51,7 +51,10 @@ void Stats::LogRequest(const HttpRequest& request) {
 
 void Stats::ApiRequestStarted(RequestKind kind) {
   requests_.fetch_add(1, std::memory_order_relaxed);
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  int64_t now = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
+  int64_t peak = max_in_flight_.load(std::memory_order_relaxed);
+  while (now > peak && !max_in_flight_.compare_exchange_weak(peak, now)) {
+  }
   if (kind == RequestKind::kChat) chat_requests_.fetch_add(1, std::memory_order_relaxed);
   if (kind == RequestKind::kModels) models_requests_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -76,6 +79,7 @@ Json Stats::ToJson() const {
       {"connections_open", connections_open_.load()},
       {"requests_aborted", requests_aborted_.load()},
       {"in_flight", in_flight_.load()},
+      {"max_in_flight", max_in_flight_.load()},
   };
   absl::MutexLock lock(&mu_);
   Json by_model = Json::object();
@@ -112,6 +116,7 @@ void Stats::Reset() {
   models_requests_ = 0;
   connections_accepted_ = 0;
   requests_aborted_ = 0;
+  max_in_flight_ = in_flight_.load();
   absl::MutexLock lock(&mu_);
   by_model_.clear();
   status_counts_.clear();
@@ -122,4 +127,3 @@ void Stats::Reset() {
 }
 
 }  // namespace flowhost::fake_openrouter
-

@@ -3,20 +3,19 @@
 // (GET /_control/requests), so a test can check what a client really sent (e.g. that a key never
 // leaks to the wrong place).
 //
-// Counters since start or the last Reset(); `connections_open` and `in_flight` are gauges and survive a
-// reset. Thread-safe: every worker thread of the server records into the same Stats.
+// Counters since start or the last Reset(); `connections_open` and `in_flight` are gauges and
+// survive a reset. Thread-safe: every worker thread of the server records into the same Stats.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_STATS_H_
 #define FLOWHOST_TESTS_FAKE_OPENROUTER_STATS_H_
 
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -48,7 +47,8 @@ class Stats {
   void ApiRequestEnded(bool aborted);
 
   // {"requests", "chat_requests", "models_requests", "connections_accepted", "connections_open",
-  //  "requests_aborted", "in_flight", "by_model", "status_counts", "last_request_headers"}.
+  //  "requests_aborted", "in_flight", "max_in_flight", "by_model", "status_counts",
+  //  "last_request_headers"}. max_in_flight is the most API requests in flight at once.
   nlohmann::json ToJson() const;
 
   // The latest `limit` logged requests, oldest first: [{method, path, headers, body}]. Bodies may
@@ -74,6 +74,7 @@ class Stats {
   std::atomic<int64_t> connections_open_{0};
   std::atomic<int64_t> requests_aborted_{0};
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> max_in_flight_{0};
 
   mutable absl::Mutex mu_;
   std::map<std::string, int64_t> by_model_ ABSL_GUARDED_BY(mu_);
