@@ -1,0 +1,48 @@
+// References collected at parse time for the workflow validator.
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "server/expr/expression.h"
+
+namespace flowhost::expr {
+namespace {
+
+std::string Describe(const std::vector<Reference>& refs) {
+  std::string out;
+  for (const Reference& ref : refs) {
+    const char* kind = ref.kind == Reference::Kind::kNode    ? "node"
+                       : ref.kind == Reference::Kind::kInput ? "input"
+                       : ref.kind == Reference::Kind::kVar   ? "var"
+                                                             : "env";
+    out += std::string(kind) + ":" + ref.name + "@" + std::to_string(ref.offset) + " ";
+  }
+  return out;
+}
+
+std::string ReferencesOf(std::string_view source) {
+  auto parsed = Expression::Parse(source, ExpressionLimits());
+  if (!parsed.ok()) return std::string(parsed.status().message());
+  return Describe((*parsed)->references());
+}
+
+TEST(ExpressionReferences, AreCollectedWithKindNameAndOffsetInSourceOrder) {
+  EXPECT_EQ(ReferencesOf("$(\"Fetch\").item.title + $node['Other'].first().x"),
+            "node:Fetch@0 node:Other@24 ");
+  EXPECT_EQ(ReferencesOf("$inputs.question + $inputs[\"count\"]"),
+            "input:question@0 input:count@19 ");
+  EXPECT_EQ(ReferencesOf("$vars.greeting ?? $env.HOME ?? $env['PATH']"),
+            "var:greeting@0 env:HOME@18 env:PATH@31 ");
+  EXPECT_EQ(ReferencesOf("lower($inputs.q) + [$vars.a, {k: $('N').all()}]"),
+            "input:q@6 var:a@20 node:N@33 ");
+}
+
+TEST(ExpressionReferences, DynamicAccessProducesNone) {
+  EXPECT_EQ(ReferencesOf("$inputs[$json.key]"), "");
+  EXPECT_EQ(ReferencesOf("$env['HO' + 'ME']"), "");
+  EXPECT_EQ(ReferencesOf("$inputs.keys()"), "");
+  EXPECT_EQ(ReferencesOf("$json.inputs.x + $itemIndex"), "");
+}
+
+}  // namespace
+}  // namespace flowhost::expr
