@@ -1,6 +1,7 @@
-// What an execution did, node by node: status, attempts, timings, item counts, errors, and the upstream
-// calls (tokens, cost) nodes reported. Built up by the executor while the execution runs, final once its
-// completion callback has it. The gRPC service and the CLI turn it into their summaries.
+// What an execution did, node by node: status, attempts, timings, item counts, errors, and the
+// upstream calls (tokens, cost) nodes reported. Built up by the executor while the execution runs,
+// final once its completion callback has it. The gRPC service and the CLI turn it into their
+// summaries.
 #ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTION_RECORD_H_
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTION_RECORD_H_
 
@@ -19,7 +20,7 @@ namespace flowhost::executor {
 using sdk::Json;
 
 enum class NodeStatus {
-  kNotRun,     // never reached (a branch not taken upstream, or the execution stopped first)
+  kNotRun,  // never reached (a branch not taken upstream, or the execution stopped first)
   kRunning,
   kSucceeded,
   kFailed,     // failed; with on_error continue/error_output the execution may still succeed
@@ -38,7 +39,7 @@ struct NodeRecord {
   absl::Time finished_at = absl::InfinitePast();
   size_t items_in = 0;
   size_t items_out = 0;
-  absl::Status error;  // the last attempt's error, when it failed
+  absl::Status error;                     // the last attempt's error, when it failed
   std::vector<sdk::AttemptRecord> calls;  // upstream calls the node reported, in order
   // Sums over `calls`, and the model that produced the last successful call.
   int64_t prompt_tokens = 0;
@@ -52,7 +53,7 @@ struct NodeRecord {
 struct ExecutionRecord {
   std::string id;
   std::string workflow;
-  absl::Status status;  // OK, or why the execution failed (classified, see sdk/error.h)
+  absl::Status status;      // OK, or why the execution failed (classified, see sdk/error.h)
   std::string failed_node;  // the node whose failure stopped the execution, if any
   sdk::Items output;
   absl::Time started_at;

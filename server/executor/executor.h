@@ -1,13 +1,13 @@
-// The executor runs compiled workflows. It is the only place that decides what runs when: it schedules
-// ready nodes on the host's worker pool, runs independent branches in parallel, applies each node's
-// retry, timeout and on_error settings, enforces the execution limits, and cancels everything an
-// execution started when it is cancelled or its deadline passes. No thread ever waits: nodes complete
-// through callbacks, back-offs and `wait` are timers.
+// The executor runs compiled workflows. It is the only place that decides what runs when: it
+// schedules ready nodes on the host's worker pool, runs independent branches in parallel, applies
+// each node's retry, timeout and on_error settings, enforces the execution limits, and cancels
+// everything an execution started when it is cancelled or its deadline passes. No thread ever
+// waits: nodes complete through callbacks, back-offs and `wait` are timers.
 //
-// Graph semantics (n8n's item model): start nodes receive one item, the bound inputs. A node runs once
-// every connected input has been resolved (the upstream finished or was not run); it is skipped when all
-// its connected inputs are empty, and its outputs then resolve empty. Outputs that are not connected are
-// dropped. The result is the concatenation of the workflow's `output` ports.
+// Graph semantics (n8n's item model): start nodes receive one item, the bound inputs. A node runs
+// once every connected input has been resolved (the upstream finished or was not run); it is
+// skipped when all its connected inputs are empty, and its outputs then resolve empty. Outputs that
+// are not connected are dropped. The result is the concatenation of the workflow's `output` ports.
 //
 // Thread-safety: Start may be called from any thread. Ownership: the Executor must outlive every
 // execution it started (the host drains executions before destroying it).
@@ -54,9 +54,9 @@ class WorkflowResolver {
   virtual workflow::WorkflowPtr Find(std::string_view name) const = 0;
 };
 
-// Follows one execution as it happens (StreamWorkflow, CLI progress). Callbacks come from any thread and
-// must not block; the executor never calls two of them at once for the same execution except token
-// deltas, which may come from the HTTP client's I/O thread.
+// Follows one execution as it happens (StreamWorkflow, CLI progress). Callbacks come from any
+// thread and must not block; the executor never calls two of them at once for the same execution
+// except token deltas, which may come from the HTTP client's I/O thread.
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
@@ -75,15 +75,15 @@ struct HostServices {
   const WorkflowResolver* workflows = nullptr;  // may be null: execute_workflow then fails cleanly
   sdk::Logger* logger = nullptr;                // the executor adds execution/workflow/node fields
   std::map<std::string, std::string, std::less<>> env;  // $env: the allowlisted variables' values
-  std::function<double()> unit_random;          // jitter source; null for a real one
+  std::function<double()> unit_random;                  // jitter source; null for a real one
 };
 
 struct ExecutionRequest {
   workflow::WorkflowPtr workflow;
-  Json inputs = Json::object();  // bound with workflow::BindInputs before the start
+  Json inputs = Json::object();                  // bound with workflow::BindInputs before the start
   absl::Time deadline = absl::InfiniteFuture();  // also capped by max_execution_time
-  std::string id;  // generated when empty
-  std::shared_ptr<ExecutionObserver> observer;  // optional
+  std::string id;                                // generated when empty
+  std::shared_ptr<ExecutionObserver> observer;   // optional
 };
 
 // A running execution, for its starter.
@@ -91,8 +91,8 @@ class ExecutionHandle {
  public:
   virtual ~ExecutionHandle() = default;
   virtual const std::string& id() const = 0;
-  // Stops the execution: cancels every node's work (in-flight HTTP transfers are aborted) and finishes
-  // with `reason` (CANCELLED or DEADLINE_EXCEEDED). No-op once finished.
+  // Stops the execution: cancels every node's work (in-flight HTTP transfers are aborted) and
+  // finishes with `reason` (CANCELLED or DEADLINE_EXCEEDED). No-op once finished.
   virtual void Cancel(absl::Status reason) = 0;
 };
 
@@ -103,8 +103,8 @@ class Executor {
   Executor(HostServices services, ExecutionLimits limits);
   ~Executor();
 
-  // Starts an execution. `done` runs exactly once, on the worker pool, with the final record; a request
-  // that cannot start (bad inputs) also completes through `done` with INVALID_ARGUMENT.
+  // Starts an execution. `done` runs exactly once, on the worker pool, with the final record; a
+  // request that cannot start (bad inputs) also completes through `done` with INVALID_ARGUMENT.
   std::shared_ptr<ExecutionHandle> Start(ExecutionRequest request, Done done);
 
   // Executions started and not yet finished.

@@ -1,0 +1,355 @@
+#include "server/executor/execution.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "server/executor/error_items.h"
+#include "server/executor/node_invocation.h"
+
+namespace flowhost::executor {
+namespace {
+
+std::string TimeText(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+}
+
+size_t CountItems(const std::vector<sdk::Items>& lists) {
+  size_t total = 0;
+  for (const sdk::Items& items : lists) total += items.size();
+  return total;
+}
+
+bool IsLimitError(const absl::Status& status) {
+  return sdk::ErrorClassOf(status) == sdk::error_class::kLimitExceeded;
+}
+
+}  // namespace
+
+Execution::Execution(ExecutorCore& core, Setup setup)
+    : core_(core),
+      workflow_(std::move(setup.workflow)),
+      inputs_(std::move(setup.inputs)),
+      info_{setup.id, workflow_->name, setup.started_at},
+      execution_json_({{"id", setup.id},
+                       {"workflow", workflow_->name},
+                       {"started_at", TimeText(setup.started_at)}}),
+      deadline_(setup.deadline),
+      arm_deadline_(setup.arm_deadline),
+      deadline_error_(std::move(setup.deadline_error)),
+      parent_(std::move(setup.parent)),
+      observer_(std::move(setup.observer)),
+      logger_(core.logger(), {{"execution", setup.id}, {"workflow", workflow_->name}}) {
+  root_ = parent_.has_value() ? std::make_unique<sdk::CancellationSource>(parent_->token, deadline_)
+                              : std::make_unique<sdk::CancellationSource>(deadline_);
+  root_token_ = root_->token();
+
+  absl::MutexLock lock(&mu_);
+  done_ = std::move(setup.done);
+  record_.id = info_.id;
+  record_.workflow = workflow_->name;
+  record_.started_at = setup.started_at;
+  nodes_.resize(workflow_->nodes.size());
+  record_.nodes.resize(workflow_->nodes.size());
+  for (size_t i = 0; i < workflow_->nodes.size(); ++i) {
+    const workflow::CompiledNode& node = workflow_->nodes[i];
+    record_.nodes[i].name = node.name;
+    record_.nodes[i].type = node.type != nullptr ? node.type->info().type : "";
+    NodeState& state = nodes_[i];
+    state.slots.resize(std::max<size_t>(node.inputs.size(), 1));
+    for (size_t port = 0; port < node.sources.size() && port < state.slots.size(); ++port) {
+      state.slots[port].resize(node.sources[port].size());
+      state.unresolved += static_cast<int>(node.sources[port].size());
+    }
+  }
+  for (int start : workflow_->start_nodes) nodes_[start].is_start = true;
+}
+
+Execution::~Execution() = default;
+
+void Execution::Begin() {
+  std::weak_ptr<Execution> weak = weak_from_this();
+  // Runs inline if the parent is already cancelled; Finish then completes the execution at once.
+  root_token_.OnCancel([weak] {
+    if (auto self = weak.lock()) self->Finish(self->root_token_.reason(), "");
+  });
+  sdk::TimerId timer = 0;
+  if (arm_deadline_ && deadline_ != absl::InfiniteFuture()) {
+    timer = core_.scheduler().RunAt(deadline_, [weak] {
+      if (auto self = weak.lock()) self->root_->Cancel(self->deadline_error_);
+    });
+  }
+
+  std::vector<int> to_run;
+  absl::Status limit;
+  std::string failed_node;
+  bool finish_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    deadline_timer_ = timer;
+    if (finished_) {
+      // Cancelled before it began; Finish could not see the timer yet.
+    } else {
+      std::vector<int> ready;
+      for (int start : workflow_->start_nodes) {
+        if (nodes_[start].unresolved == 0 && !workflow_->nodes[start].attached) {
+          ready.push_back(start);
+        }
+      }
+      limit = ResolveReadyLocked(std::move(ready), to_run, failed_node);
+      finish_now = limit.ok() && running_ == 0;
+    }
+  }
+  if (finished()) {
+    core_.scheduler().Cancel(timer);
+    return;
+  }
+  events_.Drain();
+  if (!limit.ok()) return Finish(limit, failed_node);
+  if (finish_now) return Finish(absl::OkStatus(), "");
+  PostRuns(to_run);
+}
+
+void Execution::Cancel(absl::Status reason) {
+  root_->Cancel(reason.ok() ? absl::CancelledError("the execution was cancelled") : reason);
+}
+
+std::shared_ptr<std::vector<sdk::Items>> Execution::GatherInputsLocked(int node) {
+  NodeState& state = nodes_[node];
+  auto inputs = std::make_shared<std::vector<sdk::Items>>(state.slots.size());
+  if (state.is_start) (*inputs)[0].push_back(inputs_);
+  for (size_t port = 0; port < state.slots.size(); ++port) {
+    for (const Slot& slot : state.slots[port]) {
+      if (slot.outputs == nullptr || slot.port >= static_cast<int>(slot.outputs->size())) continue;
+      const sdk::Items& items = (*slot.outputs)[slot.port];
+      (*inputs)[port].insert((*inputs)[port].end(), items.begin(), items.end());
+    }
+  }
+  return inputs;
+}
+
+absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<int>& to_run,
+                                           std::string& failed_node) {
+  while (!ready.empty()) {
+    int node = ready.back();
+    ready.pop_back();
+    const workflow::CompiledNode& compiled = workflow_->nodes[node];
+    NodeRecord& record = record_.nodes[node];
+    std::shared_ptr<std::vector<sdk::Items>> inputs = GatherInputsLocked(node);
+    record.items_in = CountItems(*inputs);
+    if (compiled.settings.disabled) {
+      auto outputs = std::make_shared<std::vector<sdk::Items>>();
+      outputs->push_back(std::move((*inputs)[0]));
+      record.started_at = record.finished_at = Now();
+      if (absl::Status status = CheckItemsLocked(node, *outputs); !status.ok()) {
+        record.status = NodeStatus::kFailed;
+        record.error = status;
+        PublishFinishedLocked(node);
+        failed_node = compiled.name;
+        return sdk::Annotate(status, absl::StrCat("node '", compiled.name, "'"));
+      }
+      record.status = NodeStatus::kDisabled;
+      record.items_out = outputs->front().size();
+      PublishFinishedLocked(node);
+      RouteLocked(node, std::move(outputs), ready);
+      continue;
+    }
+    if (record.items_in == 0) {
+      record.status = NodeStatus::kSkipped;
+      PublishFinishedLocked(node);
+      RouteLocked(node, std::make_shared<std::vector<sdk::Items>>(), ready);
+      continue;
+    }
+    nodes_[node].inputs = std::move(inputs);
+    ++running_;
+    to_run.push_back(node);
+  }
+  return absl::OkStatus();
+}
+
+void Execution::RouteLocked(int node, Outputs outputs, std::vector<int>& ready) {
+  nodes_[node].outputs = outputs;
+  const workflow::CompiledNode& compiled = workflow_->nodes[node];
+  for (size_t port = 0; port < compiled.targets.size(); ++port) {
+    for (const workflow::PortRef& target : compiled.targets[port]) {
+      NodeState& state = nodes_[target.node];
+      const auto& sources = workflow_->nodes[target.node].sources;
+      if (target.port >= static_cast<int>(sources.size())) continue;
+      const std::vector<workflow::PortRef>& feeding = sources[target.port];
+      std::vector<Slot>& slots = state.slots[target.port];
+      for (size_t k = 0; k < feeding.size(); ++k) {
+        if (slots[k].filled || feeding[k] != workflow::PortRef{node, static_cast<int>(port)}) {
+          continue;
+        }
+        slots[k] = Slot{outputs, static_cast<int>(port), true};
+        if (--state.unresolved == 0 && !workflow_->nodes[target.node].attached) {
+          ready.push_back(target.node);
+        }
+        break;
+      }
+    }
+  }
+}
+
+absl::Status Execution::CheckItemsLocked(int node, const std::vector<sdk::Items>& outputs) const {
+  size_t limit = core_.limits().max_items_per_output;
+  const workflow::CompiledNode& compiled = workflow_->nodes[node];
+  for (size_t port = 0; port < outputs.size(); ++port) {
+    if (outputs[port].size() <= limit) continue;
+    std::string name =
+        port < compiled.outputs.size() ? compiled.outputs[port].name : absl::StrCat(port);
+    return sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kLimitExceeded,
+                          absl::StrCat("output '", name, "' has ", outputs[port].size(),
+                                       " items, more than max_items_per_output (", limit, ")"));
+  }
+  return absl::OkStatus();
+}
+
+void Execution::PublishFinishedLocked(int node) {
+  if (observer_ == nullptr) return;
+  events_.Push([observer = observer_, record = record_.nodes[node]]() mutable {
+    observer->OnNodeFinished(record);
+  });
+}
+
+void Execution::PostRuns(const std::vector<int>& nodes) {
+  for (int node : nodes) {
+    core_.scheduler().Post([self = shared_from_this(), node] { self->RunNode(node); });
+  }
+}
+
+void Execution::RunNode(int node) {
+  std::shared_ptr<const std::vector<sdk::Items>> inputs;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    inputs = nodes_[node].inputs;
+  }
+  auto self = shared_from_this();
+  NodeInvocation::Start(self, node, std::move(inputs), root_token_,
+                        [self, node](absl::StatusOr<sdk::NodeResult> result) {
+                          self->NodeFinished(node, std::move(result));
+                        });
+}
+
+void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
+  const workflow::CompiledNode& compiled = workflow_->nodes[node];
+  absl::Status stop;
+  std::string failed_node = compiled.name;
+  std::vector<int> to_run;
+  bool all_done = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    --running_;
+    NodeRecord& record = record_.nodes[node];
+    record.finished_at = Now();
+    // The ports the node itself may fill: all but the "error" output that on_error adds.
+    size_t own_outputs = compiled.outputs.size();
+    if (compiled.settings.on_error == workflow::OnError::kErrorOutput && own_outputs > 0) {
+      --own_outputs;
+    }
+    if (result.ok() && result->outputs.size() > own_outputs) {
+      result = absl::InternalError(absl::StrCat("the node returned ", result->outputs.size(),
+                                                " outputs but has ", own_outputs));
+    }
+    if (result.ok()) {
+      if (absl::Status status = CheckItemsLocked(node, result->outputs); !status.ok()) {
+        result = status;
+      }
+    }
+    auto outputs = std::make_shared<std::vector<sdk::Items>>();
+    if (result.ok()) {
+      record.status = NodeStatus::kSucceeded;
+      *outputs = std::move(result->outputs);
+    } else {
+      record.status = NodeStatus::kFailed;
+      record.error = result.status();
+      workflow::OnError on_error = compiled.settings.on_error;
+      if (on_error == workflow::OnError::kStop || IsLimitError(result.status()) ||
+          compiled.outputs.empty()) {
+        stop = sdk::Annotate(result.status(), absl::StrCat("node '", compiled.name, "'"));
+      } else {
+        size_t port = on_error == workflow::OnError::kContinue ? 0 : compiled.outputs.size() - 1;
+        outputs->resize(port + 1);
+        size_t items = nodes_[node].inputs->empty() ? 0 : nodes_[node].inputs->front().size();
+        (*outputs)[port] = ErrorItems(result.status(), compiled.name, items);
+      }
+    }
+    record.items_out = CountItems(*outputs);
+    PublishFinishedLocked(node);
+    if (stop.ok()) {
+      std::vector<int> ready;
+      RouteLocked(node, std::move(outputs), ready);
+      stop = ResolveReadyLocked(std::move(ready), to_run, failed_node);
+      all_done = stop.ok() && running_ == 0;
+    }
+  }
+  events_.Drain();
+  if (!stop.ok()) {
+    logger_.Log(sdk::LogLevel::kWarning, "stopping the execution",
+                {{"node", failed_node}, {"error", std::string(stop.message())}});
+    return Finish(std::move(stop), std::move(failed_node));
+  }
+  if (all_done) return Finish(absl::OkStatus(), "");
+  PostRuns(to_run);
+}
+
+std::shared_ptr<const std::vector<sdk::Items>> Execution::NodeOutputs(std::string_view name) const {
+  auto it = workflow_->node_index.find(sdk::AsAbsl(name));
+  if (it == workflow_->node_index.end()) return nullptr;
+  absl::MutexLock lock(&mu_);
+  return nodes_[it->second].outputs;
+}
+
+void Execution::Finish(absl::Status status, std::string failed_node) {
+  sdk::TimerId timer = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    finished_flag_.store(true, std::memory_order_release);
+    absl::Time now = Now();
+    record_.status = status;
+    record_.failed_node = std::move(failed_node);
+    record_.finished_at = now;
+    for (size_t i = 0; i < record_.nodes.size(); ++i) {
+      NodeRecord& node = record_.nodes[i];
+      if (node.status == NodeStatus::kRunning) {
+        node.status = NodeStatus::kCancelled;
+        node.finished_at = now;
+        node.error = status.ok() ? absl::CancelledError("the execution finished") : status;
+        PublishFinishedLocked(static_cast<int>(i));
+      }
+      record_.prompt_tokens += node.prompt_tokens;
+      record_.completion_tokens += node.completion_tokens;
+      record_.cost_usd += node.cost_usd;
+    }
+    if (status.ok()) {
+      for (const workflow::PortRef& ref : workflow_->output) {
+        const Outputs& outputs = nodes_[ref.node].outputs;
+        if (outputs == nullptr || ref.port >= static_cast<int>(outputs->size())) continue;
+        const sdk::Items& items = (*outputs)[ref.port];
+        record_.output.insert(record_.output.end(), items.begin(), items.end());
+      }
+    }
+    timer = deadline_timer_;
+    events_.Push([scheduler = &core_.scheduler(), done = std::move(done_),
+                  record = std::move(record_)]() mutable {
+      scheduler->Post([done = std::move(done), record = std::move(record)]() mutable {
+        std::move(done)(std::move(record));
+      });
+    });
+  }
+  if (timer != 0) core_.scheduler().Cancel(timer);
+  // Stops whatever still runs; a no-op when the cancellation is what finished the execution.
+  root_->Cancel(absl::CancelledError(
+      status.ok() ? std::string("the execution finished")
+                  : absl::StrCat("the execution stopped: ", status.message())));
+  core_.ExecutionFinished();
+  events_.Drain();
+}
+
+}  // namespace flowhost::executor

@@ -1,0 +1,168 @@
+// One running execution of a compiled workflow: the graph's state (which inputs each node has
+// received, what each node produced), the record, the root cancellation, the deadline timer, and
+// the completion.
+//
+// How it runs: start nodes are ready at once; a node is ready when every connection into it has
+// been resolved (its source finished, was skipped, or resolved empty as a branch not taken). A
+// ready node that is disabled passes input 0 through; one whose inputs are all empty is skipped;
+// any other is posted to the worker pool and run by a NodeInvocation (retries, timeouts). Its
+// result is routed to the nodes its outputs feed, and when nothing is running any more the
+// execution finishes. A failure under `on_error: stop`, a crossed limit, a cancellation or the
+// deadline finishes it at once: the root cancellation source is cancelled, so every attempt's token
+// fires, and later completions are ignored.
+//
+// Ownership: shared. Every callback that may still arrive (node completions, timers, sub-workflows)
+// holds a shared_ptr; cancellation callbacks and the handle hold weak ones.
+// Thread-safety: every public method may be called from any thread. State is guarded by one short
+// lock that is never held while calling a node, an observer, a scheduler or a cancellation.
+#ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTION_H_
+#define FLOWHOST_SERVER_EXECUTOR_EXECUTION_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/cancellation.h"
+#include "flowhost/sdk/node_context.h"
+#include "server/executor/context_logger.h"
+#include "server/executor/event_sequencer.h"
+#include "server/executor/execution_view.h"
+#include "server/executor/executor.h"
+#include "server/executor/executor_core.h"
+
+namespace flowhost::executor {
+
+class Execution : public ExecutionView, public std::enable_shared_from_this<Execution> {
+ public:
+  struct Setup {
+    workflow::WorkflowPtr workflow;
+    sdk::Json inputs;  // already bound
+    std::string id;
+    absl::Time started_at;
+    absl::Time deadline;        // already capped by the limit and the parent
+    bool arm_deadline = false;  // false when the deadline is the parent's (whose owner has a timer)
+    absl::Status deadline_error;  // what the execution fails with when its own deadline passes
+    std::optional<ParentLink> parent;
+    std::shared_ptr<ExecutionObserver> observer;
+    Executor::Done done;
+  };
+
+  Execution(ExecutorCore& core, Setup setup);
+  ~Execution() override;
+
+  // Hooks cancellation, arms the deadline and schedules the start nodes. Call once, right after
+  // construction.
+  void Begin();
+
+  // Cancels everything the execution started and finishes it with `reason` (CANCELLED when OK).
+  void Cancel(absl::Status reason);
+
+  // ---- For the node runs of this execution (NodeInvocation, NodeAttempt). ----
+
+  ExecutorCore& core() const { return core_; }
+  const workflow::CompiledWorkflow& workflow() const { return *workflow_; }
+  const sdk::ExecutionInfo& info() const { return info_; }
+  bool finished() const { return finished_flag_.load(std::memory_order_acquire); }
+  sdk::Logger& logger() { return logger_; }
+
+  // An attempt of node `node` is starting: counts it and tells the observer.
+  void AttemptStarted(int node, int attempt);
+  // An upstream call node `node` reported (NodeContext::RecordAttempt).
+  void RecordCall(int node, const sdk::AttemptRecord& call);
+  bool wants_tokens() const;
+  void TokenDelta(int node, size_t item_index, std::string_view text, std::string_view kind);
+
+  // NodeContext::RunWorkflow for node `node`: a child execution cancelled with `parent`.
+  void RunSubWorkflow(int node, std::string_view workflow, sdk::Json inputs,
+                      const sdk::CancellationToken& parent,
+                      absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done);
+  // NodeContext::InvokeNode: runs the attached node `name` on `input` under `parent`.
+  void InvokeNode(std::string_view name, sdk::Items input, const sdk::CancellationToken& parent,
+                  sdk::NodeDone done);
+
+  // ---- ExecutionView ----
+  const sdk::Json& inputs() const override { return inputs_; }
+  const sdk::Json& vars() const override { return workflow_->vars; }
+  const sdk::Json& execution_json() const override { return execution_json_; }
+  const sdk::Json* env(std::string_view name) const override { return core_.env(name); }
+  std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(std::string_view name) const override;
+  absl::Time Now() const override { return core_.scheduler().clock().Now(); }
+
+ private:
+  using Outputs = std::shared_ptr<const std::vector<sdk::Items>>;
+
+  // One source's contribution to one input port.
+  struct Slot {
+    Outputs outputs;  // the source's outputs
+    int port = 0;     // which of them
+    bool filled = false;
+  };
+
+  struct NodeState {
+    int unresolved = 0;                    // connections into the node not yet resolved
+    std::vector<std::vector<Slot>> slots;  // per input port, per source (in `sources` order)
+    bool is_start = false;
+    std::shared_ptr<const std::vector<sdk::Items>> inputs;  // once ready
+    Outputs outputs;                                        // once finished
+  };
+
+  // Marks `ready` nodes, then everything that becomes ready by resolving disabled and skipped nodes
+  // without running them; nodes to run are appended to `to_run`. Returns a crossed limit, if any,
+  // naming the node that crossed it in `failed_node`.
+  absl::Status ResolveReadyLocked(std::vector<int> ready, std::vector<int>& to_run,
+                                  std::string& failed_node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores node `node`'s outputs and resolves its connections; nodes that became ready are
+  // appended.
+  void RouteLocked(int node, Outputs outputs, std::vector<int>& ready)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::shared_ptr<std::vector<sdk::Items>> GatherInputsLocked(int node)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // max_items_per_output for the outputs of `node`.
+  absl::Status CheckItemsLocked(int node, const std::vector<sdk::Items>& outputs) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishFinishedLocked(int node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  void RunNode(int node);
+  void NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result);
+  // Records an attached node's result; returns a crossed limit (which also finishes the execution).
+  absl::Status AttachedFinished(int node, const absl::StatusOr<sdk::NodeResult>& result);
+  void PostRuns(const std::vector<int>& nodes);
+
+  // Finishes the execution once: the record becomes final, everything still running is cancelled,
+  // and `done` is posted after every observer event queued so far.
+  void Finish(absl::Status status, std::string failed_node);
+
+  ExecutorCore& core_;
+  const workflow::WorkflowPtr workflow_;
+  const sdk::Json inputs_;
+  const sdk::ExecutionInfo info_;
+  const sdk::Json execution_json_;
+  const absl::Time deadline_;
+  const bool arm_deadline_;
+  const absl::Status deadline_error_;
+  const std::optional<ParentLink> parent_;
+  const std::shared_ptr<ExecutionObserver> observer_;
+  ContextLogger logger_;
+  std::unique_ptr<sdk::CancellationSource> root_;
+  sdk::CancellationToken root_token_;
+  EventSequencer events_;
+  std::atomic<bool> finished_flag_{false};
+  std::atomic<uint64_t> next_child_{0};
+
+  mutable absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;  // graph nodes posted or running
+  std::vector<NodeState> nodes_ ABSL_GUARDED_BY(mu_);
+  ExecutionRecord record_ ABSL_GUARDED_BY(mu_);
+  Executor::Done done_ ABSL_GUARDED_BY(mu_);
+  sdk::TimerId deadline_timer_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace flowhost::executor
+
+#endif  // FLOWHOST_SERVER_EXECUTOR_EXECUTION_H_

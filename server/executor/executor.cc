@@ -1,0 +1,28 @@
+#include "server/executor/executor.h"
+
+#include <utility>
+
+#include "server/executor/executor_core.h"
+
+namespace flowhost::executor {
+
+// The executor's state lives in ExecutorCore, which the executions reach directly.
+class Executor::Impl : public ExecutorCore {
+ public:
+  using ExecutorCore::ExecutorCore;
+};
+
+Executor::Executor(HostServices services, ExecutionLimits limits)
+    : services_(std::move(services)),
+      limits_(limits),
+      impl_(std::make_unique<Impl>(services_, limits_)) {}
+
+Executor::~Executor() = default;
+
+std::shared_ptr<ExecutionHandle> Executor::Start(ExecutionRequest request, Done done) {
+  return impl_->Start(std::move(request), std::move(done), nullptr);
+}
+
+size_t Executor::in_flight() const { return impl_->in_flight(); }
+
+}  // namespace flowhost::executor

@@ -1,0 +1,147 @@
+#include "server/executor/node_attempt.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "server/executor/execution.h"
+#include "server/executor/node_invocation.h"
+
+namespace flowhost::executor {
+namespace {
+
+absl::Time AttemptDeadline(const Execution& execution, int node) {
+  const std::optional<absl::Duration>& timeout = execution.workflow().nodes[node].settings.timeout;
+  return timeout.has_value() ? execution.Now() + *timeout : absl::InfiniteFuture();
+}
+
+}  // namespace
+
+// The `done` a node receives. Completing releases the attempt; destroying it uncalled (a node that
+// lost its completion) ends the attempt with an error instead of leaving the execution hanging.
+class AttemptDone {
+ public:
+  explicit AttemptDone(std::shared_ptr<NodeAttempt> attempt) : attempt_(std::move(attempt)) {}
+  AttemptDone(AttemptDone&& other) noexcept : attempt_(std::move(other.attempt_)) {}
+  AttemptDone& operator=(AttemptDone&&) = delete;
+  ~AttemptDone() {
+    if (attempt_ != nullptr) attempt_->Dropped();
+  }
+
+  void operator()(absl::StatusOr<sdk::NodeResult> result) {
+    std::shared_ptr<NodeAttempt> attempt = std::move(attempt_);
+    if (attempt != nullptr) attempt->Complete(std::move(result));
+  }
+
+ private:
+  std::shared_ptr<NodeAttempt> attempt_;
+};
+
+NodeAttempt::NodeAttempt(std::shared_ptr<NodeInvocation> invocation,
+                         std::shared_ptr<Execution> execution, int node, int attempt,
+                         std::shared_ptr<const std::vector<sdk::Items>> inputs,
+                         const sdk::CancellationToken& parent)
+    : invocation_(std::move(invocation)),
+      execution_(std::move(execution)),
+      node_(node),
+      attempt_(attempt),
+      inputs_(std::move(inputs)),
+      params_(*execution_, execution_->workflow().nodes[node], *inputs_),
+      parent_deadline_(parent.deadline()),
+      source_(parent, AttemptDeadline(*execution_, node)),
+      token_(source_.token()),
+      logger_(execution_->core().logger(), {{"execution", execution_->info().id},
+                                            {"workflow", execution_->info().workflow},
+                                            {"node", execution_->workflow().nodes[node].name},
+                                            {"attempt", attempt}}) {}
+
+NodeAttempt::~NodeAttempt() = default;
+
+void NodeAttempt::Run() {
+  const workflow::CompiledNode& compiled = execution_->workflow().nodes[node_];
+  execution_->AttemptStarted(node_, attempt_);
+  // The node's own timeout needs a timer when it comes before the parent's deadline (whose owner
+  // already has one).
+  if (compiled.settings.timeout.has_value() && token_.deadline() < parent_deadline_) {
+    absl::Duration timeout = *compiled.settings.timeout;
+    auto self = shared_from_this();
+    absl::MutexLock lock(&mu_);
+    timeout_timer_ = execution_->core().scheduler().RunAt(
+        token_.deadline(), [self, timeout] { self->TimedOut(timeout); });
+  }
+  if (compiled.node == nullptr) {
+    return Complete(absl::InternalError("the node was not built when the workflow loaded"));
+  }
+  compiled.node->Execute(*this, AttemptDone(shared_from_this()));
+}
+
+void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
+  if (completed_.exchange(true)) return;
+  sdk::TimerId timer;
+  {
+    absl::MutexLock lock(&mu_);
+    timer = timeout_timer_;
+  }
+  if (timer != 0) execution_->core().scheduler().Cancel(timer);
+  // Aborts anything the node left running (a no-op when its timeout is what ended it).
+  source_.Cancel(absl::CancelledError("the node attempt has finished"));
+  invocation_->AttemptFinished(attempt_, std::move(result));
+}
+
+void NodeAttempt::TimedOut(absl::Duration timeout) {
+  absl::Status error = sdk::NodeError(
+      absl::StatusCode::kDeadlineExceeded, sdk::error_class::kTimeout,
+      absl::StrCat("attempt ", attempt_, " timed out after ", absl::FormatDuration(timeout)));
+  source_.Cancel(error);
+  Complete(std::move(error));
+}
+
+void NodeAttempt::Dropped() {
+  if (completed_.load() || execution_->finished()) return;
+  execution_->core().scheduler().Post([self = shared_from_this()] {
+    self->Complete(absl::InternalError(
+        "the node dropped its completion callback without calling it (a bug in the node)"));
+  });
+}
+
+const std::string& NodeAttempt::node_name() const {
+  return execution_->workflow().nodes[node_].name;
+}
+
+const sdk::ExecutionInfo& NodeAttempt::execution() const { return execution_->info(); }
+
+absl::StatusOr<sdk::Credential> NodeAttempt::credential(std::string_view name) const {
+  const CredentialStore* store = execution_->core().credentials();
+  if (store == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no credential named '", sdk::AsAbsl(name),
+                                            "' (the host has no credential store)"));
+  }
+  return store->Get(name);
+}
+
+sdk::HttpClient& NodeAttempt::http() { return execution_->core().http(); }
+
+sdk::Scheduler& NodeAttempt::scheduler() { return execution_->core().scheduler(); }
+
+void NodeAttempt::RecordAttempt(const sdk::AttemptRecord& attempt) {
+  execution_->RecordCall(node_, attempt);
+}
+
+void NodeAttempt::RunWorkflow(std::string_view workflow, sdk::Json inputs,
+                              absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {
+  execution_->RunSubWorkflow(node_, workflow, std::move(inputs), token_, std::move(done));
+}
+
+void NodeAttempt::InvokeNode(std::string_view node, sdk::Items input,
+                             absl::AnyInvocable<void(absl::StatusOr<sdk::NodeResult>)> done) {
+  execution_->InvokeNode(node, std::move(input), token_, std::move(done));
+}
+
+bool NodeAttempt::wants_tokens() const { return execution_->wants_tokens(); }
+
+void NodeAttempt::TokenDelta(size_t item_index, std::string_view text, std::string_view kind) {
+  execution_->TokenDelta(node_, item_index, text, kind);
+}
+
+}  // namespace flowhost::executor

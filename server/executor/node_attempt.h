@@ -1,0 +1,90 @@
+// One attempt of one node: the NodeContext the node runs with. It owns the attempt's cancellation
+// (a child of the invocation's token, with the node's timeout as its deadline, and a timer that
+// fires it), the evaluated-parameters view, the node's logger and event sink. Whatever ends the
+// attempt first — the node's `done`, the timeout, or the node dropping `done` without calling it —
+// wins; the others are ignored. When it ends, its cancellation fires, so leftover work the node
+// started is aborted.
+//
+// Ownership: shared by the node's `done` callback (which keeps the context alive until it is
+// called, as the SDK promises) and the timeout timer. Thread-safety: every NodeContext method may
+// be called from any thread.
+#ifndef FLOWHOST_SERVER_EXECUTOR_NODE_ATTEMPT_H_
+#define FLOWHOST_SERVER_EXECUTOR_NODE_ATTEMPT_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/cancellation.h"
+#include "flowhost/sdk/event_sink.h"
+#include "flowhost/sdk/node_context.h"
+#include "server/executor/context_logger.h"
+#include "server/executor/node_parameters.h"
+
+namespace flowhost::executor {
+
+class Execution;
+class NodeInvocation;
+
+class NodeAttempt : public sdk::NodeContext,
+                    public sdk::EventSink,
+                    public std::enable_shared_from_this<NodeAttempt> {
+ public:
+  NodeAttempt(std::shared_ptr<NodeInvocation> invocation, std::shared_ptr<Execution> execution,
+              int node, int attempt, std::shared_ptr<const std::vector<sdk::Items>> inputs,
+              const sdk::CancellationToken& parent);
+  ~NodeAttempt() override;
+
+  // Tells the execution, arms the timeout and calls Node::Execute.
+  void Run();
+
+  // ---- sdk::NodeContext ----
+  const std::string& node_name() const override;
+  const sdk::ExecutionInfo& execution() const override;
+  int attempt() const override { return attempt_; }
+  const std::vector<sdk::Items>& inputs() const override { return *inputs_; }
+  const sdk::Parameters& params() const override { return params_; }
+  absl::StatusOr<sdk::Credential> credential(std::string_view name) const override;
+  sdk::HttpClient& http() override;
+  sdk::Scheduler& scheduler() override;
+  sdk::Logger& logger() override { return logger_; }
+  const sdk::CancellationToken& cancellation() const override { return token_; }
+  sdk::EventSink& events() override { return *this; }
+  void RecordAttempt(const sdk::AttemptRecord& attempt) override;
+  void RunWorkflow(std::string_view workflow, sdk::Json inputs,
+                   absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override;
+  void InvokeNode(std::string_view node, sdk::Items input,
+                  absl::AnyInvocable<void(absl::StatusOr<sdk::NodeResult>)> done) override;
+
+  // ---- sdk::EventSink ----
+  bool wants_tokens() const override;
+  void TokenDelta(size_t item_index, std::string_view text, std::string_view kind) override;
+
+ private:
+  friend class AttemptDone;
+
+  void Complete(absl::StatusOr<sdk::NodeResult> result);
+  void TimedOut(absl::Duration timeout);
+  void Dropped();
+
+  const std::shared_ptr<NodeInvocation> invocation_;
+  const std::shared_ptr<Execution> execution_;
+  const int node_;
+  const int attempt_;
+  const std::shared_ptr<const std::vector<sdk::Items>> inputs_;
+  NodeParameters params_;
+  const absl::Time parent_deadline_;
+  sdk::CancellationSource source_;
+  const sdk::CancellationToken token_;
+  ContextLogger logger_;
+  std::atomic<bool> completed_{false};
+  absl::Mutex mu_;
+  sdk::TimerId timeout_timer_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace flowhost::executor
+
+#endif  // FLOWHOST_SERVER_EXECUTOR_NODE_ATTEMPT_H_
