@@ -1,8 +1,9 @@
 // A problem found in a workflow file, reported the way compilers do: FILE:LINE:COL: error: MESSAGE.
 //
 // Lines and columns are 1-based and point at the offending character (inside an expression when the
-// problem is in one). `path` names the place structurally (`nodes[2].params.model`) for tools and for the
-// ValidateWorkflow RPC.
+// problem is in one). Columns count bytes, as clang's do: a UTF-8 character before the offending
+// one on the same line adds its byte length. Plain data: copy and share freely. `path` names the
+// place structurally (`nodes[2].params.model`) for tools and for the ValidateWorkflow RPC.
 #ifndef FLOWHOST_SERVER_WORKFLOW_DIAGNOSTIC_H_
 #define FLOWHOST_SERVER_WORKFLOW_DIAGNOSTIC_H_
 
@@ -32,7 +33,10 @@ struct Diagnostic {
 
 bool HasErrors(const std::vector<Diagnostic>& diagnostics);
 
-// All diagnostics, one per line, sorted by line and column.
+// Sorts by file, line and column; diagnostics at the same place keep their order.
+void SortDiagnostics(std::vector<Diagnostic>& diagnostics);
+
+// All diagnostics, one per line (each ending in '\n'), sorted by line and column.
 std::string FormatDiagnostics(std::vector<Diagnostic> diagnostics);
 
 }  // namespace flowhost::workflow

@@ -1,10 +1,11 @@
 // Turns workflow YAML into a CompiledWorkflow, reporting every problem in the file at once.
 //
-// Checks, in the order a reader would expect: YAML syntax; the document's shape (known keys, types);
-// inputs; each node (unique name, known type, parameters against the type's schema, settings); the
-// type's own checks (NodeType::Create); connections (to existing nodes and ports); cycles; expressions
-// (syntax, with the column inside the expression; references to undeclared inputs and to nodes that are
-// not upstream); limits. Warnings (unreachable node, unused input) do not fail the load.
+// Checks, in the order a reader would expect: YAML syntax; the document's shape (known keys,
+// types); inputs; each node (unique name, known type, parameters against the type's schema,
+// settings); the type's own checks (NodeType::Create); connections (to existing nodes and ports);
+// cycles; expressions (syntax, with the column inside the expression; references to undeclared
+// inputs and to nodes that are not upstream); limits. Warnings (unreachable node, unused input) do
+// not fail the load.
 //
 // Thread-safety: LoadWorkflow is reentrant; the registry must not change while it runs.
 #ifndef FLOWHOST_SERVER_WORKFLOW_LOADER_H_
@@ -28,7 +29,7 @@ struct LoadLimits {
 };
 
 struct LoadResult {
-  WorkflowPtr workflow;  // null when there is any error
+  WorkflowPtr workflow;                 // null when there is any error
   std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
   bool ok() const { return workflow != nullptr; }
 };

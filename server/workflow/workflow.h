@@ -1,9 +1,10 @@
-// A compiled workflow: what a YAML workflow file becomes once it has been parsed, validated and compiled.
-// Everything an execution needs is prepared here once (node objects, expression trees, the wiring as
-// index tables, a topological order), so that running it only evaluates.
+// A compiled workflow: what a YAML workflow file becomes once it has been parsed, validated and
+// compiled. Everything an execution needs is prepared here once (node objects, expression trees,
+// the wiring as index tables, a topological order), so that running it only evaluates.
 //
 // Ownership: the loader builds it; it is then immutable and shared (std::shared_ptr<const
-// CompiledWorkflow>) by the workflow store and every execution running it. Safe to read from any thread.
+// CompiledWorkflow>) by the workflow store and every execution running it. Safe to read from any
+// thread.
 #ifndef FLOWHOST_SERVER_WORKFLOW_WORKFLOW_H_
 #define FLOWHOST_SERVER_WORKFLOW_WORKFLOW_H_
 
@@ -43,8 +44,8 @@ enum class OnError {
 };
 
 struct NodeSettings {
-  sdk::RetryPolicy retry;                  // max_attempts 1: no retry
-  std::optional<absl::Duration> timeout;   // per attempt
+  sdk::RetryPolicy retry;                 // max_attempts 1: no retry
+  std::optional<absl::Duration> timeout;  // per attempt
   OnError on_error = OnError::kStop;
   bool disabled = false;  // a disabled node passes input 0 through to output 0 unchanged
 };
@@ -59,8 +60,9 @@ struct PortRef {
 struct CompiledNode {
   std::string name;
   std::shared_ptr<const sdk::NodeType> type;
-  std::shared_ptr<const sdk::Node> node;          // built by NodeType::Create
-  std::shared_ptr<const expr::CompiledJson> params;  // schema defaults applied, expressions compiled
+  std::shared_ptr<const sdk::Node> node;  // built by NodeType::Create
+  // Schema defaults applied, expressions compiled ("x-deferred" parameters kept for the node).
+  std::shared_ptr<const expr::CompiledJson> params;
   NodeSettings settings;
   std::vector<sdk::PortInfo> inputs;
   std::vector<sdk::PortInfo> outputs;  // includes the trailing "error" output under kErrorOutput
@@ -93,9 +95,9 @@ struct CompiledWorkflow {
 
 using WorkflowPtr = std::shared_ptr<const CompiledWorkflow>;
 
-// Checks `inputs` (a JSON object, or null for none) against the workflow's declared inputs and returns
-// them with defaults applied. INVALID_ARGUMENT naming every problem: a missing required input, a wrong
-// type ("input 'count': expected integer, got string"), an undeclared input.
+// Checks `inputs` (a JSON object, or null for none) against the workflow's declared inputs and
+// returns them with defaults applied. INVALID_ARGUMENT naming every problem: a missing required
+// input, a wrong type ("input 'count': expected integer, got string"), an undeclared input.
 absl::StatusOr<Json> BindInputs(const CompiledWorkflow& workflow, const Json& inputs);
 
 }  // namespace flowhost::workflow

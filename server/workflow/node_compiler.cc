@@ -1,0 +1,215 @@
+#include "server/workflow/node_compiler.h"
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/json_schema.h"
+#include "server/expr/template.h"
+#include "server/workflow/json_pointer.h"
+#include "server/workflow/node_config_adapter.h"
+#include "server/workflow/schema_annotations.h"
+#include "server/workflow/suggest.h"
+
+namespace flowhost::workflow {
+namespace {
+
+using sdk::Json;
+
+bool StartsWith(const std::string& text, std::string_view prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+void ReportViolation(const sdk::SchemaViolation& violation, const Json& params,
+                     const std::string& params_pointer, Reporter& reporter) {
+  std::string at = absl::StrCat(params_pointer, violation.pointer);
+  if (StartsWith(violation.message, "unknown parameter")) {
+    std::string parent = PointerToPath(params, ParentPointer(violation.pointer));
+    reporter.Error(
+        at,
+        parent.empty() ? violation.message : absl::StrCat("'", parent, "': ", violation.message),
+        Part::kKey);
+  } else if (StartsWith(violation.message, "missing required parameter")) {
+    std::string object = PointerToPath(params, violation.pointer);
+    reporter.Error(
+        at,
+        object.empty() ? violation.message : absl::StrCat("'", object, "': ", violation.message),
+        Part::kKey);
+  } else {
+    std::string path = PointerToPath(params, violation.pointer);
+    reporter.Error(at, path.empty() ? absl::StrCat("params: ", violation.message)
+                                    : absl::StrCat("parameter '", path, "': ", violation.message));
+  }
+}
+
+bool UnderAny(const std::string& pointer, const std::vector<std::string>& prefixes) {
+  for (const std::string& prefix : prefixes) {
+    if (PointerWithin(pointer, prefix)) return true;
+  }
+  return false;
+}
+
+// Resolves the node names in "x-node-ref" parameters.
+void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& params,
+                     const std::vector<std::string>& node_refs, const expr::CompiledJson* compiled,
+                     Reporter& reporter, NodeFacts& facts) {
+  std::vector<std::string> names;
+  for (const NodeDraft& node : workflow.nodes) {
+    if (!node.name.empty()) names.push_back(node.name);
+  }
+  for (const std::string& pointer : node_refs) {
+    const Json* value = ResolvePointer(params, pointer);
+    std::string at = absl::StrCat(facts.params_pointer, pointer);
+    if (value == nullptr || value->is_null()) continue;
+    if (!value->is_string()) continue;  // the schema check reports the type
+    bool dynamic = compiled != nullptr ? compiled->IsDynamic(pointer) : ContainsTemplate(*value);
+    if (dynamic) {
+      reporter.Error(at,
+                     "this parameter names a node and must be written as a plain name: an "
+                     "expression cannot be checked when the workflow loads");
+      continue;
+    }
+    const std::string& name = value->get_ref<const std::string&>();
+    auto it = workflow.node_index.find(name);
+    if (it == workflow.node_index.end()) {
+      reporter.Error(at, absl::StrCat("no node named '", name, "'", DidYouMean(name, names)));
+      continue;
+    }
+    if (it->second == index) {
+      reporter.Error(at, absl::StrCat("node '", name, "' cannot name itself here"));
+      continue;
+    }
+    facts.node_refs.push_back({at, PointerToPath(params, pointer), it->second});
+  }
+}
+
+// When one template of a node fails, CompiledJson gives nothing; compile the strings one by one so
+// that the references of the others are still checked.
+void CollectReferences(const Json& value, const std::string& pointer,
+                       const expr::ExpressionLimits& limits,
+                       std::vector<expr::LocatedReference>& out) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    if (!HasTemplate(text)) return;
+    std::vector<expr::TemplateError> ignored;  // already reported
+    std::unique_ptr<const expr::Template> compiled =
+        expr::Template::Compile(text, limits, pointer, ignored);
+    if (compiled == nullptr) return;
+    for (const expr::Reference& reference : compiled->references()) {
+      out.push_back({pointer, reference});
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      CollectReferences(child, ChildPointer(pointer, key), limits, out);
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      CollectReferences(value[i], ChildPointer(pointer, i), limits, out);
+    }
+  }
+}
+
+std::vector<expr::LocatedReference> ReferencesOfValidTemplates(
+    const Json& params, const expr::ExpressionLimits& limits) {
+  std::vector<expr::LocatedReference> out;
+  CollectReferences(params, "", limits, out);
+  return out;
+}
+
+std::unique_ptr<sdk::Node> CreateNode(const sdk::NodeType& type, NodeConfigAdapter& config,
+                                      const std::string& node_pointer, Reporter& reporter) {
+  try {
+    return type.Create(config);
+  } catch (const std::exception& error) {
+    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
+                                              "' failed while checking this node: ", error.what()));
+  } catch (...) {
+    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
+                                              "' failed while checking this node"));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void CompileNode(const WorkflowDraft& workflow, int index,
+                 const registry::NodeTypeRegistry& registry, const expr::ExpressionLimits& limits,
+                 Reporter& reporter, CompiledNode& out, NodeFacts& facts) {
+  const NodeDraft& draft = workflow.nodes[static_cast<size_t>(index)];
+  facts.params_pointer = absl::StrCat(draft.pointer, "/params");
+  out.name = draft.name;
+  out.settings = draft.settings;
+
+  std::shared_ptr<const sdk::NodeType> type;
+  if (!draft.type.empty()) {
+    type = registry.Find(draft.type);
+    if (type == nullptr) {
+      std::vector<std::string> close = registry.Suggest(draft.type);
+      reporter.Error(
+          absl::StrCat(draft.pointer, "/type"),
+          absl::StrCat("unknown node type '", draft.type, "'", DidYouMean(draft.type, close)));
+    }
+  }
+  out.type = type;
+
+  // Without a type there is no schema, but the expressions can still be checked.
+  const Json schema = type != nullptr ? type->info().parameter_schema : Json::object();
+  Json params = sdk::ApplySchemaDefaults(draft.params, schema);
+  SchemaAnnotations annotations = FindAnnotations(params, schema);
+
+  std::vector<expr::TemplateError> template_errors;
+  std::unique_ptr<const expr::CompiledJson> compiled = expr::CompiledJson::Compile(
+      params, limits,
+      [&annotations](const std::string& pointer) {
+        return UnderAny(pointer, annotations.deferred);
+      },
+      template_errors);
+  for (const expr::TemplateError& error : template_errors) {
+    reporter.ErrorInScalar(absl::StrCat(facts.params_pointer, error.pointer), error.offset,
+                           absl::StrCat("invalid expression: ", error.message));
+  }
+  out.params = std::shared_ptr<const expr::CompiledJson>(std::move(compiled));
+  facts.references =
+      out.params != nullptr ? out.params->references() : ReferencesOfValidTemplates(params, limits);
+
+  if (type == nullptr) return;
+
+  std::vector<sdk::SchemaViolation> violations;
+  sdk::ValidateAgainstSchema(params, schema, violations, [&params](const std::string& pointer) {
+    // A value computed at run time is type-checked at run time.
+    const Json* value = ResolvePointer(params, pointer);
+    return value != nullptr && value->is_string() &&
+           HasTemplate(value->get_ref<const std::string&>());
+  });
+  for (const sdk::SchemaViolation& violation : violations) {
+    ReportViolation(violation, params, facts.params_pointer, reporter);
+  }
+  ResolveNodeRefs(workflow, index, params, annotations.node_refs, out.params.get(), reporter,
+                  facts);
+  if (!violations.empty() || draft.name.empty()) return;
+
+  NodeConfigAdapter config(draft.name, params, out.params.get(), facts.params_pointer, reporter);
+  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter);
+  if (node == nullptr) {
+    if (config.errors() == 0) {
+      reporter.Error(absl::StrCat(draft.pointer, "/type"),
+                     absl::StrCat("node type '", draft.type,
+                                  "' could not build this node and gave no reason"));
+    }
+    return;
+  }
+  const sdk::NodeTypeInfo& info = type->info();
+  out.inputs = node->inputs().value_or(info.inputs);
+  out.outputs = node->outputs().value_or(info.outputs);
+  if (out.settings.on_error == OnError::kErrorOutput) {
+    out.outputs.push_back(
+        {"error", "one item {\"error\": {...}} per input item when the node fails"});
+  }
+  out.node = std::shared_ptr<const sdk::Node>(std::move(node));
+  facts.ports_known = true;
+}
+
+}  // namespace flowhost::workflow
