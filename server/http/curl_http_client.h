@@ -45,6 +45,9 @@ struct CurlHttpClientOptions {
   // Easy handles kept for reuse after a transfer (saves allocating and configuring them).
   int easy_handle_cache = 256;
   std::string user_agent = "flowhost/0.1";
+  // A PEM file of certificate authorities to trust instead of the system's (CURLOPT_CAINFO); empty
+  // for the system bundle. Peers are always verified.
+  std::string ca_file;
 };
 
 class CurlIoLoop;

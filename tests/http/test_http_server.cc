@@ -45,7 +45,7 @@ std::string ChunkFrame(std::string_view data) {
 }
 
 struct Conn {
-  enum class Phase { kIdle, kDelaying, kStreaming, kHanging };
+  enum class Phase { kIdle, kDelaying, kStreaming, kHanging, kGated };
   int fd = -1;
   uint64_t id = 0;
   std::string in;
@@ -70,6 +70,7 @@ class TestHttpServer::Loop {
     Check(epoll_fd_ >= 0, "epoll_create1");
     Watch(server_.listen_fd_, EPOLLIN);
     Watch(server_.wake_fd_, EPOLLIN);
+    Watch(server_.gate_fd_, EPOLLIN);
   }
 
   ~Loop() {
@@ -91,6 +92,10 @@ class TestHttpServer::Loop {
       for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;
         if (fd == server_.wake_fd_) return;
+        if (fd == server_.gate_fd_) {
+          OpenGate();
+          continue;
+        }
         if (fd == server_.listen_fd_) {
           Accept();
           continue;
@@ -235,6 +240,12 @@ class TestHttpServer::Loop {
                       "Transfer-Encoding: chunked\r\n\r\n",
                   /*completes=*/false);
     }
+    if (route == "gate") {
+      if (gate_open_) return Respond(conn, 200, "ok", "");
+      conn->phase = Conn::Phase::kGated;
+      gated_.emplace_back(conn->fd, conn->id);
+      return true;
+    }
     if (route == "hang") {
       conn->phase = Conn::Phase::kHanging;
       return true;
@@ -293,6 +304,18 @@ class TestHttpServer::Loop {
     return true;
   }
 
+  void OpenGate() {
+    uint64_t count = 0;
+    if (read(server_.gate_fd_, &count, sizeof(count)) < 0) return;
+    gate_open_ = true;
+    for (auto [fd, id] : gated_) {
+      auto it = conns_.find(fd);
+      if (it == conns_.end() || it->second->id != id) continue;
+      if (Respond(it->second.get(), 200, "ok", "")) ParseRequests(it->second.get());
+    }
+    gated_.clear();
+  }
+
   void AddTimer(Conn* conn, int ms) {
     timers_.emplace(Clock::now() + std::chrono::milliseconds(ms),
                     std::make_pair(conn->fd, conn->id));
@@ -341,6 +364,8 @@ class TestHttpServer::Loop {
   uint64_t next_id_ = 0;
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;
   std::multimap<Clock::time_point, std::pair<int, uint64_t>> timers_;
+  std::vector<std::pair<int, uint64_t>> gated_;
+  bool gate_open_ = false;
 };
 
 TestHttpServer::TestHttpServer() {
@@ -358,7 +383,8 @@ TestHttpServer::TestHttpServer() {
   Check(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0, "getsockname");
   port_ = ntohs(addr.sin_port);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  Check(wake_fd_ >= 0, "eventfd");
+  gate_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  Check(wake_fd_ >= 0 && gate_fd_ >= 0, "eventfd");
   thread_ = std::thread([this] {
     Loop loop(*this);
     loop.Run();
@@ -370,7 +396,13 @@ TestHttpServer::~TestHttpServer() {
   Check(write(wake_fd_, &one, sizeof(one)) == sizeof(one), "eventfd write");
   thread_.join();
   close(wake_fd_);
+  close(gate_fd_);
   close(listen_fd_);
+}
+
+void TestHttpServer::OpenGate() {
+  uint64_t one = 1;
+  Check(write(gate_fd_, &one, sizeof(one)) == sizeof(one), "eventfd write");
 }
 
 std::string TestHttpServer::Url(const std::string& path) const {

@@ -9,6 +9,7 @@
 //   /stream/<chunks>/<gap_ms>  200 chunked "data: <i>\n\n" every <gap_ms>; /stream-hang/... then
 //   goes
 //                              silent after the chunks, never ending the response
+//   /gate                      held until OpenGate(), then 200 "ok" (at once once the gate is open)
 //   /hang                      reads the request, never answers
 //   /reset                     closes the connection with a TCP reset
 //
@@ -48,6 +49,9 @@ class TestHttpServer {
   // "http://127.0.0.1:<port>" followed by `path`.
   std::string Url(const std::string& path) const;
 
+  // Answers every request held at /gate, and every later one at once.
+  void OpenGate();
+
   TestServerStats stats() const;
   // Waits until `condition` holds for the stats (checked on every change). False on timeout.
   bool WaitFor(const std::function<bool(const TestServerStats&)>& condition,
@@ -59,6 +63,7 @@ class TestHttpServer {
 
   int listen_fd_ = -1;
   int wake_fd_ = -1;
+  int gate_fd_ = -1;
   int port_ = 0;
   mutable absl::Mutex mu_;
   TestServerStats stats_ ABSL_GUARDED_BY(mu_);
