@@ -1,0 +1,36 @@
+// The `flowhost` command line: one function per verb. Each takes the arguments after the verb and the
+// streams to write to, and returns the process exit code, so tests can call verbs in-process as well as
+// run the real binary.
+//
+// Exit codes: 0 success; 1 the execution failed (run); 2 invalid workflow, input or usage.
+#ifndef FLOWHOST_SERVER_CLI_COMMANDS_H_
+#define FLOWHOST_SERVER_CLI_COMMANDS_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace flowhost::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitInvalid = 2;
+
+using Args = std::vector<std::string>;
+
+// flowhost validate FILE...
+int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// flowhost run FILE [--input JSON | --input @FILE] [--workflows DIR] [--config FILE] [--record]
+//                   [--stream] [--timeout DURATION]
+int RunCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// flowhost nodes [--json]
+int NodesCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// flowhost version
+int VersionCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace flowhost::cli
+
+#endif  // FLOWHOST_SERVER_CLI_COMMANDS_H_

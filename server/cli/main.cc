@@ -1,0 +1,46 @@
+// flowhost: runs YAML workflows whose nodes are plugins. See `flowhost help`.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "server/cli/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: flowhost <command> [arguments]
+
+commands:
+  validate FILE...            check workflow files; prints FILE:LINE:COL diagnostics
+                              (exit 0 valid, 2 invalid)
+  run FILE [--input JSON|@FILE] [--workflows DIR] [--config FILE] [--stream] [--record]
+           [--timeout DURATION]
+                              run a workflow in-process; output items as JSON on stdout,
+                              progress on stderr (exit 0 success, 1 failed, 2 invalid)
+  nodes [--json]              list node types and their parameter schemas
+  version                     print the version
+  help                        print this text
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return flowhost::cli::kExitInvalid;
+  }
+  std::string verb = argv[1];
+  flowhost::cli::Args args(argv + 2, argv + argc);
+  if (verb == "validate") return flowhost::cli::ValidateCommand(args, std::cout, std::cerr);
+  if (verb == "run") return flowhost::cli::RunCommand(args, std::cout, std::cerr);
+  if (verb == "nodes") return flowhost::cli::NodesCommand(args, std::cout, std::cerr);
+  if (verb == "version" || verb == "--version") {
+    return flowhost::cli::VersionCommand(args, std::cout, std::cerr);
+  }
+  if (verb == "help" || verb == "--help" || verb == "-h") {
+    std::cout << kUsage;
+    return flowhost::cli::kExitOk;
+  }
+  std::cerr << "flowhost: unknown command '" << verb << "'\n" << kUsage;
+  return flowhost::cli::kExitInvalid;
+}

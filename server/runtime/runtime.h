@@ -1,0 +1,88 @@
+// The host, assembled: the worker pool and timers, the shared HTTP client, the node registry with every
+// built-in node, the credential store and the executor, wired together from a HostConfig. `flowhost
+// serve` and `flowhost run` both start from one Runtime, so a workflow behaves the same in both.
+//
+// Ownership: the Runtime owns everything it creates. Destruction order matters and is handled here:
+// the HTTP client first (cancelling what is still in flight and posting those completions), then the
+// worker pool (running the completions, then joining), then the executor. Callers stop starting
+// executions and drain or cancel the ones in flight before destroying the Runtime.
+//
+// Thread-safety: the accessors may be called from any thread; SetWorkflowResolver is for start-up.
+#ifndef FLOWHOST_SERVER_RUNTIME_RUNTIME_H_
+#define FLOWHOST_SERVER_RUNTIME_RUNTIME_H_
+
+#include <atomic>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "server/common/json_logger.h"
+#include "server/common/thread_pool_scheduler.h"
+#include "server/config/credential_store.h"
+#include "server/config/host_config.h"
+#include "server/executor/executor.h"
+#include "server/http/curl_http_client.h"
+#include "server/registry/node_type_registry.h"
+#include "server/workflow/loader.h"
+
+namespace flowhost::runtime {
+
+struct RuntimeOptions {
+  config::HostConfig config;
+  config::GetEnvFunction getenv = config::ProcessEnvironment();
+  // Where log lines go; stderr when null.
+  std::shared_ptr<common::LogSink> log_sink;
+  // Worker threads; 0 means one per core.
+  int worker_threads = 0;
+};
+
+class Runtime {
+ public:
+  // Builds the host. Fails when the configuration cannot be honoured (an unreadable key file, a bad
+  // log level) or a node type fails to register.
+  static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options);
+  ~Runtime();
+
+  const config::HostConfig& config() const { return config_; }
+  sdk::Scheduler& scheduler() { return *scheduler_; }
+  http::CurlHttpClient& http() { return *http_; }
+  const registry::NodeTypeRegistry& registry() const { return registry_; }
+  const config::ConfigCredentialStore& credentials() const { return *credentials_; }
+  executor::Executor& executor() { return *executor_; }
+  common::JsonLogger& logger() { return *logger_; }
+  // The load limits derived from the configuration.
+  const workflow::LoadLimits& load_limits() const { return load_limits_; }
+
+  // Where execute_workflow finds other workflows (the service's workflow store, or the CLI's
+  // directory). `resolver` must outlive the Runtime; null turns sub-workflows off.
+  void SetWorkflowResolver(const executor::WorkflowResolver* resolver) {
+    resolver_.target.store(resolver);
+  }
+
+ private:
+  // Forwards to the resolver set after construction (the store needs the registry, which needs to
+  // exist before the executor).
+  struct ForwardingResolver : executor::WorkflowResolver {
+    std::atomic<const executor::WorkflowResolver*> target{nullptr};
+    workflow::WorkflowPtr Find(std::string_view name) const override {
+      const executor::WorkflowResolver* resolver = target.load();
+      return resolver == nullptr ? nullptr : resolver->Find(name);
+    }
+  };
+
+  Runtime() = default;
+
+  config::HostConfig config_;
+  workflow::LoadLimits load_limits_;
+  std::unique_ptr<common::JsonLogger> logger_;
+  registry::NodeTypeRegistry registry_;
+  std::unique_ptr<config::ConfigCredentialStore> credentials_;
+  ForwardingResolver resolver_;
+  // Declared in reverse order of destruction needs; ~Runtime resets them explicitly.
+  std::unique_ptr<executor::Executor> executor_;
+  std::unique_ptr<common::ThreadPoolScheduler> scheduler_;
+  std::unique_ptr<http::CurlHttpClient> http_;
+};
+
+}  // namespace flowhost::runtime
+
+#endif  // FLOWHOST_SERVER_RUNTIME_RUNTIME_H_
