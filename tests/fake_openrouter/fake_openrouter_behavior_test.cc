@@ -66,7 +66,9 @@ TEST_F(FakeBehaviorTest, FailModelsAnswerEachStatusInOpenRouterErrorShape) {
     ASSERT_TRUE(body.is_object()) << response.body;
     EXPECT_EQ(body["error"]["code"], c.status);
     EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
-    if (c.metadata_key != nullptr) EXPECT_TRUE(body["error"]["metadata"].contains(c.metadata_key));
+    if (c.metadata_key != nullptr) {
+      EXPECT_TRUE(body["error"]["metadata"].contains(c.metadata_key));
+    }
   }
 }
 

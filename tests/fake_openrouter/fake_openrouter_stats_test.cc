@@ -1,9 +1,13 @@
 // The fake's statistics tell connection reuse from new connections and see requests the client gave
 // up on; one fake holds a thousand slow requests at once; the request log shows what clients sent.
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -63,6 +67,43 @@ TEST_F(FakeStatsTest, SeparateClientsOpenSeparateConnections) {
   EXPECT_EQ(stats["requests"], 8);
   EXPECT_EQ(stats["models_requests"], 5);
   EXPECT_EQ(stats["connections_accepted"], 8);
+}
+
+TEST_F(FakeStatsTest, StopsCleanlyOnSigtermEvenWithRequestsInFlight) {
+  // A raw connection whose request hangs stays open while the fake stops.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(fake_->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string body = ChatBody("fake/hang", "x").dump();
+  const std::string request =
+      "POST /api/v1/chat/completions HTTP/1.1\r\nHost: fake\r\n"
+      "Authorization: Bearer " +
+      fake_->api_key() + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  ASSERT_TRUE(fake_->WaitForStats([](const Json& s) { return s["in_flight"] == 1; }).ok());
+
+  // Under sanitizers a clean exit also means no leak and no error report.
+  EXPECT_TRUE(fake_->Stop().ok());
+  close(fd);
+}
+
+TEST(FakeThreadsTest, SeveralEventLoopsShareOnePortAndServeEveryConnection) {
+  FakeProcess::Options options;
+  options.threads = 2;
+  auto fake = FakeProcess::Start(options);
+  ASSERT_TRUE(fake.ok()) << fake.status();
+  ASSERT_TRUE((*fake)->ResetStats().ok());
+  for (int i = 0; i < 20; ++i) {
+    BlockingHttp http;
+    ASSERT_EQ(http.Send(ChatCall(**fake, ChatBody("fake/ok", "threads"))).status, 200);
+  }
+  absl::StatusOr<Json> stats = (*fake)->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ((*stats)["requests"], 20);
+  EXPECT_EQ((*stats)["connections_accepted"], 20);
 }
 
 TEST_F(FakeStatsTest, ClientGivingUpMidHangCountsAsAbortedRequest) {

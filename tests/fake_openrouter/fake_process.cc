@@ -27,16 +27,15 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kStopGraceMs = 10000;
 
-// Waits up to `timeout_ms` for the child to exit; true when it was reaped.
-bool ReapWithin(pid_t pid, int timeout_ms) {
+// Waits up to `timeout_ms` for the child to exit; true (with its wait status) when it was reaped.
+bool ReapWithin(pid_t pid, int timeout_ms, int* status) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) {
     pollfd entry{pidfd, POLLIN, 0};
     poll(&entry, 1, timeout_ms);
     close(pidfd);
   }
-  int status = 0;
-  return waitpid(pid, &status, pidfd >= 0 ? WNOHANG : 0) == pid;
+  return waitpid(pid, status, pidfd >= 0 ? WNOHANG : 0) == pid;
 }
 
 // Reads the first line the child prints, waiting at most until `deadline`.
@@ -116,15 +115,25 @@ absl::StatusOr<std::unique_ptr<FakeProcess>> FakeProcess::Start(Options options)
   return process;
 }
 
-FakeProcess::~FakeProcess() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    if (!ReapWithin(pid_, kStopGraceMs)) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+absl::Status FakeProcess::Stop() {
+  if (pid_ <= 0) return absl::OkStatus();
+  int status = 0;
+  kill(pid_, SIGTERM);
+  if (!ReapWithin(pid_, kStopGraceMs, &status)) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return absl::DeadlineExceededError("fake_openrouter ignored SIGTERM and was killed");
   }
+  pid_ = -1;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  return absl::InternalError(
+      WIFEXITED(status) ? absl::StrCat("fake_openrouter exited with status ", WEXITSTATUS(status))
+                        : absl::StrCat("fake_openrouter died of signal ", WTERMSIG(status)));
+}
+
+FakeProcess::~FakeProcess() {
+  Stop().IgnoreError();
   if (stdout_fd_ >= 0) close(stdout_fd_);
 }
 

@@ -48,6 +48,10 @@ class FakeProcess {
   FakeProcess(const FakeProcess&) = delete;
   FakeProcess& operator=(const FakeProcess&) = delete;
 
+  // Stops the child (SIGTERM, then SIGKILL after a grace period) and reaps it. OK when it exited
+  // cleanly with status 0 (under sanitizers that also means no leak or error report). Idempotent.
+  absl::Status Stop();
+
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   // "http://127.0.0.1:<port>"
