@@ -128,7 +128,8 @@ Json ChatSettingsProperties() {
 const std::vector<std::string>& ChatSettingNames() {
   static const auto* names = [] {
     auto* out = new std::vector<std::string>;
-    for (const auto& [name, unused] : ChatSettingsProperties().items()) out->push_back(name);
+    const Json properties = ChatSettingsProperties();
+    for (const auto& [name, unused] : properties.items()) out->push_back(name);
     return out;
   }();
   return *names;
