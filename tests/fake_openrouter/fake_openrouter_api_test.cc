@@ -307,7 +307,7 @@ TEST(FakeProcessTest, RefusesANonLoopbackHost) {
   options.extra_args = {"--host", "0.0.0.0"};
   auto fake = FakeProcess::Start(options);
   ASSERT_FALSE(fake.ok());
-  EXPECT_THAT(std::string(fake.status().message()), HasSubstr("exited before listening"));
+  EXPECT_THAT(std::string(fake.status().message()), HasSubstr("did not start listening"));
 }
 
 TEST(FakeProcessTest, AcceptsTheConfiguredApiKeysOnly) {

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "tests/fake_openrouter/blocking_http.h"
+#include "tests/fake_openrouter/child_process.h"
 
 namespace flowhost::fake_openrouter {
 
@@ -53,7 +54,7 @@ class FakeProcess {
   absl::Status Stop();
 
   int port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_->pid(); }
   // "http://127.0.0.1:<port>"
   std::string origin() const;
   // "http://127.0.0.1:<port>/api/v1", OpenRouter's base URL.
@@ -80,8 +81,7 @@ class FakeProcess {
   absl::StatusOr<nlohmann::json> Control(const std::string& method, const std::string& path,
                                          const std::string& body);
 
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  std::unique_ptr<ChildProcess> child_;
   int port_ = 0;
   std::string api_key_;
   absl::Mutex mu_;
