@@ -278,6 +278,8 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
         (*outputs)[port] = ErrorItems(result.status(), compiled.name, items);
       }
     }
+    // A node that ran has an output 0, even an empty one: `$("X").isExecuted` is then true.
+    if (outputs->empty()) outputs->resize(1);
     record.items_out = CountItems(*outputs);
     PublishFinishedLocked(node);
     if (stop.ok()) {

@@ -99,6 +99,8 @@ void Usage(sdk::NodeContext& context, sdk::NodeDone done) {
     record.latency = absl::Milliseconds(call.value("latency_ms", 0));
     context.RecordAttempt(record);
   }
+  context.logger().Log(sdk::LogLevel::kInfo, "usage reported",
+                       {{"calls", params->value("calls", Json::array()).size()}});
   if (context.events().wants_tokens()) {
     for (const Json& token : params->value("tokens", Json::array())) {
       context.events().TokenDelta(0, token.get<std::string>());
@@ -106,6 +108,9 @@ void Usage(sdk::NodeContext& context, sdk::NodeDone done) {
   }
   done(Output0(Input0(context)));
 }
+
+// Loses its completion without calling it: a node bug the executor must survive.
+void Drop(sdk::NodeContext&, sdk::NodeDone done) { sdk::NodeDone lost = std::move(done); }
 
 void Echo(sdk::NodeContext& context, sdk::NodeDone done) {
   Items out;
@@ -239,6 +244,7 @@ absl::Status RegisterTestNodes(sdk::NodeRegistry& registry, std::shared_ptr<Test
       std::make_shared<LambdaNodeType>(
           "test.echo",
           Schema({{"value", any}, {"count", {{"type", "integer"}, {"description", "x"}}}}), Echo),
+      std::make_shared<LambdaNodeType>("test.drop", Schema(Json::object()), Drop),
       std::make_shared<LambdaNodeType>(
           "test.items", Schema({{"count", {{"type", "integer"}, {"description", "x"}}}}),
           ManyItems),
