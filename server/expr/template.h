@@ -6,7 +6,8 @@
 //
 // A CompiledJson is a whole parameter tree (the `params` of a node) with every string leaf compiled as a
 // Template; evaluating it rebuilds the tree with the values in place. Leaves whose JSON pointer is marked
-// deferred are kept as their source text and can be evaluated on their own later.
+// deferred (or that sit inside a deferred array or object) are kept as their source text and can be
+// evaluated on their own later. Pointers are RFC 6901 ("/a~1b/0" is key "a/b", element 0).
 //
 // Both are immutable after compilation and safe to evaluate from many threads at once.
 #ifndef FLOWHOST_SERVER_EXPR_TEMPLATE_H_
@@ -61,7 +62,9 @@ class CompiledJson {
  public:
   using DeferredPredicate = std::function<bool(const std::string& pointer)>;
 
-  // Compiles every string leaf of `value`. `deferred(pointer)` (optional) marks leaves to keep as text.
+  // Compiles every string leaf of `value`, deferred ones included, so that every syntax error is
+  // reported at load. `deferred(pointer)` (optional) is asked for every value, containers included,
+  // and marks those to keep as text.
   // Returns nullptr if any template failed (errors appended).
   static std::unique_ptr<const CompiledJson> Compile(const Json& value, const ExpressionLimits& limits,
                                                      const DeferredPredicate& deferred,
