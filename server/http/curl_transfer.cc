@@ -68,6 +68,14 @@ sdk::HttpDone CurlTransfer::Refuse() {
 std::string CurlTransfer::Describe() const {
   std::string_view url = request_.url;
   url = url.substr(0, url.find('?'));
+  // Leave out "user:password@" too: messages end up in logs and execution records.
+  size_t authority = url.find("://");
+  authority = authority == std::string_view::npos ? 0 : authority + 3;
+  size_t at = url.find('@', authority);
+  if (at != std::string_view::npos && at < url.find('/', authority)) {
+    return absl::StrCat(AsAbsl(request_.method), " ", AsAbsl(url.substr(0, authority)),
+                        AsAbsl(url.substr(at + 1)));
+  }
   return absl::StrCat(AsAbsl(request_.method), " ", AsAbsl(url));
 }
 

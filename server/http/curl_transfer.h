@@ -75,7 +75,8 @@ class CurlTransfer final : public sdk::HttpCall, public std::enable_shared_from_
   static size_t OnHeader(char* data, size_t size, size_t count, void* self);
   static size_t OnBody(char* data, size_t size, size_t count, void* self);
 
-  std::string Describe() const;  // "POST http://host/path" (query left out: it may carry secrets)
+  // "POST http://host/path": the query and any user:password are left out (they may carry secrets).
+  std::string Describe() const;
   absl::Status TimeoutError(SteadyClock::time_point now) const;
 
   const std::weak_ptr<CurlIoLoop> loop_;

@@ -269,6 +269,20 @@ TEST_F(CurlHttpClientTest, RefusedAndResetConnectionsAreNetworkErrors) {
               "/reset");
 }
 
+TEST_F(CurlHttpClientTest, ErrorMessagesLeaveOutTheQueryAndUrlCredentials) {
+  MakeClient();
+  sdk::HttpRequest request;
+  request.url = "http://user:hunter2@127.0.0.1:" + std::to_string(testing::UnusedPort()) +
+                "/path?key=sk-secret";
+  absl::StatusOr<sdk::HttpResponse> result = Fetch(std::move(request));
+  ASSERT_FALSE(result.ok());
+  std::string message(result.status().message());
+  EXPECT_THAT(message, HasSubstr("GET http://127.0.0.1:"));
+  EXPECT_THAT(message, HasSubstr("/path"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("hunter2")));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("sk-secret")));
+}
+
 TEST_F(CurlHttpClientTest, AMalformedOrNonHttpUrlIsInvalidInput) {
   MakeClient();
   for (const char* url : {"no scheme here", "ftp://127.0.0.1/file"}) {
