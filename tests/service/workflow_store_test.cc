@@ -1,0 +1,231 @@
+// The workflow store: a directory of workflow files, loaded at open and reloaded on change,
+// atomically per file, keeping the last good version of a broken file.
+#include "server/service/workflow_store.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/registry/builtin_nodes.h"
+
+namespace flowhost::service {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kEventTimeout = absl::Seconds(20);  // failure bound only
+
+std::string Workflow(const std::string& name, const std::string& description) {
+  return "name: " + name + "\ndescription: " + description + R"(
+inputs:
+  who: {type: string, default: world}
+nodes:
+  - name: greet
+    type: set
+    params:
+      values:
+        greeting: "Hello {{ $inputs.who }}"
+)";
+}
+
+// A workflow whose second node has an unknown type (line 7, column 11).
+constexpr char kBroken[] = R"(name: greeter
+description: broken
+nodes:
+  - name: greet
+    type: set
+    params: {values: {a: 1}}
+  - name: oops
+    type: no.such.node
+)";
+
+class WorkflowStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(registry::RegisterBuiltinNodes(registry_).ok());
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("flowhost_store_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Write(const std::string& file, const std::string& text) {
+    std::ofstream(dir_ / file, std::ios::binary | std::ios::trunc) << text;
+  }
+  // Writes a temporary file and renames it over `file`, as editors and config managers do.
+  void WriteAtomically(const std::string& file, const std::string& text) {
+    Write(".tmp-" + file, text);
+    std::filesystem::rename(dir_ / (".tmp-" + file), dir_ / file);
+  }
+
+  WorkflowStore& Open() {
+    WorkflowStore::Options options;
+    options.directory = dir_.string();
+    options.load = WorkflowStore::RegistryLoader(registry_);
+    absl::StatusOr<std::unique_ptr<WorkflowStore>> store = WorkflowStore::Open(std::move(options));
+    EXPECT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    return *store_;
+  }
+
+  // Waits, without sleeping, until `condition` holds after some reload.
+  template <typename Condition>
+  bool WaitUntil(Condition condition) {
+    absl::Time deadline = absl::Now() + kEventTimeout;
+    while (true) {
+      uint64_t generation = store_->generation();
+      if (condition()) return true;
+      absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration() || !store_->WaitForGeneration(generation, left)) {
+        return condition();
+      }
+    }
+  }
+
+  registry::NodeTypeRegistry registry_;
+  std::filesystem::path dir_;
+  std::unique_ptr<WorkflowStore> store_;
+};
+
+TEST_F(WorkflowStoreTest, OpenLoadsEveryWorkflowFileAndIgnoresOthers) {
+  Write("a.yaml", Workflow("alpha", "first"));
+  Write("b.yml", Workflow("beta", "second"));
+  Write("notes.txt", "not a workflow");
+  Write(".hidden.yaml", "also ignored");
+  WorkflowStore& store = Open();
+
+  std::vector<WorkflowStore::Entry> entries = store.List();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].name, "alpha");
+  EXPECT_EQ(entries[0].file, "a.yaml");
+  EXPECT_EQ(entries[0].state, WorkflowStore::LoadState::kLoaded);
+  EXPECT_NE(entries[0].loaded_at, absl::InfinitePast());
+  EXPECT_EQ(entries[1].name, "beta");
+  ASSERT_NE(store.Find("beta"), nullptr);
+  EXPECT_EQ(store.Find("beta")->description, "second");
+  EXPECT_EQ(store.Find("gamma"), nullptr);
+}
+
+TEST_F(WorkflowStoreTest, MissingDirectoryIsNotFound) {
+  WorkflowStore::Options options;
+  options.directory = (dir_ / "absent").string();
+  options.load = WorkflowStore::RegistryLoader(registry_);
+  EXPECT_EQ(WorkflowStore::Open(std::move(options)).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(WorkflowStoreTest, RescanWithoutChangesChangesNothing) {
+  Write("a.yaml", Workflow("alpha", "first"));
+  WorkflowStore& store = Open();
+  workflow::WorkflowPtr before = store.Find("alpha");
+  uint64_t generation = store.generation();
+  EXPECT_EQ(store.Rescan(), 0);
+  EXPECT_EQ(store.generation(), generation);
+  EXPECT_EQ(store.Find("alpha"), before);  // not recompiled
+}
+
+TEST_F(WorkflowStoreTest, ChangedFileIsReloadedWhileRunningCopiesKeepTheOldVersion) {
+  Write("a.yaml", Workflow("alpha", "first"));
+  WorkflowStore& store = Open();
+  ASSERT_TRUE(store.StartWatching().ok());
+  workflow::WorkflowPtr running = store.Find("alpha");
+
+  Write("a.yaml", Workflow("alpha", "changed"));
+  ASSERT_TRUE(WaitUntil([&] {
+    auto found = store.Find("alpha");
+    return found != nullptr && found->description == "changed";
+  }));
+  EXPECT_EQ(running->description, "first");  // an execution holding it is unaffected
+}
+
+TEST_F(WorkflowStoreTest, AddedFileIsPickedUpIncludingAtomicRenames) {
+  Write("a.yaml", Workflow("alpha", "first"));
+  WorkflowStore& store = Open();
+  ASSERT_TRUE(store.StartWatching().ok());
+
+  Write("b.yaml", Workflow("beta", "new"));
+  EXPECT_TRUE(WaitUntil([&] { return store.Find("beta") != nullptr; }));
+  WriteAtomically("c.yaml", Workflow("gamma", "renamed into place"));
+  EXPECT_TRUE(WaitUntil([&] { return store.Find("gamma") != nullptr; }));
+  EXPECT_EQ(store.List().size(), 3u);  // the temporary file was never listed at the end
+}
+
+TEST_F(WorkflowStoreTest, DeletedFileIsNoLongerServed) {
+  Write("a.yaml", Workflow("alpha", "first"));
+  Write("b.yaml", Workflow("beta", "second"));
+  WorkflowStore& store = Open();
+  ASSERT_TRUE(store.StartWatching().ok());
+
+  std::filesystem::remove(dir_ / "b.yaml");
+  EXPECT_TRUE(WaitUntil([&] { return store.Find("beta") == nullptr; }));
+  EXPECT_FALSE(store.Get("beta").has_value());
+  EXPECT_NE(store.Find("alpha"), nullptr);
+}
+
+TEST_F(WorkflowStoreTest, BrokenFileKeepsItsLastGoodVersionAndReportsDiagnostics) {
+  Write("greeter.yaml", Workflow("greeter", "good"));
+  WorkflowStore& store = Open();
+  ASSERT_TRUE(store.StartWatching().ok());
+
+  Write("greeter.yaml", kBroken);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto entry = store.Get("greeter");
+    return entry.has_value() && entry->state == WorkflowStore::LoadState::kStale;
+  }));
+  std::optional<WorkflowStore::Entry> entry = store.Get("greeter");
+  ASSERT_NE(entry->workflow, nullptr);
+  EXPECT_EQ(entry->workflow->description, "good");  // still served
+  EXPECT_EQ(store.Find("greeter")->description, "good");
+  auto error_it = std::find_if(entry->diagnostics.begin(), entry->diagnostics.end(),
+                               [](const workflow::Diagnostic& d) { return d.is_error(); });
+  ASSERT_NE(error_it, entry->diagnostics.end());
+  const workflow::Diagnostic& error = *error_it;
+  EXPECT_EQ(error.location.file, "greeter.yaml");
+  EXPECT_EQ(error.location.line, 8);
+  EXPECT_THAT(error.message, HasSubstr("no.such.node"));
+
+  Write("greeter.yaml", Workflow("greeter", "fixed"));  // fixing the file brings it back
+  EXPECT_TRUE(WaitUntil([&] {
+    auto fixed = store.Get("greeter");
+    return fixed->state == WorkflowStore::LoadState::kLoaded &&
+           fixed->workflow->description == "fixed" && fixed->diagnostics.empty();
+  }));
+}
+
+TEST_F(WorkflowStoreTest, BrokenFileThatNeverLoadedIsFailedUnderItsFileName) {
+  Write("greeter.yaml", kBroken);
+  WorkflowStore& store = Open();
+  std::optional<WorkflowStore::Entry> entry = store.Get("greeter");
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->state, WorkflowStore::LoadState::kFailed);
+  EXPECT_EQ(entry->workflow, nullptr);
+  EXPECT_FALSE(entry->diagnostics.empty());
+  EXPECT_EQ(store.Find("greeter"), nullptr);
+}
+
+TEST_F(WorkflowStoreTest, DuplicateNameFailsTheLaterFileUntilTheFirstGoesAway) {
+  Write("a.yaml", Workflow("same", "from a"));
+  Write("b.yaml", Workflow("same", "from b"));
+  WorkflowStore& store = Open();
+  EXPECT_EQ(store.Find("same")->description, "from a");
+  std::optional<WorkflowStore::Entry> loser = store.Get("b.yaml");
+  ASSERT_TRUE(loser.has_value());
+  EXPECT_EQ(loser->state, WorkflowStore::LoadState::kFailed);
+  EXPECT_THAT(loser->diagnostics.back().message, HasSubstr("already defined by a.yaml"));
+
+  std::filesystem::remove(dir_ / "a.yaml");
+  store.Rescan();
+  EXPECT_EQ(store.Find("same")->description, "from b");
+  EXPECT_EQ(store.List().size(), 1u);
+}
+
+}  // namespace
+}  // namespace flowhost::service
