@@ -316,6 +316,33 @@ TEST_F(CurlHttpClientTest, AFullQueueFailsSendAtOnceThroughThePool) {
   ASSERT_TRUE(completions_.WaitForAll());
 }
 
+TEST_F(CurlHttpClientTest, ThePerHostConnectionCapHoldsExtraRequestsInsideLibcurl) {
+  CurlHttpClientOptions options;
+  options.max_host_connections = 2;
+  MakeClient(options);
+  for (int i = 0; i < 10; ++i) client_->Send(Request("/gate"), completions_.Add());
+  ASSERT_TRUE(ServerSees([](const TestServerStats& s) { return s.requests_pending == 2; }));
+  EXPECT_EQ(client_->stats().in_flight, 10u) << "all ten are on the multi handle";
+  server_.OpenGate();
+  ASSERT_TRUE(completions_.WaitForAll());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(completions_.result(i).ok());
+  EXPECT_EQ(server_.stats().connections_accepted, 2);
+  EXPECT_EQ(client_->stats().connections_opened, 2u);
+}
+
+TEST_F(CurlHttpClientTest, TheTotalConnectionCapHoldsExtraRequestsInsideLibcurl) {
+  CurlHttpClientOptions options;
+  options.max_total_connections = 3;
+  options.max_host_connections = 0;  // no per-host cap: only the total one applies
+  MakeClient(options);
+  for (int i = 0; i < 10; ++i) client_->Send(Request("/gate"), completions_.Add());
+  ASSERT_TRUE(ServerSees([](const TestServerStats& s) { return s.requests_pending == 3; }));
+  server_.OpenGate();
+  ASSERT_TRUE(completions_.WaitForAll());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(completions_.result(i).ok());
+  EXPECT_EQ(server_.stats().connections_accepted, 3);
+}
+
 TEST_F(CurlHttpClientTest, CancelAbortsUpstreamAndFreesTheSlotForAQueuedRequest) {
   CurlHttpClientOptions options;
   options.max_in_flight = 1;
