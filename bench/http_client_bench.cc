@@ -152,7 +152,11 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::printf("command:");
-  for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    bool quote = arg.find_first_of(" \"{}:*") != std::string_view::npos;
+    std::printf(quote ? " '%s'" : " %s", argv[i]);  // copy-pasteable into a shell
+  }
   std::printf("\n");
 
   common::ThreadPoolScheduler pool(2);
