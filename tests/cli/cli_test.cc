@@ -1,0 +1,201 @@
+// Tests of the `flowhost` binary itself: verbs, exit codes, diagnostics on stderr, output on stdout.
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/cli/run_binary.h"
+
+namespace flowhost::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace fs = std::filesystem;
+
+std::string SourcePath(const std::string& relative) {
+  return (fs::path(FLOWHOST_SOURCE_DIR) / relative).string();
+}
+
+// Writes `text` to a fresh file under the test's temporary directory and returns its path.
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  fs::path dir = fs::path(::testing::TempDir()) / "flowhost_cli_test";
+  fs::create_directories(dir);
+  fs::path path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(CliTest, VersionPrintsTheVersionAndSdkAbi) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("flowhost 0."));
+  EXPECT_THAT(r.out, HasSubstr("SDK ABI"));
+}
+
+TEST(CliTest, UnknownVerbAndNoVerbAreUsageErrors) {
+  EXPECT_EQ(RunBinary({FlowhostBinary()}).exit_code, 2);
+  BinaryResult r = RunBinary({FlowhostBinary(), "frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'frobnicate'"));
+}
+
+TEST(CliTest, NodesJsonListsEveryBuiltinTypeWithItsSchema) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "nodes", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json types = nlohmann::json::parse(r.out);
+  std::set<std::string> names;
+  for (const auto& type : types) {
+    names.insert(type["type"].get<std::string>());
+    EXPECT_EQ(type["parameters"]["type"], "object") << type["type"];
+    EXPECT_FALSE(type["description"].get<std::string>().empty()) << type["type"];
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"aggregate", "execute_workflow", "fail", "filter", "if",
+                                          "merge", "noop", "openrouter.chat", "openrouter.models",
+                                          "router.fallback", "set", "split_out", "switch",
+                                          "wait"}));
+}
+
+TEST(CliTest, NodesTextListsParametersWithTypesAndDefaults) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "nodes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("openrouter.chat (v1)"));
+  EXPECT_THAT(r.out, HasSubstr("    model: string"));
+  EXPECT_THAT(r.out, HasSubstr("default"));
+}
+
+TEST(CliTest, EveryExampleWorkflowValidates) {
+  std::vector<std::string> argv = {FlowhostBinary(), "validate"};
+  for (const auto& entry : fs::directory_iterator(SourcePath("workflows"))) {
+    if (entry.path().extension() == ".yaml") argv.push_back(entry.path().string());
+  }
+  ASSERT_GT(argv.size(), 5u);
+  BinaryResult r = RunBinary(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("error:")));
+}
+
+TEST(CliTest, EveryCorpusFileIsRejectedWithDiagnosticsAndExitTwoNeverACrash) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(SourcePath("tests/corpus"))) {
+    if (!entry.is_regular_file() || entry.path().extension() == ".md") continue;
+    ++files;
+    BinaryResult r = RunBinary({FlowhostBinary(), "validate", entry.path().string()}, {}, 60000);
+    EXPECT_EQ(r.term_signal, 0) << entry.path() << " crashed the validator";
+    EXPECT_EQ(r.exit_code, 2) << entry.path();
+    EXPECT_THAT(r.err, HasSubstr(": error: ")) << entry.path();
+  }
+  EXPECT_GE(files, 40);
+}
+
+TEST(CliTest, ValidateReportsEveryProblemAsFileLineColumn) {
+  std::string path = WriteTemp("broken.yaml", R"(name: broken
+nodes:
+  - name: a
+    type: sett
+    next: missing
+  - name: b
+    type: set
+    params:
+      values: {x: "{{ 1 + }}"}
+)");
+  BinaryResult r = RunBinary({FlowhostBinary(), "validate", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(path + ":4:11: error: unknown node type 'sett'"));
+  EXPECT_THAT(r.err, HasSubstr(path + ":5:11: error: no node named 'missing'"));
+  EXPECT_THAT(r.err, HasSubstr(path + ":9:27: error: invalid expression: unexpected end"));
+  EXPECT_THAT(r.err, HasSubstr("1 of 1 file(s) invalid"));
+}
+
+TEST(CliTest, ValidateOfAMissingFileIsADiagnosticNotACrash) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "validate", "/nonexistent/flow.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/flow.yaml"));
+}
+
+TEST(CliTest, RunPrintsOutputItemsOnStdoutAndProgressOnStderr) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", SourcePath("workflows/word-stats.yaml"),
+                              "--input", R"({"text": "alpha be gamma delta"})"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json items = nlohmann::json::parse(r.out);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["words"], (nlohmann::json{"alpha", "gamma", "delta"}));
+  EXPECT_EQ(items[0]["count"], 3);
+  EXPECT_THAT(r.err, HasSubstr("each: succeeded"));
+  EXPECT_THAT(r.err, HasSubstr("'word-stats' succeeded"));
+}
+
+TEST(CliTest, RunReadsInputFromAFile) {
+  std::string input = WriteTemp("input.json", R"({"text": "one three", "min_length": 4})");
+  BinaryResult r = RunBinary(
+      {FlowhostBinary(), "run", SourcePath("workflows/word-stats.yaml"), "--input", "@" + input});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["words"], (nlohmann::json{"three"}));
+}
+
+TEST(CliTest, RunWithBadInputExitsTwoAndSaysWhy) {
+  std::string wf = SourcePath("workflows/word-stats.yaml");
+  BinaryResult not_json = RunBinary({FlowhostBinary(), "run", wf, "--input", "{text:"});
+  EXPECT_EQ(not_json.exit_code, 2);
+  EXPECT_THAT(not_json.err, HasSubstr("not valid JSON"));
+  BinaryResult missing = RunBinary({FlowhostBinary(), "run", wf, "--input", "{}"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("text"));
+  BinaryResult mistyped =
+      RunBinary({FlowhostBinary(), "run", wf, "--input", R"({"text": "a", "min_length": "x"})"});
+  EXPECT_EQ(mistyped.exit_code, 2);
+  EXPECT_THAT(mistyped.err, HasSubstr("min_length"));
+  BinaryResult flag = RunBinary({FlowhostBinary(), "run", wf, "--frobnicate"});
+  EXPECT_EQ(flag.exit_code, 2);
+}
+
+TEST(CliTest, RunOfAnInvalidWorkflowExitsTwoWithDiagnostics) {
+  std::string path = WriteTemp("invalid.yaml", "name: x\nnodes:\n  - name: a\n    type: nope\n");
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr(":4:11: error: unknown node type 'nope'"));
+}
+
+TEST(CliTest, RunOfAFailingExecutionExitsOneAndNamesTheNode) {
+  std::string path = WriteTemp("fails.yaml", R"(name: fails
+nodes:
+  - name: prepare
+    type: noop
+    next: stop
+  - name: stop
+    type: fail
+    params: {message: "refusing: {{ $inputs.reason }}"}
+inputs:
+  reason: {type: string, default: "no budget"}
+)");
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", path});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("failed at node 'stop'"));
+  EXPECT_THAT(r.err, HasSubstr("refusing: no budget"));
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(CliTest, RunWithATimeoutStopsAWaitingExecution) {
+  std::string path = WriteTemp("slow.yaml", R"(name: slow
+nodes:
+  - name: pause
+    type: wait
+    params: {duration: 1h}
+)");
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", path, "--timeout", "200ms"}, {}, 60000);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("timeout"));
+}
+
+TEST(CliTest, RunRecordPrintsTheExecutionRecord) {
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", SourcePath("workflows/word-stats.yaml"),
+                              "--input", R"({"text": "abcdef"})", "--record"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("\"nodes\""));
+  EXPECT_THAT(r.err, HasSubstr("\"attempts\""));
+}
+
+}  // namespace
+}  // namespace flowhost::testing
