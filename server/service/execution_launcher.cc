@@ -1,0 +1,164 @@
+#include "server/service/execution_launcher.h"
+
+#include <chrono>
+#include <random>
+
+#include "absl/strings/str_format.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "server/service/json_proto.h"
+#include "server/workflow/workflow.h"
+
+namespace flowhost::service {
+namespace {
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  std::chrono::system_clock::time_point deadline = context.deadline();
+  // gRPC reports "no deadline" as a time centuries away; anything past a year is unbounded here.
+  if (deadline >= std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+absl::StatusOr<workflow::WorkflowPtr> ResolveWorkflow(const ServiceEnvironment& env,
+                                                      const WorkflowSource& source,
+                                                      FailureContext& failure) {
+  switch (source.kind) {
+    case WorkflowSource::Kind::kNone:
+      return absl::InvalidArgumentError(
+          "the request names no workflow: set `workflow` (a loaded workflow's name) or `yaml`");
+    case WorkflowSource::Kind::kName: {
+      failure.workflow = source.text;
+      if (workflow::WorkflowPtr found = env.store->Find(source.text)) return found;
+      std::optional<WorkflowStore::Entry> entry = env.store->Get(source.text);
+      if (entry.has_value()) {  // the file exists but never loaded
+        failure.diagnostics = entry->diagnostics;
+        return sdk::NodeError(absl::StatusCode::kFailedPrecondition, "workflow_broken",
+                              "workflow '" + source.text + "' (" + entry->file +
+                                  ") does not load; fix the file (the diagnostics are in the "
+                                  "error details and in ListWorkflows)");
+      }
+      return sdk::NodeError(
+          absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
+          "no workflow named '" + source.text + "' is loaded; ListWorkflows lists the loaded ones");
+    }
+    case WorkflowSource::Kind::kYaml: {
+      workflow::LoadResult result =
+          workflow::LoadWorkflow("<inline>", source.text, *env.registry, env.load_limits);
+      failure.diagnostics = result.diagnostics;
+      if (result.ok()) {
+        failure.workflow = result.workflow->name;
+        return result.workflow;
+      }
+      std::string first;
+      size_t errors = 0;
+      for (const workflow::Diagnostic& diagnostic : result.diagnostics) {
+        if (!diagnostic.is_error()) continue;
+        if (errors++ == 0) first = diagnostic.ToString();
+      }
+      std::string message = "the workflow YAML is invalid: " + first;
+      if (errors > 1) {
+        message += " (and " + std::to_string(errors - 1) +
+                   " more errors; all are in the error details, or use ValidateWorkflow)";
+      }
+      return absl::InvalidArgumentError(message);
+    }
+  }
+  return absl::InternalError("unknown workflow source");
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
+                                                   const grpc::CallbackServerContext& context,
+                                                   const WorkflowSource& source,
+                                                   const google::protobuf::Struct* input,
+                                                   FailureContext& failure) {
+  if (env.auth != nullptr) {
+    absl::Status allowed = env.auth->Check(context);
+    if (!allowed.ok()) return allowed;
+  }
+  absl::StatusOr<workflow::WorkflowPtr> workflow = ResolveWorkflow(env, source, failure);
+  if (!workflow.ok()) return workflow.status();
+
+  sdk::Json inputs = input != nullptr ? StructToJson(*input) : sdk::Json::object();
+  absl::StatusOr<sdk::Json> bound = workflow::BindInputs(**workflow, inputs);
+  if (!bound.ok()) return bound.status();
+
+  absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ticket = env.gate->Enter();
+  if (!ticket.ok()) return ticket.status();
+
+  PreparedExecution prepared;
+  prepared.ticket = *std::move(ticket);
+  prepared.request.workflow = *std::move(workflow);
+  prepared.request.inputs = *std::move(bound);
+  prepared.request.deadline = DeadlineOf(context);
+  prepared.request.id = NewExecutionId();
+  failure.execution_id = prepared.request.id;
+  return prepared;
+}
+
+FailureContext FailureOf(const executor::ExecutionRecord& record) {
+  FailureContext failure;
+  failure.execution_id = record.id;
+  failure.workflow = record.workflow;
+  failure.node = record.failed_node;
+  for (const executor::NodeRecord& node : record.nodes) {
+    if (node.name != record.failed_node) continue;
+    failure.attempts = node.attempts;
+    failure.calls = node.calls;
+  }
+  return failure;
+}
+
+absl::Status CallerGoneReason(const grpc::CallbackServerContext& context) {
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return sdk::NodeError(absl::StatusCode::kDeadlineExceeded, sdk::error_class::kTimeout,
+                          "the caller's deadline passed");
+  }
+  return sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
+                        "the caller cancelled the call");
+}
+
+void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
+                         const executor::ExecutionRequest& request) {
+  if (env.logger == nullptr || !env.logger->Enabled(sdk::LogLevel::kInfo)) return;
+  sdk::Json fields = {
+      {"execution_id", request.id}, {"workflow", request.workflow->name}, {"rpc", rpc}};
+  if (request.deadline != absl::InfiniteFuture()) {
+    fields["deadline_ms"] = absl::ToInt64Milliseconds(request.deadline - absl::Now());
+  }
+  env.logger->Log(sdk::LogLevel::kInfo, "execution started", fields);
+}
+
+void LogExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
+                          const executor::ExecutionRecord& record) {
+  if (env.logger == nullptr) return;
+  sdk::LogLevel level = record.status.ok() ? sdk::LogLevel::kInfo : sdk::LogLevel::kWarning;
+  if (!env.logger->Enabled(level)) return;
+  sdk::Json fields = {
+      {"execution_id", record.id},
+      {"workflow", record.workflow},
+      {"rpc", rpc},
+      {"status", std::string(sdk::AsStd(absl::StatusCodeToString(record.status.code())))},
+      {"duration_ms", absl::ToDoubleMilliseconds(record.duration())},
+      {"prompt_tokens", record.prompt_tokens},
+      {"completion_tokens", record.completion_tokens},
+      {"cost_usd", record.cost_usd},
+      {"items_out", record.output.size()},
+  };
+  if (!record.status.ok()) {
+    fields["error_class"] = sdk::ErrorClassOf(record.status);
+    fields["error"] = env.scrubber->Scrub(sdk::AsStd(record.status.message()));
+    if (!record.failed_node.empty()) fields["node"] = record.failed_node;
+  }
+  env.logger->Log(level, "execution finished", fields);
+}
+
+std::string NewExecutionId() {
+  thread_local std::mt19937_64 generator(std::random_device{}());
+  return absl::StrFormat("ex-%016x", generator());
+}
+
+}  // namespace flowhost::service

@@ -1,0 +1,79 @@
+// The steps RunWorkflow and StreamWorkflow share before an execution starts: authenticate the
+// caller, find the workflow (by name, or compile inline YAML), check the inputs, take a place at
+// the ExecutionGate, and build the ExecutionRequest with the caller's deadline and a fresh
+// execution id. And the one after it ends: the structured log line.
+//
+// Thread-safety: pure functions over a ServiceEnvironment (itself thread-safe).
+#ifndef FLOWHOST_SERVER_SERVICE_EXECUTION_LAUNCHER_H_
+#define FLOWHOST_SERVER_SERVICE_EXECUTION_LAUNCHER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/struct.pb.h"
+#include "grpcpp/server_context.h"
+#include "server/executor/execution_record.h"
+#include "server/executor/executor.h"
+#include "server/service/execution_gate.h"
+#include "server/service/service_environment.h"
+#include "server/service/status_mapping.h"
+
+namespace flowhost::service {
+
+// Which workflow a request names (the request's `source` oneof).
+struct WorkflowSource {
+  enum class Kind { kNone, kName, kYaml };
+  Kind kind = Kind::kNone;
+  std::string text;  // the name or the YAML
+};
+
+// Reads the source of a RunWorkflowRequest or StreamWorkflowRequest (they share field numbers).
+template <typename Request>
+WorkflowSource SourceOf(const Request& request) {
+  switch (request.source_case()) {
+    case Request::kWorkflow:
+      return {WorkflowSource::Kind::kName, request.workflow()};
+    case Request::kYaml:
+      return {WorkflowSource::Kind::kYaml, request.yaml()};
+    default:
+      return {};
+  }
+}
+
+// An execution ready to start.
+struct PreparedExecution {
+  executor::ExecutionRequest request;  // workflow, bound inputs, deadline, id
+  std::unique_ptr<ExecutionGate::Ticket> ticket;
+};
+
+// Everything up to the start. On failure returns the status to map and fills `failure` (workflow
+// name, YAML diagnostics).
+absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
+                                                   const grpc::CallbackServerContext& context,
+                                                   const WorkflowSource& source,
+                                                   const google::protobuf::Struct* input,
+                                                   FailureContext& failure);
+
+// What a failed execution's status is about: the failed node, its attempts and upstream calls.
+FailureContext FailureOf(const executor::ExecutionRecord& record);
+
+// Why the call went away, for ExecutionHandle::Cancel: DEADLINE_EXCEEDED once the caller's deadline
+// has passed, CANCELLED otherwise.
+absl::Status CallerGoneReason(const grpc::CallbackServerContext& context);
+
+// Logs one line for a started execution: id, workflow, rpc.
+void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
+                         const executor::ExecutionRequest& request);
+
+// Logs one line for a finished execution: id, workflow, rpc, status, error class, failed node,
+// duration, tokens and cost.
+void LogExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
+                          const executor::ExecutionRecord& record);
+
+// A fresh execution id ("ex-" and 16 hex digits).
+std::string NewExecutionId();
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_EXECUTION_LAUNCHER_H_

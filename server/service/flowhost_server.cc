@@ -1,0 +1,113 @@
+#include "server/service/flowhost_server.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "flowhost/sdk/error.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+
+namespace flowhost::service {
+namespace {
+
+constexpr char kServiceName[] = "flowhost.v1.WorkflowService";
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError("TLS " + std::string(what) + " file '" + path +
+                                         "' cannot be read");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void SetHealth(grpc::Server& server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);  // the server as a whole ("")
+  health->SetServingStatus(kServiceName, serving);
+}
+
+}  // namespace
+
+FlowhostServer::FlowhostServer(ServiceEnvironment env, ServerOptions options)
+    : env_(env), options_(std::move(options)), service_(std::move(env)) {}
+
+FlowhostServer::~FlowhostServer() { Shutdown(); }
+
+absl::Status FlowhostServer::Start() {
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!options_.tls_cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(options_.tls_cert_file, "certificate");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(options_.tls_key_file, "key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+
+  // Both must be switched on before the builder exists.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, credentials, &port_);
+  builder.RegisterService(&service_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError("cannot listen on " + options_.listen +
+                                  " (in use, or not an address of this machine?)");
+  }
+  SetHealth(*server_, true);
+  if (env_.logger != nullptr) {
+    env_.logger->Log(sdk::LogLevel::kInfo, "serving",
+                     {{"listen", options_.listen},
+                      {"port", port_},
+                      {"tls", !options_.tls_cert_file.empty()},
+                      {"auth", env_.auth != nullptr && env_.auth->enabled()},
+                      {"max_executions_in_flight", env_.gate->max_in_flight()}});
+  }
+  return absl::OkStatus();
+}
+
+void FlowhostServer::Shutdown() {
+  if (server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  sdk::Logger* logger = env_.logger;
+  SetHealth(*server_, false);
+  env_.gate->StartDraining();
+  size_t in_flight = env_.gate->in_flight();
+  if (logger != nullptr) {
+    logger->Log(sdk::LogLevel::kInfo, "draining",
+                {{"in_flight", in_flight},
+                 {"grace_period_ms", absl::ToInt64Milliseconds(options_.shutdown_grace_period)}});
+  }
+  if (!env_.gate->WaitUntilIdle(options_.shutdown_grace_period)) {
+    if (logger != nullptr) {
+      logger->Log(sdk::LogLevel::kWarning, "grace period over; cancelling executions",
+                  {{"in_flight", env_.gate->in_flight()}});
+    }
+    env_.gate->CancelAll(sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
+                                        "the server is shutting down"));
+    env_.gate->WaitUntilIdle(options_.cancel_grace_period);
+  }
+  // Calls still open (none normally) are cancelled at the deadline.
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (logger != nullptr) logger->Log(sdk::LogLevel::kInfo, "stopped", nullptr);
+}
+
+void FlowhostServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace flowhost::service

@@ -1,0 +1,66 @@
+// The gRPC server of `flowhost serve`: WorkflowService plus the standard health service
+// (grpc.health.v1; SERVING once started, NOT_SERVING while draining) and server reflection (so
+// grpcurl works without .proto files), on one listening address, optionally with TLS, with bounded
+// message sizes.
+//
+// Shutdown drains instead of dropping work: health goes NOT_SERVING, new executions are refused
+// with UNAVAILABLE, executions in flight get the grace period to finish, the rest are cancelled
+// (their callers see CANCELLED), and only then does the gRPC server stop.
+//
+// Ownership: the host owns the server and everything its ServiceEnvironment points at, and keeps
+// them alive until Shutdown has returned. Thread-safety: Start, then Shutdown (from any one thread,
+// e.g. the signal waiter); Wait may be called concurrently with Shutdown.
+#ifndef FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
+#define FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "server/service/service_environment.h"
+#include "server/service/workflow_service_impl.h"
+
+namespace flowhost::service {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // HOST:PORT; port 0 picks a free one
+  int max_message_bytes = 4 << 20;
+  std::string tls_cert_file;  // PEM; TLS is on when set
+  std::string tls_key_file;
+  absl::Duration shutdown_grace_period = absl::Seconds(30);
+  // After cancelling the stragglers: how long they get to report CANCELLED before the server stops.
+  absl::Duration cancel_grace_period = absl::Seconds(5);
+};
+
+class FlowhostServer {
+ public:
+  FlowhostServer(ServiceEnvironment env, ServerOptions options);
+  ~FlowhostServer();
+
+  // Binds and starts serving. FAILED_PRECONDITION when a TLS file cannot be read; UNAVAILABLE when
+  // the address cannot be bound.
+  absl::Status Start();
+
+  // The port bound (useful with port 0); 0 before Start.
+  int port() const { return port_; }
+
+  // Drains and stops (see above). Returns once the gRPC server has stopped. Idempotent.
+  void Shutdown();
+
+  // Blocks until the server has stopped.
+  void Wait();
+
+ private:
+  ServiceEnvironment env_;
+  const ServerOptions options_;
+  WorkflowServiceImpl service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_

@@ -1,0 +1,36 @@
+// What the WorkflowService borrows from the host: the executor, the loaded workflows, the node
+// types, admission control, caller authentication, the secret scrubber and the logger. All are
+// owned by the host (FlowhostServer's caller) and must outlive the service and every RPC in flight.
+//
+// Thread-safety: every member is itself safe to use from any thread.
+#ifndef FLOWHOST_SERVER_SERVICE_SERVICE_ENVIRONMENT_H_
+#define FLOWHOST_SERVER_SERVICE_SERVICE_ENVIRONMENT_H_
+
+#include <cstddef>
+
+#include "flowhost/sdk/logger.h"
+#include "server/executor/executor.h"
+#include "server/registry/node_type_registry.h"
+#include "server/service/caller_auth.h"
+#include "server/service/execution_gate.h"
+#include "server/service/secret_scrubber.h"
+#include "server/service/workflow_store.h"
+#include "server/workflow/loader.h"
+
+namespace flowhost::service {
+
+struct ServiceEnvironment {
+  executor::Executor* executor = nullptr;
+  const WorkflowStore* store = nullptr;
+  const registry::NodeTypeRegistry* registry = nullptr;
+  ExecutionGate* gate = nullptr;
+  const CallerAuthenticator* auth = nullptr;  // null: no authentication
+  const SecretScrubber* scrubber = nullptr;
+  sdk::Logger* logger = nullptr;
+  workflow::LoadLimits load_limits;   // for inline YAML (RunWorkflow, ValidateWorkflow)
+  size_t stream_queue_events = 1024;  // see StreamSession
+};
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_SERVICE_ENVIRONMENT_H_

@@ -1,0 +1,75 @@
+#include "server/service/service_host.h"
+
+#include "server/config/credential_store.h"
+
+namespace flowhost::service {
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
+    runtime::Runtime& runtime, const config::GetEnvFunction& getenv) {
+  const config::HostConfig& config = runtime.config();
+  std::unique_ptr<ServiceHost> host(new ServiceHost(runtime));
+
+  absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
+  if (!tokens.ok()) return tokens.status();
+  std::vector<std::string> secrets = runtime.credentials().RevealAllForScrubbing();
+  for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
+  host->scrubber_ = std::make_unique<SecretScrubber>(std::move(secrets));
+  host->auth_ = std::make_unique<CallerAuthenticator>(*std::move(tokens));
+
+  WorkflowStore::Options store_options;
+  store_options.directory = config.workflows_dir;
+  store_options.load = WorkflowStore::RegistryLoader(runtime.registry(), runtime.load_limits());
+  store_options.logger = &runtime.logger();
+  store_options.max_file_bytes = runtime.load_limits().max_file_bytes;
+  absl::StatusOr<std::unique_ptr<WorkflowStore>> store =
+      WorkflowStore::Open(std::move(store_options));
+  if (!store.ok()) return store.status();
+  host->store_ = *std::move(store);
+  if (absl::Status watching = host->store_->StartWatching(); !watching.ok()) {
+    runtime.logger().Log(
+        sdk::LogLevel::kWarning, "cannot watch the workflows directory; changes need a restart",
+        {{"directory", config.workflows_dir}, {"error", std::string(watching.message())}});
+  }
+  runtime.SetWorkflowResolver(host->store_.get());
+
+  host->gate_ =
+      std::make_unique<ExecutionGate>(static_cast<size_t>(config.limits.max_executions_in_flight));
+
+  ServiceEnvironment env;
+  env.executor = &runtime.executor();
+  env.store = host->store_.get();
+  env.registry = &runtime.registry();
+  env.gate = host->gate_.get();
+  env.auth = host->auth_.get();
+  env.scrubber = host->scrubber_.get();
+  env.logger = &runtime.logger();
+  env.load_limits = runtime.load_limits();
+  env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
+
+  ServerOptions options;
+  options.listen = config.listen;
+  options.max_message_bytes = static_cast<int>(config.limits.max_message_bytes);
+  options.tls_cert_file = config.tls.cert_file;
+  options.tls_key_file = config.tls.key_file;
+  options.shutdown_grace_period = config.shutdown_grace_period;
+  host->server_ = std::make_unique<FlowhostServer>(std::move(env), std::move(options));
+  if (absl::Status started = host->server_->Start(); !started.ok()) return started;
+
+  runtime.logger().Log(sdk::LogLevel::kInfo, "workflows loaded",
+                       {{"directory", config.workflows_dir},
+                        {"workflows", host->store_->List().size()},
+                        {"openrouter_key", runtime.credentials().openrouter_key_source()}});
+  return host;
+}
+
+ServiceHost::~ServiceHost() {
+  Shutdown();
+  if (store_ != nullptr) store_->StopWatching();
+  runtime_.SetWorkflowResolver(nullptr);
+}
+
+void ServiceHost::Shutdown() {
+  if (server_ != nullptr) server_->Shutdown();
+}
+
+}  // namespace flowhost::service

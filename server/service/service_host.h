@@ -1,0 +1,56 @@
+// `flowhost serve` minus the command line: on top of a Runtime (executor, registry, credentials,
+// logger), the workflows directory (a WorkflowStore, watched), admission control, caller
+// authentication, the secret scrubber and the FlowhostServer, wired from the Runtime's HostConfig.
+// Tests start the same thing in-process.
+//
+// Ownership: the caller owns the Runtime and keeps it alive until the ServiceHost is destroyed; the
+// ServiceHost owns the rest. Destroying it drains (Shutdown) if that has not happened.
+// Thread-safety: Start from one thread; Shutdown from any one thread (e.g. the signal waiter) while
+// another is in Wait.
+#ifndef FLOWHOST_SERVER_SERVICE_SERVICE_HOST_H_
+#define FLOWHOST_SERVER_SERVICE_SERVICE_HOST_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "server/config/host_config.h"
+#include "server/runtime/runtime.h"
+#include "server/service/caller_auth.h"
+#include "server/service/execution_gate.h"
+#include "server/service/flowhost_server.h"
+#include "server/service/secret_scrubber.h"
+#include "server/service/workflow_store.h"
+
+namespace flowhost::service {
+
+class ServiceHost {
+ public:
+  // Loads the workflows, starts watching them and starts serving. `getenv` resolves the callers'
+  // tokens (auth.tokens_env).
+  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(runtime::Runtime& runtime,
+                                                            const config::GetEnvFunction& getenv);
+  ~ServiceHost();
+
+  int port() const { return server_->port(); }
+  WorkflowStore& store() { return *store_; }
+  ExecutionGate& gate() { return *gate_; }
+
+  // Drains and stops serving (see FlowhostServer::Shutdown). Idempotent.
+  void Shutdown();
+  // Blocks until the server has stopped.
+  void Wait() { server_->Wait(); }
+
+ private:
+  explicit ServiceHost(runtime::Runtime& runtime) : runtime_(runtime) {}
+
+  runtime::Runtime& runtime_;
+  std::unique_ptr<WorkflowStore> store_;
+  std::unique_ptr<ExecutionGate> gate_;
+  std::unique_ptr<CallerAuthenticator> auth_;
+  std::unique_ptr<SecretScrubber> scrubber_;
+  std::unique_ptr<FlowhostServer> server_;
+};
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_SERVICE_HOST_H_

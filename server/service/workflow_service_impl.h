@@ -1,0 +1,51 @@
+// flowhost.v1.WorkflowService on gRPC's callback API. RunWorkflow and StreamWorkflow hand the
+// execution to the executor and return at once (RunReactor, StreamReactor); the other methods only
+// read in-memory state (the workflow store, the node registry) or compile YAML, and answer inline.
+// Every failure goes through status_mapping.h.
+//
+// Ownership: the server owns the service; everything in the ServiceEnvironment must outlive it.
+// Thread-safety: gRPC calls the handlers from its threads, concurrently.
+#ifndef FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
+#define FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
+
+#include "flowhost/v1/workflow_service.grpc.pb.h"
+#include "server/service/service_environment.h"
+
+namespace flowhost::service {
+
+// Page sizes of the List methods (AIP-158): the default for 0, and the most returned.
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
+ public:
+  explicit WorkflowServiceImpl(ServiceEnvironment env) : env_(std::move(env)) {}
+
+  grpc::ServerUnaryReactor* RunWorkflow(grpc::CallbackServerContext* context,
+                                        const v1::RunWorkflowRequest* request,
+                                        v1::RunWorkflowResponse* response) override;
+  grpc::ServerWriteReactor<v1::StreamWorkflowResponse>* StreamWorkflow(
+      grpc::CallbackServerContext* context, const v1::StreamWorkflowRequest* request) override;
+  grpc::ServerUnaryReactor* ValidateWorkflow(grpc::CallbackServerContext* context,
+                                             const v1::ValidateWorkflowRequest* request,
+                                             v1::ValidateWorkflowResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorkflows(grpc::CallbackServerContext* context,
+                                          const v1::ListWorkflowsRequest* request,
+                                          v1::ListWorkflowsResponse* response) override;
+  grpc::ServerUnaryReactor* GetWorkflow(grpc::CallbackServerContext* context,
+                                        const v1::GetWorkflowRequest* request,
+                                        v1::GetWorkflowResponse* response) override;
+  grpc::ServerUnaryReactor* ListNodeTypes(grpc::CallbackServerContext* context,
+                                          const v1::ListNodeTypesRequest* request,
+                                          v1::ListNodeTypesResponse* response) override;
+
+ private:
+  // Finishes `context`'s default reactor with `status` (mapped) or OK.
+  grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status);
+
+  const ServiceEnvironment env_;
+};
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_

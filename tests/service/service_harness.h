@@ -1,0 +1,86 @@
+// An in-process `flowhost serve` for tests: the fake OpenRouter as a child process, a Runtime
+// pointed at it, a workflows directory with a few test workflows, the ServiceHost listening on
+// 127.0.0.1:0, and a client stub. Log lines are captured so tests can check what was (and was not)
+// logged.
+//
+// Thread-safety: the harness itself is used from the test's thread; the captured log is
+// thread-safe.
+#ifndef FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_
+#define FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/v1/workflow_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "server/common/json_logger.h"
+#include "server/runtime/runtime.h"
+#include "server/service/service_host.h"
+#include "tests/fake_openrouter/fake_process.h"
+
+namespace flowhost::service::testing {
+
+// Keeps every log line.
+class CapturingLogSink : public common::LogSink {
+ public:
+  void Write(std::string_view line) override;
+  std::vector<std::string> lines() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
+};
+
+struct HarnessOptions {
+  std::string api_key = "fake";          // "fake": the fake's key; "": none; else that key
+  std::vector<std::string> auth_tokens;  // callers' tokens; empty: authentication off
+  int max_executions_in_flight = 16;
+  absl::Duration shutdown_grace_period = absl::Seconds(30);
+};
+
+// The workflows every harness starts with:
+//   greet   set node: {"greeting": "Hello <who>"}; input who (default "world")
+//   ask     openrouter.chat; inputs question (required), model (default "fake/ok"); no retries
+//   slow    wait node; input duration (default "60s"); passes its item through
+//   broken  a file with an unknown node type (never loads)
+class ServiceHarness {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServiceHarness>> Start(HarnessOptions options = {});
+  ~ServiceHarness();
+
+  v1::WorkflowService::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  fake_openrouter::FakeProcess& fake() { return *fake_; }
+  ServiceHost& host() { return *host_; }
+  std::string target() const { return "127.0.0.1:" + std::to_string(host_->port()); }
+  const std::filesystem::path& workflows_dir() const { return dir_; }
+  std::vector<std::string> log_lines() const { return sink_->lines(); }
+
+  void WriteWorkflow(const std::string& file, const std::string& yaml);
+
+  // A client context with a deadline `timeout` from now (every test call has one).
+  static std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(30));
+
+  // grpc.health.v1.Health/Check for `service` ("" for the server) through a generic call: 1
+  // SERVING, 2 NOT_SERVING, or the call's error.
+  absl::StatusOr<int> HealthCheck(const std::string& service = "");
+
+ private:
+  ServiceHarness() = default;
+
+  std::unique_ptr<fake_openrouter::FakeProcess> fake_;
+  std::filesystem::path dir_;
+  std::shared_ptr<CapturingLogSink> sink_;
+  std::unique_ptr<runtime::Runtime> runtime_;
+  std::unique_ptr<ServiceHost> host_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::WorkflowService::Stub> stub_;
+};
+
+}  // namespace flowhost::service::testing
+
+#endif  // FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_

@@ -1,0 +1,547 @@
+// WorkflowService end to end, in-process: the real server on 127.0.0.1:0 with the real executor,
+// HTTP client and built-in nodes, against the fake OpenRouter, called through the generated C++
+// client.
+#include <chrono>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/service/json_proto.h"
+#include "server/service/status_mapping.h"
+#include "tests/service/service_harness.h"
+
+namespace flowhost::service {
+namespace {
+
+using testing::HarnessOptions;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::ServiceHarness;
+
+std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start(options);
+  EXPECT_TRUE(harness.ok()) << harness.status();
+  return harness.ok() ? *std::move(harness) : nullptr;
+}
+
+google::protobuf::Struct Input(const sdk::Json& json) {
+  google::protobuf::Struct input;
+  EXPECT_TRUE(JsonToStruct(json, input).ok());
+  return input;
+}
+
+v1::RunWorkflowRequest RunRequest(const std::string& workflow, const sdk::Json& input) {
+  v1::RunWorkflowRequest request;
+  request.set_workflow(workflow);
+  *request.mutable_input() = Input(input);
+  return request;
+}
+
+TEST(WorkflowService, RunWorkflowReturnsOutputItemsAndASummary) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status =
+      harness->stub().RunWorkflow(context.get(), RunRequest("greet", {{"who", "Ada"}}), &response);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(response.execution_id(), HasSubstr("ex-"));
+  EXPECT_EQ(response.workflow(), "greet");
+  ASSERT_EQ(response.output_items_size(), 1);
+  EXPECT_EQ(ValueToJson(response.output_items(0)), (sdk::Json{{"greeting", "Hello Ada"}}));
+  ASSERT_EQ(response.summary().nodes_size(), 1);
+  EXPECT_EQ(response.summary().nodes(0).name(), "hello");
+  EXPECT_EQ(response.summary().nodes(0).status(), v1::NODE_STATUS_SUCCEEDED);
+  EXPECT_EQ(response.summary().nodes(0).attempts(), 1);
+  EXPECT_EQ(response.summary().nodes(0).items_out(), 1);
+  EXPECT_TRUE(response.summary().has_start_time());
+}
+
+TEST(WorkflowService, RunWorkflowAsksTheUpstreamAndReportsModelTokensAndCost) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "What is 2+2?"}}), &response);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.output_items_size(), 1);
+  sdk::Json item = ValueToJson(response.output_items(0));
+  EXPECT_EQ(item["content"], "Fake answer to: What is 2+2?");
+  const v1::NodeSummary& answer = response.summary().nodes(0);
+  EXPECT_EQ(answer.model(), "fake/ok");
+  EXPECT_GT(answer.prompt_tokens(), 0);
+  EXPECT_GT(answer.completion_tokens(), 0);
+  ASSERT_GE(answer.calls_size(), 1);
+  EXPECT_EQ(answer.calls(0).outcome(), "ok");
+  EXPECT_EQ(response.summary().total_tokens(),
+            response.summary().prompt_tokens() + response.summary().completion_tokens());
+}
+
+TEST(WorkflowService, RunWorkflowRunsInlineYaml) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowRequest request;
+  request.set_yaml(R"(name: inline-double
+inputs:
+  n: {type: integer, required: true}
+nodes:
+  - name: double
+    type: set
+    params:
+      mode: replace
+      values: {twice: "{{ $inputs.n * 2 }}"}
+)");
+  *request.mutable_input() = Input({{"n", 21}});
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.workflow(), "inline-double");
+  EXPECT_EQ(ValueToJson(response.output_items(0)), (sdk::Json{{"twice", 42}}));
+}
+
+TEST(WorkflowService, UnknownWorkflowIsNotFoundWithDetails) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("nope", sdk::Json::object()), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("no workflow named 'nope'"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "not_found");
+  EXPECT_EQ(details->workflow(), "nope");
+}
+
+TEST(WorkflowService, InvalidInlineYamlIsInvalidArgumentWithLineAndColumn) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowRequest request;
+  request.set_yaml("name: bad\nnodes:\n  - name: a\n    type: sett\n    params: {}\n");
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("<inline>:4:11: error:"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  ASSERT_GE(details->diagnostics_size(), 1);
+  EXPECT_EQ(details->diagnostics(0).line(), 4);
+  EXPECT_EQ(details->diagnostics(0).column(), 11);
+  EXPECT_EQ(details->diagnostics(0).path(), "nodes[0].type");
+}
+
+TEST(WorkflowService, MissingRequiredInputIsInvalidArgument) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status =
+      harness->stub().RunWorkflow(context.get(), RunRequest("ask", sdk::Json::object()), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("question"));
+}
+
+TEST(WorkflowService, ValidateWorkflowReportsEveryProblemWithItsPosition) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::ValidateWorkflowRequest request;
+  request.set_file_name("mine.yaml");
+  request.set_yaml(
+      "name: bad\nnodes:\n  - name: a\n    type: sett\n  - name: b\n    type: set\n"
+      "    params: {values: {x: \"{{ 1 + }}\"}}\n");
+  auto context = ServiceHarness::Context();
+  v1::ValidateWorkflowResponse response;
+  ASSERT_TRUE(harness->stub().ValidateWorkflow(context.get(), request, &response).ok());
+  EXPECT_FALSE(response.valid());
+  ASSERT_GE(response.diagnostics_size(), 2);
+  EXPECT_EQ(response.diagnostics(0).file(), "mine.yaml");
+  EXPECT_EQ(response.diagnostics(0).line(), 4);
+  EXPECT_EQ(response.diagnostics(0).severity(), v1::Diagnostic::SEVERITY_ERROR);
+  // Sorted by position; the expression error points inside the expression.
+  const v1::Diagnostic& last = response.diagnostics(response.diagnostics_size() - 1);
+  EXPECT_EQ(last.severity(), v1::Diagnostic::SEVERITY_ERROR);
+  EXPECT_EQ(last.line(), 7);
+  EXPECT_EQ(last.column(), 34);
+
+  v1::ValidateWorkflowRequest good;
+  good.set_yaml("name: ok\nnodes:\n  - name: a\n    type: noop\n");
+  auto good_context = ServiceHarness::Context();
+  v1::ValidateWorkflowResponse good_response;
+  ASSERT_TRUE(harness->stub().ValidateWorkflow(good_context.get(), good, &good_response).ok());
+  EXPECT_TRUE(good_response.valid());
+  EXPECT_EQ(good_response.workflow().name(), "ok");
+  EXPECT_EQ(good_response.workflow().nodes(0).type(), "noop");
+}
+
+TEST(WorkflowService, ListWorkflowsPagesThroughEveryFileIncludingBrokenOnes) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  std::vector<v1::Workflow> all;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListWorkflowsRequest request;
+    request.set_page_size(3);
+    request.set_page_token(token);
+    auto context = ServiceHarness::Context();
+    v1::ListWorkflowsResponse response;
+    ASSERT_TRUE(harness->stub().ListWorkflows(context.get(), request, &response).ok());
+    EXPECT_EQ(response.total_size(), 4);
+    for (const auto& workflow : response.workflows()) all.push_back(workflow);
+    token = response.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+
+  EXPECT_EQ(pages, 2);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].name(), "ask");
+  EXPECT_EQ(all[1].name(), "broken");
+  EXPECT_EQ(all[1].load_state(), v1::LOAD_STATE_FAILED);
+  ASSERT_GE(all[1].diagnostics_size(), 1);
+  EXPECT_EQ(all[1].diagnostics(0).line(), 4);
+  EXPECT_EQ(all[2].name(), "greet");
+  EXPECT_EQ(all[2].load_state(), v1::LOAD_STATE_LOADED);
+  EXPECT_EQ(all[2].source_file(), "greet.yaml");
+  EXPECT_TRUE(all[2].yaml().empty());  // BASIC view
+  ASSERT_EQ(all[2].inputs_size(), 1);
+  EXPECT_EQ(all[2].inputs(0).name(), "who");
+  EXPECT_EQ(all[2].inputs(0).default_value().string_value(), "world");
+
+  v1::ListWorkflowsRequest bad;
+  bad.set_page_token("garbage");
+  auto bad_context = ServiceHarness::Context();
+  v1::ListWorkflowsResponse bad_response;
+  EXPECT_EQ(harness->stub().ListWorkflows(bad_context.get(), bad, &bad_response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(WorkflowService, GetWorkflowReturnsNodesAndSourceAndNotFoundForUnknownNames) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::GetWorkflowRequest request;
+  request.set_name("ask");
+  auto context = ServiceHarness::Context();
+  v1::GetWorkflowResponse response;
+  ASSERT_TRUE(harness->stub().GetWorkflow(context.get(), request, &response).ok());
+  EXPECT_EQ(response.workflow().description(), "Ask one model one question.");
+  ASSERT_EQ(response.workflow().nodes_size(), 1);
+  EXPECT_EQ(response.workflow().nodes(0).type(), "openrouter.chat");
+  EXPECT_THAT(response.workflow().yaml(), HasSubstr("openrouter.chat"));  // FULL by default
+  EXPECT_TRUE(response.workflow().has_load_time());
+
+  request.set_name("missing");
+  auto missing = ServiceHarness::Context();
+  EXPECT_EQ(harness->stub().GetWorkflow(missing.get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(WorkflowService, ChangedAndAddedFilesAreServedWithoutARestart) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  uint64_t generation = harness->host().store().generation();
+  harness->WriteWorkflow("hello.yaml",
+                         "name: hello\nnodes:\n  - name: a\n    type: set\n"
+                         "    params: {mode: replace, values: {said: hi}}\n");
+  ASSERT_TRUE(harness->host().store().WaitForGeneration(generation, absl::Seconds(20)));
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("hello", sdk::Json::object()), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(ValueToJson(response.output_items(0)), (sdk::Json{{"said", "hi"}}));
+}
+
+TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::ListNodeTypesRequest request;
+  request.set_page_size(1000);
+  auto context = ServiceHarness::Context();
+  v1::ListNodeTypesResponse response;
+  ASSERT_TRUE(harness->stub().ListNodeTypes(context.get(), request, &response).ok());
+  EXPECT_EQ(response.total_size(), response.node_types_size());
+  std::vector<std::string> types;
+  for (const auto& type : response.node_types()) types.push_back(type.type());
+  EXPECT_THAT(types,
+              ::testing::IsSupersetOf({"set", "wait", "openrouter.chat", "router.fallback"}));
+  EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
+  for (const auto& type : response.node_types()) {
+    if (type.type() != "set") continue;
+    EXPECT_FALSE(type.description().empty());
+    EXPECT_EQ(type.parameter_schema().fields().at("type").string_value(), "object");
+    EXPECT_TRUE(type.parameter_schema()
+                    .fields()
+                    .at("properties")
+                    .struct_value()
+                    .fields()
+                    .contains("values"));
+    EXPECT_EQ(type.outputs(0).name(), "main");
+  }
+}
+
+TEST(WorkflowService, StreamWorkflowSendsStartedDeltasInOrderThenFinished) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest request;
+  request.set_workflow("ask");
+  *request.mutable_input() = Input({{"question", "Tell me a story"}, {"model", "fake/drip"}});
+  auto context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(context.get(), request);
+
+  std::vector<v1::StreamWorkflowResponse> events;
+  v1::StreamWorkflowResponse event;
+  while (reader->Read(&event)) events.push_back(event);
+  grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_TRUE(events.front().has_execution_started());
+  EXPECT_EQ(events.front().execution_started().workflow(), "ask");
+  EXPECT_TRUE(events.back().has_execution_finished());
+  std::string text;
+  int deltas = 0;
+  bool node_started = false, node_finished = false;
+  for (const auto& e : events) {
+    if (e.has_node_started()) node_started = true;
+    if (e.has_token_delta()) {
+      EXPECT_TRUE(node_started) << "a delta before its node started";
+      EXPECT_FALSE(node_finished) << "a delta after its node finished";
+      EXPECT_EQ(e.token_delta().node(), "answer");
+      EXPECT_EQ(e.token_delta().kind(), "content");
+      text += e.token_delta().text();
+      ++deltas;
+    }
+    if (e.has_node_finished()) node_finished = true;
+  }
+  EXPECT_GE(deltas, 2);
+  EXPECT_EQ(text, "Fake answer to: Tell me a story");
+  EXPECT_TRUE(node_finished);
+  const v1::ExecutionFinished& finished = events.back().execution_finished();
+  EXPECT_EQ(finished.status(), v1::EXECUTION_STATUS_SUCCEEDED);
+  ASSERT_EQ(finished.output_items_size(), 1);
+  EXPECT_EQ(ValueToJson(finished.output_items(0))["content"], text);
+  EXPECT_GT(finished.summary().completion_tokens(), 0);
+}
+
+TEST(WorkflowService, DeadlineExceededWhileTheUpstreamHangsAbortsTheUpstreamRequest) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context(absl::Milliseconds(700));
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hello?"}, {"model", "fake/hang"}}),
+      &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The execution stopped and its upstream transfer was aborted (the fake saw the client leave).
+  EXPECT_TRUE(harness->host().gate().WaitUntilIdle(absl::Seconds(30)));
+  absl::StatusOr<nlohmann::json> stats = harness->fake().WaitForStats(
+      [](const nlohmann::json& s) { return s["requests_aborted"].get<int>() >= 1; });
+  EXPECT_TRUE(stats.ok()) << stats.status();
+}
+
+TEST(WorkflowService, ClientCancelOfAStreamCancelsTheExecutionAndItsUpstreamRequest) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest request;
+  request.set_workflow("ask");
+  *request.mutable_input() = Input({{"question", "hello?"}, {"model", "fake/hang"}});
+  auto context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(context.get(), request);
+  v1::StreamWorkflowResponse event;
+  bool node_started = false;
+  while (!node_started && reader->Read(&event)) node_started = event.has_node_started();
+  ASSERT_TRUE(node_started);
+  ASSERT_TRUE(harness->fake()
+                  .WaitForStats([](const nlohmann::json& s) { return s["in_flight"] == 1; })
+                  .ok());
+
+  context->TryCancel();
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(harness->host().gate().WaitUntilIdle(absl::Seconds(30)));
+  EXPECT_TRUE(harness->fake()
+                  .WaitForStats([](const nlohmann::json& s) { return s["requests_aborted"] == 1; })
+                  .ok());
+}
+
+TEST(WorkflowService, TooManyExecutionsInFlightIsResourceExhaustedAtOnce) {
+  HarnessOptions options;
+  options.max_executions_in_flight = 1;
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest slow;
+  slow.set_workflow("slow");
+  auto slow_context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
+  v1::StreamWorkflowResponse event;
+  ASSERT_TRUE(reader->Read(&event));
+  ASSERT_TRUE(event.has_execution_started());
+
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("greet", sdk::Json::object()), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too many executions in flight"));
+  EXPECT_EQ(ReadErrorDetails(*context)->error_class(), "limit_exceeded");
+
+  slow_context->TryCancel();
+  while (reader->Read(&event)) {
+  }
+  reader->Finish();
+}
+
+TEST(WorkflowService, RateLimitedUpstreamWithNoFallbackIsResourceExhaustedWithDetails) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}, {"model", "fake/fail429"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "rate_limited");
+  EXPECT_EQ(details->node(), "answer");
+  EXPECT_EQ(details->attempts(), 1);
+  EXPECT_THAT(details->execution_id(), HasSubstr("ex-"));
+  const auto& trailers = context->GetServerTrailingMetadata();
+  auto reason = trailers.find("flowhost-error-class");
+  ASSERT_NE(reason, trailers.end());
+  EXPECT_EQ(std::string(reason->second.data(), reason->second.size()), "rate_limited");
+}
+
+TEST(WorkflowService, UpstreamDownIsUnavailable) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}, {"model", "fake/fail503"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(WorkflowService, MissingKeyIsFailedPreconditionSayingWhatToSet) {
+  HarnessOptions options;
+  options.api_key = "";
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("OPENROUTER_API_KEY"));
+}
+
+TEST(WorkflowService, RejectedKeyIsFailedPreconditionAndNeverRevealed) {
+  const std::string key = "sk-or-v1-rejected-0123456789abcdef";
+  HarnessOptions options;
+  options.api_key = key;
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("0123456789abcdef")));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_THAT(details->DebugString(), Not(HasSubstr("0123456789abcdef")));
+  for (const std::string& line : harness->log_lines()) {
+    EXPECT_THAT(line, Not(HasSubstr("0123456789abcdef")));
+  }
+}
+
+TEST(WorkflowService, AuthenticationRefusesMissingAndWrongTokensAndAcceptsKnownOnes) {
+  HarnessOptions options;
+  options.auth_tokens = {"token-alpha-123", "token-beta-456"};
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowRequest request = RunRequest("greet", sdk::Json::object());
+  v1::RunWorkflowResponse response;
+
+  auto none = ServiceHarness::Context();
+  EXPECT_EQ(harness->stub().RunWorkflow(none.get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto wrong = ServiceHarness::Context();
+  wrong->AddMetadata("authorization", "Bearer token-gamma-789");
+  grpc::Status wrong_status = harness->stub().RunWorkflow(wrong.get(), request, &response);
+  EXPECT_EQ(wrong_status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(wrong_status.error_message(), Not(HasSubstr("token-gamma-789")));
+  auto list = ServiceHarness::Context();
+  v1::ListWorkflowsResponse listed;
+  EXPECT_EQ(harness->stub().ListWorkflows(list.get(), {}, &listed).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  auto good = ServiceHarness::Context();
+  good->AddMetadata("authorization", "Bearer token-beta-456");
+  EXPECT_TRUE(harness->stub().RunWorkflow(good.get(), request, &response).ok());
+  EXPECT_EQ(*harness->HealthCheck(), 1);  // probes need no token
+}
+
+TEST(WorkflowService, HealthIsServingThenNotServingWhileDrainingAndInFlightWorkFinishes) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  EXPECT_EQ(*harness->HealthCheck(), 1);
+  EXPECT_EQ(*harness->HealthCheck("flowhost.v1.WorkflowService"), 1);
+
+  v1::StreamWorkflowRequest slow;
+  slow.set_workflow("slow");
+  *slow.mutable_input() = Input({{"duration", "1s"}});
+  auto slow_context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
+  v1::StreamWorkflowResponse event;
+  ASSERT_TRUE(reader->Read(&event));
+
+  std::thread drainer([&harness] { harness->host().Shutdown(); });
+  // Wait for the drain to begin: health flips while the execution is still in flight.
+  absl::StatusOr<int> health = harness->HealthCheck();
+  for (int i = 0; i < 3000 && health.ok() && *health == 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling bound only
+    health = harness->HealthCheck();
+  }
+  EXPECT_EQ(*health, 2);
+  auto refused = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status refused_status = harness->stub().RunWorkflow(
+      refused.get(), RunRequest("greet", sdk::Json::object()), &response);
+  EXPECT_EQ(refused_status.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  std::vector<v1::StreamWorkflowResponse> rest;
+  while (reader->Read(&event)) rest.push_back(event);
+  EXPECT_TRUE(reader->Finish().ok());  // finished within the grace period
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back().execution_finished().status(), v1::EXECUTION_STATUS_SUCCEEDED);
+  drainer.join();
+}
+
+TEST(WorkflowService, DrainCancelsExecutionsStillRunningAfterTheGracePeriod) {
+  HarnessOptions options;
+  options.shutdown_grace_period = absl::Milliseconds(200);
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest slow;
+  slow.set_workflow("slow");
+  auto slow_context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
+  v1::StreamWorkflowResponse event;
+  ASSERT_TRUE(reader->Read(&event));
+
+  harness->host().Shutdown();
+  v1::StreamWorkflowResponse last;
+  while (reader->Read(&event)) last = event;
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_CANCELLED);
+}
+
+}  // namespace
+}  // namespace flowhost::service
