@@ -58,13 +58,16 @@ class SetNode : public sdk::Node {
 std::unique_ptr<sdk::Node> CreateSetNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
   bool dotted = BoolParam(params, "dot_notation", true);
+  bool ok = true;
   if (auto values = params.find("values"); values != params.end() && values->is_object()) {
     for (const auto& [key, unused] : values->items()) {
       if (absl::StatusOr<std::vector<std::string>> path = SplitPath(key, dotted); !path.ok()) {
         config.Error(ChildPointer("/values", key), sdk::AsStd(path.status().message()));
+        ok = false;
       }
     }
   }
+  if (!ok) return nullptr;
   return std::make_unique<SetNode>();
 }
 

@@ -258,7 +258,15 @@ TEST_F(ChatNodeTest, FailsWithTheFirstClassifiedErrorAndCancelsTheOtherItems) {
   EXPECT_EQ(sdk::ErrorClassOf(result.status()), "rate_limited");
   EXPECT_EQ(sdk::RetryAfterOf(result.status()), absl::Seconds(12));
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("Rate limit exceeded"));
-  EXPECT_EQ(context_.attempts().size(), 3u);
+  std::vector<sdk::AttemptRecord> attempts = context_.attempts();
+  ASSERT_EQ(attempts.size(), 3u);
+  int rate_limited = 0, cancelled = 0;
+  for (const auto& attempt : attempts) {
+    rate_limited += attempt.error_class == "rate_limited";
+    cancelled += attempt.error_class == "cancelled";
+  }
+  EXPECT_EQ(rate_limited, 1);
+  EXPECT_EQ(cancelled, 2);  // the others were stopped, they did not fail themselves
   EXPECT_EQ(context_.done_calls(), 1);
 }
 

@@ -1,0 +1,123 @@
+// `split_out` (an array field becomes items) and `aggregate` (items become one).
+#include "flowhost/sdk/error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/nodes/core/node_test_host.h"
+
+namespace flowhost::nodes::core::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST(SplitOutNode, ElementsThatAreNotObjectsGoUnderTheFieldsLastSegment) {
+  NodeTestHost host;
+  auto result = host.Run("split_out", {{"field", "data.tags"}},
+                         {{{{"data", {{"tags", {"a", "b"}}}}, {"id", 1}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"tags", "a"}}, Json{{"tags", "b"}}));
+}
+
+TEST(SplitOutNode, ObjectElementsBecomeTheItems) {
+  NodeTestHost host;
+  auto result =
+      host.Run("split_out", {{"field", "rows"}}, {{{{"rows", {{{"x", 1}}, {{"x", 2}}}}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"x", 1}}, Json{{"x", 2}}));
+}
+
+TEST(SplitOutNode, ADestinationPutsEachElementUnderThatField) {
+  NodeTestHost host;
+  auto result = host.Run("split_out", {{"field", "rows"}, {"destination", "row.value"}},
+                         {{{{"rows", {{{"x", 1}}}}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"row", {{"value", {{"x", 1}}}}}}));
+}
+
+TEST(SplitOutNode, IncludeAllKeepsEveryOtherField) {
+  NodeTestHost host;
+  auto result = host.Run("split_out", {{"field", "tags"}, {"include", "all"}},
+                         {{{{"tags", {"a", "b"}}, {"id", 1}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result),
+              ElementsAre(Json{{"id", 1}, {"tags", "a"}}, Json{{"id", 1}, {"tags", "b"}}));
+}
+
+TEST(SplitOutNode, IncludeSelectedKeepsTheListedFields) {
+  NodeTestHost host;
+  auto result = host.Run(
+      "split_out",
+      {{"field", "tags"}, {"include", "selected"}, {"include_fields", {"meta.owner", "missing"}}},
+      {{{{"tags", {"a"}}, {"id", 1}, {"meta", {{"owner", "ann"}, {"size", 3}}}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"meta", {{"owner", "ann"}}}, {"tags", "a"}}));
+}
+
+TEST(SplitOutNode, AMissingOrNullFieldYieldsNoItems) {
+  NodeTestHost host;
+  auto result = host.Run("split_out", {{"field", "tags"}},
+                         {{{{"id", 1}}, {{"tags", nullptr}}, {{"tags", Json::array()}}}});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), IsEmpty());
+}
+
+TEST(SplitOutNode, AFieldThatIsNotAnArrayIsAnInputError) {
+  NodeTestHost host;
+  auto result = host.Run("split_out", {{"field", "tags"}}, {{{{"tags", "a,b"}}}});
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(sdk::ErrorClassOf(result->status()), "invalid_input");
+  EXPECT_EQ(result->status().message(), "field 'tags' is string, not an array");
+}
+
+TEST(SplitOutNode, ABadFieldPathIsReportedWhenTheWorkflowLoads) {
+  NodeTestHost host;
+  EXPECT_EQ(host.Create("split_out", {{"field", "a."}}), nullptr);
+  EXPECT_THAT(host.errors, ElementsAre("/field: field path 'a.' has an empty segment"));
+}
+
+Items Orders() { return {{{"id", 1}, {"total", 5}}, {{"id", 2}}, {{"id", 3}, {"total", 7}}}; }
+
+TEST(AggregateNode, AllItemsGoIntoOneArrayField) {
+  NodeTestHost host;
+  auto result = host.Run("aggregate", Json::object(), {Orders()});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"items", Orders()}}));
+}
+
+TEST(AggregateNode, TheDestinationMayBeADottedPath) {
+  NodeTestHost host;
+  auto result = host.Run("aggregate", {{"destination", "batch.orders"}}, {Orders()});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"batch", {{"orders", Orders()}}}}));
+}
+
+TEST(AggregateNode, FieldsModeCollectsEachFieldIntoAnArrayLeavingOutMissingValues) {
+  NodeTestHost host;
+  auto result =
+      host.Run("aggregate", {{"mode", "fields"}, {"fields", {"id", "total"}}}, {Orders()});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"id", {1, 2, 3}}, {"total", {5, 7}}}));
+}
+
+TEST(AggregateNode, KeepMissingKeepsArraysAlignedWithTheItems) {
+  NodeTestHost host;
+  auto result = host.Run(
+      "aggregate", {{"mode", "fields"}, {"fields", {"total"}}, {"keep_missing", true}}, {Orders()});
+  ASSERT_TRUE(result->ok());
+  EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"total", {5, nullptr, 7}}}));
+}
+
+TEST(AggregateNode, TwoFieldsCollectedUnderTheSameNameAreRejected) {
+  NodeTestHost host;
+  EXPECT_EQ(host.Create("aggregate", {{"mode", "fields"}, {"fields", {"a.id", "b.id"}}}), nullptr);
+  EXPECT_THAT(host.errors, ElementsAre("/fields/1: two fields would both be collected under 'id'"));
+}
+
+TEST(AggregateNode, FieldsModeNeedsFields) {
+  NodeTestHost host;
+  EXPECT_EQ(host.Create("aggregate", {{"mode", "fields"}}), nullptr);
+  EXPECT_THAT(host.errors, ElementsAre(": mode fields needs `fields`: the fields to collect"));
+}
+
+}  // namespace
+}  // namespace flowhost::nodes::core::testing

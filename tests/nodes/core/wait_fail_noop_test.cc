@@ -1,0 +1,111 @@
+// `wait` (a timer, not a sleep; cancellation ends it at once), `fail` and `noop`.
+#include "flowhost/sdk/error.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/nodes/core/node_test_host.h"
+
+namespace flowhost::nodes::core::testing {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(WaitNode, PassesItemsThroughOnceTheDelayHasPassed) {
+  NodeTestHost host;
+  auto running = host.Start("wait", {{"duration", "1.5s"}}, {{{{"a", 1}}}});
+  host.scheduler.RunUntilIdle();
+  EXPECT_EQ(host.scheduler.pending_timers(), 1u);
+  host.scheduler.AdvanceBy(absl::Milliseconds(1500) - absl::Nanoseconds(1));
+  EXPECT_FALSE(running->result.has_value());
+  host.scheduler.AdvanceBy(absl::Nanoseconds(1));
+  ASSERT_TRUE(running->result.has_value());
+  ASSERT_TRUE(running->result->ok());
+  EXPECT_THAT(OutputOf(*running->result), ElementsAre(Json{{"a", 1}}));
+  EXPECT_EQ(running->completions, 1);
+}
+
+TEST(WaitNode, ANumberIsASecondsCount) {
+  NodeTestHost host;
+  auto running = host.Start("wait", {{"duration", 2}}, {{Json::object()}});
+  host.scheduler.AdvanceBy(absl::Seconds(2));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_TRUE(running->result->ok());
+}
+
+TEST(WaitNode, CancellationEndsTheWaitAtOnceWithItsReason) {
+  NodeTestHost host;
+  auto running = host.Start("wait", {{"duration", "1h"}}, {{Json::object()}});
+  running->Cancel(absl::DeadlineExceededError("out of time"));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_EQ(running->result->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(running->result->status().message(), "out of time");
+  EXPECT_EQ(host.scheduler.pending_timers(), 0u);
+  host.scheduler.AdvanceBy(absl::Hours(2));
+  EXPECT_EQ(running->completions, 1);
+}
+
+TEST(WaitNode, AnAlreadyCancelledTokenEndsTheWaitImmediately) {
+  NodeTestHost host;
+  auto running =
+      host.Start("wait", {{"duration", "10s"}}, {{Json::object()}}, absl::CancelledError("gone"));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_EQ(running->result->status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(host.scheduler.pending_timers(), 0u);
+  host.scheduler.AdvanceBy(absl::Seconds(20));
+  EXPECT_EQ(running->completions, 1);
+}
+
+TEST(WaitNode, ACancellationAfterTheWaitEndedChangesNothing) {
+  NodeTestHost host;
+  auto running = host.Start("wait", {{"duration", "1s"}}, {{Json::object()}});
+  host.scheduler.AdvanceBy(absl::Seconds(1));
+  running->Cancel(absl::CancelledError("late"));
+  EXPECT_EQ(running->completions, 1);
+  EXPECT_TRUE(running->result->ok());
+}
+
+TEST(WaitNode, AMalformedDurationIsReportedWhenTheWorkflowLoads) {
+  NodeTestHost host;
+  EXPECT_EQ(host.Create("wait", {{"duration", "soon"}}), nullptr);
+  EXPECT_THAT(host.errors,
+              ElementsAre("/duration: 'soon' is not a duration: write it like 250ms, 1.5s, 2m or "
+                          "1h30m"));
+  host.errors.clear();
+  EXPECT_EQ(host.Create("wait", {{"duration", -1}}), nullptr);
+  EXPECT_THAT(host.errors, ElementsAre("/duration: a duration must not be negative"));
+}
+
+TEST(WaitNode, AComputedDurationIsCheckedWhenItRuns) {
+  NodeTestHost host;
+  auto result = host.RunPerItem("wait", {{"duration", 1}},
+                                [](size_t) {
+                                  return Json{{"duration", "later"}};
+                                },
+                                {{Json::object()}});
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(sdk::ErrorClassOf(result->status()), "invalid_input");
+  EXPECT_EQ(result->status().message(),
+            "parameter 'duration': 'later' is not a duration: write it like 250ms, 1.5s, 2m or "
+            "1h30m");
+}
+
+TEST(FailNode, StopsWithTheMessageAndErrorClassFailed) {
+  NodeTestHost host;
+  auto result = host.Run("fail", {{"message", "cannot continue"}, {"details", {{"code", 7}}}},
+                         {{Json::object()}});
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(result->status().message(), "cannot continue");
+  EXPECT_EQ(sdk::ErrorClassOf(result->status()), "failed");
+  EXPECT_EQ(sdk::ErrorDetailsOf(result->status()), (Json{{"code", 7}}));
+}
+
+TEST(NoopNode, PassesItsInputThroughUnchanged) {
+  NodeTestHost host;
+  Items items = {{{"a", 1}}, Json("text"), {{"b", {1, 2}}}};
+  auto result = host.Run("noop", Json::object(), {items});
+  ASSERT_TRUE(result->ok());
+  EXPECT_EQ(OutputOf(*result), items);
+}
+
+}  // namespace
+}  // namespace flowhost::nodes::core::testing
