@@ -28,6 +28,13 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err);
 // flowhost nodes [--json]
 int NodesCommand(const Args& args, std::ostream& out, std::ostream& err);
 
+// flowhost serve [--listen ADDR] [--workflows DIR] [--config FILE] [--SETTING VALUE]...
+int ServeCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// flowhost call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR] [--timeout DURATION]
+//                        [--token TOKEN]
+int CallCommand(const Args& args, std::ostream& out, std::ostream& err);
+
 // flowhost version
 int VersionCommand(const Args& args, std::ostream& out, std::ostream& err);
 

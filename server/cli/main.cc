@@ -18,6 +18,10 @@ commands:
                               run a workflow in-process; output items as JSON on stdout,
                               progress on stderr (exit 0 success, 1 failed, 2 invalid)
   nodes [--json]              list node types and their parameter schemas
+  serve [--listen ADDR] [--workflows DIR] [--config FILE]
+                              serve the gRPC API until SIGTERM/SIGINT (--help: every setting)
+  call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR] [--timeout DURATION]
+                              run a workflow on a running server; output items on stdout
   version                     print the version
   help                        print this text
 )";
@@ -34,6 +38,8 @@ int main(int argc, char** argv) {
   if (verb == "validate") return flowhost::cli::ValidateCommand(args, std::cout, std::cerr);
   if (verb == "run") return flowhost::cli::RunCommand(args, std::cout, std::cerr);
   if (verb == "nodes") return flowhost::cli::NodesCommand(args, std::cout, std::cerr);
+  if (verb == "serve") return flowhost::cli::ServeCommand(args, std::cout, std::cerr);
+  if (verb == "call") return flowhost::cli::CallCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);
   }
