@@ -117,6 +117,8 @@ NodeDraft CheckNode(const Json& node, const std::string& pointer, Reporter& repo
       // "params:" with nothing after it: no parameters.
     } else if (ExpectObject(*params, ChildPointer(pointer, "params"), "params", reporter)) {
       out.params = *params;
+    } else {
+      out.params_valid = false;
     }
   }
   out.settings = CheckNodeSettings(node, pointer, reporter);

@@ -89,7 +89,8 @@ class ReferenceChecker {
 
  private:
   void CheckNode(int node, const std::string& pointer, const expr::Reference& reference) {
-    const std::string& reader = draft_.nodes[static_cast<size_t>(node)].name;
+    const std::string& name = draft_.nodes[static_cast<size_t>(node)].name;
+    std::string reader = name.empty() ? "this node" : absl::StrCat("'", name, "'");
     auto it = draft_.node_index.find(reference.name);
     if (it == draft_.node_index.end()) {
       reporter_.ErrorInScalar(pointer, reference.offset,
@@ -97,12 +98,12 @@ class ReferenceChecker {
                                            DidYouMean(reference.name, node_names_)));
     } else if (it->second == node) {
       reporter_.ErrorInScalar(pointer, reference.offset,
-                              absl::StrCat("node '", reader, "' cannot read its own output"));
+                              absl::StrCat("node ", reader, " cannot read its own output"));
     } else if (!graph_.upstream[static_cast<size_t>(node)][static_cast<size_t>(it->second)]) {
       reporter_.ErrorInScalar(
           pointer, reference.offset,
-          absl::StrCat("node '", reference.name, "' is not upstream of '", reader,
-                       "', so its output is not available when '", reader, "' runs"));
+          absl::StrCat("node '", reference.name, "' is not upstream of ", reader,
+                       ", so its output is not available when ", reader, " runs"));
     }
   }
 

@@ -175,7 +175,8 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   facts.references =
       out.params != nullptr ? out.params->references() : ReferencesOfValidTemplates(params, limits);
 
-  if (type == nullptr) return;
+  // Without a schema, or without usable parameters, the checks below would only add noise.
+  if (type == nullptr || !draft.params_valid) return;
 
   std::vector<sdk::SchemaViolation> violations;
   sdk::ValidateAgainstSchema(params, schema, violations, [&params](const std::string& pointer) {

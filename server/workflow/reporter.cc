@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/scalar_locator.h"
 
@@ -15,15 +16,21 @@ SourceLocation Reporter::LocationOf(size_t offset) const {
   return {file_, where.line, where.column};
 }
 
+void Reporter::Keep(Diagnostic diagnostic) {
+  if (diagnostic.is_error()) ++errors_;
+  if (diagnostics_.size() >= kMaxDiagnostics) {
+    ++dropped_;
+    return;
+  }
+  diagnostics_.push_back(std::move(diagnostic));
+}
+
 void Reporter::ErrorAtOffset(size_t offset, std::string message) {
-  diagnostics_.push_back(
-      {Diagnostic::Severity::kError, LocationOf(offset), "", std::move(message)});
-  ++errors_;
+  Keep({Diagnostic::Severity::kError, LocationOf(offset), "", std::move(message)});
 }
 
 void Reporter::FileError(std::string message) {
-  diagnostics_.push_back({Diagnostic::Severity::kError, {file_, 0, 0}, "", std::move(message)});
-  ++errors_;
+  Keep({Diagnostic::Severity::kError, {file_, 0, 0}, "", std::move(message)});
 }
 
 void Reporter::Error(std::string_view pointer, std::string message, Part part) {
@@ -65,6 +72,10 @@ int Reporter::LineOf(std::string_view pointer, Part part) const {
 
 void Reporter::Add(Diagnostic::Severity severity, std::string_view pointer, Part part,
                    std::optional<size_t> value_offset, std::string message) {
+  if (diagnostics_.size() >= kMaxDiagnostics) {  // dropped: skip the cost of locating it
+    Keep({severity, {}, "", ""});
+    return;
+  }
   Diagnostic diagnostic;
   diagnostic.severity = severity;
   diagnostic.message = std::move(message);
@@ -73,14 +84,21 @@ void Reporter::Add(Diagnostic::Severity severity, std::string_view pointer, Part
   if (std::optional<size_t> offset = OffsetOf(pointer, part, value_offset)) {
     diagnostic.location = LocationOf(*offset);
   }
-  if (severity == Diagnostic::Severity::kError) ++errors_;
-  diagnostics_.push_back(std::move(diagnostic));
+  Keep(std::move(diagnostic));
 }
 
 std::vector<Diagnostic> Reporter::Take() {
   std::vector<Diagnostic> out = std::move(diagnostics_);
+  if (dropped_ > 0) {
+    out.push_back({Diagnostic::Severity::kWarning,
+                   {file_, 0, 0},
+                   "",
+                   absl::StrCat(dropped_, " more problem(s) not shown; fix the first ",
+                                kMaxDiagnostics, " and load again")});
+  }
   diagnostics_.clear();
   errors_ = 0;
+  dropped_ = 0;
   return out;
 }
 

@@ -27,6 +27,10 @@ enum class Part {
 
 class Reporter {
  public:
+  // Beyond this many diagnostics the rest are counted, not kept (like a compiler's error limit): a
+  // generated file with thousands of the same mistake should not print thousands of lines.
+  static constexpr size_t kMaxDiagnostics = 200;
+
   Reporter(std::string file, const SourceText& source);
 
   // Enables pointer-based reporting; before this only AtOffset works.
@@ -54,9 +58,11 @@ class Reporter {
   int LineOf(std::string_view pointer, Part part = Part::kValue) const;
 
   bool has_errors() const { return errors_ > 0; }
+  // The diagnostics, plus a warning saying how many were dropped past kMaxDiagnostics.
   std::vector<Diagnostic> Take();
 
  private:
+  void Keep(Diagnostic diagnostic);
   void Add(Diagnostic::Severity severity, std::string_view pointer, Part part,
            std::optional<size_t> value_offset, std::string message);
   SourceLocation LocationOf(size_t offset) const;
@@ -69,6 +75,7 @@ class Reporter {
   const YamlDocument* document_ = nullptr;
   std::vector<Diagnostic> diagnostics_;
   int errors_ = 0;
+  size_t dropped_ = 0;
 };
 
 }  // namespace flowhost::workflow

@@ -22,6 +22,7 @@ struct NodeDraft {
   std::string name;                        // empty when missing or invalid
   std::string type;                        // empty when missing or not a string
   sdk::Json params = sdk::Json::object();  // as written; {} when absent or not a mapping
+  bool params_valid = true;                // false when `params` was not a mapping (reported)
   NodeSettings settings;
   const sdk::Json* next = nullptr;  // the wiring as written, or null
 };

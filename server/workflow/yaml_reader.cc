@@ -25,11 +25,25 @@ using sdk::Json;
 // problem is found (too deep, too large, unterminated quote) every further event is ignored.
 class DocumentBuilder final : public YAML::EventHandler {
  public:
-  DocumentBuilder(const SourceText& source, const YamlLimits& limits, Reporter& reporter)
-      : source_(source), limits_(limits), reporter_(reporter) {}
+  DocumentBuilder(const SourceText& source, const YamlLimits& limits)
+      : source_(source), limits_(limits) {}
 
   bool failed() const { return failed_; }
   bool has_root() const { return has_root_; }
+  bool root_is_null() const { return root_.is_null(); }
+
+  // Hands the problems found to the reporter, except those at or past `cutoff` (after a syntax
+  // error, what the parser made of the text around it is not worth reporting).
+  // The same goes for the line of a fatal problem, which is reported last.
+  void ReportProblems(Reporter& reporter, size_t cutoff = kNoOffset) {
+    if (failed_) cutoff = std::min(cutoff, source_.LineStart(source_.Locate(fatal_.first).line));
+    for (auto& [offset, message] : problems_) {
+      if (offset < cutoff) reporter.ErrorAtOffset(offset, std::move(message));
+    }
+    if (failed_) reporter.ErrorAtOffset(fatal_.first, std::move(fatal_.second));
+    problems_.clear();
+    failed_ = false;
+  }
 
   YamlDocument Finish() && { return YamlDocument(std::move(root_), std::move(locations_)); }
 
@@ -41,12 +55,17 @@ class DocumentBuilder final : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (failed_) return;
     size_t offset = ContentOffset(mark);
-    if (!CountValues(1, offset)) return;
+    CountValues(1);
     NameAnchor(anchor);
     Slot slot = NextSlot();
     if (slot.kind == SlotKind::kKey) {
-      Report(offset, "a mapping key must not be empty");
-      RejectKey();
+      // `null:` or `~:` as a key is that text, as JSON keys are strings; a missing key is an error.
+      if (std::optional<std::string> literal = NullLiteralAt(offset)) {
+        AcceptKey(*literal, offset, /*plain=*/true);
+      } else {
+        Report(offset, "a mapping key must not be empty");
+        RejectKey();
+      }
       return;
     }
     // An empty value ("key:" with nothing after it) has no token of its own: point at its key.
@@ -60,16 +79,21 @@ class DocumentBuilder final : public YAML::EventHandler {
     if (failed_) return;
     size_t offset = MarkOffset(mark);
     auto it = anchors_.find(anchor);
+    size_t values = it == anchors_.end() ? 1 : it->second.values;
+    alias_values_ += values;
+    if (alias_values_ > limits_.max_alias_values) {
+      Fail(offset, absl::StrCat("aliases expand to more than ", limits_.max_alias_values,
+                                " values (an alias bomb?)"));
+      return;
+    }
+    CountValues(values);
     Json value;
-    size_t values = 1;
     if (it == anchors_.end()) {
       Report(offset, absl::StrCat("alias '*", anchor_names_[anchor],
                                   "' refers to a value that contains it"));
     } else {
       value = it->second.value;
-      values = it->second.values;
     }
-    if (!CountValues(values, offset)) return;
     Slot slot = NextSlot();
     if (slot.kind == SlotKind::kKey) {
       if (value.is_string()) {
@@ -90,7 +114,7 @@ class DocumentBuilder final : public YAML::EventHandler {
                 const std::string& text) override {
     if (failed_) return;
     size_t offset = ContentOffset(mark);
-    if (!CountValues(1, offset)) return;
+    CountValues(1);
     NameAnchor(anchor);
     ScalarStyle style = StyleAt(source_.text(), offset);
     if ((style == ScalarStyle::kSingleQuoted || style == ScalarStyle::kDoubleQuoted) &&
@@ -107,7 +131,10 @@ class DocumentBuilder final : public YAML::EventHandler {
       return;
     }
     ResolvedScalar resolved = ResolveScalar(tag, text);
-    if (!resolved.error.empty()) Report(offset, resolved.error);
+    if (!resolved.error.empty()) {
+      // A problem that comes from an explicit tag is pointed at the tag.
+      Report(tag == "?" || tag == "!" ? offset : MarkOffset(mark), resolved.error);
+    }
     Record(slot, {slot.key_offset, offset, true, style});
     Deliver(std::move(resolved.value), 1, anchor);
   }
@@ -166,13 +193,16 @@ class DocumentBuilder final : public YAML::EventHandler {
     return SkipNodeProperties(source_.text(), MarkOffset(mark));
   }
 
-  bool StartsWithNull(size_t offset) const {
+  // The null literal written at `offset` (`~`, `null`, `Null`, `NULL`), if any.
+  std::optional<std::string> NullLiteralAt(size_t offset) const {
     std::string_view rest = source_.text().substr(offset);
     for (std::string_view literal : {"~", "null", "Null", "NULL"}) {
-      if (rest.substr(0, literal.size()) == literal) return true;
+      if (rest.substr(0, literal.size()) == literal) return std::string(literal);
     }
-    return false;
+    return std::nullopt;
   }
+
+  bool StartsWithNull(size_t offset) const { return NullLiteralAt(offset).has_value(); }
 
   // For a flow mapping starting at `offset` with "{{": the text up to the matching "}}" on the same
   // line, which the author meant as an expression.
@@ -195,23 +225,18 @@ class DocumentBuilder final : public YAML::EventHandler {
   }
 
   void Report(size_t offset, std::string message) {
-    if (!Quiet()) reporter_.ErrorAtOffset(offset, std::move(message));
+    if (!Quiet()) problems_.emplace_back(offset, std::move(message));
   }
 
   void Fail(size_t offset, std::string message) {
-    reporter_.ErrorAtOffset(offset, std::move(message));
+    fatal_ = {offset, std::move(message)};
     failed_ = true;
   }
 
-  bool CountValues(size_t values, size_t offset) {
-    values_ += values;
-    if (values_ > limits_.max_values) {
-      Fail(offset, absl::StrCat("the document expands to more than ", limits_.max_values,
-                                " values (aliases to large values used many times?)"));
-      return false;
-    }
+  // Adds `values` to the size of every mapping and sequence being built (an alias to one of them
+  // costs its size).
+  void CountValues(size_t values) {
     for (Frame& frame : stack_) frame.values += values;
-    return true;
   }
 
   void NameAnchor(YAML::anchor_t anchor) {
@@ -271,7 +296,7 @@ class DocumentBuilder final : public YAML::EventHandler {
                       bool is_map) {
     if (failed_) return;
     size_t offset = ContentOffset(mark);
-    if (!CountValues(1, offset)) return;
+    CountValues(1);
     NameAnchor(anchor);
     if (stack_.size() >= limits_.max_depth) {
       Fail(offset,
@@ -384,10 +409,11 @@ class DocumentBuilder final : public YAML::EventHandler {
 
   const SourceText& source_;
   const YamlLimits& limits_;
-  Reporter& reporter_;
+  std::vector<std::pair<size_t, std::string>> problems_;  // (offset, message)
   bool failed_ = false;
+  std::pair<size_t, std::string> fatal_;  // when failed_
   bool has_root_ = false;
-  size_t values_ = 0;
+  size_t alias_values_ = 0;
   Json root_;
   std::vector<Frame> stack_;
   absl::flat_hash_map<std::string, ValueLocation> locations_;
@@ -453,27 +479,39 @@ void ReportSyntaxError(const SourceText& source, const YAML::Exception& error, R
 std::optional<YamlDocument> ReadYaml(const SourceText& source, const YamlLimits& limits,
                                      Reporter& reporter) {
   std::istringstream stream{std::string(source.text())};
-  DocumentBuilder builder(source, limits, reporter);
+  DocumentBuilder builder(source, limits);
   try {
     YAML::Parser parser(stream);
     bool found = parser.HandleNextDocument(builder);
     if (found && !builder.failed()) {
       DocumentStartProbe probe;
       if (parser.HandleNextDocument(probe)) {
+        builder.ReportProblems(reporter);
         reporter.ErrorAtOffset(OffsetOfMark(source, probe.start),
                                "a workflow file holds one YAML document; a second one starts here");
         return std::nullopt;
       }
     }
   } catch (const YAML::Exception& error) {
-    ReportSyntaxError(source, error, reporter);
+    // After a fatal problem of its own the builder ignored the rest; yaml-cpp's complaint about it
+    // (its own depth guard, say) would only repeat the news.
+    if (builder.failed()) {
+      builder.ReportProblems(reporter);
+    } else {
+      size_t offset = OffsetOfMark(source, error.mark);
+      builder.ReportProblems(reporter, source.LineStart(source.Locate(offset).line));
+      ReportSyntaxError(source, error, reporter);
+    }
     return std::nullopt;
   } catch (const std::exception& error) {
+    builder.ReportProblems(reporter);
     reporter.FileError(absl::StrCat("cannot read the YAML: ", error.what()));
     return std::nullopt;
   }
-  if (builder.failed()) return std::nullopt;
-  if (!builder.has_root()) {
+  bool failed = builder.failed();
+  builder.ReportProblems(reporter);
+  if (failed) return std::nullopt;
+  if (!builder.has_root() || builder.root_is_null()) {
     reporter.ErrorAtOffset(0, "the file is empty: a workflow needs at least 'name' and 'nodes'");
     return std::nullopt;
   }

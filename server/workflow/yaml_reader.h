@@ -22,8 +22,9 @@
 namespace flowhost::workflow {
 
 struct YamlLimits {
-  size_t max_depth = 64;          // nesting of mappings and sequences
-  size_t max_values = 1'000'000;  // values in the document once aliases are expanded
+  size_t max_depth = 64;  // nesting of mappings and sequences
+  // Values that aliases may add by expansion (the rest is bounded by the file size).
+  size_t max_alias_values = 100'000;
 };
 
 // Returns the document, or nullopt when the text cannot be read as one (every problem reported). A

@@ -1,0 +1,222 @@
+// The YAML reader: YAML 1.2 core-schema scalars, anchors and merge keys, key order, and the inputs
+// it must refuse (duplicate keys, alias bombs, deep nesting, several documents).
+#include "server/workflow/yaml_reader.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/workflow/reporter.h"
+#include "server/workflow/source_text.h"
+
+namespace flowhost::workflow {
+namespace {
+
+using sdk::Json;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+struct Read {
+  explicit Read(std::string yaml, YamlLimits limits = {}) : text(std::move(yaml)), source(text) {
+    Reporter reporter("t.yaml", source);
+    document = ReadYaml(source, limits, reporter);
+    for (const Diagnostic& diagnostic : reporter.Take()) errors.push_back(diagnostic.ToString());
+  }
+  const Json& root() const { return document->root(); }
+
+  std::string text;
+  SourceText source;
+  std::optional<YamlDocument> document;
+  std::vector<std::string> errors;
+};
+
+TEST(YamlReader, ResolvesPlainScalarsLikeTheYaml12CoreSchema) {
+  Read read(R"(null: ~
+empty:
+bools: [true, False, TRUE]
+words: [yes, no, on, off, y]
+ints: [0, -3, +7, 0x1F, 0o17, 007]
+floats: [1.5, -.5, 1e3, 2.5E-1]
+strings: [1.2.3, 0x, 12abc, "12", '3', .5.]
+)");
+  ASSERT_TRUE(read.document.has_value()) << ::testing::PrintToString(read.errors);
+  EXPECT_EQ(read.root(), Json::parse(R"({
+    "null": null, "empty": null, "bools": [true, false, true],
+    "words": ["yes", "no", "on", "off", "y"],
+    "ints": [0, -3, 7, 31, 15, 7],
+    "floats": [1.5, -0.5, 1000.0, 0.25],
+    "strings": ["1.2.3", "0x", "12abc", "12", "3", ".5."]
+  })"));
+  EXPECT_TRUE(read.root()["ints"][0].is_number_integer());
+  EXPECT_TRUE(read.root()["floats"][2].is_number_float());
+}
+
+TEST(YamlReader, KeepsBlockScalarsAsWritten) {
+  Read read("a: |\n  one\n  two\nb: >-\n  folded\n  line\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_EQ(read.root()["a"], "one\ntwo\n");
+  EXPECT_EQ(read.root()["b"], "folded line");
+}
+
+TEST(YamlReader, HonoursStandardTagsAndRejectsOthers) {
+  Read read("a: !!str 12\nb: !!float 3\nc: !!int 0x10\nd: !!bool true\ne: !mine x\nf: !!int x\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_EQ(read.root()["a"], "12");
+  EXPECT_TRUE(read.root()["b"].is_number_float());
+  EXPECT_EQ(read.root()["c"], 16);
+  EXPECT_EQ(read.root()["d"], true);
+  EXPECT_THAT(read.errors, ElementsAre(HasSubstr("t.yaml:5:4: error: unsupported tag '!mine'"),
+                                       "t.yaml:6:4: error: 'x' is not a valid !!int value"));
+}
+
+TEST(YamlReader, RejectsNumbersJsonCannotHold) {
+  Read read("a: 99999999999999999999\nb: -1e400\nc: -.inf\nd: .NaN\ne: 18446744073709551615\n");
+  EXPECT_THAT(read.errors, ElementsAre(HasSubstr("t.yaml:1:4: error: number 9999"),
+                                       HasSubstr("t.yaml:2:4: error: number -1e400"),
+                                       HasSubstr("t.yaml:3:4: error: '-.inf'"),
+                                       HasSubstr("t.yaml:4:4: error: '.NaN'")));
+  EXPECT_EQ(read.root()["e"], Json(18446744073709551615ull));
+}
+
+TEST(YamlReader, ExpandsAliasesAndMergeKeysWithWrittenKeysWinning) {
+  Read read(R"(base: &base {a: 1, b: 2}
+more: &more {c: 3, b: 20}
+copy: *base
+merged:
+  b: 5
+  <<: [*base, *more]
+  d: 4
+)");
+  ASSERT_TRUE(read.document.has_value()) << ::testing::PrintToString(read.errors);
+  EXPECT_EQ(read.root()["copy"], Json::parse(R"({"a": 1, "b": 2})"));
+  EXPECT_EQ(read.root()["merged"], Json::parse(R"({"a": 1, "b": 5, "c": 3, "d": 4})"));
+}
+
+TEST(YamlReader, PointsValuesReachedThroughAnAliasAtTheAlias) {
+  Read read("base: &b {x: 1}\nuse: *b\n");
+  ASSERT_TRUE(read.document.has_value());
+  YamlDocument::Lookup lookup = read.document->Find("/use/x");
+  ASSERT_NE(lookup.location, nullptr);
+  EXPECT_FALSE(lookup.exact);
+  EXPECT_EQ(read.source.Locate(lookup.location->value_offset).line, 2);
+  EXPECT_EQ(read.source.Locate(lookup.location->value_offset).column, 6);
+}
+
+TEST(YamlReader, RejectsAMergeOfSomethingOtherThanMappings) {
+  Read read("a: {<<: 3}\n");
+  EXPECT_THAT(read.errors, ElementsAre("t.yaml:1:5: error: a merge key ('<<') needs a mapping or a "
+                                       "list of mappings"));
+}
+
+TEST(YamlReader, StopsAnAliasBombAtTheValueLimit) {
+  std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char name = 'b'; name <= 'j'; ++name) {
+    std::string previous(1, static_cast<char>(name - 1));
+    yaml += std::string(1, name) + ": &" + name + " [*" + previous + ", *" + previous + ", *" +
+            previous + ", *" + previous + ", *" + previous + ", *" + previous + ", *" + previous +
+            ", *" + previous + ", *" + previous + ", *" + previous + "]\n";
+  }
+  Read read(yaml);
+  EXPECT_FALSE(read.document.has_value());
+  ASSERT_EQ(read.errors.size(), 1u);
+  EXPECT_THAT(read.errors[0], HasSubstr("aliases expand to more than 100000 values"));
+}
+
+TEST(YamlReader, RefusesAnAliasInsideTheValueItNames) {
+  Read read("a: &x [1, *x]\n");
+  EXPECT_THAT(read.errors,
+              ElementsAre("t.yaml:1:11: error: alias '*x' refers to a value that contains it"));
+}
+
+TEST(YamlReader, RefusesNestingDeeperThanTheLimit) {
+  Read shallow(std::string(10, '[') + std::string(10, ']'), {.max_depth = 10});
+  EXPECT_TRUE(shallow.document.has_value());
+  Read deep(std::string(11, '[') + std::string(11, ']'), {.max_depth = 10});
+  EXPECT_FALSE(deep.document.has_value());
+  EXPECT_THAT(deep.errors,
+              ElementsAre("t.yaml:1:11: error: the document is nested more than 10 levels deep"));
+}
+
+TEST(YamlReader, SurvivesNestingDeeperThanYamlCppsOwnGuard) {
+  Read read(std::string(5000, '[') + std::string(5000, ']'));
+  EXPECT_FALSE(read.document.has_value());
+  EXPECT_EQ(read.errors.size(), 1u);
+}
+
+TEST(YamlReader, ReportsDuplicateKeysAndKeepsTheFirstValue) {
+  Read read("a: 1\nb: 2\na: 3\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_EQ(read.root()["a"], 1);
+  EXPECT_THAT(read.errors,
+              ElementsAre("t.yaml:3:1: error: duplicate key 'a' (first written at line 1)"));
+}
+
+TEST(YamlReader, RefusesKeysThatAreNotScalars) {
+  Read read("? [a, b]\n: c\nd: 1\n? {e: 1}\n: 2\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_EQ(read.root(), Json::parse(R"({"d": 1})"));
+  EXPECT_EQ(read.errors.size(), 2u);
+}
+
+TEST(YamlReader, TurnsScalarKeysIntoStrings) {
+  Read read("1: a\ntrue: b\n1.5: c\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_EQ(read.root(), Json::parse(R"({"1": "a", "true": "b", "1.5": "c"})"));
+}
+
+TEST(YamlReader, RemembersTheOrderKeysWereWrittenIn) {
+  Read read("m:\n  zebra: 1\n  apple: 2\n  mango: 3\n");
+  ASSERT_TRUE(read.document.has_value());
+  EXPECT_THAT(read.document->KeysInFileOrder("/m"), ElementsAre("zebra", "apple", "mango"));
+}
+
+TEST(YamlReader, PointsAnEmptyValueAtItsKey) {
+  Read read("first:\nsecond: 2\n");
+  ASSERT_TRUE(read.document.has_value());
+  YamlDocument::Lookup lookup = read.document->Find("/first");
+  ASSERT_TRUE(lookup.exact);
+  EXPECT_EQ(lookup.location->value_offset, 0u);
+}
+
+TEST(YamlReader, RefusesASecondDocument) {
+  Read read("a: 1\n---\nb: 2\n");
+  EXPECT_FALSE(read.document.has_value());
+  EXPECT_THAT(read.errors, ElementsAre(HasSubstr("t.yaml:2:1: error: a workflow file holds one")));
+}
+
+TEST(YamlReader, AcceptsAnExplicitDocumentStartAndEnd) {
+  Read read("---\na: 1\n...\n");
+  EXPECT_TRUE(read.document.has_value()) << ::testing::PrintToString(read.errors);
+}
+
+TEST(YamlReader, CatchesAQuotedStringLeftOpenAtTheEnd) {
+  Read single("a: 'open\n");
+  EXPECT_THAT(single.errors, ElementsAre("t.yaml:1:4: error: unterminated single-quoted string: "
+                                         "the closing quote is missing"));
+  Read escaped("a: \"ends with an escaped quote\\\"\n");
+  EXPECT_FALSE(escaped.document.has_value());
+}
+
+TEST(YamlReader, ReportsSyntaxErrorsAtYamlCppsMark) {
+  Read read("a: b: c\n");
+  EXPECT_THAT(read.errors, ElementsAre("t.yaml:1:5: error: YAML syntax error: illegal map value"));
+}
+
+TEST(YamlReader, NamesATabInTheIndentation) {
+  Read read("a:\n\tb: 1\n");
+  EXPECT_THAT(read.errors, ElementsAre("t.yaml:2:1: error: YAML syntax error: a tab in the "
+                                       "indentation (YAML indents with spaces only)"));
+}
+
+TEST(YamlReader, CallsAnEmptyDocumentEmpty) {
+  for (std::string yaml : {"", "\n\n", "# only a comment\n", "---\n"}) {
+    Read read(yaml);
+    EXPECT_FALSE(read.document.has_value()) << yaml;
+    EXPECT_THAT(read.errors, ElementsAre(HasSubstr("the file is empty"))) << yaml;
+  }
+}
+
+}  // namespace
+}  // namespace flowhost::workflow
