@@ -59,7 +59,7 @@ nodes:
   - name: check
     type: if
     params: {condition: "{{ $json.n > 3 }}"}
-    next: {"true": big, "false": small}
+    next: {true: big, false: small}
   - name: big
     type: set
     params: {values: {size: big}}

@@ -108,15 +108,17 @@ class FakeNodeContext : public sdk::NodeContext, public sdk::EventSink {
   int attempt() const override { return 1; }
   const std::vector<Items>& inputs() const override { return inputs_; }
   const sdk::Parameters& params() const override { return params_; }
-  absl::StatusOr<sdk::Credential> credential(std::string_view) const override {
-    return absl::NotFoundError("no credentials in node tests");
+  absl::StatusOr<sdk::Credential> credential(std::string_view name) const override {
+    auto it = host_.credentials.find(name);
+    if (it == host_.credentials.end()) return absl::NotFoundError("no such credential");
+    return it->second;
   }
-  sdk::HttpClient& http() override { return http_; }
+  sdk::HttpClient& http() override { return host_.http != nullptr ? *host_.http : http_; }
   sdk::Scheduler& scheduler() override { return host_.scheduler; }
   sdk::Logger& logger() override { return logger_; }
   const sdk::CancellationToken& cancellation() const override { return token_; }
   sdk::EventSink& events() override { return *this; }
-  void RecordAttempt(const sdk::AttemptRecord&) override {}
+  void RecordAttempt(const sdk::AttemptRecord& call) override { host_.calls.push_back(call); }
   void RunWorkflow(std::string_view workflow, Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<Items>)> done) override {
     if (host_.run_workflow) return host_.run_workflow(workflow, std::move(inputs), std::move(done));
@@ -149,6 +151,10 @@ void NodeTestHost::Running::Cancel(absl::Status reason) { context->source.Cancel
 
 NodeTestHost::NodeTestHost() : registry_(std::make_shared<Registry>()) {
   EXPECT_TRUE(RegisterCoreNodes(*registry_).ok());
+}
+
+void NodeTestHost::AddType(std::shared_ptr<const sdk::NodeType> type) {
+  EXPECT_TRUE(registry_->Register(std::move(type)).ok());
 }
 
 const sdk::NodeType& NodeTestHost::Type(std::string_view type) const {

@@ -8,6 +8,7 @@
 #define FLOWHOST_TESTS_NODES_CORE_NODE_TEST_HOST_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -32,7 +33,10 @@ class NodeTestHost {
  public:
   NodeTestHost();
 
-  // The registered core type called `type`.
+  // Adds a node type besides the core ones (for nodes written in tests).
+  void AddType(std::shared_ptr<const sdk::NodeType> type);
+
+  // The registered type called `type`.
   const sdk::NodeType& Type(std::string_view type) const;
 
   // Builds a node from static `params` (schema defaults applied first). Parameters whose JSON
@@ -62,6 +66,12 @@ class NodeTestHost {
   std::function<void(std::string_view workflow, Json inputs,
                      absl::AnyInvocable<void(absl::StatusOr<Items>)> done)>
       run_workflow;
+
+  // The HTTP client nodes get (by default, one that fails every request) and the credentials.
+  sdk::HttpClient* http = nullptr;
+  std::map<std::string, sdk::Credential, std::less<>> credentials;
+  // Every upstream call nodes reported.
+  std::vector<sdk::AttemptRecord> calls;
 
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
