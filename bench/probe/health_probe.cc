@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,11 +60,19 @@ bool ParseArgs(int argc, char** argv, ProbeConfig& config) {
   return !config.target.empty();
 }
 
-// One Check call; true when the answer is SERVING.
-bool IsServing(grpc::GenericStub& stub, grpc::CompletionQueue& cq) {
+// One Check call on a fresh channel (a channel that saw the port refused would wait out its
+// reconnect back-off); true when the answer is SERVING.
+bool IsServing(const std::string& target, grpc::CompletionQueue& cq) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  grpc::GenericStub stub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
-  grpc::ByteBuffer request;  // empty HealthCheckRequest: the whole server
+  // An empty HealthCheckRequest (the whole server): a buffer of one empty slice, since a
+  // default-constructed ByteBuffer is not a message at all.
+  grpc::Slice empty_message(std::string{});
+  grpc::ByteBuffer request(&empty_message, 1);
   grpc::ByteBuffer response;
   grpc::Status status;
   auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
@@ -71,7 +80,13 @@ bool IsServing(grpc::GenericStub& stub, grpc::CompletionQueue& cq) {
   call->Finish(&response, &status, reinterpret_cast<void*>(1));
   void* tag = nullptr;
   bool ok = false;
-  if (!cq.Next(&tag, &ok) || !ok || !status.ok()) return false;
+  if (!cq.Next(&tag, &ok) || !ok || !status.ok()) {
+    if (getenv("FLOWHOST_PROBE_DEBUG") != nullptr) {
+      std::fprintf(stderr, "check: ok=%d status=%d %s\n", ok, status.error_code(),
+                   status.error_message().c_str());
+    }
+    return false;
+  }
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return false;
   std::string bytes;
@@ -102,15 +117,7 @@ int main(int argc, char** argv) {
                  "[-- COMMAND ARGS...]\n");
     return 2;
   }
-  // The channel is made before the command starts, so its set-up is not counted.
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 1);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10);
-  grpc::GenericStub stub(
-      grpc::CreateCustomChannel(config.target, grpc::InsecureChannelCredentials(), args));
   grpc::CompletionQueue cq;
-
   const Clock::time_point start = Clock::now();
   pid_t child = config.command.empty() ? 0 : StartCommand(config.command);
   if (child < 0) {
@@ -120,7 +127,7 @@ int main(int argc, char** argv) {
   const Clock::time_point give_up = start + absl::ToChronoNanoseconds(config.timeout);
   int exit_code = 1;
   while (Clock::now() < give_up) {
-    if (IsServing(stub, cq)) {
+    if (IsServing(config.target, cq)) {
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       std::printf("SERVING_MS %.1f\n", ms);
       exit_code = 0;

@@ -1,0 +1,134 @@
+# Shared by the scenario scripts (sourced, not run): finding the binaries, starting the fake
+# OpenRouter and `flowhost serve` on free loopback ports, measuring processes, and stopping
+# everything this script started when it exits (trap), whatever happens.
+#
+# Every scenario takes the build directory as its first argument (default: $BUILD_DIR, else
+# build/release; configure it with -DCMAKE_BUILD_TYPE=RelWithDebInfo, e.g. `cmake --preset
+# release`) and needs the targets: flowhost fake_openrouter flowhost_loadgen flowhost_probe.
+# Everything it runs is echoed with a leading "+ " so a figure can be reproduced by pasting.
+
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+BUILD_DIR=${1:-${BUILD_DIR:-build/release}}
+BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || { echo "no build directory '$BUILD_DIR'" >&2; exit 1; }
+# Each binary can be overridden (FLOWHOST=... etc.), e.g. to compare two builds of the server.
+FLOWHOST=${FLOWHOST:-$BUILD_DIR/flowhost}
+FAKE=${FAKE:-$BUILD_DIR/tests/fake_openrouter/fake_openrouter}
+LOADGEN=${LOADGEN:-$BUILD_DIR/bench/loadgen/flowhost_loadgen}
+PROBE=${PROBE:-$BUILD_DIR/bench/flowhost_probe}
+FAKE_KEY="sk-or-v1-fake"
+
+for binary in "$FLOWHOST" "$FAKE" "$LOADGEN" "$PROBE"; do
+  [[ -x "$binary" ]] || { echo "missing $binary: cmake --build $BUILD_DIR --target flowhost fake_openrouter flowhost_loadgen flowhost_probe" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/flowhost-bench.XXXXXX")
+STARTED_PIDS=()
+
+bench_cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  [[ -n "${KEEP_WORK:-}" ]] && echo "work files kept in $WORK" >&2 || rm -rf "$WORK"
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Echoes a command, then runs it.
+run() {
+  echo "+ $(printf '%q ' "$@")" >&2
+  "$@"
+}
+
+# Prints a loopback TCP port nobody listens on.
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 12000 ))
+    [[ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]] && { echo "$port"; return; }
+  done
+}
+
+# Waits until FILE has a line starting with PREFIX; prints the line's second word.
+wait_for_line() {
+  local file=$1 prefix=$2 pid=$3
+  for _ in $(seq 1 300); do
+    if grep -q "^$prefix " "$file" 2>/dev/null; then
+      awk -v p="$prefix" '$1 == p {print $2; exit}' "$file"
+      return
+    fi
+    kill -0 "$pid" 2>/dev/null || { echo "process $pid died:" >&2; cat "$file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "timed out waiting for '$prefix' in $file" >&2
+  return 1
+}
+
+# start_fake [ARGS...]: the project's fake OpenRouter on a free port. Sets FAKE_PID, FAKE_PORT,
+# FAKE_URL (the API base URL).
+start_fake() {
+  echo "+ $(printf '%q ' "$FAKE" --port 0 "$@")" >&2
+  "$FAKE" --port 0 "$@" >"$WORK/fake.out" 2>"$WORK/fake.err" &
+  FAKE_PID=$!
+  STARTED_PIDS+=("$FAKE_PID")
+  FAKE_PORT=$(wait_for_line "$WORK/fake.out" LISTENING "$FAKE_PID")
+  FAKE_URL="http://127.0.0.1:$FAKE_PORT/api/v1"
+}
+
+# fake_stats: GET /_control/stats of the fake at FAKE_URL's origin.
+fake_stats() { curl -sf "${FAKE_URL%/api/v1}/_control/stats"; }
+fake_reset() { curl -sf -X POST "${FAKE_URL%/api/v1}/_control/stats/reset" >/dev/null; }
+
+# start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against FAKE_URL, waits
+# until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT, FLOWHOST_TARGET, FLOWHOST_START_MS.
+start_flowhost() {
+  local dir=$1; shift
+  FLOWHOST_PORT=$(free_port)
+  FLOWHOST_TARGET="127.0.0.1:$FLOWHOST_PORT"
+  local cmd=("$FLOWHOST" serve --listen "$FLOWHOST_TARGET" --workflows "$dir"
+             --openrouter-base-url "$FAKE_URL" --log-level warning "$@")
+  echo "+ OPENROUTER_API_KEY=$FAKE_KEY $(printf '%q ' "${cmd[@]}")" >&2
+  OPENROUTER_API_KEY=$FAKE_KEY "$PROBE" --target "$FLOWHOST_TARGET" --timeout 60s -- "${cmd[@]}" \
+    >"$WORK/probe.out" 2>"$WORK/flowhost.err" </dev/null || true
+  FLOWHOST_PID=$(awk '$1 == "PID" {print $2}' "$WORK/probe.out")
+  [[ -n "$FLOWHOST_PID" ]] && STARTED_PIDS+=("$FLOWHOST_PID")
+  grep -q '^SERVING_MS ' "$WORK/probe.out" || { cat "$WORK/probe.out" "$WORK/flowhost.err" >&2; return 1; }
+  FLOWHOST_START_MS=$(awk '$1 == "SERVING_MS" {print $2}' "$WORK/probe.out")
+}
+
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# loadgen ARGS...: the load generator with --json, echoed; prints its JSON line.
+loadgen() {
+  echo "+ $(printf '%q ' "$LOADGEN" "$@")" >&2
+  "$LOADGEN" --json "$@" || [[ $? -eq 1 ]]  # 1: some calls failed; the JSON says which
+}
+
+# jget JSON PATH: a field of a JSON text (jq is not assumed; python3 is).
+jget() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]);
+for k in sys.argv[2].split("."): v=v[k] if not isinstance(v,list) else v[int(k)]
+print(json.dumps(v, separators=(",", ":")) if isinstance(v, (dict, list)) else round(v, 3) if isinstance(v, float) else v)' "$1" "$2"; }
+
+# Process figures from /proc: resident memory now and at its peak (kB), threads, CPU ticks.
+proc_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+proc_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+proc_threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
+proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# Where and when: the header every scenario prints first.
+machine_header() {
+  echo "# $1"
+  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
+       "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
+}
