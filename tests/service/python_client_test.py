@@ -198,7 +198,7 @@ class WorkflowServiceFromPython(unittest.TestCase):
             self.stub.RunWorkflow(
                 pb.RunWorkflowRequest(workflow="ask",
                                       input=self.struct({"question": "?", "model": "fake/hang"})),
-                timeout=0.7)
+                timeout=2)
         self.assertEqual(caught.exception.code(), self.grpc.StatusCode.DEADLINE_EXCEEDED)
         stats = self.wait_for_stats(lambda s: s["requests_aborted"] > before)
         self.assertGreater(stats["requests_aborted"], before)

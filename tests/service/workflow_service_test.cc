@@ -332,7 +332,7 @@ TEST(WorkflowService, StreamWorkflowSendsStartedDeltasInOrderThenFinished) {
 TEST(WorkflowService, DeadlineExceededWhileTheUpstreamHangsAbortsTheUpstreamRequest) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
-  auto context = ServiceHarness::Context(absl::Milliseconds(700));
+  auto context = ServiceHarness::Context(absl::Seconds(2));
   v1::RunWorkflowResponse response;
   grpc::Status status = harness->stub().RunWorkflow(
       context.get(), RunRequest("ask", {{"question", "hello?"}, {"model", "fake/hang"}}),
@@ -496,7 +496,7 @@ TEST(WorkflowService, HealthIsServingThenNotServingWhileDrainingAndInFlightWorkF
 
   v1::StreamWorkflowRequest slow;
   slow.set_workflow("slow");
-  *slow.mutable_input() = Input({{"duration", "1s"}});
+  *slow.mutable_input() = Input({{"duration", "3s"}});
   auto slow_context = ServiceHarness::Context();
   auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
   v1::StreamWorkflowResponse event;
