@@ -5,6 +5,7 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "absl/strings/str_join.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -109,6 +110,8 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.config.openrouter.base_url = harness->fake_->base_url();
   runtime_options.config.limits.max_executions_in_flight = options.max_executions_in_flight;
   runtime_options.config.shutdown_grace_period = options.shutdown_grace_period;
+  runtime_options.config.tls.cert_file = options.tls_cert_file;
+  runtime_options.config.tls.key_file = options.tls_key_file;
   runtime_options.getenv = getenv;
   harness->sink_ = std::make_shared<CapturingLogSink>();
   runtime_options.log_sink = harness->sink_;
@@ -123,7 +126,16 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   if (!host.ok()) return host.status();
   harness->host_ = *std::move(host);
 
-  harness->channel_ = grpc::CreateChannel(harness->target(), grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_cert_file.empty()) {
+    std::ifstream cert(options.tls_cert_file);
+    std::stringstream pem;
+    pem << cert.rdbuf();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(ssl);
+  }
+  harness->channel_ = grpc::CreateChannel(harness->target(), credentials);
   harness->stub_ = v1::WorkflowService::NewStub(harness->channel_);
   return harness;
 }

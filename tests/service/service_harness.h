@@ -40,6 +40,9 @@ struct HarnessOptions {
   std::vector<std::string> auth_tokens;  // callers' tokens; empty: authentication off
   int max_executions_in_flight = 16;
   absl::Duration shutdown_grace_period = absl::Seconds(30);
+  // PEM files: the server then listens with TLS and the client trusts `tls_cert_file`.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // The workflows every harness starts with:

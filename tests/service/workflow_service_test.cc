@@ -1,7 +1,11 @@
 // WorkflowService end to end, in-process: the real server on 127.0.0.1:0 with the real executor,
 // HTTP client and built-in nodes, against the fake OpenRouter, called through the generated C++
 // client.
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -541,6 +545,40 @@ TEST(WorkflowService, DrainCancelsExecutionsStillRunningAfterTheGracePeriod) {
   while (reader->Read(&event)) last = event;
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
   EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_CANCELLED);
+}
+
+TEST(WorkflowService, ServesOverTlsWhenACertificateIsConfigured) {
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / ("flowhost_tls_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string();
+  std::string key = (dir / "key.pem").string();
+  std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << "openssl is needed for this test";
+  HarnessOptions options;
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("greet", sdk::Json::object()), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  // A plaintext client cannot talk to it.
+  auto plain = v1::WorkflowService::NewStub(
+      grpc::CreateChannel(harness->target(), grpc::InsecureChannelCredentials()));
+  auto plain_context = ServiceHarness::Context(absl::Seconds(5));
+  EXPECT_FALSE(
+      plain->RunWorkflow(plain_context.get(), RunRequest("greet", sdk::Json::object()), &response)
+          .ok());
+  harness.reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
