@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace flowhost::nodes::openrouter {
@@ -66,7 +67,11 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
         post_pump = true;
       }
     }
-    if (cancel_others) source.Cancel(first);
+    // The others stop as cancelled (not with this item's class: they did not fail themselves).
+    if (cancel_others) {
+      source.Cancel(absl::CancelledError(
+          absl::StrCat("stopped because item ", index, " failed: ", first.message())));
+    }
     if (post_pump) {
       scheduler.Post([self = shared_from_this()] { self->Pump(); });
     }

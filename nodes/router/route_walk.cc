@@ -349,9 +349,12 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   // Retries the current route after `delay`, or at once when the walk is cancelled meanwhile.
   void WaitThenRetry(absl::Duration delay) {
     auto self = shared_from_this();
-    sdk::TimerId timer = scheduler().RunAfter(delay, [self] { self->Next(); });
-    sdk::CancellationToken::CallbackId id = token_.OnCancel([self, timer] {
-      if (self->scheduler().Cancel(timer)) self->scheduler().Post([self] { self->Next(); });
+    // The host's scheduler outlives the execution; the callback must not reach it through the
+    // context, which may be gone if the callback loses a race with the walk finishing.
+    sdk::Scheduler* pool = &scheduler();
+    sdk::TimerId timer = pool->RunAfter(delay, [self] { self->Next(); });
+    sdk::CancellationToken::CallbackId id = token_.OnCancel([self, pool, timer] {
+      if (pool->Cancel(timer)) pool->Post([self] { self->Next(); });
     });
     absl::MutexLock lock(&wait_mu_);
     retry_cancel_id_ = id;
@@ -369,9 +372,18 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   void Record(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
     context().RecordAttempt(record);
     attempts_.push_back(AttemptJson(record, shown_cost));
-    if (record.outcome != "ok") {
-      summary_.push_back(absl::StrCat("'", record.route, "' ", record.outcome, " (",
-                                      record.error_class, "): ", Shorten(record.error_message)));
+    if (record.outcome == "ok") return;
+    summary_.push_back(absl::StrCat("'", record.route, "' ", record.outcome, " (",
+                                    record.error_class, "): ", Shorten(record.error_message)));
+    sdk::Logger& logger = context().logger();
+    if (logger.Enabled(sdk::LogLevel::kInfo)) {
+      logger.Log(sdk::LogLevel::kInfo, "route not used",
+                 Json{{"item", index_},
+                      {"route", record.route},
+                      {"model", record.model},
+                      {"outcome", record.outcome},
+                      {"error_class", record.error_class},
+                      {"error", Shorten(record.error_message)}});
     }
   }
 
