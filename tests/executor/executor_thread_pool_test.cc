@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
@@ -80,6 +81,61 @@ nodes:
   // Most of them waited at the same time (each waits 200ms; starting them all takes far less on any
   // machine this runs on, but the assertion only needs them to overlap at all).
   EXPECT_GT(peak_in_flight, 1u);
+  EXPECT_EQ(executor.in_flight(), 0u);
+}
+
+TEST(ExecutorThreadPool, CancellingHalfTheExecutionsMidFlightFinishesEachExactlyOnce) {
+  constexpr int kExecutions = 1'000;
+  registry::NodeTypeRegistry registry;
+  ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
+  workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", R"(
+name: fan_in
+inputs:
+  n: {type: integer}
+nodes:
+  - {name: source, type: noop, next: [short, long]}
+  - {name: short, type: wait, params: {duration: 20ms}, next: "join:0"}
+  - name: long
+    type: wait
+    params: {duration: "{{ $inputs.n % 2 == 0 ? '1h' : '50ms' }}"}
+    next: "join:1"
+  - {name: join, type: merge, params: {mode: combine_by_position}, next: tag}
+  - {name: tag, type: set, params: {values: {done: "{{ $json.n }}"}}}
+)",
+                                                       registry);
+  ASSERT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
+
+  common::ThreadPoolScheduler pool(2);
+  HostServices services;
+  services.scheduler = &pool;
+  Executor executor(std::move(services), ExecutionLimits{});
+
+  absl::Mutex mu;
+  std::vector<int> completions(kExecutions, 0);
+  std::vector<absl::StatusCode> codes(kExecutions, absl::StatusCode::kUnknown);
+  int finished = 0;
+  std::vector<std::shared_ptr<ExecutionHandle>> handles;
+  for (int i = 0; i < kExecutions; ++i) {
+    ExecutionRequest request;
+    request.workflow = loaded.workflow;
+    request.inputs = {{"n", i}};
+    handles.push_back(executor.Start(std::move(request), [&, i](ExecutionRecord record) {
+      absl::MutexLock lock(&mu);
+      ++completions[i];
+      codes[i] = record.status.code();
+      ++finished;
+    }));
+    // The even ones would wait an hour: cancel them at once, racing their start on the pool.
+    if (i % 2 == 0) handles[i]->Cancel(absl::CancelledError("stop"));
+  }
+  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                      +[](int* count) { return *count == kExecutions; }, &finished),
+                                  absl::Seconds(120)));
+  for (int i = 0; i < kExecutions; ++i) {
+    EXPECT_EQ(completions[i], 1) << i;
+    EXPECT_EQ(codes[i], i % 2 == 0 ? absl::StatusCode::kCancelled : absl::StatusCode::kOk) << i;
+  }
   EXPECT_EQ(executor.in_flight(), 0u);
 }
 
