@@ -22,19 +22,23 @@
 
 namespace flowhost::workflow {
 
+// Bounds on what a workflow file may hold; crossing one is an error diagnostic. (YAML nesting is
+// also bounded, at 64 levels, and alias expansion at 100 000 values.)
 struct LoadLimits {
   size_t max_nodes = 500;
   size_t max_file_bytes = 4 * 1024 * 1024;
-  expr::ExpressionLimits expressions;
+  expr::ExpressionLimits expressions;  // per expression: source size, nesting depth
 };
 
+// What a load gives: the compiled workflow, or nothing when any diagnostic is an error.
 struct LoadResult {
   WorkflowPtr workflow;                 // null when there is any error
-  std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
+  std::vector<Diagnostic> diagnostics;  // errors and warnings, sorted by line and column
   bool ok() const { return workflow != nullptr; }
 };
 
-// `file` names the source in diagnostics (a path, or "<inline>").
+// `file` names the source in diagnostics (a path, or "<inline>"). A leading UTF-8 byte order mark
+// is skipped. At most 200 diagnostics are kept; a final warning counts the rest.
 LoadResult LoadWorkflow(std::string_view file, std::string_view yaml,
                         const registry::NodeTypeRegistry& registry, const LoadLimits& limits = {});
 
