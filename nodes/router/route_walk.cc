@@ -9,16 +9,16 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
-#include "flowhost/sdk/json_schema.h"
 #include "flowhost/sdk/retry.h"
 #include "nodes/openrouter/chat_call.h"
 #include "nodes/openrouter/chat_request.h"
 #include "nodes/openrouter/endpoint.h"
 #include "nodes/openrouter/error_classifier.h"
+#include "nodes/router/answer_check.h"
+#include "nodes/router/attempt_log.h"
 #include "nodes/router/route.h"
 
 namespace flowhost::nodes::router {
@@ -29,40 +29,7 @@ using openrouter::ChatCallResult;
 using openrouter::Endpoint;
 using sdk::Json;
 
-// The error class of an answer that failed the `accept` or `accept_schema` check.
-constexpr std::string_view kRejected = "rejected";
-constexpr size_t kMaxSummaryMessage = 160;
-
-bool Truthy(const Json& value) {
-  if (value.is_boolean()) return value.get<bool>();
-  if (value.is_null()) return false;
-  if (value.is_number()) return value.get<double>() != 0;
-  if (value.is_string()) return !value.get_ref<const std::string&>().empty();
-  return !value.empty();
-}
-
-std::string Shorten(std::string_view text) {
-  if (text.size() <= kMaxSummaryMessage) return std::string(text);
-  return absl::StrCat(sdk::AsAbsl(text.substr(0, kMaxSummaryMessage - 3)), "...");
-}
-
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::ToDoubleSeconds(d)); }
-
-Json AttemptJson(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
-  Json out = {{"route", record.route},
-              {"model", record.model},
-              {"outcome", record.outcome},
-              {"latency_ms", absl::ToDoubleMilliseconds(record.latency)},
-              {"cost_usd", shown_cost.value_or(record.cost_usd)},
-              {"prompt_tokens", record.prompt_tokens},
-              {"completion_tokens", record.completion_tokens}};
-  if (!record.provider.empty()) out["provider"] = record.provider;
-  if (record.outcome != "ok") {
-    out["error_class"] = record.error_class;
-    out["error_message"] = record.error_message;
-  }
-  return out;
-}
 
 class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
  public:
@@ -255,7 +222,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     total_cost_ += cost;
     std::optional<double> shown =
         cost_reported_elsewhere ? std::optional<double>(cost) : std::nullopt;
-    absl::StatusOr<std::optional<std::string>> rejection = Check(answer);
+    absl::StatusOr<std::optional<std::string>> rejection =
+        CheckAnswer(settings(), context().params(), index_, answer);
     if (!rejection.ok()) {
       Record(record, shown);
       return Finish(sdk::Annotate(rejection.status(), "router: the accept check failed"));
@@ -274,44 +242,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     Record(record, shown);
     answer["route"] = route.name;
     answer["route_index"] = route_;
-    answer["attempts"] = attempts_;
+    answer["attempts"] = log_.attempts();
     answer["total_cost_usd"] = total_cost_;
     Finish(std::move(answer));
-  }
-
-  // nullopt: accepted; a reason: rejected; an error: the check itself failed.
-  absl::StatusOr<std::optional<std::string>> Check(const Json& answer) const {
-    if (!settings().accept_schema.is_null()) {
-      Json value = answer;
-      if (auto content = answer.find("content"); content != answer.end()) {
-        if (!content->is_string()) return std::optional<std::string>("the answer has no text");
-        value = Json::parse(content->get<std::string>(), nullptr, /*allow_exceptions=*/false);
-        if (value.is_discarded()) {
-          return std::optional<std::string>("the answer is not valid JSON");
-        }
-      }
-      std::vector<sdk::SchemaViolation> violations;
-      sdk::ValidateAgainstSchema(value, settings().accept_schema, violations);
-      if (!violations.empty()) {
-        std::vector<std::string> shown;
-        for (size_t i = 0; i < violations.size() && i < 3; ++i) {
-          shown.push_back(
-              absl::StrCat(violations[i].pointer.empty() ? "(root)" : violations[i].pointer, ": ",
-                           violations[i].message));
-        }
-        return std::optional<std::string>(
-            absl::StrCat("the answer does not match accept_schema: ", absl::StrJoin(shown, "; ")));
-      }
-    }
-    if (settings().has_accept) {
-      absl::StatusOr<Json> verdict = context().params().EvaluateDeferred("/accept", index_, answer);
-      if (!verdict.ok()) return verdict.status();
-      if (!Truthy(*verdict)) {
-        return std::optional<std::string>(
-            absl::StrCat("the accept check returned ", Shorten(verdict->dump())));
-      }
-    }
-    return std::optional<std::string>();
   }
 
   void OnFailure(const Route& route, const absl::Status& status, sdk::AttemptRecord record) {
@@ -319,7 +252,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     if (token_.cancelled()) return Finish(token_.reason());
     last_failure_ = status;
     std::string error_class = sdk::ErrorClassOf(status);
-    if (settings().escalate_on.count(error_class) == 0) return Finish(NotEscalated(route, status));
+    if (settings().escalate_on.count(error_class) == 0)
+      return Finish(log_.NotEscalated(route.name, status));
 
     std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
     if (attempt_ < route.attempts) {
@@ -371,10 +305,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void Record(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
     context().RecordAttempt(record);
-    attempts_.push_back(AttemptJson(record, shown_cost));
+    log_.Add(record, shown_cost);
     if (record.outcome == "ok") return;
-    summary_.push_back(absl::StrCat("'", record.route, "' ", record.outcome, " (",
-                                    record.error_class, "): ", Shorten(record.error_message)));
     sdk::Logger& logger = context().logger();
     if (logger.Enabled(sdk::LogLevel::kInfo)) {
       logger.Log(sdk::LogLevel::kInfo, "route not used",
@@ -387,38 +319,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     }
   }
 
-  Json DetailsWithAttempts(const absl::Status& status) const {
-    Json details = sdk::ErrorDetailsOf(status);
-    if (!details.is_object()) details = Json::object();
-    details["attempts"] = attempts_;
-    return details;
-  }
-
-  absl::Status NotEscalated(const Route& route, const absl::Status& status) const {
-    std::string error_class = sdk::ErrorClassOf(status);
-    return sdk::NodeError(
-        status.code(), error_class,
-        absl::StrCat("router: route '", route.name, "' failed with ", error_class,
-                     " (not in escalate_on, so no other route was tried): ", status.message()),
-        DetailsWithAttempts(status), sdk::RetryAfterOf(status));
-  }
-
-  // Every route failed or was skipped. The class is the last real failure's (so rate_limited when
-  // every call was rate-limited), or the skips' when nothing was called.
+  // No route answered: the error carries every attempt; when routes are cooling down, its retry
+  // delay says when the first one is back.
   absl::Status AllFailed() const {
-    absl::StatusCode code;
-    std::string error_class;
-    if (!last_failure_.ok()) {
-      code = last_failure_.code();
-      error_class = sdk::ErrorClassOf(last_failure_);
-    } else {
-      error_class =
-          last_skip_class_.empty() ? std::string(sdk::error_class::kFailed) : last_skip_class_;
-      code = error_class == sdk::error_class::kLimitExceeded
-                 ? absl::StatusCode::kResourceExhausted
-                 : openrouter::StatusCodeForClass(error_class);
-    }
-    // When some routes are cooling down, say when the first one is back.
     std::optional<absl::Duration> retry_after;
     absl::Time now = Now();
     for (const Route& route : routes_) {
@@ -429,15 +332,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
         if (!retry_after.has_value() || left < *retry_after) retry_after = left;
       }
     }
-    Json details = Json{{"attempts", attempts_}};
-    if (!last_failure_.ok()) {
-      Json last = sdk::ErrorDetailsOf(last_failure_);
-      if (!last.is_null()) details["last_error"] = last;
-    }
-    return sdk::NodeError(code, error_class,
-                          absl::StrCat("router: every route failed for item ", index_, ": ",
-                                       absl::StrJoin(summary_, "; ")),
-                          details, retry_after);
+    return log_.AllFailed(index_, last_failure_, last_skip_class_, retry_after);
   }
 
   void Finish(absl::StatusOr<Json> outcome) {
@@ -460,8 +355,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   int attempt_ = 0;  // calls made on routes_[route_]
   std::string key_;  // cool-down key of routes_[route_]
   std::optional<Endpoint> endpoint_;
-  Json attempts_ = Json::array();
-  std::vector<std::string> summary_;
+  AttemptLog log_;
   double total_cost_ = 0;
   absl::Status last_failure_;
   std::string last_skip_class_;
