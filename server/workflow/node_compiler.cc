@@ -56,10 +56,6 @@ bool UnderAny(const std::string& pointer, const std::vector<std::string>& prefix
 void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& params,
                      const std::vector<std::string>& node_refs, const expr::CompiledJson* compiled,
                      Reporter& reporter, NodeFacts& facts) {
-  std::vector<std::string> names;
-  for (const NodeDraft& node : workflow.nodes) {
-    if (!node.name.empty()) names.push_back(node.name);
-  }
   for (const std::string& pointer : node_refs) {
     const Json* value = ResolvePointer(params, pointer);
     std::string at = absl::StrCat(facts.params_pointer, pointer);
@@ -75,6 +71,10 @@ void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& param
     const std::string& name = value->get_ref<const std::string&>();
     auto it = workflow.node_index.find(name);
     if (it == workflow.node_index.end()) {
+      std::vector<std::string> names;
+      for (const NodeDraft& node : workflow.nodes) {
+        if (!node.name.empty()) names.push_back(node.name);
+      }
       reporter.Error(at, absl::StrCat("no node named '", name, "'", DidYouMean(name, names)));
       continue;
     }
