@@ -1,5 +1,7 @@
 #include "server/runtime/runtime.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "server/registry/builtin_nodes.h"
 
@@ -32,11 +34,19 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   http_options.max_host_connections = static_cast<int>(config.http.max_connections);
   http_options.max_total_connections = static_cast<int>(config.http.max_connections) * 4;
   http_options.max_queued = static_cast<int>(config.http.max_queued_requests);
+  // Never let the client's in-flight cap (4096 by default) sit below the connection cap the
+  // operator configured: requests past it would queue although connections are free.
+  http_options.max_in_flight =
+      std::max(http_options.max_in_flight, http_options.max_host_connections);
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_, http_options);
+  http::HostHttpLimits http_limits;
+  http_limits.max_connect_timeout = config.http.connect_timeout;
+  http_limits.max_response_bytes = static_cast<size_t>(config.http.max_response_bytes);
+  runtime->limited_http_ = std::make_unique<http::LimitedHttpClient>(*runtime->http_, http_limits);
 
   executor::HostServices services;
   services.scheduler = runtime->scheduler_.get();
-  services.http = runtime->http_.get();
+  services.http = runtime->limited_http_.get();
   services.credentials = runtime->credentials_.get();
   services.workflows = &runtime->resolver_;
   services.logger = runtime->logger_.get();
@@ -53,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 Runtime::~Runtime() {
   // The HTTP client cancels what is in flight and posts those completions to the pool; the pool runs
   // them and joins; only then may the executor, which they call back into, go.
+  limited_http_.reset();
   http_.reset();
   scheduler_.reset();
   executor_.reset();

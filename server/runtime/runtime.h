@@ -21,6 +21,7 @@
 #include "server/config/host_config.h"
 #include "server/executor/executor.h"
 #include "server/http/curl_http_client.h"
+#include "server/http/host_http_limits.h"
 #include "server/registry/node_type_registry.h"
 #include "server/workflow/loader.h"
 
@@ -44,6 +45,7 @@ class Runtime {
 
   const config::HostConfig& config() const { return config_; }
   sdk::Scheduler& scheduler() { return *scheduler_; }
+  // The pooled client itself (its stats); nodes use it through the host's per-request limits.
   http::CurlHttpClient& http() { return *http_; }
   const registry::NodeTypeRegistry& registry() const { return registry_; }
   const config::ConfigCredentialStore& credentials() const { return *credentials_; }
@@ -81,6 +83,8 @@ class Runtime {
   std::unique_ptr<executor::Executor> executor_;
   std::unique_ptr<common::ThreadPoolScheduler> scheduler_;
   std::unique_ptr<http::CurlHttpClient> http_;
+  // What nodes get: the pool behind the configuration's per-request bounds.
+  std::unique_ptr<http::LimitedHttpClient> limited_http_;
 };
 
 }  // namespace flowhost::runtime
