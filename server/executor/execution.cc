@@ -28,8 +28,8 @@ bool IsLimitError(const absl::Status& status) {
 
 }  // namespace
 
-Execution::Execution(ExecutorCore& core, Setup setup)
-    : core_(core),
+Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
+    : core_(std::move(core)),
       workflow_(std::move(setup.workflow)),
       inputs_(std::move(setup.inputs)),
       info_{setup.id, workflow_->name, setup.started_at},
@@ -41,7 +41,7 @@ Execution::Execution(ExecutorCore& core, Setup setup)
       deadline_error_(std::move(setup.deadline_error)),
       parent_(std::move(setup.parent)),
       observer_(std::move(setup.observer)),
-      logger_(core.logger(), {{"execution", setup.id}, {"workflow", workflow_->name}}) {
+      logger_(core_->logger(), {{"execution", setup.id}, {"workflow", workflow_->name}}) {
   root_ = parent_.has_value() ? std::make_unique<sdk::CancellationSource>(parent_->token, deadline_)
                               : std::make_unique<sdk::CancellationSource>(deadline_);
   root_token_ = root_->token();
@@ -77,7 +77,7 @@ void Execution::Begin() {
   });
   sdk::TimerId timer = 0;
   if (arm_deadline_ && deadline_ != absl::InfiniteFuture()) {
-    timer = core_.scheduler().RunAt(deadline_, [weak] {
+    timer = core_->scheduler().RunAt(deadline_, [weak] {
       if (auto self = weak.lock()) self->root_->Cancel(self->deadline_error_);
     });
   }
@@ -103,7 +103,7 @@ void Execution::Begin() {
     }
   }
   if (finished()) {
-    core_.scheduler().Cancel(timer);
+    core_->scheduler().Cancel(timer);
     return;
   }
   events_.Drain();
@@ -194,7 +194,7 @@ void Execution::RouteLocked(int node, Outputs outputs, std::vector<int>& ready) 
 }
 
 absl::Status Execution::CheckItemsLocked(int node, const std::vector<sdk::Items>& outputs) const {
-  size_t limit = core_.limits().max_items_per_output;
+  size_t limit = core_->limits().max_items_per_output;
   const workflow::CompiledNode& compiled = workflow_->nodes[node];
   for (size_t port = 0; port < outputs.size(); ++port) {
     if (outputs[port].size() <= limit) continue;
@@ -216,7 +216,7 @@ void Execution::PublishFinishedLocked(int node) {
 
 void Execution::PostRuns(const std::vector<int>& nodes) {
   for (int node : nodes) {
-    core_.scheduler().Post([self = shared_from_this(), node] { self->RunNode(node); });
+    core_->scheduler().Post([self = shared_from_this(), node] { self->RunNode(node); });
   }
 }
 
@@ -338,19 +338,19 @@ void Execution::Finish(absl::Status status, std::string failed_node) {
       }
     }
     timer = deadline_timer_;
-    events_.Push([scheduler = &core_.scheduler(), done = std::move(done_),
+    events_.Push([scheduler = &core_->scheduler(), done = std::move(done_),
                   record = std::move(record_)]() mutable {
       scheduler->Post([done = std::move(done), record = std::move(record)]() mutable {
         std::move(done)(std::move(record));
       });
     });
   }
-  if (timer != 0) core_.scheduler().Cancel(timer);
+  if (timer != 0) core_->scheduler().Cancel(timer);
   // Stops whatever still runs; a no-op when the cancellation is what finished the execution.
   root_->Cancel(absl::CancelledError(
       status.ok() ? std::string("the execution finished")
                   : absl::StrCat("the execution stopped: ", status.message())));
-  core_.ExecutionFinished();
+  core_->ExecutionFinished();
   events_.Drain();
 }
 

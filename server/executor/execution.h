@@ -52,7 +52,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     Executor::Done done;
   };
 
-  Execution(ExecutorCore& core, Setup setup);
+  Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
   ~Execution() override;
 
   // Hooks cancellation, arms the deadline and schedules the start nodes. Call once, right after
@@ -64,7 +64,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
 
   // ---- For the node runs of this execution (NodeInvocation, NodeAttempt). ----
 
-  ExecutorCore& core() const { return core_; }
+  ExecutorCore& core() const { return *core_; }
   const workflow::CompiledWorkflow& workflow() const { return *workflow_; }
   const sdk::ExecutionInfo& info() const { return info_; }
   bool finished() const { return finished_flag_.load(std::memory_order_acquire); }
@@ -89,9 +89,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const sdk::Json& inputs() const override { return inputs_; }
   const sdk::Json& vars() const override { return workflow_->vars; }
   const sdk::Json& execution_json() const override { return execution_json_; }
-  const sdk::Json* env(std::string_view name) const override { return core_.env(name); }
+  const sdk::Json* env(std::string_view name) const override { return core_->env(name); }
   std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(std::string_view name) const override;
-  absl::Time Now() const override { return core_.scheduler().clock().Now(); }
+  absl::Time Now() const override { return core_->scheduler().clock().Now(); }
 
  private:
   using Outputs = std::shared_ptr<const std::vector<sdk::Items>>;
@@ -137,7 +137,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // and `done` is posted after every observer event queued so far.
   void Finish(absl::Status status, std::string failed_node);
 
-  ExecutorCore& core_;
+  // Shared, so that a node still finishing after the execution (a late timer, a node that ignored
+  // cancellation) never reaches a destroyed Executor.
+  const std::shared_ptr<ExecutorCore> core_;
   const workflow::WorkflowPtr workflow_;
   const sdk::Json inputs_;
   const sdk::ExecutionInfo info_;

@@ -52,7 +52,7 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
                                absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {
   // Failures are posted too, so that `done` never runs inside the node's call.
   auto fail = [this, &done](absl::Status status) {
-    core_.scheduler().Post([done = std::move(done), status = std::move(status)]() mutable {
+    core_->scheduler().Post([done = std::move(done), status = std::move(status)]() mutable {
       done(std::move(status));
     });
   };
@@ -60,18 +60,18 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
   std::vector<std::string> chain =
       parent_.has_value() ? parent_->chain : std::vector<std::string>{workflow_->name};
   chain.emplace_back(name);
-  int limit = core_.limits().max_subworkflow_depth;
+  int limit = core_->limits().max_subworkflow_depth;
   if (depth > limit) {
     return fail(
         sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kLimitExceeded,
                        absl::StrCat("sub-workflow depth would exceed max_subworkflow_depth (",
                                     limit, "): ", absl::StrJoin(chain, " -> "))));
   }
-  if (core_.workflows() == nullptr) {
+  if (core_->workflows() == nullptr) {
     return fail(absl::FailedPreconditionError(
         "this host runs no workflow store, so no workflow can be run by name"));
   }
-  workflow::WorkflowPtr child = core_.workflows()->Find(name);
+  workflow::WorkflowPtr child = core_->workflows()->Find(name);
   if (child == nullptr) {
     return fail(
         sdk::NodeError(absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
@@ -84,7 +84,7 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
   request.inputs = std::move(inputs);
   request.id = absl::StrCat(info_.id, "/", next_child_.fetch_add(1) + 1);
   ParentLink link{parent, depth, std::move(chain)};
-  core_.Start(
+  core_->Start(
       std::move(request),
       [self = shared_from_this(), node, done = std::move(done)](ExecutionRecord record) mutable {
         // The child's upstream calls count towards the node that ran it.
@@ -102,7 +102,7 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
 void Execution::InvokeNode(std::string_view name, sdk::Items input,
                            const sdk::CancellationToken& parent, sdk::NodeDone done) {
   auto post = [this](sdk::NodeDone done, absl::StatusOr<sdk::NodeResult> result) {
-    core_.scheduler().Post([done = std::move(done), result = std::move(result)]() mutable {
+    core_->scheduler().Post([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
   };
@@ -139,8 +139,8 @@ void Execution::InvokeNode(std::string_view name, sdk::Items input,
     }
   }
   // Started from the pool, so that `done` never runs inside the caller's InvokeNode.
-  core_.scheduler().Post([self = shared_from_this(), node, inputs = std::move(inputs),
-                          parent = parent, done = std::move(done)]() mutable {
+  core_->scheduler().Post([self = shared_from_this(), node, inputs = std::move(inputs),
+                           parent = parent, done = std::move(done)]() mutable {
     NodeInvocation::Start(
         self, node, std::move(inputs), std::move(parent),
         [self, node, done = std::move(done)](absl::StatusOr<sdk::NodeResult> result) mutable {

@@ -6,10 +6,12 @@
 
 namespace flowhost::executor {
 
-// The executor's state lives in ExecutorCore, which the executions reach directly.
-class Executor::Impl : public ExecutorCore {
+// The executor's state lives in ExecutorCore, shared with the executions it starts.
+class Executor::Impl {
  public:
-  using ExecutorCore::ExecutorCore;
+  Impl(const HostServices& services, const ExecutionLimits& limits)
+      : core(std::make_shared<ExecutorCore>(services, limits)) {}
+  const std::shared_ptr<ExecutorCore> core;
 };
 
 Executor::Executor(HostServices services, ExecutionLimits limits)
@@ -20,9 +22,9 @@ Executor::Executor(HostServices services, ExecutionLimits limits)
 Executor::~Executor() = default;
 
 std::shared_ptr<ExecutionHandle> Executor::Start(ExecutionRequest request, Done done) {
-  return impl_->Start(std::move(request), std::move(done), nullptr);
+  return impl_->core->Start(std::move(request), std::move(done), nullptr);
 }
 
-size_t Executor::in_flight() const { return impl_->in_flight(); }
+size_t Executor::in_flight() const { return impl_->core->in_flight(); }
 
 }  // namespace flowhost::executor

@@ -10,7 +10,9 @@
 // are not connected are dropped. The result is the concatenation of the workflow's `output` ports.
 //
 // Thread-safety: Start may be called from any thread. Ownership: the Executor must outlive every
-// execution it started (the host drains executions before destroying it).
+// execution it started (the host drains executions before destroying it). Executions share the
+// executor's internals, so a node that completes late (after ignoring a cancellation) is safe even
+// once the Executor is gone; the HostServices must outlive such stragglers.
 #ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTOR_H_
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTOR_H_
 

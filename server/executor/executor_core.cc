@@ -134,7 +134,7 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
       setup.arm_deadline = false;
     }
   }
-  auto execution = std::make_shared<Execution>(*this, std::move(setup));
+  auto execution = std::make_shared<Execution>(shared_from_this(), std::move(setup));
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   execution->Begin();
   return std::make_shared<RunningHandle>(id, execution);

@@ -2,7 +2,8 @@
 // optional ones), the limits, the allowlisted environment as JSON, execution ids, the in-flight
 // count, and the way to start an execution, top-level or as a sub-workflow of another.
 //
-// Ownership: owned by Executor (as its Impl) and outlives every execution it starts.
+// Ownership: created by Executor and shared with every execution it starts, so it lives until the
+// last of them is gone (the host's services it points to must outlive that).
 // Thread-safety: all methods may be called from any thread.
 #ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTOR_CORE_H_
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTOR_CORE_H_
@@ -28,7 +29,7 @@ struct ParentLink {
   std::vector<std::string> chain;  // workflow names from the top-level execution to the child
 };
 
-class ExecutorCore {
+class ExecutorCore : public std::enable_shared_from_this<ExecutorCore> {
  public:
   ExecutorCore(const HostServices& services, const ExecutionLimits& limits);
   ~ExecutorCore();

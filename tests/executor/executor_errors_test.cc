@@ -289,6 +289,28 @@ nodes:
   EXPECT_EQ(run->record->status.code(), absl::StatusCode::kCancelled);
 }
 
+TEST(ExecutorCancel, ANodeFinishingAfterTheExecutorIsGoneIsSafe) {
+  ExecutorHarness host;
+  auto workflow = host.Load(R"(
+name: straggler
+nodes:
+  - {name: stuck, type: test.hold, params: {honour_cancel: false}, timeout: 1h}
+)");
+  ASSERT_NE(workflow, nullptr);
+  auto run = host.Start(workflow);
+  host.Settle();
+  run->handle->Cancel(absl::CancelledError("stop"));
+  host.Settle();
+  ASSERT_TRUE(run->finished());
+  EXPECT_EQ(host.executor->in_flight(), 0u);
+  // The host drained its executions and destroys the executor; the node only now completes, and
+  // its attempt still cancels its timeout timer.
+  host.executor.reset();
+  EXPECT_TRUE(host.nodes->Release("stuck"));
+  host.Settle();
+  EXPECT_EQ(host.scheduler.pending_timers(), 0u);
+}
+
 TEST(ExecutorCancel, CancellingAFinishedExecutionDoesNothing) {
   ExecutorHarness host;
   auto workflow = host.Load("name: quick\nnodes:\n  - {name: a, type: noop}\n");
