@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/did_you_mean.h"
+#include "flowhost/sdk/json_pointer.h"
 
 namespace flowhost::sdk {
 namespace {
@@ -26,20 +27,6 @@ const std::set<std::string, std::less<>>& KnownTypes() {
   static const auto* types = new std::set<std::string, std::less<>>{
       "string", "number", "integer", "boolean", "object", "array", "null"};
   return *types;
-}
-
-std::string EscapePointerToken(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 bool MatchesType(const Json& value, std::string_view type) {
@@ -158,7 +145,7 @@ class Validator {
     }
     if (auto it = schema.find("items"); it != schema.end() && it->is_object()) {
       for (size_t i = 0; i < value.size(); ++i) {
-        Check(value[i], *it, absl::StrCat(pointer, "/", i));
+        Check(value[i], *it, ChildPointer(pointer, i));
       }
     }
   }
@@ -185,7 +172,7 @@ class Validator {
       }
     }
     for (const auto& [key, field] : value.items()) {
-      std::string child = absl::StrCat(pointer, "/", EscapePointerToken(key));
+      std::string child = ChildPointer(pointer, key);
       if (properties != nullptr && properties->contains(key)) {
         Check(field, (*properties)[key], child);
       } else if (additional != nullptr) {

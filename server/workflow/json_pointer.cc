@@ -7,21 +7,6 @@
 namespace flowhost::workflow {
 namespace {
 
-std::string EscapeToken(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string UnescapeToken(std::string_view token) {
   std::string out;
   out.reserve(token.size());
@@ -49,14 +34,6 @@ bool IsIndex(std::string_view token) {
 }
 
 }  // namespace
-
-std::string ChildPointer(std::string_view pointer, std::string_view key) {
-  return absl::StrCat(std::string(pointer), "/", EscapeToken(key));
-}
-
-std::string ChildPointer(std::string_view pointer, size_t index) {
-  return absl::StrCat(std::string(pointer), "/", index);
-}
 
 std::string_view ParentPointer(std::string_view pointer) {
   size_t slash = pointer.rfind('/');

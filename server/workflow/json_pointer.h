@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/json_pointer.h"
 
 namespace flowhost::workflow {
 
-// `pointer` + "/" + the escaped `key`.
-std::string ChildPointer(std::string_view pointer, std::string_view key);
-std::string ChildPointer(std::string_view pointer, size_t index);
+// Building pointers is the SDK's (nodes report errors at pointers too).
+using sdk::ChildPointer;
 
 // The pointer without its last token ("" for "" and for a one-token pointer).
 std::string_view ParentPointer(std::string_view pointer);
