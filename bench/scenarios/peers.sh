@@ -8,7 +8,7 @@
 #   env: PEERS_RECIPE  the peers' recipe folder (setup.sh, run-peers.sh, ...; default ../shared/peers
 #                      beside the repository)
 #        PEERS_DIR     where setup.sh installed them (default ~/.cache/flowhost-peers)
-#        CONNS="16 64" DURATION=15s WARMUP=3s RATE=50 (open-loop latency row) WRK=1 (wrk cross-check)
+#        CONNS="16 64" DURATION=15s WARMUP=3s RATE=20 (open-loop latency row; below n8n's capacity) WRK=1 (wrk cross-check)
 #
 # The fake is the peers' own (fake-openrouter.mjs on 127.0.0.1:18080, started by run-peers.sh): n8n's
 # workflow calls that port without an Authorization header, which the project's fake refuses, so
@@ -21,7 +21,7 @@ export PEERS_DIR
 CONNS=${CONNS:-"16 64"}
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-3s}
-RATE=${RATE:-50}
+RATE=${RATE:-20}
 FAKE_PORT=${FAKE_PORT:-18080}; N8N_PORT=${N8N_PORT:-5678}; PORTKEY_PORT=${PORTKEY_PORT:-8787}
 
 machine_header "peers: flowhost, n8n and Portkey against one fake, one load tool"
@@ -137,7 +137,7 @@ done
 
 echo
 echo "## ratios (same run)"
-ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[$2]:-}" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.1fx", a / b}'; }
+ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[$2]:-}" 'BEGIN {if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2fx", a / b}'; }
 for c in $CONNS; do
   echo "- $c in flight: flowhost chat / fake alone $(ratio "flowhost-chat@$c" "fake@$c"); flowhost chat / n8n tuned $(ratio "flowhost-chat@$c" "n8n@$c");" \
        "flowhost chat / Portkey single $(ratio "flowhost-chat@$c" "portkey-single@$c"); flowhost fallback / Portkey fallback $(ratio "flowhost-fallback@$c" "portkey-fallback@$c")"

@@ -83,9 +83,11 @@ done
 if [[ -n "${PERF:-}" && -f "$WORK/perf.data" ]]; then
   echo
   echo "## perf report (flowhost during chat at $(awk '{print $1}' <<<"$CONCURRENCY") in flight), top symbols by self time"
-  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
-    grep -E '^ +[0-9]' | head -40
+  # (|| true: head closing the pipe early is not a failure)
+  perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+    grep -E '^ +[0-9]' | sed 's/  */ /g' | cut -c1-160 | head -40 || true
   echo
   echo "## by shared object"
-  perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12
+  perf report -i "$WORK/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+    grep -E '^ +[0-9]' | sed 's/  */ /g' | head -12 || true
 fi
