@@ -215,17 +215,12 @@ void CurlIoLoop::StartQueued(SteadyClock::time_point now) {
 }
 
 void CurlIoLoop::HarvestCompletions() {
-  // Read every message before completing any: curl_multi_remove_handle scans the messages still
-  // queued (libcurl 7.88), so removing handles between reads costs O(n^2) when n transfers end
-  // together (10,000 answers arriving at once spent a quarter of the process's CPU there).
-  std::vector<std::pair<CURL*, CURLcode>> done;
   int left = 0;
   while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
-    if (message->msg == CURLMSG_DONE) done.emplace_back(message->easy_handle, message->data.result);
-  }
-  for (const auto& [easy, code] : done) {
+    if (message->msg != CURLMSG_DONE) continue;
+    const CURLcode code = message->data.result;  // `message` dies with curl_multi_remove_handle
     CurlTransfer* raw = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &raw);
     if (raw == nullptr || raw->state != CurlTransfer::State::kActive) continue;
     std::shared_ptr<CurlTransfer> transfer = *raw->position;
     absl::StatusOr<sdk::HttpResponse> result = transfer->Result(code, SteadyClock::now());
