@@ -49,7 +49,8 @@ for peer in fake n8n portkey; do
     echo "$peer already running (pid $(peer_pid "$peer")): used as it is, left running"
   else
     [[ $peer == n8n ]] && export N8N_EXPRESSION_ENGINE=legacy EXECUTIONS_DATA_SAVE_ON_SUCCESS=none
-    run env FAKE_PORT="$FAKE_PORT" N8N_PORT="$N8N_PORT" PORTKEY_PORT="$PORTKEY_PORT" \
+    echo "+ $( [[ $peer == n8n ]] && echo 'N8N_EXPRESSION_ENGINE=legacy EXECUTIONS_DATA_SAVE_ON_SUCCESS=none ')FAKE_PORT=$FAKE_PORT N8N_PORT=$N8N_PORT PORTKEY_PORT=$PORTKEY_PORT bash $PEERS_RECIPE/run-peers.sh $peer" >&2
+    FAKE_PORT="$FAKE_PORT" N8N_PORT="$N8N_PORT" PORTKEY_PORT="$PORTKEY_PORT" \
       bash "$PEERS_RECIPE/run-peers.sh" "$peer" >"$WORK/run-peers-$peer.log" 2>&1 || {
         echo "$peer did not start (see below): skipped"; tail -5 "$WORK/run-peers-$peer.log"; continue; }
     OURS+=("$peer")
