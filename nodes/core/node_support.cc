@@ -31,21 +31,6 @@ const Items& InputItems(const sdk::NodeContext& context, size_t port) {
   return port < inputs.size() ? inputs[port] : *kEmpty;
 }
 
-std::string ChildPointer(std::string_view parent, std::string_view key) {
-  std::string out(parent);
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string StringParam(const Json& params, std::string_view key, std::string_view fallback) {
   auto it = params.find(key);
   return it != params.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);

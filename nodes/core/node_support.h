@@ -32,9 +32,6 @@ absl::Status AsInvalidInput(const absl::Status& status);
 // The items on input `port`, or an empty list when the node has no such input.
 const Items& InputItems(const sdk::NodeContext& context, size_t port = 0);
 
-// `parent` + "/" + `key` with `key` escaped as RFC 6901 requires ("~" -> "~0", "/" -> "~1").
-std::string ChildPointer(std::string_view parent, std::string_view key);
-
 // Typed reads of an evaluated parameter object: the value under `key` when it has the right type,
 // else `fallback`. (Evaluated parameters have been checked against the schema, so a wrong type only
 // happens for an absent optional parameter.)

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/json_pointer.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
@@ -62,7 +63,7 @@ std::unique_ptr<sdk::Node> CreateSetNode(sdk::NodeConfig& config) {
   if (auto values = params.find("values"); values != params.end() && values->is_object()) {
     for (const auto& [key, unused] : values->items()) {
       if (absl::StatusOr<std::vector<std::string>> path = SplitPath(key, dotted); !path.ok()) {
-        config.Error(ChildPointer("/values", key), sdk::AsStd(path.status().message()));
+        config.Error(sdk::ChildPointer("/values", key), sdk::AsStd(path.status().message()));
         ok = false;
       }
     }
