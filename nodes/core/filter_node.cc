@@ -3,30 +3,12 @@
 #include <memory>
 #include <utility>
 
-#include "flowhost/sdk/node_context.h"
+#include "nodes/core/condition_split_node.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
 
 namespace flowhost::nodes::core {
-namespace {
-
-class FilterNode : public sdk::Node {
- public:
-  void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
-    const Items& input = InputItems(context);
-    sdk::NodeResult result;
-    result.outputs.resize(2);
-    for (size_t i = 0; i < input.size(); ++i) {
-      absl::StatusOr<Json> params = ParamsForItem(context, i);
-      if (!params.ok()) return done(params.status());
-      result.outputs[BoolParam(*params, "condition", false) ? 0 : 1].push_back(input[i]);
-    }
-    done(std::move(result));
-  }
-};
-
-}  // namespace
 
 std::shared_ptr<const sdk::NodeType> FilterNodeType() {
   sdk::NodeTypeInfo info;
@@ -48,7 +30,7 @@ std::shared_ptr<const sdk::NodeType> FilterNodeType() {
   info.outputs = {{"kept", "Items whose condition is true, in input order."},
                   {"discarded", "Items whose condition is false, in input order."}};
   return std::make_shared<SimpleNodeType>(
-      std::move(info), [](sdk::NodeConfig&) { return std::make_unique<FilterNode>(); });
+      std::move(info), [](sdk::NodeConfig&) { return std::make_unique<ConditionSplitNode>(); });
 }
 
 }  // namespace flowhost::nodes::core
