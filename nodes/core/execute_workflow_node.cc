@@ -33,7 +33,11 @@ namespace {
 class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
  public:
   SubWorkflowRuns(sdk::NodeContext& context, sdk::NodeDone done, size_t runs, size_t concurrency)
-      : context_(context), done_(std::move(done)), results_(runs), concurrency_(concurrency) {}
+      : context_(context),
+        done_(std::move(done)),
+        runs_(runs),
+        results_(runs),
+        concurrency_(concurrency) {}
 
   // Starts the first runs. Called once, from Execute.
   void Start() {
@@ -76,7 +80,9 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
     context_.RunWorkflow(
         workflow, std::move(inputs), [self, index, workflow](absl::StatusOr<Items> items) {
           if (!items.ok()) {
-            items = sdk::Annotate(items.status(), absl::StrCat("workflow '", workflow, "'"));
+            items =
+                ItemError(sdk::Annotate(items.status(), absl::StrCat("workflow '", workflow, "'")),
+                          index, self->runs_);
           }
           self->Finished(index, std::move(items));
         });
@@ -90,8 +96,7 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
       --in_flight_;
       if (final_.has_value() || delivered_) return;
       if (!items.ok()) {
-        final_ = results_.size() > 1 ? sdk::Annotate(items.status(), absl::StrCat("item ", index))
-                                     : items.status();
+        final_ = items.status();  // already names its item (ParamsForItem, Launch)
       } else {
         results_[index] = *std::move(items);
         if (++completed_ == results_.size()) final_ = Concatenate();
@@ -124,6 +129,7 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
 
   sdk::NodeContext& context_;
   sdk::NodeDone done_;
+  const size_t runs_;
   absl::Mutex mu_;
   std::vector<Items> results_ ABSL_GUARDED_BY(mu_);
   const size_t concurrency_;

@@ -10,10 +10,12 @@ namespace flowhost::nodes::core {
 
 absl::StatusOr<Json> ParamsForItem(const sdk::NodeContext& context, size_t index) {
   absl::StatusOr<Json> params = context.params().ForItem(index);
-  if (!params.ok() && InputItems(context).size() > 1) {
-    return sdk::Annotate(params.status(), absl::StrCat("item ", index));
-  }
+  if (!params.ok()) return ItemError(params.status(), index, InputItems(context).size());
   return params;
+}
+
+absl::Status ItemError(const absl::Status& status, size_t index, size_t items) {
+  return items > 1 ? sdk::Annotate(status, absl::StrCat("item ", index)) : status;
 }
 
 absl::Status InvalidInput(std::string_view message) {

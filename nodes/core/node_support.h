@@ -24,6 +24,10 @@ using sdk::Json;
 // ...") when the input holds more than one.
 absl::StatusOr<Json> ParamsForItem(const sdk::NodeContext& context, size_t index);
 
+// `status` with "item INDEX: " in front when the input holds more than one item (`items`), so that
+// a failure names the item it came from; `status` as it is otherwise.
+absl::Status ItemError(const absl::Status& status, size_t index, size_t items);
+
 // INVALID_ARGUMENT with error class "invalid_input": the items or parameters are unusable as given.
 absl::Status InvalidInput(std::string_view message);
 // The same, keeping the message of `status` (a failed path or duration check).

@@ -6,9 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
-#include "flowhost/sdk/error.h"
 #include "flowhost/sdk/json_pointer.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/core/core_node_types.h"
@@ -29,10 +27,7 @@ class SetNode : public sdk::Node {
       absl::StatusOr<Json> params = ParamsForItem(context, i);
       if (!params.ok()) return done(params.status());
       absl::StatusOr<Json> item = Apply(*params, input[i]);
-      if (!item.ok()) {
-        return done(input.size() > 1 ? sdk::Annotate(item.status(), absl::StrCat("item ", i))
-                                     : item.status());
-      }
+      if (!item.ok()) return done(ItemError(item.status(), i, input.size()));
       output.push_back(*std::move(item));
     }
     done(SingleOutput(std::move(output)));

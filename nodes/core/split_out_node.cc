@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
-#include "flowhost/sdk/error.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
@@ -28,9 +27,7 @@ class SplitOutNode : public sdk::Node {
       absl::StatusOr<Json> params = ParamsForItem(context, i);
       if (!params.ok()) return done(params.status());
       absl::Status status = Split(*params, input[i], output);
-      if (!status.ok()) {
-        return done(input.size() > 1 ? sdk::Annotate(status, absl::StrCat("item ", i)) : status);
-      }
+      if (!status.ok()) return done(ItemError(status, i, input.size()));
     }
     done(SingleOutput(std::move(output)));
   }

@@ -132,6 +132,20 @@ TEST(ExecuteWorkflowNode, TheFirstFailureFailsTheNodeAndLaterResultsAreIgnored) 
   EXPECT_EQ(running->completions, 1);
 }
 
+TEST(ExecuteWorkflowNode, AnItemsParameterErrorNamesTheItemOnce) {
+  NodeTestHost host;
+  ChildRuns children;
+  children.Attach(host);
+  Items input = Numbered(2);
+  auto result = host.RunPerItem(
+      "execute_workflow", {{"workflow", "child"}},
+      [](size_t i) { return i == 1 ? Json{{"workflow", 7}} : Json{{"workflow", "child"}}; },
+      {input});
+  ASSERT_TRUE(result.has_value());
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->status().message(), "item 1: /workflow: expected string, got integer 7");
+}
+
 TEST(ExecuteWorkflowNode, ComputedModeIsRejected) {
   NodeTestHost host;
   EXPECT_EQ(
