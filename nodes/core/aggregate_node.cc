@@ -32,16 +32,16 @@ class AggregateNode : public sdk::Node {
  private:
   static absl::StatusOr<Json> Aggregate(const Json& params, const Items& items) {
     Json out = Json::object();
-    if (StringParam(params, "mode", "all_items") == "all_items") {
+    if (StringField(params, "mode", "all_items") == "all_items") {
       absl::StatusOr<std::vector<std::string>> destination =
-          SplitPath(StringParam(params, "destination", "items"));
+          SplitPath(StringField(params, "destination", "items"));
       if (!destination.ok()) return AsInvalidInput(destination.status());
       if (absl::Status s = SetPath(out, *destination, Json(items)); !s.ok()) {
         return AsInvalidInput(s);
       }
       return out;
     }
-    bool keep_missing = BoolParam(params, "keep_missing", false);
+    bool keep_missing = BoolField(params, "keep_missing", false);
     auto fields = params.find("fields");
     if (fields == params.end() || !fields->is_array() || fields->empty()) {
       return InvalidInput("mode fields needs `fields`: the fields to collect");
@@ -68,7 +68,7 @@ class AggregateNode : public sdk::Node {
 std::unique_ptr<sdk::Node> CreateAggregateNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
   bool ok = true;
-  std::string mode = StringParam(params, "mode", "all_items");
+  std::string mode = StringField(params, "mode", "all_items");
   if (mode == "fields") {
     auto fields = params.find("fields");
     if (fields == params.end()) {

@@ -14,7 +14,7 @@ void ConditionSplitNode::Execute(sdk::NodeContext& context, sdk::NodeDone done) 
   for (size_t i = 0; i < input.size(); ++i) {
     absl::StatusOr<Json> params = ParamsForItem(context, i);
     if (!params.ok()) return done(params.status());
-    result.outputs[BoolParam(*params, "condition", false) ? 0 : 1].push_back(input[i]);
+    result.outputs[BoolField(*params, "condition", false) ? 0 : 1].push_back(input[i]);
   }
   done(std::move(result));
 }

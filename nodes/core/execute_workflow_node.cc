@@ -72,7 +72,7 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
 
   void Launch(size_t index) {
     absl::StatusOr<Json> params = ParamsForItem(context_, index);
-    std::string workflow = params.ok() ? StringParam(*params, "workflow") : "";
+    std::string workflow = params.ok() ? StringField(*params, "workflow") : "";
     if (!params.ok()) return Finished(index, params.status());
     Json inputs = Json::object();
     if (auto it = params->find("inputs"); it != params->end()) inputs = *it;
@@ -146,11 +146,11 @@ class ExecuteWorkflowNode : public sdk::Node {
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     absl::StatusOr<Json> first = context.params().ForItem(0);
     if (!first.ok()) return done(first.status());
-    bool per_item = StringParam(*first, "mode", "per_item") == "per_item";
+    bool per_item = StringField(*first, "mode", "per_item") == "per_item";
     size_t runs = per_item ? InputItems(context).size() : 1;
     if (runs == 0) return done(SingleOutput({}));
     size_t concurrency =
-        static_cast<size_t>(std::max<int64_t>(1, IntParam(*first, "concurrency", 8)));
+        static_cast<size_t>(std::max<int64_t>(1, IntField(*first, "concurrency", 8)));
     std::make_shared<SubWorkflowRuns>(context, std::move(done), runs, concurrency)->Start();
   }
 };

@@ -19,7 +19,7 @@ class FailNode : public sdk::Node {
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     absl::StatusOr<Json> params = context.params().ForItem(0);
     if (!params.ok()) return done(params.status());
-    std::string message = StringParam(*params, "message", "the workflow failed");
+    std::string message = StringField(*params, "message", "the workflow failed");
     Json details = nullptr;
     if (auto it = params->find("details"); it != params->end()) details = *it;
     done(sdk::NodeError(absl::StatusCode::kFailedPrecondition, sdk::error_class::kFailed, message,

@@ -65,8 +65,8 @@ class MergeNode : public sdk::Node {
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     absl::StatusOr<Json> params = context.params().ForItem(0);
     if (!params.ok()) return done(params.status());
-    std::string mode = StringParam(*params, "mode", "append");
-    Join join = ParseJoin(StringParam(*params, "join", "inner"));
+    std::string mode = StringField(*params, "mode", "append");
+    Join join = ParseJoin(StringField(*params, "join", "inner"));
     absl::StatusOr<Items> merged;
     if (mode == "combine_by_position") {
       merged = CombineByPosition(context, join);
@@ -184,8 +184,8 @@ std::unique_ptr<sdk::Node> CreateMergeNode(sdk::NodeConfig& config) {
     }
   }
   if (!ok) return nullptr;
-  int64_t inputs = IntParam(params, "inputs", 2);
-  std::string mode = StringParam(params, "mode", "append");
+  int64_t inputs = IntField(params, "inputs", 2);
+  std::string mode = StringField(params, "mode", "append");
   if (mode == "combine_by_field") {
     if (inputs != 2) {
       config.Error("/inputs", "combine_by_field joins exactly 2 inputs");

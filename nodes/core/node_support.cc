@@ -33,22 +33,6 @@ const Items& InputItems(const sdk::NodeContext& context, size_t port) {
   return port < inputs.size() ? inputs[port] : *kEmpty;
 }
 
-std::string StringParam(const Json& params, std::string_view key, std::string_view fallback) {
-  auto it = params.find(key);
-  return it != params.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
-}
-
-bool BoolParam(const Json& params, std::string_view key, bool fallback) {
-  auto it = params.find(key);
-  return it != params.end() && it->is_boolean() ? it->get<bool>() : fallback;
-}
-
-int64_t IntParam(const Json& params, std::string_view key, int64_t fallback) {
-  auto it = params.find(key);
-  if (it == params.end() || !it->is_number()) return fallback;
-  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
-}
-
 Json SchemaFromText(std::string_view text) {
   Json schema = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   return schema.is_discarded() ? Json("malformed schema text") : schema;

@@ -17,8 +17,11 @@
 
 namespace flowhost::nodes::core {
 
+using sdk::BoolField;
+using sdk::IntField;
 using sdk::Items;
 using sdk::Json;
+using sdk::StringField;
 
 // The node's parameters evaluated for item `index` of input 0. An error names the item ("item 3:
 // ...") when the input holds more than one.
@@ -35,13 +38,6 @@ absl::Status AsInvalidInput(const absl::Status& status);
 
 // The items on input `port`, or an empty list when the node has no such input.
 const Items& InputItems(const sdk::NodeContext& context, size_t port = 0);
-
-// Typed reads of an evaluated parameter object: the value under `key` when it has the right type,
-// else `fallback`. (Evaluated parameters have been checked against the schema, so a wrong type only
-// happens for an absent optional parameter.)
-std::string StringParam(const Json& params, std::string_view key, std::string_view fallback = "");
-bool BoolParam(const Json& params, std::string_view key, bool fallback);
-int64_t IntParam(const Json& params, std::string_view key, int64_t fallback);
 
 // Parses a parameter schema written as JSON text in a node's source. A malformed text yields a
 // value that the registry's schema check rejects, so the mistake shows at start-up, never as an

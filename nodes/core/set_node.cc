@@ -35,8 +35,8 @@ class SetNode : public sdk::Node {
 
  private:
   static absl::StatusOr<Json> Apply(const Json& params, const Json& input) {
-    bool replace = StringParam(params, "mode", "merge") == "replace";
-    bool dotted = BoolParam(params, "dot_notation", true);
+    bool replace = StringField(params, "mode", "merge") == "replace";
+    bool dotted = BoolField(params, "dot_notation", true);
     Json item = (replace || !input.is_object()) ? Json::object() : input;
     auto values = params.find("values");
     if (values == params.end() || !values->is_object()) return item;
@@ -53,7 +53,7 @@ class SetNode : public sdk::Node {
 
 std::unique_ptr<sdk::Node> CreateSetNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
-  bool dotted = BoolParam(params, "dot_notation", true);
+  bool dotted = BoolField(params, "dot_notation", true);
   bool ok = true;
   if (auto values = params.find("values"); values != params.end() && values->is_object()) {
     for (const auto& [key, unused] : values->items()) {

@@ -34,7 +34,7 @@ class SplitOutNode : public sdk::Node {
 
  private:
   static absl::Status Split(const Json& params, const Json& item, Items& output) {
-    std::string field_text = StringParam(params, "field");
+    std::string field_text = StringField(params, "field");
     absl::StatusOr<std::vector<std::string>> field = SplitPath(field_text);
     if (!field.ok()) return AsInvalidInput(field.status());
     const Json* array = FindPath(item, *field);
@@ -46,7 +46,7 @@ class SplitOutNode : public sdk::Node {
 
     // What every output item starts from.
     Json base = Json::object();
-    std::string include = StringParam(params, "include", "none");
+    std::string include = StringField(params, "include", "none");
     if (include == "all" && item.is_object()) {
       base = item;
       ErasePath(base, *field);
@@ -66,7 +66,7 @@ class SplitOutNode : public sdk::Node {
       }
     }
 
-    std::string destination = StringParam(params, "destination");
+    std::string destination = StringField(params, "destination");
     std::vector<std::string> destination_path = {field->back()};
     if (!destination.empty()) {
       absl::StatusOr<std::vector<std::string>> path = SplitPath(destination);
@@ -98,7 +98,7 @@ std::unique_ptr<sdk::Node> CreateSplitOutNode(sdk::NodeConfig& config) {
       ok = false;
     }
   }
-  if (StringParam(params, "include", "none") != "selected" && params.contains("include_fields")) {
+  if (StringField(params, "include", "none") != "selected" && params.contains("include_fields")) {
     config.Warning("/include_fields", "include_fields is only used with include: selected");
   }
   if (!ok) return nullptr;

@@ -43,7 +43,7 @@ class SwitchNode : public sdk::Node {
       std::vector<bool> sent(ports_.size(), false);
       bool matched = false;
       for (size_t j = 0; j < rule_ports_.size(); ++j) {
-        if (!BoolParam((*rules)[j], "condition", false)) continue;
+        if (!BoolField((*rules)[j], "condition", false)) continue;
         matched = true;
         if (!sent[rule_ports_[j]]) {
           sent[rule_ports_[j]] = true;
@@ -124,7 +124,7 @@ std::unique_ptr<sdk::Node> CreateSwitchNode(sdk::NodeConfig& config) {
   }
   if (!ok) return nullptr;
   return std::make_unique<SwitchNode>(std::move(ports), std::move(rule_ports), fallback_port,
-                                      StringParam(params, "mode", "first") == "all");
+                                      StringField(params, "mode", "first") == "all");
 }
 
 }  // namespace

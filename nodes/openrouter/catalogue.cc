@@ -46,13 +46,6 @@ std::vector<std::string> Strings(const Json& object, const char* name) {
   return out;
 }
 
-int64_t Int(const Json& object, const char* name) {
-  if (!object.is_object()) return 0;
-  auto it = object.find(name);
-  if (it == object.end() || !it->is_number()) return 0;
-  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
-}
-
 std::optional<CatalogueModel> ParseModel(const Json& entry) {
   if (!entry.is_object()) return std::nullopt;
   auto id = entry.find("id");
@@ -65,10 +58,10 @@ std::optional<CatalogueModel> ParseModel(const Json& entry) {
   model.name = name != entry.end() && name->is_string() ? name->get<std::string>() : model.id;
   size_t slash = model.id.find('/');
   model.author = slash == std::string::npos ? "" : model.id.substr(0, slash);
-  model.context_length = Int(entry, "context_length");
-  model.created = Int(entry, "created");
+  model.context_length = sdk::IntField(entry, "context_length");
+  model.created = sdk::IntField(entry, "created");
   if (auto top = entry.find("top_provider"); top != entry.end()) {
-    model.max_completion_tokens = Int(*top, "max_completion_tokens");
+    model.max_completion_tokens = sdk::IntField(*top, "max_completion_tokens");
   }
   const Json pricing = entry.contains("pricing") ? entry["pricing"] : Json();
   model.prompt_price = Price(pricing, "prompt");

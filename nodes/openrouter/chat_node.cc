@@ -17,11 +17,6 @@ namespace {
 
 using sdk::Json;
 
-bool BoolParam(const Json& params, const char* name) {
-  auto it = params.find(name);
-  return it != params.end() && it->is_boolean() && it->get<bool>();
-}
-
 class ChatNode : public sdk::Node {
  public:
   ChatNode(std::shared_ptr<OpenRouterClient> client, size_t concurrency)
@@ -60,7 +55,7 @@ class ChatNode : public sdk::Node {
       return;
     }
     bool listening = context.events().wants_tokens();
-    bool stream = listening || BoolParam(*params, "stream");
+    bool stream = listening || sdk::BoolField(*params, "stream");
     absl::StatusOr<Json> body = BuildChatBody(*params, stream);
     if (!body.ok()) {
       item_done(sdk::Annotate(body.status(), absl::StrCat("item ", index)));

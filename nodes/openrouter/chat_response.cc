@@ -11,30 +11,17 @@ namespace {
 
 using sdk::Json;
 
-std::string StringOr(const Json& object, const char* name, std::string fallback = "") {
-  if (!object.is_object()) return fallback;
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
-int64_t IntOr(const Json& object, const char* name) {
-  if (!object.is_object()) return 0;
-  auto it = object.find(name);
-  if (it == object.end() || !it->is_number()) return 0;
-  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
-}
-
 // Takes id, model, provider and usage from a completion or chunk object.
 void TakeEnvelope(const Json& object, ChatAnswer& answer) {
-  if (std::string id = StringOr(object, "id"); !id.empty()) answer.generation_id = id;
-  if (std::string model = StringOr(object, "model"); !model.empty()) answer.model = model;
-  if (std::string provider = StringOr(object, "provider"); !provider.empty()) {
+  if (std::string id = sdk::StringField(object, "id"); !id.empty()) answer.generation_id = id;
+  if (std::string model = sdk::StringField(object, "model"); !model.empty()) answer.model = model;
+  if (std::string provider = sdk::StringField(object, "provider"); !provider.empty()) {
     answer.provider = provider;
   }
   if (auto usage = object.find("usage"); usage != object.end() && usage->is_object()) {
     answer.usage = *usage;
-    answer.prompt_tokens = IntOr(*usage, "prompt_tokens");
-    answer.completion_tokens = IntOr(*usage, "completion_tokens");
+    answer.prompt_tokens = sdk::IntField(*usage, "prompt_tokens");
+    answer.completion_tokens = sdk::IntField(*usage, "completion_tokens");
     if (auto cost = usage->find("cost"); cost != usage->end() && cost->is_number()) {
       answer.reported_cost = cost->get<double>();
     }
@@ -94,7 +81,7 @@ absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time
   if (auto calls = message->find("tool_calls"); calls != message->end() && calls->is_array()) {
     answer.tool_calls = *calls;
   }
-  answer.finish_reason = StringOr(*choice, "finish_reason");
+  answer.finish_reason = sdk::StringField(*choice, "finish_reason");
   if (answer.model.empty()) answer.model = call.model;
   return answer;
 }
@@ -170,13 +157,13 @@ void ChatStreamAccumulator::MergeToolCalls(const Json& deltas) {
           {{"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}});
     }
     Json& call = answer_.tool_calls[index];
-    if (std::string id = StringOr(delta, "id"); !id.empty()) call["id"] = id;
-    if (std::string type = StringOr(delta, "type"); !type.empty()) call["type"] = type;
+    if (std::string id = sdk::StringField(delta, "id"); !id.empty()) call["id"] = id;
+    if (std::string type = sdk::StringField(delta, "type"); !type.empty()) call["type"] = type;
     if (auto function = delta.find("function"); function != delta.end() && function->is_object()) {
-      if (std::string name = StringOr(*function, "name"); !name.empty()) {
+      if (std::string name = sdk::StringField(*function, "name"); !name.empty()) {
         call["function"]["name"] = name;
       }
-      if (std::string args = StringOr(*function, "arguments"); !args.empty()) {
+      if (std::string args = sdk::StringField(*function, "arguments"); !args.empty()) {
         call["function"]["arguments"] = call["function"]["arguments"].get<std::string>() + args;
       }
     }

@@ -10,18 +10,7 @@
 #include "flowhost/sdk/error.h"
 
 namespace flowhost::nodes::openrouter {
-namespace {
-
 using sdk::AsAbsl;
-
-std::string StringAttribute(const sdk::Json& attributes, const char* name) {
-  if (!attributes.is_object()) return "";
-  auto it = attributes.find(name);
-  if (it == attributes.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
-}  // namespace
 
 std::string Endpoint::Url(std::string_view path) const {
   return absl::StrCat(base_url, AsAbsl(path));
@@ -47,7 +36,7 @@ std::string Endpoint::Scrub(std::string_view text) const {
 absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credential) {
   Endpoint endpoint;
   endpoint.api_key = credential.secret;
-  std::string base_url = StringAttribute(credential.attributes, "base_url");
+  std::string base_url = sdk::StringField(credential.attributes, "base_url");
   if (!base_url.empty()) {
     if (!absl::StartsWith(base_url, "http://") && !absl::StartsWith(base_url, "https://")) {
       return sdk::NodeError(
@@ -58,13 +47,13 @@ absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credentia
     while (absl::EndsWith(base_url, "/")) base_url.pop_back();
     endpoint.base_url = std::move(base_url);
   }
-  endpoint.http_referer = StringAttribute(credential.attributes, "http_referer");
-  endpoint.app_title = StringAttribute(credential.attributes, "app_title");
+  endpoint.http_referer = sdk::StringField(credential.attributes, "http_referer");
+  endpoint.app_title = sdk::StringField(credential.attributes, "app_title");
   return endpoint;
 }
 
 std::string CredentialNameOf(const sdk::Json& params) {
-  std::string name = StringAttribute(params, "credential");
+  std::string name = sdk::StringField(params, "credential");
   return name.empty() ? std::string(kDefaultCredential) : name;
 }
 

@@ -43,12 +43,6 @@ bool HasModerationReasons(const Json& metadata) {
   return it != metadata.end() && it->is_array() && !it->empty();
 }
 
-std::string StringField(const Json& object, const char* name) {
-  if (!object.is_object()) return "";
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // A delay from a `Retry-After`-like value: seconds as a number, or a header string.
 std::optional<absl::Duration> DelayFromValue(const Json& value, absl::Time now) {
   if (value.is_number() && value.get<double>() >= 0) return absl::Seconds(value.get<double>());
@@ -115,7 +109,7 @@ std::string Explain(std::string_view error_class, std::string_view message, cons
     }
     absl::StrAppend(&text, " (flagged for: ", absl::StrJoin(reasons, ", "), ")");
   }
-  std::string provider = StringField(metadata, "provider_name");
+  std::string provider = sdk::StringField(metadata, "provider_name");
   if (!provider.empty()) absl::StrAppend(&text, " (provider: ", provider, ")");
   return text;
 }
@@ -129,7 +123,7 @@ absl::Status Build(std::string_view error_class, std::string headline, std::stri
   details["message"] = Scrub(call, message);
   if (!metadata.is_null()) details["metadata"] = ScrubJson(call, metadata);
   if (!call.model.empty()) details["model"] = call.model;
-  std::string provider = StringField(metadata, "provider_name");
+  std::string provider = sdk::StringField(metadata, "provider_name");
   if (!provider.empty()) details["provider"] = provider;
   std::string text = absl::StrCat(headline, ": ", Explain(error_class, message, metadata));
   return sdk::NodeError(StatusCodeForClass(error_class), error_class, Scrub(call, text), details,
@@ -238,7 +232,7 @@ absl::Status ClassifyHttpError(int http_status, std::string_view body,
   Json metadata = nullptr;
   Json code = http_status;
   if (error.is_object()) {
-    message = StringField(error, "message");
+    message = sdk::StringField(error, "message");
     if (auto it = error.find("metadata"); it != error.end()) metadata = *it;
     if (auto it = error.find("code"); it != error.end()) code = *it;
   } else if (error.is_string()) {
@@ -259,7 +253,7 @@ absl::Status ClassifyHttpError(int http_status, std::string_view body,
 
 absl::Status ClassifyErrorObject(const Json& error, bool mid_stream, absl::Time now,
                                  const CallDescription& call) {
-  std::string message = StringField(error, "message");
+  std::string message = sdk::StringField(error, "message");
   Json metadata = error.is_object() && error.contains("metadata") ? error["metadata"] : Json();
   Json code = error.is_object() && error.contains("code") ? error["code"] : Json();
   std::string_view error_class = ec::kUpstream;

@@ -20,13 +20,6 @@ namespace example {
 namespace sdk = flowhost::sdk;
 using sdk::Json;
 
-// A string parameter, or `fallback`. (Evaluated parameters have been checked against the schema, so
-// this only guards optional ones; it never throws, unlike Json::value on a mistyped value.)
-std::string StringParam(const Json& params, const char* key, const char* fallback) {
-  auto it = params.find(key);
-  return it != params.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
 // An HTTP response as a classified error, or OK for a 2xx.
 absl::Status Classify(const sdk::HttpResponse& response, absl::Time now) {
   int status = response.status;
@@ -83,13 +76,13 @@ class FetchRun : public std::enable_shared_from_this<FetchRun> {
     }
     absl::StatusOr<Json> params = context_.params().ForItem(index_);
     if (!params.ok()) return Finish(params.status());
-    field_ = StringParam(*params, "field", "body");
+    field_ = sdk::StringField(*params, "field", "body");
 
     sdk::HttpRequest request;
-    request.url = StringParam(*params, "url", "");
+    request.url = sdk::StringField(*params, "url");
     request.deadline = context_.cancellation().deadline();
     request.headers.emplace_back("Accept", "application/json");
-    if (std::string name = StringParam(*params, "credential", ""); !name.empty()) {
+    if (std::string name = sdk::StringField(*params, "credential"); !name.empty()) {
       absl::StatusOr<sdk::Credential> credential = context_.credential(name);
       if (!credential.ok()) return Finish(credential.status());
       request.headers.emplace_back("Authorization",
@@ -203,7 +196,7 @@ class FetchJsonType : public sdk::NodeType {
 
   // Checks what can be checked once, when the workflow loads: a URL written out literally.
   std::unique_ptr<sdk::Node> Create(sdk::NodeConfig& config) const override {
-    std::string url = StringParam(config.params(), "url", "");
+    std::string url = sdk::StringField(config.params(), "url");
     if (!config.IsDynamic("/url") && url.rfind("http://", 0) != 0 &&
         url.rfind("https://", 0) != 0) {
       config.Error("/url", "the URL must start with http:// or https://");
