@@ -148,6 +148,21 @@ void RecordToSummary(const executor::ExecutionRecord& record, const SecretScrubb
   }
 }
 
+absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,
+                                 const SecretScrubber& scrubber, v1::RunWorkflowResponse& out) {
+  out.set_execution_id(record.id);
+  out.set_workflow(record.workflow);
+  for (const sdk::Json& item : record.output) {
+    absl::Status converted = JsonToValue(item, *out.add_output_items());
+    if (!converted.ok()) {
+      out.Clear();
+      return converted;
+    }
+  }
+  RecordToSummary(record, scrubber, *out.mutable_summary());
+  return absl::OkStatus();
+}
+
 v1::ExecutionStatus ExecutionStatusToProto(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kOk:

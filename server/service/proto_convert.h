@@ -36,6 +36,10 @@ void NodeRecordToProto(const executor::NodeRecord& record, const SecretScrubber&
                        v1::NodeSummary& out);
 void RecordToSummary(const executor::ExecutionRecord& record, const SecretScrubber& scrubber,
                      v1::ExecutionSummary& out);
+// RunWorkflow's answer for a successful execution: id, workflow, output items and summary. Fails
+// (leaving `out` cleared) only when an output item cannot become a Value (see JsonToValue).
+absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,
+                                 const SecretScrubber& scrubber, v1::RunWorkflowResponse& out);
 // How the execution ended, from its status (OK, CANCELLED, DEADLINE_EXCEEDED or anything else).
 v1::ExecutionStatus ExecutionStatusToProto(const absl::Status& status);
 

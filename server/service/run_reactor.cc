@@ -1,7 +1,6 @@
 #include "server/service/run_reactor.h"
 
 #include "server/service/execution_launcher.h"
-#include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
 #include "server/service/status_mapping.h"
 
@@ -56,18 +55,8 @@ void RunReactor::Complete(executor::ExecutionRecord record) {
   LogExecutionFinished(env_, "RunWorkflow", record);
   grpc::Status status;
   if (record.status.ok()) {
-    response_->set_execution_id(record.id);
-    response_->set_workflow(record.workflow);
-    for (const sdk::Json& item : record.output) {
-      absl::Status converted = JsonToValue(item, *response_->add_output_items());
-      if (!converted.ok()) {
-        response_->Clear();
-        FailureContext failure = FailureOf(record);
-        status = FailCall(*context_, converted, failure, *env_.scrubber);
-        break;
-      }
-    }
-    if (status.ok()) RecordToSummary(record, *env_.scrubber, *response_->mutable_summary());
+    absl::Status converted = RecordToRunResponse(record, *env_.scrubber, *response_);
+    if (!converted.ok()) status = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
   } else {
     status = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
   }

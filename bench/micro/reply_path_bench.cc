@@ -1,0 +1,195 @@
+// Micro-benchmark of the per-execution CPU on flowhost's reply and upstream-answer path, on the
+// inputs of the throughput scenario (bench/workflows/chat.yaml against tests/fake_openrouter):
+// building the chat request body, parsing the upstream answer into the output item, and turning
+// the execution record into RunWorkflow's response (then destroying it, as gRPC does).
+//
+// Compare builds by instruction counts, which a busy machine does not bend (this machine's perf
+// has no hardware counters, so callgrind): with a fixed iteration count,
+//   valgrind --tool=callgrind --callgrind-out-file=cg.out build/NAME/bench/micro/reply_path_bench
+//       --iterations=2000
+//   callgrind_annotate --inclusive=yes cg.out | grep BM_
+// gives each benchmark's instructions; divided by 2000, per operation. And by time medians:
+//   build/NAME/bench/micro/reply_path_bench --benchmark_repetitions=9
+//       --benchmark_report_aggregates_only=true
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <benchmark/benchmark.h>
+
+#include "absl/time/time.h"
+#include "flowhost/sdk/json.h"
+#include "flowhost/v1/workflow_service.pb.h"
+#include "nodes/openrouter/chat_request.h"
+#include "nodes/openrouter/chat_response.h"
+#include "nodes/openrouter/endpoint.h"
+#include "nodes/openrouter/error_classifier.h"
+#include "server/executor/execution_record.h"
+#include "server/service/json_proto.h"
+#include "server/service/proto_convert.h"
+#include "server/service/secret_scrubber.h"
+
+namespace flowhost {
+namespace {
+
+using sdk::Json;
+
+// A completion exactly as tests/fake_openrouter answers chat.yaml's request.
+constexpr std::string_view kCompletionBody =
+    R"({"id":"gen-1795519115-iiBbv4DeJNfIWnzpsXDq","provider":"Fake","model":"fake/ok",)"
+    R"("object":"chat.completion","created":1795519115,"choices":[{"logprobs":null,)"
+    R"("finish_reason":"stop","native_finish_reason":"stop","index":0,"message":{"role":)"
+    R"("assistant","content":"Fake answer to: Summarise the benefits of loopback benchmarking )"
+    R"(in one sentence.","refusal":null,"reasoning":null}}],"system_fingerprint":null,"usage":)"
+    R"({"prompt_tokens":23,"completion_tokens":20,"total_tokens":43,"cost":0.0,"is_byok":false,)"
+    R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"cost_details":{)"
+    R"("upstream_inference_cost":null,"upstream_inference_prompt_cost":0.0,)"
+    R"("upstream_inference_completions_cost":0.0},"completion_tokens_details":{)"
+    R"("reasoning_tokens":0,"image_tokens":0}}})";
+
+// chat.yaml's parameters, evaluated for its default inputs.
+Json ChatParams() {
+  return Json{{"model", "fake/ok"},
+              {"system", "You are a terse assistant."},
+              {"prompt", "Summarise the benefits of loopback benchmarking in one sentence."}};
+}
+
+const nodes::openrouter::Endpoint& TestEndpoint() {
+  static const nodes::openrouter::Endpoint* endpoint = new nodes::openrouter::Endpoint();
+  return *endpoint;
+}
+
+nodes::openrouter::CallDescription Call() {
+  return nodes::openrouter::CallDescription{"chat completion", "fake/ok", &TestEndpoint()};
+}
+
+Json OutputItem() {
+  auto answer = nodes::openrouter::ParseChatCompletion(kCompletionBody, absl::Now(), Call());
+  return answer->ToItem(answer->reported_cost, absl::Microseconds(812));
+}
+
+// The record of one successful chat.yaml execution.
+executor::ExecutionRecord ChatRecord() {
+  executor::ExecutionRecord record;
+  record.id = "0b6f2c1e-5a43-4f7e-9d1a-3c2b7e8f9a10";
+  record.workflow = "chat";
+  record.output.push_back(OutputItem());
+  record.started_at = absl::FromUnixMicros(1795519115'000123);
+  record.finished_at = record.started_at + absl::Microseconds(950);
+  executor::NodeRecord node;
+  node.name = "answer";
+  node.type = "openrouter.chat";
+  node.status = executor::NodeStatus::kSucceeded;
+  node.attempts = 1;
+  node.started_at = record.started_at + absl::Microseconds(40);
+  node.finished_at = record.finished_at - absl::Microseconds(30);
+  node.items_in = 1;
+  node.items_out = 1;
+  node.model = "fake/ok";
+  node.prompt_tokens = 23;
+  node.completion_tokens = 20;
+  sdk::AttemptRecord call;
+  call.model = "fake/ok";
+  call.provider = "Fake";
+  call.outcome = "ok";
+  call.prompt_tokens = 23;
+  call.completion_tokens = 20;
+  call.latency = absl::Microseconds(812);
+  node.calls.push_back(call);
+  record.nodes.push_back(std::move(node));
+  record.prompt_tokens = 23;
+  record.completion_tokens = 20;
+  return record;
+}
+
+// Request building: parameters -> body -> the bytes sent (StartItem + StartChatCall).
+void BM_BuildChatBody(benchmark::State& state) {
+  Json params = ChatParams();
+  for (auto _ : state) {
+    auto body = nodes::openrouter::BuildChatBody(params, /*stream=*/false);
+    std::string bytes = body->dump();
+    benchmark::DoNotOptimize(bytes.data());
+  }
+}
+
+// The upstream answer: body -> ChatAnswer.
+void BM_ParseChatCompletion(benchmark::State& state) {
+  auto call = Call();
+  absl::Time now = absl::Now();
+  for (auto _ : state) {
+    auto answer = nodes::openrouter::ParseChatCompletion(kCompletionBody, now, call);
+    benchmark::DoNotOptimize(answer->content);
+  }
+}
+
+// The upstream answer end to end: body -> ChatAnswer -> output item (chat_call.cc's Report).
+void BM_AnswerToItem(benchmark::State& state) {
+  auto call = Call();
+  absl::Time now = absl::Now();
+  for (auto _ : state) {
+    auto answer = nodes::openrouter::ParseChatCompletion(kCompletionBody, now, call);
+    Json item = answer->ToItem(answer->reported_cost, absl::Microseconds(812));
+    benchmark::DoNotOptimize(item);
+  }
+}
+
+// One output item -> google.protobuf.Value.
+void BM_JsonToValue(benchmark::State& state) {
+  Json item = OutputItem();
+  for (auto _ : state) {
+    google::protobuf::Value value;
+    benchmark::DoNotOptimize(service::JsonToValue(item, value));
+  }
+}
+
+// The reply: record -> RunWorkflowResponse -> wire bytes -> destroyed (RunReactor::Complete and
+// what gRPC does with the response afterwards).
+void BM_RunResponse(benchmark::State& state) {
+  executor::ExecutionRecord record = ChatRecord();
+  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  for (auto _ : state) {
+    v1::RunWorkflowResponse response;
+    benchmark::DoNotOptimize(service::RecordToRunResponse(record, scrubber, response));
+    std::string wire = response.SerializeAsString();
+    benchmark::DoNotOptimize(wire.data());
+  }
+}
+
+}  // namespace
+}  // namespace flowhost
+
+// Google Benchmark's main, plus --iterations=N: run every benchmark exactly N times (for
+// instruction counts under callgrind).
+int main(int argc, char** argv) {
+  long iterations = 0;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--iterations=", 13) == 0) {
+      iterations = std::atol(argv[i] + 13);
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  struct Entry {
+    const char* name;
+    void (*function)(benchmark::State&);
+  };
+  const Entry entries[] = {
+      {"BM_BuildChatBody", flowhost::BM_BuildChatBody},
+      {"BM_ParseChatCompletion", flowhost::BM_ParseChatCompletion},
+      {"BM_AnswerToItem", flowhost::BM_AnswerToItem},
+      {"BM_JsonToValue", flowhost::BM_JsonToValue},
+      {"BM_RunResponse", flowhost::BM_RunResponse},
+  };
+  for (const Entry& entry : entries) {
+    auto* registered = benchmark::RegisterBenchmark(entry.name, entry.function);
+    if (iterations > 0) registered->Iterations(iterations);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
