@@ -11,27 +11,34 @@ namespace {
 
 using sdk::Json;
 
-// Takes id, model, provider and usage from a completion or chunk object.
-void TakeEnvelope(const Json& object, ChatAnswer& answer) {
-  if (std::string id = sdk::StringField(object, "id"); !id.empty()) answer.generation_id = id;
-  if (std::string model = sdk::StringField(object, "model"); !model.empty()) answer.model = model;
-  if (std::string provider = sdk::StringField(object, "provider"); !provider.empty()) {
-    answer.provider = provider;
-  }
+// Moves object[key] into `out` when it is a non-empty string.
+void TakeString(Json& object, std::string_view key, std::string& out) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return;
+  std::string& value = it->get_ref<std::string&>();
+  if (!value.empty()) out = std::move(value);
+}
+
+// Takes id, model, provider and usage from a completion or chunk object, moving them out of it
+// (the caller parsed it for this answer and drops it afterwards).
+void TakeEnvelope(Json& object, ChatAnswer& answer) {
+  TakeString(object, "id", answer.generation_id);
+  TakeString(object, "model", answer.model);
+  TakeString(object, "provider", answer.provider);
   if (auto usage = object.find("usage"); usage != object.end() && usage->is_object()) {
-    answer.usage = *usage;
     answer.prompt_tokens = sdk::IntField(*usage, "prompt_tokens");
     answer.completion_tokens = sdk::IntField(*usage, "completion_tokens");
     if (auto cost = usage->find("cost"); cost != usage->end() && cost->is_number()) {
       answer.reported_cost = cost->get<double>();
     }
+    answer.usage = std::move(*usage);
   }
 }
 
-const Json* FirstChoice(const Json& object) {
+Json* FirstChoice(Json& object) {
   auto choices = object.find("choices");
   if (choices == object.end() || !choices->is_array() || choices->empty()) return nullptr;
-  const Json& first = (*choices)[0];
+  Json& first = (*choices)[0];
   return first.is_object() ? &first : nullptr;
 }
 
@@ -60,7 +67,7 @@ absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time
   if (auto error = parsed.find("error"); error != parsed.end() && !error->is_null()) {
     return ClassifyErrorObject(*error, /*mid_stream=*/false, now, call);
   }
-  const Json* choice = FirstChoice(parsed);
+  Json* choice = FirstChoice(parsed);
   if (choice == nullptr) return MalformedResponse("no choices in the completion", call);
   if (auto error = choice->find("error"); error != choice->end() && error->is_object()) {
     return ClassifyErrorObject(*error, /*mid_stream=*/false, now, call);
@@ -69,19 +76,20 @@ absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time
   if (message == choice->end() || !message->is_object()) {
     return MalformedResponse("the first choice has no message", call);
   }
+  // `parsed` is dropped on return: its parts are moved into the answer, not copied.
   ChatAnswer answer;
-  TakeEnvelope(parsed, answer);
   if (auto content = message->find("content"); content != message->end()) {
-    answer.content = *content;
+    answer.content = std::move(*content);
   }
   if (auto reasoning = message->find("reasoning");
       reasoning != message->end() && reasoning->is_string()) {
-    answer.reasoning = *reasoning;
+    answer.reasoning = std::move(*reasoning);
   }
   if (auto calls = message->find("tool_calls"); calls != message->end() && calls->is_array()) {
-    answer.tool_calls = *calls;
+    answer.tool_calls = std::move(*calls);
   }
-  answer.finish_reason = sdk::StringField(*choice, "finish_reason");
+  TakeString(*choice, "finish_reason", answer.finish_reason);
+  TakeEnvelope(parsed, answer);
   if (answer.model.empty()) answer.model = call.model;
   return answer;
 }
@@ -112,7 +120,7 @@ void ChatStreamAccumulator::OnData(std::string_view data, absl::Time now) {
   }
   saw_chunk_ = true;
   TakeEnvelope(chunk, answer_);
-  const Json* choice = FirstChoice(chunk);
+  Json* choice = FirstChoice(chunk);
   if (choice == nullptr) return;  // e.g. the final usage chunk
   if (auto delta = choice->find("delta"); delta != choice->end() && delta->is_object()) {
     if (auto content = delta->find("content"); content != delta->end() && content->is_string()) {
