@@ -13,6 +13,7 @@
 //       --benchmark_report_aggregates_only=true
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -129,7 +130,8 @@ void BM_AnswerToItem(benchmark::State& state) {
   absl::Time now = absl::Now();
   for (auto _ : state) {
     auto answer = nodes::openrouter::ParseChatCompletion(kCompletionBody, now, call);
-    Json item = answer->ToItem(answer->reported_cost, absl::Microseconds(812));
+    std::optional<double> cost = answer->reported_cost;
+    Json item = (*std::move(answer)).ToItem(cost, absl::Microseconds(812));
     benchmark::DoNotOptimize(item);
   }
 }

@@ -56,9 +56,8 @@ void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer) {
     state->done(std::move(result));
     return;
   }
-  auto complete = [state, latency, result = std::move(result)](const ChatAnswer& answer,
+  auto complete = [state, latency, result = std::move(result)](ChatAnswer answer,
                                                                std::optional<double> cost) mutable {
-    result.item = answer.ToItem(cost, latency);
     result.cost_usd = cost;
     result.record.model = answer.model;
     result.record.provider = answer.provider;
@@ -66,11 +65,12 @@ void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer) {
     result.record.prompt_tokens = answer.prompt_tokens;
     result.record.completion_tokens = answer.completion_tokens;
     result.record.cost_usd = cost.value_or(0);
+    result.item = std::move(answer).ToItem(cost, latency);
     state->done(std::move(result));
   };
   if (answer->reported_cost.has_value()) {
     std::optional<double> cost = answer->reported_cost;
-    complete(*answer, cost);
+    complete(*std::move(answer), cost);
     return;
   }
   // No usage.cost: price the tokens with the catalogue (cached; usually no upstream call).
@@ -83,7 +83,7 @@ void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer) {
                               cost = model->CostOf(answer.prompt_tokens, answer.completion_tokens);
                             }
                           }
-                          complete(answer, cost);
+                          complete(std::move(answer), cost);
                         });
 }
 

@@ -42,21 +42,33 @@ Json* FirstChoice(Json& object) {
   return first.is_object() ? &first : nullptr;
 }
 
+// The item of `answer`: copies its parts from a const ChatAnswer&, moves them from a ChatAnswer&&.
+// Fields go straight into the object (no initializer-list temporaries to copy from).
+template <typename Answer>
+Json ItemOf(Answer&& answer, std::optional<double> cost_usd, absl::Duration latency) {
+  Json item = Json::object();
+  Json::object_t& fields = item.get_ref<Json::object_t&>();
+  fields.emplace("content", std::forward<Answer>(answer).content);
+  fields.emplace("reasoning", std::forward<Answer>(answer).reasoning);
+  fields.emplace("tool_calls", std::forward<Answer>(answer).tool_calls);
+  fields.emplace("model", std::forward<Answer>(answer).model);
+  fields.emplace("provider", std::forward<Answer>(answer).provider);
+  fields.emplace("finish_reason", std::forward<Answer>(answer).finish_reason);
+  fields.emplace("usage", std::forward<Answer>(answer).usage);
+  fields.emplace("cost_usd", cost_usd.has_value() ? Json(*cost_usd) : Json(nullptr));
+  fields.emplace("generation_id", std::forward<Answer>(answer).generation_id);
+  fields.emplace("latency_ms", absl::ToDoubleMilliseconds(latency));
+  return item;
+}
+
 }  // namespace
 
-Json ChatAnswer::ToItem(std::optional<double> cost_usd, absl::Duration latency) const {
-  return Json{
-      {"content", content},
-      {"reasoning", reasoning},
-      {"tool_calls", tool_calls},
-      {"model", model},
-      {"provider", provider},
-      {"finish_reason", finish_reason},
-      {"usage", usage},
-      {"cost_usd", cost_usd.has_value() ? Json(*cost_usd) : Json(nullptr)},
-      {"generation_id", generation_id},
-      {"latency_ms", absl::ToDoubleMilliseconds(latency)},
-  };
+Json ChatAnswer::ToItem(std::optional<double> cost_usd, absl::Duration latency) const& {
+  return ItemOf(*this, cost_usd, latency);
+}
+
+Json ChatAnswer::ToItem(std::optional<double> cost_usd, absl::Duration latency) && {
+  return ItemOf(std::move(*this), cost_usd, latency);
 }
 
 absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time now,

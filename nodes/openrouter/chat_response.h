@@ -37,7 +37,9 @@ struct ChatAnswer {
 
   // The output item: content, reasoning, tool_calls, model, provider, finish_reason, usage,
   // cost_usd (`cost_usd`, null when unknown), generation_id, latency_ms.
-  sdk::Json ToItem(std::optional<double> cost_usd, absl::Duration latency) const;
+  sdk::Json ToItem(std::optional<double> cost_usd, absl::Duration latency) const&;
+  // The same, moving the answer's parts into the item.
+  sdk::Json ToItem(std::optional<double> cost_usd, absl::Duration latency) &&;
 };
 
 // Parses a 2xx non-streaming body. An `error` object in it is classified (error_classifier.h); a
