@@ -1,6 +1,7 @@
 #include "server/common/thread_pool_scheduler.h"
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -42,6 +43,72 @@ TEST(ThreadPoolSchedulerTest, ManyTasksAllRunOnAFixedNumberOfThreads) {
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
   absl::MutexLock lock(&mu);
   EXPECT_LE(threads.size(), 2u);
+}
+
+TEST(ThreadPoolSchedulerTest, ATaskPostedByAWorkerRunsOnThatWorkerAfterTheCurrentTaskReturns) {
+  ThreadPoolScheduler scheduler(2);
+  absl::Notification done;
+  std::thread::id outer_thread, inner_thread;
+  bool outer_returned = false;
+  bool inner_saw_outer_returned = false;
+  scheduler.Post([&] {
+    outer_thread = std::this_thread::get_id();
+    scheduler.Post([&] {
+      inner_thread = std::this_thread::get_id();
+      inner_saw_outer_returned = outer_returned;
+      done.Notify();
+    });
+    // Never inline, and the other (idle) worker is not woken for it: it waits for this task.
+    absl::SleepFor(absl::Milliseconds(20));
+    outer_returned = true;
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(inner_thread, outer_thread);
+  EXPECT_TRUE(inner_saw_outer_returned);
+}
+
+TEST(ThreadPoolSchedulerTest, AWorkerHoldsBackOnlyOneTaskAnIdleWorkerTakesTheOthers) {
+  ThreadPoolScheduler scheduler(2);
+  absl::Notification second_ran;
+  absl::Notification done;
+  std::thread::id poster, second_thread;
+  scheduler.Post([&] {
+    poster = std::this_thread::get_id();
+    scheduler.Post([&] { done.Notify(); });
+    scheduler.Post([&] {  // pushes the first one out of the slot to the shared queue
+      second_thread = std::this_thread::get_id();
+      second_ran.Notify();
+    });
+    scheduler.Post([] {});  // and this one pushes the second out
+    // The poster is still busy: only the other worker can run the tasks pushed out.
+    EXPECT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(second_ran.HasBeenNotified());
+  EXPECT_NE(second_thread, poster);
+}
+
+TEST(ThreadPoolSchedulerTest, AChainOfSelfPostingTasksDoesNotStarveTheSharedQueue) {
+  ThreadPoolScheduler scheduler(1);
+  std::atomic<bool> outsider_ran{false};
+  std::atomic<int> links{0};
+  absl::Notification chain_started, done;
+  // Each link posts the next from the pool's only worker; the outsider, posted from this thread
+  // while the chain runs, must still get its turn long before the chain would end by itself.
+  std::function<void()> link = [&] {
+    if (links.fetch_add(1) == 0) chain_started.Notify();
+    if (outsider_ran.load() || links.load() > 1'000'000) {
+      done.Notify();
+      return;
+    }
+    scheduler.Post([&] { link(); });
+  };
+  scheduler.Post([&] { link(); });
+  ASSERT_TRUE(chain_started.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  scheduler.Post([&] { outsider_ran = true; });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(outsider_ran.load());
+  EXPECT_LT(links.load(), 1'000'000);
 }
 
 TEST(ThreadPoolSchedulerTest, TimersFireInOrderAndNotEarly) {
