@@ -136,6 +136,7 @@ void CurlIoLoop::Run() {
     HarvestCompletions();
     const SteadyClock::time_point now = SteadyClock::now();
     std::optional<SteadyClock::time_point> next_idle_check = CheckIdleTimeouts(now);
+    DeliverFinished();
     if (!queued_.empty() && active_.size() < static_cast<size_t>(options_.max_in_flight)) {
       continue;  // transfers ended and freed slots: start the queued ones without sleeping
     }
@@ -147,6 +148,7 @@ void CurlIoLoop::Run() {
     curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
   }
   CancelEverything();
+  DeliverFinished();
 }
 
 bool CurlIoLoop::DrainInboxes() {
@@ -302,7 +304,7 @@ void CurlIoLoop::Complete(std::shared_ptr<CurlTransfer> transfer,
       break;
   }
   UpdateInFlight();
-  Post(transfer->TakeDone(), std::move(result));
+  finished_.push_back({transfer->TakeDone(), std::move(result)});
 }
 
 void CurlIoLoop::DetachEasy(CurlTransfer& transfer, Outcome outcome) {
@@ -359,6 +361,21 @@ void CurlIoLoop::Post(sdk::HttpDone done, absl::StatusOr<sdk::HttpResponse> resu
   scheduler_.Post([done = std::move(done), result = std::move(result)]() mutable {
     if (done) done(std::move(result));
   });
+}
+
+void CurlIoLoop::DeliverFinished() {
+  for (size_t begin = 0; begin < finished_.size(); begin += kCompletionsPerTask) {
+    auto first = finished_.begin() + static_cast<ptrdiff_t>(begin);
+    auto last = finished_.begin() +
+                static_cast<ptrdiff_t>(std::min(finished_.size(), begin + kCompletionsPerTask));
+    std::vector<Finished> batch(std::make_move_iterator(first), std::make_move_iterator(last));
+    scheduler_.Post([batch = std::move(batch)]() mutable {
+      for (Finished& finished : batch) {
+        if (finished.done) finished.done(std::move(finished.result));
+      }
+    });
+  }
+  finished_.clear();
 }
 
 void CurlIoLoop::UpdateInFlight() {

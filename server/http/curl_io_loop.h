@@ -4,7 +4,7 @@
 // handles. Internal to server/http; CurlHttpClient is its public face.
 //
 // Other threads talk to it through two short mutex-guarded inboxes (new transfers, cancellations)
-// and curl_multi_wakeup. Completions leave through Scheduler::Post.
+// and curl_multi_wakeup. Completions leave through Scheduler::Post, gathered per loop iteration.
 //
 // Ownership: held by a shared_ptr from CurlHttpClient; transfers keep a weak_ptr so Cancel() stays
 // safe after the client is gone. Shutdown() must run (the client's destructor does) before the last
@@ -67,7 +67,17 @@ class CurlIoLoop : public std::enable_shared_from_this<CurlIoLoop> {
   void RecycleEasy(CURL* easy);
   void ScheduleIdleCheck(CurlTransfer& transfer, SteadyClock::time_point when);
   void Post(sdk::HttpDone done, absl::StatusOr<sdk::HttpResponse> result);
+  // Hands the completions gathered in this loop iteration to the pool, up to
+  // kCompletionsPerTask per task: one wake-up for a burst of answers instead of one each.
+  void DeliverFinished();
   void UpdateInFlight();
+
+  // A completion waiting for the end of the loop iteration.
+  struct Finished {
+    sdk::HttpDone done;
+    absl::StatusOr<sdk::HttpResponse> result;
+  };
+  static constexpr size_t kCompletionsPerTask = 16;
 
   sdk::Scheduler& scheduler_;
   const CurlHttpClientOptions options_;
@@ -88,6 +98,7 @@ class CurlIoLoop : public std::enable_shared_from_this<CurlIoLoop> {
   std::list<std::shared_ptr<CurlTransfer>> active_;
   std::multimap<SteadyClock::time_point, CurlTransfer*> idle_checks_;
   std::vector<CURL*> free_easy_;
+  std::vector<Finished> finished_;
 };
 
 }  // namespace flowhost::http
