@@ -41,6 +41,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       deadline_error_(std::move(setup.deadline_error)),
       parent_(std::move(setup.parent)),
       observer_(std::move(setup.observer)),
+      start_on_caller_thread_(setup.start_on_caller_thread),
       logger_(core_->logger(), {{"execution", setup.id}, {"workflow", workflow_->name}}) {
   root_ = parent_.has_value() ? std::make_unique<sdk::CancellationSource>(parent_->token, deadline_)
                               : std::make_unique<sdk::CancellationSource>(deadline_);
@@ -109,6 +110,11 @@ void Execution::Begin() {
   events_.Drain();
   if (!limit.ok()) return Finish(limit, failed_node);
   if (finish_now) return Finish(absl::OkStatus(), "");
+  if (start_on_caller_thread_ && !to_run.empty()) {
+    int first = to_run.front();
+    PostRuns(std::vector<int>(to_run.begin() + 1, to_run.end()));
+    return RunNode(first);
+  }
   PostRuns(to_run);
 }
 

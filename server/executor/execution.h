@@ -50,13 +50,14 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     std::optional<ParentLink> parent;
     std::shared_ptr<ExecutionObserver> observer;
     Executor::Done done;
+    bool start_on_caller_thread = false;  // see ExecutionRequest
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
   ~Execution() override;
 
-  // Hooks cancellation, arms the deadline and schedules the start nodes. Call once, right after
-  // construction.
+  // Hooks cancellation, arms the deadline and schedules the start nodes (the first one inline when
+  // the setup says start_on_caller_thread). Call once, right after construction.
   void Begin();
 
   // Cancels everything the execution started and finishes it with `reason` (CANCELLED when OK).
@@ -149,6 +150,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const absl::Status deadline_error_;
   const std::optional<ParentLink> parent_;
   const std::shared_ptr<ExecutionObserver> observer_;
+  const bool start_on_caller_thread_;
   ContextLogger logger_;
   std::unique_ptr<sdk::CancellationSource> root_;
   sdk::CancellationToken root_token_;

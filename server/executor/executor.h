@@ -86,6 +86,11 @@ struct ExecutionRequest {
   absl::Time deadline = absl::InfiniteFuture();  // also capped by max_execution_time
   std::string id;                                // generated when empty
   std::shared_ptr<ExecutionObserver> observer;   // optional
+  // Runs the first ready node on the calling thread, inside Start, instead of handing it to the
+  // pool (one thread hand-off less on the request path; the others still go to the pool). Only
+  // for callers that hold no lock and whose thread may run node code for a moment: the gRPC
+  // service's reactors set it. `done` still never runs inside Start.
+  bool start_on_caller_thread = false;
 };
 
 // A running execution, for its starter.

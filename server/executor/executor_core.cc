@@ -117,6 +117,7 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.started_at = now;
   setup.observer = std::move(request.observer);
   setup.done = std::move(done);
+  setup.start_on_caller_thread = request.start_on_caller_thread;
   setup.deadline = request.deadline;
   setup.arm_deadline = true;
   setup.deadline_error = absl::DeadlineExceededError("the execution's deadline passed");

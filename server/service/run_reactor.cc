@@ -28,6 +28,8 @@ void RunReactor::Begin(const v1::RunWorkflowRequest& request) {
     absl::MutexLock lock(&mu_);
     ticket_ = std::move(prepared->ticket);
   }
+  // This gRPC thread starts the first node itself (no lock is held here): one hand-off less.
+  prepared->request.start_on_caller_thread = true;
   std::shared_ptr<executor::ExecutionHandle> handle = env_.executor->Start(
       std::move(prepared->request),
       [this](executor::ExecutionRecord record) { Complete(std::move(record)); });
