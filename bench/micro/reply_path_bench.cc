@@ -27,6 +27,7 @@
 #include "nodes/openrouter/endpoint.h"
 #include "nodes/openrouter/error_classifier.h"
 #include "server/executor/execution_record.h"
+#include "server/service/arena_message_allocator.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
 #include "server/service/secret_scrubber.h"
@@ -158,6 +159,22 @@ void BM_RunResponse(benchmark::State& state) {
   }
 }
 
+// The same on the call's arena, as RunWorkflow allocates its messages (ArenaMessageAllocator).
+void BM_RunResponseOnArena(benchmark::State& state) {
+  executor::ExecutionRecord record = ChatRecord();
+  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  service::ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> allocator;
+  for (auto _ : state) {
+    auto* messages = allocator.AllocateMessages();
+    v1::RunWorkflowResponse& response = *messages->response();
+    benchmark::DoNotOptimize(service::RecordToRunResponse(record, scrubber, response));
+    std::string wire = response.SerializeAsString();
+    benchmark::DoNotOptimize(wire.data());
+    state.counters["arena_bytes"] = static_cast<double>(response.GetArena()->SpaceAllocated());
+    messages->Release();
+  }
+}
+
 }  // namespace
 }  // namespace flowhost
 
@@ -184,6 +201,7 @@ int main(int argc, char** argv) {
       {"BM_AnswerToItem", flowhost::BM_AnswerToItem},
       {"BM_JsonToValue", flowhost::BM_JsonToValue},
       {"BM_RunResponse", flowhost::BM_RunResponse},
+      {"BM_RunResponseOnArena", flowhost::BM_RunResponseOnArena},
   };
   for (const Entry& entry : entries) {
     auto* registered = benchmark::RegisterBenchmark(entry.name, entry.function);

@@ -9,6 +9,7 @@
 #define FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
 
 #include "flowhost/v1/workflow_service.grpc.pb.h"
+#include "server/service/arena_message_allocator.h"
 #include "server/service/service_environment.h"
 
 namespace flowhost::service {
@@ -19,7 +20,9 @@ inline constexpr int kMaxPageSize = 1000;
 
 class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  public:
-  explicit WorkflowServiceImpl(ServiceEnvironment env) : env_(std::move(env)) {}
+  explicit WorkflowServiceImpl(ServiceEnvironment env) : env_(std::move(env)) {
+    SetMessageAllocatorFor_RunWorkflow(&run_allocator_);
+  }
 
   grpc::ServerUnaryReactor* RunWorkflow(grpc::CallbackServerContext* context,
                                         const v1::RunWorkflowRequest* request,
@@ -44,6 +47,8 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status);
 
   const ServiceEnvironment env_;
+  // RunWorkflow's request and response live on one arena per call (the reply's Struct trees).
+  ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> run_allocator_;
 };
 
 }  // namespace flowhost::service
