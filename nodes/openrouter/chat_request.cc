@@ -37,14 +37,18 @@ absl::Status Invalid(std::string message) {
                         message);
 }
 
-bool Present(const Json& params, const char* name) {
-  auto it = params.find(name);
-  return it != params.end() && !it->is_null();
-}
-
 bool NonEmptyString(const Json& params, const char* name) {
   auto it = params.find(name);
   return it != params.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+}
+
+// {"role": role, "content": content}.
+Json Message(const char* role, const Json& content) {
+  Json message = Json::object();
+  Json::object_t& fields = message.get_ref<Json::object_t&>();
+  fields.emplace("role", role);
+  fields.emplace("content", content);
+  return message;
 }
 
 void AddText(const Json& content, int64_t& chars) {
@@ -73,33 +77,50 @@ absl::StatusOr<Json> BuildChatBody(const Json& params, bool stream) {
     }
     body = *extra;
   }
+  // Fields are set in place (insert_or_assign: known fields win over `extra`), without the
+  // temporaries and copies of nlohmann's initializer lists.
+  Json::object_t& fields = body.get_ref<Json::object_t&>();
 
-  bool has_model = NonEmptyString(params, "model");
+  auto model = params.find("model");
+  bool has_model = model != params.end() && model->is_string() &&
+                   !model->get_ref<const std::string&>().empty();
   auto models = params.find("models");
   bool has_models = models != params.end() && models->is_array() && !models->empty();
   if (!has_model && !has_models) return Invalid("no model: set 'model' or 'models'");
-  if (has_model) body["model"] = params["model"];
-  if (has_models) body["models"] = *models;
+  if (has_model) fields.insert_or_assign("model", *model);
+  if (has_models) fields.insert_or_assign("models", *models);
 
   Json messages = Json::array();
-  if (NonEmptyString(params, "system")) {
-    messages.push_back({{"role", "system"}, {"content", params["system"]}});
+  Json::array_t& list = messages.get_ref<Json::array_t&>();
+  auto system = params.find("system");
+  bool has_system = system != params.end() && system->is_string() &&
+                    !system->get_ref<const std::string&>().empty();
+  auto given = params.find("messages");
+  bool has_given = given != params.end() && given->is_array();
+  auto prompt = params.find("prompt");
+  bool has_prompt = prompt != params.end() && prompt->is_string() &&
+                    !prompt->get_ref<const std::string&>().empty();
+  list.reserve((has_system ? 1 : 0) + (has_given ? given->size() : 0) + (has_prompt ? 1 : 0));
+  if (has_system) list.push_back(Message("system", *system));
+  if (has_given) {
+    for (const Json& message : *given) list.push_back(message);
   }
-  if (auto given = params.find("messages"); given != params.end() && given->is_array()) {
-    for (const Json& message : *given) messages.push_back(message);
-  }
-  if (NonEmptyString(params, "prompt")) {
-    messages.push_back({{"role", "user"}, {"content", params["prompt"]}});
-  }
-  if (messages.empty()) return Invalid("no messages: set 'prompt' or 'messages'");
-  body["messages"] = std::move(messages);
+  if (has_prompt) list.push_back(Message("user", *prompt));
+  if (list.empty()) return Invalid("no messages: set 'prompt' or 'messages'");
+  fields.insert_or_assign("messages", std::move(messages));
 
   for (const char* field : kPassedFields) {
-    if (Present(params, field)) body[field] = params[field];
+    if (auto it = params.find(field); it != params.end() && !it->is_null()) {
+      fields.insert_or_assign(field, *it);
+    }
   }
-  if (stream) body["stream"] = true;
+  if (stream) fields.insert_or_assign("stream", true);
   // Ask OpenRouter to report the call's cost in `usage` (current API versions always do).
-  if (!body.contains("usage")) body["usage"] = {{"include", true}};
+  if (fields.find("usage") == fields.end()) {
+    Json usage = Json::object();
+    usage.get_ref<Json::object_t&>().emplace("include", true);
+    fields.emplace("usage", std::move(usage));
+  }
   return body;
 }
 
