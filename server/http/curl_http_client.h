@@ -44,6 +44,10 @@ struct CurlHttpClientOptions {
   int max_idle_connections = 0;
   // Easy handles kept for reuse after a transfer (saves allocating and configuring them).
   int easy_handle_cache = 256;
+  // libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE, 1,024 to 512 KiB). libcurl's 16 KiB
+  // default is sized for file downloads; an LLM answer is a few KiB and a bigger body just takes
+  // more reads. 5,000 transfers in flight: 113 -> 97 MB peak RSS (bench/http_client_bench).
+  int receive_buffer_bytes = 4096;
   std::string user_agent = "flowhost/0.1";
   // A PEM file of certificate authorities to trust instead of the system's (CURLOPT_CAINFO); empty
   // for the system bundle. Peers are always verified.

@@ -41,6 +41,7 @@ CurlHttpClientOptions Sanitize(CurlHttpClientOptions options) {
   options.max_total_connections = std::max(0, options.max_total_connections);
   options.max_host_connections = std::max(0, options.max_host_connections);
   options.easy_handle_cache = std::max(0, options.easy_handle_cache);
+  options.receive_buffer_bytes = std::clamp(options.receive_buffer_bytes, 1024, 512 * 1024);
   return options;
 }
 

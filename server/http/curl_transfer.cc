@@ -98,6 +98,7 @@ absl::Status CurlTransfer::Start(CURL* easy, CURLSH* share, const CurlHttpClient
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(easy, CURLOPT_SHARE, share);
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, static_cast<long>(options.receive_buffer_bytes));
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // Over TLS, wait for the first connection to say whether it multiplexes rather than opening one
   // connection per request; plain HTTP is HTTP/1.1 here and never multiplexes.
