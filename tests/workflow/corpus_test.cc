@@ -76,7 +76,9 @@ void ExpectConsistent(const LoadResult& result, std::string_view text, const std
     EXPECT_FALSE(diagnostic.message.empty()) << what;
     EXPECT_GE(diagnostic.location.line, 0) << what;
     EXPECT_LE(diagnostic.location.line, lines) << what << ": " << diagnostic.ToString();
-    if (diagnostic.location.line > 0) EXPECT_GE(diagnostic.location.column, 1) << what;
+    if (diagnostic.location.line > 0) {
+      EXPECT_GE(diagnostic.location.column, 1) << what;
+    }
   }
 }
 
