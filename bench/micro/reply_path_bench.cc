@@ -4,11 +4,15 @@
 // the execution record into RunWorkflow's response (then destroying it, as gRPC does).
 //
 // Compare builds by instruction counts, which a busy machine does not bend (this machine's perf
-// has no hardware counters, so callgrind): with a fixed iteration count,
-//   valgrind --tool=callgrind --callgrind-out-file=cg.out build/NAME/bench/micro/reply_path_bench
-//       --iterations=2000
-//   callgrind_annotate --inclusive=yes cg.out | grep BM_
-// gives each benchmark's instructions; divided by 2000, per operation. And by time medians:
+// has no hardware counters, so callgrind): one benchmark per process, a fixed iteration count,
+// counting only inside the benchmark function,
+//   valgrind --tool=callgrind --toggle-collect='*BM_ParseChatCompletion(*'
+//       --callgrind-out-file=cg.out build/NAME/bench/micro/reply_path_bench --iterations=2000
+//       --benchmark_filter='^BM_ParseChatCompletion/'
+//   callgrind_annotate cg.out | grep 'PROGRAM TOTALS'
+// and divide by 2000. (The inclusive lines of callgrind_annotate are no substitute: a function
+// whose debug info names its file two ways is split over two lines, each with part of the cost.)
+// And by time medians:
 //   build/NAME/bench/micro/reply_path_bench --benchmark_repetitions=9
 //       --benchmark_report_aggregates_only=true
 #include <cstdlib>
@@ -137,6 +141,17 @@ void BM_AnswerToItem(benchmark::State& state) {
   }
 }
 
+// A copy of the output item, and its destruction: what each copy of an item costs on its way from
+// the node to the record (e.g. server/executor/execution.cc copies the workflow's output items
+// into the record).
+void BM_CopyItem(benchmark::State& state) {
+  Json item = OutputItem();
+  for (auto _ : state) {
+    Json copy = item;
+    benchmark::DoNotOptimize(copy);
+  }
+}
+
 // One output item -> google.protobuf.Value.
 void BM_JsonToValue(benchmark::State& state) {
   Json item = OutputItem();
@@ -199,6 +214,7 @@ int main(int argc, char** argv) {
       {"BM_BuildChatBody", flowhost::BM_BuildChatBody},
       {"BM_ParseChatCompletion", flowhost::BM_ParseChatCompletion},
       {"BM_AnswerToItem", flowhost::BM_AnswerToItem},
+      {"BM_CopyItem", flowhost::BM_CopyItem},
       {"BM_JsonToValue", flowhost::BM_JsonToValue},
       {"BM_RunResponse", flowhost::BM_RunResponse},
       {"BM_RunResponseOnArena", flowhost::BM_RunResponseOnArena},
