@@ -21,9 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include <benchmark/benchmark.h>
-
 #include "absl/time/time.h"
+#include "benchmark/benchmark.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "nodes/openrouter/chat_request.h"

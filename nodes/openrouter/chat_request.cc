@@ -82,8 +82,8 @@ absl::StatusOr<Json> BuildChatBody(const Json& params, bool stream) {
   Json::object_t& fields = body.get_ref<Json::object_t&>();
 
   auto model = params.find("model");
-  bool has_model = model != params.end() && model->is_string() &&
-                   !model->get_ref<const std::string&>().empty();
+  bool has_model =
+      model != params.end() && model->is_string() && !model->get_ref<const std::string&>().empty();
   auto models = params.find("models");
   bool has_models = models != params.end() && models->is_array() && !models->empty();
   if (!has_model && !has_models) return Invalid("no model: set 'model' or 'models'");
