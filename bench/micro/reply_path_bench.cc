@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
@@ -140,6 +141,56 @@ void BM_AnswerToItem(benchmark::State& state) {
   }
 }
 
+// The same answer streamed as the fake streams it: the content in 8 chunk events, a finishing
+// chunk, the usage chunk, [DONE]; each event's data goes to the accumulator (the SSE parser's
+// share is left out), then Finish.
+std::vector<std::string> StreamEvents() {
+  const std::string content =
+      "Fake answer to: Summarise the benefits of loopback benchmarking in one sentence.";
+  auto chunk = [](Json delta, Json finish_reason) {
+    return Json{{"id", "gen-1795519115-iiBbv4DeJNfIWnzpsXDq"},
+                {"provider", "Fake"},
+                {"model", "fake/ok"},
+                {"object", "chat.completion.chunk"},
+                {"created", 1795519115},
+                {"choices", Json::array({Json{{"index", 0},
+                                              {"delta", std::move(delta)},
+                                              {"finish_reason", finish_reason},
+                                              {"native_finish_reason", finish_reason},
+                                              {"logprobs", nullptr}}})}}
+        .dump();
+  };
+  std::vector<std::string> events;
+  size_t piece = (content.size() + 7) / 8;
+  for (size_t at = 0; at < content.size(); at += piece) {
+    events.push_back(
+        chunk(Json{{"role", "assistant"}, {"content", content.substr(at, piece)}}, nullptr));
+  }
+  events.push_back(chunk(Json{{"role", "assistant"}, {"content", ""}}, "stop"));
+  Json usage = Json::parse(kCompletionBody)["usage"];
+  events.push_back(Json{
+      {"id", "gen-1795519115-iiBbv4DeJNfIWnzpsXDq"},
+      {"provider", "Fake"},
+      {"model", "fake/ok"},
+      {"object", "chat.completion.chunk"},
+      {"created", 1795519115},
+      {"choices", Json::array()},
+      {"usage", usage}}.dump());
+  events.push_back("[DONE]");
+  return events;
+}
+
+void BM_StreamedAnswer(benchmark::State& state) {
+  std::vector<std::string> events = StreamEvents();
+  absl::Time now = absl::Now();
+  for (auto _ : state) {
+    nodes::openrouter::ChatStreamAccumulator accumulator(Call(), nullptr);
+    for (const std::string& event : events) accumulator.OnData(event, now);
+    auto answer = accumulator.Finish();
+    benchmark::DoNotOptimize(answer->content);
+  }
+}
+
 // A copy of the output item, and its destruction: what each copy of an item costs on its way from
 // the node to the record (e.g. server/executor/execution.cc copies the workflow's output items
 // into the record).
@@ -213,6 +264,7 @@ int main(int argc, char** argv) {
       {"BM_BuildChatBody", flowhost::BM_BuildChatBody},
       {"BM_ParseChatCompletion", flowhost::BM_ParseChatCompletion},
       {"BM_AnswerToItem", flowhost::BM_AnswerToItem},
+      {"BM_StreamedAnswer", flowhost::BM_StreamedAnswer},
       {"BM_CopyItem", flowhost::BM_CopyItem},
       {"BM_JsonToValue", flowhost::BM_JsonToValue},
       {"BM_RunResponse", flowhost::BM_RunResponse},

@@ -196,9 +196,10 @@ absl::StatusOr<ChatAnswer> ChatStreamAccumulator::Finish() {
   if (!done_ && answer_.finish_reason.empty()) {
     return MalformedResponse("the stream ended before a finish or [DONE]", call_);
   }
-  ChatAnswer answer = answer_;
-  if (saw_content_ || !content_.empty()) answer.content = content_;
-  if (saw_reasoning_) answer.reasoning = reasoning_;
+  // Called once: the accumulated text and answer move out instead of being copied.
+  ChatAnswer answer = std::move(answer_);
+  if (saw_content_ || !content_.empty()) answer.content = std::move(content_);
+  if (saw_reasoning_) answer.reasoning = std::move(reasoning_);
   if (answer.model.empty()) answer.model = call_.model;
   return answer;
 }

@@ -65,8 +65,8 @@ class ChatStreamAccumulator {
   // True once [DONE] or an error has been seen.
   bool finished() const { return done_ || !error_.ok(); }
 
-  // The answer, after the transfer ended. Fails with the mid-stream error, or malformed_response
-  // when the stream ended before any answer or a finish.
+  // The answer, after the transfer ended; call it once (the answer is moved out). Fails with the
+  // mid-stream error, or malformed_response when the stream ended before any answer or a finish.
   absl::StatusOr<ChatAnswer> Finish();
 
  private:
