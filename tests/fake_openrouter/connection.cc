@@ -179,6 +179,9 @@ bool Connection::Play() {
         ++step_;
         timeval delay{static_cast<time_t>(step.count / 1000),
                       static_cast<suseconds_t>((step.count % 1000) * 1000)};
+        // libevent times from the loop's cached clock, taken before this request's bytes were
+        // read: refresh it, or the wait can end a little before `delay` has really passed.
+        event_base_update_cache_time(bufferevent_get_base(bev_));
         evtimer_add(timer_, &delay);
         return false;
       }
