@@ -84,7 +84,7 @@ TEST(ThreadPoolSchedulerTest, AWorkerHoldsBackOnlyOneTaskAnIdleWorkerTakesTheOth
     EXPECT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
   });
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  ASSERT_TRUE(second_ran.HasBeenNotified());
+  ASSERT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_NE(second_thread, poster);
 }
 
