@@ -3,9 +3,11 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "nodes/core/core_nodes.h"
 #include "server/common/thread_pool_scheduler.h"
@@ -137,6 +139,92 @@ nodes:
     EXPECT_EQ(codes[i], i % 2 == 0 ? absl::StatusCode::kCancelled : absl::StatusCode::kOk) << i;
   }
   EXPECT_EQ(executor.in_flight(), 0u);
+}
+
+TEST(ExecutorThreadPool, StartOnCallerThreadRunsTheWholeQuickExecutionInsideStartButNotDone) {
+  registry::NodeTypeRegistry registry;
+  ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
+  // `set` completes inside its Execute, so with an inline start the execution ends inside Start;
+  // its `done` must still wait for the pool, which is blocked here.
+  workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", R"(
+name: inline_start
+nodes:
+  - {name: first, type: set, params: {values: {seen: true}}}
+)",
+                                                       registry);
+  ASSERT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
+
+  common::ThreadPoolScheduler pool(1);
+  absl::Notification release, worker_blocked;
+  pool.Post([&] {
+    worker_blocked.Notify();
+    release.WaitForNotification();
+  });
+  worker_blocked.WaitForNotification();
+  HostServices services;
+  services.scheduler = &pool;
+  Executor executor(std::move(services), ExecutionLimits{});
+
+  ExecutionRequest request;
+  request.workflow = loaded.workflow;
+  request.start_on_caller_thread = true;
+  absl::Notification finished;
+  ExecutionRecord result;
+  executor.Start(std::move(request), [&](ExecutionRecord record) {
+    result = std::move(record);
+    finished.Notify();
+  });
+  EXPECT_EQ(executor.in_flight(), 0u) << "the execution finished inside Start";
+  EXPECT_FALSE(finished.HasBeenNotified()) << "done never runs inside Start";
+  release.Notify();
+  ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(result.status.ok()) << result.status;
+  ASSERT_EQ(result.output.size(), 1u);
+  EXPECT_EQ(result.output[0]["seen"], true);
+}
+
+TEST(ExecutorThreadPool, StartOnCallerThreadHasTheFirstNodeStartedWhenStartReturns) {
+  registry::NodeTypeRegistry registry;
+  ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
+  workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", R"(
+name: inline_wait
+nodes:
+  - {name: nap, type: wait, params: {duration: 1h}}
+)",
+                                                       registry);
+  ASSERT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
+
+  // A pool whose workers are all blocked cannot have started the node: only the caller can.
+  common::ThreadPoolScheduler pool(1);
+  absl::Notification release, worker_blocked;
+  pool.Post([&] {
+    worker_blocked.Notify();
+    release.WaitForNotification();
+  });
+  worker_blocked.WaitForNotification();
+  HostServices services;
+  services.scheduler = &pool;
+  Executor executor(std::move(services), ExecutionLimits{});
+
+  ExecutionRequest request;
+  request.workflow = loaded.workflow;
+  request.start_on_caller_thread = true;
+  absl::Notification finished;
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::vector<NodeStatus> statuses;
+  std::shared_ptr<ExecutionHandle> handle =
+      executor.Start(std::move(request), [&](ExecutionRecord record) {
+        code = record.status.code();
+        for (const NodeRecord& node : record.nodes) statuses.push_back(node.status);
+        finished.Notify();
+      });
+  // The wait node registered its timer from this thread; cancelling reports it as running.
+  handle->Cancel(absl::CancelledError("enough"));
+  release.Notify();
+  ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_EQ(code, absl::StatusCode::kCancelled);
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_EQ(statuses[0], NodeStatus::kCancelled) << "the node had started before Cancel";
 }
 
 }  // namespace
