@@ -141,86 +141,83 @@ nodes:
   EXPECT_EQ(executor.in_flight(), 0u);
 }
 
-TEST(ExecutorThreadPool, StartOnCallerThreadRunsTheWholeQuickExecutionInsideStartButNotDone) {
-  registry::NodeTypeRegistry registry;
-  ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
-  // `set` completes inside its Execute, so with an inline start the execution ends inside Start;
-  // its `done` must still wait for the pool, which is blocked here.
-  workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", R"(
+// An executor on a one-thread pool whose only worker is held busy until release(): nothing posted
+// to the pool runs before then, so whatever ran must have run on the caller's thread.
+class BlockedPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry_).ok());
+    pool_.Post([this] {
+      blocked_.Notify();
+      release_.WaitForNotification();
+    });
+    blocked_.WaitForNotification();
+  }
+  void TearDown() override {
+    if (!release_.HasBeenNotified()) release_.Notify();
+  }
+
+  // Starts `yaml` with start_on_caller_thread; `done` receives the record.
+  std::shared_ptr<ExecutionHandle> StartInline(std::string_view yaml,
+                                               absl::AnyInvocable<void(ExecutionRecord)> done) {
+    workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", std::string(yaml), registry_);
+    EXPECT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
+    ExecutionRequest request;
+    request.workflow = loaded.workflow;
+    request.start_on_caller_thread = true;
+    return executor_.Start(std::move(request), std::move(done));
+  }
+  void release() { release_.Notify(); }
+
+  registry::NodeTypeRegistry registry_;
+  // Declared before the pool, so they outlive its worker (the pool's destructor joins it).
+  absl::Notification blocked_, release_;
+  common::ThreadPoolScheduler pool_{1};
+  Executor executor_{HostServices{.scheduler = &pool_}, ExecutionLimits{}};
+};
+
+TEST_F(BlockedPoolTest, StartOnCallerThreadRunsAQuickExecutionInsideStartButNeverItsDone) {
+  // `set` completes inside its Execute, so the execution ends inside Start; `done` still waits
+  // for the pool.
+  absl::Notification finished;
+  ExecutionRecord result;
+  StartInline(R"(
 name: inline_start
 nodes:
   - {name: first, type: set, params: {values: {seen: true}}}
 )",
-                                                       registry);
-  ASSERT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
-
-  common::ThreadPoolScheduler pool(1);
-  absl::Notification release, worker_blocked;
-  pool.Post([&] {
-    worker_blocked.Notify();
-    release.WaitForNotification();
-  });
-  worker_blocked.WaitForNotification();
-  HostServices services;
-  services.scheduler = &pool;
-  Executor executor(std::move(services), ExecutionLimits{});
-
-  ExecutionRequest request;
-  request.workflow = loaded.workflow;
-  request.start_on_caller_thread = true;
-  absl::Notification finished;
-  ExecutionRecord result;
-  executor.Start(std::move(request), [&](ExecutionRecord record) {
-    result = std::move(record);
-    finished.Notify();
-  });
-  EXPECT_EQ(executor.in_flight(), 0u) << "the execution finished inside Start";
+              [&](ExecutionRecord record) {
+                result = std::move(record);
+                finished.Notify();
+              });
+  EXPECT_EQ(executor_.in_flight(), 0u) << "the execution finished inside Start";
   EXPECT_FALSE(finished.HasBeenNotified()) << "done never runs inside Start";
-  release.Notify();
+  release();
   ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)));
   EXPECT_TRUE(result.status.ok()) << result.status;
   ASSERT_EQ(result.output.size(), 1u);
   EXPECT_EQ(result.output[0]["seen"], true);
 }
 
-TEST(ExecutorThreadPool, StartOnCallerThreadHasTheFirstNodeStartedWhenStartReturns) {
-  registry::NodeTypeRegistry registry;
-  ASSERT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
-  workflow::LoadResult loaded = workflow::LoadWorkflow("<test>", R"(
+TEST_F(BlockedPoolTest, StartOnCallerThreadHasTheFirstNodeStartedWhenStartReturns) {
+  absl::Notification finished;
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  std::vector<NodeStatus> statuses;
+  std::shared_ptr<ExecutionHandle> handle = StartInline(R"(
 name: inline_wait
 nodes:
   - {name: nap, type: wait, params: {duration: 1h}}
 )",
-                                                       registry);
-  ASSERT_TRUE(loaded.ok()) << workflow::FormatDiagnostics(loaded.diagnostics);
-
-  // A pool whose workers are all blocked cannot have started the node: only the caller can.
-  common::ThreadPoolScheduler pool(1);
-  absl::Notification release, worker_blocked;
-  pool.Post([&] {
-    worker_blocked.Notify();
-    release.WaitForNotification();
-  });
-  worker_blocked.WaitForNotification();
-  HostServices services;
-  services.scheduler = &pool;
-  Executor executor(std::move(services), ExecutionLimits{});
-
-  ExecutionRequest request;
-  request.workflow = loaded.workflow;
-  request.start_on_caller_thread = true;
-  absl::Notification finished;
-  absl::StatusCode code = absl::StatusCode::kUnknown;
-  std::vector<NodeStatus> statuses;
-  std::shared_ptr<ExecutionHandle> handle =
-      executor.Start(std::move(request), [&](ExecutionRecord record) {
-        code = record.status.code();
-        for (const NodeRecord& node : record.nodes) statuses.push_back(node.status);
-        finished.Notify();
-      });
-  // The wait node registered its timer from this thread; cancelling reports it as running.
+                                                        [&](ExecutionRecord record) {
+                                                          code = record.status.code();
+                                                          for (const NodeRecord& node : record.nodes) {
+                                                            statuses.push_back(node.status);
+                                                          }
+                                                          finished.Notify();
+                                                        });
+  // Posted to the blocked pool, the node would not have started: it would end "not run".
   handle->Cancel(absl::CancelledError("enough"));
-  release.Notify();
+  release();
   ASSERT_TRUE(finished.WaitForNotificationWithTimeout(absl::Seconds(30)));
   EXPECT_EQ(code, absl::StatusCode::kCancelled);
   ASSERT_EQ(statuses.size(), 1u);
