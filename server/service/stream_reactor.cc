@@ -82,6 +82,9 @@ void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
     absl::MutexLock lock(&mu_);
     ticket_ = std::move(prepared->ticket);
   }
+  // This gRPC thread starts the first node itself (no lock is held here; the session already
+  // takes events, the started event above included): one hand-off less before the first token.
+  prepared->request.start_on_caller_thread = true;
   // The reactor lives until the session finishes the call, which needs Complete to have run: `this`
   // stays valid for the completion.
   std::shared_ptr<executor::ExecutionHandle> handle = env_.executor->Start(
