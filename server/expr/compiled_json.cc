@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/json_pointer.h"
 #include "server/expr/template.h"
 #include "server/expr/template_internal.h"
 
@@ -14,20 +15,6 @@ namespace {
 
 // One step from a value to its child: an object key or an array index.
 using PathStep = std::variant<std::string, size_t>;
-
-// RFC 6901: '~' is written "~0" and '/' is written "~1".
-void AppendPointerToken(std::string& pointer, std::string_view key) {
-  pointer += '/';
-  for (char c : key) {
-    if (c == '~') {
-      pointer += "~0";
-    } else if (c == '/') {
-      pointer += "~1";
-    } else {
-      pointer += c;
-    }
-  }
-}
 
 class CompiledJsonImpl final : public CompiledJson {
  public:
@@ -145,22 +132,21 @@ struct Walker {
       }
       return;
     }
-    const size_t pointer_size = pointer.size();
     if (value.is_object()) {
       for (auto it = value.begin(); it != value.end(); ++it) {
-        AppendPointerToken(pointer, it.key());
+        std::string parent = std::exchange(pointer, sdk::ChildPointer(pointer, it.key()));
         path.emplace_back(it.key());
         Walk(it.value(), is_deferred);
         path.pop_back();
-        pointer.resize(pointer_size);
+        pointer = std::move(parent);
       }
     } else if (value.is_array()) {
       for (size_t i = 0; i < value.size(); ++i) {
-        absl::StrAppend(&pointer, "/", i);
+        std::string parent = std::exchange(pointer, sdk::ChildPointer(pointer, i));
         path.emplace_back(i);
         Walk(value[i], is_deferred);
         path.pop_back();
-        pointer.resize(pointer_size);
+        pointer = std::move(parent);
       }
     }
   }
