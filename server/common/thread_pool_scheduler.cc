@@ -1,8 +1,10 @@
 #include "server/common/thread_pool_scheduler.h"
 
 #include <algorithm>
+#include <string>
 
 #include "server/common/clocks.h"
+#include "server/common/thread_name.h"
 
 namespace flowhost::common {
 
@@ -21,8 +23,16 @@ thread_local Worker* current_worker = nullptr;
 ThreadPoolScheduler::ThreadPoolScheduler(int threads) {
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   workers_.reserve(threads);
-  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
-  timer_thread_ = std::thread([this] { TimerLoop(); });
+  for (int i = 0; i < threads; ++i) {
+    workers_.emplace_back([this, i] {
+      NameCurrentThread("fh-worker-" + std::to_string(i));
+      WorkerLoop();
+    });
+  }
+  timer_thread_ = std::thread([this] {
+    NameCurrentThread("fh-timer");
+    TimerLoop();
+  });
 }
 
 ThreadPoolScheduler::~ThreadPoolScheduler() {

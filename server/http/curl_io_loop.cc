@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/error.h"
+#include "server/common/thread_name.h"
 
 namespace flowhost::http {
 namespace {
@@ -72,7 +73,10 @@ CurlIoLoop::~CurlIoLoop() {
 }
 
 void CurlIoLoop::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameCurrentThread("fh-http-io");
+    Run();
+  });
 }
 
 void CurlIoLoop::Shutdown() {

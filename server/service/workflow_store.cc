@@ -14,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "server/common/thread_name.h"
 
 namespace flowhost::service {
 namespace {
@@ -292,7 +293,10 @@ absl::Status WorkflowStore::StartWatching() {
   }
   inotify_fd_ = inotify_fd;
   stop_fd_ = stop_fd;
-  watcher_ = std::thread([this, inotify_fd, stop_fd] { WatchLoop(inotify_fd, stop_fd); });
+  watcher_ = std::thread([this, inotify_fd, stop_fd] {
+    NameCurrentThread("fh-watcher");
+    WatchLoop(inotify_fd, stop_fd);
+  });
   return absl::OkStatus();
 }
 

@@ -1,8 +1,11 @@
 #include "server/common/thread_pool_scheduler.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <functional>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -22,6 +25,18 @@ TEST(ThreadPoolSchedulerTest, RunsPostedTasksOnItsOwnThreads) {
   });
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_NE(ran_on, std::this_thread::get_id());
+}
+
+TEST(ThreadPoolSchedulerTest, WorkersCarryTheirNameForTopAndPerf) {
+  ThreadPoolScheduler scheduler(2);
+  absl::Notification done;
+  char name[16] = {};
+  scheduler.Post([&] {
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_TRUE(std::string(name) == "fh-worker-0" || std::string(name) == "fh-worker-1") << name;
 }
 
 TEST(ThreadPoolSchedulerTest, ManyTasksAllRunOnAFixedNumberOfThreads) {
