@@ -2,9 +2,9 @@
 //
 // Built the way libcurl's authors recommend for threads (libcurl-thread(3)): ONE multi handle,
 // owned by ONE I/O thread, holds the connection pool, the DNS cache and TLS sessions; it is never
-// touched by another thread. Send() and Cancel() put work on a queue and wake the loop
-// (curl_multi_wakeup); the loop adds, removes and drives transfers (curl_multi_perform +
-// curl_multi_poll). HTTP/2 is negotiated over TLS and multiplexed (CURLPIPE_MULTIPLEX); plain HTTP
+// touched by another thread. Send() and Cancel() put work on a queue and wake the loop (an
+// eventfd); the loop adds, removes and drives transfers (curl_multi_socket_action on the sockets
+// epoll reports ready, so its cost follows activity, not the number in flight). HTTP/2 is negotiated over TLS and multiplexed (CURLPIPE_MULTIPLEX); plain HTTP
 // uses HTTP/1.1 keep-alive. Completions are posted to the Scheduler's pool: never run inline, never
 // on the I/O thread.
 //

@@ -15,9 +15,16 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The longest the loop sleeps with nothing to do; curl_multi_poll wakes earlier for libcurl's own
-// timers, for sockets and for curl_multi_wakeup.
+// The longest the loop sleeps with nothing to do; it wakes earlier for libcurl's timeouts, idle
+// checks, sockets and SocketPoller::Wake.
 constexpr int kMaxPollMs = 10'000;
+
+// Milliseconds from `now` until `when`, rounded up (a wait must not end before its timer is due),
+// at most kMaxPollMs.
+int MillisUntil(SteadyClock::time_point when, SteadyClock::time_point now) {
+  auto wait = std::chrono::ceil<milliseconds>(when - now).count();
+  return static_cast<int>(std::clamp<int64_t>(wait, 0, kMaxPollMs));
+}
 
 CURLM* NewMultiHandle() {
   static std::once_flag global_init;
@@ -63,6 +70,10 @@ CurlIoLoop::CurlIoLoop(sdk::Scheduler& scheduler, CurlHttpClientOptions options)
   long idle = options_.max_idle_connections > 0 ? options_.max_idle_connections
                                                 : options_.max_total_connections;
   if (idle > 0) curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, idle);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlIoLoop::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlIoLoop::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
 }
 
 CurlIoLoop::~CurlIoLoop() {
@@ -85,7 +96,7 @@ void CurlIoLoop::Shutdown() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
+  poller_.Wake();
   if (thread_.joinable()) thread_.join();
   joined_ = true;
 }
@@ -120,7 +131,7 @@ sdk::HttpCallPtr CurlIoLoop::Send(sdk::HttpRequest request, sdk::HttpDone done) 
     return transfer;
   }
   HttpClientCounters::Add(counters_.requests_accepted);
-  if (wake) curl_multi_wakeup(multi_);
+  if (wake) poller_.Wake();
   return transfer;
 }
 
@@ -130,14 +141,13 @@ void CurlIoLoop::RequestCancel(std::shared_ptr<CurlTransfer> transfer) {
     if (stopping_) return;  // shutdown cancels everything anyway
     cancels_.push_back(std::move(transfer));
   }
-  curl_multi_wakeup(multi_);
+  poller_.Wake();
 }
 
 void CurlIoLoop::Run() {
   while (DrainInboxes()) {
     StartQueued(SteadyClock::now());
-    int running = 0;
-    curl_multi_perform(multi_, &running);
+    RunCurlTimerIfDue();
     HarvestCompletions();
     const SteadyClock::time_point now = SteadyClock::now();
     std::optional<SteadyClock::time_point> next_idle_check = CheckIdleTimeouts(now);
@@ -146,14 +156,59 @@ void CurlIoLoop::Run() {
       continue;  // transfers ended and freed slots: start the queued ones without sleeping
     }
     int timeout_ms = kMaxPollMs;
+    if (curl_timer_.has_value()) timeout_ms = std::min(timeout_ms, MillisUntil(*curl_timer_, now));
     if (next_idle_check.has_value()) {
-      auto wait = std::chrono::ceil<milliseconds>(*next_idle_check - now).count();
-      timeout_ms = static_cast<int>(std::clamp<int64_t>(wait, 0, kMaxPollMs));
+      timeout_ms = std::min(timeout_ms, MillisUntil(*next_idle_check, now));
     }
-    curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+    poller_.Wait(timeout_ms, [this](int fd, SocketPoller::Ready ready) {
+      int mask = (ready.readable ? CURL_CSELECT_IN : 0) | (ready.writable ? CURL_CSELECT_OUT : 0) |
+                 (ready.error ? CURL_CSELECT_ERR : 0);
+      int running = 0;
+      curl_multi_socket_action(multi_, fd, mask, &running);
+    });
   }
   CancelEverything();
   DeliverFinished();
+}
+
+int CurlIoLoop::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* userp,
+                         void* /*socketp*/) {
+  uint32_t interest = SocketPoller::kNone;
+  switch (what) {
+    case CURL_POLL_IN:
+      interest = SocketPoller::kReadable;
+      break;
+    case CURL_POLL_OUT:
+      interest = SocketPoller::kWritable;
+      break;
+    case CURL_POLL_INOUT:
+      interest = SocketPoller::kReadable | SocketPoller::kWritable;
+      break;
+    default:  // CURL_POLL_REMOVE
+      break;
+  }
+  static_cast<CurlIoLoop*>(userp)->poller_.Watch(socket, interest);
+  return 0;
+}
+
+int CurlIoLoop::OnTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
+  auto* loop = static_cast<CurlIoLoop*>(userp);
+  if (timeout_ms < 0) {
+    loop->curl_timer_.reset();
+  } else {
+    loop->curl_timer_ = SteadyClock::now() + milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+void CurlIoLoop::RunCurlTimerIfDue() {
+  // The action may ask for another immediate timeout; a few rounds here, the rest next iteration.
+  for (int round = 0; round < 4; ++round) {
+    if (!curl_timer_.has_value() || *curl_timer_ > SteadyClock::now()) return;
+    curl_timer_.reset();
+    int running = 0;
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
 }
 
 bool CurlIoLoop::DrainInboxes() {

@@ -3,8 +3,12 @@
 // transfers waiting for a slot, the active transfers, the idle-timeout timers and a cache of easy
 // handles. Internal to server/http; CurlHttpClient is its public face.
 //
+// The loop drives libcurl with curl_multi_socket_action: libcurl says which sockets to watch and
+// when its next timeout is due (socket and timer callbacks), a SocketPoller (epoll) waits for them,
+// so an iteration costs what became ready, not what is in flight.
+//
 // Other threads talk to it through two short mutex-guarded inboxes (new transfers, cancellations)
-// and curl_multi_wakeup. Completions leave through Scheduler::Post, gathered per loop iteration.
+// and SocketPoller::Wake. Completions leave through Scheduler::Post, gathered per loop iteration.
 //
 // Ownership: held by a shared_ptr from CurlHttpClient; transfers keep a weak_ptr so Cancel() stays
 // safe after the client is gone. Shutdown() must run (the client's destructor does) before the last
@@ -30,6 +34,7 @@
 #include "server/http/curl_http_client.h"
 #include "server/http/curl_transfer.h"
 #include "server/http/http_client_stats.h"
+#include "server/http/socket_poller.h"
 
 namespace flowhost::http {
 
@@ -53,6 +58,12 @@ class CurlIoLoop : public std::enable_shared_from_this<CurlIoLoop> {
   enum class Outcome { kResponse, kFailed, kCancelled };
 
   void Run();
+  // libcurl's callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); `userp` is the loop.
+  static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* userp, void* socketp);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* userp);
+  // Runs libcurl's timeout handling when the time it asked for has come (at once for a transfer
+  // just added).
+  void RunCurlTimerIfDue();
   // Moves new transfers to the queue and applies cancellations. Returns false once shutting down.
   bool DrainInboxes();
   void StartQueued(SteadyClock::time_point now);
@@ -93,7 +104,10 @@ class CurlIoLoop : public std::enable_shared_from_this<CurlIoLoop> {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool joined_ = false;  // Shutdown's caller only
 
+  SocketPoller poller_;  // Wake() from any thread; the rest I/O thread only
+
   // ---- I/O thread only ----
+  std::optional<SteadyClock::time_point> curl_timer_;  // libcurl's next timeout, if it set one
   std::list<std::shared_ptr<CurlTransfer>> queued_;
   std::list<std::shared_ptr<CurlTransfer>> active_;
   std::multimap<SteadyClock::time_point, CurlTransfer*> idle_checks_;
