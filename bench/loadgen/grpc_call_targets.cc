@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -140,6 +142,71 @@ class RunWorkflowTarget final : public CallTarget {
   const absl::Duration deadline_;
 };
 
+// RunWorkflow through completion queues: each queue has one thread of ours blocked in Next(), which
+// polls the channel's sockets itself, so an answer is handled on the thread that read it; no gRPC
+// thread hands it over.
+class CqRunWorkflowTarget final : public CallTarget {
+ public:
+  CqRunWorkflowTarget(const LoadgenConfig& config, v1::RunWorkflowRequest request)
+      : stubs_(config.target, config.channels),
+        request_(std::move(request)),
+        deadline_(config.deadline) {
+    for (int i = 0; i < config.cq_threads; ++i) {
+      queues_.push_back(std::make_unique<grpc::CompletionQueue>());
+    }
+    for (auto& queue : queues_) {
+      pollers_.emplace_back([cq = queue.get()] { Poll(*cq); });
+    }
+  }
+
+  // Every call has ended by now (the driver waits for the last completion): shut the queues down
+  // and let each poller drain its own.
+  ~CqRunWorkflowTarget() override {
+    for (auto& queue : queues_) queue->Shutdown();
+    for (auto& poller : pollers_) poller.join();
+  }
+
+  void StartCall(CallDone done) override {
+    auto* call = new UnaryCall;
+    call->done = std::move(done);
+    call->context.set_deadline(DeadlineIn(deadline_));
+    grpc::CompletionQueue& cq =
+        *queues_[next_queue_.fetch_add(1, std::memory_order_relaxed) % queues_.size()];
+    call->reader = stubs_.Next().PrepareAsyncRunWorkflow(&call->context, request_, &cq);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call);
+  }
+
+ private:
+  struct UnaryCall {
+    CallDone done;
+    grpc::ClientContext context;
+    v1::RunWorkflowResponse response;
+    grpc::Status status;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<v1::RunWorkflowResponse>> reader;
+  };
+
+  static void Poll(grpc::CompletionQueue& cq) {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+      // Finish's tag always completes with ok == true; the status says how the call ended.
+      std::unique_ptr<UnaryCall> call(static_cast<UnaryCall*>(tag));
+      CallDone done = std::move(call->done);
+      CallOutcome outcome = OutcomeOf(call->status);
+      call.reset();
+      std::move(done)(std::move(outcome));
+    }
+  }
+
+  Stubs stubs_;
+  const v1::RunWorkflowRequest request_;
+  const absl::Duration deadline_;
+  std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
+  std::vector<std::thread> pollers_;
+  std::atomic<uint64_t> next_queue_{0};
+};
+
 // One StreamWorkflow call: reads every event, notes when the first TokenDelta arrived, and deletes
 // itself when the call is done.
 class StreamCall final : public grpc::ClientReadReactor<v1::StreamWorkflowResponse> {
@@ -203,6 +270,9 @@ absl::StatusOr<std::unique_ptr<CallTarget>> MakeGrpcCallTarget(const LoadgenConf
   }
   v1::RunWorkflowRequest request;
   if (absl::Status status = FillRequest(config, request); !status.ok()) return status;
+  if (config.grpc_api == GrpcClientApi::kCompletionQueue) {
+    return std::make_unique<CqRunWorkflowTarget>(config, std::move(request));
+  }
   return std::make_unique<RunWorkflowTarget>(config, std::move(request));
 }
 

@@ -27,6 +27,10 @@ Call:
   --target HOST:PORT       the flowhost server (default 127.0.0.1:50051)
   --input JSON             the workflow's input object (default {})
   --channels N             HTTP/2 connections to spread calls over (default 2)
+  --grpc-api callback|cq   RunWorkflow through the callback API (default) or completion queues
+                           polled by the load generator's own threads (what gRPC's benchmarks
+                           do; ~20 % less client CPU per call)
+  --cq-threads N           completion queues, one polling thread each (default 1)
   --method M --header "K: V" --body TEXT --http-connections N    the HTTP request (default POST)
 Load:
   --concurrency N          closed loop: N calls in flight, each completion starts the next
@@ -93,6 +97,16 @@ absl::Status ApplyFlag(std::string_view flag, const std::string& value, LoadgenC
     config.input_json = value;
   } else if (flag == "--channels") {
     return ParseIntFlag(flag, value, 1, &config.channels);
+  } else if (flag == "--grpc-api") {
+    if (value == "cq") {
+      config.grpc_api = GrpcClientApi::kCompletionQueue;
+    } else if (value == "callback") {
+      config.grpc_api = GrpcClientApi::kCallback;
+    } else {
+      return Invalid(flag, absl::StrCat("expected cq or callback, got '", value, "'"));
+    }
+  } else if (flag == "--cq-threads") {
+    return ParseIntFlag(flag, value, 1, &config.cq_threads);
   } else if (flag == "--url") {
     config.url = value;
   } else if (flag == "--method") {

@@ -33,6 +33,15 @@ enum class CallKind {
                     // against); with a streamed answer, also times the first content token
 };
 
+// Which of gRPC's C++ client APIs drives RunWorkflow calls.
+enum class GrpcClientApi {
+  // Completion queues, each polled by one thread of the load generator's own: the response is
+  // handled on the thread that read it from the socket (what gRPC's own benchmark clients do).
+  kCompletionQueue,
+  // The callback API: gRPC's internal threads poll and hand completions to each other.
+  kCallback,
+};
+
 struct LoadgenConfig {
   CallKind call = CallKind::kRunWorkflow;
 
@@ -44,6 +53,10 @@ struct LoadgenConfig {
   std::string input_json = "{}";
   // Separate HTTP/2 connections the calls are spread over, round robin.
   int channels = 2;
+  // RunWorkflow's client API, and for kCompletionQueue the number of queues (one thread each).
+  // StreamWorkflow always uses the callback API.
+  GrpcClientApi grpc_api = GrpcClientApi::kCallback;
+  int cq_threads = 1;
 
   // HTTP calls: method, URL, headers and body, and the client's connection cap.
   std::string method = "POST";

@@ -1,5 +1,6 @@
 // flowhost_loadgen's gRPC targets against an in-process WorkflowService on a loopback port: status
-// codes by name, first tokens of streams, deadlines, and 10,000 calls in flight from one process.
+// codes by name, first tokens of streams, deadlines, and 10,000 calls in flight from one process;
+// RunWorkflow through both client APIs.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -110,7 +111,7 @@ class TestWorkflowService final : public v1::WorkflowService::CallbackService {
   bool gathered_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class GrpcLoadTest : public ::testing::Test {
+class GrpcLoadTest : public ::testing::TestWithParam<GrpcClientApi> {
  protected:
   static constexpr int kGatherSize = 10000;
 
@@ -134,6 +135,7 @@ class GrpcLoadTest : public ::testing::Test {
     config.duration = absl::Milliseconds(300);
     config.deadline = absl::Seconds(60);
     config.concurrency = 8;
+    config.grpc_api = GetParam();
     return config;
   }
 
@@ -150,7 +152,7 @@ class GrpcLoadTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(GrpcLoadTest, SuccessfulRunsAreCountedAsOk) {
+TEST_P(GrpcLoadTest, SuccessfulRunsAreCountedAsOk) {
   RunResults results = RunLoad(Config("ok"));
   EXPECT_GT(results.ok, 0u);
   EXPECT_EQ(results.failed, 0u);
@@ -158,7 +160,7 @@ TEST_F(GrpcLoadTest, SuccessfulRunsAreCountedAsOk) {
   EXPECT_EQ(results.latency.count, results.ok);
 }
 
-TEST_F(GrpcLoadTest, FailuresAreCountedByTheirStatusCodeName) {
+TEST_P(GrpcLoadTest, FailuresAreCountedByTheirStatusCodeName) {
   RunResults results = RunLoad(Config("missing"));
   EXPECT_EQ(results.ok, 0u);
   EXPECT_GT(results.failed, 0u);
@@ -166,7 +168,7 @@ TEST_F(GrpcLoadTest, FailuresAreCountedByTheirStatusCodeName) {
   EXPECT_EQ(results.latency.count, 0u);
 }
 
-TEST_F(GrpcLoadTest, EveryCallCarriesTheDeadline) {
+TEST_P(GrpcLoadTest, EveryCallCarriesTheDeadline) {
   LoadgenConfig config = Config("hang");
   config.deadline = absl::Milliseconds(100);
   config.warmup = absl::ZeroDuration();
@@ -177,7 +179,7 @@ TEST_F(GrpcLoadTest, EveryCallCarriesTheDeadline) {
   EXPECT_EQ(results.unfinished, 0u);
 }
 
-TEST_F(GrpcLoadTest, StreamsReportTheirFirstToken) {
+TEST_P(GrpcLoadTest, StreamsReportTheirFirstToken) {
   LoadgenConfig config = Config("chat");
   config.call = CallKind::kStreamWorkflow;
   RunResults results = RunLoad(config);
@@ -187,7 +189,7 @@ TEST_F(GrpcLoadTest, StreamsReportTheirFirstToken) {
   EXPECT_LE(results.first_token.max_us, results.latency.max_us);
 }
 
-TEST_F(GrpcLoadTest, AnInputThatIsNotAJsonObjectIsRefused) {
+TEST_P(GrpcLoadTest, AnInputThatIsNotAJsonObjectIsRefused) {
   LoadgenConfig config = Config("ok");
   config.input_json = "[1, 2]";
   auto target = MakeCallTarget(config);
@@ -195,7 +197,7 @@ TEST_F(GrpcLoadTest, AnInputThatIsNotAJsonObjectIsRefused) {
   EXPECT_NE(target.status().message().find("--input"), std::string::npos);
 }
 
-TEST_F(GrpcLoadTest, TenThousandCallsAreInFlightAtOnceFromOneProcess) {
+TEST_P(GrpcLoadTest, TenThousandCallsAreInFlightAtOnceFromOneProcess) {
   LoadgenConfig config = Config("gather");
   config.concurrency = kGatherSize;
   config.warmup = absl::ZeroDuration();
@@ -213,6 +215,17 @@ TEST_F(GrpcLoadTest, TenThousandCallsAreInFlightAtOnceFromOneProcess) {
   // Client and server share this process; neither has a thread per call.
   EXPECT_LT(results.client_threads, 200);
 }
+
+// RunWorkflow through completion queues polled by the load generator's own threads, and through the
+// callback API (StreamWorkflow always uses the callback API).
+INSTANTIATE_TEST_SUITE_P(BothClientApis, GrpcLoadTest,
+                         ::testing::Values(GrpcClientApi::kCompletionQueue,
+                                           GrpcClientApi::kCallback),
+                         [](const ::testing::TestParamInfo<GrpcClientApi>& info) {
+                           return info.param == GrpcClientApi::kCompletionQueue
+                                      ? std::string("CompletionQueue")
+                                      : std::string("Callback");
+                         });
 
 }  // namespace
 }  // namespace flowhost::bench

@@ -65,6 +65,21 @@ TEST(LoadgenConfigTest, AMalformedValueNamesItsFlag) {
   auto rate = ParseLoadgenFlags({"--workflow", "w", "--rate", "-3"});
   ASSERT_FALSE(rate.ok());
   EXPECT_THAT(rate.status().message(), HasSubstr("--rate"));
+
+  auto api = ParseLoadgenFlags({"--workflow", "w", "--grpc-api", "sync"});
+  ASSERT_FALSE(api.ok());
+  EXPECT_THAT(api.status().message(), HasSubstr("--grpc-api"));
+}
+
+TEST(LoadgenConfigTest, TheGrpcClientApiIsTheCallbackOneUnlessCompletionQueuesAreAsked) {
+  auto by_default = ParseLoadgenFlags({"--workflow", "w"});
+  ASSERT_TRUE(by_default.ok()) << by_default.status();
+  EXPECT_EQ(by_default->grpc_api, GrpcClientApi::kCallback);
+
+  auto cq = ParseLoadgenFlags({"--workflow", "w", "--grpc-api", "cq", "--cq-threads", "2"});
+  ASSERT_TRUE(cq.ok()) << cq.status();
+  EXPECT_EQ(cq->grpc_api, GrpcClientApi::kCompletionQueue);
+  EXPECT_EQ(cq->cq_threads, 2);
 }
 
 TEST(LoadgenConfigTest, AnUnknownFlagOrAMissingValueIsAnError) {
