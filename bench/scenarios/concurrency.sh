@@ -6,20 +6,34 @@
 # flowhost's peak RSS, thread count idle and under load, CPU, and memory per in-flight execution
 # ((peak RSS - idle RSS) / in flight).
 #
+# UPSTREAM=h2 puts nghttpx in front of the fake, so flowhost reaches it over TLS + HTTP/2 as it
+# reaches OpenRouter: the executions then share a few multiplexed connections instead of one
+# HTTP/1.1 connection each.
+#
 #   bench/scenarios/concurrency.sh [BUILD_DIR]   env: IN_FLIGHT=10000 DELAY_MS=2000 DURATION=10s
+#                                                     UPSTREAM=http1|h2
 source "$(dirname "$0")/lib.sh"
 IN_FLIGHT=${IN_FLIGHT:-10000}
 DELAY_MS=${DELAY_MS:-2000}
 DURATION=${DURATION:-10s}
+UPSTREAM=${UPSTREAM:-http1}
 
-machine_header "concurrency: $IN_FLIGHT executions in flight, upstream answers after $DELAY_MS ms"
+machine_header "concurrency: $IN_FLIGHT executions in flight, upstream answers after $DELAY_MS ms ($UPSTREAM)"
 start_fake --latency-ms "$DELAY_MS"
+# Over HTTP/1.1 every execution needs its own upstream connection, so the connection cap is raised
+# above the load; over HTTP/2 a connection carries 100 streams (nghttpx's default), so 200 carry
+# 20,000. The client's queue and the admission cap are raised above the load either way.
+UPSTREAM_FLAGS=(--http-max-connections $(( IN_FLIGHT + 1000 )))
+if [[ $UPSTREAM == h2 ]]; then
+  start_h2_front
+  UPSTREAM_URL=$H2_URL
+  UPSTREAM_FLAGS=(--http-ca-file "$H2_CA" --http-max-connections 200
+                  --http-max-requests-in-flight $(( IN_FLIGHT * 2 )))
+fi
 mkdir -p "$WORK/workflows"
 cp "$BENCH_DIR/workflows/chat.yaml" "$WORK/workflows/"
-# Every execution needs its own upstream connection (HTTP/1.1 to the fake), so the connection cap
-# and the client's queue are raised above the load; the admission cap likewise.
 start_flowhost "$WORK/workflows" --max-executions-in-flight $(( IN_FLIGHT * 2 )) \
-  --http-max-connections $(( IN_FLIGHT + 1000 )) --http-max-queued-requests $(( IN_FLIGHT * 2 ))
+  --http-max-queued-requests $(( IN_FLIGHT * 2 )) "${UPSTREAM_FLAGS[@]}"
 
 loadgen --target "$FLOWHOST_TARGET" --workflow chat --concurrency 8 --warmup 0s --duration 3s >/dev/null
 idle_rss=$(proc_rss_kb "$FLOWHOST_PID"); idle_threads=$(proc_threads "$FLOWHOST_PID")

@@ -80,18 +80,43 @@ start_fake() {
   FAKE_URL="http://127.0.0.1:$FAKE_PORT/api/v1"
 }
 
+# start_h2_front: Debian's nghttpx in front of the fake, speaking TLS + HTTP/2 (as OpenRouter does)
+# on a free port with a throw-away certificate; HTTP/1.1 to the fake behind it. Sets H2_URL (the
+# API base URL through it) and H2_CA (the certificate to trust: flowhost's --http-ca-file).
+start_h2_front() {
+  command -v nghttpx >/dev/null || { echo "start_h2_front: nghttpx missing (apt-get install nghttp2-proxy)" >&2; return 1; }
+  H2_CA="$WORK/h2-cert.pem"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/h2-key.pem" -out "$H2_CA" \
+    >/dev/null 2>&1
+  local port; port=$(free_port)
+  local cmd=(nghttpx --conf=/dev/null "--frontend=127.0.0.1,$port" "--backend=127.0.0.1,$FAKE_PORT"
+             --workers=1 --no-ocsp --backend-connections-per-host=20000 --rlimit-nofile=65536
+             "--errorlog-file=$WORK/nghttpx.log" "$WORK/h2-key.pem" "$H2_CA")
+  echo "+ $(printf '%q ' "${cmd[@]}")" >&2
+  "${cmd[@]}" &
+  STARTED_PIDS+=("$!")
+  for _ in $(seq 1 100); do
+    grep -q "Listening on" "$WORK/nghttpx.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  grep -q "Listening on" "$WORK/nghttpx.log" || { cat "$WORK/nghttpx.log" >&2; return 1; }
+  H2_URL="https://127.0.0.1:$port/api/v1"
+}
+
 # fake_stats: GET /_control/stats of the fake at FAKE_URL's origin.
 fake_stats() { curl -sf "${FAKE_URL%/api/v1}/_control/stats"; }
 fake_reset() { curl -sf -X POST "${FAKE_URL%/api/v1}/_control/stats/reset" >/dev/null; }
 
-# start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against FAKE_URL, waits
+# start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against UPSTREAM_URL
+# (default FAKE_URL), waits
 # until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT, FLOWHOST_TARGET, FLOWHOST_START_MS.
 start_flowhost() {
   local dir=$1; shift
   FLOWHOST_PORT=$(free_port)
   FLOWHOST_TARGET="127.0.0.1:$FLOWHOST_PORT"
   local cmd=("$FLOWHOST" serve --listen "$FLOWHOST_TARGET" --workflows "$dir"
-             --openrouter-base-url "$FAKE_URL" --log-level warning "$@")
+             --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@")
   echo "+ OPENROUTER_API_KEY=$FAKE_KEY $(printf '%q ' "${cmd[@]}")" >&2
   OPENROUTER_API_KEY=$FAKE_KEY "$PROBE" --target "$FLOWHOST_TARGET" --timeout 60s -- "${cmd[@]}" \
     >"$WORK/probe.out" 2>"$WORK/flowhost.err" </dev/null || true

@@ -13,7 +13,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 24> kSettings = {{
+const std::array<Setting, 26> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -86,6 +86,12 @@ const std::array<Setting, 24> kSettings = {{
     {"http.max_queued_requests", "FLOWHOST_HTTP_MAX_QUEUED_REQUESTS", "http-max-queued-requests", "10000",
      "Upstream requests waiting for a connection; more fail with queue_full.",
      [](HostConfig& c) -> SettingField { return &c.http.max_queued_requests; }, 1},
+    {"http.max_requests_in_flight", "FLOWHOST_HTTP_MAX_REQUESTS_IN_FLIGHT", "http-max-requests-in-flight", "4096",
+     "Upstream requests on the wire at once (never fewer than http.max_connections; over HTTP/2 up to 100 share a connection); more wait in the queue.",
+     [](HostConfig& c) -> SettingField { return &c.http.max_requests_in_flight; }, 1},
+    {"http.ca_file", "FLOWHOST_HTTP_CA_FILE", "http-ca-file", "",
+     "PEM bundle of the certificate authorities trusted for upstream HTTPS (such as an egress proxy's); default: the system's store.",
+     [](HostConfig& c) -> SettingField { return &c.http.ca_file; }},
 }};
 // clang-format on
 

@@ -146,6 +146,9 @@ void Validate(const HostConfig& config, Problems& problems) {
   if (config.openrouter.base_url.empty()) {
     problems.Add("credentials.openrouter.base_url: must not be empty");
   }
+  if (!config.http.ca_file.empty() && !std::ifstream(config.http.ca_file).good()) {
+    problems.Add("http.ca_file: cannot read '" + config.http.ca_file + "'");
+  }
 }
 
 }  // namespace

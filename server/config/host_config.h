@@ -63,6 +63,8 @@ struct HttpConfig {
   absl::Duration connect_timeout = absl::Seconds(10);
   int64_t max_response_bytes = 32 << 20;
   int64_t max_queued_requests = 10'000;
+  int64_t max_requests_in_flight = 4096;  // on the wire at once; at least max_connections
+  std::string ca_file;  // trusted CAs for upstream HTTPS; empty: the system's store
 };
 
 struct HostConfig {

@@ -65,6 +65,8 @@ TEST_F(ConfigTest, DefaultsApplyWithNoFileEnvOrFlags) {
   EXPECT_EQ(config->openrouter.base_url, "https://openrouter.ai/api/v1");
   EXPECT_EQ(config->shutdown_grace_period, absl::Seconds(30));
   EXPECT_FALSE(config->tls.enabled());
+  EXPECT_EQ(config->http.max_requests_in_flight, 4096);
+  EXPECT_EQ(config->http.ca_file, "");
 }
 
 TEST_F(ConfigTest, FlagBeatsEnvBeatsFileBeatsDefault) {
@@ -162,6 +164,20 @@ TEST_F(ConfigTest, InconsistentSettingsAreRefused) {
   EXPECT_THAT(message, HasSubstr("cert_file and key_file must be set together"));
   EXPECT_THAT(message, HasSubstr("log_level: expected debug, info, warning or error"));
   EXPECT_THAT(message, HasSubstr("listen: expected HOST:PORT"));
+}
+
+TEST_F(ConfigTest, AnUpstreamCaFileIsTakenWhenReadableAndRefusedOtherwise) {
+  ConfigSources readable = Sources();
+  const std::string ca = Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  readable.flags = {{"http-ca-file", ca}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(readable);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.ca_file, ca);
+
+  ConfigSources missing = Sources({{"FLOWHOST_HTTP_CA_FILE", (dir_ / "nope.pem").string()}});
+  config = LoadHostConfig(missing);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("http.ca_file: cannot read"));
 }
 
 TEST_F(ConfigTest, ListsComeFromYamlSequencesOrCommaSeparatedText) {
@@ -265,9 +281,12 @@ TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {
   std::string docs = text.str();
   for (const Setting& setting : AllSettings()) {
     EXPECT_THAT(docs, HasSubstr("`" + std::string(setting.key) + "`"));
-    if (!setting.env.empty()) EXPECT_THAT(docs, HasSubstr("`" + std::string(setting.env) + "`"));
-    if (!setting.flag.empty())
+    if (!setting.env.empty()) {
+      EXPECT_THAT(docs, HasSubstr("`" + std::string(setting.env) + "`"));
+    }
+    if (!setting.flag.empty()) {
       EXPECT_THAT(docs, HasSubstr("`--" + std::string(setting.flag) + "`"));
+    }
   }
 }
 
