@@ -1,6 +1,7 @@
 #include "server/executor/execution.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -305,6 +306,28 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
   PostRuns(to_run);
 }
 
+void Execution::CollectOutputLocked() {
+  for (const workflow::PortRef& ref : workflow_->output) {  // each port once (the loader checks)
+    const Outputs& outputs = nodes_[ref.node].outputs;
+    if (outputs == nullptr || ref.port >= static_cast<int>(outputs->size())) continue;
+    if (outputs.use_count() > 1) {  // other nodes' inputs still point at these items
+      const sdk::Items& items = (*outputs)[ref.port];
+      record_.output.insert(record_.output.end(), items.begin(), items.end());
+      continue;
+    }
+    // The execution succeeded, so every node is done and nothing reads these items any more; this
+    // is their only holder, and NodeFinished made them non-const. The record takes them.
+    auto& items = const_cast<sdk::Items&>((*outputs)[ref.port]);
+    if (record_.output.empty()) {
+      record_.output = std::move(items);
+    } else {
+      record_.output.insert(record_.output.end(), std::make_move_iterator(items.begin()),
+                            std::make_move_iterator(items.end()));
+    }
+    items.clear();
+  }
+}
+
 std::shared_ptr<const std::vector<sdk::Items>> Execution::NodeOutputs(std::string_view name) const {
   auto it = workflow_->node_index.find(sdk::AsAbsl(name));
   if (it == workflow_->node_index.end()) return nullptr;
@@ -335,14 +358,7 @@ void Execution::Finish(absl::Status status, std::string failed_node) {
       record_.completion_tokens += node.completion_tokens;
       record_.cost_usd += node.cost_usd;
     }
-    if (status.ok()) {
-      for (const workflow::PortRef& ref : workflow_->output) {
-        const Outputs& outputs = nodes_[ref.node].outputs;
-        if (outputs == nullptr || ref.port >= static_cast<int>(outputs->size())) continue;
-        const sdk::Items& items = (*outputs)[ref.port];
-        record_.output.insert(record_.output.end(), items.begin(), items.end());
-      }
-    }
+    if (status.ok()) CollectOutputLocked();
     timer = deadline_timer_;
     events_.Push([scheduler = &core_->scheduler(), done = std::move(done_),
                   record = std::move(record_)]() mutable {

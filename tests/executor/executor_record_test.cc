@@ -218,5 +218,32 @@ TEST(ExecutionLoggerTest, NodeLogLinesCarryExecutionWorkflowNodeAndAttempt) {
   EXPECT_TRUE(found);
 }
 
+constexpr char kSharedOutputs[] = R"(
+name: shared
+inputs:
+  n: {type: integer}
+nodes:
+  - {name: make, type: set, params: {values: {tag: made}}, next: [echo, last]}
+  - {name: echo, type: noop}
+  - {name: last, type: set, params: {values: {tag: last}}}
+output: [make, last]
+)";
+
+// The record takes the output items instead of copying them where nothing else holds them (`last`);
+// a node whose items also went on to other nodes (`make`) must come out whole all the same.
+TEST(ExecutionRecordTest, OutputItemsAreWholeWhetherTakenOrCopied) {
+  ExecutorHarness host;
+  auto workflow = host.Load(kSharedOutputs);
+  ASSERT_NE(workflow, nullptr);
+  for (int run = 0; run < 2; ++run) {  // the second run sees the same compiled workflow
+    ExecutionRecord record = host.RunToEnd(workflow, {{"n", run}});
+    ASSERT_TRUE(record.status.ok()) << record.status;
+    EXPECT_THAT(record.output, ElementsAre(sdk::Json({{"n", run}, {"tag", "made"}}),
+                                           sdk::Json({{"n", run}, {"tag", "last"}})));
+    EXPECT_EQ(record.nodes[1].items_in, 1u);  // echo got make's item
+    EXPECT_EQ(record.nodes[2].items_in, 1u);  // and so did last
+  }
+}
+
 }  // namespace
 }  // namespace flowhost::executor::testing
