@@ -172,7 +172,8 @@ void CurlIoLoop::Run() {
 }
 
 int CurlIoLoop::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* userp,
-                         void* /*socketp*/) {
+                         void* socketp) {
+  auto* loop = static_cast<CurlIoLoop*>(userp);
   uint32_t interest = SocketPoller::kNone;
   switch (what) {
     case CURL_POLL_IN:
@@ -184,10 +185,14 @@ int CurlIoLoop::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what, void* u
     case CURL_POLL_INOUT:
       interest = SocketPoller::kReadable | SocketPoller::kWritable;
       break;
-    default:  // CURL_POLL_REMOVE
+    default:  // CURL_POLL_REMOVE: libcurl forgets the assignment below by itself
       break;
   }
-  static_cast<CurlIoLoop*>(userp)->poller_.Watch(socket, interest);
+  const bool watched = socketp != nullptr;
+  loop->poller_.Watch(socket, interest, watched);
+  // Marks the socket as watched, so that its next change is one epoll_ctl (MOD, not a failed MOD
+  // and an ADD); libcurl allows this from inside the callback.
+  if (!watched && interest != SocketPoller::kNone) curl_multi_assign(loop->multi_, socket, loop);
   return 0;
 }
 

@@ -43,7 +43,7 @@ SocketPoller::~SocketPoller() {
   close(epoll_fd_);
 }
 
-void SocketPoller::Watch(int fd, uint32_t interest) {
+void SocketPoller::Watch(int fd, uint32_t interest, bool watched_already) {
   if (interest == kNone) {
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // ENOENT/EBADF: closed already, fine
     return;
@@ -51,8 +51,13 @@ void SocketPoller::Watch(int fd, uint32_t interest) {
   epoll_event event{};
   event.events = EpollEvents(interest);
   event.data.fd = fd;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0) return;
-  if (errno == ENOENT) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  if (watched_already) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0 || errno != ENOENT) return;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);  // closed and reused behind our back
+    return;
+  }
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0 || errno != EEXIST) return;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
 }
 
 void SocketPoller::Wake() {

@@ -35,9 +35,12 @@ class SocketPoller {
   SocketPoller(const SocketPoller&) = delete;
   SocketPoller& operator=(const SocketPoller&) = delete;
 
-  // Starts, changes or (kNone) stops watching `fd`. A descriptor that was closed without being
-  // forgotten is already gone from epoll; that is not an error.
-  void Watch(int fd, uint32_t interest);
+  // Starts watching `fd` (not watched yet), changes what it is watched for (watched already), or
+  // with kNone stops watching it. The caller tracks which descriptors are watched (libcurl does,
+  // through curl_multi_assign): each call is then one epoll_ctl. A descriptor that was closed without
+  // being forgotten is already gone from epoll, and a number reused since is not watched; both are
+  // handled, not errors.
+  void Watch(int fd, uint32_t interest, bool watched_already);
 
   // Makes the current or next Wait return. Cheap when repeated before that Wait consumes it.
   void Wake();

@@ -40,7 +40,7 @@ std::vector<Seen> WaitOnce(SocketPoller& poller, int timeout_ms, bool* woken = n
 TEST(SocketPollerTest, ReportsAWatchedSocketOnceItIsReadable) {
   SocketPoller poller;
   SocketPair pair;
-  poller.Watch(pair.fds[0], SocketPoller::kReadable);
+  poller.Watch(pair.fds[0], SocketPoller::kReadable, false);
   EXPECT_TRUE(WaitOnce(poller, 0).empty());
 
   ASSERT_EQ(write(pair.fds[1], "x", 1), 1);
@@ -54,9 +54,9 @@ TEST(SocketPollerTest, ReportsAWatchedSocketOnceItIsReadable) {
 TEST(SocketPollerTest, ChangingTheInterestReplacesIt) {
   SocketPoller poller;
   SocketPair pair;
-  poller.Watch(pair.fds[0], SocketPoller::kReadable);
+  poller.Watch(pair.fds[0], SocketPoller::kReadable, false);
   EXPECT_TRUE(WaitOnce(poller, 0).empty());  // nothing to read yet
-  poller.Watch(pair.fds[0], SocketPoller::kWritable);
+  poller.Watch(pair.fds[0], SocketPoller::kWritable, true);
   std::vector<Seen> seen = WaitOnce(poller, 1000);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_TRUE(seen[0].ready.writable);
@@ -65,29 +65,42 @@ TEST(SocketPollerTest, ChangingTheInterestReplacesIt) {
 TEST(SocketPollerTest, AForgottenSocketIsNoLongerReported) {
   SocketPoller poller;
   SocketPair pair;
-  poller.Watch(pair.fds[0], SocketPoller::kWritable);
-  poller.Watch(pair.fds[0], SocketPoller::kNone);
+  poller.Watch(pair.fds[0], SocketPoller::kWritable, false);
+  poller.Watch(pair.fds[0], SocketPoller::kNone, true);
   EXPECT_TRUE(WaitOnce(poller, 0).empty());
 }
 
 TEST(SocketPollerTest, ForgettingASocketClosedAlreadyIsHarmless) {
   SocketPoller poller;
   SocketPair pair;
-  poller.Watch(pair.fds[0], SocketPoller::kReadable);
+  poller.Watch(pair.fds[0], SocketPoller::kReadable, false);
   close(pair.fds[0]);
   const int closed = pair.fds[0];
   pair.fds[0] = -1;
-  poller.Watch(closed, SocketPoller::kNone);
+  poller.Watch(closed, SocketPoller::kNone, true);
   // The closed descriptor's number may be handed out again: watching the new one works.
   SocketPair again;
-  poller.Watch(again.fds[0], SocketPoller::kWritable);
+  poller.Watch(again.fds[0], SocketPoller::kWritable, false);
+  EXPECT_EQ(WaitOnce(poller, 1000).size(), 1u);
+}
+
+TEST(SocketPollerTest, AWrongIdeaOfWhetherASocketIsWatchedStillEndsWatchingIt) {
+  SocketPoller poller;
+  SocketPair pair;
+  // Believed watched but not (as after a close and a reuse of the number): it is added.
+  poller.Watch(pair.fds[0], SocketPoller::kWritable, true);
+  EXPECT_EQ(WaitOnce(poller, 1000).size(), 1u);
+  // Believed new but watched already: its interest is changed.
+  poller.Watch(pair.fds[0], SocketPoller::kReadable, false);
+  EXPECT_TRUE(WaitOnce(poller, 0).empty());  // now only readable is asked for
+  ASSERT_EQ(write(pair.fds[1], "x", 1), 1);
   EXPECT_EQ(WaitOnce(poller, 1000).size(), 1u);
 }
 
 TEST(SocketPollerTest, AHangUpIsReportedAsReadableSoTheReaderSeesTheEnd) {
   SocketPoller poller;
   SocketPair pair;
-  poller.Watch(pair.fds[0], SocketPoller::kReadable);
+  poller.Watch(pair.fds[0], SocketPoller::kReadable, false);
   close(pair.fds[1]);
   pair.fds[1] = -1;
   std::vector<Seen> seen = WaitOnce(poller, 1000);
