@@ -1,10 +1,12 @@
 // The real `flowhost serve` binary as a child process, against the fake OpenRouter: it announces
 // its port, serves calls (also through `flowhost call`), and on SIGTERM lets executions in flight
-// finish within the grace period before exiting cleanly.
+// finish within the grace period before exiting cleanly. With the fake behind a TLS + HTTP/2 front
+// (nghttpx) whose certificate no system store knows, it reaches it only when http.ca_file names it.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -14,6 +16,7 @@
 #include "server/service/json_proto.h"
 #include "tests/fake_openrouter/child_process.h"
 #include "tests/fake_openrouter/fake_process.h"
+#include "tests/http/tls_h2_proxy.h"
 
 namespace flowhost::service {
 namespace {
@@ -70,7 +73,7 @@ class ServeBinaryTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (server_ != nullptr) server_->Stop();
+    if (server_ != nullptr) server_->Stop().IgnoreError();
     std::filesystem::remove_all(dir_);
   }
 
@@ -129,6 +132,68 @@ TEST_F(ServeBinaryTest, SigtermLetsExecutionsInFlightFinishThenExitsCleanly) {
   EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_SUCCEEDED);
   EXPECT_TRUE(stopped.ok()) << stopped;  // exit status 0
   server_.reset();
+}
+
+// `flowhost serve` with the upstream at `base_url` and `extra` flags; the workflows directory holds
+// kAsk and the fake's key. Returns the server, or nullptr after a test failure.
+std::unique_ptr<fake_openrouter::ChildProcess> ServeAsk(const std::filesystem::path& dir,
+                                                        const std::string& base_url,
+                                                        const std::string& api_key,
+                                                        std::vector<std::string> extra,
+                                                        std::string* target) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "workflows");
+  std::ofstream(dir / "workflows" / "ask.yaml") << kAsk;
+  std::ofstream(dir / "key.txt") << api_key << "\n";
+  std::vector<std::string> argv = {FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0",
+                                   "--workflows", (dir / "workflows").string(),
+                                   "--openrouter-base-url", base_url, "--openrouter-api-key-file",
+                                   (dir / "key.txt").string(), "--log-level", "warning"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto child = fake_openrouter::ChildProcess::Spawn(argv);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return nullptr;
+  absl::StatusOr<std::string> line =
+      (*child)->ReadLine(std::chrono::steady_clock::now() + std::chrono::seconds(60));
+  EXPECT_TRUE(line.ok()) << line.status();
+  if (!line.ok() || line->rfind("LISTENING ", 0) != 0) return nullptr;
+  *target = "127.0.0.1:" + line->substr(std::string("LISTENING ").size());
+  return *std::move(child);
+}
+
+TEST(ServeBinaryHttpsTest, ReachesAnHttpsUpstreamOnlyWhenHttpCaFileTrustsIt) {
+  auto fake = fake_openrouter::FakeProcess::Start();
+  ASSERT_TRUE(fake.ok()) << fake.status();
+  auto proxy = http::testing::TlsH2Proxy::Start((*fake)->port());
+  if (absl::IsFailedPrecondition(proxy.status())) GTEST_SKIP() << proxy.status();
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  const std::string base_url = (*proxy)->origin() + "/api/v1";
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                    ("flowhost_serve_https_" + std::to_string(getpid()));
+
+  std::string target;
+  auto trusting = ServeAsk(dir, base_url, (*fake)->api_key(),
+                           {"--http-ca-file", (*proxy)->ca_file()}, &target);
+  ASSERT_NE(trusting, nullptr);
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::CallCommand({"ask", "--input", R"({"question": "over h2"})", "--target", target,
+                              "--timeout", "60s"},
+                             out, err),
+            cli::kExitOk)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("Fake answer to: over h2"));
+  EXPECT_TRUE(trusting->Stop().ok());
+
+  auto distrusting = ServeAsk(dir, base_url, (*fake)->api_key(), {}, &target);
+  ASSERT_NE(distrusting, nullptr);
+  std::ostringstream refused_out, refused_err;
+  EXPECT_EQ(cli::CallCommand({"ask", "--input", R"({"question": "over h2"})", "--target", target,
+                              "--timeout", "60s"},
+                             refused_out, refused_err),
+            cli::kExitFailed);
+  EXPECT_THAT(refused_err.str(), HasSubstr("certificate")) << refused_err.str();
+  EXPECT_TRUE(distrusting->Stop().ok());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
