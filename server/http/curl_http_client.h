@@ -4,9 +4,9 @@
 // owned by ONE I/O thread, holds the connection pool, the DNS cache and TLS sessions; it is never
 // touched by another thread. Send() and Cancel() put work on a queue and wake the loop (an
 // eventfd); the loop adds, removes and drives transfers (curl_multi_socket_action on the sockets
-// epoll reports ready, so its cost follows activity, not the number in flight). HTTP/2 is negotiated over TLS and multiplexed (CURLPIPE_MULTIPLEX); plain HTTP
-// uses HTTP/1.1 keep-alive. Completions are posted to the Scheduler's pool: never run inline, never
-// on the I/O thread.
+// epoll reports ready, so its cost follows activity, not the number in flight). HTTP/2 is
+// negotiated over TLS and multiplexed (CURLPIPE_MULTIPLEX); plain HTTP uses HTTP/1.1 keep-alive.
+// Completions are posted to the Scheduler's pool: never run inline, never on the I/O thread.
 //
 // Bounds: at most max_in_flight transfers on the multi handle; up to max_queued more wait in a
 // queue; beyond that Send() fails at once with RESOURCE_EXHAUSTED "queue_full" (the completion

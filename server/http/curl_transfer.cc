@@ -17,7 +17,6 @@ namespace {
 // libcurl's minimum for CURLOPT_UPLOAD_BUFFERSIZE.
 constexpr long kUploadBufferBytes = 16 * 1024;
 
-
 using sdk::AsAbsl;
 using std::chrono::ceil;
 using std::chrono::milliseconds;

@@ -1,9 +1,9 @@
 // The I/O thread's wait primitive: one epoll instance watching the sockets libcurl asks for (its
 // CURLMOPT_SOCKETFUNCTION), plus an eventfd that any thread can use to wake the wait.
 //
-// Why not curl_multi_poll: that rebuilds a poll() array over every socket of every transfer on each
-// call, so with 10,000 transfers in flight each loop iteration costs O(10,000) in libcurl and in the
-// kernel. With epoll and curl_multi_socket_action, an iteration costs what became ready.
+// Why not curl_multi_poll: that rebuilds a poll() array over every socket of every transfer on
+// each call, so with 10,000 transfers in flight each loop iteration costs O(10,000) in libcurl and
+// in the kernel. With epoll and curl_multi_socket_action, an iteration costs what became ready.
 //
 // Ownership: owns the epoll and eventfd descriptors; never the sockets it watches.
 // Thread-safety: Wake() may be called from any thread at any time until destruction; everything
@@ -14,7 +14,6 @@
 #include <cstdint>
 
 #include "absl/functional/function_ref.h"
-#include "absl/status/statusor.h"
 
 namespace flowhost::http {
 
@@ -37,8 +36,8 @@ class SocketPoller {
 
   // Starts watching `fd` (not watched yet), changes what it is watched for (watched already), or
   // with kNone stops watching it. The caller tracks which descriptors are watched (libcurl does,
-  // through curl_multi_assign): each call is then one epoll_ctl. A descriptor that was closed without
-  // being forgotten is already gone from epoll, and a number reused since is not watched; both are
+  // through curl_multi_assign): each call is then one epoll_ctl. A descriptor closed without being
+  // forgotten is already gone from epoll, and a number reused since is not watched; both are
   // handled, not errors.
   void Watch(int fd, uint32_t interest, bool watched_already);
 

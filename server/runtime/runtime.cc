@@ -37,8 +37,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   http_options.ca_file = config.http.ca_file;
   // Never let the client's in-flight cap sit below the connection cap the operator configured:
   // requests past it would queue although connections are free.
-  http_options.max_in_flight = std::max(static_cast<int>(config.http.max_requests_in_flight),
-                                        http_options.max_host_connections);
+  const int64_t max_requests = std::min<int64_t>(config.http.max_requests_in_flight, 1 << 24);
+  http_options.max_in_flight =
+      std::max(static_cast<int>(max_requests), http_options.max_host_connections);
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_, http_options);
   http::HostHttpLimits http_limits;
   http_limits.max_connect_timeout = config.http.connect_timeout;

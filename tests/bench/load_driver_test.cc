@@ -25,7 +25,8 @@ class PoolTarget final : public CallTarget {
     uint64_t n = ++started_;
     bool fail = fail_every_ > 0 && n % fail_every_ == 0;
     pool_.Post([done = std::move(done), fail]() mutable {
-      std::move(done)(CallOutcome{.code = fail ? "UNAVAILABLE" : "OK", .ok = !fail, .first_token_at = {}});
+      std::move(done)(
+          CallOutcome{.code = fail ? "UNAVAILABLE" : "OK", .ok = !fail, .first_token_at = {}});
     });
   }
   uint64_t started() const { return started_; }
@@ -49,7 +50,9 @@ class HoldingTarget final : public CallTarget {
             held.swap(held_);
           }
           // Outside the lock: a completion may start the next call, which comes back to StartCall.
-          for (CallDone& done : held) std::move(done)(CallOutcome{.code = "OK", .ok = true, .first_token_at = {}});
+          for (CallDone& done : held) {
+            std::move(done)(CallOutcome{.code = "OK", .ok = true, .first_token_at = {}});
+          }
         }) {}
   ~HoldingTarget() override {
     {
