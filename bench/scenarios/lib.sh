@@ -109,8 +109,8 @@ fake_stats() { curl -sf "${FAKE_URL%/api/v1}/_control/stats"; }
 fake_reset() { curl -sf -X POST "${FAKE_URL%/api/v1}/_control/stats/reset" >/dev/null; }
 
 # start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against UPSTREAM_URL
-# (default FAKE_URL), waits
-# until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT, FLOWHOST_TARGET, FLOWHOST_START_MS.
+# (default FAKE_URL), waits until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT,
+# FLOWHOST_TARGET, FLOWHOST_START_MS.
 start_flowhost() {
   local dir=$1; shift
   FLOWHOST_PORT=$(free_port)
