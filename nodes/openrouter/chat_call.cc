@@ -160,6 +160,7 @@ void StartChatCall(ChatCallRequest request, sdk::HttpClient& http, const sdk::Cl
   http_request.headers =
       state->request.endpoint.Headers(/*json_body=*/true, /*event_stream=*/state->request.stream);
   http_request.body = state->request.body.dump();
+  state->request.body = sdk::Json();  // not needed again; the call may wait on it for minutes
   http_request.deadline = token.deadline();
   http_request.max_response_bytes = state->request.max_response_bytes;
   if (state->request.stream) {

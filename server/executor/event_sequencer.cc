@@ -15,18 +15,20 @@ void EventSequencer::Drain() {
     if (draining_) return;
     draining_ = true;
   }
+  // Takes the queued events a batch at a time, so an event pushed while a batch runs waits for
+  // the rest of that batch.
+  std::vector<Event> batch;
   for (;;) {
-    Event event;
     {
       absl::MutexLock lock(&mu_);
       if (events_.empty()) {
         draining_ = false;
         return;
       }
-      event = std::move(events_.front());
-      events_.pop_front();
+      batch.swap(events_);
     }
-    std::move(event)();
+    for (Event& event : batch) std::move(event)();
+    batch.clear();
   }
 }
 

@@ -10,7 +10,7 @@
 #ifndef FLOWHOST_SERVER_EXECUTOR_EVENT_SEQUENCER_H_
 #define FLOWHOST_SERVER_EXECUTOR_EVENT_SEQUENCER_H_
 
-#include <deque>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
@@ -27,7 +27,9 @@ class EventSequencer {
 
  private:
   absl::Mutex mu_;
-  std::deque<Event> events_ ABSL_GUARDED_BY(mu_);
+  // A vector, not a deque: an execution's sequencer is mostly empty, and an empty std::deque
+  // already holds ~600 bytes on the heap (10,000 executions in flight hold 10,000 of them).
+  std::vector<Event> events_ ABSL_GUARDED_BY(mu_);
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 
