@@ -1,12 +1,24 @@
 #include "server/executor/context_logger.h"
 
+#include <string>
+
 namespace flowhost::executor {
+
+sdk::Json LogContext::ToFields() const {
+  sdk::Json fields = sdk::Json::object();
+  if (!execution.empty()) fields["execution"] = std::string(execution);
+  if (!workflow.empty()) fields["workflow"] = std::string(workflow);
+  if (!node.empty()) fields["node"] = std::string(node);
+  if (attempt.has_value()) fields["attempt"] = *attempt;
+  return fields;
+}
 
 void ContextLogger::Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) {
   if (!Enabled(level)) return;
-  if (!fields.is_object() || fields.empty()) return base_->Log(level, message, fields_);
+  if (!fields.is_object() || fields.empty()) return base_->Log(level, message, context_.ToFields());
   sdk::Json merged = fields;
-  for (const auto& [key, value] : fields_.items()) merged[key] = value;
+  sdk::Json context = context_.ToFields();
+  for (auto& [key, value] : context.items()) merged[key] = std::move(value);
   base_->Log(level, message, merged);
 }
 

@@ -2,11 +2,16 @@
 // say where a line comes from (execution id, workflow, node, attempt), so nodes log only what they
 // know.
 //
-// Ownership: borrows the host's logger (which outlives every execution); a null base drops every
-// line. Thread-safety: Log may be called from any thread.
+// The context is kept as views and built into fields only for a line that is logged: an execution
+// and each of its node attempts own a ContextLogger, and most never log a line.
+//
+// Ownership: borrows the host's logger (which outlives every execution) and the strings the context
+// views (the execution's id and the compiled workflow's names, which outlive the execution and its
+// attempts); a null base drops every line. Thread-safety: Log may be called from any thread.
 #ifndef FLOWHOST_SERVER_EXECUTOR_CONTEXT_LOGGER_H_
 #define FLOWHOST_SERVER_EXECUTOR_CONTEXT_LOGGER_H_
 
+#include <optional>
 #include <string_view>
 
 #include "flowhost/sdk/json.h"
@@ -14,11 +19,22 @@
 
 namespace flowhost::executor {
 
+// Where a line comes from. Empty views and an absent attempt are left out of the fields.
+struct LogContext {
+  std::string_view execution;
+  std::string_view workflow;
+  std::string_view node;
+  std::optional<int> attempt;
+
+  // {"execution": ..., "workflow": ..., "node": ..., "attempt": ...}, present members only.
+  sdk::Json ToFields() const;
+};
+
 class ContextLogger : public sdk::Logger {
  public:
-  // `fields` is an object added to every line; a node's own fields win on a clash, except that the
-  // context fields are never removed.
-  ContextLogger(sdk::Logger* base, sdk::Json fields) : base_(base), fields_(std::move(fields)) {}
+  // The context's fields are added to every line; a node's own fields win on a clash, except that
+  // the context fields are never removed.
+  ContextLogger(sdk::Logger* base, LogContext context) : base_(base), context_(context) {}
 
   bool Enabled(sdk::LogLevel level) const override {
     return base_ != nullptr && base_->Enabled(level);
@@ -28,7 +44,7 @@ class ContextLogger : public sdk::Logger {
 
  private:
   sdk::Logger* const base_;
-  const sdk::Json fields_;
+  const LogContext context_;
 };
 
 }  // namespace flowhost::executor

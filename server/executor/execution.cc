@@ -34,16 +34,16 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       workflow_(std::move(setup.workflow)),
       inputs_(std::move(setup.inputs)),
       info_{setup.id, workflow_->name, setup.started_at},
-      execution_json_({{"id", setup.id},
-                       {"workflow", workflow_->name},
-                       {"started_at", TimeText(setup.started_at)}}),
       deadline_(setup.deadline),
       arm_deadline_(setup.arm_deadline),
       deadline_error_(std::move(setup.deadline_error)),
       parent_(std::move(setup.parent)),
       observer_(std::move(setup.observer)),
       start_on_caller_thread_(setup.start_on_caller_thread),
-      logger_(core_->logger(), {{"execution", setup.id}, {"workflow", workflow_->name}}) {
+      logger_(core_->logger(), LogContext{.execution = info_.id,
+                                          .workflow = workflow_->name,
+                                          .node = {},
+                                          .attempt = std::nullopt}) {
   root_ = parent_.has_value() ? std::make_unique<sdk::CancellationSource>(parent_->token, deadline_)
                               : std::make_unique<sdk::CancellationSource>(deadline_);
   root_token_ = root_->token();
@@ -70,6 +70,14 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
 }
 
 Execution::~Execution() = default;
+
+const sdk::Json& Execution::execution_json() const {
+  absl::call_once(execution_json_once_, [this] {
+    execution_json_ = {
+        {"id", info_.id}, {"workflow", info_.workflow}, {"started_at", TimeText(info_.started_at)}};
+  });
+  return execution_json_;
+}
 
 void Execution::Begin() {
   std::weak_ptr<Execution> weak = weak_from_this();

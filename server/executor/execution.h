@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/cancellation.h"
@@ -89,7 +90,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // ---- ExecutionView ----
   const sdk::Json& inputs() const override { return inputs_; }
   const sdk::Json& vars() const override { return workflow_->vars; }
-  const sdk::Json& execution_json() const override { return execution_json_; }
+  // Built on first use: most workflows never read `$execution`.
+  const sdk::Json& execution_json() const override;
   const sdk::Json* env(std::string_view name) const override { return core_->env(name); }
   std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(std::string_view name) const override;
   absl::Time Now() const override { return core_->scheduler().clock().Now(); }
@@ -147,7 +149,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const workflow::WorkflowPtr workflow_;
   const sdk::Json inputs_;
   const sdk::ExecutionInfo info_;
-  const sdk::Json execution_json_;
+  mutable absl::once_flag execution_json_once_;
+  mutable sdk::Json execution_json_;  // set once, under execution_json_once_
   const absl::Time deadline_;
   const bool arm_deadline_;
   const absl::Status deadline_error_;

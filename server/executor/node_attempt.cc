@@ -51,10 +51,11 @@ NodeAttempt::NodeAttempt(std::shared_ptr<NodeInvocation> invocation,
       parent_deadline_(parent.deadline()),
       source_(parent, AttemptDeadline(*execution_, node)),
       token_(source_.token()),
-      logger_(execution_->core().logger(), {{"execution", execution_->info().id},
-                                            {"workflow", execution_->info().workflow},
-                                            {"node", execution_->workflow().nodes[node].name},
-                                            {"attempt", attempt}}) {}
+      logger_(execution_->core().logger(),
+              LogContext{.execution = execution_->info().id,
+                         .workflow = execution_->info().workflow,
+                         .node = execution_->workflow().nodes[node].name,
+                         .attempt = attempt}) {}
 
 NodeAttempt::~NodeAttempt() = default;
 
