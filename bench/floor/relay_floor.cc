@@ -1,0 +1,182 @@
+// relay_floor: the least any server built on flowhost's stack can do per RunWorkflow, to measure
+// what the stack itself costs next to flowhost (bench/scenarios/floor.sh).
+//
+// It serves flowhost.v1.WorkflowService/RunWorkflow with the same gRPC callback API, server
+// settings and health service as `flowhost serve`, and nothing else: no workflow, no executor, no
+// node, no expression, no record.
+//   - With --upstream URL, each call sends one chat completion request (the body the chat workflow
+//     sends) through flowhost's pooled HTTP client (server/http: the same libcurl event loop and
+//     worker pool), and answers OK with the upstream's HTTP status once the response is in: gRPC +
+//     libcurl + a thread hand-off each way, the floor under flowhost's one-node chat workflow.
+//   - Without it, each call is answered at once (after --hold-ms, on a timer, when given): the
+//     floor under flowhost's `noop` workflow, and with --hold-ms the memory a held call costs gRPC.
+//
+//   relay_floor --listen 127.0.0.1:PORT [--upstream URL] [--body JSON] [--hold-ms N]
+//               [--http-max-connections N] [--workers N]
+// The upstream's key comes from OPENROUTER_API_KEY. Stops on SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "flowhost/sdk/http_client.h"
+#include "flowhost/v1/workflow_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/common/thread_pool_scheduler.h"
+#include "server/http/curl_http_client.h"
+
+namespace flowhost::bench {
+namespace {
+
+// What the chat workflow (bench/workflows/chat.yaml) sends the fake, byte for byte in content.
+constexpr std::string_view kChatBody =
+    R"({"messages":[{"content":"You are a terse assistant.","role":"system"},)"
+    R"({"content":"Summarise the benefits of loopback benchmarking in one sentence.","role":"user"}],)"
+    R"("model":"fake/ok","usage":{"include":true}})";
+
+struct Config {
+  std::string listen;
+  std::string upstream;  // base URL, e.g. http://127.0.0.1:PORT/api/v1; empty: answer at once
+  std::string body = std::string(kChatBody);
+  int hold_ms = 0;
+  int http_max_connections = 256;
+  int workers = 0;  // 0: one per core, as flowhost
+};
+
+bool ParseArgs(int argc, char** argv, Config& config) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view flag = argv[i];
+    std::string value = argv[i + 1];
+    if (flag == "--listen") {
+      config.listen = value;
+    } else if (flag == "--upstream") {
+      config.upstream = value;
+    } else if (flag == "--body") {
+      config.body = value;
+    } else if (flag == "--hold-ms") {
+      config.hold_ms = std::atoi(value.c_str());
+    } else if (flag == "--http-max-connections") {
+      config.http_max_connections = std::atoi(value.c_str());
+    } else if (flag == "--workers") {
+      config.workers = std::atoi(value.c_str());
+    } else {
+      return false;
+    }
+  }
+  return argc % 2 == 1 && !config.listen.empty() && config.hold_ms >= 0 &&
+         config.http_max_connections > 0;
+}
+
+class RelayService final : public v1::WorkflowService::CallbackService {
+ public:
+  RelayService(const Config& config, sdk::Scheduler& scheduler, sdk::HttpClient* http)
+      : config_(config), scheduler_(scheduler), http_(http) {
+    if (const char* key = std::getenv("OPENROUTER_API_KEY")) {
+      authorization_ = absl::StrCat("Bearer ", key);
+    }
+    url_ = config_.upstream + "/chat/completions";
+  }
+
+  grpc::ServerUnaryReactor* RunWorkflow(grpc::CallbackServerContext* context,
+                                        const v1::RunWorkflowRequest* request,
+                                        v1::RunWorkflowResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    response->set_workflow(request->workflow());
+    if (http_ != nullptr) {
+      sdk::HttpRequest upstream;
+      upstream.method = "POST";
+      upstream.url = url_;
+      upstream.headers = {{"Content-Type", "application/json"}};
+      if (!authorization_.empty()) upstream.headers.emplace_back("Authorization", authorization_);
+      upstream.body = config_.body;
+      upstream.total_timeout = absl::Seconds(60);
+      // Runs on the worker pool, as a node's completion does in flowhost.
+      http_->Send(std::move(upstream),
+                  [reactor, response](absl::StatusOr<sdk::HttpResponse> answer) {
+                    if (!answer.ok()) {
+                      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                   std::string(answer.status().message())));
+                      return;
+                    }
+                    response->set_execution_id(absl::StrCat("http-", answer->status));
+                    reactor->Finish(grpc::Status::OK);
+                  });
+    } else if (config_.hold_ms > 0) {
+      scheduler_.RunAt(absl::Now() + absl::Milliseconds(config_.hold_ms),
+                       [reactor] { reactor->Finish(grpc::Status::OK); });
+    } else {
+      reactor->Finish(grpc::Status::OK);
+    }
+    return reactor;
+  }
+
+ private:
+  const Config& config_;
+  sdk::Scheduler& scheduler_;
+  sdk::HttpClient* const http_;  // null without --upstream
+  std::string url_;
+  std::string authorization_;
+};
+
+}  // namespace
+}  // namespace flowhost::bench
+
+int main(int argc, char** argv) {
+  using namespace flowhost;
+  bench::Config config;
+  if (!bench::ParseArgs(argc, argv, config)) {
+    std::fprintf(stderr,
+                 "usage: relay_floor --listen HOST:PORT [--upstream URL] [--body JSON] [--hold-ms N] "
+                 "[--http-max-connections N] [--workers N]\n");
+    return 2;
+  }
+  // SIGINT and SIGTERM are taken by sigwait below; blocked before any thread starts, so every
+  // thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  common::ThreadPoolScheduler scheduler(config.workers);
+  std::unique_ptr<http::CurlHttpClient> http;
+  if (!config.upstream.empty()) {
+    // flowhost's defaults (server/runtime/runtime.cc) with the connection cap given.
+    http::CurlHttpClientOptions options;
+    options.max_host_connections = config.http_max_connections;
+    options.max_total_connections = config.http_max_connections * 4;
+    options.max_in_flight = std::max(4096, config.http_max_connections);
+    options.max_queued = 1 << 20;
+    http = std::make_unique<http::CurlHttpClient>(scheduler, options);
+  }
+  bench::RelayService service(config, scheduler, http.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(4 << 20);  // flowhost's default max_message_bytes
+  builder.SetMaxSendMessageSize(4 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "relay_floor: cannot listen on %s\n", config.listen.c_str());
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return 0;
+}
