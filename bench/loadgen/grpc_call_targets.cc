@@ -125,8 +125,12 @@ class RunWorkflowTarget final : public CallTarget {
     call->context.set_deadline(DeadlineIn(deadline_));
     stubs_.Next().async()->RunWorkflow(&call->context, &request_, &call->response,
                                        [call](grpc::Status status) {
-                                         std::unique_ptr<UnaryCall> owned(call);
-                                         std::move(owned->done)(OutcomeOf(status));
+                                         // The call is freed before `done` reports it: once the
+                                         // last call is reported, main() tears the channels and
+                                         // gRPC down, and this thread must hold nothing of theirs.
+                                         CallDone done = std::move(call->done);
+                                         delete call;
+                                         std::move(done)(OutcomeOf(status));
                                        });
   }
 
