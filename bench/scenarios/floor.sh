@@ -25,13 +25,8 @@ RELAY=${RELAY:-$BUILD_DIR/bench/relay_floor}
 # start_relay [FLAGS...]: relay_floor on a free port, waits for SERVING. Sets RELAY_PID, RELAY_TARGET.
 start_relay() {
   RELAY_TARGET="127.0.0.1:$(free_port)"
-  local cmd=("$RELAY" --listen "$RELAY_TARGET" "$@")
-  echo "+ OPENROUTER_API_KEY=$FAKE_KEY $(printf '%q ' "${cmd[@]}")" >&2
-  OPENROUTER_API_KEY=$FAKE_KEY "$PROBE" --target "$RELAY_TARGET" --timeout 60s -- "${cmd[@]}" \
-    >"$WORK/relay-probe.out" 2>"$WORK/relay.err" </dev/null || true
-  RELAY_PID=$(awk '$1 == "PID" {print $2}' "$WORK/relay-probe.out")
-  [[ -n "$RELAY_PID" ]] && STARTED_PIDS+=("$RELAY_PID")
-  grep -q '^SERVING_MS ' "$WORK/relay-probe.out" || { cat "$WORK/relay-probe.out" "$WORK/relay.err" >&2; return 1; }
+  start_probed relay "$RELAY_TARGET" "$RELAY" --listen "$RELAY_TARGET" "$@"
+  RELAY_PID=$PROBED_PID
 }
 
 machine_header "floor: the gRPC + HTTP client stack alone (relay_floor) next to flowhost"
@@ -41,10 +36,7 @@ cp "$BENCH_DIR/workflows/chat.yaml" "$BENCH_DIR/workflows/noop.yaml" "$WORK/work
 start_flowhost "$WORK/workflows" --max-executions-in-flight 20000
 # Every path sends exactly the request flowhost sends (taken from the fake's request log).
 loadgen --target "$FLOWHOST_TARGET" --workflow chat --concurrency 1 --warmup 0s --duration 200ms >/dev/null
-BODY=$(curl -sf "${FAKE_URL%/api/v1}/_control/requests?limit=1" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["body"])')
-DIRECT=(--url "$FAKE_URL/chat/completions" --header "Authorization: Bearer $FAKE_KEY"
-        --header "Content-Type: application/json" --body "$BODY")
+direct_request_from_fake_log
 start_relay --upstream "$FAKE_URL" --body "$BODY"
 RELAY_UP=$RELAY_TARGET; RELAY_UP_PID=$RELAY_PID
 start_relay

@@ -108,6 +108,21 @@ start_h2_front() {
 fake_stats() { curl -sf "${FAKE_URL%/api/v1}/_control/stats"; }
 fake_reset() { curl -sf -X POST "${FAKE_URL%/api/v1}/_control/stats/reset" >/dev/null; }
 
+# start_probed NAME TARGET CMD...: runs CMD (a gRPC server listening on TARGET) with the fake's
+# key in OPENROUTER_API_KEY under the probe, which waits until its health is SERVING. Sets
+# PROBED_PID and PROBED_START_MS; the server's stderr goes to $WORK/NAME.err.
+start_probed() {
+  local name=$1 target=$2; shift 2
+  echo "+ OPENROUTER_API_KEY=$FAKE_KEY $(printf '%q ' "$@")" >&2
+  OPENROUTER_API_KEY=$FAKE_KEY "$PROBE" --target "$target" --timeout 60s -- "$@" \
+    >"$WORK/$name-probe.out" 2>"$WORK/$name.err" </dev/null || true
+  PROBED_PID=$(awk '$1 == "PID" {print $2}' "$WORK/$name-probe.out")
+  [[ -n "$PROBED_PID" ]] && STARTED_PIDS+=("$PROBED_PID")
+  grep -q '^SERVING_MS ' "$WORK/$name-probe.out" ||
+    { cat "$WORK/$name-probe.out" "$WORK/$name.err" >&2; return 1; }
+  PROBED_START_MS=$(awk '$1 == "SERVING_MS" {print $2}' "$WORK/$name-probe.out")
+}
+
 # start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against UPSTREAM_URL
 # (default FAKE_URL), waits until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT,
 # FLOWHOST_TARGET, FLOWHOST_START_MS.
@@ -115,15 +130,20 @@ start_flowhost() {
   local dir=$1; shift
   FLOWHOST_PORT=$(free_port)
   FLOWHOST_TARGET="127.0.0.1:$FLOWHOST_PORT"
-  local cmd=("$FLOWHOST" serve --listen "$FLOWHOST_TARGET" --workflows "$dir"
-             --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@")
-  echo "+ OPENROUTER_API_KEY=$FAKE_KEY $(printf '%q ' "${cmd[@]}")" >&2
-  OPENROUTER_API_KEY=$FAKE_KEY "$PROBE" --target "$FLOWHOST_TARGET" --timeout 60s -- "${cmd[@]}" \
-    >"$WORK/probe.out" 2>"$WORK/flowhost.err" </dev/null || true
-  FLOWHOST_PID=$(awk '$1 == "PID" {print $2}' "$WORK/probe.out")
-  [[ -n "$FLOWHOST_PID" ]] && STARTED_PIDS+=("$FLOWHOST_PID")
-  grep -q '^SERVING_MS ' "$WORK/probe.out" || { cat "$WORK/probe.out" "$WORK/flowhost.err" >&2; return 1; }
-  FLOWHOST_START_MS=$(awk '$1 == "SERVING_MS" {print $2}' "$WORK/probe.out")
+  start_probed flowhost "$FLOWHOST_TARGET" "$FLOWHOST" serve --listen "$FLOWHOST_TARGET" \
+    --workflows "$dir" --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@"
+  FLOWHOST_PID=$PROBED_PID
+  FLOWHOST_START_MS=$PROBED_START_MS
+}
+
+# direct_request_from_fake_log: sets BODY to the body of the last request the fake received (run
+# one flowhost call first) and DIRECT to the load generator's flags that send that very request
+# straight at the fake, so both paths send the upstream the same bytes.
+direct_request_from_fake_log() {
+  BODY=$(curl -sf "${FAKE_URL%/api/v1}/_control/requests?limit=1" |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["body"])')
+  DIRECT=(--url "$FAKE_URL/chat/completions" --header "Authorization: Bearer $FAKE_KEY"
+          --header "Content-Type: application/json" --body "$BODY")
 }
 
 stop_pid() {

@@ -22,11 +22,8 @@ start_flowhost "$WORK/workflows" --max-executions-in-flight 20000
 
 # The direct path sends exactly the request flowhost sent (taken from the fake's request log).
 loadgen --target "$FLOWHOST_TARGET" --workflow chat --concurrency 1 --warmup 0s --duration 200ms >/dev/null
-BODY=$(curl -sf "${FAKE_URL%/api/v1}/_control/requests?limit=1" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["body"])')
+direct_request_from_fake_log
 echo "upstream body: $BODY"
-DIRECT=(--url "$FAKE_URL/chat/completions" --header "Authorization: Bearer $FAKE_KEY"
-        --header "Content-Type: application/json" --body "$BODY")
 
 echo
 echo "| rate/s | path | ok/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | flowhost CPU% | fake CPU% |"

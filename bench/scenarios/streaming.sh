@@ -16,12 +16,9 @@ cp "$BENCH_DIR/workflows/chat.yaml" "$WORK/workflows/"
 start_flowhost "$WORK/workflows" --max-executions-in-flight 20000
 
 loadgen --target "$FLOWHOST_TARGET" --workflow chat --call stream --concurrency 1 --warmup 0s --duration 200ms >/dev/null
-BODY=$(curl -sf "${FAKE_URL%/api/v1}/_control/requests?limit=1" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["body"])')
+direct_request_from_fake_log
 echo "upstream body: $BODY"
 grep -q '"stream": *true' <<<"$BODY" || echo "warning: flowhost did not ask the upstream for a stream" >&2
-DIRECT=(--url "$FAKE_URL/chat/completions" --header "Authorization: Bearer $FAKE_KEY"
-        --header "Content-Type: application/json" --body "$BODY")
 
 echo
 echo "| rate/s | path | ok/s | first token p50 ms | p90 ms | p99 ms | whole call p50 ms | p99 ms | errors |"

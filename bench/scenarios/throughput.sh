@@ -22,10 +22,7 @@ mkdir -p "$WORK/workflows"
 cp "$BENCH_DIR/workflows/chat.yaml" "$BENCH_DIR/workflows/pipeline.yaml" "$WORK/workflows/"
 start_flowhost "$WORK/workflows" --max-executions-in-flight 20000
 loadgen --target "$FLOWHOST_TARGET" --workflow chat --concurrency 1 --warmup 0s --duration 200ms >/dev/null
-BODY=$(curl -sf "${FAKE_URL%/api/v1}/_control/requests?limit=1" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["body"])')
-DIRECT=(--url "$FAKE_URL/chat/completions" --header "Authorization: Bearer $FAKE_KEY"
-        --header "Content-Type: application/json" --body "$BODY")
+direct_request_from_fake_log
 printf 'wrk.method = "POST"\nwrk.body = [[%s]]\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Authorization"] = "Bearer %s"\n' \
   "$BODY" "$FAKE_KEY" >"$WORK/post.lua"
 
