@@ -173,7 +173,13 @@ class BlockedPoolTest : public ::testing::Test {
   // Declared before the pool, so they outlive its worker (the pool's destructor joins it).
   absl::Notification blocked_, release_;
   common::ThreadPoolScheduler pool_{1};
-  Executor executor_{HostServices{.scheduler = &pool_}, ExecutionLimits{}};
+  Executor executor_{MakeServices(pool_), ExecutionLimits{}};
+
+  static HostServices MakeServices(common::ThreadPoolScheduler& pool) {
+    HostServices services;
+    services.scheduler = &pool;
+    return services;
+  }
 };
 
 TEST_F(BlockedPoolTest, StartOnCallerThreadRunsAQuickExecutionInsideStartButNeverItsDone) {
