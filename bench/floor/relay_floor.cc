@@ -108,6 +108,13 @@ class RelayService final : public v1::WorkflowService::CallbackService {
                                                    std::string(answer.status().message())));
                       return;
                     }
+                    // A refused or failed request must not count as a served call.
+                    if (answer->status < 200 || answer->status > 299) {
+                      reactor->Finish(grpc::Status(
+                          grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("the upstream answered HTTP ", answer->status)));
+                      return;
+                    }
                     response->set_execution_id(absl::StrCat("http-", answer->status));
                     reactor->Finish(grpc::Status::OK);
                   });
