@@ -25,7 +25,7 @@ RELAY=${RELAY:-$BUILD_DIR/bench/relay_floor}
 # start_relay [FLAGS...]: relay_floor on a free port, waits for SERVING. Sets RELAY_PID, RELAY_TARGET.
 start_relay() {
   RELAY_TARGET="127.0.0.1:$(free_port)"
-  start_probed relay "$RELAY_TARGET" "$RELAY" --listen "$RELAY_TARGET" "$@"
+  start_probed relay "$RELAY_TARGET" "$RELAY" --listen "$RELAY_TARGET" "$@" || return 1
   RELAY_PID=$PROBED_PID
 }
 

@@ -131,7 +131,8 @@ start_flowhost() {
   FLOWHOST_PORT=$(free_port)
   FLOWHOST_TARGET="127.0.0.1:$FLOWHOST_PORT"
   start_probed flowhost "$FLOWHOST_TARGET" "$FLOWHOST" serve --listen "$FLOWHOST_TARGET" \
-    --workflows "$dir" --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@"
+    --workflows "$dir" --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@" ||
+    return 1
   FLOWHOST_PID=$PROBED_PID
   FLOWHOST_START_MS=$PROBED_START_MS
 }
