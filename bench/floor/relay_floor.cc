@@ -5,19 +5,18 @@
 // settings and health service as `flowhost serve`, and nothing else: no workflow, no executor, no
 // node, no expression, no record.
 //   - With --upstream URL, each call sends one chat completion request (the body the chat workflow
-//     sends) through flowhost's pooled HTTP client (server/http: the same libcurl event loop and
-//     worker pool), and answers OK with the upstream's HTTP status once the response is in: gRPC +
-//     libcurl + a thread hand-off each way, the floor under flowhost's one-node chat workflow.
-//   - Without it, each call is answered at once (after --hold-ms, on a timer, when given): the
-//     floor under flowhost's `noop` workflow, and with --hold-ms the memory a held call costs gRPC.
+//     sends, given as --body) through flowhost's pooled HTTP client (server/http: the same libcurl
+//     event loop and worker pool, configured as flowhost configures it), and answers OK with the
+//     upstream's HTTP status once the response is in: gRPC + libcurl + a thread hand-off each
+//     way, the floor under flowhost's one-node chat workflow.
+//   - Without it, each call is answered at once: the floor under flowhost's `noop` workflow.
 //
-//   relay_floor --listen 127.0.0.1:PORT [--upstream URL] [--body JSON] [--hold-ms N]
+//   relay_floor --listen 127.0.0.1:PORT [--upstream URL --body JSON]
 //               [--http-max-connections N] [--workers N]
 // The upstream's key comes from OPENROUTER_API_KEY. Stops on SIGINT/SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,30 +26,25 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/common/thread_pool_scheduler.h"
+#include "server/config/host_config.h"
 #include "server/http/curl_http_client.h"
+#include "server/runtime/http_client_options.h"
 
 namespace flowhost::bench {
 namespace {
 
-// What the chat workflow (bench/workflows/chat.yaml) sends the fake, byte for byte in content.
-constexpr std::string_view kChatBody =
-    R"({"messages":[{"content":"You are a terse assistant.","role":"system"},)"
-    R"({"content":"Summarise the benefits of loopback benchmarking in one sentence.","role":"user"}],)"
-    R"("model":"fake/ok","usage":{"include":true}})";
-
 struct Config {
   std::string listen;
   std::string upstream;  // base URL, e.g. http://127.0.0.1:PORT/api/v1; empty: answer at once
-  std::string body = std::string(kChatBody);
-  int hold_ms = 0;
-  int http_max_connections = 256;
-  int workers = 0;  // 0: one per core, as flowhost
+  std::string body;      // the upstream request's body (floor.sh takes flowhost's from the fake)
+  config::HostConfig host;  // flowhost's defaults; --http-max-connections sets http.max_connections
+  int workers = 0;          // 0: one per core, as flowhost
 };
 
 bool ParseArgs(int argc, char** argv, Config& config) {
@@ -63,24 +57,21 @@ bool ParseArgs(int argc, char** argv, Config& config) {
       config.upstream = value;
     } else if (flag == "--body") {
       config.body = value;
-    } else if (flag == "--hold-ms") {
-      config.hold_ms = std::atoi(value.c_str());
     } else if (flag == "--http-max-connections") {
-      config.http_max_connections = std::atoi(value.c_str());
+      config.host.http.max_connections = std::atoi(value.c_str());
     } else if (flag == "--workers") {
       config.workers = std::atoi(value.c_str());
     } else {
       return false;
     }
   }
-  return argc % 2 == 1 && !config.listen.empty() && config.hold_ms >= 0 &&
-         config.http_max_connections > 0;
+  return argc % 2 == 1 && !config.listen.empty() &&
+         config.upstream.empty() == config.body.empty() && config.host.http.max_connections > 0;
 }
 
 class RelayService final : public v1::WorkflowService::CallbackService {
  public:
-  RelayService(const Config& config, sdk::Scheduler& scheduler, sdk::HttpClient* http)
-      : config_(config), scheduler_(scheduler), http_(http) {
+  RelayService(const Config& config, sdk::HttpClient* http) : config_(config), http_(http) {
     if (const char* key = std::getenv("OPENROUTER_API_KEY")) {
       authorization_ = absl::StrCat("Bearer ", key);
     }
@@ -118,9 +109,6 @@ class RelayService final : public v1::WorkflowService::CallbackService {
                     response->set_execution_id(absl::StrCat("http-", answer->status));
                     reactor->Finish(grpc::Status::OK);
                   });
-    } else if (config_.hold_ms > 0) {
-      scheduler_.RunAt(absl::Now() + absl::Milliseconds(config_.hold_ms),
-                       [reactor] { reactor->Finish(grpc::Status::OK); });
     } else {
       reactor->Finish(grpc::Status::OK);
     }
@@ -129,7 +117,6 @@ class RelayService final : public v1::WorkflowService::CallbackService {
 
  private:
   const Config& config_;
-  sdk::Scheduler& scheduler_;
   sdk::HttpClient* const http_;  // null without --upstream
   std::string url_;
   std::string authorization_;
@@ -143,7 +130,7 @@ int main(int argc, char** argv) {
   bench::Config config;
   if (!bench::ParseArgs(argc, argv, config)) {
     std::fprintf(stderr,
-                 "usage: relay_floor --listen HOST:PORT [--upstream URL] [--body JSON] [--hold-ms N] "
+                 "usage: relay_floor --listen HOST:PORT [--upstream URL --body JSON] "
                  "[--http-max-connections N] [--workers N]\n");
     return 2;
   }
@@ -158,23 +145,19 @@ int main(int argc, char** argv) {
   common::ThreadPoolScheduler scheduler(config.workers);
   std::unique_ptr<http::CurlHttpClient> http;
   if (!config.upstream.empty()) {
-    // flowhost's defaults (server/runtime/runtime.cc) with the connection cap given.
-    http::CurlHttpClientOptions options;
-    options.max_host_connections = config.http_max_connections;
-    options.max_total_connections = config.http_max_connections * 4;
-    options.max_in_flight = std::max(4096, config.http_max_connections);
-    options.max_queued = 1 << 20;
-    http = std::make_unique<http::CurlHttpClient>(scheduler, options);
+    http = std::make_unique<http::CurlHttpClient>(scheduler,
+                                                  runtime::HttpClientOptionsFor(config.host.http));
   }
-  bench::RelayService service(config, scheduler, http.get());
+  bench::RelayService service(config, http.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
-  builder.SetMaxReceiveMessageSize(4 << 20);  // flowhost's default max_message_bytes
-  builder.SetMaxSendMessageSize(4 << 20);
+  const int max_message_bytes = static_cast<int>(config.host.limits.max_message_bytes);
+  builder.SetMaxReceiveMessageSize(max_message_bytes);
+  builder.SetMaxSendMessageSize(max_message_bytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "relay_floor: cannot listen on %s\n", config.listen.c_str());

@@ -1,9 +1,9 @@
 #include "server/runtime/runtime.h"
 
-#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "server/registry/builtin_nodes.h"
+#include "server/runtime/http_client_options.h"
 
 namespace flowhost::runtime {
 
@@ -30,17 +30,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 
   runtime->scheduler_ = std::make_unique<common::ThreadPoolScheduler>(options.worker_threads);
 
-  http::CurlHttpClientOptions http_options;
-  http_options.max_host_connections = static_cast<int>(config.http.max_connections);
-  http_options.max_total_connections = static_cast<int>(config.http.max_connections) * 4;
-  http_options.max_queued = static_cast<int>(config.http.max_queued_requests);
-  http_options.ca_file = config.http.ca_file;
-  // Never let the client's in-flight cap sit below the connection cap the operator configured:
-  // requests past it would queue although connections are free.
-  const int64_t max_requests = std::min<int64_t>(config.http.max_requests_in_flight, 1 << 24);
-  http_options.max_in_flight =
-      std::max(static_cast<int>(max_requests), http_options.max_host_connections);
-  runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_, http_options);
+  runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_,
+                                                         HttpClientOptionsFor(config.http));
   http::HostHttpLimits http_limits;
   http_limits.max_connect_timeout = config.http.connect_timeout;
   http_limits.max_response_bytes = static_cast<size_t>(config.http.max_response_bytes);
