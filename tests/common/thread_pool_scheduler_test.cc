@@ -83,9 +83,11 @@ TEST(ThreadPoolSchedulerTest, ATaskPostedByAWorkerRunsOnThatWorkerAfterTheCurren
 }
 
 TEST(ThreadPoolSchedulerTest, AWorkerHoldsBackOnlyOneTaskAnIdleWorkerTakesTheOthers) {
-  ThreadPoolScheduler scheduler(2);
+  // Declared before the scheduler, so they outlive its workers: the poster may still be inside its
+  // wait on `second_ran` when this thread's wait returns (TSan caught the Notification dying then).
   absl::Notification second_ran;
   absl::Notification done;
+  ThreadPoolScheduler scheduler(2);
   std::thread::id poster, second_thread;
   scheduler.Post([&] {
     poster = std::this_thread::get_id();
