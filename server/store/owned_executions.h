@@ -1,0 +1,56 @@
+// What the store thread knows of each execution this store instance holds (created with
+// claim_now, or claimed): its current fencing token, and how much of its output and event caps
+// is used. A fenced write is checked here first, then against the database (which alone knows
+// whether another replica has taken the execution over since).
+//
+// Thread-safety: store thread only.
+#ifndef FLOWHOST_SERVER_STORE_OWNED_EXECUTIONS_H_
+#define FLOWHOST_SERVER_STORE_OWNED_EXECUTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "flowhost/sdk/json.h"
+#include "server/store/execution_model.h"
+
+namespace flowhost::store {
+
+struct OwnedExecution {
+  int64_t token = 0;
+  int64_t output_bytes = 0;  // stored so far, against StoreOptions::max_output_bytes
+  int64_t events = 0;        // stored so far, against StoreOptions::max_events_per_execution
+  bool events_truncated = false;
+};
+
+class OwnedExecutions {
+ public:
+  void Hold(const std::string& id, OwnedExecution execution) { held_[id] = execution; }
+  void Drop(const std::string& id) { held_.erase(id); }
+
+  // The execution `fence` names, when this instance holds it under that token; ABORTED otherwise.
+  absl::StatusOr<OwnedExecution*> Check(const Fence& fence);
+
+  size_t size() const { return held_.size(); }
+
+ private:
+  std::unordered_map<std::string, OwnedExecution> held_;
+};
+
+// Output items serialised for storage under a byte budget.
+struct StoredItems {
+  std::string json;   // for ports: [[item, ...], ...]; for one list: [item, ...]
+  int64_t bytes = 0;  // the items' bytes counted against the budget
+  bool truncated = false;
+};
+
+// Serialises `ports` (one list of items per output port), keeping each port's first items while
+// `remaining` lasts, and takes what was used from `remaining`. Items are kept whole or not at all.
+StoredItems SerializePortsWithin(const std::vector<sdk::Items>& ports, int64_t& remaining);
+StoredItems SerializeItemsWithin(const sdk::Items& items, int64_t& remaining);
+
+}  // namespace flowhost::store
+
+#endif  // FLOWHOST_SERVER_STORE_OWNED_EXECUTIONS_H_

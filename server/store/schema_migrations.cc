@@ -1,0 +1,108 @@
+#include "server/store/schema_migrations.h"
+
+#include <array>
+#include <string_view>
+
+namespace flowhost::store {
+namespace {
+
+// One text per migration for both databases; $SERIAL_KEY, $DOUBLE and $BYTES stand for the types
+// that differ (see MigrationSql). Times are microseconds since the Unix epoch (NULL: not yet);
+// flags are 0/1 integers; JSON is text. Node and event rows belong to their execution and go with
+// it (ON DELETE CASCADE).
+const std::array<Migration, 2> kMigrations = {{
+    {1, "executions and their nodes",
+     R"sql(
+CREATE TABLE executions (
+  id TEXT PRIMARY KEY,
+  workflow TEXT NOT NULL,
+  workflow_hash TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  started_at BIGINT,
+  finished_at BIGINT,
+  error_code INTEGER NOT NULL DEFAULT 0,
+  error_message TEXT NOT NULL DEFAULT '',
+  failed_node TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_usd $DOUBLE NOT NULL DEFAULT 0,
+  idempotency_key TEXT UNIQUE,
+  owner TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT,
+  fencing_token BIGINT NOT NULL DEFAULT 0,
+  wake_at BIGINT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  save_policy TEXT NOT NULL,
+  restart_policy TEXT NOT NULL,
+  stored_output_bytes BIGINT NOT NULL DEFAULT 0,
+  output_truncated INTEGER NOT NULL DEFAULT 0,
+  input_json TEXT NOT NULL,
+  output_json TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX executions_by_created ON executions (created_at, id);
+CREATE INDEX executions_by_workflow ON executions (workflow, created_at);
+CREATE TABLE execution_nodes (
+  id $SERIAL_KEY,
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  started_at BIGINT,
+  finished_at BIGINT,
+  items_in BIGINT NOT NULL DEFAULT 0,
+  items_out BIGINT NOT NULL DEFAULT 0,
+  error_code INTEGER NOT NULL DEFAULT 0,
+  error_message TEXT NOT NULL DEFAULT '',
+  prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_usd $DOUBLE NOT NULL DEFAULT 0,
+  output_json TEXT NOT NULL DEFAULT '',
+  output_truncated INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (execution_id, name)
+)
+)sql"},
+    {2, "event logs, durable timers, and the indexes claims and pruning use",
+     R"sql(
+CREATE TABLE execution_events (
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  sequence BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  payload $BYTES NOT NULL,
+  PRIMARY KEY (execution_id, sequence)
+);
+CREATE TABLE execution_timers (
+  execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+  node TEXT NOT NULL,
+  due_at BIGINT NOT NULL,
+  PRIMARY KEY (execution_id, node)
+);
+CREATE INDEX executions_claimable ON executions (status, created_at);
+CREATE INDEX executions_by_finished ON executions (finished_at)
+)sql"},
+}};
+
+void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+std::string MigrationSql(const Migration& migration, SqlDialect dialect) {
+  std::string sql = migration.sql;
+  bool sqlite = dialect == SqlDialect::kSqlite;
+  ReplaceAll(sql, "$SERIAL_KEY",
+             sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  ReplaceAll(sql, "$DOUBLE", sqlite ? "REAL" : "DOUBLE PRECISION");
+  ReplaceAll(sql, "$BYTES", sqlite ? "BLOB" : "BYTEA");
+  return sql;
+}
+
+}  // namespace flowhost::store

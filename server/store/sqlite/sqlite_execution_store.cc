@@ -1,0 +1,765 @@
+#include "server/store/sqlite/sqlite_execution_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+#include "server/expr/status_macros.h"
+#include "server/store/row_codec.h"
+#include "server/store/schema_migrations.h"
+#include "server/store/sqlite/sqlite_connection.h"
+#include "server/store/store_core.h"
+
+namespace flowhost::store {
+namespace {
+
+absl::Status MigrateTo(SqliteConnection& db, int version) {
+  RETURN_IF_ERROR(db.Execute(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT "
+      "NOT NULL)"));
+  int64_t current = 0;
+  {
+    ASSIGN_OR_RETURN(auto query, db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+    ASSIGN_OR_RETURN(auto row, query->Step());
+    if (row) current = query->Int(0);
+  }
+  if (current > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "execution store (sqlite ", db.path(), "): the database is at schema version ", current,
+        ", newer than this flowhost knows (", LatestSchemaVersion(), "); upgrade flowhost"));
+  }
+  for (const Migration& migration : AllMigrations()) {
+    if (migration.version <= current || migration.version > version) continue;
+    RETURN_IF_ERROR(db.Execute("BEGIN IMMEDIATE"));
+    absl::Status status = db.Execute(MigrationSql(migration, SqlDialect::kSqlite));
+    if (status.ok()) {
+      ASSIGN_OR_RETURN(
+          auto insert,
+          db.Query("INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)"));
+      insert->Bind(1, int64_t{migration.version}).Bind(2, absl::ToUnixMicros(absl::Now()));
+      status = insert->Run();
+    }
+    if (status.ok()) status = db.Execute("COMMIT");
+    if (!status.ok()) {
+      (void)db.Execute("ROLLBACK");
+      return absl::Status(status.code(),
+                          absl::StrCat("schema migration ", migration.version, " (",
+                                       migration.description, "): ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+constexpr const char* kFinalStatuses = "('succeeded', 'failed', 'cancelled')";
+
+class SqliteExecutionStore final : public StoreCore {
+ public:
+  SqliteExecutionStore(std::unique_ptr<SqliteConnection> db, int lock_fd, StoreOptions options)
+      : StoreCore(std::move(options), "execution store (sqlite " + db->path() + ")"),
+        db_(std::move(db)),
+        lock_fd_(lock_fd) {
+    StartThread("fh-store");
+  }
+
+  ~SqliteExecutionStore() override {
+    Shutdown();
+    db_.reset();
+    if (lock_fd_ >= 0) close(lock_fd_);  // releases the lock
+  }
+
+ private:
+  // Runs once the batch's transaction has committed (or failed: then `commit` is its error).
+  using Completion = absl::AnyInvocable<void(const absl::Status& commit) &&>;
+
+  template <typename T>
+  static Completion Complete(Callback<T> done, absl::StatusOr<T> result) {
+    return
+        [done = std::move(done), result = std::move(result)](const absl::Status& commit) mutable {
+          if (!done) return;
+          if (!commit.ok() && result.ok()) {
+            std::move(done)(commit);
+          } else {
+            std::move(done)(std::move(result));
+          }
+        };
+  }
+  static Completion CompleteDone(DoneCallback done, absl::Status result) {
+    return
+        [done = std::move(done), result = std::move(result)](const absl::Status& commit) mutable {
+          if (!done) return;
+          std::move(done)(result.ok() ? commit : result);
+        };
+  }
+
+  void ExecuteWrites(std::span<Operation> writes) override {
+    std::vector<Completion> completions;
+    completions.reserve(writes.size());
+    int64_t failed = 0;
+    bool notify_work = false;
+    absl::Status begin = db_->Execute("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (Operation& op : writes) FailOperation(op, begin);
+      CountFailed(static_cast<int64_t>(writes.size()));
+      return;
+    }
+    for (Operation& op : writes) {
+      (void)db_->Execute("SAVEPOINT w");
+      Completion completion;
+      absl::Status status =
+          std::visit([&](auto& o) { return Apply(o, completion, notify_work); }, op);
+      if (status.ok()) {
+        (void)db_->Execute("RELEASE w");
+      } else {
+        ++failed;
+        (void)db_->Execute("ROLLBACK TO w");
+        (void)db_->Execute("RELEASE w");
+      }
+      completions.push_back(std::move(completion));
+    }
+    absl::Status commit = db_->Execute("COMMIT");
+    if (!commit.ok()) {
+      (void)db_->Execute("ROLLBACK");
+      // What this batch claimed or changed in memory may not be in the database: drop it, so
+      // the callers claim again.
+      for (Operation& op : writes) ForgetTouched(op);
+      failed = static_cast<int64_t>(writes.size());
+    }
+    CountFailed(failed);
+    if (static_cast<size_t>(failed) < writes.size()) {
+      CountCommitted(static_cast<int64_t>(writes.size()) - failed);
+    }
+    for (Completion& completion : completions) std::move(completion)(commit);
+    if (notify_work && commit.ok()) NotifyWork();
+  }
+
+  void ForgetTouched(Operation& op) {
+    std::visit(
+        [this](auto& o) {
+          if constexpr (requires { o.fence; }) owned_.Drop(o.fence.execution_id);
+        },
+        op);
+  }
+
+  // Checks `fence` against what this instance holds and against the database.
+  absl::StatusOr<OwnedExecution*> CheckFence(const Fence& fence) {
+    ASSIGN_OR_RETURN(auto owned, owned_.Check(fence));
+    ASSIGN_OR_RETURN(auto query,
+                     db_->Query("SELECT 1 FROM executions WHERE id = ?1 AND fencing_token = ?2"));
+    query->Bind(1, fence.execution_id).Bind(2, fence.token);
+    ASSIGN_OR_RETURN(auto row, query->Step());
+    if (!row) {
+      owned_.Drop(fence.execution_id);
+      return absl::AbortedError("execution " + fence.execution_id +
+                                " was taken over or deleted since this instance claimed it; the "
+                                "write is refused");
+    }
+    return owned;
+  }
+
+  // --- writes ---
+
+  absl::Status Apply(CreateOp& op, Completion& completion, bool& notify_work) {
+    absl::StatusOr<CreatedExecution> result = Create(op.execution);
+    if (result.ok() && result->created && !op.execution.claim_now) notify_work = true;
+    absl::Status status = result.status();
+    completion = Complete(std::move(op.done), std::move(result));
+    return status;
+  }
+
+  absl::StatusOr<CreatedExecution> Create(const NewExecution& e) {
+    std::string input = e.input.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
+    if (static_cast<int64_t>(input.size()) > options_.max_input_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("execution input is ", input.size(), " bytes, more than the store's cap of ",
+                       options_.max_input_bytes, " (store.max_input_bytes)"));
+    }
+    if (!e.idempotency_key.empty()) {
+      ASSIGN_OR_RETURN(auto query,
+                       db_->Query("SELECT id, workflow, input_json, status FROM executions WHERE "
+                                  "idempotency_key = ?1"));
+      query->Bind(1, e.idempotency_key);
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      if (row) {
+        CreatedExecution existing;
+        existing.id = query->Text(0);
+        if (query->Text(1) != e.workflow || query->Text(2) != input) {
+          return absl::AlreadyExistsError("idempotency key '" + e.idempotency_key +
+                                          "' was already used by execution " + existing.id +
+                                          " with another workflow or input");
+        }
+        existing.created = false;
+        existing.status = ParseExecutionStatus(query->Text(3)).value_or(ExecutionStatus::kQueued);
+        return existing;
+      }
+    }
+    CreatedExecution created;
+    created.id = NewExecutionId();
+    absl::Time now = Now();
+    created.status = e.claim_now ? ExecutionStatus::kRunning : ExecutionStatus::kQueued;
+    ASSIGN_OR_RETURN(
+        auto insert,
+        db_->Query("INSERT INTO executions (id, workflow, workflow_hash, status, created_at, "
+                   "started_at, idempotency_key, owner, lease_expires_at, fencing_token, "
+                   "save_policy, restart_policy, input_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                   "?8, ?9, ?10, ?11, ?12, ?13)"));
+    insert->Bind(1, created.id).Bind(2, e.workflow).Bind(3, e.workflow_hash);
+    insert->Bind(4, ExecutionStatusName(created.status)).Bind(5, absl::ToUnixMicros(now));
+    if (e.idempotency_key.empty()) {
+      insert->BindNull(7);
+    } else {
+      insert->Bind(7, e.idempotency_key);
+    }
+    if (e.claim_now) {
+      insert->Bind(6, absl::ToUnixMicros(now)).Bind(8, owner());
+      insert->Bind(9, absl::ToUnixMicros(now + options_.lease)).Bind(10, int64_t{1});
+    } else {
+      insert->BindNull(6).Bind(8, std::string_view()).BindNull(9).Bind(10, int64_t{0});
+    }
+    insert->Bind(11, SavePolicyName(e.save_policy.value_or(options_.default_save_policy)));
+    insert->Bind(12, RestartPolicyName(e.restart_policy)).Bind(13, input);
+    RETURN_IF_ERROR(insert->Run());
+    if (e.claim_now) {
+      created.fence = Fence{created.id, 1};
+      owned_.Hold(created.id, OwnedExecution{1, 0, 0, false});
+    }
+    return created;
+  }
+
+  absl::Status Apply(NodeOp& op, Completion& completion, bool&) {
+    absl::Status status = RecordNode(op);
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status RecordNode(NodeOp& op) {
+    ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
+    const NodeRow& n = op.update.row;
+    std::string output;
+    bool truncated = false;
+    if (!op.update.output.empty()) {
+      int64_t remaining = options_.max_output_bytes - owned->output_bytes;
+      StoredItems stored = SerializePortsWithin(op.update.output, remaining);
+      owned->output_bytes += stored.bytes;
+      output = std::move(stored.json);
+      truncated = stored.truncated;
+      ASSIGN_OR_RETURN(
+          auto update,
+          db_->Query("UPDATE executions SET stored_output_bytes = ?2, output_truncated = "
+                     "MAX(output_truncated, ?3) WHERE id = ?1"));
+      update->Bind(1, op.fence.execution_id).Bind(2, owned->output_bytes);
+      update->Bind(3, int64_t{truncated ? 1 : 0});
+      RETURN_IF_ERROR(update->Run());
+    }
+    ASSIGN_OR_RETURN(
+        auto upsert,
+        db_->Query(
+            "INSERT INTO execution_nodes (execution_id, name, type, state, attempts, started_at, "
+            "finished_at, items_in, items_out, error_code, error_message, prompt_tokens, "
+            "completion_tokens, cost_usd, output_json, output_truncated) VALUES (?1, ?2, ?3, ?4, "
+            "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (execution_id, "
+            "name) DO UPDATE SET type = excluded.type, state = excluded.state, attempts = "
+            "excluded.attempts, started_at = excluded.started_at, finished_at = "
+            "excluded.finished_at, items_in = excluded.items_in, items_out = excluded.items_out, "
+            "error_code = excluded.error_code, error_message = excluded.error_message, "
+            "prompt_tokens = excluded.prompt_tokens, completion_tokens = "
+            "excluded.completion_tokens, cost_usd = excluded.cost_usd, output_json = "
+            "excluded.output_json, output_truncated = excluded.output_truncated"));
+    upsert->Bind(1, op.fence.execution_id).Bind(2, n.name).Bind(3, n.type);
+    upsert->Bind(4, NodeStateName(n.state)).Bind(5, int64_t{n.attempts});
+    upsert->Bind(6, ToMicros(n.started_at)).Bind(7, ToMicros(n.finished_at));
+    upsert->Bind(8, n.items_in).Bind(9, n.items_out);
+    upsert->Bind(10, static_cast<int64_t>(n.error.code()))
+        .Bind(11, std::string_view(n.error.message().data(), n.error.message().size()));
+    upsert->Bind(12, n.totals.prompt_tokens).Bind(13, n.totals.completion_tokens);
+    upsert->Bind(14, n.totals.cost_usd).Bind(15, output).Bind(16, int64_t{truncated ? 1 : 0});
+    return upsert->Run();
+  }
+
+  absl::Status Apply(EventOp& op, Completion& completion, bool&) {
+    absl::Status status = AppendEvent(op);
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status AppendEvent(EventOp& op) {
+    ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
+    if (owned->events_truncated) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "execution ", op.fence.execution_id, " has stored ", options_.max_events_per_execution,
+          " events (store.max_events_per_execution); later ones are not kept"));
+    }
+    EventRow event = std::move(op.event);
+    bool last_slot = owned->events + 1 >= options_.max_events_per_execution;
+    if (last_slot) {
+      event = EventRow{event.sequence, event.at, "events_truncated", ""};
+      owned->events_truncated = true;
+    }
+    ASSIGN_OR_RETURN(
+        auto insert,
+        db_->Query("INSERT OR IGNORE INTO execution_events (execution_id, sequence, at, "
+                   "kind, payload) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert->Bind(1, op.fence.execution_id).Bind(2, event.sequence).Bind(3, ToMicros(event.at));
+    insert->Bind(4, event.kind).BindBlob(5, event.payload);
+    RETURN_IF_ERROR(insert->Run());
+    owned->events += db_->Changes();
+    if (last_slot) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "execution ", op.fence.execution_id, " reached ", options_.max_events_per_execution,
+          " events (store.max_events_per_execution); an events_truncated marker was stored "
+          "instead of this event"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Apply(TimerOp& op, Completion& completion, bool&) {
+    absl::Status status = [&]() -> absl::Status {
+      RETURN_IF_ERROR(CheckFence(op.fence).status());
+      if (op.clear) {
+        ASSIGN_OR_RETURN(
+            auto query,
+            db_->Query("DELETE FROM execution_timers WHERE execution_id = ?1 AND node = ?2"));
+        query->Bind(1, op.fence.execution_id).Bind(2, op.timer.node);
+        return query->Run();
+      }
+      ASSIGN_OR_RETURN(
+          auto query,
+          db_->Query("INSERT INTO execution_timers (execution_id, node, due_at) VALUES (?1, "
+                     "?2, ?3) ON CONFLICT (execution_id, node) DO UPDATE SET due_at = "
+                     "excluded.due_at"));
+      query->Bind(1, op.fence.execution_id).Bind(2, op.timer.node);
+      query->Bind(3, ToMicros(op.timer.due_at).value_or(0));
+      return query->Run();
+    }();
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status Apply(ParkOp& op, Completion& completion, bool&) {
+    absl::Status status = [&]() -> absl::Status {
+      RETURN_IF_ERROR(CheckFence(op.fence).status());
+      ASSIGN_OR_RETURN(
+          auto query,
+          db_->Query("UPDATE executions SET status = 'waiting', wake_at = ?2, owner = '', "
+                     "lease_expires_at = NULL WHERE id = ?1"));
+      query->Bind(1, op.fence.execution_id).Bind(2, ToMicros(op.wake_at).value_or(0));
+      RETURN_IF_ERROR(query->Run());
+      owned_.Drop(op.fence.execution_id);
+      return absl::OkStatus();
+    }();
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status Apply(ReleaseOp& op, Completion& completion, bool& notify_work) {
+    absl::Status status = [&]() -> absl::Status {
+      RETURN_IF_ERROR(CheckFence(op.fence).status());
+      ASSIGN_OR_RETURN(auto query, db_->Query("UPDATE executions SET owner = '', "
+                                              "lease_expires_at = 0 WHERE id = ?1"));
+      query->Bind(1, op.fence.execution_id);
+      RETURN_IF_ERROR(query->Run());
+      owned_.Drop(op.fence.execution_id);
+      notify_work = true;
+      return absl::OkStatus();
+    }();
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status Apply(FinishOp& op, Completion& completion, bool&) {
+    absl::Status status = Finish(op);
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+
+  absl::Status Finish(FinishOp& op) {
+    ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
+    const ExecutionOutcome& o = op.outcome;
+    int64_t remaining = options_.max_output_bytes - owned->output_bytes;
+    StoredItems output = SerializeItemsWithin(o.output, remaining);
+    ASSIGN_OR_RETURN(
+        auto update,
+        db_->Query("UPDATE executions SET status = ?2, finished_at = ?3, error_code = ?4, "
+                   "error_message = ?5, failed_node = ?6, prompt_tokens = ?7, completion_tokens = "
+                   "?8, cost_usd = ?9, output_json = ?10, stored_output_bytes = "
+                   "stored_output_bytes + ?11, output_truncated = MAX(output_truncated, ?12), "
+                   "owner = '', lease_expires_at = NULL, wake_at = NULL WHERE id = ?1 "
+                   "RETURNING save_policy"));
+    update->Bind(1, op.fence.execution_id).Bind(2, ExecutionStatusName(o.status));
+    update->Bind(3, absl::ToUnixMicros(Now())).Bind(4, static_cast<int64_t>(o.error.code()));
+    update->Bind(5, std::string_view(o.error.message().data(), o.error.message().size()));
+    update->Bind(6, o.failed_node).Bind(7, o.totals.prompt_tokens);
+    update->Bind(8, o.totals.completion_tokens).Bind(9, o.totals.cost_usd);
+    update->Bind(10, output.json).Bind(11, output.bytes);
+    update->Bind(12, int64_t{output.truncated ? 1 : 0});
+    ASSIGN_OR_RETURN(auto row, update->Step());
+    std::string policy = row ? update->Text(0) : "all";
+    update.reset();
+    owned_.Drop(op.fence.execution_id);
+    ASSIGN_OR_RETURN(auto timers,
+                     db_->Query("DELETE FROM execution_timers WHERE execution_id = ?1"));
+    timers->Bind(1, op.fence.execution_id);
+    RETURN_IF_ERROR(timers->Run());
+    SavePolicy save = ParseSavePolicy(policy).value_or(SavePolicy::kAll);
+    bool drop = save == SavePolicy::kNone ||
+                (save == SavePolicy::kFailedOnly && o.status == ExecutionStatus::kSucceeded);
+    if (drop) {
+      ASSIGN_OR_RETURN(auto erase, db_->Query("DELETE FROM executions WHERE id = ?1"));
+      erase->Bind(1, op.fence.execution_id);
+      RETURN_IF_ERROR(erase->Run());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Apply(CancelOp& op, Completion& completion, bool&) {
+    absl::StatusOr<ExecutionStatus> result = Cancel(op.id);
+    absl::Status status = result.status();
+    completion = Complete(std::move(op.done), std::move(result));
+    return status;
+  }
+
+  absl::StatusOr<ExecutionStatus> Cancel(const std::string& id) {
+    ASSIGN_OR_RETURN(auto query, db_->Query("SELECT status FROM executions WHERE id = ?1"));
+    query->Bind(1, id);
+    ASSIGN_OR_RETURN(auto row, query->Step());
+    if (!row) return absl::NotFoundError("execution " + id + " not found");
+    std::optional<ExecutionStatus> status = ParseExecutionStatus(query->Text(0));
+    query.reset();
+    if (!status) return absl::DataLossError("execution " + id + ": unknown status");
+    if (IsFinal(*status)) return *status;
+    if (*status == ExecutionStatus::kRunning) {
+      ASSIGN_OR_RETURN(auto flag,
+                       db_->Query("UPDATE executions SET cancel_requested = 1 WHERE id = ?1"));
+      flag->Bind(1, id);
+      RETURN_IF_ERROR(flag->Run());
+      return *status;
+    }
+    ASSIGN_OR_RETURN(auto cancel,
+                     db_->Query("UPDATE executions SET status = 'cancelled', cancel_requested = 1, "
+                                "finished_at = ?2, error_code = ?3, error_message = ?4, wake_at = "
+                                "NULL WHERE id = ?1"));
+    cancel->Bind(1, id).Bind(2, absl::ToUnixMicros(Now()));
+    cancel->Bind(3, static_cast<int64_t>(absl::StatusCode::kCancelled));
+    cancel->Bind(4, std::string_view("cancelled before it ran"));
+    RETURN_IF_ERROR(cancel->Run());
+    return ExecutionStatus::kCancelled;
+  }
+
+  absl::Status Apply(ClaimOp& op, Completion& completion, bool&) {
+    absl::StatusOr<std::vector<Claim>> result = ClaimSome(op.max);
+    absl::Status status = result.status();
+    completion = Complete(std::move(op.done), std::move(result));
+    return status;
+  }
+
+  absl::StatusOr<std::vector<Claim>> ClaimSome(int max) {
+    absl::Time now = Now();
+    std::vector<Claim> claims;
+    std::vector<int64_t> output_bytes;
+    {
+      // One process holds the database, so another owner's running execution is an orphan.
+      ASSIGN_OR_RETURN(
+          auto query,
+          db_->Query("SELECT id, status, stored_output_bytes FROM executions WHERE status = "
+                     "'queued' OR (status = 'waiting' AND wake_at <= ?1) OR (status = 'running' "
+                     "AND (owner <> ?2 OR lease_expires_at IS NULL OR lease_expires_at < ?1)) "
+                     "ORDER BY created_at, id LIMIT ?3"));
+      query->Bind(1, absl::ToUnixMicros(now)).Bind(2, owner()).Bind(3, int64_t{max});
+      for (;;) {
+        ASSIGN_OR_RETURN(auto row, query->Step());
+        if (!row) break;
+        Claim claim;
+        claim.fence.execution_id = query->Text(0);
+        claim.previous_status =
+            ParseExecutionStatus(query->Text(1)).value_or(ExecutionStatus::kQueued);
+        claims.push_back(std::move(claim));
+        output_bytes.push_back(query->Int(2));
+      }
+    }
+    for (size_t i = 0; i < claims.size(); ++i) {
+      Claim& claim = claims[i];
+      ASSIGN_OR_RETURN(
+          auto update,
+          db_->Query("UPDATE executions SET status = 'running', owner = ?2, "
+                     "lease_expires_at = ?3, fencing_token = fencing_token + 1, "
+                     "started_at = COALESCE(started_at, ?4), wake_at = NULL WHERE id = ?1 "
+                     "RETURNING fencing_token"));
+      update->Bind(1, claim.fence.execution_id).Bind(2, owner());
+      update->Bind(3, absl::ToUnixMicros(now + options_.lease)).Bind(4, absl::ToUnixMicros(now));
+      ASSIGN_OR_RETURN(auto row, update->Step());
+      if (!row) return absl::InternalError("claimed execution vanished");
+      claim.fence.token = update->Int(0);
+      update.reset();
+      ASSIGN_OR_RETURN(
+          auto events,
+          db_->Query("SELECT COUNT(*), COALESCE(MAX(sequence), 0) FROM execution_events "
+                     "WHERE execution_id = ?1"));
+      events->Bind(1, claim.fence.execution_id);
+      ASSIGN_OR_RETURN(auto event_row, events->Step());
+      int64_t count = event_row ? events->Int(0) : 0;
+      claim.last_event_sequence = event_row ? events->Int(1) : 0;
+      owned_.Hold(claim.fence.execution_id,
+                  OwnedExecution{claim.fence.token, output_bytes[i], count,
+                                 count >= options_.max_events_per_execution});
+    }
+    return claims;
+  }
+
+  absl::Status Apply(RenewOp& op, Completion& completion, bool&) {
+    absl::StatusOr<RenewResult> result = Renew(op.fences);
+    absl::Status status = result.status();
+    completion = Complete(std::move(op.done), std::move(result));
+    return status;
+  }
+
+  absl::StatusOr<RenewResult> Renew(const std::vector<Fence>& fences) {
+    RenewResult result;
+    int64_t until = absl::ToUnixMicros(Now() + options_.lease);
+    for (const Fence& fence : fences) {
+      ASSIGN_OR_RETURN(
+          auto query,
+          db_->Query("UPDATE executions SET lease_expires_at = ?3 WHERE id = ?1 AND "
+                     "fencing_token = ?2 AND status = 'running' RETURNING cancel_requested"));
+      query->Bind(1, fence.execution_id).Bind(2, fence.token).Bind(3, until);
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      if (!row || !owned_.Check(fence).ok()) {
+        result.lost.push_back(fence.execution_id);
+        owned_.Drop(fence.execution_id);
+      } else if (query->Int(0) != 0) {
+        result.cancel_requested.push_back(fence.execution_id);
+      }
+    }
+    return result;
+  }
+
+  absl::Status Apply(PruneOp& op, Completion& completion, bool&) {
+    absl::StatusOr<PruneResult> result = PruneFinished();
+    absl::Status status = result.status();
+    completion = Complete(std::move(op.done), std::move(result));
+    return status;
+  }
+
+  absl::StatusOr<PruneResult> PruneFinished() {
+    PruneResult result;
+    ASSIGN_OR_RETURN(auto by_age,
+                     db_->Query(absl::StrCat("DELETE FROM executions WHERE status IN ",
+                                             kFinalStatuses, " AND finished_at < ?1")));
+    by_age->Bind(1, absl::ToUnixMicros(Now() - options_.retention_max_age));
+    RETURN_IF_ERROR(by_age->Run());
+    result.deleted_by_age = db_->Changes();
+    by_age.reset();
+    ASSIGN_OR_RETURN(
+        auto by_count,
+        db_->Query(absl::StrCat("DELETE FROM executions WHERE id IN (SELECT id FROM executions "
+                                "WHERE status IN ",
+                                kFinalStatuses,
+                                " ORDER BY finished_at DESC, id DESC LIMIT -1 OFFSET ?1)")));
+    by_count->Bind(1, options_.retention_max_count);
+    RETURN_IF_ERROR(by_count->Run());
+    result.deleted_by_count = db_->Changes();
+    return result;
+  }
+
+  // Reads never reach ExecuteWrites (StoreCore splits them out).
+  template <typename ReadOp>
+  absl::Status Apply(ReadOp& op, Completion& completion, bool&) {
+    absl::Status status = absl::InternalError("a read was batched with writes");
+    completion = [done = std::move(op.done), status](const absl::Status&) mutable {
+      std::move(done)(status);
+    };
+    return status;
+  }
+
+  // --- reads ---
+
+  void ExecuteRead(Operation& op) override {
+    if (auto* get = std::get_if<GetOp>(&op)) {
+      std::move(get->done)(Get(get->id, get->options));
+    } else if (auto* list = std::get_if<ListOp>(&op)) {
+      std::move(list->done)(List(list->query));
+    } else if (auto* events = std::get_if<EventsOp>(&op)) {
+      std::move(events->done)(Events(events->id, events->first_sequence, events->max_events));
+    }
+  }
+
+  absl::StatusOr<ExecutionDetail> Get(const std::string& id, const GetOptions& options) {
+    ExecutionDetail detail;
+    {
+      ASSIGN_OR_RETURN(auto query, db_->Query(absl::StrCat("SELECT ", kExecutionColumns,
+                                                           " FROM executions WHERE id = ?1")));
+      query->Bind(1, id);
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      if (!row) return absl::NotFoundError("execution " + id + " not found");
+      ASSIGN_OR_RETURN(auto execution, DecodeExecution(*query, /*with_texts=*/true));
+      detail.execution = std::move(execution);
+      if (!options.with_items) detail.execution.output_json.clear();
+    }
+    if (options.with_nodes) {
+      ASSIGN_OR_RETURN(
+          auto query,
+          db_->Query(absl::StrCat("SELECT ", kNodeColumns,
+                                  " FROM execution_nodes WHERE execution_id = ?1 ORDER BY id")));
+      query->Bind(1, id);
+      for (;;) {
+        ASSIGN_OR_RETURN(auto row, query->Step());
+        if (!row) break;
+        ASSIGN_OR_RETURN(auto node, DecodeNode(*query, id, options.with_items));
+        detail.nodes.push_back(std::move(node));
+      }
+    }
+    {
+      ASSIGN_OR_RETURN(auto query, db_->Query("SELECT node, due_at FROM execution_timers WHERE "
+                                              "execution_id = ?1 ORDER BY due_at, node"));
+      query->Bind(1, id);
+      for (;;) {
+        ASSIGN_OR_RETURN(auto row, query->Step());
+        if (!row) break;
+        detail.timers.push_back(TimerRow{query->Text(0), absl::FromUnixMicros(query->Int(1))});
+      }
+    }
+    ASSIGN_OR_RETURN(auto last,
+                     db_->Query("SELECT COALESCE(MAX(sequence), 0) FROM execution_events WHERE "
+                                "execution_id = ?1"));
+    last->Bind(1, id);
+    ASSIGN_OR_RETURN(auto row, last->Step());
+    if (row) detail.last_event_sequence = last->Int(0);
+    return detail;
+  }
+
+  absl::StatusOr<ExecutionPage> List(const ListQuery& q) {
+    std::string sql = absl::StrCat("SELECT ", kExecutionSummaryColumns,
+                                   " FROM executions WHERE created_at > ?1 AND created_at < ?2");
+    if (!q.workflow.empty()) sql += " AND workflow = ?3";
+    std::pair<int64_t, std::string> after{INT64_MAX, ""};
+    if (!q.page_token.empty()) {
+      ASSIGN_OR_RETURN(auto token, DecodePageToken(q.page_token));
+      after = token;
+      sql += " AND (created_at, id) < (?4, ?5)";
+    }
+    if (!q.statuses.empty()) {
+      sql += " AND status IN (";
+      for (size_t i = 0; i < q.statuses.size(); ++i) {
+        absl::StrAppend(&sql, i ? ", '" : "'", sdk::AsAbsl(ExecutionStatusName(q.statuses[i])),
+                        "'");
+      }
+      sql += ")";
+    }
+    sql += " ORDER BY created_at DESC, id DESC LIMIT ?6";
+    ASSIGN_OR_RETURN(auto query, db_->Query(sql));
+    query->Bind(1, ToMicros(q.created_after).value_or(INT64_MIN));
+    query->Bind(2, ToMicros(q.created_before).value_or(INT64_MIN));
+    if (!q.workflow.empty()) query->Bind(3, q.workflow);
+    if (!q.page_token.empty()) query->Bind(4, after.first).Bind(5, after.second);
+    query->Bind(6, int64_t{q.page_size} + 1);
+    ExecutionPage page;
+    for (;;) {
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(auto execution, DecodeExecution(*query, /*with_texts=*/false));
+      page.executions.push_back(std::move(execution));
+    }
+    if (static_cast<int>(page.executions.size()) > q.page_size) {
+      page.executions.pop_back();
+      const ExecutionRow& last = page.executions.back();
+      page.next_page_token = EncodePageToken(last.created_at, last.id);
+    }
+    return page;
+  }
+
+  absl::StatusOr<std::vector<EventRow>> Events(const std::string& id, int64_t first, int max) {
+    {
+      ASSIGN_OR_RETURN(auto exists, db_->Query("SELECT 1 FROM executions WHERE id = ?1"));
+      exists->Bind(1, id);
+      ASSIGN_OR_RETURN(auto row, exists->Step());
+      if (!row) return absl::NotFoundError("execution " + id + " not found");
+    }
+    ASSIGN_OR_RETURN(auto query,
+                     db_->Query("SELECT sequence, at, kind, payload FROM execution_events WHERE "
+                                "execution_id = ?1 AND sequence >= ?2 ORDER BY sequence LIMIT ?3"));
+    query->Bind(1, id).Bind(2, first).Bind(3, int64_t{max});
+    std::vector<EventRow> events;
+    for (;;) {
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      if (!row) break;
+      events.push_back(EventRow{query->Int(0), absl::FromUnixMicros(query->Int(1)), query->Text(2),
+                                query->Text(3)});
+    }
+    return events;
+  }
+
+  std::unique_ptr<SqliteConnection> db_;
+  int lock_fd_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConfigured(const std::string& path,
+                                                                 int64_t max_database_bytes) {
+  ASSIGN_OR_RETURN(auto db, SqliteConnection::Open(path));
+  // Durable commits (synchronous=FULL: the WAL is synced at every commit, which batching keeps
+  // rare); foreign keys for the cascades; a wait rather than an error when a backup holds a lock.
+  RETURN_IF_ERROR(db->Execute("PRAGMA journal_mode=WAL"));
+  RETURN_IF_ERROR(db->Execute("PRAGMA synchronous=FULL"));
+  RETURN_IF_ERROR(db->Execute("PRAGMA foreign_keys=ON"));
+  RETURN_IF_ERROR(db->Execute("PRAGMA busy_timeout=5000"));
+  if (max_database_bytes > 0) {
+    ASSIGN_OR_RETURN(auto page_size, db->Query("PRAGMA page_size"));
+    ASSIGN_OR_RETURN(auto row, page_size->Step());
+    int64_t bytes_per_page = row ? page_size->Int(0) : 4096;
+    page_size.reset();
+    RETURN_IF_ERROR(db->Execute(absl::StrCat(
+        "PRAGMA max_page_count=", std::max<int64_t>(1, max_database_bytes / bytes_per_page))));
+  }
+  return db;
+}
+
+}  // namespace
+
+std::string SqliteDatabasePath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "flowhost.db").string();
+}
+
+absl::Status MigrateSqliteDatabase(const std::string& path, int version) {
+  ASSIGN_OR_RETURN(auto db, OpenConfigured(path, 0));
+  return MigrateTo(*db, version);
+}
+
+absl::StatusOr<ExecutionStorePtr> OpenSqliteStore(const SqliteStoreOptions& sqlite,
+                                                  StoreOptions options) {
+  std::error_code error;
+  std::filesystem::create_directories(sqlite.data_dir, error);
+  if (error) {
+    return absl::UnavailableError("execution store: cannot create the data directory '" +
+                                  sqlite.data_dir + "': " + error.message());
+  }
+  std::string path = SqliteDatabasePath(sqlite.data_dir);
+  std::string lock_path = path + ".lock";
+  int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return absl::UnavailableError("execution store: cannot open '" + lock_path +
+                                  "': " + std::strerror(errno));
+  }
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    close(lock_fd);
+    return absl::FailedPreconditionError(
+        "execution store: the data directory '" + sqlite.data_dir +
+        "' is in use by another flowhost process (it holds " + lock_path +
+        "); SQLite serves one process: give each its own data_dir, or use store.backend: "
+        "postgres for replicas");
+  }
+  auto db = OpenConfigured(path, sqlite.max_database_bytes);
+  absl::Status status = db.status();
+  if (status.ok()) status = MigrateTo(**db, LatestSchemaVersion());
+  if (!status.ok()) {
+    close(lock_fd);
+    return status;
+  }
+  return std::make_unique<SqliteExecutionStore>(std::move(*db), lock_fd, std::move(options));
+}
+
+}  // namespace flowhost::store
