@@ -17,6 +17,11 @@ absl::StatusOr<OwnedExecution*> OwnedExecutions::Check(const Fence& fence) {
   return &it->second;
 }
 
+void OwnedExecutions::Drop(const Fence& fence) {
+  auto it = held_.find(fence.execution_id);
+  if (it != held_.end() && it->second.token == fence.token) held_.erase(it);
+}
+
 namespace {
 
 // Appends the items of `items` that fit to `out` as a JSON array; returns whether all fit.

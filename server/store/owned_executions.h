@@ -29,6 +29,9 @@ class OwnedExecutions {
  public:
   void Hold(const std::string& id, OwnedExecution execution) { held_[id] = execution; }
   void Drop(const std::string& id) { held_.erase(id); }
+  // Drops the execution only while it is held under `fence`'s token (a stale fence must not drop
+  // a newer claim of the same execution).
+  void Drop(const Fence& fence);
 
   // The execution `fence` names, when this instance holds it under that token; ABORTED otherwise.
   absl::StatusOr<OwnedExecution*> Check(const Fence& fence);

@@ -10,7 +10,9 @@ SqliteQuery::~SqliteQuery() {
 }
 
 SqliteQuery& SqliteQuery::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // An empty view may have no data pointer, which SQLite would bind as NULL.
+  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 SqliteQuery& SqliteQuery::Bind(int index, int64_t value) {
@@ -26,7 +28,8 @@ SqliteQuery& SqliteQuery::Bind(int index, std::optional<int64_t> value) {
   return BindNull(index);
 }
 SqliteQuery& SqliteQuery::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, index, bytes.empty() ? "" : bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 SqliteQuery& SqliteQuery::BindNull(int index) {
@@ -115,7 +118,10 @@ absl::Status SqliteConnection::Error(int rc, std::string_view what) const {
     case SQLITE_PERM:
       return absl::FailedPreconditionError(message);
     case SQLITE_CONSTRAINT:
-      return absl::AlreadyExistsError(message);
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(message);
+      }
+      return absl::InternalError(message);
     default:
       return absl::InternalError(message);
   }

@@ -156,7 +156,7 @@ class SqliteExecutionStore final : public StoreCore {
     query->Bind(1, fence.execution_id).Bind(2, fence.token);
     ASSIGN_OR_RETURN(auto row, query->Step());
     if (!row) {
-      owned_.Drop(fence.execution_id);
+      owned_.Drop(fence);
       return absl::AbortedError("execution " + fence.execution_id +
                                 " was taken over or deleted since this instance claimed it; the "
                                 "write is refused");
@@ -284,12 +284,14 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(EventOp& op, Completion& completion, bool&) {
-    absl::Status status = AppendEvent(op);
+    bool marker_stored = false;
+    absl::Status status = AppendEvent(op, marker_stored);
     completion = CompleteDone(std::move(op.done), status);
-    return status;
+    // The marker that replaced the event is kept although the event is refused.
+    return marker_stored ? absl::OkStatus() : status;
   }
 
-  absl::Status AppendEvent(EventOp& op) {
+  absl::Status AppendEvent(EventOp& op, bool& marker_stored) {
     ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
     if (owned->events_truncated) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -311,6 +313,7 @@ class SqliteExecutionStore final : public StoreCore {
     RETURN_IF_ERROR(insert->Run());
     owned->events += db_->Changes();
     if (last_slot) {
+      marker_stored = true;
       return absl::ResourceExhaustedError(absl::StrCat(
           "execution ", op.fence.execution_id, " reached ", options_.max_events_per_execution,
           " events (store.max_events_per_execution); an events_truncated marker was stored "
@@ -531,7 +534,7 @@ class SqliteExecutionStore final : public StoreCore {
       ASSIGN_OR_RETURN(auto row, query->Step());
       if (!row || !owned_.Check(fence).ok()) {
         result.lost.push_back(fence.execution_id);
-        owned_.Drop(fence.execution_id);
+        owned_.Drop(fence);
       } else if (query->Int(0) != 0) {
         result.cancel_requested.push_back(fence.execution_id);
       }

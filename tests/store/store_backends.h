@@ -1,0 +1,83 @@
+// The two store backends as the typed store tests see them: each makes a fresh, empty place to
+// open stores on (a temporary data directory; a new database on the shared test PostgreSQL
+// server), opens stores there, and can run raw SQL on it (to corrupt a row, or build an old
+// schema). Plus helpers that wait for a store callback.
+#ifndef FLOWHOST_TESTS_STORE_STORE_BACKENDS_H_
+#define FLOWHOST_TESTS_STORE_STORE_BACKENDS_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "server/store/execution_store.h"
+#include "server/store/store_options.h"
+#include "tests/store/postgres_server.h"
+
+namespace flowhost::store::testing {
+
+// Waits for the callback of the operation `start` queues; the store's own error when it refuses
+// to queue it. A hang shows as DEADLINE_EXCEEDED after a minute rather than a stuck test.
+template <typename T, typename Start>
+absl::StatusOr<T> Await(Start&& start) {
+  absl::Notification done;
+  absl::StatusOr<T> result = absl::InternalError("callback not run");
+  absl::Status queued = start([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  if (!queued.ok()) return queued;
+  if (!done.WaitForNotificationWithTimeout(absl::Minutes(1))) {
+    return absl::DeadlineExceededError("the store never answered");
+  }
+  return result;
+}
+
+template <typename Start>
+absl::Status AwaitDone(Start&& start) {
+  absl::Notification done;
+  absl::Status result = absl::InternalError("callback not run");
+  absl::Status queued = start([&](absl::Status s) {
+    result = std::move(s);
+    done.Notify();
+  });
+  if (!queued.ok()) return queued;
+  if (!done.WaitForNotificationWithTimeout(absl::Minutes(1))) {
+    return absl::DeadlineExceededError("the store never answered");
+  }
+  return result;
+}
+
+class SqliteBackend {
+ public:
+  static constexpr bool kReplicas = false;
+  static constexpr const char* kName = "sqlite";
+  absl::Status Prepare();
+  absl::StatusOr<ExecutionStorePtr> Open(StoreOptions options) const;
+  absl::Status Migrate(int version) const;
+  absl::Status Execute(const std::string& sql) const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+class PostgresBackend {
+ public:
+  static constexpr bool kReplicas = true;
+  static constexpr const char* kName = "postgres";
+  absl::Status Prepare();
+  absl::StatusOr<ExecutionStorePtr> Open(StoreOptions options) const;
+  absl::Status Migrate(int version) const;
+  absl::Status Execute(const std::string& sql) const;
+  std::string url() const;
+  // The server every PostgresBackend of this process uses, started on first use.
+  static PostgresServer& Server();
+
+ private:
+  std::string db_;
+};
+
+}  // namespace flowhost::store::testing
+
+#endif  // FLOWHOST_TESTS_STORE_STORE_BACKENDS_H_
