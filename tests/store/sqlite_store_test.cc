@@ -1,0 +1,119 @@
+// What only the SQLite store does: one process per data directory, a bounded database file, WAL
+// mode, a damaged file, and executions left running by a process that stopped.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/clocks.h"
+#include "server/store/sqlite/sqlite_execution_store.h"
+#include "tests/store/store_backends.h"
+
+namespace flowhost::store::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(backend_.Prepare().ok()); }
+  void TearDown() override { std::filesystem::remove_all(backend_.dir()); }
+
+  StoreOptions Options() {
+    StoreOptions options;
+    options.clock = &clock_;
+    options.prune_interval = absl::InfiniteDuration();
+    options.poll_interval = absl::InfiniteDuration();
+    return options;
+  }
+
+  static absl::StatusOr<CreatedExecution> StartRunning(ExecutionStore& store) {
+    NewExecution execution;
+    execution.workflow = "summarise";
+    execution.claim_now = true;
+    return Await<CreatedExecution>(
+        [&](auto done) { return store.CreateExecution(std::move(execution), std::move(done)); });
+  }
+
+  SqliteBackend backend_;
+  common::ManualClock clock_;
+};
+
+TEST_F(SqliteStoreTest, ASecondStoreOnTheSameDataDirectoryIsRefused) {
+  absl::StatusOr<ExecutionStorePtr> first = backend_.Open(Options());
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<ExecutionStorePtr> second = backend_.Open(Options());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("in use by another flowhost process"));
+  EXPECT_THAT(second.status().message(), HasSubstr("postgres"));
+  first->reset();
+  EXPECT_TRUE(backend_.Open(Options()).ok());  // the lock goes with the store
+}
+
+TEST_F(SqliteStoreTest, TheDatabaseIsAFileInWalModeUnderTheDataDirectory) {
+  absl::StatusOr<ExecutionStorePtr> store = backend_.Open(Options());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(StartRunning(**store).ok());
+  EXPECT_TRUE(std::filesystem::exists(SqliteDatabasePath(backend_.dir())));
+  EXPECT_TRUE(std::filesystem::exists(SqliteDatabasePath(backend_.dir()) + "-wal"));
+}
+
+TEST_F(SqliteStoreTest, ADatabaseAtItsSizeBoundRefusesWritesWithResourceExhausted) {
+  absl::StatusOr<ExecutionStorePtr> store =
+      OpenSqliteStore(SqliteStoreOptions{backend_.dir(), 128 * 1024}, Options());
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::StatusOr<CreatedExecution> created = StartRunning(**store);
+  ASSERT_TRUE(created.ok());
+  absl::Status status;
+  for (int64_t seq = 1; seq <= 100 && status.ok(); ++seq) {
+    EventRow event;
+    event.sequence = seq;
+    event.kind = "token_delta";
+    event.payload = std::string(8 * 1024, 'x');
+    status = AwaitDone(
+        [&](auto done) { return (*store)->AppendEvent(*created->fence, event, std::move(done)); });
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status.message(), HasSubstr("store.max_database_bytes"));
+  // What was committed before is still there to read.
+  absl::StatusOr<ExecutionDetail> detail = Await<ExecutionDetail>([&](auto done) {
+    return (*store)->GetExecution(created->id, GetOptions{}, std::move(done));
+  });
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_GT(detail->last_event_sequence, 1);
+}
+
+TEST_F(SqliteStoreTest, AFileThatIsNotADatabaseIsDataLoss) {
+  std::filesystem::create_directories(backend_.dir());
+  std::ofstream(SqliteDatabasePath(backend_.dir())) << std::string(8192, '\x17');
+  absl::StatusOr<ExecutionStorePtr> store = backend_.Open(Options());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(store.status().message(), HasSubstr("flowhost.db"));
+}
+
+TEST_F(SqliteStoreTest, AnExecutionLeftRunningByAStoppedProcessIsClaimedAfterTheRestart) {
+  std::string id;
+  {
+    StoreOptions options = Options();
+    options.owner = "before-restart";
+    absl::StatusOr<ExecutionStorePtr> store = backend_.Open(options);
+    ASSERT_TRUE(store.ok());
+    absl::StatusOr<CreatedExecution> created = StartRunning(**store);
+    ASSERT_TRUE(created.ok());
+    id = created->id;
+  }  // gone without finishing or releasing it, as after a crash
+  StoreOptions options = Options();
+  options.owner = "after-restart";
+  absl::StatusOr<ExecutionStorePtr> store = backend_.Open(options);
+  ASSERT_TRUE(store.ok());
+  // Its lease has not run out, but only one process can hold the file: its owner is gone.
+  absl::StatusOr<std::vector<Claim>> claims = Await<std::vector<Claim>>(
+      [&](auto done) { return (*store)->ClaimExecutions(10, std::move(done)); });
+  ASSERT_TRUE(claims.ok() && claims->size() == 1);
+  EXPECT_EQ((*claims)[0].fence.execution_id, id);
+  EXPECT_EQ((*claims)[0].previous_status, ExecutionStatus::kRunning);
+}
+
+}  // namespace
+}  // namespace flowhost::store::testing
