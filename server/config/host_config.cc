@@ -149,6 +149,7 @@ void Validate(const HostConfig& config, Problems& problems) {
   if (!config.http.ca_file.empty() && !std::ifstream(config.http.ca_file).good()) {
     problems.Add("http.ca_file: cannot read '" + config.http.ca_file + "'");
   }
+  for (std::string& problem : StoreConfigProblems(config.store)) problems.Add(std::move(problem));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/config/store_config.h"
 
 namespace flowhost::config {
 
@@ -78,6 +79,7 @@ struct HostConfig {
   TlsConfig tls;
   absl::Duration shutdown_grace_period = absl::Seconds(30);
   HttpConfig http;
+  StoreConfig store;  // the execution store (docs/executions.md)
 };
 
 // Reads an environment variable; nullopt when unset.

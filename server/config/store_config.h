@@ -1,0 +1,40 @@
+// The `store:` section of the host configuration: which execution store to use and its bounds
+// (docs/executions.md). Plain values; server/store/store_factory.h opens the store from them.
+//
+// Thread-safety: a plain value, immutable once loaded.
+#ifndef FLOWHOST_SERVER_CONFIG_STORE_CONFIG_H_
+#define FLOWHOST_SERVER_CONFIG_STORE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace flowhost::config {
+
+struct StoreConfig {
+  std::string backend = "sqlite";  // sqlite, postgres or none
+  std::string data_dir = "data";   // sqlite: the directory holding flowhost.db
+  std::string url;                 // postgres: a libpq connection URL or key=value string
+  std::string save = "all";        // what finished executions keep: all, failed or none
+  absl::Duration retention_max_age = absl::Hours(24 * 14);
+  int64_t retention_max_count = 10'000;
+  absl::Duration prune_interval = absl::Hours(1);
+  int64_t max_input_bytes = 4 << 20;
+  int64_t max_output_bytes = 1 << 20;
+  int64_t max_events_per_execution = 10'000;
+  int64_t max_queued_operations = 10'000;
+  int64_t max_database_bytes = 0;  // sqlite: 0 for no bound but the disk
+  absl::Duration lease = absl::Seconds(30);
+  absl::Duration poll_interval = absl::Seconds(5);
+  int64_t replicas = 1;  // flowhost processes sharing this store
+};
+
+// The problems of `store`, one message each (empty when there are none): an unknown backend or
+// save policy, postgres without a URL, more than one replica on SQLite, zero durations.
+std::vector<std::string> StoreConfigProblems(const StoreConfig& store);
+
+}  // namespace flowhost::config
+
+#endif  // FLOWHOST_SERVER_CONFIG_STORE_CONFIG_H_
