@@ -53,15 +53,9 @@ void OperationQueue::Close() {
   }
 }
 
-size_t OperationQueue::Take(std::vector<Operation>& out, size_t max) {
+void OperationQueue::TakeAll(std::vector<Operation>& out) {
   absl::MutexLock lock(&mu_);
-  size_t n = 0;
-  while (n < max && !ops_.empty()) {
-    out.push_back(std::move(ops_.front()));
-    ops_.pop_front();
-    ++n;
-  }
-  return n;
+  ops_.swap(out);
 }
 
 bool OperationQueue::PrepareToWait() {

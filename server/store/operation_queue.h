@@ -8,7 +8,6 @@
 #define FLOWHOST_SERVER_STORE_OPERATION_QUEUE_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -34,8 +33,9 @@ class OperationQueue {
   // Refuses further pushes; what is queued can still be taken.
   void Close();
 
-  // Moves up to `max` operations into `out`, in order; returns how many.
-  size_t Take(std::vector<Operation>& out, size_t max);
+  // Moves every queued operation into `out` (which must be empty), in order, by swapping
+  // vectors: callers never wait behind a long copy. `out`'s capacity is reused for the next ones.
+  void TakeAll(std::vector<Operation>& out);
 
   // Before the store thread sleeps in poll(): true when it may (nothing queued); pushes from then
   // on write the eventfd. DoneWaiting clears the eventfd after the sleep.
@@ -52,7 +52,7 @@ class OperationQueue {
   const std::string what_;
   const int wake_fd_;
   mutable absl::Mutex mu_;
-  std::deque<Operation> ops_ ABSL_GUARDED_BY(mu_);
+  std::vector<Operation> ops_ ABSL_GUARDED_BY(mu_);
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int64_t refused_full_ ABSL_GUARDED_BY(mu_) = 0;

@@ -206,8 +206,10 @@ void StoreCore::RunBatch(std::vector<Operation>& batch) {
       ++start;
       continue;
     }
+    // A run of writes, at most max_batch_operations of them in one transaction.
     size_t end = start;
-    while (end < batch.size() && !IsRead(batch[end])) ++end;
+    size_t limit = start + static_cast<size_t>(std::max(1, options_.max_batch_operations));
+    while (end < batch.size() && end < limit && !IsRead(batch[end])) ++end;
     ExecuteWrites(std::span<Operation>(batch.data() + start, end - start));
     start = end;
   }
@@ -220,7 +222,7 @@ void StoreCore::Loop() {
   std::vector<pollfd> fds;
   for (;;) {
     batch.clear();
-    if (CanTakeMore()) queue_.Take(batch, static_cast<size_t>(options_.max_batch_operations));
+    if (CanTakeMore()) queue_.TakeAll(batch);
     if (!batch.empty()) RunBatch(batch);
 
     absl::Time now = absl::Now();

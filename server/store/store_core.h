@@ -3,9 +3,9 @@
 // table, health, listeners and counters. A backend supplies how a run of writes and a read are
 // executed, and which sockets its thread must watch.
 //
-// The loop, on the store thread: take up to StoreOptions::max_batch_operations queued operations;
-// hand each run of consecutive writes to ExecuteWrites and each read to ExecuteRead, in queue
-// order; then sleep in poll() on the queue's eventfd and the backend's sockets until work,
+// The loop, on the store thread: take every queued operation; hand each run of consecutive writes
+// (up to StoreOptions::max_batch_operations) to ExecuteWrites and each read to ExecuteRead, in
+// queue order; then sleep in poll() on the queue's eventfd and the backend's sockets until work,
 // a socket, the next automatic prune or the next poll tick is due.
 //
 // Thread-safety: as ExecutionStore. The protected members marked "store thread" are only touched
