@@ -217,7 +217,8 @@ class ExecutionStore {
   virtual StoreStats Stats() const = 0;
 
   // Stops taking operations, finishes (commits or fails) every queued one, runs its callback,
-  // and stops the store thread. Idempotent; the destructor calls it.
+  // and stops the store thread. Idempotent; the destructor calls it. Never from a callback (it
+  // waits for the store thread, which runs them).
   virtual void Shutdown() = 0;
 };
 

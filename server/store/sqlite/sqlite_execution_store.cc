@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,20 @@ class SqliteExecutionStore final : public StoreCore {
         };
   }
 
+  // Runs `run` for `op` and sets the completion that reports its result after the commit.
+  template <typename Op, typename Run>
+  static absl::Status ApplyWith(Op& op, Completion& completion, Run run) {
+    auto result = run();
+    if constexpr (std::is_same_v<decltype(result), absl::Status>) {
+      completion = CompleteDone(std::move(op.done), result);
+      return result;
+    } else {
+      absl::Status status = result.status();
+      completion = Complete(std::move(op.done), std::move(result));
+      return status;
+    }
+  }
+
   void ExecuteWrites(std::span<Operation> writes) override {
     std::vector<Completion> completions;
     completions.reserve(writes.size());
@@ -167,11 +182,11 @@ class SqliteExecutionStore final : public StoreCore {
   // --- writes ---
 
   absl::Status Apply(CreateOp& op, Completion& completion, bool& notify_work) {
-    absl::StatusOr<CreatedExecution> result = Create(op.execution);
-    if (result.ok() && result->created && !op.execution.claim_now) notify_work = true;
-    absl::Status status = result.status();
-    completion = Complete(std::move(op.done), std::move(result));
-    return status;
+    return ApplyWith(op, completion, [&] {
+      absl::StatusOr<CreatedExecution> result = Create(op.execution);
+      if (result.ok() && result->created && !op.execution.claim_now) notify_work = true;
+      return result;
+    });
   }
 
   absl::StatusOr<CreatedExecution> Create(const NewExecution& e) {
@@ -234,9 +249,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(NodeOp& op, Completion& completion, bool&) {
-    absl::Status status = RecordNode(op);
-    completion = CompleteDone(std::move(op.done), status);
-    return status;
+    return ApplyWith(op, completion, [&] { return RecordNode(op); });
   }
 
   absl::Status RecordNode(NodeOp& op) {
@@ -323,7 +336,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(TimerOp& op, Completion& completion, bool&) {
-    absl::Status status = [&]() -> absl::Status {
+    return ApplyWith(op, completion, [&]() -> absl::Status {
       RETURN_IF_ERROR(CheckFence(op.fence).status());
       if (op.clear) {
         ASSIGN_OR_RETURN(
@@ -340,13 +353,11 @@ class SqliteExecutionStore final : public StoreCore {
       query->Bind(1, op.fence.execution_id).Bind(2, op.timer.node);
       query->Bind(3, ToMicros(op.timer.due_at).value_or(0));
       return query->Run();
-    }();
-    completion = CompleteDone(std::move(op.done), status);
-    return status;
+    });
   }
 
   absl::Status Apply(ParkOp& op, Completion& completion, bool&) {
-    absl::Status status = [&]() -> absl::Status {
+    return ApplyWith(op, completion, [&]() -> absl::Status {
       RETURN_IF_ERROR(CheckFence(op.fence).status());
       ASSIGN_OR_RETURN(
           auto query,
@@ -356,13 +367,11 @@ class SqliteExecutionStore final : public StoreCore {
       RETURN_IF_ERROR(query->Run());
       owned_.Drop(op.fence.execution_id);
       return absl::OkStatus();
-    }();
-    completion = CompleteDone(std::move(op.done), status);
-    return status;
+    });
   }
 
   absl::Status Apply(ReleaseOp& op, Completion& completion, bool& notify_work) {
-    absl::Status status = [&]() -> absl::Status {
+    return ApplyWith(op, completion, [&]() -> absl::Status {
       RETURN_IF_ERROR(CheckFence(op.fence).status());
       ASSIGN_OR_RETURN(auto query, db_->Query("UPDATE executions SET owner = '', "
                                               "lease_expires_at = 0 WHERE id = ?1"));
@@ -371,15 +380,11 @@ class SqliteExecutionStore final : public StoreCore {
       owned_.Drop(op.fence.execution_id);
       notify_work = true;
       return absl::OkStatus();
-    }();
-    completion = CompleteDone(std::move(op.done), status);
-    return status;
+    });
   }
 
   absl::Status Apply(FinishOp& op, Completion& completion, bool&) {
-    absl::Status status = Finish(op);
-    completion = CompleteDone(std::move(op.done), status);
-    return status;
+    return ApplyWith(op, completion, [&] { return Finish(op); });
   }
 
   absl::Status Finish(FinishOp& op) {
@@ -422,10 +427,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(CancelOp& op, Completion& completion, bool&) {
-    absl::StatusOr<ExecutionStatus> result = Cancel(op.id);
-    absl::Status status = result.status();
-    completion = Complete(std::move(op.done), std::move(result));
-    return status;
+    return ApplyWith(op, completion, [&] { return Cancel(op.id); });
   }
 
   absl::StatusOr<ExecutionStatus> Cancel(const std::string& id) {
@@ -456,10 +458,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(ClaimOp& op, Completion& completion, bool&) {
-    absl::StatusOr<std::vector<Claim>> result = ClaimSome(op.max);
-    absl::Status status = result.status();
-    completion = Complete(std::move(op.done), std::move(result));
-    return status;
+    return ApplyWith(op, completion, [&] { return ClaimSome(op.max); });
   }
 
   absl::StatusOr<std::vector<Claim>> ClaimSome(int max) {
@@ -516,10 +515,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(RenewOp& op, Completion& completion, bool&) {
-    absl::StatusOr<RenewResult> result = Renew(op.fences);
-    absl::Status status = result.status();
-    completion = Complete(std::move(op.done), std::move(result));
-    return status;
+    return ApplyWith(op, completion, [&] { return Renew(op.fences); });
   }
 
   absl::StatusOr<RenewResult> Renew(const std::vector<Fence>& fences) {
@@ -543,10 +539,7 @@ class SqliteExecutionStore final : public StoreCore {
   }
 
   absl::Status Apply(PruneOp& op, Completion& completion, bool&) {
-    absl::StatusOr<PruneResult> result = PruneFinished();
-    absl::Status status = result.status();
-    completion = Complete(std::move(op.done), std::move(result));
-    return status;
+    return ApplyWith(op, completion, [&] { return PruneFinished(); });
   }
 
   absl::StatusOr<PruneResult> PruneFinished() {
