@@ -242,22 +242,22 @@ void StoreCore::Loop() {
     fds.push_back(pollfd{queue_.wake_fd(), POLLIN, 0});
     AddPollFds(fds);
     absl::Time until = std::min({next_prune, next_poll, NextBackendDeadline()});
-    int timeout_ms = 0;
+    absl::Duration left = std::max(absl::ZeroDuration(), until - absl::Now());
+    int timeout_ms = 0;  // after a batch: look at the sockets, then take what came meanwhile
     bool waited = false;
-    if (batch.empty() && queue_.PrepareToWait()) {
-      waited = true;
-      absl::Duration left = until - absl::Now();
-      timeout_ms = left <= absl::ZeroDuration() ? 0
-                   : left >= absl::Seconds(60)
-                       ? 60'000
-                       : static_cast<int>(absl::ToInt64Milliseconds(left + absl::Milliseconds(1)));
-    } else if (!CanTakeMore() || queue_.size() == 0) {
-      // Nothing can be taken now; wait for the backend's sockets only.
-      timeout_ms = 10;
+    if (batch.empty()) {
+      if (queue_.PrepareToWait()) {
+        waited = true;  // a push from now on writes the eventfd
+        timeout_ms = static_cast<int>(
+            absl::ToInt64Milliseconds(std::min(left + absl::Milliseconds(1), absl::Seconds(60))));
+      } else if (!CanTakeMore() || queue_.closed()) {
+        // Operations wait for the backend (a full pipeline), or the store is shutting down
+        // while the backend finishes: only its sockets can make progress.
+        timeout_ms = static_cast<int>(
+            absl::ToInt64Milliseconds(std::min(left + absl::Milliseconds(1), absl::Seconds(1))));
+      }
     }
-    if (fds.size() > 1 || waited) {
-      ::poll(fds.data(), fds.size(), timeout_ms);
-    }
+    if (fds.size() > 1 || waited) ::poll(fds.data(), fds.size(), timeout_ms);
     if (waited) queue_.DoneWaiting();
     HandlePollFds(std::span<const pollfd>(fds.data() + 1, fds.size() - 1));
   }

@@ -91,7 +91,10 @@ class PostgresExecutionStore final : public StoreCore {
       : StoreCore(std::move(options), "execution store (" + what + ")"),
         main_(conninfo, what_),
         listen_(conninfo, what_) {
-    main_.SetStateListener([this](const absl::Status& status) { SetHealth(status); });
+    main_.SetStateListener([this](const absl::Status& status) {
+      SetHealth(status);
+      if (status.ok()) NotifyWork();  // back after an outage: work may have been queued meanwhile
+    });
     listen_.SetStateListener([this](const absl::Status& status) {
       if (status.ok()) Listen();
     });
