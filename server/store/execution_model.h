@@ -27,6 +27,8 @@ enum class ExecutionStatus { kQueued, kRunning, kWaiting, kSucceeded, kFailed, k
 std::string_view ExecutionStatusName(ExecutionStatus status);  // "queued", "running", ...
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 bool IsFinal(ExecutionStatus status);
+// The final statuses as an SQL list, "('succeeded', 'failed', 'cancelled')".
+inline constexpr const char* kFinalStatusesSql = "('succeeded', 'failed', 'cancelled')";
 
 // What is kept of a finished execution (n8n's save settings): everything, only failed (and
 // cancelled) ones, or nothing. While an execution runs it is always recorded, so that it can

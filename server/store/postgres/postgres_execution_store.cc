@@ -31,7 +31,6 @@ PgParam Bytes(std::string bytes) { return PgParam{std::move(bytes), true}; }
 PgParam ErrorMessage(const absl::Status& status) { return Text(sdk::AsStd(status.message())); }
 
 constexpr int kMaxJobsInFlight = 32;
-constexpr const char* kFinal = "('succeeded', 'failed', 'cancelled')";
 
 // The number in row 0, column `column` of `result`, or 0.
 int64_t Scalar(const PgResult& result, int column = 0) {
@@ -96,7 +95,10 @@ class PostgresExecutionStore final : public StoreCore {
       if (status.ok()) NotifyWork();  // back after an outage: work may have been queued meanwhile
     });
     listen_.SetStateListener([this](const absl::Status& status) {
-      if (status.ok()) Listen();
+      if (!status.ok()) return;
+      // Reconnected: listen again, and look for work that was announced meanwhile.
+      Listen();
+      NotifyWork();
     });
     listen_.SetInputListener([this](PGconn* conn) {
       bool notified = false;
@@ -106,9 +108,10 @@ class PostgresExecutionStore final : public StoreCore {
       }
       if (notified) NotifyWork();
     });
+    // `listen` already LISTENs (OpenPostgresStore waited for it), so no NOTIFY sent after Open
+    // returns is missed.
     (void)main_.Adopt(std::move(main));
     (void)listen_.Adopt(std::move(listen));
-    Listen();
     StartThread("fh-store");
   }
 
@@ -472,7 +475,7 @@ class PostgresExecutionStore final : public StoreCore {
     statements.push_back(PgStatement{
         absl::StrCat("DELETE FROM executions WHERE id = $1 AND fencing_token = $2::bigint AND "
                      "status IN ",
-                     kFinal,
+                     kFinalStatusesSql,
                      " AND (save_policy = 'none' OR (save_policy = 'failed' AND status = "
                      "'succeeded'))"),
         {Text(op.fence.execution_id), Int(op.fence.token)}});
@@ -602,13 +605,13 @@ class PostgresExecutionStore final : public StoreCore {
   Write Translate(PruneOp& op) {
     std::vector<PgStatement> statements;
     statements.push_back(PgStatement{
-        absl::StrCat("WITH d AS (DELETE FROM executions WHERE status IN ", kFinal,
+        absl::StrCat("WITH d AS (DELETE FROM executions WHERE status IN ", kFinalStatusesSql,
                      " AND finished_at < $1::bigint RETURNING 1) SELECT count(*) FROM d"),
         {Int(absl::ToUnixMicros(Now() - options_.retention_max_age))}});
     statements.push_back(PgStatement{
         absl::StrCat("WITH d AS (DELETE FROM executions WHERE id IN (SELECT id FROM executions "
                      "WHERE status IN ",
-                     kFinal,
+                     kFinalStatusesSql,
                      " ORDER BY finished_at DESC, id DESC OFFSET $1::bigint) RETURNING 1) SELECT "
                      "count(*) FROM d"),
         {Int(options_.retention_max_count)}});
@@ -784,6 +787,8 @@ absl::StatusOr<ExecutionStorePtr> OpenPostgresStore(const std::string& url, Stor
   ASSIGN_OR_RETURN(PgConn main, ConnectBlocking(url, label));
   RETURN_IF_ERROR(MigrateTo(main.get(), LatestSchemaVersion(), label));
   ASSIGN_OR_RETURN(PgConn listen, ConnectBlocking(url, label));
+  RETURN_IF_ERROR(
+      ExecBlocking(listen.get(), absl::StrCat("LISTEN ", kWorkChannel), label).status());
   return std::make_unique<PostgresExecutionStore>(url, what, std::move(main), std::move(listen),
                                                   std::move(options));
 }

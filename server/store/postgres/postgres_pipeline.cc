@@ -152,22 +152,10 @@ void PgPipeline::Lost(const std::string& why) {
   for (InFlight& job : failed) std::move(job.job.done)(status, job.results);
 }
 
-void PgPipeline::Close() {
-  if (state_ == State::kDown) return;
-  Lost("closed");
-}
-
 void PgPipeline::StartConnect() {
   conn_.reset(PQconnectStart(conninfo_.c_str()));
   if (conn_ == nullptr || PQstatus(conn_.get()) == CONNECTION_BAD) {
-    std::string why = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
-    conn_.reset();
-    next_attempt_ = absl::Now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, absl::Seconds(2));
-    if (on_state_) {
-      on_state_(absl::UnavailableError(absl::StrCat(
-          what_, ": cannot connect: ", absl::StripTrailingAsciiWhitespace(sdk::AsAbsl(why)))));
-    }
+    ConnectFailed();
     return;
   }
   IgnoreNotices(conn_.get());
@@ -182,16 +170,18 @@ void PgPipeline::ContinueConnect() {
     if (on_state_) on_state_(adopted);
     return;
   }
-  if (connect_poll_ == PGRES_POLLING_FAILED) {
-    std::string why = PQerrorMessage(conn_.get());
-    conn_.reset();
-    state_ = State::kDown;
-    next_attempt_ = absl::Now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, absl::Seconds(2));
-    if (on_state_) {
-      on_state_(absl::UnavailableError(absl::StrCat(
-          what_, ": cannot connect: ", absl::StripTrailingAsciiWhitespace(sdk::AsAbsl(why)))));
-    }
+  if (connect_poll_ == PGRES_POLLING_FAILED) ConnectFailed();
+}
+
+void PgPipeline::ConnectFailed() {
+  std::string why = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
+  conn_.reset();
+  state_ = State::kDown;
+  next_attempt_ = absl::Now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, absl::Seconds(2));
+  if (on_state_) {
+    on_state_(absl::UnavailableError(absl::StrCat(
+        what_, ": cannot connect: ", absl::StripTrailingAsciiWhitespace(sdk::AsAbsl(why)))));
   }
 }
 

@@ -74,8 +74,6 @@ class PgPipeline {
   void HandlePoll(std::span<const pollfd> fds);
   // When a reconnect attempt is due; InfiniteFuture when none is.
   absl::Time next_attempt() const;
-  // Drops the connection (as if lost) without reconnecting until the next attempt.
-  void Close();
 
  private:
   enum class State { kDown, kConnecting, kReady };
@@ -85,6 +83,7 @@ class PgPipeline {
   void Flush();
   void StartConnect();
   void ContinueConnect();
+  void ConnectFailed();  // a connection attempt failed: report it, try again after the back-off
 
   const std::string conninfo_;
   const std::string what_;

@@ -59,8 +59,6 @@ absl::Status MigrateTo(SqliteConnection& db, int version) {
   return absl::OkStatus();
 }
 
-constexpr const char* kFinalStatuses = "('succeeded', 'failed', 'cancelled')";
-
 class SqliteExecutionStore final : public StoreCore {
  public:
   SqliteExecutionStore(std::unique_ptr<SqliteConnection> db, int lock_fd, StoreOptions options)
@@ -546,7 +544,7 @@ class SqliteExecutionStore final : public StoreCore {
     PruneResult result;
     ASSIGN_OR_RETURN(auto by_age,
                      db_->Query(absl::StrCat("DELETE FROM executions WHERE status IN ",
-                                             kFinalStatuses, " AND finished_at < ?1")));
+                                             kFinalStatusesSql, " AND finished_at < ?1")));
     by_age->Bind(1, absl::ToUnixMicros(Now() - options_.retention_max_age));
     RETURN_IF_ERROR(by_age->Run());
     result.deleted_by_age = db_->Changes();
@@ -555,7 +553,7 @@ class SqliteExecutionStore final : public StoreCore {
         auto by_count,
         db_->Query(absl::StrCat("DELETE FROM executions WHERE id IN (SELECT id FROM executions "
                                 "WHERE status IN ",
-                                kFinalStatuses,
+                                kFinalStatusesSql,
                                 " ORDER BY finished_at DESC, id DESC LIMIT -1 OFFSET ?1)")));
     by_count->Bind(1, options_.retention_max_count);
     RETURN_IF_ERROR(by_count->Run());
