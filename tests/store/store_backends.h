@@ -16,13 +16,14 @@
 
 namespace flowhost::store::testing {
 
-// Waits for the callback of the operation `start` queues; the store's own error when it refuses
-// to queue it. A hang shows as DEADLINE_EXCEEDED after a minute rather than a stuck test.
-template <typename T, typename Start>
-absl::StatusOr<T> Await(Start&& start) {
+// Waits for the callback of the operation `start` queues and returns what it was given (R is
+// absl::Status or absl::StatusOr<T>); the store's own error when it refuses to queue it. A hang
+// shows as DEADLINE_EXCEEDED after a minute rather than a stuck test.
+template <typename R, typename Start>
+R AwaitResult(Start&& start) {
   absl::Notification done;
-  absl::StatusOr<T> result = absl::InternalError("callback not run");
-  absl::Status queued = start([&](absl::StatusOr<T> r) {
+  R result = absl::InternalError("callback not run");
+  absl::Status queued = start([&](R r) {
     result = std::move(r);
     done.Notify();
   });
@@ -33,24 +34,18 @@ absl::StatusOr<T> Await(Start&& start) {
   return result;
 }
 
+template <typename T, typename Start>
+absl::StatusOr<T> Await(Start&& start) {
+  return AwaitResult<absl::StatusOr<T>>(std::forward<Start>(start));
+}
+
 template <typename Start>
 absl::Status AwaitDone(Start&& start) {
-  absl::Notification done;
-  absl::Status result = absl::InternalError("callback not run");
-  absl::Status queued = start([&](absl::Status s) {
-    result = std::move(s);
-    done.Notify();
-  });
-  if (!queued.ok()) return queued;
-  if (!done.WaitForNotificationWithTimeout(absl::Minutes(1))) {
-    return absl::DeadlineExceededError("the store never answered");
-  }
-  return result;
+  return AwaitResult<absl::Status>(std::forward<Start>(start));
 }
 
 class SqliteBackend {
  public:
-  static constexpr bool kReplicas = false;
   static constexpr const char* kName = "sqlite";
   absl::Status Prepare();
   absl::StatusOr<ExecutionStorePtr> Open(StoreOptions options) const;
@@ -64,7 +59,6 @@ class SqliteBackend {
 
 class PostgresBackend {
  public:
-  static constexpr bool kReplicas = true;
   static constexpr const char* kName = "postgres";
   absl::Status Prepare();
   absl::StatusOr<ExecutionStorePtr> Open(StoreOptions options) const;
