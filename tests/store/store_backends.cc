@@ -29,6 +29,11 @@ std::string UniqueName(const char* prefix) {
 
 }  // namespace
 
+SqliteBackend::~SqliteBackend() {
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
 absl::Status SqliteBackend::Prepare() {
   dir_ = (std::filesystem::temp_directory_path() / UniqueName("flowhost_store_")).string();
   std::filesystem::remove_all(dir_);

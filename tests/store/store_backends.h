@@ -46,6 +46,10 @@ absl::Status AwaitDone(Start&& start) {
 
 class SqliteBackend {
  public:
+  SqliteBackend() = default;
+  SqliteBackend(const SqliteBackend&) = delete;
+  SqliteBackend& operator=(const SqliteBackend&) = delete;
+  ~SqliteBackend();  // removes the directory (close its stores first)
   static constexpr const char* kName = "sqlite";
   absl::Status Prepare();
   absl::StatusOr<ExecutionStorePtr> Open(StoreOptions options) const;
