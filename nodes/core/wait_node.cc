@@ -9,9 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/core/core_node_types.h"
-#include "nodes/core/duration.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
 
@@ -79,7 +79,7 @@ class WaitNode : public sdk::Node {
     if (!params.ok()) return done(params.status());
     auto value = params->find("duration");
     absl::StatusOr<absl::Duration> delay =
-        ParseDurationValue(value == params->end() ? Json() : *value);
+        sdk::ParseDuration(value == params->end() ? Json() : *value);
     if (!delay.ok()) {
       return done(InvalidInput(absl::StrCat("parameter 'duration': ", delay.status().message())));
     }
@@ -90,7 +90,7 @@ class WaitNode : public sdk::Node {
 std::unique_ptr<sdk::Node> CreateWaitNode(sdk::NodeConfig& config) {
   auto value = config.params().find("duration");
   if (value != config.params().end() && !config.IsDynamic("/duration")) {
-    if (absl::StatusOr<absl::Duration> delay = ParseDurationValue(*value); !delay.ok()) {
+    if (absl::StatusOr<absl::Duration> delay = sdk::ParseDuration(*value); !delay.ok()) {
       config.Error("/duration", sdk::AsStd(delay.status().message()));
       return nullptr;
     }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/json_schema.h"
 #include "flowhost/sdk/node_context.h"
@@ -165,7 +166,7 @@ void CheckRoutes(sdk::NodeConfig& config) {
     }
     for (const char* name : {"timeout", "cooldown"}) {
       if (!route.contains(name) || config.IsDynamic(absl::StrCat(base, "/", name))) continue;
-      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(route[name], name);
+      absl::StatusOr<absl::Duration> parsed = sdk::ParseDuration(route[name]);
       if (!parsed.ok()) {
         config.Error(absl::StrCat(base, "/", name), sdk::AsStd(parsed.status().message()));
       }
@@ -292,7 +293,7 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   settings->escalate_on = ClassesOf(config, "escalate_on", DefaultEscalateOn());
   settings->cooldown_on = ClassesOf(config, "cooldown_on", DefaultCooldownOn());
   if (auto it = params.find("cooldown"); it != params.end() && !config.IsDynamic("/cooldown")) {
-    absl::StatusOr<absl::Duration> cooldown = ParseDurationParam(*it, "cooldown");
+    absl::StatusOr<absl::Duration> cooldown = sdk::ParseDuration(*it);
     if (cooldown.ok()) {
       settings->cooldown = *cooldown;
     } else {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "nodes/openrouter/chat_request.h"
 #include "nodes/openrouter/chat_schema.h"
@@ -20,23 +21,14 @@ absl::Status Invalid(std::string message) {
                         message);
 }
 
-}  // namespace
-
-absl::StatusOr<absl::Duration> ParseDurationParam(const Json& value, std::string_view what) {
-  absl::Duration duration;
-  if (value.is_number()) {
-    duration = absl::Seconds(value.get<double>());
-  } else if (!value.is_string() || !absl::ParseDuration(value.get<std::string>(), &duration)) {
-    return Invalid(absl::StrCat(sdk::AsAbsl(what),
-                                ": expected a duration like \"30s\" or "
-                                "\"250ms\", or a number of seconds, got ",
-                                value.dump()));
-  }
-  if (duration < absl::ZeroDuration()) {
-    return Invalid(absl::StrCat(sdk::AsAbsl(what), ": must not be negative"));
-  }
+// A route's duration setting (sdk/duration.h), or INVALID_ARGUMENT naming `where` it was written.
+absl::StatusOr<absl::Duration> RouteDuration(const Json& value, const std::string& where) {
+  absl::StatusOr<absl::Duration> duration = sdk::ParseDuration(value);
+  if (!duration.ok()) return Invalid(absl::StrCat(where, ": ", duration.status().message()));
   return duration;
 }
+
+}  // namespace
 
 absl::StatusOr<std::vector<Route>> RoutesFromParams(const Json& params) {
   auto routes = params.find("routes");
@@ -76,12 +68,12 @@ absl::StatusOr<std::vector<Route>> RoutesFromParams(const Json& params) {
     if (names.count(route.name) > 0) route.name = absl::StrCat(route.name, "#", i + 1);
     names.insert(route.name);
     if (auto timeout = spec.find("timeout"); timeout != spec.end() && !timeout->is_null()) {
-      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(*timeout, where + ".timeout");
+      absl::StatusOr<absl::Duration> parsed = RouteDuration(*timeout, where + ".timeout");
       if (!parsed.ok()) return parsed.status();
       route.timeout = *parsed;
     }
     if (auto cooldown = spec.find("cooldown"); cooldown != spec.end() && !cooldown->is_null()) {
-      absl::StatusOr<absl::Duration> parsed = ParseDurationParam(*cooldown, where + ".cooldown");
+      absl::StatusOr<absl::Duration> parsed = RouteDuration(*cooldown, where + ".cooldown");
       if (!parsed.ok()) return parsed.status();
       route.cooldown = *parsed;
     }

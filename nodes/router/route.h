@@ -34,10 +34,6 @@ struct Route {
   std::optional<absl::Duration> cooldown;  // overrides the router's `cooldown`
 };
 
-// A duration parameter: a string absl::ParseDuration understands ("250ms", "30s", "2m") or a number
-// of seconds. INVALID_ARGUMENT naming `what` otherwise, or when negative.
-absl::StatusOr<absl::Duration> ParseDurationParam(const sdk::Json& value, std::string_view what);
-
 // The routes of the router's evaluated parameters, in order. Names are made unique ("#2", ...).
 absl::StatusOr<std::vector<Route>> RoutesFromParams(const sdk::Json& params);
 

@@ -255,18 +255,15 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     if (settings().escalate_on.count(error_class) == 0)
       return Finish(log_.NotEscalated(route.name, status));
 
-    std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
-    if (attempt_ < route.attempts) {
-      sdk::RetryPolicy policy;
-      policy.initial_backoff = absl::Milliseconds(250);
-      policy.max_backoff = absl::Seconds(5);
-      policy.jitter = 0;
-      absl::Duration delay = std::max(sdk::BackoffDelay(policy, attempt_ + 1, 0.5),
-                                      retry_after.value_or(absl::ZeroDuration()));
-      if (delay <= settings().max_same_route_wait && Now() + delay < token_.deadline()) {
-        return WaitThenRetry(delay);
-      }
+    sdk::RetryPolicy policy = settings().same_route_retry;
+    policy.max_attempts = route.attempts;
+    const sdk::RetryPlan retry =
+        sdk::PlanRetry(policy, attempt_, status, Now(), token_.deadline(), [] { return 0.5; });
+    if (retry.verdict == sdk::RetryPlan::Verdict::kRetry &&
+        retry.delay <= settings().max_same_route_wait) {
+      return WaitThenRetry(retry.delay);
     }
+    std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
     // Give up on the route: cool it down (for the Retry-After it was given, else the period).
     if (settings().cooldown_on.count(error_class) > 0) {
       absl::Duration period = retry_after.value_or(route.cooldown.value_or(settings().cooldown));

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/retry.h"
 #include "nodes/openrouter/catalogue.h"
 #include "nodes/openrouter/openrouter_client.h"
 #include "nodes/router/cooldown_table.h"
@@ -32,8 +33,12 @@ struct RouterSettings {
   std::optional<double> max_cost_usd;
   size_t concurrency = 4;
   bool stream = false;
-  // A route's own retries (`attempts` > 1) wait at most this long (back-off or Retry-After); a
-  // longer wait gives up on the route instead, so that the next route answers sooner.
+  // A route's own retries (`attempts` > 1) back off by this policy (its max_attempts is the
+  // route's `attempts`), or wait the Retry-After when longer (sdk::PlanRetry).
+  sdk::RetryPolicy same_route_retry = {
+      .initial_backoff = absl::Milliseconds(250), .max_backoff = absl::Seconds(5), .jitter = 0};
+  // They wait at most this long; a longer wait gives up on the route instead, so that the next
+  // route answers sooner.
   absl::Duration max_same_route_wait = absl::Seconds(10);
 };
 

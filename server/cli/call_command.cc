@@ -7,6 +7,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "flowhost/sdk/duration.h"
+#include "flowhost/sdk/error.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/cli/commands.h"
@@ -52,9 +54,10 @@ absl::StatusOr<CallFlags> ParseFlags(const Args& args) {
       if (arg == "--input") flags.input = *text;
       if (arg == "--target") flags.target = *text;
       if (arg == "--token") flags.token = *text;
-      if (arg == "--timeout" && !absl::ParseDuration(*text, &flags.timeout)) {
-        return absl::InvalidArgumentError("--timeout: expected a duration such as 30s, got '" +
-                                          *text + "'");
+      if (arg == "--timeout") {
+        absl::StatusOr<absl::Duration> timeout = sdk::ParseDurationText(*text);
+        if (!timeout.ok()) return sdk::Annotate(timeout.status(), "--timeout");
+        flags.timeout = *timeout;
       }
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError("unknown flag " + arg);

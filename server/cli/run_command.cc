@@ -8,12 +8,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "server/cli/commands.h"
 #include "server/cli/sibling_workflows.h"
 #include "server/config/host_config.h"
 #include "server/runtime/runtime.h"
-#include "server/workflow/duration.h"
 
 namespace flowhost::cli {
 namespace {
@@ -114,7 +114,8 @@ absl::StatusOr<RunFlags> ParseRunFlags(const Args& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](const char* name) -> absl::StatusOr<std::string> {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(std::string(name) + " needs a value");
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(std::string(name) + " needs a value");
       return args[++i];
     };
     if (arg == "--input") {
@@ -130,8 +131,8 @@ absl::StatusOr<RunFlags> ParseRunFlags(const Args& args) {
     } else if (arg == "--timeout") {
       auto v = value("--timeout");
       if (!v.ok()) return v.status();
-      auto duration = workflow::ParseDuration(sdk::Json(*v));
-      if (!duration.ok()) return absl::InvalidArgumentError("--timeout: " + std::string(duration.status().message()));
+      auto duration = sdk::ParseDurationText(*v);
+      if (!duration.ok()) return sdk::Annotate(duration.status(), "--timeout");
       flags.timeout = *duration;
     } else if (arg == "--stream") {
       flags.stream = true;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/duration.h"
 
 namespace flowhost::config {
 namespace {
@@ -182,12 +183,9 @@ absl::Status ApplySettingText(const Setting& setting, std::string_view text, Hos
     return absl::OkStatus();
   }
   if (auto* duration_field = std::get_if<absl::Duration*>(&field)) {
-    absl::Duration duration;
-    if (!absl::ParseDuration(value, &duration) || duration < absl::ZeroDuration()) {
-      return absl::InvalidArgumentError("expected a duration such as 30s, 500ms or 10m, got '" +
-                                        value + "'");
-    }
-    **duration_field = duration;
+    absl::StatusOr<absl::Duration> duration = sdk::ParseDurationText(value);
+    if (!duration.ok()) return duration.status();
+    **duration_field = *duration;
     return absl::OkStatus();
   }
   std::vector<std::string> values;

@@ -39,16 +39,12 @@ void NodeInvocation::AttemptFinished(int attempt, absl::StatusOr<sdk::NodeResult
   if (result.ok()) return Deliver(std::move(result));
   const absl::Status& error = result.status();
   const workflow::CompiledNode& compiled = execution_->workflow().nodes[node_];
-  const sdk::RetryPolicy& policy = compiled.settings.retry;
-  if (!IsRetryable(error) || attempt >= policy.max_attempts || parent_.cancelled()) {
-    return Deliver(std::move(result));
-  }
-  absl::Duration delay = sdk::BackoffDelay(policy, attempt + 1, execution_->core().UnitRandom());
-  if (std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(error)) {
-    delay = std::max(delay, *retry_after);
-  }
-  absl::Time now = execution_->Now();
-  if (now + delay > parent_.deadline()) {
+  if (!IsRetryable(error) || parent_.cancelled()) return Deliver(std::move(result));
+  const sdk::RetryPlan plan =
+      sdk::PlanRetry(compiled.settings.retry, attempt, error, execution_->Now(), parent_.deadline(),
+                     [this] { return execution_->core().UnitRandom(); });
+  if (plan.verdict == sdk::RetryPlan::Verdict::kNoAttemptsLeft) return Deliver(std::move(result));
+  if (plan.verdict == sdk::RetryPlan::Verdict::kPastDeadline) {
     execution_->logger().Log(
         sdk::LogLevel::kInfo, "not retrying: the deadline comes first",
         {{"node", compiled.name}, {"attempt", attempt}, {"error", std::string(error.message())}});
@@ -57,9 +53,9 @@ void NodeInvocation::AttemptFinished(int attempt, absl::StatusOr<sdk::NodeResult
   execution_->logger().Log(sdk::LogLevel::kInfo, "node attempt failed; retrying",
                            {{"node", compiled.name},
                             {"attempt", attempt},
-                            {"delay_ms", absl::ToInt64Milliseconds(delay)},
+                            {"delay_ms", absl::ToInt64Milliseconds(plan.delay)},
                             {"error", std::string(error.message())}});
-  ScheduleRetry(attempt + 1, delay);
+  ScheduleRetry(attempt + 1, plan.delay);
 }
 
 void NodeInvocation::ScheduleRetry(int next_attempt, absl::Duration delay) {

@@ -1,7 +1,8 @@
 // One run of a node as the graph sees it: attempts under the node's retry policy and per-attempt
 // timeout, until one succeeds, a failure is not retryable, attempts run out, the next back-off
 // would pass the deadline, or the run is cancelled. The back-off is a scheduler timer (never a
-// sleep), the larger of the policy's delay (exponential, jittered) and the error's Retry-After.
+// sleep) of sdk::PlanRetry's delay: the larger of the policy's (exponential, jittered) and the
+// error's Retry-After.
 //
 // Ownership: shared by its attempts, its back-off timer and its cancellation callback; holds the
 // execution alive. Thread-safety: all methods may be called from any thread.

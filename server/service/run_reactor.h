@@ -5,19 +5,17 @@
 //
 // Ownership: gRPC holds the reactor from the handler's return until OnDone, where it deletes
 // itself. Thread-safety: gRPC's reactions and the executor's completion may come from any thread;
-// state shared between them is guarded by mu_.
+// ExecutionCall orders them.
 #ifndef FLOWHOST_SERVER_SERVICE_RUN_REACTOR_H_
 #define FLOWHOST_SERVER_SERVICE_RUN_REACTOR_H_
 
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/executor/execution_record.h"
-#include "server/service/execution_gate.h"
+#include "server/service/execution_call.h"
 #include "server/service/service_environment.h"
 
 namespace flowhost::service {
@@ -29,13 +27,13 @@ class RunReactor : public grpc::ServerUnaryReactor {
                            const v1::RunWorkflowRequest* request,
                            v1::RunWorkflowResponse* response);
 
-  void OnCancel() override;
+  void OnCancel() override { call_.Cancel(); }
   void OnDone() override { delete this; }
 
  private:
   RunReactor(const ServiceEnvironment& env, grpc::CallbackServerContext* context,
              v1::RunWorkflowResponse* response)
-      : env_(env), context_(context), response_(response) {}
+      : env_(env), context_(context), response_(response), call_(env, *context, "RunWorkflow") {}
 
   void Begin(const v1::RunWorkflowRequest& request);
   void Complete(executor::ExecutionRecord record);
@@ -43,14 +41,8 @@ class RunReactor : public grpc::ServerUnaryReactor {
   const ServiceEnvironment& env_;
   grpc::CallbackServerContext* const context_;
   v1::RunWorkflowResponse* const response_;
-
-  absl::Mutex mu_;
-  std::shared_ptr<executor::ExecutionHandle> handle_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<ExecutionGate::Ticket> ticket_ ABSL_GUARDED_BY(mu_);
-  bool start_returned_ ABSL_GUARDED_BY(mu_) = false;  // Begin has stored the handle
-  bool completed_ ABSL_GUARDED_BY(mu_) = false;       // the execution's completion has run
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;       // OnCancel has run
-  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  ExecutionCall call_;
+  grpc::Status final_status_;  // set by the completion before call_.Finished (see ExecutionCall)
 };
 
 }  // namespace flowhost::service

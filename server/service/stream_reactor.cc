@@ -1,5 +1,8 @@
 #include "server/service/stream_reactor.h"
 
+#include <optional>
+#include <utility>
+
 #include "absl/time/clock.h"
 #include "server/service/execution_launcher.h"
 #include "server/service/json_proto.h"
@@ -58,18 +61,13 @@ StreamReactor::StreamReactor(const ServiceEnvironment& env, grpc::CallbackServer
     : env_(env),
       context_(context),
       session_(std::make_shared<StreamSession>(static_cast<StreamWriter*>(this),
-                                               env.stream_queue_events)) {}
+                                               env.stream_queue_events)),
+      call_(env, *context, "StreamWorkflow") {}
 
 void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
-  FailureContext failure;
-  absl::StatusOr<PreparedExecution> prepared =
-      PrepareExecution(env_, *context_, SourceOf(request),
-                       request.has_input() ? &request.input() : nullptr, failure);
-  if (!prepared.ok()) {
-    session_->Close(FailCall(*context_, prepared.status(), failure, *env_.scrubber));
-    return;
-  }
-  LogExecutionStarted(env_, "StreamWorkflow", prepared->request);
+  grpc::Status refusal;
+  std::optional<PreparedExecution> prepared = call_.Prepare(request, refusal);
+  if (!prepared.has_value()) return session_->Close(std::move(refusal));
 
   v1::StreamWorkflowResponse started;
   started.mutable_execution_started()->set_execution_id(prepared->request.id);
@@ -77,35 +75,15 @@ void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
   ToTimestamp(absl::Now(), *started.mutable_execution_started()->mutable_start_time());
   session_->Push(std::move(started));
 
+  // The session takes events from here on, the started event above included, so the first node
+  // may run on this thread (ExecutionCall::Start): one hand-off less before the first token.
   prepared->request.observer = std::make_shared<SessionObserver>(session_, *env_.scrubber);
-  {
-    absl::MutexLock lock(&mu_);
-    ticket_ = std::move(prepared->ticket);
-  }
-  // This gRPC thread starts the first node itself (no lock is held here; the session already
-  // takes events, the started event above included): one hand-off less before the first token.
-  prepared->request.start_on_caller_thread = true;
   // The reactor lives until the session finishes the call, which needs Complete to have run: `this`
   // stays valid for the completion.
-  std::shared_ptr<executor::ExecutionHandle> handle = env_.executor->Start(
-      std::move(prepared->request),
-      [this](executor::ExecutionRecord record) { Complete(std::move(record)); });
-
-  absl::Status cancel_reason;
-  bool close_now = false;
-  {
-    absl::MutexLock lock(&mu_);
-    handle_ = handle;
-    start_returned_ = true;
-    if (!completed_) {
-      ticket_->Attach(handle);  // never completes inline: Executor's done runs on its pool
-      if (cancelled_) cancel_reason = CallerGoneReason(*context_);
-    } else {
-      close_now = true;
-    }
+  if (call_.Start(*std::move(prepared),
+                  [this](executor::ExecutionRecord record) { Complete(std::move(record)); })) {
+    CloseSession();
   }
-  if (!cancel_reason.ok()) handle->Cancel(cancel_reason);
-  if (close_now) CloseSession();
 }
 
 void StreamReactor::CloseSession() {
@@ -115,12 +93,9 @@ void StreamReactor::CloseSession() {
 }
 
 void StreamReactor::Complete(executor::ExecutionRecord record) {
-  LogExecutionFinished(env_, "StreamWorkflow", record);
-  v1::StreamWorkflowResponse event;
-  v1::ExecutionFinished& finished = *event.mutable_execution_finished();
+  v1::ExecutionFinished& finished = *finished_event_.mutable_execution_finished();
   finished.set_status(ExecutionStatusToProto(record.status));
   finished.set_failed_node(record.failed_node);
-  grpc::Status status;
   if (record.status.ok()) {
     for (const sdk::Json& item : record.output) {
       absl::Status converted = JsonToValue(item, *finished.add_output_items());
@@ -128,37 +103,18 @@ void StreamReactor::Complete(executor::ExecutionRecord record) {
         finished.clear_output_items();
         finished.set_status(v1::EXECUTION_STATUS_FAILED);
         ErrorToProto(converted, *env_.scrubber, *finished.mutable_error());
-        status = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
+        final_status_ = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
         break;
       }
     }
   } else {
     ErrorToProto(record.status, *env_.scrubber, *finished.mutable_error());
-    status = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
+    final_status_ = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
   }
   RecordToSummary(record, *env_.scrubber, *finished.mutable_summary());
-  bool close_now = false;
-  {
-    absl::MutexLock lock(&mu_);
-    completed_ = true;
-    ticket_.reset();  // the execution is over: its place is free
-    finished_event_ = std::move(event);
-    final_status_ = std::move(status);
-    close_now = start_returned_;
-  }
   // Closing lets the session finish the call, after which gRPC destroys this reactor: Begin must be
   // done with `this` first.
-  if (close_now) CloseSession();
-}
-
-void StreamReactor::OnCancel() {
-  std::shared_ptr<executor::ExecutionHandle> handle;
-  {
-    absl::MutexLock lock(&mu_);
-    cancelled_ = true;
-    if (!completed_) handle = handle_;
-  }
-  if (handle != nullptr) handle->Cancel(CallerGoneReason(*context_));
+  if (call_.Finished(record)) CloseSession();
 }
 
 void StreamReactor::OnDone() {

@@ -6,19 +6,18 @@
 // Ownership: gRPC holds the reactor until OnDone, where it detaches from the session and deletes
 // itself. The session is shared with the execution's observer, which may outlive the reactor.
 // Thread-safety: gRPC's reactions, the observer's callbacks and the executor's completion may come
-// from any thread; shared state is guarded by mu_ (here) and by the session.
+// from any thread; ExecutionCall orders the start, the completion and the cancel, and the session
+// guards its own state.
 #ifndef FLOWHOST_SERVER_SERVICE_STREAM_REACTOR_H_
 #define FLOWHOST_SERVER_SERVICE_STREAM_REACTOR_H_
 
 #include <memory>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "server/executor/execution_record.h"
-#include "server/service/execution_gate.h"
+#include "server/service/execution_call.h"
 #include "server/service/service_environment.h"
 #include "server/service/stream_session.h"
 
@@ -31,7 +30,7 @@ class StreamReactor : public grpc::ServerWriteReactor<v1::StreamWorkflowResponse
                               const v1::StreamWorkflowRequest* request);
 
   void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }
-  void OnCancel() override;
+  void OnCancel() override { call_.Cancel(); }
   void OnDone() override;
 
  private:
@@ -52,14 +51,9 @@ class StreamReactor : public grpc::ServerWriteReactor<v1::StreamWorkflowResponse
   const ServiceEnvironment& env_;
   grpc::CallbackServerContext* const context_;
   std::shared_ptr<StreamSession> session_;
-
-  absl::Mutex mu_;
-  std::shared_ptr<executor::ExecutionHandle> handle_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<ExecutionGate::Ticket> ticket_ ABSL_GUARDED_BY(mu_);
-  bool start_returned_ ABSL_GUARDED_BY(mu_) = false;  // Begin has stored the handle
-  bool completed_ ABSL_GUARDED_BY(mu_) = false;       // the execution's completion has run
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;       // OnCancel has run
-  // The last event and final status, set by the completion, sent by CloseSession.
+  ExecutionCall call_;
+  // The last event and final status, set by the completion before call_.Finished (see
+  // ExecutionCall), sent by CloseSession.
   v1::StreamWorkflowResponse finished_event_;
   grpc::Status final_status_;
 };

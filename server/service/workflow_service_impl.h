@@ -8,15 +8,12 @@
 #ifndef FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
 #define FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
 
+#include "absl/functional/function_ref.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "server/service/arena_message_allocator.h"
 #include "server/service/service_environment.h"
 
 namespace flowhost::service {
-
-// Page sizes of the List methods (AIP-158): the default for 0, and the most returned.
-inline constexpr int kDefaultPageSize = 50;
-inline constexpr int kMaxPageSize = 1000;
 
 class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  public:
@@ -43,8 +40,11 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                           v1::ListNodeTypesResponse* response) override;
 
  private:
-  // Finishes `context`'s default reactor with `status` (mapped) or OK.
-  grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status);
+  // Answers a method that replies inline: checks the caller (CallerAuth), runs `answer` when
+  // allowed, and finishes `context`'s default reactor with the refusal or `answer`'s status
+  // (mapped), or OK.
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                   absl::FunctionRef<absl::Status()> answer);
 
   const ServiceEnvironment env_;
   // RunWorkflow's request and response live on one arena per call (the reply's Struct trees).

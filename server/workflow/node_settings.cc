@@ -3,9 +3,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/duration.h"
 #include "server/workflow/describe.h"
 #include "server/workflow/document_checks.h"
-#include "server/workflow/duration.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/shape_checks.h"
 #include "server/workflow/suggest.h"
@@ -28,7 +28,7 @@ const std::vector<std::string>& OnErrorValues() {
 
 bool ReadDuration(const sdk::Json& value, const std::string& pointer, Reporter& reporter,
                   absl::Duration& out) {
-  absl::StatusOr<absl::Duration> duration = ParseDuration(value);
+  absl::StatusOr<absl::Duration> duration = sdk::ParseDuration(value);
   if (!duration.ok()) {
     reporter.Error(pointer, std::string(duration.status().message()));
     return false;

@@ -2,18 +2,15 @@
 
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "flowhost/sdk/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/clocks.h"
-#include "server/common/manual_scheduler.h"
 
 namespace flowhost::sdk {
 namespace {
-
-using ::testing::ElementsAre;
 
 RetryPolicy NoJitter(int max_attempts) {
   RetryPolicy policy;
@@ -103,185 +100,88 @@ TEST(ParseRetryAfterTest, RejectsAnythingElse) {
   }
 }
 
-// Drives RetryLoop on a manual clock: records when each attempt started and what `done` received.
-class RetryLoopTest : public ::testing::Test {
- protected:
-  // Runs a loop whose attempts fail with `failure` (the first `failures` of them) and then succeed.
-  void RunLoop(
-      RetryPolicy policy, CancellationToken token, int failures, absl::Status failure,
-      RetryLoop::Retryable retryable = [](const absl::Status&) { return true; }) {
-    RetryLoop::Run(
-        scheduler_, std::move(token), policy,
-        [this, failures, failure](int n, RetryLoop::Finish finish) {
-          attempt_times_.push_back(clock_.Now() - start_);
-          attempt_numbers_.push_back(n);
-          if (n <= failures) {
-            finish(failure);
-          } else {
-            finish(absl::OkStatus());
-          }
-        },
-        std::move(retryable),
-        [this](absl::Status status, int attempts) {
-          result_ = status;
-          attempts_ = attempts;
-          ++done_calls_;
-        },
-        [] { return 0.5; });
+// PlanRetry: the back-off against the error's Retry-After, the attempts and the deadline. The
+// executor's and the router's retry loops rely on it (tests/executor/executor_retry_test.cc and
+// tests/nodes/router/ run those loops).
+const absl::Time kStart = absl::FromUnixSeconds(1'000'000);
+
+absl::Status RateLimited(absl::Duration retry_after) {
+  return NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited, "slow down",
+                   nullptr, retry_after);
+}
+
+RetryPlan Plan(const RetryPolicy& policy, int failed_attempt, const absl::Status& error,
+               absl::Time deadline = absl::InfiniteFuture()) {
+  return PlanRetry(policy, failed_attempt, error, kStart, deadline, [] { return 0.5; });
+}
+
+TEST(PlanRetryTest, RetriesAfterTheBackoffOfTheNextAttempt) {
+  const absl::Status down = absl::UnavailableError("down");
+  for (auto [failed, delay] : std::vector<std::pair<int, absl::Duration>>{
+           {1, absl::Seconds(1)}, {2, absl::Seconds(2)}, {3, absl::Seconds(4)}}) {
+    RetryPlan plan = Plan(NoJitter(4), failed, down);
+    EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kRetry) << failed;
+    EXPECT_EQ(plan.delay, delay) << failed;
   }
-
-  // Advances time until the loop is done (or nothing is left to run).
-  void RunToCompletion() {
-    scheduler_.RunUntilIdle();
-    while (done_calls_ == 0 && scheduler_.AdvanceToNextTimer()) {
-    }
-  }
-
-  common::ManualClock clock_;
-  common::ManualScheduler scheduler_{&clock_};
-  const absl::Time start_ = clock_.Now();
-  std::vector<absl::Duration> attempt_times_;
-  std::vector<int> attempt_numbers_;
-  std::optional<absl::Status> result_;
-  int attempts_ = -1;
-  int done_calls_ = 0;
-};
-
-TEST_F(RetryLoopTest, ReportsSuccessOfTheFirstAttemptOnThePoolNotInline) {
-  RunLoop(NoJitter(3), CancellationToken(), 0, absl::OkStatus());
-  EXPECT_EQ(done_calls_, 0) << "done must not run inline";
-  scheduler_.RunUntilIdle();
-  EXPECT_EQ(done_calls_, 1);
-  EXPECT_TRUE(result_->ok());
-  EXPECT_EQ(attempts_, 1);
 }
 
-TEST_F(RetryLoopTest, RetriesAfterExactlyTheBackoffDelays) {
-  RunLoop(NoJitter(4), CancellationToken(), 3, absl::UnavailableError("reset"));
-  RunToCompletion();
-  EXPECT_THAT(attempt_times_, ElementsAre(absl::ZeroDuration(), absl::Seconds(1), absl::Seconds(3),
-                                          absl::Seconds(7)));
-  EXPECT_THAT(attempt_numbers_, ElementsAre(1, 2, 3, 4));
-  EXPECT_TRUE(result_->ok());
-  EXPECT_EQ(attempts_, 4);
-  EXPECT_EQ(done_calls_, 1);
+TEST(PlanRetryTest, HasNoAttemptLeftOnceMaxAttemptsHaveBeenMade) {
+  EXPECT_EQ(Plan(NoJitter(3), 3, absl::UnavailableError("down")).verdict,
+            RetryPlan::Verdict::kNoAttemptsLeft);
+  EXPECT_EQ(Plan(NoJitter(1), 1, absl::UnavailableError("down")).verdict,
+            RetryPlan::Verdict::kNoAttemptsLeft);
+  EXPECT_EQ(Plan(NoJitter(0), 1, absl::UnavailableError("down")).verdict,
+            RetryPlan::Verdict::kNoAttemptsLeft);
 }
 
-TEST_F(RetryLoopTest, ReturnsTheLastFailureWhenAttemptsRunOut) {
-  RunLoop(NoJitter(3), CancellationToken(), 100, absl::UnavailableError("still down"));
-  RunToCompletion();
-  EXPECT_EQ(attempt_numbers_.size(), 3u);
-  EXPECT_EQ(result_->code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(result_->message(), "still down");
-  EXPECT_EQ(attempts_, 3);
-  EXPECT_EQ(scheduler_.pending_timers(), 0u);
+TEST(PlanRetryTest, DrawsTheJitterOnlyWhenThereIsAnAttemptLeft) {
+  int draws = 0;
+  auto draw = [&draws] {
+    ++draws;
+    return 0.0;
+  };
+  RetryPolicy policy;  // 500ms, jitter 0.2
+  policy.max_attempts = 2;
+  EXPECT_EQ(
+      PlanRetry(policy, 2, absl::UnavailableError("down"), kStart, absl::InfiniteFuture(), draw)
+          .verdict,
+      RetryPlan::Verdict::kNoAttemptsLeft);
+  EXPECT_EQ(draws, 0);
+  EXPECT_EQ(
+      PlanRetry(policy, 1, absl::UnavailableError("down"), kStart, absl::InfiniteFuture(), draw)
+          .delay,
+      absl::Milliseconds(400));
+  EXPECT_EQ(draws, 1);
 }
 
-TEST_F(RetryLoopTest, HonoursRetryAfterAsALowerBoundOfTheDelay) {
-  absl::Status rate_limited =
-      NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited, "slow down",
-                nullptr, absl::Seconds(10));
-  RunLoop(NoJitter(3), CancellationToken(), 1, rate_limited);
-  RunToCompletion();
-  EXPECT_THAT(attempt_times_, ElementsAre(absl::ZeroDuration(), absl::Seconds(10)));
-  EXPECT_TRUE(result_->ok());
+TEST(PlanRetryTest, WaitsTheRetryAfterWhenItIsLongerThanTheBackoff) {
+  RetryPlan plan = Plan(NoJitter(3), 1, RateLimited(absl::Seconds(10)));
+  EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kRetry);
+  EXPECT_EQ(plan.delay, absl::Seconds(10));
 }
 
-TEST_F(RetryLoopTest, KeepsTheBackoffWhenRetryAfterIsShorter) {
-  absl::Status rate_limited =
-      NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited, "slow down",
-                nullptr, absl::Milliseconds(100));
-  RunLoop(NoJitter(3), CancellationToken(), 1, rate_limited);
-  RunToCompletion();
-  EXPECT_THAT(attempt_times_, ElementsAre(absl::ZeroDuration(), absl::Seconds(1)));
+TEST(PlanRetryTest, KeepsTheBackoffWhenTheRetryAfterIsShorter) {
+  RetryPlan plan = Plan(NoJitter(3), 1, RateLimited(absl::Milliseconds(100)));
+  EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kRetry);
+  EXPECT_EQ(plan.delay, absl::Seconds(1));
 }
 
-TEST_F(RetryLoopTest, StopsAtOnceOnANonRetryableFailure) {
-  RunLoop(NoJitter(5), CancellationToken(), 100, absl::InvalidArgumentError("bad request"),
-          [](const absl::Status& status) {
-            return status.code() != absl::StatusCode::kInvalidArgument;
-          });
-  RunToCompletion();
-  EXPECT_EQ(attempts_, 1);
-  EXPECT_EQ(result_->code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(scheduler_.pending_timers(), 0u);
+TEST(PlanRetryTest, GivesUpWhenTheNextAttemptCouldOnlyStartAtOrAfterTheDeadline) {
+  const absl::Status down = absl::UnavailableError("down");
+  // Attempt 3 fails at kStart; the next would start 4 s later.
+  EXPECT_EQ(Plan(NoJitter(10), 3, down, kStart + absl::Seconds(5)).verdict,
+            RetryPlan::Verdict::kRetry);
+  RetryPlan at_deadline = Plan(NoJitter(10), 3, down, kStart + absl::Seconds(4));
+  EXPECT_EQ(at_deadline.verdict, RetryPlan::Verdict::kPastDeadline);
+  EXPECT_EQ(at_deadline.delay, absl::Seconds(4));
+  EXPECT_EQ(Plan(NoJitter(10), 3, down, kStart + absl::Seconds(3)).verdict,
+            RetryPlan::Verdict::kPastDeadline);
 }
 
-TEST_F(RetryLoopTest, NeverSchedulesARetryPastTheDeadline) {
-  CancellationSource source(clock_.Now() + absl::Seconds(5));
-  RunLoop(NoJitter(10), source.token(), 100, absl::UnavailableError("down"));
-  RunToCompletion();
-  // Attempts at 0, 1 and 3 s; the next would start at 7 s, after the 5 s deadline.
-  EXPECT_THAT(attempt_times_,
-              ElementsAre(absl::ZeroDuration(), absl::Seconds(1), absl::Seconds(3)));
-  EXPECT_EQ(result_->code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(attempts_, 3);
-  EXPECT_EQ(clock_.Now() - start_, absl::Seconds(3)) << "gave up without waiting";
-}
-
-TEST_F(RetryLoopTest, RetryAfterBeyondTheDeadlineEndsTheLoop) {
-  CancellationSource source(clock_.Now() + absl::Seconds(30));
-  absl::Status rate_limited =
-      NodeError(absl::StatusCode::kResourceExhausted, error_class::kRateLimited, "slow down",
-                nullptr, absl::Seconds(60));
-  RunLoop(NoJitter(5), source.token(), 100, rate_limited);
-  RunToCompletion();
-  EXPECT_EQ(attempts_, 1);
-  EXPECT_EQ(ErrorClassOf(*result_), error_class::kRateLimited);
-  EXPECT_EQ(RetryAfterOf(*result_), absl::Seconds(60));
-}
-
-TEST_F(RetryLoopTest, CancelDuringTheBackoffEndsAtOnceWithTheTokensReason) {
-  CancellationSource source;
-  RunLoop(NoJitter(5), source.token(), 100, absl::UnavailableError("down"));
-  scheduler_.RunUntilIdle();
-  ASSERT_EQ(attempt_numbers_.size(), 1u);
-  ASSERT_EQ(scheduler_.pending_timers(), 1u) << "waiting for the back-off";
-  scheduler_.AdvanceBy(absl::Milliseconds(400));
-
-  source.Cancel(absl::CancelledError("caller went away"));
-  scheduler_.RunUntilIdle();
-  EXPECT_EQ(done_calls_, 1);
-  EXPECT_EQ(result_->code(), absl::StatusCode::kCancelled);
-  EXPECT_EQ(result_->message(), "caller went away");
-  EXPECT_EQ(attempts_, 1);
-  EXPECT_EQ(scheduler_.pending_timers(), 0u) << "the back-off timer was cancelled";
-  EXPECT_EQ(clock_.Now() - start_, absl::Milliseconds(400));
-
-  scheduler_.AdvanceBy(absl::Minutes(1));
-  EXPECT_EQ(attempt_numbers_.size(), 1u) << "no attempt after the cancel";
-  EXPECT_EQ(done_calls_, 1);
-}
-
-TEST_F(RetryLoopTest, DoesNotStartWhenTheTokenIsAlreadyCancelled) {
-  CancellationSource source;
-  source.Cancel(absl::DeadlineExceededError("execution deadline passed"));
-  RunLoop(NoJitter(5), source.token(), 0, absl::OkStatus());
-  scheduler_.RunUntilIdle();
-  EXPECT_TRUE(attempt_numbers_.empty());
-  EXPECT_EQ(result_->code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(attempts_, 0);
-}
-
-TEST_F(RetryLoopTest, AcceptsAFinishCalledLaterAndIgnoresASecondCall) {
-  RetryLoop::Finish saved;
-  RetryLoop::Run(
-      scheduler_, CancellationToken(), NoJitter(3),
-      [&saved](int n, RetryLoop::Finish finish) { saved = std::move(finish); },
-      [](const absl::Status&) { return true; },
-      [this](absl::Status status, int attempts) {
-        result_ = status;
-        attempts_ = attempts;
-        ++done_calls_;
-      });
-  scheduler_.RunUntilIdle();
-  EXPECT_EQ(done_calls_, 0);
-  saved(absl::OkStatus());
-  saved(absl::UnavailableError("late duplicate"));
-  scheduler_.RunUntilIdle();
-  EXPECT_EQ(done_calls_, 1);
-  EXPECT_EQ(attempts_, 1);
-  EXPECT_TRUE(result_->ok()) << "the duplicate finish was ignored";
+TEST(PlanRetryTest, ARetryAfterBeyondTheDeadlineGivesUp) {
+  RetryPlan plan = Plan(NoJitter(5), 1, RateLimited(absl::Seconds(60)), kStart + absl::Seconds(30));
+  EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kPastDeadline);
+  EXPECT_EQ(plan.delay, absl::Seconds(60));
 }
 
 }  // namespace

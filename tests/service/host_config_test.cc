@@ -137,7 +137,8 @@ env_allowlist: {a: b}
   EXPECT_THAT(message, HasSubstr("values.yaml:4:16: 'env_allowlist': expected a value"));
   EXPECT_THAT(message, HasSubstr("environment variable FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT: expected "
                                  "an integer, got 'many'"));
-  EXPECT_THAT(message, HasSubstr("flag --max-execution-time: expected a duration"));
+  EXPECT_THAT(message, HasSubstr("flag --max-execution-time: a duration must not be negative, got "
+                                 "\"-5s\""));
   EXPECT_THAT(message, HasSubstr("unknown flag --listn (did you mean --listen?)"));
 }
 
@@ -271,6 +272,22 @@ TEST_F(ConfigTest, OnlyAllowlistedVariablesReachWorkflows) {
   auto env = AllowlistedEnvironment(config, Sources({{"REGION", "eu"}, {"SECRET", "x"}}).getenv);
   EXPECT_EQ(env.size(), 1u);
   EXPECT_EQ(env["REGION"], "eu");
+}
+
+TEST_F(ConfigTest, DurationsAreWrittenAsInWorkflows) {
+  ConfigSources sources = Sources({{"FLOWHOST_MAX_EXECUTION_TIME", "1d"}});
+  sources.flags = {{"shutdown-grace-period", "0"}, {"http-connect-timeout", "2.5s"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->limits.max_execution_time, absl::Hours(24));
+  EXPECT_EQ(config->shutdown_grace_period, absl::ZeroDuration());
+  EXPECT_EQ(config->http.connect_timeout, absl::Milliseconds(2500));
+
+  sources.flags = {{"shutdown-grace-period", "30"}};
+  EXPECT_THAT(std::string(LoadHostConfig(sources).status().message()),
+              HasSubstr("flag --shutdown-grace-period: expected a duration such as \"250ms\", "
+                        "\"30s\", \"1m30s\" or a number of seconds, got \"30\": every number "
+                        "needs a unit"));
 }
 
 TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {

@@ -42,10 +42,12 @@ nodes:
     type: test.echo
     params: {message: "Escalating {{ $('classify').first().text }}", count: "{{ $inputs.rounds }}"}
     retry: {<<: *retry, attempts: 5}
+    timeout: 1.5d
     next: combine:right
   - name: answer
     type: test.echo
     params: {message: "{{ $('route').first().text }}", options: {prefix: "> "}}
+    timeout: 100us
     next: combine:left
   - name: log
     type: test.echo
@@ -132,7 +134,7 @@ TEST_F(CompiledWorkflowTest, RecordsWhereEachNodeIsWritten) {
   EXPECT_EQ(Node("classify").location.file, "ask.yaml");
   EXPECT_EQ(Node("classify").location.line, 10);
   EXPECT_EQ(Node("classify").location.column, 5);
-  EXPECT_EQ(Node("rescue").location.line, 48);
+  EXPECT_EQ(Node("rescue").location.line, 50);
 }
 
 TEST_F(CompiledWorkflowTest, GivesAnErrorOutputOnlyUnderErrorOutput) {
@@ -198,6 +200,11 @@ TEST_F(CompiledWorkflowTest, ReadsSettingsIncludingAnchorsAndMergeKeys) {
   EXPECT_EQ(log.on_error, OnError::kContinue);
   EXPECT_EQ(log.retry.max_attempts, 1);
   EXPECT_FALSE(log.timeout.has_value());
+}
+
+TEST_F(CompiledWorkflowTest, ReadsDurationsInTheOneGrammarFromMicrosecondsToDays) {
+  EXPECT_EQ(Node("answer").settings.timeout, absl::Microseconds(100));
+  EXPECT_EQ(Node("escalate").settings.timeout, absl::Hours(36));
 }
 
 TEST_F(CompiledWorkflowTest, AppliesSchemaDefaultsToParameters) {

@@ -1,10 +1,9 @@
-// The small formats of the workflow layer: durations, diagnostics, JSON pointers and paths.
+// The small formats of the workflow layer: diagnostics, JSON pointers and paths.
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/workflow/diagnostic.h"
-#include "server/workflow/duration.h"
 #include "server/workflow/json_pointer.h"
 
 namespace flowhost::workflow {
@@ -12,31 +11,6 @@ namespace {
 
 using sdk::Json;
 using ::testing::HasSubstr;
-
-TEST(Duration, ReadsUnitsCompoundsDecimalsAndPlainSeconds) {
-  EXPECT_EQ(*ParseDuration("250ms"), absl::Milliseconds(250));
-  EXPECT_EQ(*ParseDuration("30s"), absl::Seconds(30));
-  EXPECT_EQ(*ParseDuration("2m"), absl::Minutes(2));
-  EXPECT_EQ(*ParseDuration("1h"), absl::Hours(1));
-  EXPECT_EQ(*ParseDuration("1m30s"), absl::Seconds(90));
-  EXPECT_EQ(*ParseDuration("1.5s"), absl::Milliseconds(1500));
-  EXPECT_EQ(*ParseDuration(Json(30)), absl::Seconds(30));
-  EXPECT_EQ(*ParseDuration(Json(0.25)), absl::Milliseconds(250));
-  EXPECT_EQ(*ParseDuration("0s"), absl::ZeroDuration());
-}
-
-TEST(Duration, RejectsAnythingElseWithAMessageForTheAuthor) {
-  for (Json bad : {Json("30"), Json("30 s"), Json("1d"), Json(""), Json("s"), Json("1..2s"),
-                   Json(true), Json::array()}) {
-    absl::StatusOr<absl::Duration> duration = ParseDuration(bad);
-    EXPECT_EQ(duration.status().code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(duration.status().message(), HasSubstr("expected a duration such as")) << bad;
-  }
-  EXPECT_THAT(ParseDuration("-5s").status().message(), HasSubstr("must not be negative"));
-  EXPECT_THAT(ParseDuration(Json(-1)).status().message(), HasSubstr("must not be negative"));
-  EXPECT_THAT(ParseDuration("9999h").status().message(), HasSubstr("at most a year"));
-  EXPECT_THAT(ParseDuration(Json(1e300)).status().message(), HasSubstr("at most a year"));
-}
 
 TEST(Diagnostic, FormatsLikeACompiler) {
   Diagnostic error{Diagnostic::Severity::kError, {"w.yaml", 3, 7}, "nodes[0]", "bad"};

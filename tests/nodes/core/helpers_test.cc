@@ -1,7 +1,6 @@
-// The core family's helpers: dotted field paths, durations and port names.
+// The core family's helpers: dotted field paths and port names.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nodes/core/duration.h"
 #include "nodes/core/json_path.h"
 #include "nodes/core/port_names.h"
 
@@ -42,17 +41,6 @@ TEST(JsonPath, EraseRemovesOnlyThePathGiven) {
   ErasePath(item, {"a", "b"});
   ErasePath(item, {"x", "y"});
   EXPECT_EQ(item, (Json{{"a", {{"c", 2}}}}));
-}
-
-TEST(Duration, ParsesUnitsAndSeconds) {
-  EXPECT_EQ(*ParseDurationValue("250ms"), absl::Milliseconds(250));
-  EXPECT_EQ(*ParseDurationValue("1h30m"), absl::Minutes(90));
-  EXPECT_EQ(*ParseDurationValue(1.5), absl::Milliseconds(1500));
-  EXPECT_EQ(*ParseDurationValue(0), absl::ZeroDuration());
-  EXPECT_FALSE(ParseDurationValue("inf").ok());
-  EXPECT_FALSE(ParseDurationValue("5").ok());
-  EXPECT_FALSE(ParseDurationValue("-1s").ok());
-  EXPECT_FALSE(ParseDurationValue(true).ok());
 }
 
 TEST(PortNames, AcceptsWordsAndRejectsWhatWiringCannotName) {

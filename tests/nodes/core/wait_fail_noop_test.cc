@@ -67,11 +67,11 @@ TEST(WaitNode, AMalformedDurationIsReportedWhenTheWorkflowLoads) {
   NodeTestHost host;
   EXPECT_EQ(host.Create("wait", {{"duration", "soon"}}), nullptr);
   EXPECT_THAT(host.errors,
-              ElementsAre("/duration: 'soon' is not a duration: write it like 250ms, 1.5s, 2m or "
-                          "1h30m"));
+              ElementsAre("/duration: expected a duration such as \"250ms\", \"30s\", \"1m30s\" "
+                          "or a number of seconds, got \"soon\""));
   host.errors.clear();
   EXPECT_EQ(host.Create("wait", {{"duration", -1}}), nullptr);
-  EXPECT_THAT(host.errors, ElementsAre("/duration: a duration must not be negative"));
+  EXPECT_THAT(host.errors, ElementsAre("/duration: a duration must not be negative, got -1"));
 }
 
 TEST(WaitNode, AComputedDurationIsCheckedWhenItRuns) {
@@ -84,8 +84,8 @@ TEST(WaitNode, AComputedDurationIsCheckedWhenItRuns) {
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(sdk::ErrorClassOf(result->status()), "invalid_input");
   EXPECT_EQ(result->status().message(),
-            "parameter 'duration': 'later' is not a duration: write it like 250ms, 1.5s, 2m or "
-            "1h30m");
+            "parameter 'duration': expected a duration such as \"250ms\", \"30s\", \"1m30s\" or a "
+            "number of seconds, got \"later\"");
 }
 
 TEST(FailNode, StopsWithTheMessageAndErrorClassFailed) {

@@ -193,5 +193,20 @@ TEST_F(RouterTest, LoadTimeChecksReportEveryProblem) {
   EXPECT_THAT(errors_, ElementsAre(HasSubstr("/routes/0: set 'prompt'")));
 }
 
+TEST_F(RouterTest, ReadsRouteDurationsInTheOneGrammarOfWorkflows) {
+  // Units absl alone did not know ("1d") and ones it did ("100us") are both durations here, as in
+  // a node's `timeout`; "inf" and a unitless string are not.
+  Create({{"prompt", "p"},
+          {"cooldown", "1d"},
+          {"routes",
+           {{{"model", "a/b"}, {"timeout", "100us"}, {"cooldown", "1h30m"}},
+            {{"model", "c/d"}, {"timeout", "inf"}},
+            {{"model", "e/f"}, {"cooldown", "30"}}}}});
+  EXPECT_THAT(errors_,
+              ElementsAre("/routes/1/timeout: expected a duration such as \"250ms\", \"30s\", "
+                          "\"1m30s\" or a number of seconds, got \"inf\"",
+                          HasSubstr("/routes/2/cooldown: expected a duration such as \"250ms\"")));
+}
+
 }  // namespace
 }  // namespace flowhost::nodes::router

@@ -1,21 +1,20 @@
-// Retry with exponential back-off and jitter, honouring a server's `Retry-After`, capped by a deadline.
+// Retry with exponential back-off and jitter, honouring a server's `Retry-After`, capped by a
+// deadline: the one computation of when (and whether) to try again. The executor runs the retry
+// loop for a node's `retry` settings (server/executor/node_invocation.h) and the fallback router
+// for a route's own `attempts` (nodes/router/route_walk.cc); both ask PlanRetry, so the back-off
+// and Retry-After rules exist once. Waiting is the caller's: a timer on the Scheduler, never a
+// sleep.
 //
-// Used by the executor for a node's `retry` settings and available to nodes for their own upstream
-// calls. Delays come from timers on the Scheduler: no thread sleeps.
-//
-// Thread-safety: the free functions are pure; RetryLoop is described below.
+// Thread-safety: pure functions.
 #ifndef FLOWHOST_SDK_RETRY_H_
 #define FLOWHOST_SDK_RETRY_H_
 
-#include <functional>
 #include <optional>
 #include <string_view>
 
-#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "flowhost/sdk/cancellation.h"
-#include "flowhost/sdk/scheduler.h"
 
 namespace flowhost::sdk {
 
@@ -31,29 +30,31 @@ struct RetryPolicy {
 // capped at max_backoff, then jittered with `unit_random` (a uniform draw in [0, 1)).
 absl::Duration BackoffDelay(const RetryPolicy& policy, int next_attempt, double unit_random);
 
-// Parses a Retry-After header value: delta-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2015 07:28:00
-// GMT", also the obsolete RFC 850 and asctime forms), relative to `now`. A date in the past gives zero.
-// Returns nullopt for anything else.
+// Parses a Retry-After header value: delta-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2015
+// 07:28:00 GMT", also the obsolete RFC 850 and asctime forms), relative to `now`. A date in the
+// past gives zero. Returns nullopt for anything else.
 std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now);
 
-// Runs an asynchronous operation until it succeeds, fails permanently, attempts run out, the next delay
-// would pass the deadline, or the token is cancelled. The delay before a retry is the larger of the
-// back-off and the error's Retry-After (RetryAfterOf). `done` receives the last status and the number
-// of attempts made, exactly once, on the scheduler's pool.
-//
-//   attempt(n, finish): start attempt n (1-based); call finish(status) exactly once, from any thread.
-//   retryable(status):  whether a failed status may be retried.
-class RetryLoop {
- public:
-  using Finish = absl::AnyInvocable<void(absl::Status)>;
-  using Attempt = std::function<void(int attempt, Finish finish)>;
-  using Retryable = std::function<bool(const absl::Status&)>;
-  using Done = absl::AnyInvocable<void(absl::Status status, int attempts)>;
-
-  static void Run(Scheduler& scheduler, CancellationToken token, RetryPolicy policy,
-                  Attempt attempt, Retryable retryable, Done done,
-                  std::function<double()> unit_random = nullptr);
+// What to do once attempt `failed_attempt` (1 for the first) has failed with `error`. The caller
+// has already decided that `error` may be retried at all (by its class) and that the work is not
+// cancelled.
+struct RetryPlan {
+  enum class Verdict {
+    kRetry,           // wait `delay`, then make attempt failed_attempt + 1
+    kNoAttemptsLeft,  // the policy's max_attempts are used up
+    kPastDeadline,    // the next attempt could only start at or after the deadline: give up now
+  };
+  Verdict verdict = Verdict::kNoAttemptsLeft;
+  // kRetry and kPastDeadline: the larger of the back-off (BackoffDelay) and the error's
+  // Retry-After (RetryAfterOf). Zero for kNoAttemptsLeft.
+  absl::Duration delay;
 };
+
+// The plan after a failed attempt, for work that must be done by `deadline` (InfiniteFuture for
+// none) at time `now`. `unit_random` is a uniform draw in [0, 1) for the jitter, called only when
+// there is an attempt left.
+RetryPlan PlanRetry(const RetryPolicy& policy, int failed_attempt, const absl::Status& error,
+                    absl::Time now, absl::Time deadline, absl::FunctionRef<double()> unit_random);
 
 }  // namespace flowhost::sdk
 
