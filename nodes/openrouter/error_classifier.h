@@ -6,12 +6,17 @@
 // Every error keeps OpenRouter's own message and metadata (in the details, with the HTTP status and
 // the model asked for), and a server-requested delay (`Retry-After`, or the rate-limit reset time
 // in the metadata) as the status's retry delay. Classes and codes:
-//   rate_limited (429)            RESOURCE_EXHAUSTED      insufficient_credits (402)
-//   FAILED_PRECONDITION auth (401, 403 on the key)    FAILED_PRECONDITION     moderation (403 +
-//   reasons)  PERMISSION_DENIED bad_request (other 4xx)       INVALID_ARGUMENT context_length (400
-//   saying so) INVALID_ARGUMENT not_found (404, unknown model) NOT_FOUND              timeout (408)
-//   DEADLINE_EXCEEDED upstream (5xx, 502 provider error, 503 no provider)   UNAVAILABLE
-//   malformed_response            UNAVAILABLE
+//   rate_limited          429                                          RESOURCE_EXHAUSTED
+//   insufficient_credits  402, 403 for a spent budget or key limit     FAILED_PRECONDITION
+//   auth                  401, 403 about the key itself                FAILED_PRECONDITION
+//   forbidden             any other 403 (data policy, account rules)   FAILED_PRECONDITION
+//   moderation            403 flagged by moderation or a guardrail     PERMISSION_DENIED
+//   bad_request           other 4xx                                    INVALID_ARGUMENT
+//   context_length        400 saying the prompt is too long            INVALID_ARGUMENT
+//   not_found             404, unknown model                           NOT_FOUND
+//   timeout               408                                          DEADLINE_EXCEEDED
+//   upstream              5xx (502 provider error, 503 no provider)    UNAVAILABLE
+//   malformed_response                                                 UNAVAILABLE
 // Transport errors keep the HTTP client's class (timeout, network, cancelled, response_too_large,
 // queue_full).
 //

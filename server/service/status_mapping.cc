@@ -40,6 +40,10 @@ const std::map<std::string_view, ClassRule>& ClassTable() {
        {grpc::StatusCode::FAILED_PRECONDITION,
         "the upstream API key is missing or was rejected; check the server's credentials "
         "configuration"}},
+      {ec::kForbidden,
+       {grpc::StatusCode::FAILED_PRECONDITION,
+        "the upstream refused the request under its account's settings (data policy, allowed "
+        "providers or models); change them or the request"}},
       {ec::kInsufficientCredits,
        {grpc::StatusCode::FAILED_PRECONDITION,
         "the upstream account has insufficient credits; add credits or use a free model"}},

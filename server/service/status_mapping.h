@@ -8,13 +8,16 @@
 //
 //   rate_limited, limit_exceeded, queue_full, response_too_large   RESOURCE_EXHAUSTED  (back off)
 //   upstream, network, malformed_response, unavailable             UNAVAILABLE         (retry)
-//   auth, insufficient_credits                                      FAILED_PRECONDITION (fix the
-//   key) invalid_input, bad_request, context_length, moderation          INVALID_ARGUMENT    (fix
-//   the request) not_found                                                       NOT_FOUND timeout
-//   DEADLINE_EXCEEDED cancelled                                                       CANCELLED
-//   unauthenticated / permission_denied                             UNAUTHENTICATED /
-//   PERMISSION_DENIED anything else: the absl code as is, except UNKNOWN, INTERNAL, DATA_LOSS and
-//   OK -> INTERNAL
+//   auth, insufficient_credits, forbidden                          FAILED_PRECONDITION (fix the
+//                                                                  key or account)
+//   invalid_input, bad_request, context_length, moderation         INVALID_ARGUMENT    (fix the
+//                                                                  request)
+//   not_found                                                      NOT_FOUND
+//   timeout                                                        DEADLINE_EXCEEDED
+//   cancelled                                                      CANCELLED
+//   unauthenticated / permission_denied                            UNAUTHENTICATED /
+//                                                                  PERMISSION_DENIED
+//   anything else: the absl code as is, except UNKNOWN, INTERNAL, DATA_LOSS and OK -> INTERNAL
 //
 // Messages are scrubbed of secrets, capped in length, and say what to do where that is not obvious.
 // The class, node, attempts and upstream calls travel as a flowhost.v1.ErrorDetails message in the

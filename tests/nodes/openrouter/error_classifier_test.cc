@@ -66,6 +66,19 @@ INSTANTIATE_TEST_SUITE_P(
         StatusCase{403, "Input was flagged",
                    Json{{"reasons", {"violence"}}, {"flagged_input", "..."}}, "moderation",
                    absl::StatusCode::kPermissionDenied},
+        StatusCase{403, "Request blocked: prompt injection patterns detected",
+                   Json{{"guardrail", "prompt_injection"}}, "moderation",
+                   absl::StatusCode::kPermissionDenied},
+        StatusCase{403, "Budget limit exceeded",
+                   Json{{"limit_source", "openrouter_key_limit"}, {"limit_usd", 10}},
+                   "insufficient_credits", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403,
+                   "No endpoints available matching your guardrail restrictions and data "
+                   "policy. Configure: https://openrouter.ai/settings/privacy",
+                   nullptr, "forbidden", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403, "Forbidden", nullptr, "forbidden", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403, "This API key is disabled", nullptr, "auth",
+                   absl::StatusCode::kFailedPrecondition},
         StatusCase{400, "Invalid temperature", nullptr, "bad_request",
                    absl::StatusCode::kInvalidArgument},
         StatusCase{400,
@@ -151,7 +164,14 @@ TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithStringCodes) {
         Case{"rate_limit_exceeded", "slow", "rate_limited"}, Case{"429", "slow", "rate_limited"},
         Case{"context_length_exceeded", "too long", "context_length"},
         Case{"timeout", "took too long", "timeout"},
-        Case{"content_filter", "flagged", "moderation"}, Case{"something_new", "??", "upstream"}}) {
+        Case{"content_filter", "flagged", "moderation"},
+        Case{"content_policy_violation", "blocked by a content filter", "moderation"},
+        Case{"permission_denied", "Request blocked: prompt injection patterns detected",
+             "moderation"},
+        Case{"permission_denied", "the key lacks the required permission", "auth"},
+        Case{"forbidden", "No endpoints available matching your data policy", "forbidden"},
+        Case{"key_disabled", "This key is disabled", "auth"},
+        Case{"something_new", "??", "upstream"}}) {
     absl::Status status = ClassifyErrorObject({{"code", c.code}, {"message", c.message}},
                                               /*mid_stream=*/true, kNow, Chat());
     EXPECT_EQ(sdk::ErrorClassOf(status), c.expected) << c.code;
