@@ -192,7 +192,7 @@ void CatalogueCache::Refresh(const Endpoint& endpoint, sdk::HttpClient& http,
   // deadline.
   http.Send(std::move(request), [self = shared_from_this(), endpoint,
                                  clock = &clock](absl::StatusOr<sdk::HttpResponse> response) {
-    CallDescription call{"model listing", "", &endpoint};
+    CallDescription call{"model listing", "", &endpoint, self->options_.max_retry_after};
     absl::Time now = clock->Now();
     absl::StatusOr<CataloguePtr> fetched;
     if (!response.ok()) {

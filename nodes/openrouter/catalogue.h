@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/scheduler.h"
 #include "nodes/openrouter/decimal_price.h"
 #include "nodes/openrouter/endpoint.h"
@@ -102,6 +103,8 @@ class CatalogueCache : public std::enable_shared_from_this<CatalogueCache> {
     absl::Duration failure_backoff = absl::Seconds(15);
     absl::Duration fetch_timeout = absl::Seconds(30);
     size_t max_response_bytes = 32 << 20;
+    // A longer Retry-After on a failed fetch is cut to this.
+    absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<CataloguePtr>)>;
 

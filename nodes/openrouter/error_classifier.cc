@@ -1,5 +1,6 @@
 #include "nodes/openrouter/error_classifier.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -147,6 +148,13 @@ std::string Explain(std::string_view error_class, std::string_view message, cons
   return text;
 }
 
+// The upstream's delay, at most the call's ceiling: one answer must not bench a model for years.
+std::optional<absl::Duration> Capped(std::optional<absl::Duration> retry_after,
+                                     const CallDescription& call) {
+  if (!retry_after.has_value()) return std::nullopt;
+  return std::min(*retry_after, call.max_retry_after);
+}
+
 absl::Status Build(std::string_view error_class, std::string headline, std::string_view message,
                    const Json& code, const Json& metadata, std::optional<int> http_status,
                    std::optional<absl::Duration> retry_after, const CallDescription& call) {
@@ -160,7 +168,7 @@ absl::Status Build(std::string_view error_class, std::string headline, std::stri
   if (!provider.empty()) details["provider"] = provider;
   std::string text = absl::StrCat(headline, ": ", Explain(error_class, message, metadata));
   return sdk::NodeError(StatusCodeForClass(error_class), error_class, Scrub(call, text), details,
-                        retry_after);
+                        Capped(retry_after, call));
 }
 
 }  // namespace
@@ -310,7 +318,8 @@ absl::Status ClassifyTransportError(const absl::Status& status, const CallDescri
   if (!details.is_object()) details = Json::object();
   if (!call.model.empty()) details["model"] = call.model;
   std::string message = Scrub(call, absl::StrCat(Subject(call), " failed: ", status.message()));
-  return sdk::NodeError(status.code(), error_class, message, details, sdk::RetryAfterOf(status));
+  return sdk::NodeError(status.code(), error_class, message, details,
+                        Capped(sdk::RetryAfterOf(status), call));
 }
 
 absl::Status MalformedResponse(std::string_view what, const CallDescription& call) {

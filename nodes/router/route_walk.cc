@@ -255,7 +255,12 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     if (settings().escalate_on.count(error_class) == 0)
       return Finish(log_.NotEscalated(route.name, status));
 
+    // The upstream's delay, cut to the host's ceiling: one answer must not bench a model for years
+    // (an `x-node-ref` route's node may be a plugin that did not cut it itself).
     std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
+    if (retry_after.has_value()) {
+      retry_after = std::min(*retry_after, run_->client->options().max_retry_after);
+    }
     if (attempt_ < route.attempts) {
       sdk::RetryPolicy policy;
       policy.initial_backoff = absl::Milliseconds(250);

@@ -149,6 +149,10 @@ void Validate(const HostConfig& config, Problems& problems) {
   if (!config.http.ca_file.empty() && !std::ifstream(config.http.ca_file).good()) {
     problems.Add("http.ca_file: cannot read '" + config.http.ca_file + "'");
   }
+  if (config.http.max_retry_after < absl::Seconds(1)) {
+    problems.Add("http.max_retry_after: must be at least 1s, got " +
+                 absl::FormatDuration(config.http.max_retry_after));
+  }
 }
 
 }  // namespace

@@ -21,7 +21,10 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
       options.log_sink ? options.log_sink : std::make_shared<common::FileLogSink>(stderr);
   runtime->logger_ = std::make_unique<common::JsonLogger>(sink, level);
 
-  if (absl::Status status = registry::RegisterBuiltinNodes(runtime->registry_); !status.ok()) {
+  registry::BuiltinNodeOptions node_options;
+  node_options.max_retry_after = config.http.max_retry_after;
+  if (absl::Status status = registry::RegisterBuiltinNodes(runtime->registry_, node_options);
+      !status.ok()) {
     return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
   }
   auto credentials = config::ConfigCredentialStore::Create(config, options.getenv);

@@ -20,7 +20,7 @@ void RunReactor::Begin(const v1::RunWorkflowRequest& request) {
       PrepareExecution(env_, *context_, SourceOf(request),
                        request.has_input() ? &request.input() : nullptr, failure);
   if (!prepared.ok()) {
-    Finish(FailCall(*context_, prepared.status(), failure, *env_.scrubber));
+    Finish(FailCall(*context_, prepared.status(), failure, *env_.scrubber, env_.max_retry_after));
     return;
   }
   LogExecutionStarted(env_, "RunWorkflow", prepared->request);
@@ -58,9 +58,13 @@ void RunReactor::Complete(executor::ExecutionRecord record) {
   grpc::Status status;
   if (record.status.ok()) {
     absl::Status converted = RecordToRunResponse(record, *env_.scrubber, *response_);
-    if (!converted.ok()) status = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
+    if (!converted.ok()) {
+      status =
+          FailCall(*context_, converted, FailureOf(record), *env_.scrubber, env_.max_retry_after);
+    }
   } else {
-    status = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
+    status =
+        FailCall(*context_, record.status, FailureOf(record), *env_.scrubber, env_.max_retry_after);
   }
 
   bool finish_now = false;

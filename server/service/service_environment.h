@@ -8,7 +8,9 @@
 
 #include <cstddef>
 
+#include "absl/time/time.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/retry.h"
 #include "server/executor/executor.h"
 #include "server/registry/node_type_registry.h"
 #include "server/service/caller_auth.h"
@@ -29,6 +31,8 @@ struct ServiceEnvironment {
   sdk::Logger* logger = nullptr;
   workflow::LoadLimits load_limits;   // for inline YAML (RunWorkflow, ValidateWorkflow)
   size_t stream_queue_events = 1024;  // see StreamSession
+  // Error details carry at most this retry delay (http.max_retry_after).
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 }  // namespace flowhost::service

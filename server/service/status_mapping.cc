@@ -110,7 +110,7 @@ grpc::StatusCode GrpcCodeFor(const absl::Status& status) {
 }
 
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber) {
+                     const SecretScrubber& scrubber, absl::Duration max_retry_after) {
   MappedError mapped;
   std::string error_class = sdk::ErrorClassOf(status);
   if (error_class.empty()) error_class = "internal";  // MapError on OK: our bug
@@ -127,7 +127,7 @@ MappedError MapError(const absl::Status& status, const FailureContext& context,
   details.set_node(context.node);
   details.set_attempts(context.attempts);
   if (std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status)) {
-    ToDuration(*retry_after, *details.mutable_retry_after());
+    ToDuration(std::min(*retry_after, max_retry_after), *details.mutable_retry_after());
   }
   size_t calls = std::min(context.calls.size(), kMaxDetailCalls);
   for (size_t i = 0; i < calls; ++i) {
@@ -158,8 +158,9 @@ void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails
 }
 
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber) {
-  MappedError mapped = MapError(status, failure, scrubber);
+                      const FailureContext& failure, const SecretScrubber& scrubber,
+                      absl::Duration max_retry_after) {
+  MappedError mapped = MapError(status, failure, scrubber, max_retry_after);
   AttachErrorDetails(context, mapped.details);
   return mapped.status;
 }

@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/usage.h"
 #include "flowhost/v1/error_details.pb.h"
 #include "grpcpp/client_context.h"
@@ -79,16 +81,19 @@ struct MappedError {
   v1::ErrorDetails details;
 };
 
-// Maps `status` (not OK) to its gRPC status and details; secrets are scrubbed from every text.
+// Maps `status` (not OK) to its gRPC status and details; secrets are scrubbed from every text,
+// and a retry delay longer than `max_retry_after` (http.max_retry_after) is cut to it.
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber);
+                     const SecretScrubber& scrubber,
+                     absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // Adds `details` to the call's trailing metadata. Call before the RPC finishes.
 void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails& details);
 
 // MapError + AttachErrorDetails: what a handler returns for a failed call.
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber);
+                      const FailureContext& failure, const SecretScrubber& scrubber,
+                      absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // The client side: the details a failed call carried, if the server sent any. Call after the call
 // finished.

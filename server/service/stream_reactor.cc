@@ -66,7 +66,8 @@ void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
       PrepareExecution(env_, *context_, SourceOf(request),
                        request.has_input() ? &request.input() : nullptr, failure);
   if (!prepared.ok()) {
-    session_->Close(FailCall(*context_, prepared.status(), failure, *env_.scrubber));
+    session_->Close(
+        FailCall(*context_, prepared.status(), failure, *env_.scrubber, env_.max_retry_after));
     return;
   }
   LogExecutionStarted(env_, "StreamWorkflow", prepared->request);
@@ -128,13 +129,15 @@ void StreamReactor::Complete(executor::ExecutionRecord record) {
         finished.clear_output_items();
         finished.set_status(v1::EXECUTION_STATUS_FAILED);
         ErrorToProto(converted, *env_.scrubber, *finished.mutable_error());
-        status = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
+        status =
+            FailCall(*context_, converted, FailureOf(record), *env_.scrubber, env_.max_retry_after);
         break;
       }
     }
   } else {
     ErrorToProto(record.status, *env_.scrubber, *finished.mutable_error());
-    status = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
+    status =
+        FailCall(*context_, record.status, FailureOf(record), *env_.scrubber, env_.max_retry_after);
   }
   RecordToSummary(record, *env_.scrubber, *finished.mutable_summary());
   bool close_now = false;

@@ -51,7 +51,8 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::Reply(grpc::CallbackServerContext
                                                      const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(status.ok() ? grpc::Status::OK
-                              : FailCall(*context, status, FailureContext(), *env_.scrubber));
+                              : FailCall(*context, status, FailureContext(), *env_.scrubber,
+                                         env_.max_retry_after));
   return reactor;
 }
 

@@ -180,6 +180,23 @@ TEST_F(ConfigTest, AnUpstreamCaFileIsTakenWhenReadableAndRefusedOtherwise) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("http.ca_file: cannot read"));
 }
 
+TEST_F(ConfigTest, TheRetryAfterCeilingIsFiveMinutesAndAtLeastASecond) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.max_retry_after, absl::Minutes(5));
+
+  config = LoadHostConfig(Sources({{"FLOWHOST_HTTP_MAX_RETRY_AFTER", "90s"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.max_retry_after, absl::Seconds(90));
+
+  ConfigSources zero = Sources();
+  zero.flags = {{"http-max-retry-after", "0s"}};
+  config = LoadHostConfig(zero);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("http.max_retry_after: must be at least 1s, got 0"));
+}
+
 TEST_F(ConfigTest, ListsComeFromYamlSequencesOrCommaSeparatedText) {
   ConfigSources sources = Sources();
   sources.file = Write("list.yaml", "env_allowlist: [HOME, USER]\n");

@@ -138,6 +138,19 @@ TEST(StatusMapping, DetailsCarryClassNodeAttemptsRetryAfterAndCalls) {
   EXPECT_EQ(mapped.details.calls(0).model(), "fake/fail429");
 }
 
+TEST(StatusMapping, DetailsCutARetryAfterOfDecadesToTheCeiling) {
+  // A plugin's error, or anything that did not cut its own delay: the details never tell a caller
+  // to come back in 31 years.
+  absl::Status status =
+      sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kRateLimited,
+                     "429 from upstream", nullptr, absl::Hours(24 * 365 * 31));
+  EXPECT_EQ(MapError(status, {}, SecretScrubber()).details.retry_after().seconds(), 300);
+  EXPECT_EQ(MapError(status, {}, SecretScrubber(), absl::Seconds(42))
+                .details.retry_after()
+                .seconds(),
+            42);
+}
+
 TEST(StatusMapping, MessageNamingTheNodeAlreadyIsNotPrefixedAgain) {
   absl::Status status = absl::InvalidArgumentError("node 'chat': parameter 'model' is empty");
   FailureContext context;

@@ -422,6 +422,28 @@ TEST(WorkflowService, RateLimitedUpstreamWithNoFallbackIsResourceExhaustedWithDe
   EXPECT_EQ(std::string(reason->second.data(), reason->second.size()), "rate_limited");
 }
 
+TEST(WorkflowService, ARetryAfterOfDecadesReachesTheCallerCutToTheCeiling) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  for (const char* retry_after : {"999999999", "Thu, 01 Jan 2099 00:00:00 GMT"}) {
+    SCOPED_TRACE(retry_after);
+    ASSERT_TRUE(harness->fake().ClearRules().ok());
+    ASSERT_TRUE(harness->fake()
+                    .AddRules(sdk::Json::array(
+                        {{{"model", "fake/ok"},
+                          {"behavior", {{"status", 429}, {"retry_after", retry_after}}}}}))
+                    .ok());
+    auto context = ServiceHarness::Context();
+    v1::RunWorkflowResponse response;
+    grpc::Status status = harness->stub().RunWorkflow(
+        context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+    ASSERT_TRUE(details.has_value());
+    EXPECT_EQ(details->retry_after().seconds(), 300);  // http.max_retry_after's default
+  }
+}
+
 TEST(WorkflowService, UpstreamDownIsUnavailable) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);

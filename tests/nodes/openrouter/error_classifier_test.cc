@@ -138,6 +138,35 @@ TEST(ErrorClassifier, TakesTheRateLimitResetFromOpenRoutersMetadataHeaders) {
   EXPECT_EQ(*sdk::RetryAfterOf(status), absl::Seconds(12));
 }
 
+TEST(ErrorClassifier, CutsARetryAfterOfDecadesToTheCeiling) {
+  // Delta-seconds, an HTTP-date in 2099, a metadata retry_after and a rate-limit reset: each one
+  // far away is cut to five minutes by default, or to the call's own ceiling.
+  const sdk::HttpHeaders headers[] = {
+      {{"Retry-After", "999999999"}}, {{"Retry-After", "Thu, 01 Jan 2099 00:00:00 GMT"}}, {}};
+  const Json metadata[] = {nullptr, nullptr, Json{{"retry_after", 999999999}}};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    absl::Status status =
+        ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, Chat());
+    EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
+    CallDescription strict = Chat();
+    strict.max_retry_after = absl::Seconds(30);
+    status = ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, strict);
+    EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(30));
+  }
+  int64_t reset_ms =
+      absl::ToUnixMillis(absl::FromCivil(absl::CivilDay(2099, 1, 1), absl::UTCTimeZone()));
+  absl::Status status = ClassifyErrorObject(
+      {{"code", 429},
+       {"message", "slow"},
+       {"metadata", {{"headers", {{"X-RateLimit-Reset", std::to_string(reset_ms)}}}}}},
+      /*mid_stream=*/false, kNow, Chat());
+  EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
+  // A delay under the ceiling is kept as it is.
+  status = ClassifyHttpError(429, Body(429, "slow"), {{"Retry-After", "299"}}, kNow, Chat());
+  EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(299));
+}
+
 TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
   absl::Status status =
       ClassifyHttpError(503, "<html>Service Unavailable</html>", {}, kNow, Chat());

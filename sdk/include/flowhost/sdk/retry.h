@@ -36,6 +36,12 @@ absl::Duration BackoffDelay(const RetryPolicy& policy, int next_attempt, double 
 // Returns nullopt for anything else.
 std::optional<absl::Duration> ParseRetryAfter(std::string_view value, absl::Time now);
 
+// The longest Retry-After honoured by default (the host's http.max_retry_after). Providers ask for
+// seconds up to a minute or two when a per-minute rate limit is hit; a daily quota's reset hours
+// away is better checked again after a few minutes than trusted; and one answer carrying
+// `Retry-After: 999999999` (or a date in 2099) must not bench a model for years.
+inline constexpr absl::Duration kDefaultMaxRetryAfter = absl::Minutes(5);
+
 // Runs an asynchronous operation until it succeeds, fails permanently, attempts run out, the next delay
 // would pass the deadline, or the token is cancelled. The delay before a retry is the larger of the
 // back-off and the error's Retry-After (RetryAfterOf). `done` receives the last status and the number
