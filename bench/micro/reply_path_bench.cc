@@ -30,11 +30,11 @@
 #include "nodes/openrouter/chat_response.h"
 #include "nodes/openrouter/endpoint.h"
 #include "nodes/openrouter/error_classifier.h"
+#include "server/common/secret_scrubber.h"
 #include "server/executor/execution_record.h"
 #include "server/service/arena_message_allocator.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
-#include "server/service/secret_scrubber.h"
 
 namespace flowhost {
 namespace {
@@ -215,7 +215,7 @@ void BM_JsonToValue(benchmark::State& state) {
 // what gRPC does with the response afterwards).
 void BM_RunResponse(benchmark::State& state) {
   executor::ExecutionRecord record = ChatRecord();
-  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  common::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
   for (auto _ : state) {
     v1::RunWorkflowResponse response;
     benchmark::DoNotOptimize(service::RecordToRunResponse(record, scrubber, response));
@@ -227,7 +227,7 @@ void BM_RunResponse(benchmark::State& state) {
 // The same on the call's arena, as RunWorkflow allocates its messages (ArenaMessageAllocator).
 void BM_RunResponseOnArena(benchmark::State& state) {
   executor::ExecutionRecord record = ChatRecord();
-  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  common::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
   service::ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> allocator;
   for (auto _ : state) {
     auto* messages = allocator.AllocateMessages();

@@ -11,9 +11,6 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
 
   absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
   if (!tokens.ok()) return tokens.status();
-  std::vector<std::string> secrets = runtime.credentials().RevealAllForScrubbing();
-  for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
-  host->scrubber_ = std::make_unique<SecretScrubber>(std::move(secrets));
   host->auth_ = std::make_unique<CallerAuthenticator>(*std::move(tokens));
 
   WorkflowStore::Options store_options;
@@ -41,7 +38,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   env.registry = &runtime.registry();
   env.gate = host->gate_.get();
   env.auth = host->auth_.get();
-  env.scrubber = host->scrubber_.get();
+  env.scrubber = &runtime.scrubber();
   env.logger = &runtime.logger();
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);

@@ -1,6 +1,6 @@
 // `flowhost serve` minus the command line: on top of a Runtime (executor, registry, credentials,
-// logger), the workflows directory (a WorkflowStore, watched), admission control, caller
-// authentication, the secret scrubber and the FlowhostServer, wired from the Runtime's HostConfig.
+// logger, secret scrubber), the workflows directory (a WorkflowStore, watched), admission control,
+// caller authentication and the FlowhostServer, wired from the Runtime's HostConfig.
 // Tests start the same thing in-process.
 //
 // Ownership: the caller owns the Runtime and keeps it alive until the ServiceHost is destroyed; the
@@ -18,7 +18,6 @@
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
 #include "server/service/flowhost_server.h"
-#include "server/service/secret_scrubber.h"
 #include "server/service/workflow_store.h"
 
 namespace flowhost::service {
@@ -47,7 +46,6 @@ class ServiceHost {
   std::unique_ptr<WorkflowStore> store_;
   std::unique_ptr<ExecutionGate> gate_;
   std::unique_ptr<CallerAuthenticator> auth_;
-  std::unique_ptr<SecretScrubber> scrubber_;
   std::unique_ptr<FlowhostServer> server_;
 };
 

@@ -110,7 +110,7 @@ grpc::StatusCode GrpcCodeFor(const absl::Status& status) {
 }
 
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber, absl::Duration max_retry_after) {
+                     const common::SecretScrubber& scrubber, absl::Duration max_retry_after) {
   MappedError mapped;
   std::string error_class = sdk::ErrorClassOf(status);
   if (error_class.empty()) error_class = "internal";  // MapError on OK: our bug
@@ -158,7 +158,7 @@ void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails
 }
 
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber,
+                      const FailureContext& failure, const common::SecretScrubber& scrubber,
                       absl::Duration max_retry_after) {
   MappedError mapped = MapError(status, failure, scrubber, max_retry_after);
   AttachErrorDetails(context, mapped.details);

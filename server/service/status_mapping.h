@@ -40,7 +40,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
-#include "server/service/secret_scrubber.h"
+#include "server/common/secret_scrubber.h"
 #include "server/workflow/diagnostic.h"
 
 namespace flowhost::service {
@@ -84,7 +84,7 @@ struct MappedError {
 // Maps `status` (not OK) to its gRPC status and details; secrets are scrubbed from every text,
 // and a retry delay longer than `max_retry_after` (http.max_retry_after) is cut to it.
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber,
+                     const common::SecretScrubber& scrubber,
                      absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // Adds `details` to the call's trailing metadata. Call before the RPC finishes.
@@ -92,7 +92,7 @@ void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails
 
 // MapError + AttachErrorDetails: what a handler returns for a failed call.
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber,
+                      const FailureContext& failure, const common::SecretScrubber& scrubber,
                       absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // The client side: the details a failed call carried, if the server sent any. Call after the call

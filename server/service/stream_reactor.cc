@@ -13,7 +13,7 @@ namespace {
 // outlive the call (a late token delta then goes nowhere).
 class SessionObserver : public executor::ExecutionObserver {
  public:
-  SessionObserver(std::shared_ptr<StreamSession> session, const SecretScrubber& scrubber)
+  SessionObserver(std::shared_ptr<StreamSession> session, const common::SecretScrubber& scrubber)
       : session_(std::move(session)), scrubber_(scrubber) {}
 
   void OnNodeStarted(std::string_view node, int attempt) override {
@@ -41,7 +41,7 @@ class SessionObserver : public executor::ExecutionObserver {
 
  private:
   std::shared_ptr<StreamSession> session_;
-  const SecretScrubber& scrubber_;  // owned by the host, which outlives executions
+  const common::SecretScrubber& scrubber_;  // owned by the host, which outlives executions
 };
 
 }  // namespace

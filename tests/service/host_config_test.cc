@@ -290,6 +290,25 @@ TEST_F(ConfigTest, OnlyAllowlistedVariablesReachWorkflows) {
   EXPECT_EQ(env["REGION"], "eu");
 }
 
+TEST_F(ConfigTest, AllowlistingTheVariableACredentialIsReadFromIsRefused) {
+  ConfigSources sources = Sources();
+  sources.flags = {{"env-allowlist", "REGION,OPENROUTER_API_KEY,FLOWHOST_AUTH_TOKENS"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the OpenRouter API "
+                                 "key (credentials.openrouter.api_key_env)"));
+  EXPECT_THAT(message, HasSubstr("env_allowlist: 'FLOWHOST_AUTH_TOKENS' holds the callers' bearer "
+                                 "tokens (auth.tokens_env)"));
+  EXPECT_THAT(message, Not(HasSubstr("'REGION'")));
+
+  // The variables named elsewhere count, not only the default names.
+  sources.flags = {{"openrouter-api-key-env", "MY_KEY"}, {"env-allowlist", "MY_KEY"}};
+  config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("'MY_KEY' holds the OpenRouter"));
+}
+
 TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {
   std::ifstream in(std::string(FLOWHOST_SOURCE_DIR) + "/docs/configuration.md");
   ASSERT_TRUE(in) << "docs/configuration.md is missing";

@@ -487,6 +487,42 @@ TEST(WorkflowService, RejectedKeyIsFailedPreconditionAndNeverRevealed) {
   }
 }
 
+TEST(WorkflowService, AKeyShapedStringAnUpstreamEchoesIsScrubbedFromLogsAsFromErrors) {
+  // Not the configured key: one the host never knew, which only its shape gives away. The first
+  // attempt's failure is logged (the executor retries it), the last one is returned.
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  const std::string leaked = "sk-or-v1-leaked0123456789abcdef";
+  ASSERT_TRUE(
+      harness->fake()
+          .AddRules(sdk::Json::array(
+              {{{"model", "fake/ok"},
+                {"behavior", {{"status", 502}, {"message", "Provider said: bad key " + leaked}}}}}))
+          .ok());
+  v1::RunWorkflowRequest request;
+  request.set_yaml(R"(name: echo
+nodes:
+  - name: answer
+    type: openrouter.chat
+    retry: {attempts: 2, initial_backoff: 1ms, jitter: 0}
+    params: {model: fake/ok, prompt: hi}
+)");
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("bad key <redacted>"));
+  bool retry_logged = false;
+  for (const std::string& line : harness->log_lines()) {
+    EXPECT_THAT(line, Not(HasSubstr("leaked0123456789")));
+    if (line.find("retrying") != std::string::npos) {
+      retry_logged = true;
+      EXPECT_THAT(line, HasSubstr("bad key <redacted>"));
+    }
+  }
+  EXPECT_TRUE(retry_logged);
+}
+
 TEST(WorkflowService, AuthenticationRefusesMissingAndWrongTokensAndAcceptsKnownOnes) {
   HarnessOptions options;
   options.auth_tokens = {"token-alpha-123", "token-beta-456"};
