@@ -8,6 +8,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     runtime::Runtime& runtime, const config::GetEnvFunction& getenv) {
   const config::HostConfig& config = runtime.config();
   std::unique_ptr<ServiceHost> host(new ServiceHost(runtime));
+  host->library_logs_ = std::make_unique<LibraryLogRoute>(runtime.logger());
 
   absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
   if (!tokens.ok()) return tokens.status();
