@@ -15,7 +15,7 @@ using sdk::AsAbsl;
 // clang-format off
 const std::array<Setting, 27> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
-     "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container.",
+     "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
     {"workflows_dir", "FLOWHOST_WORKFLOWS", "workflows", "workflows",
      "Directory whose *.yaml / *.yml workflows are loaded and reloaded on change.",
