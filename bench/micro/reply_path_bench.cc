@@ -1,7 +1,8 @@
 // Micro-benchmark of the per-execution CPU on flowhost's reply and upstream-answer path, on the
 // inputs of the throughput scenario (bench/workflows/chat.yaml against tests/fake_openrouter):
-// building the chat request body, parsing the upstream answer into the output item, and turning
-// the execution record into RunWorkflow's response (then destroying it, as gRPC does).
+// building the chat request body, parsing the upstream answer into the output item, turning the
+// execution record into RunWorkflow's response (then destroying it, as gRPC does), and parsing
+// RunWorkflow's request (as gRPC's generated handler did, and as the service does now).
 //
 // Compare builds by instruction counts, which a busy machine does not bend (this machine's perf
 // has no hardware counters, so callgrind): one benchmark per process, a fixed iteration count,
@@ -26,6 +27,7 @@
 #include "benchmark/benchmark.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/v1/workflow_service.pb.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "nodes/openrouter/chat_request.h"
 #include "nodes/openrouter/chat_response.h"
 #include "nodes/openrouter/endpoint.h"
@@ -35,6 +37,7 @@
 #include "server/service/arena_message_allocator.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
+#include "server/service/request_parser.h"
 
 namespace flowhost {
 namespace {
@@ -228,7 +231,7 @@ void BM_RunResponse(benchmark::State& state) {
 void BM_RunResponseOnArena(benchmark::State& state) {
   executor::ExecutionRecord record = ChatRecord();
   common::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
-  service::ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> allocator;
+  service::ArenaMessageAllocator<v1::RunWorkflowResponse> allocator;
   for (auto _ : state) {
     auto* messages = allocator.AllocateMessages();
     v1::RunWorkflowResponse& response = *messages->response();
@@ -237,6 +240,41 @@ void BM_RunResponseOnArena(benchmark::State& state) {
     benchmark::DoNotOptimize(wire.data());
     state.counters["arena_bytes"] = static_cast<double>(response.GetArena()->SpaceAllocated());
     messages->Release();
+  }
+}
+
+// RunWorkflow's request as the load generator sends it for chat.yaml, as gRPC hands it over.
+grpc::ByteBuffer RunRequestBytes() {
+  v1::RunWorkflowRequest request;
+  request.set_workflow("chat");
+  (*request.mutable_input()->mutable_fields())["question"].set_string_value(
+      "Summarise the benefits of loopback benchmarking in one sentence.");
+  std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// The request parsed the way gRPC's generated handler did (GenericDeserialize), on the call's
+// arena...
+void BM_ParseRunRequestAsGrpcDid(benchmark::State& state) {
+  grpc::ByteBuffer bytes = RunRequestBytes();
+  for (auto _ : state) {
+    google::protobuf::Arena arena;
+    auto* request = google::protobuf::Arena::CreateMessage<v1::RunWorkflowRequest>(&arena);
+    grpc::ByteBuffer copy(bytes);
+    grpc::Status status =
+        grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::RunWorkflowRequest>(&copy, request);
+    benchmark::DoNotOptimize(status.ok());
+  }
+}
+
+// ...and the way the service parses it now (request_parser.h), for a refusal it can explain.
+void BM_ParseRunRequest(benchmark::State& state) {
+  grpc::ByteBuffer bytes = RunRequestBytes();
+  for (auto _ : state) {
+    google::protobuf::Arena arena;
+    auto* request = google::protobuf::Arena::CreateMessage<v1::RunWorkflowRequest>(&arena);
+    benchmark::DoNotOptimize(service::ParseRequest(bytes, *request).ok());
   }
 }
 
@@ -269,6 +307,8 @@ int main(int argc, char** argv) {
       {"BM_JsonToValue", flowhost::BM_JsonToValue},
       {"BM_RunResponse", flowhost::BM_RunResponse},
       {"BM_RunResponseOnArena", flowhost::BM_RunResponseOnArena},
+      {"BM_ParseRunRequestAsGrpcDid", flowhost::BM_ParseRunRequestAsGrpcDid},
+      {"BM_ParseRunRequest", flowhost::BM_ParseRunRequest},
   };
   for (const Entry& entry : entries) {
     auto* registered = benchmark::RegisterBenchmark(entry.name, entry.function);
