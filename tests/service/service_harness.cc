@@ -177,6 +177,12 @@ absl::StatusOr<int> ServiceHarness::HealthCheck(const std::string& service) {
   return static_cast<int>(response[1]);
 }
 
+std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options) {
+  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start(options);
+  EXPECT_TRUE(harness.ok()) << harness.status();
+  return harness.ok() ? *std::move(harness) : nullptr;
+}
+
 grpc::Status ServiceHarness::RawCall(const std::string& method, const std::string& request,
                                      std::string* response, grpc::ClientContext& context) {
   grpc::Slice slice(request);

@@ -90,6 +90,9 @@ class ServiceHarness {
   std::unique_ptr<v1::WorkflowService::Stub> stub_;
 };
 
+// ServiceHarness::Start for a test: records a test failure and returns null when it cannot start.
+std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options = {});
+
 }  // namespace flowhost::service::testing
 
 #endif  // FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_

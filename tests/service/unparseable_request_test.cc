@@ -16,12 +16,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ServiceHarness;
-
-std::unique_ptr<ServiceHarness> StartHarness() {
-  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start();
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
-}
+using testing::StartHarness;
 
 // {"a": {"a": ... "leaf"}}: `levels` objects, the input itself included.
 sdk::Json Nested(int levels) {

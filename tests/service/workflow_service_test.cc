@@ -21,12 +21,7 @@ using testing::HarnessOptions;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ServiceHarness;
-
-std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options = {}) {
-  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start(options);
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
-}
+using testing::StartHarness;
 
 google::protobuf::Struct Input(const sdk::Json& json) {
   google::protobuf::Struct input;
