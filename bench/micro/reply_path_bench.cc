@@ -1,7 +1,8 @@
 // Micro-benchmark of the per-execution CPU on flowhost's reply and upstream-answer path, on the
 // inputs of the throughput scenario (bench/workflows/chat.yaml against tests/fake_openrouter):
-// building the chat request body, parsing the upstream answer into the output item, and turning
-// the execution record into RunWorkflow's response (then destroying it, as gRPC does).
+// building the chat request body, parsing the upstream answer into the output item, turning the
+// execution record into RunWorkflow's response (then destroying it, as gRPC does), and parsing
+// RunWorkflow's request (as gRPC's generated handler did, and as the service does now).
 //
 // Compare builds by instruction counts, which a busy machine does not bend (this machine's perf
 // has no hardware counters, so callgrind): one benchmark per process, a fixed iteration count,
@@ -26,15 +27,17 @@
 #include "benchmark/benchmark.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/v1/workflow_service.pb.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "nodes/openrouter/chat_request.h"
 #include "nodes/openrouter/chat_response.h"
 #include "nodes/openrouter/endpoint.h"
 #include "nodes/openrouter/error_classifier.h"
+#include "server/common/secret_scrubber.h"
 #include "server/executor/execution_record.h"
 #include "server/service/arena_message_allocator.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
-#include "server/service/secret_scrubber.h"
+#include "server/service/request_parser.h"
 
 namespace flowhost {
 namespace {
@@ -215,7 +218,7 @@ void BM_JsonToValue(benchmark::State& state) {
 // what gRPC does with the response afterwards).
 void BM_RunResponse(benchmark::State& state) {
   executor::ExecutionRecord record = ChatRecord();
-  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  common::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
   for (auto _ : state) {
     v1::RunWorkflowResponse response;
     benchmark::DoNotOptimize(service::RecordToRunResponse(record, scrubber, response));
@@ -227,8 +230,8 @@ void BM_RunResponse(benchmark::State& state) {
 // The same on the call's arena, as RunWorkflow allocates its messages (ArenaMessageAllocator).
 void BM_RunResponseOnArena(benchmark::State& state) {
   executor::ExecutionRecord record = ChatRecord();
-  service::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
-  service::ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> allocator;
+  common::SecretScrubber scrubber({"sk-or-v1-fake-key-for-the-benchmark"});
+  service::ArenaMessageAllocator<v1::RunWorkflowResponse> allocator;
   for (auto _ : state) {
     auto* messages = allocator.AllocateMessages();
     v1::RunWorkflowResponse& response = *messages->response();
@@ -237,6 +240,41 @@ void BM_RunResponseOnArena(benchmark::State& state) {
     benchmark::DoNotOptimize(wire.data());
     state.counters["arena_bytes"] = static_cast<double>(response.GetArena()->SpaceAllocated());
     messages->Release();
+  }
+}
+
+// RunWorkflow's request as the load generator sends it for chat.yaml, as gRPC hands it over.
+grpc::ByteBuffer RunRequestBytes() {
+  v1::RunWorkflowRequest request;
+  request.set_workflow("chat");
+  (*request.mutable_input()->mutable_fields())["question"].set_string_value(
+      "Summarise the benefits of loopback benchmarking in one sentence.");
+  std::string bytes = request.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// The request parsed the way gRPC's generated handler did (GenericDeserialize), on the call's
+// arena...
+void BM_ParseRunRequestAsGrpcDid(benchmark::State& state) {
+  grpc::ByteBuffer bytes = RunRequestBytes();
+  for (auto _ : state) {
+    google::protobuf::Arena arena;
+    auto* request = google::protobuf::Arena::CreateMessage<v1::RunWorkflowRequest>(&arena);
+    grpc::ByteBuffer copy(bytes);
+    grpc::Status status =
+        grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::RunWorkflowRequest>(&copy, request);
+    benchmark::DoNotOptimize(status.ok());
+  }
+}
+
+// ...and the way the service parses it now (request_parser.h), for a refusal it can explain.
+void BM_ParseRunRequest(benchmark::State& state) {
+  grpc::ByteBuffer bytes = RunRequestBytes();
+  for (auto _ : state) {
+    google::protobuf::Arena arena;
+    auto* request = google::protobuf::Arena::CreateMessage<v1::RunWorkflowRequest>(&arena);
+    benchmark::DoNotOptimize(service::ParseRequest(bytes, *request).ok());
   }
 }
 
@@ -269,6 +307,8 @@ int main(int argc, char** argv) {
       {"BM_JsonToValue", flowhost::BM_JsonToValue},
       {"BM_RunResponse", flowhost::BM_RunResponse},
       {"BM_RunResponseOnArena", flowhost::BM_RunResponseOnArena},
+      {"BM_ParseRunRequestAsGrpcDid", flowhost::BM_ParseRunRequestAsGrpcDid},
+      {"BM_ParseRunRequest", flowhost::BM_ParseRunRequest},
   };
   for (const Entry& entry : entries) {
     auto* registered = benchmark::RegisterBenchmark(entry.name, entry.function);

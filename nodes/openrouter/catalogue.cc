@@ -30,6 +30,14 @@ std::optional<double> Price(const Json& pricing, const char* name) {
   return value;
 }
 
+// The same price as an exact decimal; nullopt when it is missing, negative or not a number.
+std::optional<DecimalPrice> ExactPrice(const Json& pricing, const char* name) {
+  if (!pricing.is_object()) return std::nullopt;
+  auto it = pricing.find(name);
+  if (it == pricing.end()) return std::nullopt;
+  return DecimalPrice::FromJson(*it);
+}
+
 std::optional<double> PerMillion(std::optional<double> per_token) {
   if (!per_token.has_value()) return std::nullopt;
   return std::round(*per_token * 1e12) / 1e6;
@@ -67,6 +75,8 @@ std::optional<CatalogueModel> ParseModel(const Json& entry) {
   model.prompt_price = Price(pricing, "prompt");
   model.completion_price = Price(pricing, "completion");
   model.request_price = Price(pricing, "request").value_or(0);
+  model.exact_prompt_price = ExactPrice(pricing, "prompt");
+  model.exact_completion_price = ExactPrice(pricing, "completion");
   model.is_free = absl::EndsWith(model.id, ":free") ||
                   (model.prompt_price == 0.0 && model.completion_price == 0.0);
   const Json architecture = entry.contains("architecture") ? entry["architecture"] : Json();
@@ -182,7 +192,7 @@ void CatalogueCache::Refresh(const Endpoint& endpoint, sdk::HttpClient& http,
   // deadline.
   http.Send(std::move(request), [self = shared_from_this(), endpoint,
                                  clock = &clock](absl::StatusOr<sdk::HttpResponse> response) {
-    CallDescription call{"model listing", "", &endpoint};
+    CallDescription call{"model listing", "", &endpoint, self->options_.max_retry_after};
     absl::Time now = clock->Now();
     absl::StatusOr<CataloguePtr> fetched;
     if (!response.ok()) {

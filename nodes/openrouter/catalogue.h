@@ -2,9 +2,10 @@
 // in-process cache every openrouter and router node of the process shares.
 //
 // Prices are normalised from OpenRouter's per-token decimal strings ("0.0000003") to USD per
-// million tokens as numbers (0.3); a negative price (OpenRouter's "variable", e.g. openrouter/auto)
-// becomes unknown. A model is free when its id ends in ":free" or its prompt and completion prices
-// are zero.
+// million tokens as numbers (0.3), and kept as exact decimals too, for comparing prices (sorting by
+// price must not depend on binary rounding); a negative price (OpenRouter's "variable", e.g.
+// openrouter/auto) becomes unknown. A model is free when its id ends in ":free" or its prompt and
+// completion prices are zero.
 //
 // The cache keeps one snapshot per base URL for a TTL. When it has expired, the first caller starts
 // the one refresh and every concurrent caller waits for that same refresh through its callback (no
@@ -31,7 +32,9 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/scheduler.h"
+#include "nodes/openrouter/decimal_price.h"
 #include "nodes/openrouter/endpoint.h"
 
 namespace flowhost::nodes::openrouter {
@@ -46,6 +49,9 @@ struct CatalogueModel {
   std::optional<double> prompt_price;
   std::optional<double> completion_price;
   double request_price = 0;  // USD per request
+  // The same prices exactly as OpenRouter wrote them; nullopt when unknown or variable.
+  std::optional<DecimalPrice> exact_prompt_price;
+  std::optional<DecimalPrice> exact_completion_price;
   bool is_free = false;
   std::vector<std::string> input_modalities;
   std::vector<std::string> output_modalities;
@@ -97,6 +103,8 @@ class CatalogueCache : public std::enable_shared_from_this<CatalogueCache> {
     absl::Duration failure_backoff = absl::Seconds(15);
     absl::Duration fetch_timeout = absl::Seconds(30);
     size_t max_response_bytes = 32 << 20;
+    // A longer Retry-After on a failed fetch is cut to this.
+    absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<CataloguePtr>)>;
 

@@ -145,8 +145,8 @@ void StartChatCall(ChatCallRequest request, sdk::HttpClient& http, const sdk::Cl
   state->catalogue = std::move(catalogue);
   state->done = std::move(done);
   state->started = clock.Now();
-  state->call =
-      CallDescription{"chat completion", state->request.model_label, &state->request.endpoint};
+  state->call = CallDescription{"chat completion", state->request.model_label,
+                                &state->request.endpoint, state->request.max_retry_after};
 
   const sdk::CancellationToken& token = state->request.token;
   if (token.cancelled()) {

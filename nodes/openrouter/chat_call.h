@@ -21,6 +21,7 @@
 #include "flowhost/sdk/cancellation.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/scheduler.h"
 #include "flowhost/sdk/usage.h"
 #include "nodes/openrouter/catalogue.h"
@@ -38,6 +39,8 @@ struct ChatCallRequest {
   ChatStreamAccumulator::DeltaCallback on_delta;  // streamed text pieces (stream only)
   absl::Duration stream_idle_timeout = absl::Minutes(2);
   size_t max_response_bytes = 8 << 20;
+  // A longer Retry-After from OpenRouter is cut to this (see error_classifier.h).
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 struct ChatCallResult {

@@ -1,33 +1,41 @@
 #include "nodes/openrouter/chat_request.h"
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "nodes/openrouter/chat_schema.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
 
 using sdk::Json;
 
-// Fields copied into the body as they are when present and not null.
-constexpr const char* kPassedFields[] = {"temperature",
-                                         "top_p",
-                                         "top_k",
-                                         "max_tokens",
-                                         "stop",
-                                         "seed",
-                                         "frequency_penalty",
-                                         "presence_penalty",
-                                         "response_format",
-                                         "tools",
-                                         "tool_choice",
-                                         "reasoning",
-                                         "provider",
-                                         "user"};
+// Settings the node turns into messages (or merges) itself rather than copying them.
+constexpr std::string_view kBuiltSettings[] = {"messages", "system", "prompt", "extra"};
+
+// Whether a parameter is a chat setting copied into the body as it is (when not null): every
+// setting of the schema but those the node builds.
+bool IsPassedSetting(std::string_view name) {
+  static const auto* passed = [] {
+    auto* names = new std::set<std::string, std::less<>>;
+    for (const std::string& setting : ChatSettingNames()) {
+      if (std::find(std::begin(kBuiltSettings), std::end(kBuiltSettings), setting) ==
+          std::end(kBuiltSettings)) {
+        names->insert(setting);
+      }
+    }
+    return names;
+  }();
+  return passed->count(name) > 0;
+}
 
 // Fields `extra` may not set: the node builds them itself.
 constexpr const char* kReservedFields[] = {"model", "models", "messages", "stream"};
@@ -109,10 +117,8 @@ absl::StatusOr<Json> BuildChatBody(const Json& params, bool stream) {
   if (list.empty()) return Invalid("no messages: set 'prompt' or 'messages'");
   fields.insert_or_assign("messages", std::move(messages));
 
-  for (const char* field : kPassedFields) {
-    if (auto it = params.find(field); it != params.end() && !it->is_null()) {
-      fields.insert_or_assign(field, *it);
-    }
+  for (const auto& [name, value] : params.items()) {
+    if (!value.is_null() && IsPassedSetting(name)) fields.insert_or_assign(name, value);
   }
   if (stream) fields.insert_or_assign("stream", true);
   // Ask OpenRouter to report the call's cost in `usage` (current API versions always do).

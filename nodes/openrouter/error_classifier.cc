@@ -1,6 +1,8 @@
 #include "nodes/openrouter/error_classifier.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -41,6 +43,38 @@ bool HasModerationReasons(const Json& metadata) {
   if (!metadata.is_object()) return false;
   auto it = metadata.find("reasons");
   return it != metadata.end() && it->is_array() && !it->empty();
+}
+
+bool ContainsAny(std::string_view lower, std::initializer_list<std::string_view> phrases) {
+  for (std::string_view phrase : phrases) {
+    if (absl::StrContains(AsAbsl(lower), AsAbsl(phrase))) return true;
+  }
+  return false;
+}
+
+// OpenRouter answers 403 for several reasons, told apart by the error's metadata and message: the
+// input flagged by a model's moderation (metadata.reasons, flagged_input) or blocked by a guardrail
+// ("Request blocked: ..."); a spending limit used up (metadata.limit_source: a guardrail,
+// workspace or key budget); a key that may not be used (disabled, revoked, lacking a permission);
+// or the account's settings allowing no endpoint for the request (data policy, allowed providers).
+// Only the key problem is `auth`; what no other rule names is `forbidden`.
+std::string_view ClassForForbidden(std::string_view message, const Json& metadata) {
+  std::string lower = absl::AsciiStrToLower(AsAbsl(message));
+  bool has_metadata = metadata.is_object();
+  if (HasModerationReasons(metadata) || (has_metadata && metadata.contains("flagged_input")) ||
+      ContainsAny(lower, {"moderation", "flagged", "request blocked", "content policy",
+                          "prompt injection"})) {
+    return ec::kModeration;
+  }
+  if ((has_metadata && metadata.contains("limit_source")) ||
+      ContainsAny(lower, {"budget", "limit exceeded", "limit reached", "credit"})) {
+    return ec::kInsufficientCredits;
+  }
+  if (ContainsAny(lower, {"api key", "api_key", "key is disabled", "key disabled", "key has been",
+                          "invalid key", "revoked", "permission"})) {
+    return ec::kAuth;
+  }
+  return ec::kForbidden;
 }
 
 // A delay from a `Retry-After`-like value: seconds as a number, or a header string.
@@ -114,6 +148,13 @@ std::string Explain(std::string_view error_class, std::string_view message, cons
   return text;
 }
 
+// The upstream's delay, at most the call's ceiling: one answer must not bench a model for years.
+std::optional<absl::Duration> Capped(std::optional<absl::Duration> retry_after,
+                                     const CallDescription& call) {
+  if (!retry_after.has_value()) return std::nullopt;
+  return std::min(*retry_after, call.max_retry_after);
+}
+
 absl::Status Build(std::string_view error_class, std::string headline, std::string_view message,
                    const Json& code, const Json& metadata, std::optional<int> http_status,
                    std::optional<absl::Duration> retry_after, const CallDescription& call) {
@@ -127,7 +168,7 @@ absl::Status Build(std::string_view error_class, std::string headline, std::stri
   if (!provider.empty()) details["provider"] = provider;
   std::string text = absl::StrCat(headline, ": ", Explain(error_class, message, metadata));
   return sdk::NodeError(StatusCodeForClass(error_class), error_class, Scrub(call, text), details,
-                        retry_after);
+                        Capped(retry_after, call));
 }
 
 }  // namespace
@@ -142,14 +183,8 @@ std::string_view ClassForNumericCode(int code, std::string_view message, const J
       return ec::kAuth;
     case 402:
       return ec::kInsufficientCredits;
-    case 403: {
-      std::string lower = absl::AsciiStrToLower(AsAbsl(message));
-      if (HasModerationReasons(metadata) || absl::StrContains(lower, "moderation") ||
-          absl::StrContains(lower, "flagged")) {
-        return ec::kModeration;
-      }
-      return ec::kAuth;
-    }
+    case 403:
+      return ClassForForbidden(message, metadata);
     case 404:
       return ec::kNotFound;
     case 408:
@@ -187,11 +222,18 @@ std::string_view ClassForStringCode(std::string_view code, std::string_view mess
     return ec::kInsufficientCredits;
   }
   if (absl::StrContains(lower, "moderation") || absl::StrContains(lower, "content_filter") ||
-      absl::StrContains(lower, "flagged")) {
+      absl::StrContains(lower, "content_policy") || absl::StrContains(lower, "flagged")) {
     return ec::kModeration;
   }
+  // "permission_denied" and "forbidden" cover guardrails and budgets as well as keys.
+  if (absl::StrContains(lower, "permission") || absl::StrContains(lower, "forbidden")) {
+    return ClassForForbidden(message, metadata);
+  }
+  if (absl::StrContains(lower, "budget") || absl::StrContains(lower, "limit_exceeded")) {
+    return ec::kInsufficientCredits;
+  }
   if (absl::StrContains(lower, "auth") || absl::StrContains(lower, "api_key") ||
-      absl::StrContains(lower, "permission")) {
+      absl::StrContains(lower, "key_disabled")) {
     return ec::kAuth;
   }
   if (absl::StrContains(lower, "timeout") || absl::StrContains(lower, "timed_out")) {
@@ -207,7 +249,8 @@ std::string_view ClassForStringCode(std::string_view code, std::string_view mess
 
 absl::StatusCode StatusCodeForClass(std::string_view error_class) {
   if (error_class == ec::kRateLimited) return absl::StatusCode::kResourceExhausted;
-  if (error_class == ec::kInsufficientCredits || error_class == ec::kAuth) {
+  if (error_class == ec::kInsufficientCredits || error_class == ec::kAuth ||
+      error_class == ec::kForbidden) {
     return absl::StatusCode::kFailedPrecondition;
   }
   if (error_class == ec::kModeration) return absl::StatusCode::kPermissionDenied;
@@ -275,7 +318,8 @@ absl::Status ClassifyTransportError(const absl::Status& status, const CallDescri
   if (!details.is_object()) details = Json::object();
   if (!call.model.empty()) details["model"] = call.model;
   std::string message = Scrub(call, absl::StrCat(Subject(call), " failed: ", status.message()));
-  return sdk::NodeError(status.code(), error_class, message, details, sdk::RetryAfterOf(status));
+  return sdk::NodeError(status.code(), error_class, message, details,
+                        Capped(sdk::RetryAfterOf(status), call));
 }
 
 absl::Status MalformedResponse(std::string_view what, const CallDescription& call) {

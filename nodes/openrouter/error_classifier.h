@@ -5,13 +5,19 @@
 //
 // Every error keeps OpenRouter's own message and metadata (in the details, with the HTTP status and
 // the model asked for), and a server-requested delay (`Retry-After`, or the rate-limit reset time
-// in the metadata) as the status's retry delay. Classes and codes:
-//   rate_limited (429)            RESOURCE_EXHAUSTED      insufficient_credits (402)
-//   FAILED_PRECONDITION auth (401, 403 on the key)    FAILED_PRECONDITION     moderation (403 +
-//   reasons)  PERMISSION_DENIED bad_request (other 4xx)       INVALID_ARGUMENT context_length (400
-//   saying so) INVALID_ARGUMENT not_found (404, unknown model) NOT_FOUND              timeout (408)
-//   DEADLINE_EXCEEDED upstream (5xx, 502 provider error, 503 no provider)   UNAVAILABLE
-//   malformed_response            UNAVAILABLE
+// in the metadata) as the status's retry delay, capped at CallDescription::max_retry_after.
+// Classes and codes:
+//   rate_limited          429                                          RESOURCE_EXHAUSTED
+//   insufficient_credits  402, 403 for a spent budget or key limit     FAILED_PRECONDITION
+//   auth                  401, 403 about the key itself                FAILED_PRECONDITION
+//   forbidden             any other 403 (data policy, account rules)   FAILED_PRECONDITION
+//   moderation            403 flagged by moderation or a guardrail     PERMISSION_DENIED
+//   bad_request           other 4xx                                    INVALID_ARGUMENT
+//   context_length        400 saying the prompt is too long            INVALID_ARGUMENT
+//   not_found             404, unknown model                           NOT_FOUND
+//   timeout               408                                          DEADLINE_EXCEEDED
+//   upstream              5xx (502 provider error, 503 no provider)    UNAVAILABLE
+//   malformed_response                                                 UNAVAILABLE
 // Transport errors keep the HTTP client's class (timeout, network, cancelled, response_too_large,
 // queue_full).
 //
@@ -27,6 +33,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/retry.h"
 #include "nodes/openrouter/endpoint.h"
 
 namespace flowhost::nodes::openrouter {
@@ -36,6 +43,8 @@ struct CallDescription {
   std::string what;                    // e.g. "chat completion"
   std::string model;                   // the model asked for, empty when none
   const Endpoint* endpoint = nullptr;  // to scrub the key from upstream text; may be null
+  // The longest server-requested delay kept; a longer Retry-After is cut to it.
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 // The error class for an OpenRouter error code (an HTTP status, or the numeric `code` of an error

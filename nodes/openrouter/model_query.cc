@@ -38,12 +38,13 @@ bool ContainsAll(const std::vector<std::string>& have, const std::vector<std::st
   });
 }
 
-// Sum of prompt and completion price per million; unknown prices sort after every known one.
-double PriceKey(const CatalogueModel& model) {
-  auto prompt = model.prompt_price_per_million();
-  auto completion = model.completion_price_per_million();
-  if (!prompt.has_value() || !completion.has_value()) return 1e300;
-  return *prompt + *completion;
+// Sum of prompt and completion price per token, exactly (equal sums must compare equal, so that
+// ties keep catalogue order); nullopt when either is unknown.
+std::optional<DecimalPrice> PriceKey(const CatalogueModel& model) {
+  if (!model.exact_prompt_price.has_value() || !model.exact_completion_price.has_value()) {
+    return std::nullopt;
+  }
+  return *model.exact_prompt_price + *model.exact_completion_price;
 }
 
 }  // namespace
@@ -152,7 +153,7 @@ std::vector<const CatalogueModel*> ModelQuery::Run(const Catalogue& catalogue) c
   auto less = [this](const CatalogueModel* a, const CatalogueModel* b) {
     switch (sort) {
       case Sort::kPrice:
-        return PriceKey(*a) < PriceKey(*b);
+        return *PriceKey(*a) < *PriceKey(*b);  // both known: the caller orders unknown prices
       case Sort::kContextLength:
         return a->context_length < b->context_length;
       case Sort::kCreated:
@@ -168,8 +169,9 @@ std::vector<const CatalogueModel*> ModelQuery::Run(const Catalogue& catalogue) c
     std::stable_sort(out.begin(), out.end(), [&](const CatalogueModel* a, const CatalogueModel* b) {
       if (sort == Sort::kPrice) {
         // Models with unknown (variable) prices go last in either order.
-        bool a_known = PriceKey(*a) < 1e300, b_known = PriceKey(*b) < 1e300;
+        bool a_known = PriceKey(*a).has_value(), b_known = PriceKey(*b).has_value();
         if (a_known != b_known) return a_known;
+        if (!a_known) return false;
       }
       return descending ? less(b, a) : less(a, b);
     });

@@ -15,6 +15,7 @@
 
 #include "absl/time/time.h"
 #include "flowhost/sdk/http_client.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/scheduler.h"
 #include "nodes/openrouter/catalogue.h"
 #include "nodes/openrouter/chat_call.h"
@@ -28,13 +29,18 @@ struct OpenRouterOptions {
   absl::Duration stream_idle_timeout = absl::Minutes(2);
   // Largest chat completion body accepted.
   size_t max_response_bytes = 8 << 20;
+  // The longest Retry-After (or rate-limit reset) honoured from OpenRouter, for chat calls and
+  // catalogue fetches; the router also cuts its cool-downs to it. The host's
+  // http.max_retry_after.
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 class OpenRouterClient {
  public:
   OpenRouterClient() : OpenRouterClient(OpenRouterOptions()) {}
   explicit OpenRouterClient(OpenRouterOptions options)
-      : options_(options), catalogue_(std::make_shared<CatalogueCache>(options.catalogue)) {}
+      : options_(options),
+        catalogue_(std::make_shared<CatalogueCache>(CatalogueOptions(options))) {}
 
   const OpenRouterOptions& options() const { return options_; }
   CatalogueCache& catalogue() { return *catalogue_; }
@@ -44,6 +50,7 @@ class OpenRouterClient {
             ChatCallDone done) {
     request.stream_idle_timeout = options_.stream_idle_timeout;
     request.max_response_bytes = options_.max_response_bytes;
+    request.max_retry_after = options_.max_retry_after;
     StartChatCall(std::move(request), http, clock, catalogue_, std::move(done));
   }
 
@@ -54,6 +61,12 @@ class OpenRouterClient {
   }
 
  private:
+  static CatalogueCache::Options CatalogueOptions(const OpenRouterOptions& options) {
+    CatalogueCache::Options catalogue = options.catalogue;
+    catalogue.max_retry_after = options.max_retry_after;
+    return catalogue;
+  }
+
   const OpenRouterOptions options_;
   const std::shared_ptr<CatalogueCache> catalogue_;
 };

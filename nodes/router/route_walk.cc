@@ -255,8 +255,13 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     if (settings().escalate_on.count(error_class) == 0)
       return Finish(log_.NotEscalated(route.name, status));
 
+    // The upstream's delay is cut to the host's ceiling, in retries and cool-downs alike: one
+    // answer must not bench a model for years (an `x-node-ref` route's node may be a plugin that
+    // did not cut it itself).
+    const absl::Duration max_retry_after = run_->client->options().max_retry_after;
     sdk::RetryPolicy policy = settings().same_route_retry;
     policy.max_attempts = route.attempts;
+    policy.max_retry_after = max_retry_after;
     const sdk::RetryPlan retry =
         sdk::PlanRetry(policy, attempt_, status, Now(), token_.deadline(), [] { return 0.5; });
     if (retry.verdict == sdk::RetryPlan::Verdict::kRetry &&
@@ -264,6 +269,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
       return WaitThenRetry(retry.delay);
     }
     std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
+    if (retry_after.has_value()) retry_after = std::min(*retry_after, max_retry_after);
     // Give up on the route: cool it down (for the Retry-After it was given, else the period).
     if (settings().cooldown_on.count(error_class) > 0) {
       absl::Duration period = retry_after.value_or(route.cooldown.value_or(settings().cooldown));

@@ -72,7 +72,7 @@ RetryPlan PlanRetry(const RetryPolicy& policy, int failed_attempt, const absl::S
   if (failed_attempt >= policy.max_attempts) return {RetryPlan::Verdict::kNoAttemptsLeft, {}};
   absl::Duration delay = BackoffDelay(policy, failed_attempt + 1, unit_random());
   if (std::optional<absl::Duration> retry_after = RetryAfterOf(error)) {
-    delay = std::max(delay, *retry_after);
+    delay = std::max(delay, std::min(*retry_after, policy.max_retry_after));
   }
   // An attempt that could only start once the deadline has passed would be cancelled at once.
   if (now + delay >= deadline) return {RetryPlan::Verdict::kPastDeadline, delay};

@@ -27,7 +27,7 @@ std::string_view LevelName(sdk::LogLevel level) {
 bool LooksSecret(std::string_view key) {
   // Whole-key matches only: "prompt_tokens" is not a secret.
   static constexpr std::array<std::string_view, 9> kKeys = {
-      "authorization", "api_key", "apikey",   "token",  "access_token",
+      "authorization", "api_key",  "apikey",    "token", "access_token",
       "secret",        "password", "x-api-key", "bearer"};
   for (std::string_view candidate : kKeys) {
     if (absl::EqualsIgnoreCase(sdk::AsAbsl(key), sdk::AsAbsl(candidate))) return true;
@@ -55,22 +55,27 @@ void FileLogSink::Write(std::string_view line) {
   std::fflush(file_);
 }
 
-JsonLogger::JsonLogger(std::shared_ptr<LogSink> sink, sdk::LogLevel min_level, sdk::Json fields)
+JsonLogger::JsonLogger(std::shared_ptr<LogSink> sink, sdk::LogLevel min_level, sdk::Json fields,
+                       std::shared_ptr<const SecretScrubber> scrubber)
     : sink_(std::move(sink)),
       min_level_(min_level),
-      fields_(fields.is_object() ? std::move(fields) : sdk::Json::object()) {}
+      fields_(fields.is_object() ? std::move(fields) : sdk::Json::object()),
+      scrubber_(std::move(scrubber)) {}
 
 void JsonLogger::Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) {
   if (!Enabled(level)) return;
-  sdk::Json line = {{"ts", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
-                    {"level", LevelName(level)},
-                    {"msg", message}};
+  sdk::Json line = {
+      {"ts", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())},
+      {"level", LevelName(level)},
+      {"msg", message}};
   for (const auto& [key, value] : fields_.items()) line[key] = value;
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) line[key] = value;
   }
   Redact(line);
-  sink_->Write(line.dump(-1, ' ', false, sdk::Json::error_handler_t::replace));
+  std::string text = line.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
+  if (scrubber_ != nullptr) text = scrubber_->Scrub(text);
+  sink_->Write(text);
 }
 
 std::unique_ptr<JsonLogger> JsonLogger::With(const sdk::Json& fields) const {
@@ -78,7 +83,7 @@ std::unique_ptr<JsonLogger> JsonLogger::With(const sdk::Json& fields) const {
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) merged[key] = value;
   }
-  return std::make_unique<JsonLogger>(sink_, min_level_, std::move(merged));
+  return std::make_unique<JsonLogger>(sink_, min_level_, std::move(merged), scrubber_);
 }
 
 bool ParseLogLevel(std::string_view text, sdk::LogLevel* level) {

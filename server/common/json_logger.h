@@ -1,10 +1,11 @@
 // The host's logger: one JSON object per line ({"ts","level","msg", ...fields}), the format log
-// collectors in container platforms parse without configuration. A child logger carries bound fields
-// (execution id, workflow, node) that are added to each of its lines.
+// collectors in container platforms parse without configuration. A child logger carries bound
+// fields (execution id, workflow, node) that are added to each of its lines.
 //
-// Secrets: fields are written as given, so callers never pass one; values under keys that name
-// credentials ("authorization", "api_key", "token", "secret", "password", ...) are replaced by "<redacted>"
-// as a second line of defence.
+// Secrets: callers never pass one. As a second line of defence, values under keys that name
+// credentials ("authorization", "api_key", "token", "secret", "password", ...) are replaced by
+// "<redacted>", and the whole line goes through the host's SecretScrubber (known secrets and
+// anything shaped like a key, the same rules as the errors the service returns).
 //
 // Thread-safety: Log may be called from any thread; lines are written whole.
 #ifndef FLOWHOST_SERVER_COMMON_JSON_LOGGER_H_
@@ -16,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/logger.h"
+#include "server/common/secret_scrubber.h"
 
 namespace flowhost::common {
 
@@ -39,7 +41,9 @@ class FileLogSink : public LogSink {
 
 class JsonLogger : public sdk::Logger {
  public:
-  JsonLogger(std::shared_ptr<LogSink> sink, sdk::LogLevel min_level, sdk::Json fields = nullptr);
+  // `scrubber` (may be null: no scrubbing beyond the credential keys) is shared by every child.
+  JsonLogger(std::shared_ptr<LogSink> sink, sdk::LogLevel min_level, sdk::Json fields = nullptr,
+             std::shared_ptr<const SecretScrubber> scrubber = nullptr);
 
   bool Enabled(sdk::LogLevel level) const override { return level >= min_level_; }
   void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) override;
@@ -51,6 +55,7 @@ class JsonLogger : public sdk::Logger {
   std::shared_ptr<LogSink> sink_;
   sdk::LogLevel min_level_;
   sdk::Json fields_;  // object
+  std::shared_ptr<const SecretScrubber> scrubber_;
 };
 
 // Parses "debug", "info", "warning"/"warn", "error". Returns false for anything else.

@@ -14,9 +14,9 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 41> kSettings = {{
+const std::array<Setting, 42> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
-     "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container.",
+     "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
     {"workflows_dir", "FLOWHOST_WORKFLOWS", "workflows", "workflows",
      "Directory whose *.yaml / *.yml workflows are loaded and reloaded on change.",
@@ -93,6 +93,9 @@ const std::array<Setting, 41> kSettings = {{
     {"http.ca_file", "FLOWHOST_HTTP_CA_FILE", "http-ca-file", "",
      "PEM bundle of the certificate authorities trusted for upstream HTTPS (such as an egress proxy's); default: the system's store.",
      [](HostConfig& c) -> SettingField { return &c.http.ca_file; }},
+    {"http.max_retry_after", "FLOWHOST_HTTP_MAX_RETRY_AFTER", "http-max-retry-after", "5m",
+     "Longest Retry-After (or rate-limit reset) honoured from an upstream; a longer one is cut to this in retries, router cool-downs and error details.",
+     [](HostConfig& c) -> SettingField { return &c.http.max_retry_after; }},
     {"store.backend", "FLOWHOST_STORE", "store", "sqlite",
      "Where executions are recorded: sqlite (a file under store.data_dir, one process), postgres (store.url, shared by replicas) or none.",
      [](HostConfig& c) -> SettingField { return &c.store.backend; }},

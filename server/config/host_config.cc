@@ -150,6 +150,25 @@ void Validate(const HostConfig& config, Problems& problems) {
     problems.Add("http.ca_file: cannot read '" + config.http.ca_file + "'");
   }
   for (std::string& problem : StoreConfigProblems(config.store)) problems.Add(std::move(problem));
+  // $env must never expose a credential: the variables the key and the callers' tokens are read
+  // from may not be allowlisted (a workflow could put their value in an output or a request).
+  for (const std::string& name : config.env_allowlist) {
+    if (!config.openrouter.api_key_env.empty() && name == config.openrouter.api_key_env) {
+      problems.Add("env_allowlist: '" + name +
+                   "' holds the OpenRouter API key (credentials.openrouter.api_key_env); "
+                   "workflows must not read a credential through $env. Remove it from "
+                   "env_allowlist");
+    }
+    if (!config.auth.tokens_env.empty() && name == config.auth.tokens_env) {
+      problems.Add("env_allowlist: '" + name +
+                   "' holds the callers' bearer tokens (auth.tokens_env); workflows must not "
+                   "read a credential through $env. Remove it from env_allowlist");
+    }
+  }
+  if (config.http.max_retry_after < absl::Seconds(1)) {
+    problems.Add("http.max_retry_after: must be at least 1s, got " +
+                 absl::FormatDuration(config.http.max_retry_after));
+  }
 }
 
 }  // namespace

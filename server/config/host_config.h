@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "flowhost/sdk/retry.h"
 #include "server/config/store_config.h"
 
 namespace flowhost::config {
@@ -66,6 +67,9 @@ struct HttpConfig {
   int64_t max_queued_requests = 10'000;
   int64_t max_requests_in_flight = 4096;  // on the wire at once; at least max_connections
   std::string ca_file;  // trusted CAs for upstream HTTPS; empty: the system's store
+  // Longest Retry-After (or rate-limit reset) honoured from an upstream: longer ones are cut to
+  // it, in retries, router cool-downs and the ErrorDetails callers get.
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 struct HostConfig {

@@ -1,11 +1,50 @@
 #include "server/runtime/runtime.h"
 
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/config/credential_store.h"
 #include "server/registry/builtin_nodes.h"
 #include "server/runtime/http_client_options.h"
 
 namespace flowhost::runtime {
+namespace {
+
+// The upstream keys and the callers' tokens. The tokens are read again by the service, which
+// reports a file it cannot read; here such a file only means no tokens to scrub.
+std::vector<std::string> KnownSecrets(const config::HostConfig& config,
+                                      const config::ConfigCredentialStore& credentials,
+                                      const config::GetEnvFunction& getenv) {
+  std::vector<std::string> secrets = credentials.RevealAllForScrubbing();
+  absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
+  if (tokens.ok()) {
+    for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
+  }
+  return secrets;
+}
+
+// $env must never expose a credential. Naming the variable a credential is read from is refused
+// with the rest of the configuration (host_config.cc); this catches another variable holding the
+// same value (a copy of the key under another name). The message names the variable, never the
+// value.
+absl::Status RefuseExposedSecrets(const std::map<std::string, std::string, std::less<>>& env,
+                                  const common::SecretScrubber& scrubber) {
+  for (const auto& [name, value] : env) {
+    if (scrubber.ContainsSecret(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("env_allowlist: environment variable ", name,
+                       " holds a credential (the OpenRouter API key or a caller's token); "
+                       "workflows would read it as $env and could put it in outputs and upstream "
+                       "requests. Remove ",
+                       name, " from env_allowlist"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options) {
   std::unique_ptr<Runtime> runtime(new Runtime());
@@ -17,21 +56,32 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
     return absl::InvalidArgumentError(absl::StrCat("unknown log level '", config.log_level,
                                                    "': use debug, info, warning or error"));
   }
-  std::shared_ptr<common::LogSink> sink =
-      options.log_sink ? options.log_sink : std::make_shared<common::FileLogSink>(stderr);
-  runtime->logger_ = std::make_unique<common::JsonLogger>(sink, level);
-
-  if (absl::Status status = registry::RegisterBuiltinNodes(runtime->registry_); !status.ok()) {
-    return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
-  }
   auto credentials = config::ConfigCredentialStore::Create(config, options.getenv);
   if (!credentials.ok()) return credentials.status();
   runtime->credentials_ = std::move(*credentials);
+  runtime->scrubber_ = std::make_shared<const common::SecretScrubber>(
+      KnownSecrets(config, *runtime->credentials_, options.getenv));
+  std::map<std::string, std::string, std::less<>> env =
+      config::AllowlistedEnvironment(config, options.getenv);
+  if (absl::Status exposed = RefuseExposedSecrets(env, *runtime->scrubber_); !exposed.ok()) {
+    return exposed;
+  }
+
+  std::shared_ptr<common::LogSink> sink =
+      options.log_sink ? options.log_sink : std::make_shared<common::FileLogSink>(stderr);
+  runtime->logger_ = std::make_unique<common::JsonLogger>(sink, level, nullptr, runtime->scrubber_);
+
+  registry::BuiltinNodeOptions node_options;
+  node_options.max_retry_after = config.http.max_retry_after;
+  if (absl::Status status = registry::RegisterBuiltinNodes(runtime->registry_, node_options);
+      !status.ok()) {
+    return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
+  }
 
   runtime->scheduler_ = std::make_unique<common::ThreadPoolScheduler>(options.worker_threads);
 
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_,
-                                                         HttpClientOptionsFor(config.http));
+                                                          HttpClientOptionsFor(config.http));
   http::HostHttpLimits http_limits;
   http_limits.max_connect_timeout = config.http.connect_timeout;
   http_limits.max_response_bytes = static_cast<size_t>(config.http.max_response_bytes);
@@ -43,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   services.credentials = runtime->credentials_.get();
   services.workflows = &runtime->resolver_;
   services.logger = runtime->logger_.get();
-  services.env = config::AllowlistedEnvironment(config, options.getenv);
+  services.env = std::move(env);
 
   executor::ExecutionLimits limits;
   limits.max_execution_time = config.limits.max_execution_time;
@@ -54,8 +104,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 }
 
 Runtime::~Runtime() {
-  // The HTTP client cancels what is in flight and posts those completions to the pool; the pool runs
-  // them and joins; only then may the executor, which they call back into, go.
+  // The HTTP client cancels what is in flight and posts those completions to the pool; the pool
+  // runs them and joins; only then may the executor, which they call back into, go.
   limited_http_.reset();
   http_.reset();
   scheduler_.reset();

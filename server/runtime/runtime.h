@@ -1,10 +1,11 @@
-// The host, assembled: the worker pool and timers, the shared HTTP client, the node registry with every
-// built-in node, the credential store and the executor, wired together from a HostConfig. `flowhost
-// serve` and `flowhost run` both start from one Runtime, so a workflow behaves the same in both.
+// The host, assembled: the worker pool and timers, the shared HTTP client, the node registry with
+// every built-in node, the credential store and the executor, wired together from a HostConfig.
+// `flowhost serve` and `flowhost run` both start from one Runtime, so a workflow behaves the same
+// in both.
 //
 // Ownership: the Runtime owns everything it creates. Destruction order matters and is handled here:
-// the HTTP client first (cancelling what is still in flight and posting those completions), then the
-// worker pool (running the completions, then joining), then the executor. Callers stop starting
+// the HTTP client first (cancelling what is still in flight and posting those completions), then
+// the worker pool (running the completions, then joining), then the executor. Callers stop starting
 // executions and drain or cancel the ones in flight before destroying the Runtime.
 //
 // Thread-safety: the accessors may be called from any thread; SetWorkflowResolver is for start-up.
@@ -16,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/common/json_logger.h"
+#include "server/common/secret_scrubber.h"
 #include "server/common/thread_pool_scheduler.h"
 #include "server/config/credential_store.h"
 #include "server/config/host_config.h"
@@ -39,7 +41,8 @@ struct RuntimeOptions {
 class Runtime {
  public:
   // Builds the host. Fails when the configuration cannot be honoured (an unreadable key file, a bad
-  // log level) or a node type fails to register.
+  // log level, an allowlisted environment variable holding a credential) or a node type fails to
+  // register.
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options);
   ~Runtime();
 
@@ -51,6 +54,9 @@ class Runtime {
   const config::ConfigCredentialStore& credentials() const { return *credentials_; }
   executor::Executor& executor() { return *executor_; }
   common::JsonLogger& logger() { return *logger_; }
+  // Every known secret (the upstream keys, the callers' tokens) and the credential shapes: what the
+  // logger scrubs from each line and the service from each error it returns.
+  const common::SecretScrubber& scrubber() const { return *scrubber_; }
   // The load limits derived from the configuration.
   const workflow::LoadLimits& load_limits() const { return load_limits_; }
 
@@ -75,6 +81,7 @@ class Runtime {
 
   config::HostConfig config_;
   workflow::LoadLimits load_limits_;
+  std::shared_ptr<const common::SecretScrubber> scrubber_;
   std::unique_ptr<common::JsonLogger> logger_;
   registry::NodeTypeRegistry registry_;
   std::unique_ptr<config::ConfigCredentialStore> credentials_;

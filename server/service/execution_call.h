@@ -54,7 +54,7 @@ class ExecutionCall {
         PrepareExecution(env_, context_, SourceOf(request),
                          request.has_input() ? &request.input() : nullptr, failure);
     if (prepared.ok()) return *std::move(prepared);
-    refusal = FailCall(context_, prepared.status(), failure, *env_.scrubber);
+    refusal = FailCall(context_, prepared.status(), failure, *env_.scrubber, env_.max_retry_after);
     return std::nullopt;
   }
 

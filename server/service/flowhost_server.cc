@@ -4,10 +4,12 @@
 #include <sstream>
 
 #include "flowhost/sdk/error.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/service/bind_failure.h"
 
 namespace flowhost::service {
 namespace {
@@ -58,6 +60,9 @@ absl::Status FlowhostServer::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, so a second server on a port in use would start and the
+  // two would split the connections. One address, one server: the second fails here.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(&service_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
@@ -65,8 +70,8 @@ absl::Status FlowhostServer::Start() {
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();
-    return absl::UnavailableError("cannot listen on " + options_.listen +
-                                  " (in use, or not an address of this machine?)");
+    return absl::UnavailableError("cannot listen on " + options_.listen + ": " +
+                                  DescribeBindFailure(options_.listen));
   }
   SetHealth(*server_, true);
   if (env_.logger != nullptr) {

@@ -40,7 +40,8 @@ class FlowhostServer {
   ~FlowhostServer();
 
   // Binds and starts serving. FAILED_PRECONDITION when a TLS file cannot be read; UNAVAILABLE when
-  // the address cannot be bound.
+  // the address cannot be bound, saying why (bind_failure.h): a port already in use is refused
+  // (SO_REUSEPORT is off), never shared with another server.
   absl::Status Start();
 
   // The port bound (useful with port 0); 0 before Start.

@@ -68,7 +68,7 @@ void DiagnosticToProto(const workflow::Diagnostic& diagnostic, v1::Diagnostic& o
   out.set_message(diagnostic.message);
 }
 
-void AttemptToProto(const sdk::AttemptRecord& attempt, const SecretScrubber& scrubber,
+void AttemptToProto(const sdk::AttemptRecord& attempt, const common::SecretScrubber& scrubber,
                     v1::UpstreamCall& out) {
   out.set_route(attempt.route);
   out.set_model(attempt.model);
@@ -103,13 +103,13 @@ v1::NodeStatus NodeStatusToProto(executor::NodeStatus status) {
   return v1::NODE_STATUS_UNSPECIFIED;
 }
 
-void ErrorToProto(const absl::Status& error, const SecretScrubber& scrubber,
+void ErrorToProto(const absl::Status& error, const common::SecretScrubber& scrubber,
                   v1::ExecutionError& out) {
   out.set_error_class(sdk::ErrorClassOf(error));
   out.set_message(scrubber.Scrub(sdk::AsStd(error.message())));
 }
 
-void NodeRecordToProto(const executor::NodeRecord& record, const SecretScrubber& scrubber,
+void NodeRecordToProto(const executor::NodeRecord& record, const common::SecretScrubber& scrubber,
                        v1::NodeSummary& out) {
   out.set_name(record.name);
   out.set_type(record.type);
@@ -132,8 +132,8 @@ void NodeRecordToProto(const executor::NodeRecord& record, const SecretScrubber&
   if (!record.error.ok()) ErrorToProto(record.error, scrubber, *out.mutable_error());
 }
 
-void RecordToSummary(const executor::ExecutionRecord& record, const SecretScrubber& scrubber,
-                     v1::ExecutionSummary& out) {
+void RecordToSummary(const executor::ExecutionRecord& record,
+                     const common::SecretScrubber& scrubber, v1::ExecutionSummary& out) {
   ToTimestamp(record.started_at, *out.mutable_start_time());
   ToTimestamp(record.finished_at, *out.mutable_end_time());
   if (IsFinite(record.started_at) && IsFinite(record.finished_at)) {
@@ -149,7 +149,8 @@ void RecordToSummary(const executor::ExecutionRecord& record, const SecretScrubb
 }
 
 absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,
-                                 const SecretScrubber& scrubber, v1::RunWorkflowResponse& out) {
+                                 const common::SecretScrubber& scrubber,
+                                 v1::RunWorkflowResponse& out) {
   out.set_execution_id(record.id);
   out.set_workflow(record.workflow);
   for (const sdk::Json& item : record.output) {

@@ -15,8 +15,8 @@
 #include "flowhost/v1/workflow_service.pb.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/common/secret_scrubber.h"
 #include "server/executor/execution_record.h"
-#include "server/service/secret_scrubber.h"
 #include "server/workflow/diagnostic.h"
 #include "server/workflow/workflow.h"
 
@@ -27,19 +27,20 @@ void ToTimestamp(absl::Time time, google::protobuf::Timestamp& out);
 void ToDuration(absl::Duration duration, google::protobuf::Duration& out);
 
 void DiagnosticToProto(const workflow::Diagnostic& diagnostic, v1::Diagnostic& out);
-void AttemptToProto(const sdk::AttemptRecord& attempt, const SecretScrubber& scrubber,
+void AttemptToProto(const sdk::AttemptRecord& attempt, const common::SecretScrubber& scrubber,
                     v1::UpstreamCall& out);
 v1::NodeStatus NodeStatusToProto(executor::NodeStatus status);
-void ErrorToProto(const absl::Status& error, const SecretScrubber& scrubber,
+void ErrorToProto(const absl::Status& error, const common::SecretScrubber& scrubber,
                   v1::ExecutionError& out);
-void NodeRecordToProto(const executor::NodeRecord& record, const SecretScrubber& scrubber,
+void NodeRecordToProto(const executor::NodeRecord& record, const common::SecretScrubber& scrubber,
                        v1::NodeSummary& out);
-void RecordToSummary(const executor::ExecutionRecord& record, const SecretScrubber& scrubber,
-                     v1::ExecutionSummary& out);
+void RecordToSummary(const executor::ExecutionRecord& record,
+                     const common::SecretScrubber& scrubber, v1::ExecutionSummary& out);
 // RunWorkflow's answer for a successful execution: id, workflow, output items and summary. Fails
 // (leaving `out` cleared) only when an output item cannot become a Value (see JsonToValue).
 absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,
-                                 const SecretScrubber& scrubber, v1::RunWorkflowResponse& out);
+                                 const common::SecretScrubber& scrubber,
+                                 v1::RunWorkflowResponse& out);
 // How the execution ended, from its status (OK, CANCELLED, DEADLINE_EXCEEDED or anything else).
 v1::ExecutionStatus ExecutionStatusToProto(const absl::Status& status);
 

@@ -31,10 +31,12 @@ void RunReactor::Complete(executor::ExecutionRecord record) {
   if (record.status.ok()) {
     absl::Status converted = RecordToRunResponse(record, *env_.scrubber, *response_);
     if (!converted.ok()) {
-      final_status_ = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
+      final_status_ =
+          FailCall(*context_, converted, FailureOf(record), *env_.scrubber, env_.max_retry_after);
     }
   } else {
-    final_status_ = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
+    final_status_ =
+        FailCall(*context_, record.status, FailureOf(record), *env_.scrubber, env_.max_retry_after);
   }
   if (call_.Finished(record)) Finish(final_status_);
 }

@@ -8,12 +8,14 @@
 
 #include <cstddef>
 
+#include "absl/time/time.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/retry.h"
+#include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
 #include "server/registry/node_type_registry.h"
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
-#include "server/service/secret_scrubber.h"
 #include "server/service/workflow_store.h"
 #include "server/workflow/loader.h"
 
@@ -25,10 +27,12 @@ struct ServiceEnvironment {
   const registry::NodeTypeRegistry* registry = nullptr;
   ExecutionGate* gate = nullptr;
   const CallerAuthenticator* auth = nullptr;  // null: no authentication
-  const SecretScrubber* scrubber = nullptr;
+  const common::SecretScrubber* scrubber = nullptr;
   sdk::Logger* logger = nullptr;
   workflow::LoadLimits load_limits;   // for inline YAML (RunWorkflow, ValidateWorkflow)
   size_t stream_queue_events = 1024;  // see StreamSession
+  // Error details carry at most this retry delay (http.max_retry_after).
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 }  // namespace flowhost::service

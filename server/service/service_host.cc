@@ -8,12 +8,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     runtime::Runtime& runtime, const config::GetEnvFunction& getenv) {
   const config::HostConfig& config = runtime.config();
   std::unique_ptr<ServiceHost> host(new ServiceHost(runtime));
+  host->library_logs_ = std::make_unique<LibraryLogRoute>(runtime.logger());
 
   absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
   if (!tokens.ok()) return tokens.status();
-  std::vector<std::string> secrets = runtime.credentials().RevealAllForScrubbing();
-  for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
-  host->scrubber_ = std::make_unique<SecretScrubber>(std::move(secrets));
   host->auth_ = std::make_unique<CallerAuthenticator>(*std::move(tokens));
 
   WorkflowStore::Options store_options;
@@ -41,10 +39,11 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   env.registry = &runtime.registry();
   env.gate = host->gate_.get();
   env.auth = host->auth_.get();
-  env.scrubber = host->scrubber_.get();
+  env.scrubber = &runtime.scrubber();
   env.logger = &runtime.logger();
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
+  env.max_retry_after = config.http.max_retry_after;
 
   ServerOptions options;
   options.listen = config.listen;

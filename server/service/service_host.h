@@ -1,6 +1,7 @@
 // `flowhost serve` minus the command line: on top of a Runtime (executor, registry, credentials,
-// logger), the workflows directory (a WorkflowStore, watched), admission control, caller
-// authentication, the secret scrubber and the FlowhostServer, wired from the Runtime's HostConfig.
+// logger, secret scrubber), the workflows directory (a WorkflowStore, watched), admission control,
+// caller authentication and the FlowhostServer, wired from the Runtime's HostConfig; gRPC's and
+// protobuf's log lines go to the Runtime's logger while it runs.
 // Tests start the same thing in-process.
 //
 // Ownership: the caller owns the Runtime and keeps it alive until the ServiceHost is destroyed; the
@@ -18,7 +19,7 @@
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
 #include "server/service/flowhost_server.h"
-#include "server/service/secret_scrubber.h"
+#include "server/service/library_logs.h"
 #include "server/service/workflow_store.h"
 
 namespace flowhost::service {
@@ -44,10 +45,10 @@ class ServiceHost {
   explicit ServiceHost(runtime::Runtime& runtime) : runtime_(runtime) {}
 
   runtime::Runtime& runtime_;
+  std::unique_ptr<LibraryLogRoute> library_logs_;  // gRPC's and protobuf's lines, as ours
   std::unique_ptr<WorkflowStore> store_;
   std::unique_ptr<ExecutionGate> gate_;
   std::unique_ptr<CallerAuthenticator> auth_;
-  std::unique_ptr<SecretScrubber> scrubber_;
   std::unique_ptr<FlowhostServer> server_;
 };
 

@@ -40,6 +40,10 @@ const std::map<std::string_view, ClassRule>& ClassTable() {
        {grpc::StatusCode::FAILED_PRECONDITION,
         "the upstream API key is missing or was rejected; check the server's credentials "
         "configuration"}},
+      {ec::kForbidden,
+       {grpc::StatusCode::FAILED_PRECONDITION,
+        "the upstream refused the request under its account's settings (data policy, allowed "
+        "providers or models); change them or the request"}},
       {ec::kInsufficientCredits,
        {grpc::StatusCode::FAILED_PRECONDITION,
         "the upstream account has insufficient credits; add credits or use a free model"}},
@@ -106,7 +110,7 @@ grpc::StatusCode GrpcCodeFor(const absl::Status& status) {
 }
 
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber) {
+                     const common::SecretScrubber& scrubber, absl::Duration max_retry_after) {
   MappedError mapped;
   std::string error_class = sdk::ErrorClassOf(status);
   if (error_class.empty()) error_class = "internal";  // MapError on OK: our bug
@@ -123,7 +127,7 @@ MappedError MapError(const absl::Status& status, const FailureContext& context,
   details.set_node(context.node);
   details.set_attempts(context.attempts);
   if (std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status)) {
-    ToDuration(*retry_after, *details.mutable_retry_after());
+    ToDuration(std::min(*retry_after, max_retry_after), *details.mutable_retry_after());
   }
   size_t calls = std::min(context.calls.size(), kMaxDetailCalls);
   for (size_t i = 0; i < calls; ++i) {
@@ -154,8 +158,9 @@ void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails
 }
 
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber) {
-  MappedError mapped = MapError(status, failure, scrubber);
+                      const FailureContext& failure, const common::SecretScrubber& scrubber,
+                      absl::Duration max_retry_after) {
+  MappedError mapped = MapError(status, failure, scrubber, max_retry_after);
   AttachErrorDetails(context, mapped.details);
   return mapped.status;
 }

@@ -8,13 +8,16 @@
 //
 //   rate_limited, limit_exceeded, queue_full, response_too_large   RESOURCE_EXHAUSTED  (back off)
 //   upstream, network, malformed_response, unavailable             UNAVAILABLE         (retry)
-//   auth, insufficient_credits                                      FAILED_PRECONDITION (fix the
-//   key) invalid_input, bad_request, context_length, moderation          INVALID_ARGUMENT    (fix
-//   the request) not_found                                                       NOT_FOUND timeout
-//   DEADLINE_EXCEEDED cancelled                                                       CANCELLED
-//   unauthenticated / permission_denied                             UNAUTHENTICATED /
-//   PERMISSION_DENIED anything else: the absl code as is, except UNKNOWN, INTERNAL, DATA_LOSS and
-//   OK -> INTERNAL
+//   auth, insufficient_credits, forbidden                          FAILED_PRECONDITION (fix the
+//                                                                  key or account)
+//   invalid_input, bad_request, context_length, moderation         INVALID_ARGUMENT    (fix the
+//                                                                  request)
+//   not_found                                                      NOT_FOUND
+//   timeout                                                        DEADLINE_EXCEEDED
+//   cancelled                                                      CANCELLED
+//   unauthenticated / permission_denied                            UNAUTHENTICATED /
+//                                                                  PERMISSION_DENIED
+//   anything else: the absl code as is, except UNKNOWN, INTERNAL, DATA_LOSS and OK -> INTERNAL
 //
 // Messages are scrubbed of secrets, capped in length, and say what to do where that is not obvious.
 // The class, node, attempts and upstream calls travel as a flowhost.v1.ErrorDetails message in the
@@ -30,12 +33,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/usage.h"
 #include "flowhost/v1/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
-#include "server/service/secret_scrubber.h"
+#include "server/common/secret_scrubber.h"
 #include "server/workflow/diagnostic.h"
 
 namespace flowhost::service {
@@ -76,16 +81,19 @@ struct MappedError {
   v1::ErrorDetails details;
 };
 
-// Maps `status` (not OK) to its gRPC status and details; secrets are scrubbed from every text.
+// Maps `status` (not OK) to its gRPC status and details; secrets are scrubbed from every text,
+// and a retry delay longer than `max_retry_after` (http.max_retry_after) is cut to it.
 MappedError MapError(const absl::Status& status, const FailureContext& context,
-                     const SecretScrubber& scrubber);
+                     const common::SecretScrubber& scrubber,
+                     absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // Adds `details` to the call's trailing metadata. Call before the RPC finishes.
 void AttachErrorDetails(grpc::ServerContextBase& context, const v1::ErrorDetails& details);
 
 // MapError + AttachErrorDetails: what a handler returns for a failed call.
 grpc::Status FailCall(grpc::ServerContextBase& context, const absl::Status& status,
-                      const FailureContext& failure, const SecretScrubber& scrubber);
+                      const FailureContext& failure, const common::SecretScrubber& scrubber,
+                      absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter);
 
 // The client side: the details a failed call carried, if the server sent any. Call after the call
 // finished.

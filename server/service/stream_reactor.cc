@@ -16,7 +16,7 @@ namespace {
 // outlive the call (a late token delta then goes nowhere).
 class SessionObserver : public executor::ExecutionObserver {
  public:
-  SessionObserver(std::shared_ptr<StreamSession> session, const SecretScrubber& scrubber)
+  SessionObserver(std::shared_ptr<StreamSession> session, const common::SecretScrubber& scrubber)
       : session_(std::move(session)), scrubber_(scrubber) {}
 
   void OnNodeStarted(std::string_view node, int attempt) override {
@@ -44,7 +44,7 @@ class SessionObserver : public executor::ExecutionObserver {
 
  private:
   std::shared_ptr<StreamSession> session_;
-  const SecretScrubber& scrubber_;  // owned by the host, which outlives executions
+  const common::SecretScrubber& scrubber_;  // owned by the host, which outlives executions
 };
 
 }  // namespace
@@ -103,13 +103,15 @@ void StreamReactor::Complete(executor::ExecutionRecord record) {
         finished.clear_output_items();
         finished.set_status(v1::EXECUTION_STATUS_FAILED);
         ErrorToProto(converted, *env_.scrubber, *finished.mutable_error());
-        final_status_ = FailCall(*context_, converted, FailureOf(record), *env_.scrubber);
+        final_status_ =
+            FailCall(*context_, converted, FailureOf(record), *env_.scrubber, env_.max_retry_after);
         break;
       }
     }
   } else {
     ErrorToProto(record.status, *env_.scrubber, *finished.mutable_error());
-    final_status_ = FailCall(*context_, record.status, FailureOf(record), *env_.scrubber);
+    final_status_ =
+        FailCall(*context_, record.status, FailureOf(record), *env_.scrubber, env_.max_retry_after);
   }
   RecordToSummary(record, *env_.scrubber, *finished.mutable_summary());
   // Closing lets the session finish the call, after which gRPC destroys this reactor: Begin must be

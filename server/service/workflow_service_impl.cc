@@ -55,9 +55,15 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::Answer(grpc::CallbackServerContex
                                                       absl::FunctionRef<absl::Status()> answer) {
   absl::Status status = env_.auth != nullptr ? env_.auth->Check(*context) : absl::OkStatus();
   if (status.ok()) status = answer();
+  return Reply(context, status);
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::Reply(grpc::CallbackServerContext* context,
+                                                     const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(status.ok() ? grpc::Status::OK
-                              : FailCall(*context, status, FailureContext(), *env_.scrubber));
+                              : FailCall(*context, status, FailureContext(), *env_.scrubber,
+                                         env_.max_retry_after));
   return reactor;
 }
 

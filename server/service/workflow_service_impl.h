@@ -3,13 +3,23 @@
 // read in-memory state (the workflow store, the node registry) or compile YAML, and answer inline.
 // Every failure goes through status_mapping.h.
 //
+// Every method takes its request as bytes and parses it itself (request_parser.h), so that a
+// request that cannot be parsed gets INVALID_ARGUMENT saying why; gRPC's own deserialisation
+// would answer UNIMPLEMENTED with an empty message. The typed methods below then run as the
+// generated service would call them; a request lives until the method returns (RunWorkflow's:
+// until the call ends, on its arena).
+//
 // Ownership: the server owns the service; everything in the ServiceEnvironment must outlive it.
 // Thread-safety: gRPC calls the handlers from its threads, concurrently.
 #ifndef FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
 #define FLOWHOST_SERVER_SERVICE_WORKFLOW_SERVICE_IMPL_H_
 
+#include <string_view>
+
 #include "absl/functional/function_ref.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/message_allocator.h"
 #include "server/service/arena_message_allocator.h"
 #include "server/service/service_environment.h"
 
@@ -18,7 +28,7 @@ namespace flowhost::service {
 class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  public:
   explicit WorkflowServiceImpl(ServiceEnvironment env) : env_(std::move(env)) {
-    SetMessageAllocatorFor_RunWorkflow(&run_allocator_);
+    TakeRequestsAsBytes();
   }
 
   grpc::ServerUnaryReactor* RunWorkflow(grpc::CallbackServerContext* context,
@@ -46,9 +56,21 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
                                    absl::FunctionRef<absl::Status()> answer);
 
+  // Replaces the generated handlers with ones that receive the request's bytes, parse them and
+  // call the typed methods above (raw_request_methods.cc).
+  void TakeRequestsAsBytes();
+  template <typename Request, typename Response>
+  void TakeUnaryRequestAsBytes(std::string_view method,
+                               grpc::ServerUnaryReactor* (WorkflowServiceImpl::*typed)(
+                                   grpc::CallbackServerContext*, const Request*, Response*),
+                               grpc::MessageAllocator<grpc::ByteBuffer, Response>* allocator);
+
+  // Finishes `context`'s default reactor with `status` (mapped) or OK.
+  grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, const absl::Status& status);
+
   const ServiceEnvironment env_;
   // RunWorkflow's request and response live on one arena per call (the reply's Struct trees).
-  ArenaMessageAllocator<v1::RunWorkflowRequest, v1::RunWorkflowResponse> run_allocator_;
+  ArenaMessageAllocator<v1::RunWorkflowResponse> run_allocator_;
 };
 
 }  // namespace flowhost::service

@@ -1,4 +1,5 @@
-// Tests of the `flowhost` binary itself: verbs, exit codes, diagnostics on stderr, output on stdout.
+// Tests of the `flowhost` binary itself: verbs, exit codes, diagnostics on stderr, output on
+// stdout.
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -52,10 +53,10 @@ TEST(CliTest, NodesJsonListsEveryBuiltinTypeWithItsSchema) {
     EXPECT_EQ(type["parameters"]["type"], "object") << type["type"];
     EXPECT_FALSE(type["description"].get<std::string>().empty()) << type["type"];
   }
-  EXPECT_EQ(names, (std::set<std::string>{"aggregate", "execute_workflow", "fail", "filter", "if",
-                                          "merge", "noop", "openrouter.chat", "openrouter.models",
-                                          "router.fallback", "set", "split_out", "switch",
-                                          "wait"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"aggregate", "execute_workflow", "fail", "filter", "if", "merge",
+                                   "noop", "openrouter.chat", "openrouter.models",
+                                   "router.fallback", "set", "split_out", "switch", "wait"}));
 }
 
 TEST(CliTest, NodesTextListsParametersWithTypesAndDefaults) {
@@ -187,6 +188,32 @@ nodes:
   BinaryResult r = RunBinary({FlowhostBinary(), "run", path, "--timeout", "200ms"}, {}, 60000);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("timeout"));
+}
+
+TEST(CliTest, RunRefusesToLetEnvExposeTheApiKey) {
+  // The workflow would echo $env into its output; it must never run.
+  std::string path = WriteTemp("echo-env.yaml", R"(name: echo-env
+nodes:
+  - name: leak
+    type: set
+    params: {values: {key: "{{ $env.OPENROUTER_API_KEY }}", copy: "{{ $env.KEY_COPY }}"}}
+)");
+  const std::string key = "sk-or-v1-cli-env-0123456789abcdef";
+  BinaryResult named =
+      RunBinary({FlowhostBinary(), "run", path, "--env-allowlist", "OPENROUTER_API_KEY"},
+                {{"OPENROUTER_API_KEY", key}});
+  EXPECT_EQ(named.exit_code, 2);
+  EXPECT_THAT(named.err, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the OpenRouter API "
+                                   "key"));
+  // The same key under another name: refused too, naming the variable, never showing the value.
+  BinaryResult copied = RunBinary({FlowhostBinary(), "run", path, "--env-allowlist", "KEY_COPY"},
+                                  {{"OPENROUTER_API_KEY", key}, {"KEY_COPY", key}});
+  EXPECT_EQ(copied.exit_code, 2);
+  EXPECT_THAT(copied.err, HasSubstr("environment variable KEY_COPY holds a credential"));
+  for (const BinaryResult* r : {&named, &copied}) {
+    EXPECT_EQ(r->out.find(key), std::string::npos);
+    EXPECT_EQ(r->err.find(key), std::string::npos);
+  }
 }
 
 TEST(CliTest, RunRecordPrintsTheExecutionRecord) {

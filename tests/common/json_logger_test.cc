@@ -54,6 +54,25 @@ TEST(JsonLoggerTest, RedactsValuesUnderCredentialKeysButNotTokenCounts) {
   EXPECT_EQ(line["Authorization"], "<redacted>");
 }
 
+TEST(JsonLoggerTest, ScrubsEveryLineWithTheHostsScrubber) {
+  auto sink = std::make_shared<CapturingSink>();
+  auto scrubber =
+      std::make_shared<const SecretScrubber>(std::vector<std::string>{"caller-token-0123456789"});
+  JsonLogger root(sink, sdk::LogLevel::kDebug, nullptr, scrubber);
+  auto child = root.With({{"execution_id", "e1"}});
+  child->Log(sdk::LogLevel::kInfo, "route not used",
+             {{"error", "401: key sk-or-v1-unknownkey999 rejected"},
+              {"nested", {{"detail", "caller-token-0123456789 was sent"}}},
+              {"hint", "this endpoint requires a bearer token"}});
+  ASSERT_EQ(sink->lines.size(), 1u);
+  EXPECT_EQ(sink->lines[0].find("unknownkey999"), std::string::npos) << sink->lines[0];
+  EXPECT_EQ(sink->lines[0].find("caller-token-0123456789"), std::string::npos);
+  sdk::Json line = sdk::Json::parse(sink->lines[0]);  // still one valid JSON object
+  EXPECT_EQ(line["error"], "401: key <redacted> rejected");
+  EXPECT_EQ(line["nested"]["detail"], "<redacted> was sent");
+  EXPECT_EQ(line["hint"], "this endpoint requires a bearer token");
+}
+
 TEST(JsonLoggerTest, ParsesLevelNames) {
   sdk::LogLevel level;
   EXPECT_TRUE(ParseLogLevel("WARN", &level));

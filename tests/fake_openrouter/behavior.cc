@@ -44,6 +44,15 @@ absl::Status ReadField(std::string_view key, const Json& value, Behavior* b) {
   }
   if (key == "message") return ReadString(value, key, &b->message);
   if (key == "content") return ReadString(value, key, &b->content);
+  if (key == "forbidden") {
+    for (const char* kind : {"moderation", "guardrail", "budget", "data_policy", "key"}) {
+      if (value.is_string() && value.get<std::string>() == kind) {
+        b->forbidden = value.get<std::string>();
+        return absl::OkStatus();
+      }
+    }
+    return BadField(key, "\"moderation\", \"guardrail\", \"budget\", \"data_policy\" or \"key\"");
+  }
   if (key == "status") {
     if (!value.is_number_integer() || value.get<int64_t>() < 200 || value.get<int64_t>() > 599) {
       return BadField(key, "an HTTP status between 200 and 599");
@@ -118,6 +127,7 @@ Behavior Overlay(Behavior base, const Behavior& top) {
   Take(top.retry_after, &base.retry_after);
   Take(top.message, &base.message);
   Take(top.metadata, &base.metadata);
+  Take(top.forbidden, &base.forbidden);
   Take(top.malformed, &base.malformed);
   Take(top.stream_error_after_chunks, &base.stream_error_after_chunks);
   Take(top.stream_error_code, &base.stream_error_code);
@@ -138,6 +148,7 @@ Json BehaviorToJson(const Behavior& b) {
   if (b.retry_after) out["retry_after"] = *b.retry_after;
   if (b.message) out["message"] = *b.message;
   if (b.metadata) out["metadata"] = *b.metadata;
+  if (b.forbidden) out["forbidden"] = *b.forbidden;
   if (b.malformed) out["malformed"] = *b.malformed;
   if (b.stream_error_after_chunks) out["stream_error_after_chunks"] = *b.stream_error_after_chunks;
   if (b.stream_error_code) out["stream_error_code"] = *b.stream_error_code;

@@ -31,7 +31,9 @@ struct Behavior {
   std::optional<std::string> retry_after;  // Retry-After header value (seconds or an HTTP-date)
   std::optional<std::string> message;      // error message override
   std::optional<nlohmann::json> metadata;  // merged over the error's default metadata
-  std::optional<bool> malformed;           // 200 with invalid JSON
+  // Why a 403 refuses: "moderation" (the default), "guardrail", "budget", "data_policy" or "key".
+  std::optional<std::string> forbidden;
+  std::optional<bool> malformed;  // 200 with invalid JSON
   std::optional<int64_t>
       stream_error_after_chunks;  // mid-stream error event after N content chunks
   std::optional<nlohmann::json>

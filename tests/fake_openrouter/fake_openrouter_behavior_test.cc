@@ -79,6 +79,28 @@ TEST_F(FakeBehaviorTest, ModerationErrorCarriesReasonsAndFlaggedInput) {
   EXPECT_EQ(metadata["flagged_input"], "some flagged words");
 }
 
+TEST_F(FakeBehaviorTest, ForbiddenKindsAnswerOpenRouterOwnMessagesAndMetadata) {
+  HttpResponse guardrail = ChatWithBehavior({{"status", 403}, {"forbidden", "guardrail"}});
+  EXPECT_EQ(guardrail.status, 403);
+  Json error = ParseJson(guardrail.body)["error"];
+  EXPECT_EQ(error["message"], "Request blocked: prompt injection patterns detected");
+  EXPECT_FALSE(error["metadata"].contains("reasons"));
+
+  error = ParseJson(ChatWithBehavior({{"status", 403}, {"forbidden", "budget"}}).body)["error"];
+  EXPECT_EQ(error["metadata"]["limit_source"], "openrouter_key_limit");
+
+  error =
+      ParseJson(ChatWithBehavior({{"status", 403}, {"forbidden", "data_policy"}}).body)["error"];
+  EXPECT_NE(error["message"].get<std::string>().find("data policy"), std::string::npos);
+  EXPECT_FALSE(error.contains("metadata"));
+
+  error = ParseJson(ChatWithBehavior({{"status", 403}, {"forbidden", "key"}}).body)["error"];
+  EXPECT_EQ(error["message"], "This API key is disabled");
+
+  HttpResponse typo = ChatWithBehavior({{"status", 403}, {"forbidden", "guardrails"}});
+  EXPECT_EQ(typo.status, 400);
+}
+
 TEST_F(FakeBehaviorTest, ProviderErrorCarriesProviderNameAndRaw) {
   Json metadata = ParseJson(Chat(ChatBody("fake/fail502", "x")).body)["error"]["metadata"];
   EXPECT_EQ(metadata["provider_name"], "Fake");

@@ -6,6 +6,41 @@ namespace flowhost::fake_openrouter {
 
 using Json = nlohmann::ordered_json;
 
+namespace {
+
+// OpenRouter's 403s: the input flagged by a model's moderation, a request blocked by a guardrail,
+// a spending limit (guardrail, workspace or key budget) used up, no endpoint allowed by the
+// account's data policy, or a key that may not be used.
+void Forbidden(std::string_view kind, std::string_view model, const std::string& provider,
+               std::string_view user_text, std::string& message, std::optional<Json>& metadata) {
+  if (kind == "guardrail") {
+    message = "Request blocked: prompt injection patterns detected";
+    metadata = Json{{"guardrail", "prompt_injection"}};
+  } else if (kind == "budget") {
+    message = "Budget limit exceeded";
+    metadata = Json{{"limit_source", "openrouter_key_limit"},
+                    {"scope", "key"},
+                    {"limit_usd", 10},
+                    {"spend_usd", 10.02},
+                    {"resets_at", "2030-01-01T00:00:00Z"}};
+  } else if (kind == "data_policy") {
+    message =
+        "No endpoints available matching your guardrail restrictions and data policy. "
+        "Configure: https://openrouter.ai/settings/privacy";
+  } else if (kind == "key") {
+    message = "This API key is disabled";
+  } else {
+    message = std::string(model) + " requires moderation on " + provider +
+              ". Your input was flagged for \"harassment\". No credits were charged.";
+    metadata = Json{{"reasons", Json::array({"harassment"})},
+                    {"flagged_input", std::string(user_text.substr(0, 100))},
+                    {"provider_name", provider},
+                    {"model_slug", std::string(model)}};
+  }
+}
+
+}  // namespace
+
 Json ErrorBody(int code, std::string_view message, const std::optional<Json>& metadata) {
   Json error = {{"code", code}, {"message", std::string(message)}};
   if (metadata.has_value()) error["metadata"] = *metadata;
@@ -27,12 +62,8 @@ ErrorReply ScriptedError(const Behavior& behavior, std::string_view model,
       message = "Insufficient credits. Add more credits to this account to continue.";
       break;
     case 403:
-      message = std::string(model) + " requires moderation on " + provider +
-                ". Your input was flagged for \"harassment\". No credits were charged.";
-      metadata = Json{{"reasons", Json::array({"harassment"})},
-                      {"flagged_input", std::string(user_text.substr(0, 100))},
-                      {"provider_name", provider},
-                      {"model_slug", std::string(model)}};
+      Forbidden(behavior.forbidden.value_or("moderation"), model, provider, user_text, message,
+                metadata);
       break;
     case 408:
       message = "Request timed out";

@@ -181,6 +181,23 @@ TEST_F(ConfigTest, AnUpstreamCaFileIsTakenWhenReadableAndRefusedOtherwise) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("http.ca_file: cannot read"));
 }
 
+TEST_F(ConfigTest, TheRetryAfterCeilingIsFiveMinutesAndAtLeastASecond) {
+  absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.max_retry_after, absl::Minutes(5));
+
+  config = LoadHostConfig(Sources({{"FLOWHOST_HTTP_MAX_RETRY_AFTER", "90s"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.max_retry_after, absl::Seconds(90));
+
+  ConfigSources zero = Sources();
+  zero.flags = {{"http-max-retry-after", "0s"}};
+  config = LoadHostConfig(zero);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("http.max_retry_after: must be at least 1s, got 0"));
+}
+
 TEST_F(ConfigTest, ListsComeFromYamlSequencesOrCommaSeparatedText) {
   ConfigSources sources = Sources();
   sources.file = Write("list.yaml", "env_allowlist: [HOME, USER]\n");
@@ -288,6 +305,25 @@ TEST_F(ConfigTest, DurationsAreWrittenAsInWorkflows) {
               HasSubstr("flag --shutdown-grace-period: expected a duration such as \"250ms\", "
                         "\"30s\", \"1m30s\" or a number of seconds, got \"30\": every number "
                         "needs a unit"));
+}
+
+TEST_F(ConfigTest, AllowlistingTheVariableACredentialIsReadFromIsRefused) {
+  ConfigSources sources = Sources();
+  sources.flags = {{"env-allowlist", "REGION,OPENROUTER_API_KEY,FLOWHOST_AUTH_TOKENS"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the OpenRouter API "
+                                 "key (credentials.openrouter.api_key_env)"));
+  EXPECT_THAT(message, HasSubstr("env_allowlist: 'FLOWHOST_AUTH_TOKENS' holds the callers' bearer "
+                                 "tokens (auth.tokens_env)"));
+  EXPECT_THAT(message, Not(HasSubstr("'REGION'")));
+
+  // The variables named elsewhere count, not only the default names.
+  sources.flags = {{"openrouter-api-key-env", "MY_KEY"}, {"env-allowlist", "MY_KEY"}};
+  config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("'MY_KEY' holds the OpenRouter"));
 }
 
 TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {

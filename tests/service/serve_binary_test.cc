@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "server/cli/commands.h"
 #include "server/service/json_proto.h"
+#include "tests/cli/run_binary.h"
 #include "tests/fake_openrouter/child_process.h"
 #include "tests/fake_openrouter/fake_process.h"
 #include "tests/http/tls_h2_proxy.h"
@@ -111,6 +112,35 @@ TEST_F(ServeBinaryTest, CallVerbRunsAWorkflowOnTheServerAndPrintsItsOutput) {
   EXPECT_THAT(missing_err.str(), HasSubstr("NOT_FOUND"));
 }
 
+TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {
+  flowhost::testing::BinaryResult second = flowhost::testing::RunBinary(
+      {FLOWHOST_BINARY, "serve", "--listen", target_, "--workflows", (dir_ / "workflows").string(),
+       "--openrouter-base-url", fake_->base_url(), "--log-level", "warning"},
+      {}, 60000);
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_EQ(second.out.find("LISTENING"), std::string::npos) << second.out;
+  EXPECT_THAT(second.err,
+              HasSubstr("flowhost serve: cannot listen on " + target_ + ": address already in use"))
+      << second.err;
+  // Whatever else it wrote (gRPC's own complaint included) is a JSON log line.
+  std::istringstream lines(second.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("flowhost serve: ", 0) == 0) continue;
+    sdk::Json parsed = sdk::Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    EXPECT_TRUE(parsed.is_object()) << "not a JSON log line: " << line;
+  }
+
+  // The first server still answers every call: nothing was split off to the second.
+  for (int i = 0; i < 5; ++i) {
+    std::ostringstream out, err;
+    EXPECT_EQ(cli::CallCommand({"ask", "--input", R"({"question": "still there?"})", "--target",
+                                target_, "--timeout", "60s"},
+                               out, err),
+              cli::kExitOk)
+        << err.str();
+  }
+}
+
 TEST_F(ServeBinaryTest, SigtermLetsExecutionsInFlightFinishThenExitsCleanly) {
   v1::StreamWorkflowRequest request;
   request.set_workflow("slow");
@@ -145,10 +175,18 @@ std::unique_ptr<fake_openrouter::ChildProcess> ServeAsk(const std::filesystem::p
   std::filesystem::create_directories(dir / "workflows");
   std::ofstream(dir / "workflows" / "ask.yaml") << kAsk;
   std::ofstream(dir / "key.txt") << api_key << "\n";
-  std::vector<std::string> argv = {FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0",
-                                   "--workflows", (dir / "workflows").string(),
-                                   "--openrouter-base-url", base_url, "--openrouter-api-key-file",
-                                   (dir / "key.txt").string(), "--log-level", "warning"};
+  std::vector<std::string> argv = {FLOWHOST_BINARY,
+                                   "serve",
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--workflows",
+                                   (dir / "workflows").string(),
+                                   "--openrouter-base-url",
+                                   base_url,
+                                   "--openrouter-api-key-file",
+                                   (dir / "key.txt").string(),
+                                   "--log-level",
+                                   "warning"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto child = fake_openrouter::ChildProcess::Spawn(argv);
   EXPECT_TRUE(child.ok()) << child.status();
@@ -172,8 +210,8 @@ TEST(ServeBinaryHttpsTest, ReachesAnHttpsUpstreamOnlyWhenHttpCaFileTrustsIt) {
                                     ("flowhost_serve_https_" + std::to_string(getpid()));
 
   std::string target;
-  auto trusting = ServeAsk(dir, base_url, (*fake)->api_key(),
-                           {"--http-ca-file", (*proxy)->ca_file()}, &target);
+  auto trusting =
+      ServeAsk(dir, base_url, (*fake)->api_key(), {"--http-ca-file", (*proxy)->ca_file()}, &target);
   ASSERT_NE(trusting, nullptr);
   std::ostringstream out, err;
   EXPECT_EQ(cli::CallCommand({"ask", "--input", R"({"question": "over h2"})", "--target", target,

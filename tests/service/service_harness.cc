@@ -166,34 +166,48 @@ absl::StatusOr<int> ServiceHarness::HealthCheck(const std::string& service) {
     request.push_back(static_cast<char>(service.size()));  // short names only
     request += service;
   }
+  auto context = Context(absl::Seconds(10));
+  std::string response;
+  grpc::Status status = RawCall("/grpc.health.v1.Health/Check", request, &response, *context);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  }
+  if (response.empty()) return 0;  // UNKNOWN (the default value is not sent)
+  if (response.size() < 2 || response[0] != 0x08) return absl::InternalError("bad health response");
+  return static_cast<int>(response[1]);
+}
+
+std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options) {
+  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start(options);
+  EXPECT_TRUE(harness.ok()) << harness.status();
+  return harness.ok() ? *std::move(harness) : nullptr;
+}
+
+grpc::Status ServiceHarness::RawCall(const std::string& method, const std::string& request,
+                                     std::string* response, grpc::ClientContext& context) {
   grpc::Slice slice(request);
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::GenericStub generic(channel_);
-  auto context = Context(absl::Seconds(10));
   grpc::ByteBuffer response_buffer;
   absl::Mutex mu;
   bool done = false;
   grpc::Status status;
-  generic.UnaryCall(context.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request_buffer, &response_buffer, [&](grpc::Status s) {
+  generic.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                    [&](grpc::Status s) {
                       absl::MutexLock lock(&mu);
                       status = std::move(s);
                       done = true;
                     });
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(&done));
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-  }
+  response->clear();
   std::vector<grpc::Slice> slices;
-  if (!response_buffer.Dump(&slices).ok()) return absl::InternalError("unreadable health response");
-  std::string response;
-  for (const grpc::Slice& part : slices) {
-    response.append(reinterpret_cast<const char*>(part.begin()), part.size());
+  if (status.ok() && response_buffer.Dump(&slices).ok()) {
+    for (const grpc::Slice& part : slices) {
+      response->append(reinterpret_cast<const char*>(part.begin()), part.size());
+    }
   }
-  if (response.empty()) return 0;  // UNKNOWN (the default value is not sent)
-  if (response.size() < 2 || response[0] != 0x08) return absl::InternalError("bad health response");
-  return static_cast<int>(response[1]);
+  return status;
 }
 
 }  // namespace flowhost::service::testing

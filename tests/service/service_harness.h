@@ -72,6 +72,12 @@ class ServiceHarness {
   // SERVING, 2 NOT_SERVING, or the call's error.
   absl::StatusOr<int> HealthCheck(const std::string& service = "");
 
+  // Sends `request` as the raw bytes of one message to `method` ("/pkg.Service/Method") and waits
+  // for the call's status; the reply's bytes go to `response`. Works for a server-streaming
+  // method too while it answers at most one message (a refusal answers none).
+  grpc::Status RawCall(const std::string& method, const std::string& request, std::string* response,
+                       grpc::ClientContext& context);
+
  private:
   ServiceHarness() = default;
 
@@ -83,6 +89,9 @@ class ServiceHarness {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkflowService::Stub> stub_;
 };
+
+// ServiceHarness::Start for a test: records a test failure and returns null when it cannot start.
+std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options = {});
 
 }  // namespace flowhost::service::testing
 

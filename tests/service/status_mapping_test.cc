@@ -40,6 +40,9 @@ std::vector<Row> Table() {
        grpc::StatusCode::UNAVAILABLE},
       {"AuthIsFailedPrecondition", Classified(StatusCode::kPermissionDenied, ec::kAuth),
        grpc::StatusCode::FAILED_PRECONDITION},
+      {"UpstreamForbiddenIsFailedPrecondition",
+       Classified(StatusCode::kFailedPrecondition, ec::kForbidden),
+       grpc::StatusCode::FAILED_PRECONDITION},
       {"InsufficientCreditsIsFailedPrecondition",
        Classified(StatusCode::kResourceExhausted, ec::kInsufficientCredits),
        grpc::StatusCode::FAILED_PRECONDITION},
@@ -95,7 +98,7 @@ class StatusMappingTable : public ::testing::TestWithParam<Row> {};
 TEST_P(StatusMappingTable, MapsTheErrorClassToTheDocumentedCode) {
   const Row& row = GetParam();
   EXPECT_EQ(GrpcCodeFor(row.status), row.expected);
-  MappedError mapped = MapError(row.status, {}, SecretScrubber());
+  MappedError mapped = MapError(row.status, {}, common::SecretScrubber());
   EXPECT_EQ(mapped.status.error_code(), row.expected);
   EXPECT_FALSE(mapped.status.error_message().empty());
   EXPECT_EQ(mapped.details.error_class(), sdk::ErrorClassOf(row.status));
@@ -121,7 +124,7 @@ TEST(StatusMapping, DetailsCarryClassNodeAttemptsRetryAfterAndCalls) {
     context.calls.push_back(call);
   }
 
-  MappedError mapped = MapError(status, context, SecretScrubber());
+  MappedError mapped = MapError(status, context, common::SecretScrubber());
 
   EXPECT_EQ(mapped.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(mapped.status.error_message(), HasSubstr("node 'chat' failed: 429 from upstream"));
@@ -135,11 +138,24 @@ TEST(StatusMapping, DetailsCarryClassNodeAttemptsRetryAfterAndCalls) {
   EXPECT_EQ(mapped.details.calls(0).model(), "fake/fail429");
 }
 
+TEST(StatusMapping, DetailsCutARetryAfterOfDecadesToTheCeiling) {
+  // A plugin's error, or anything that did not cut its own delay: the details never tell a caller
+  // to come back in 31 years.
+  absl::Status status =
+      sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kRateLimited,
+                     "429 from upstream", nullptr, absl::Hours(24 * 365 * 31));
+  EXPECT_EQ(MapError(status, {}, common::SecretScrubber()).details.retry_after().seconds(), 300);
+  EXPECT_EQ(MapError(status, {}, common::SecretScrubber(), absl::Seconds(42))
+                .details.retry_after()
+                .seconds(),
+            42);
+}
+
 TEST(StatusMapping, MessageNamingTheNodeAlreadyIsNotPrefixedAgain) {
   absl::Status status = absl::InvalidArgumentError("node 'chat': parameter 'model' is empty");
   FailureContext context;
   context.node = "chat";
-  MappedError mapped = MapError(status, context, SecretScrubber());
+  MappedError mapped = MapError(status, context, common::SecretScrubber());
   EXPECT_EQ(mapped.status.error_message(), "node 'chat': parameter 'model' is empty");
 }
 
@@ -155,8 +171,8 @@ TEST(StatusMapping, InvalidYamlDetailsListErrorsFirstWithLineAndColumn) {
   error.message = "unknown node type 'opnrouter.chat'";
   context.diagnostics = {warning, error};
 
-  MappedError mapped =
-      MapError(absl::InvalidArgumentError("workflow is invalid"), context, SecretScrubber());
+  MappedError mapped = MapError(absl::InvalidArgumentError("workflow is invalid"), context,
+                                common::SecretScrubber());
 
   ASSERT_EQ(mapped.details.diagnostics_size(), 2);
   EXPECT_EQ(mapped.details.diagnostics(0).severity(), v1::Diagnostic::SEVERITY_ERROR);
@@ -169,7 +185,7 @@ TEST(StatusMapping, InvalidYamlDetailsListErrorsFirstWithLineAndColumn) {
 TEST(StatusMapping, AuthFailureSaysWhatToFix) {
   MappedError mapped = MapError(sdk::NodeError(absl::StatusCode::kUnauthenticated,
                                                sdk::error_class::kAuth, "401 User not found."),
-                                {}, SecretScrubber());
+                                {}, common::SecretScrubber());
   EXPECT_THAT(mapped.status.error_message(), HasSubstr("API key is missing or was rejected"));
 }
 
@@ -185,7 +201,7 @@ TEST(StatusMapping, MessagesNeverContainAKnownSecretOrAKeyShapedToken) {
   call.error_message = "401 for " + key;
   context.calls.push_back(call);
 
-  MappedError mapped = MapError(status, context, SecretScrubber({key, token}));
+  MappedError mapped = MapError(status, context, common::SecretScrubber({key, token}));
 
   EXPECT_THAT(mapped.status.error_message(), Not(HasSubstr(key)));
   EXPECT_THAT(mapped.status.error_message(), Not(HasSubstr(token)));
@@ -196,15 +212,9 @@ TEST(StatusMapping, MessagesNeverContainAKnownSecretOrAKeyShapedToken) {
 
 TEST(StatusMapping, LongMessagesAreCutToTheHeaderBudget) {
   MappedError mapped =
-      MapError(absl::InvalidArgumentError(std::string(10'000, 'x')), {}, SecretScrubber());
+      MapError(absl::InvalidArgumentError(std::string(10'000, 'x')), {}, common::SecretScrubber());
   EXPECT_LE(mapped.status.error_message().size(), kMaxStatusMessageBytes);
   EXPECT_THAT(mapped.status.error_message(), HasSubstr("..."));
-}
-
-TEST(SecretScrubber, LeavesOrdinaryTextAlone) {
-  SecretScrubber scrubber({"abc", "sk-or-v1-secretvalue"});  // "abc" is too short to scrub by value
-  EXPECT_EQ(scrubber.Scrub("prompt_tokens: 12, model abc"), "prompt_tokens: 12, model abc");
-  EXPECT_EQ(scrubber.Scrub("Bearer sk-or-v1-secretvalue"), "Bearer <redacted>");
 }
 
 }  // namespace

@@ -21,12 +21,7 @@ using testing::HarnessOptions;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ServiceHarness;
-
-std::unique_ptr<ServiceHarness> StartHarness(HarnessOptions options = {}) {
-  absl::StatusOr<std::unique_ptr<ServiceHarness>> harness = ServiceHarness::Start(options);
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
-}
+using testing::StartHarness;
 
 google::protobuf::Struct Input(const sdk::Json& json) {
   google::protobuf::Struct input;
@@ -422,6 +417,28 @@ TEST(WorkflowService, RateLimitedUpstreamWithNoFallbackIsResourceExhaustedWithDe
   EXPECT_EQ(std::string(reason->second.data(), reason->second.size()), "rate_limited");
 }
 
+TEST(WorkflowService, ARetryAfterOfDecadesReachesTheCallerCutToTheCeiling) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  for (const char* retry_after : {"999999999", "Thu, 01 Jan 2099 00:00:00 GMT"}) {
+    SCOPED_TRACE(retry_after);
+    ASSERT_TRUE(harness->fake().ClearRules().ok());
+    ASSERT_TRUE(harness->fake()
+                    .AddRules(sdk::Json::array(
+                        {{{"model", "fake/ok"},
+                          {"behavior", {{"status", 429}, {"retry_after", retry_after}}}}}))
+                    .ok());
+    auto context = ServiceHarness::Context();
+    v1::RunWorkflowResponse response;
+    grpc::Status status = harness->stub().RunWorkflow(
+        context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+    ASSERT_TRUE(details.has_value());
+    EXPECT_EQ(details->retry_after().seconds(), 300);  // http.max_retry_after's default
+  }
+}
+
 TEST(WorkflowService, UpstreamDownIsUnavailable) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
@@ -463,6 +480,42 @@ TEST(WorkflowService, RejectedKeyIsFailedPreconditionAndNeverRevealed) {
   for (const std::string& line : harness->log_lines()) {
     EXPECT_THAT(line, Not(HasSubstr("0123456789abcdef")));
   }
+}
+
+TEST(WorkflowService, AKeyShapedStringAnUpstreamEchoesIsScrubbedFromLogsAsFromErrors) {
+  // Not the configured key: one the host never knew, which only its shape gives away. The first
+  // attempt's failure is logged (the executor retries it), the last one is returned.
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  const std::string leaked = "sk-or-v1-leaked0123456789abcdef";
+  ASSERT_TRUE(
+      harness->fake()
+          .AddRules(sdk::Json::array(
+              {{{"model", "fake/ok"},
+                {"behavior", {{"status", 502}, {"message", "Provider said: bad key " + leaked}}}}}))
+          .ok());
+  v1::RunWorkflowRequest request;
+  request.set_yaml(R"(name: echo
+nodes:
+  - name: answer
+    type: openrouter.chat
+    retry: {attempts: 2, initial_backoff: 1ms, jitter: 0}
+    params: {model: fake/ok, prompt: hi}
+)");
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("bad key <redacted>"));
+  bool retry_logged = false;
+  for (const std::string& line : harness->log_lines()) {
+    EXPECT_THAT(line, Not(HasSubstr("leaked0123456789")));
+    if (line.find("retrying") != std::string::npos) {
+      retry_logged = true;
+      EXPECT_THAT(line, HasSubstr("bad key <redacted>"));
+    }
+  }
+  EXPECT_TRUE(retry_logged);
 }
 
 TEST(WorkflowService, AuthenticationRefusesMissingAndWrongTokensAndAcceptsKnownOnes) {

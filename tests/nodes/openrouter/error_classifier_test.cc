@@ -66,6 +66,19 @@ INSTANTIATE_TEST_SUITE_P(
         StatusCase{403, "Input was flagged",
                    Json{{"reasons", {"violence"}}, {"flagged_input", "..."}}, "moderation",
                    absl::StatusCode::kPermissionDenied},
+        StatusCase{403, "Request blocked: prompt injection patterns detected",
+                   Json{{"guardrail", "prompt_injection"}}, "moderation",
+                   absl::StatusCode::kPermissionDenied},
+        StatusCase{403, "Budget limit exceeded",
+                   Json{{"limit_source", "openrouter_key_limit"}, {"limit_usd", 10}},
+                   "insufficient_credits", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403,
+                   "No endpoints available matching your guardrail restrictions and data "
+                   "policy. Configure: https://openrouter.ai/settings/privacy",
+                   nullptr, "forbidden", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403, "Forbidden", nullptr, "forbidden", absl::StatusCode::kFailedPrecondition},
+        StatusCase{403, "This API key is disabled", nullptr, "auth",
+                   absl::StatusCode::kFailedPrecondition},
         StatusCase{400, "Invalid temperature", nullptr, "bad_request",
                    absl::StatusCode::kInvalidArgument},
         StatusCase{400,
@@ -125,6 +138,35 @@ TEST(ErrorClassifier, TakesTheRateLimitResetFromOpenRoutersMetadataHeaders) {
   EXPECT_EQ(*sdk::RetryAfterOf(status), absl::Seconds(12));
 }
 
+TEST(ErrorClassifier, CutsARetryAfterOfDecadesToTheCeiling) {
+  // Delta-seconds, an HTTP-date in 2099, a metadata retry_after and a rate-limit reset: each one
+  // far away is cut to five minutes by default, or to the call's own ceiling.
+  const sdk::HttpHeaders headers[] = {
+      {{"Retry-After", "999999999"}}, {{"Retry-After", "Thu, 01 Jan 2099 00:00:00 GMT"}}, {}};
+  const Json metadata[] = {nullptr, nullptr, Json{{"retry_after", 999999999}}};
+  for (size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    absl::Status status =
+        ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, Chat());
+    EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
+    CallDescription strict = Chat();
+    strict.max_retry_after = absl::Seconds(30);
+    status = ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, strict);
+    EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(30));
+  }
+  int64_t reset_ms =
+      absl::ToUnixMillis(absl::FromCivil(absl::CivilDay(2099, 1, 1), absl::UTCTimeZone()));
+  absl::Status status = ClassifyErrorObject(
+      {{"code", 429},
+       {"message", "slow"},
+       {"metadata", {{"headers", {{"X-RateLimit-Reset", std::to_string(reset_ms)}}}}}},
+      /*mid_stream=*/false, kNow, Chat());
+  EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
+  // A delay under the ceiling is kept as it is.
+  status = ClassifyHttpError(429, Body(429, "slow"), {{"Retry-After", "299"}}, kNow, Chat());
+  EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(299));
+}
+
 TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
   absl::Status status =
       ClassifyHttpError(503, "<html>Service Unavailable</html>", {}, kNow, Chat());
@@ -151,7 +193,14 @@ TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithStringCodes) {
         Case{"rate_limit_exceeded", "slow", "rate_limited"}, Case{"429", "slow", "rate_limited"},
         Case{"context_length_exceeded", "too long", "context_length"},
         Case{"timeout", "took too long", "timeout"},
-        Case{"content_filter", "flagged", "moderation"}, Case{"something_new", "??", "upstream"}}) {
+        Case{"content_filter", "flagged", "moderation"},
+        Case{"content_policy_violation", "blocked by a content filter", "moderation"},
+        Case{"permission_denied", "Request blocked: prompt injection patterns detected",
+             "moderation"},
+        Case{"permission_denied", "the key lacks the required permission", "auth"},
+        Case{"forbidden", "No endpoints available matching your data policy", "forbidden"},
+        Case{"key_disabled", "This key is disabled", "auth"},
+        Case{"something_new", "??", "upstream"}}) {
     absl::Status status = ClassifyErrorObject({{"code", c.code}, {"message", c.message}},
                                               /*mid_stream=*/true, kNow, Chat());
     EXPECT_EQ(sdk::ErrorClassOf(status), c.expected) << c.code;

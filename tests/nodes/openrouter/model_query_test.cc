@@ -77,6 +77,29 @@ TEST(ModelQuery, SortsWithNaturalDirectionsAndLimits) {
               ElementsAre("meta/big:free"));
 }
 
+TEST(ModelQuery, SortsEqualPricesExactlyKeepingCatalogueOrder) {
+  // 0.0000001 + 0.0000002 and 0.0000003 + 0 are the same price; as doubles the first sum is
+  // larger, which used to put the second model first.
+  Json split = CatalogueEntry("a/split", "0.0000001", "0.0000002", 1000);
+  Json whole = CatalogueEntry("b/whole", "0.0000003", "0", 1000);
+  Json swapped = CatalogueEntry("c/swapped", "0.0000002", "0.0000001", 1000);
+  Json dearer = CatalogueEntry("d/dearer", "0.00000030000000000000001", "0", 1000);
+  Json cheaper = CatalogueEntry("e/cheaper", "0.0000002999999999999", "0", 1000);
+  CataloguePtr catalogue = *Catalogue::Parse(
+      node_testing::CatalogueBody({split, whole, swapped, dearer, cheaper}), absl::UnixEpoch());
+  auto ids = [&catalogue](const Json& params) {
+    std::vector<std::string> out;
+    for (const CatalogueModel* model : ModelQuery::FromParams(params)->Run(*catalogue)) {
+      out.push_back(model->id);
+    }
+    return out;
+  };
+  EXPECT_THAT(ids({{"sort", "price"}}),
+              ElementsAre("e/cheaper", "a/split", "b/whole", "c/swapped", "d/dearer"));
+  EXPECT_THAT(ids({{"sort", "price"}, {"order", "desc"}}),
+              ElementsAre("d/dearer", "a/split", "b/whole", "c/swapped", "e/cheaper"));
+}
+
 TEST(ModelQuery, RejectsARegularExpressionThatDoesNotCompile) {
   absl::StatusOr<ModelQuery> query = ModelQuery::FromParams({{"id_regex", "(unclosed"}});
   ASSERT_FALSE(query.ok());

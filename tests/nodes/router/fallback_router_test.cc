@@ -222,6 +222,50 @@ TEST_F(RouterTest, MovesOnAtOnceWhenRetryAfterIsLongerThanARetryMayWait) {
   EXPECT_EQ(upstream_.calls("m/x"), 1);
 }
 
+TEST_F(RouterTest, ARetryAfterOfDecadesCoolsTheRouteDownForTheCeilingOnly) {
+  for (const char* retry_after : {"999999999", "Thu, 01 Jan 2099 00:00:00 GMT"}) {
+    SCOPED_TRACE(retry_after);
+    type_.cooldowns().Clear();
+    auto node = Create(TwoRoutes());
+    int calls_before = upstream_.calls("free/a:free");
+    upstream_.On("free/a:free", [retry_after](auto&) {
+      return Status(429, "slow down", {{"Retry-After", retry_after}});
+    });
+    ASSERT_TRUE(RunOnce(*node).ok());
+    now_ += absl::Minutes(5) - absl::Seconds(1);
+    ASSERT_TRUE(RunOnce(*node).ok());
+    EXPECT_EQ(upstream_.calls("free/a:free"), calls_before + 1);  // still cooling down
+    now_ += absl::Seconds(2);
+    upstream_.On("free/a:free", [](auto&) { return Ok("free/a:free"); });
+    absl::StatusOr<sdk::NodeResult> back = RunOnce(*node);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->outputs[0][0]["route"], "free/a:free");  // back after five minutes
+  }
+}
+
+TEST_F(RouterTest, TheCooldownCeilingIsTheClientsSetting) {
+  openrouter::OpenRouterOptions options;
+  options.max_retry_after = absl::Seconds(20);
+  FallbackRouterNodeType strict(std::make_shared<openrouter::OpenRouterClient>(options),
+                                std::make_shared<CooldownTable>());
+  FakeNodeConfig config(TwoRoutes(), strict.info().parameter_schema);
+  std::unique_ptr<sdk::Node> node = strict.Create(config);
+  ASSERT_NE(node, nullptr);
+  params_ = config.params();
+  upstream_.On("free/a:free", [](auto&) {
+    return Status(429, "slow down", {{"Retry-After", "999999999"}});
+  });
+  auto first = NewContext();
+  ASSERT_TRUE(first->Run(*node).ok());
+  ASSERT_EQ(strict.cooldowns().size(), 1u);
+  EXPECT_FALSE(strict.cooldowns()
+                   .Active("chat:http://fake.test/v1|free/a:free", now_ + absl::Seconds(21))
+                   .has_value());
+  EXPECT_TRUE(strict.cooldowns()
+                  .Active("chat:http://fake.test/v1|free/a:free", now_ + absl::Seconds(19))
+                  .has_value());
+}
+
 TEST_F(RouterTest, ARouteTimeoutCancelsItsCallAndEscalates) {
   auto node = Create({{"prompt", "p"},
                       {"routes", {{{"model", "slow/x"}, {"timeout", "2s"}}, {{"model", "m/y"}}}}});

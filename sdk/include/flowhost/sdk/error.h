@@ -26,7 +26,8 @@ namespace error_class {
 inline constexpr std::string_view kRateLimited = "rate_limited";          // 429
 inline constexpr std::string_view kInsufficientCredits = "insufficient_credits";  // 402
 inline constexpr std::string_view kAuth = "auth";                        // 401, 403 on the key
-inline constexpr std::string_view kModeration = "moderation";            // 403 with reasons
+inline constexpr std::string_view kModeration = "moderation";            // 403: input flagged or blocked
+inline constexpr std::string_view kForbidden = "forbidden";              // any other 403 (data policy...)
 inline constexpr std::string_view kBadRequest = "bad_request";           // 400
 inline constexpr std::string_view kContextLength = "context_length";     // prompt too long for the model
 inline constexpr std::string_view kTimeout = "timeout";                  // 408, or our own deadline

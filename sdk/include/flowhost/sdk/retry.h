@@ -18,12 +18,19 @@
 
 namespace flowhost::sdk {
 
+// The longest Retry-After honoured by default (the host's http.max_retry_after). Providers ask for
+// seconds up to a minute or two when a per-minute rate limit is hit; a daily quota's reset hours
+// away is better checked again after a few minutes than trusted; and one answer carrying
+// `Retry-After: 999999999` (or a date in 2099) must not bench a model for years.
+inline constexpr absl::Duration kDefaultMaxRetryAfter = absl::Minutes(5);
+
 struct RetryPolicy {
   int max_attempts = 1;  // total attempts, the first included; 1 means no retry
   absl::Duration initial_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(30);
   double multiplier = 2.0;
   double jitter = 0.2;  // each delay is scaled by a uniform factor in [1 - jitter, 1 + jitter]
+  absl::Duration max_retry_after = kDefaultMaxRetryAfter;  // an error's Retry-After is cut to this
 };
 
 // The delay before attempt `next_attempt` (2 for the first retry): initial * multiplier^(next-2),
@@ -46,7 +53,7 @@ struct RetryPlan {
   };
   Verdict verdict = Verdict::kNoAttemptsLeft;
   // kRetry and kPastDeadline: the larger of the back-off (BackoffDelay) and the error's
-  // Retry-After (RetryAfterOf). Zero for kNoAttemptsLeft.
+  // Retry-After (RetryAfterOf) cut to policy.max_retry_after. Zero for kNoAttemptsLeft.
   absl::Duration delay;
 };
 
