@@ -160,6 +160,18 @@ TEST(PlanRetryTest, WaitsTheRetryAfterWhenItIsLongerThanTheBackoff) {
   EXPECT_EQ(plan.delay, absl::Seconds(10));
 }
 
+TEST(PlanRetryTest, CutsARetryAfterLongerThanThePolicysCeiling) {
+  // One answer with `Retry-After: 999999999` must not hold the work for decades.
+  RetryPlan plan = Plan(NoJitter(3), 1, RateLimited(absl::Seconds(999999999)));
+  EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kRetry);
+  EXPECT_EQ(plan.delay, kDefaultMaxRetryAfter);
+
+  RetryPolicy policy = NoJitter(3);
+  policy.max_retry_after = absl::Seconds(20);
+  EXPECT_EQ(Plan(policy, 1, RateLimited(absl::Hours(2))).delay, absl::Seconds(20));
+  EXPECT_EQ(Plan(policy, 1, RateLimited(absl::Seconds(10))).delay, absl::Seconds(10));
+}
+
 TEST(PlanRetryTest, KeepsTheBackoffWhenTheRetryAfterIsShorter) {
   RetryPlan plan = Plan(NoJitter(3), 1, RateLimited(absl::Milliseconds(100)));
   EXPECT_EQ(plan.verdict, RetryPlan::Verdict::kRetry);
