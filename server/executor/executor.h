@@ -28,6 +28,7 @@
 #include "flowhost/sdk/credential.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/retry.h"
 #include "flowhost/sdk/scheduler.h"
 #include "server/executor/execution_record.h"
 #include "server/workflow/workflow.h"
@@ -40,6 +41,9 @@ struct ExecutionLimits {
   size_t max_items_per_output = 100'000;
   absl::Duration max_execution_time = absl::Minutes(10);
   int max_subworkflow_depth = 8;
+  // A node error's Retry-After is cut to this before the executor waits it out
+  // (http.max_retry_after).
+  absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
 // Resolves credentials by name from the host's configuration.

@@ -40,8 +40,10 @@ void NodeInvocation::AttemptFinished(int attempt, absl::StatusOr<sdk::NodeResult
   const absl::Status& error = result.status();
   const workflow::CompiledNode& compiled = execution_->workflow().nodes[node_];
   if (!IsRetryable(error) || parent_.cancelled()) return Deliver(std::move(result));
+  sdk::RetryPolicy policy = compiled.settings.retry;
+  policy.max_retry_after = execution_->core().limits().max_retry_after;
   const sdk::RetryPlan plan =
-      sdk::PlanRetry(compiled.settings.retry, attempt, error, execution_->Now(), parent_.deadline(),
+      sdk::PlanRetry(policy, attempt, error, execution_->Now(), parent_.deadline(),
                      [this] { return execution_->core().UnitRandom(); });
   if (plan.verdict == sdk::RetryPlan::Verdict::kNoAttemptsLeft) return Deliver(std::move(result));
   if (plan.verdict == sdk::RetryPlan::Verdict::kPastDeadline) {

@@ -98,6 +98,27 @@ nodes:
               ::testing::ElementsAre(absl::ZeroDuration(), absl::Seconds(5)));
 }
 
+TEST(ExecutorRetry, ARetryAfterBeyondTheHostsCeilingIsCutToIt) {
+  ExecutionLimits limits;
+  limits.max_execution_time = absl::Hours(1);
+  limits.max_retry_after = absl::Seconds(30);  // http.max_retry_after
+  ExecutorHarness host(limits);
+  auto workflow = host.Load(R"(
+name: retry_after_ceiling
+nodes:
+  - name: call
+    type: test.flaky
+    params: {failures: 1, error_class: rate_limited, retry_after: 999999999}
+    retry: {attempts: 2, initial_backoff: 1s, jitter: 0}
+)");
+  ASSERT_NE(workflow, nullptr);
+  absl::Time origin = host.clock.Now();
+  ExecutionRecord record = host.RunToEnd(workflow);
+  ASSERT_TRUE(record.status.ok()) << record.status;
+  EXPECT_THAT(StartOffsets(host, origin),
+              ::testing::ElementsAre(absl::ZeroDuration(), absl::Seconds(30)));
+}
+
 TEST(ExecutorRetry, PermanentFailuresAreNotRetried) {
   ExecutorHarness host;
   auto workflow = host.Load(R"(
