@@ -2,6 +2,7 @@
 // retried, and the deadline that cuts retries short.
 #include <deque>
 
+#include "absl/strings/str_format.h"
 #include "flowhost/sdk/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -80,21 +81,27 @@ nodes:
                                      absl::Seconds(8)));
 }
 
-TEST(ExecutorRetry, ALongerRetryAfterFromTheErrorWins) {
-  ExecutorHarness host;
-  auto workflow = host.Load(R"(
+// When a node that fails once with `retry_after` (seconds) starts each of its two attempts.
+std::vector<absl::Duration> StartsAfterARateLimit(ExecutionLimits limits, int64_t retry_after) {
+  ExecutorHarness host(limits);
+  auto workflow = host.Load(absl::StrFormat(R"(
 name: retry_after
 nodes:
   - name: call
     type: test.flaky
-    params: {failures: 1, error_class: rate_limited, retry_after: 5}
+    params: {failures: 1, error_class: rate_limited, retry_after: %d}
     retry: {attempts: 2, initial_backoff: 1s, jitter: 0}
-)");
-  ASSERT_NE(workflow, nullptr);
+)",
+                                            retry_after));
+  if (workflow == nullptr) return {};
   absl::Time origin = host.clock.Now();
   ExecutionRecord record = host.RunToEnd(workflow);
-  ASSERT_TRUE(record.status.ok()) << record.status;
-  EXPECT_THAT(StartOffsets(host, origin),
+  EXPECT_TRUE(record.status.ok()) << record.status;
+  return StartOffsets(host, origin);
+}
+
+TEST(ExecutorRetry, ALongerRetryAfterFromTheErrorWins) {
+  EXPECT_THAT(StartsAfterARateLimit({}, 5),
               ::testing::ElementsAre(absl::ZeroDuration(), absl::Seconds(5)));
 }
 
@@ -102,20 +109,7 @@ TEST(ExecutorRetry, ARetryAfterBeyondTheHostsCeilingIsCutToIt) {
   ExecutionLimits limits;
   limits.max_execution_time = absl::Hours(1);
   limits.max_retry_after = absl::Seconds(30);  // http.max_retry_after
-  ExecutorHarness host(limits);
-  auto workflow = host.Load(R"(
-name: retry_after_ceiling
-nodes:
-  - name: call
-    type: test.flaky
-    params: {failures: 1, error_class: rate_limited, retry_after: 999999999}
-    retry: {attempts: 2, initial_backoff: 1s, jitter: 0}
-)");
-  ASSERT_NE(workflow, nullptr);
-  absl::Time origin = host.clock.Now();
-  ExecutionRecord record = host.RunToEnd(workflow);
-  ASSERT_TRUE(record.status.ok()) << record.status;
-  EXPECT_THAT(StartOffsets(host, origin),
+  EXPECT_THAT(StartsAfterARateLimit(limits, 999999999),
               ::testing::ElementsAre(absl::ZeroDuration(), absl::Seconds(30)));
 }
 
