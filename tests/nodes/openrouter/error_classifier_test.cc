@@ -174,6 +174,25 @@ TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("Service Unavailable"));
 }
 
+// Found by tests/fuzz (error_classifier): the details' JSON dump threw on such a body, and the
+// uncaught exception aborted the process.
+TEST(ErrorClassifier, QuotesABodyThatIsNotUtf8AsValidUtf8InsteadOfAborting) {
+  const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+  absl::Status latin1 = ClassifyHttpError(502, "<p>Caf\xE9 ferm\xE9</p>", {}, kNow, Chat());
+  EXPECT_EQ(sdk::ErrorClassOf(latin1), "upstream");
+  EXPECT_THAT(std::string(latin1.message()), HasSubstr("<p>Caf" + replacement + " ferm"));
+  EXPECT_EQ(sdk::ErrorDetailsOf(latin1)["message"],
+            "<p>Caf" + replacement + " ferm" + replacement + "</p>");
+
+  // 200 bytes cut a two-byte character in half: the half becomes U+FFFD too.
+  std::string accents = "x";
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // é
+  absl::Status cut = ClassifyHttpError(500, accents, {}, kNow, Chat());
+  std::string message = sdk::ErrorDetailsOf(cut)["message"].get<std::string>();
+  EXPECT_EQ(message.substr(message.size() - 3), replacement);
+  EXPECT_NO_THROW(Json(std::string(cut.message())).dump());
+}
+
 TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithNumericCodes) {
   Json error = {{"code", 502},
                 {"message", "Provider returned error"},
