@@ -8,7 +8,8 @@
 # Builds the `fuzz` preset's binary first when needed (clang-14, libfuzzer-14-dev; .ci/setup
 # installs them). A run reads the committed corpus (tests/fuzz/corpus/TARGET, regressions/ included)
 # and writes what it finds to build/fuzz/fuzz-work/TARGET/: new inputs in corpus/, crashes, leaks,
-# timeouts and out-of-memory inputs in artifacts/, libFuzzer's output in fuzz-0.log. `--merge` then
+# timeouts and out-of-memory inputs in artifacts/, libFuzzer's output in fuzz-0.log; the
+# dictionary make_seeds.py writes for the target, if any, goes with every run. `--merge` then
 # keeps the smallest set of inputs covering everything the committed corpus, the work corpus and
 # the seeds (make_seeds.py) cover, and replaces the committed corpus's top-level files with it;
 # regressions/ (named inputs that once crashed) is never touched. One fuzzer at a time: -jobs=1.
@@ -36,6 +37,12 @@ usage() {
   exit 2
 }
 
+# The seeds and dictionaries of make_seeds.py, made afresh in $seeds.
+seeds="$build_dir/fuzz-seeds"
+make_seeds() {
+  rm -rf "$seeds" && /usr/bin/python3 "$source_dir/tests/fuzz/make_seeds.py" "$seeds" >/dev/null
+}
+
 fuzzer_binary() {
   local target=$1
   [ -n "${max_len[$target]:-}" ] || { echo "unknown target '$target' (--list)" >&2; exit 2; }
@@ -56,8 +63,7 @@ case "${1:-}" in
     binary=$(fuzzer_binary "$target")
     committed="$source_dir/tests/fuzz/corpus/$target"
     work="$build_dir/fuzz-work/$target"
-    seeds="$build_dir/fuzz-seeds"
-    rm -rf "$seeds" && /usr/bin/python3 "$source_dir/tests/fuzz/make_seeds.py" "$seeds" >/dev/null
+    make_seeds
     mkdir -p "$committed" "$work/corpus"
     merged=$(mktemp -d)
     trap 'rm -rf "$merged"' EXIT
@@ -79,11 +85,14 @@ case "${1:-}" in
     binary=$(fuzzer_binary "$target")
     work="$build_dir/fuzz-work/$target"
     mkdir -p "$work/corpus" "$work/artifacts"
+    make_seeds
+    dict=()
+    [ -f "$seeds/$target.dict" ] && dict=(-dict="$seeds/$target.dict")
     cd "$work"
     rm -f fuzz-0.log
     status=0
     "$binary" -jobs=1 -max_total_time="$seconds" -max_len="${max_len[$target]}" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$@" \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/" "${dict[@]}" "$@" \
       "$work/corpus" "$source_dir/tests/fuzz/corpus/$target" || status=$?
     tail -n 30 fuzz-0.log
     echo "log: $work/fuzz-0.log; new inputs: $work/corpus; crashes: $work/artifacts"
