@@ -160,12 +160,12 @@ absl::Status Build(std::string_view error_class, std::string headline, std::stri
                    std::optional<absl::Duration> retry_after, const CallDescription& call) {
   Json details = Json::object();
   if (http_status.has_value()) details["http_status"] = *http_status;
-  if (!code.is_null()) details["code"] = code;
+  if (!code.is_null()) details["code"] = ScrubJson(call, code);
   details["message"] = Scrub(call, message);
   if (!metadata.is_null()) details["metadata"] = ScrubJson(call, metadata);
   if (!call.model.empty()) details["model"] = call.model;
   std::string provider = sdk::StringField(metadata, "provider_name");
-  if (!provider.empty()) details["provider"] = provider;
+  if (!provider.empty()) details["provider"] = Scrub(call, provider);
   std::string text = absl::StrCat(headline, ": ", Explain(error_class, message, metadata));
   return sdk::NodeError(StatusCodeForClass(error_class), error_class, Scrub(call, text), details,
                         Capped(retry_after, call));

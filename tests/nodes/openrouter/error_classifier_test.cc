@@ -254,5 +254,23 @@ TEST(ErrorClassifier, NeverRepeatsTheKeyEvenWhenTheUpstreamEchoesIt) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("<redacted>"));
 }
 
+// Found by tests/fuzz (chat_response): the error's code and provider went into the details as the
+// upstream sent them.
+TEST(ErrorClassifier, NeverRepeatsTheKeyInTheCodeOrProviderEither) {
+  Endpoint endpoint;
+  endpoint.api_key = sdk::Secret("sk-or-v1-secret-123");
+  Json error = {{"code", "bad_sk-or-v1-secret-123"},
+                {"message", "x"},
+                {"metadata", {{"provider_name", "p sk-or-v1-secret-123"}}}};
+  for (bool mid_stream : {false, true}) {
+    absl::Status status = ClassifyErrorObject(error, mid_stream, kNow, Chat(&endpoint));
+    std::string details = sdk::ErrorDetailsOf(status).dump();
+    EXPECT_THAT(details, Not(HasSubstr("sk-or-v1-secret-123")));
+    EXPECT_THAT(details, HasSubstr("\"code\":\"bad_<redacted>\""));
+    EXPECT_THAT(details, HasSubstr("\"provider\":\"p <redacted>\""));
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr("sk-or-v1-secret-123")));
+  }
+}
+
 }  // namespace
 }  // namespace flowhost::nodes::openrouter
