@@ -1,8 +1,7 @@
 // Fuzz target: the expression language. The input is read twice: as one expression (the code
-// between
-// `{{` and `}}`), and as a template (a parameter string with `{{ }}` parts), each with the default
-// limits. Whatever compiles is evaluated, twice, against the expression tests' standard scope
-// (items, inputs, vars, an allowlisted variable, upstream node outputs, a fixed clock).
+// between `{{` and `}}`), and as a template (a parameter string with `{{ }}` parts), each with the
+// default limits. Whatever compiles is evaluated, twice, against the expression tests' standard
+// scope (items, inputs, vars, an allowlisted variable, upstream node outputs, a fixed clock).
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": a parse error points inside the
 // source; every reference points inside the source; a failure is INVALID_ARGUMENT with a message;
