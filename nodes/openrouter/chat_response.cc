@@ -122,8 +122,7 @@ void ChatStreamAccumulator::OnData(std::string_view data, absl::Time now) {
   Json chunk = Json::parse(data, nullptr, /*allow_exceptions=*/false);
   if (chunk.is_discarded() || !chunk.is_object()) {
     Fail(MalformedResponse(
-        absl::StrCat("a stream event is not a JSON object: ", sdk::AsAbsl(data.substr(0, 120))),
-        call_));
+        absl::StrCat("a stream event is not a JSON object: ", UpstreamExcerpt(data, 120)), call_));
     return;
   }
   if (auto error = chunk.find("error"); error != chunk.end() && !error->is_null()) {

@@ -160,12 +160,12 @@ absl::Status Build(std::string_view error_class, std::string headline, std::stri
                    std::optional<absl::Duration> retry_after, const CallDescription& call) {
   Json details = Json::object();
   if (http_status.has_value()) details["http_status"] = *http_status;
-  if (!code.is_null()) details["code"] = code;
+  if (!code.is_null()) details["code"] = ScrubJson(call, code);
   details["message"] = Scrub(call, message);
   if (!metadata.is_null()) details["metadata"] = ScrubJson(call, metadata);
   if (!call.model.empty()) details["model"] = call.model;
   std::string provider = sdk::StringField(metadata, "provider_name");
-  if (!provider.empty()) details["provider"] = provider;
+  if (!provider.empty()) details["provider"] = Scrub(call, provider);
   std::string text = absl::StrCat(headline, ": ", Explain(error_class, message, metadata));
   return sdk::NodeError(StatusCodeForClass(error_class), error_class, Scrub(call, text), details,
                         Capped(retry_after, call));
@@ -282,7 +282,7 @@ absl::Status ClassifyHttpError(int http_status, std::string_view body,
     message = error.get<std::string>();
   } else {
     // Not OpenRouter's shape (a proxy's HTML page, say): show the start of the body.
-    message = std::string(body.substr(0, 200));
+    message = UpstreamExcerpt(body, 200);
   }
   std::string_view error_class = ClassForNumericCode(http_status, message, metadata);
   std::optional<absl::Duration> retry_after;
@@ -320,6 +320,14 @@ absl::Status ClassifyTransportError(const absl::Status& status, const CallDescri
   std::string message = Scrub(call, absl::StrCat(Subject(call), " failed: ", status.message()));
   return sdk::NodeError(status.code(), error_class, message, details,
                         Capped(sdk::RetryAfterOf(status), call));
+}
+
+std::string UpstreamExcerpt(std::string_view text, size_t max_bytes) {
+  // nlohmann's replacing dump is the SDK's one UTF-8 repair: it writes U+FFFD for every byte that
+  // does not belong to a valid sequence; parsing the quoted result back unescapes it.
+  std::string quoted = Json(std::string(text.substr(0, max_bytes)))
+                           .dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+  return Json::parse(quoted).get<std::string>();
 }
 
 absl::Status MalformedResponse(std::string_view what, const CallDescription& call) {

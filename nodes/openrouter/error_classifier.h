@@ -74,6 +74,11 @@ absl::Status ClassifyTransportError(const absl::Status& status, const CallDescri
 // A 2xx response we could not use (`what` says why).
 absl::Status MalformedResponse(std::string_view what, const CallDescription& call);
 
+// The start of raw upstream text (a proxy's HTML page, a stream event that is not JSON), to quote
+// in a message: at most `max_bytes` of it, as valid UTF-8 (bytes that are not UTF-8, and a
+// character cut at the end, become U+FFFD), so the message survives JSON and protobuf.
+std::string UpstreamExcerpt(std::string_view text, size_t max_bytes);
+
 }  // namespace flowhost::nodes::openrouter
 
 #endif  // FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_

@@ -26,7 +26,11 @@ absl::Status NodeError(absl::StatusCode code, std::string_view error_class, std:
   absl::Status status(code, AsAbsl(message));
   if (status.ok()) return status;
   status.SetPayload(kClassUrl, absl::Cord(AsAbsl(error_class)));
-  if (!details.is_null()) status.SetPayload(kDetailsUrl, absl::Cord(details.dump()));
+  if (!details.is_null()) {
+    // Details quote upstream text, which may not be UTF-8: replace such bytes rather than throw.
+    status.SetPayload(kDetailsUrl,
+                      absl::Cord(details.dump(-1, ' ', false, Json::error_handler_t::replace)));
+  }
   if (retry_after.has_value()) {
     status.SetPayload(kRetryAfterUrl,
                       absl::Cord(std::to_string(absl::ToInt64Milliseconds(*retry_after))));

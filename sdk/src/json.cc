@@ -1,5 +1,9 @@
 #include "flowhost/sdk/json.h"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 namespace flowhost::sdk {
 
 std::string_view JsonTypeName(const Json& value) {
@@ -35,9 +39,21 @@ bool BoolField(const Json& object, std::string_view key, bool fallback) {
 }
 
 int64_t IntField(const Json& object, std::string_view key, int64_t fallback) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   auto it = object.find(key);
   if (it == object.end() || !it->is_number()) return fallback;
-  return it->is_number_integer() ? it->get<int64_t>() : static_cast<int64_t>(it->get<double>());
+  if (it->is_number_unsigned()) {
+    uint64_t value = it->get<uint64_t>();
+    return value > static_cast<uint64_t>(kMax) ? kMax : static_cast<int64_t>(value);
+  }
+  if (it->is_number_integer()) return it->get<int64_t>();
+  // Converting a double outside int64's range is undefined behaviour: saturate first.
+  double value = it->get<double>();
+  if (std::isnan(value)) return fallback;
+  if (value >= 0x1p63) return kMax;
+  if (value < -0x1p63) return kMin;
+  return static_cast<int64_t>(value);
 }
 
 }  // namespace flowhost::sdk

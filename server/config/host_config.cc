@@ -108,20 +108,25 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
   }
 }
 
+void ApplyText(const std::string& file, const std::string& text, HostConfig& config,
+               Problems& problems) {
+  YAML::Node root;
+  try {  // yaml-cpp reports syntax errors by throwing; they stop here
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    problems.Add(Where(file, error.mark) + error.msg);
+    return;
+  }
+  if (root.IsNull()) return;  // an empty file
+  WalkYaml(root, "", file, config, problems);
+}
+
 absl::Status ApplyFile(const std::string& file, HostConfig& config, Problems& problems) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return absl::NotFoundError("configuration file '" + file + "' cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
-  YAML::Node root;
-  try {  // yaml-cpp reports syntax errors by throwing; they stop here
-    root = YAML::Load(text.str());
-  } catch (const YAML::Exception& error) {
-    problems.Add(Where(file, error.mark) + error.msg);
-    return absl::OkStatus();
-  }
-  if (root.IsNull()) return absl::OkStatus();  // an empty file
-  WalkYaml(root, "", file, config, problems);
+  ApplyText(file, text.str(), config, problems);
   return absl::OkStatus();
 }
 
@@ -192,10 +197,14 @@ absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources) {
   };
 
   std::string file = sources.file;
-  if (file.empty()) file = getenv("FLOWHOST_CONFIG").value_or("");
-  if (!file.empty()) {
-    absl::Status status = ApplyFile(file, config, problems);
-    if (!status.ok()) return status;
+  if (sources.file_text.has_value()) {
+    ApplyText(file.empty() ? "<config>" : file, *sources.file_text, config, problems);
+  } else {
+    if (file.empty()) file = getenv("FLOWHOST_CONFIG").value_or("");
+    if (!file.empty()) {
+      absl::Status status = ApplyFile(file, config, problems);
+      if (!status.ok()) return status;
+    }
   }
 
   for (const Setting& setting : AllSettings()) {

@@ -95,6 +95,9 @@ GetEnvFunction ProcessEnvironment();
 // Where a configuration comes from.
 struct ConfigSources {
   std::string file;  // the YAML file; empty for none (then FLOWHOST_CONFIG is consulted)
+  // The file's text, when the caller already holds it (tests, fuzzing): nothing is read from disk
+  // and `file` only names it in messages.
+  std::optional<std::string> file_text;
   GetEnvFunction getenv = ProcessEnvironment();
   // Flags as (name without "--", value), in command-line order; a later one wins.
   std::vector<std::pair<std::string, std::string>> flags;

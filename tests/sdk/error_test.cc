@@ -16,6 +16,12 @@ TEST(NodeErrorTest, CarriesClassDetailsAndRetryAfter) {
   EXPECT_EQ(*RetryAfterOf(status), absl::Seconds(7));
 }
 
+TEST(NodeErrorTest, DetailsThatAreNotUtf8AreKeptWithReplacementCharactersNotThrown) {
+  absl::Status status = NodeError(absl::StatusCode::kUnavailable, error_class::kUpstream, "boom",
+                                  Json{{"body", "caf\xE9"}});
+  EXPECT_EQ(ErrorDetailsOf(status)["body"], "caf\xEF\xBF\xBD");
+}
+
 TEST(NodeErrorTest, UnclassifiedStatusGetsAClassFromItsCode) {
   EXPECT_EQ(ErrorClassOf(absl::DeadlineExceededError("x")), "timeout");
   EXPECT_EQ(ErrorClassOf(absl::CancelledError("x")), "cancelled");

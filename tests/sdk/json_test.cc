@@ -1,6 +1,10 @@
 // json.h: the type names used in messages, and member reads that never throw.
 #include "flowhost/sdk/json.h"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace flowhost::sdk {
@@ -23,6 +27,19 @@ TEST(JsonTest, FieldReadsReturnTheMemberWhenItHasTheExpectedType) {
   EXPECT_TRUE(BoolField(object, "on"));
   EXPECT_EQ(IntField(object, "count"), 7);
   EXPECT_EQ(IntField(object, "ratio"), 2) << "a fraction is dropped";
+}
+
+// Found by tests/fuzz (chat_response): `"completion_tokens": 2e34` in a usage object converted a
+// double beyond int64 to int64, which is undefined behaviour.
+TEST(JsonTest, IntFieldSaturatesNumbersBeyondInt64) {
+  Json object = Json::parse(R"({"big": 2e34, "small": -1e300, "huge": 18446744073709551615,
+                                "edge": 9223372036854775807, "low": -9223372036854775808})");
+  EXPECT_EQ(IntField(object, "big"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(IntField(object, "small"), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(IntField(object, "huge"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(IntField(object, "edge"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(IntField(object, "low"), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(IntField(Json{{"nan", std::nan("")}}, "nan", 7), 7);
 }
 
 TEST(JsonTest, FieldReadsFallBackForAbsentOrMistypedMembersAndNonObjects) {

@@ -150,6 +150,22 @@ TEST_F(ConfigTest, YamlSyntaxErrorsHaveAPosition) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("syntax.yaml:"));
 }
 
+TEST_F(ConfigTest, ConfigTextGivenInPlaceIsReadWithoutTheDiskAndNamedInMessages) {
+  ConfigSources sources = Sources({{"FLOWHOST_CONFIG", (dir_ / "ignored.yaml").string()}});
+  sources.file = "inline.yaml";  // does not exist: only names the text
+  sources.file_text = "workflows_dir: from-text\nlimits:\n  max_executions_in_flight: 0\n";
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("inline.yaml:3:29: 'limits.max_executions_in_flight': must be at least 1"));
+
+  sources.file.clear();
+  sources.file_text = "workflows_dir: from-text\n";
+  config = LoadHostConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->workflows_dir, "from-text");
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   ConfigSources sources = Sources();
   sources.file = (dir_ / "nope.yaml").string();

@@ -99,6 +99,14 @@ TEST(ChatResponse, CallsBrokenBodiesMalformed) {
   }
 }
 
+TEST(ChatStream, QuotesAnEventThatIsNeitherJsonNorUtf8AsValidUtf8) {
+  Streamed streamed = Stream("data: \xFF\xFEnot json\n\n");
+  EXPECT_EQ(sdk::ErrorClassOf(streamed.answer.status()), "malformed_response");
+  std::string message(streamed.answer.status().message());
+  EXPECT_THAT(message, HasSubstr("not a JSON object: \xEF\xBF\xBD\xEF\xBF\xBDnot json"));
+  EXPECT_NO_THROW(Json(message).dump());
+}
+
 TEST(ChatStream, AssemblesTheRecordedStreamAndSendsDeltasInOrder) {
   std::string sse =
       ReadFile(std::string(FLOWHOST_SOURCE_DIR) + "/tests/sdk/data/openrouter_stream.sse");

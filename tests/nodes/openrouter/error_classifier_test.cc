@@ -174,6 +174,25 @@ TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("Service Unavailable"));
 }
 
+// Found by tests/fuzz (error_classifier): the details' JSON dump threw on such a body, and the
+// uncaught exception aborted the process.
+TEST(ErrorClassifier, QuotesABodyThatIsNotUtf8AsValidUtf8InsteadOfAborting) {
+  const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+  absl::Status latin1 = ClassifyHttpError(502, "<p>Caf\xE9 ferm\xE9</p>", {}, kNow, Chat());
+  EXPECT_EQ(sdk::ErrorClassOf(latin1), "upstream");
+  EXPECT_THAT(std::string(latin1.message()), HasSubstr("<p>Caf" + replacement + " ferm"));
+  EXPECT_EQ(sdk::ErrorDetailsOf(latin1)["message"],
+            "<p>Caf" + replacement + " ferm" + replacement + "</p>");
+
+  // 200 bytes cut a two-byte character in half: the half becomes U+FFFD too.
+  std::string accents = "x";
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // é
+  absl::Status cut = ClassifyHttpError(500, accents, {}, kNow, Chat());
+  std::string message = sdk::ErrorDetailsOf(cut)["message"].get<std::string>();
+  EXPECT_EQ(message.substr(message.size() - 3), replacement);
+  EXPECT_NO_THROW(Json(std::string(cut.message())).dump());
+}
+
 TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithNumericCodes) {
   Json error = {{"code", 502},
                 {"message", "Provider returned error"},
@@ -233,6 +252,24 @@ TEST(ErrorClassifier, NeverRepeatsTheKeyEvenWhenTheUpstreamEchoesIt) {
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("sk-or-v1-secret-123")));
   EXPECT_THAT(sdk::ErrorDetailsOf(status).dump(), Not(HasSubstr("sk-or-v1-secret-123")));
   EXPECT_THAT(std::string(status.message()), HasSubstr("<redacted>"));
+}
+
+// Found by tests/fuzz (chat_response): the error's code and provider went into the details as the
+// upstream sent them.
+TEST(ErrorClassifier, NeverRepeatsTheKeyInTheCodeOrProviderEither) {
+  Endpoint endpoint;
+  endpoint.api_key = sdk::Secret("sk-or-v1-secret-123");
+  Json error = {{"code", "bad_sk-or-v1-secret-123"},
+                {"message", "x"},
+                {"metadata", {{"provider_name", "p sk-or-v1-secret-123"}}}};
+  for (bool mid_stream : {false, true}) {
+    absl::Status status = ClassifyErrorObject(error, mid_stream, kNow, Chat(&endpoint));
+    std::string details = sdk::ErrorDetailsOf(status).dump();
+    EXPECT_THAT(details, Not(HasSubstr("sk-or-v1-secret-123")));
+    EXPECT_THAT(details, HasSubstr("\"code\":\"bad_<redacted>\""));
+    EXPECT_THAT(details, HasSubstr("\"provider\":\"p <redacted>\""));
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr("sk-or-v1-secret-123")));
+  }
 }
 
 }  // namespace

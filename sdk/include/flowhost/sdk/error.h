@@ -43,7 +43,8 @@ inline constexpr std::string_view kLimitExceeded = "limit_exceeded";     // an e
 inline constexpr std::string_view kFailed = "failed";                    // a `fail` node, or unclassified
 }  // namespace error_class
 
-// Builds a classified error. `details` is attached when it is not null; `retry_after` when set.
+// Builds a classified error. `details` is attached when it is not null (a string in it that is not
+// valid UTF-8 has those bytes replaced by U+FFFD); `retry_after` when set.
 absl::Status NodeError(absl::StatusCode code, std::string_view error_class, std::string_view message,
                        const Json& details = nullptr,
                        std::optional<absl::Duration> retry_after = std::nullopt);

@@ -29,8 +29,9 @@ std::string_view JsonTypeName(const Json& value);
 
 // Typed reads of an object's member that never throw (unlike Json::value on a mistyped value): the
 // value under `key` when `object` is an object holding it with the expected type, else `fallback`.
-// IntField takes any number and drops a fraction. For a node's evaluated parameters (already
-// checked against its schema) a fallback is only ever used for an absent optional parameter.
+// IntField takes any number, drops a fraction and saturates at int64's range (NaN: the fallback).
+// For a node's evaluated parameters (already checked against its schema) a fallback is only ever
+// used for an absent optional parameter.
 std::string StringField(const Json& object, std::string_view key, std::string_view fallback = "");
 bool BoolField(const Json& object, std::string_view key, bool fallback = false);
 int64_t IntField(const Json& object, std::string_view key, int64_t fallback = 0);

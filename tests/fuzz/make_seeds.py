@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""Gathers the seed inputs of every fuzz target from the project's own test material.
+
+    tests/fuzz/make_seeds.py OUT_DIR
+
+writes OUT_DIR/<target>/<n> for each target of tests/fuzz, and OUT_DIR/<target>.dict (libFuzzer's
+dictionary format: the words of the language that mutations should insert whole) for the targets
+whose input is a language: workflow YAML, expressions, the config file. The seeds are raw material:
+run.sh --merge minimises them with libFuzzer's -merge=1 into tests/fuzz/corpus/<target>/, which is
+what is committed; run.sh gives the dictionaries to every run. Sources: the broken-YAML corpus, the golden files and example workflows; the expression
+case tables and the expression docs; the recorded OpenRouter streams; the bodies in the OpenRouter
+tests; the fake OpenRouter's catalogue; the configuration docs and tests. Needs nothing beyond the
+standard library.
+"""
+import json
+import pathlib
+import re
+import struct
+import sys
+import warnings
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MAX_SEED_BYTES = 64 * 1024  # larger files only slow the merge down
+FUZZ_KEY = "sk-or-v1-fuzzkey0123456789"  # tests/fuzz/openrouter_checks.h
+
+
+def read(path):
+    return (ROOT / path).read_bytes()
+
+
+def cpp_literals(path):
+    """The string literals of a C++ file: raw R"(...)" ones, then ordinary "..." ones (unescaped)."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # C++ escapes Python lacks
+    text = (ROOT / path).read_text(encoding="utf-8")
+    found = [m.group(1) for m in re.finditer(r'R"\((.*?)\)"', text, re.S)]
+    without_raw = re.sub(r'R"\((.*?)\)"', "", text, flags=re.S)
+    for m in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', without_raw):
+        try:
+            found.append(m.group(1).encode("latin-1", "backslashreplace").decode("unicode_escape"))
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            continue
+    return found
+
+
+def markdown_blocks(path, language):
+    text = (ROOT / path).read_text(encoding="utf-8")
+    return re.findall(r"```" + language + r"\n(.*?)```", text, re.S)
+
+
+class Seeds:
+    def __init__(self, out, target):
+        self.dir = pathlib.Path(out) / target
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def add(self, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogatepass")
+        if len(data) > MAX_SEED_BYTES:
+            return
+        self.count += 1
+        (self.dir / f"seed-{self.count:04d}").write_bytes(data)
+
+
+def workflow_loader(seeds):
+    for folder in ("tests/corpus", "tests/workflow/golden", "workflows"):
+        for path in sorted((ROOT / folder).glob("*.yaml")):
+            seeds.add(path.read_bytes())
+    for doc in ("docs/workflows.md", "docs/nodes.md"):
+        for block in markdown_blocks(doc, "yaml"):
+            seeds.add(block)
+
+
+def expression(seeds):
+    for path in sorted((ROOT / "tests/expr").glob("*_test.cc")):
+        for literal in cpp_literals(path.relative_to(ROOT)):
+            if 0 < len(literal) < 512:
+                seeds.add(literal)
+    docs = (ROOT / "docs/expressions.md").read_text(encoding="utf-8")
+    for code in re.findall(r"`([^`\n]+)`", docs):
+        seeds.add(code)
+    for path in sorted((ROOT / "workflows").glob("*.yaml")):
+        for template in re.findall(r"\{\{.*?\}\}", path.read_text(encoding="utf-8")):
+            seeds.add(template)
+
+
+def sse_streams():
+    streams = [p.read_bytes() for p in sorted((ROOT / "tests/sdk/data").glob("*.sse"))]
+    streams += [
+        b"data: one\r\ndata: two\r\n\r\n: comment\rid: 7\revent: ping\rdata: x\r\r",
+        b"event: a\ndata\ndata:\ndata:  two spaces\nid: 1\0x\nretry: 5\n\ndata: [DONE]\n\n",
+        b": " + b"x" * 210 + b"\n\ndata: after a long comment\n\n",
+        b"data: no blank line at the end",
+    ]
+    return streams
+
+
+def sse_parser(seeds):
+    for i, stream in enumerate(sse_streams()):
+        for lengths in (b"\x00\x01", b"\x01\x07\x00", b"\x02\x01\x02\x03", b"\x07" + bytes(range(1, 9))):
+            seeds.add(lengths + stream)
+
+
+def chat_response(seeds):
+    for stream in sse_streams():
+        seeds.add(stream)
+    for path in ("tests/nodes/openrouter/chat_response_test.cc",
+                 "tests/nodes/openrouter/chat_node_test.cc"):
+        for literal in cpp_literals(path):
+            if literal.startswith("{") or literal.startswith("data:"):
+                seeds.add(literal)
+    completion = {
+        "id": "gen-1", "provider": "OpenAI", "model": "openai/gpt-4o-mini",
+        "object": "chat.completion", "created": 1732431300,
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+            "role": "assistant", "content": None, "reasoning": "think",
+            "tool_calls": [{"id": "c1", "type": "function",
+                            "function": {"name": "f", "arguments": "{\"q\":1}"}}]}}],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15, "cost": 0.0001},
+    }
+    seeds.add(json.dumps(completion))
+    seeds.add(json.dumps({"error": {"code": 401, "message": "bad key " + FUZZ_KEY}}))
+    seeds.add(json.dumps({"choices": [{"error": {"code": "server_error", "message": "x"}}]}))
+    chunks = [
+        {"id": "g", "model": "m/x", "choices": [{"delta": {"content": "Hel"}}]},
+        {"choices": [{"delta": {"reasoning": "why", "content": "lo"}}]},
+        {"choices": [{"delta": {"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                                                "function": {"name": "f", "arguments": "{"}}]}}]},
+        {"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "}"}}]},
+                      "finish_reason": "tool_calls"}]},
+        {"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 2, "cost": 0.5}},
+    ]
+    seeds.add("".join("data: " + json.dumps(c) + "\n\n" for c in chunks) + "data: [DONE]\n\n")
+
+
+def error_classifier(seeds):
+    bodies = []
+    for path in ("tests/nodes/openrouter/error_classifier_test.cc",
+                 "tests/nodes/openrouter/chat_node_test.cc"):
+        bodies += [lit for lit in cpp_literals(path) if lit.startswith("{")]
+    bodies += [
+        json.dumps({"error": {"code": 429, "message": "Rate limit exceeded", "metadata": {
+            "headers": {"X-RateLimit-Reset": "1700000030000", "Retry-After": "12"}}}}),
+        json.dumps({"error": {"code": 403, "message": "flagged", "metadata": {
+            "reasons": ["violence"], "flagged_input": "x", "provider_name": "OpenAI"}}}),
+        json.dumps({"error": {"code": "context_length_exceeded", "message":
+                              "This endpoint's maximum context length is 8192 tokens."}}),
+        json.dumps({"error": {"code": 401, "message": "No auth credentials for " + FUZZ_KEY,
+                              "metadata": {"provider_name": "OpenAI"}}}),
+        json.dumps({"error": "a plain string"}),
+        "<html><body>502 Bad Gateway \u00e9\u00e9\u00e9</body></html>",
+    ]
+    heads = [
+        ("400", []), ("401", []), ("402", []), ("403", []), ("404", []), ("408", []),
+        ("413", []), ("429", ["Retry-After: 30"]),
+        ("429", ["Retry-After: Wed, 21 Oct 2015 07:28:00 GMT"]),
+        ("503", ["Retry-After: Tue, 14 Nov 2023 22:14:20 GMT", "Content-Type: text/html"]),
+        ("500", []), ("502", []),
+    ]
+    messages = {"400": "openai/gpt-5 is not a valid model ID", "403": "Key limit exceeded",
+                "413": "prompt is too long", "502": "Provider returned error"}
+    for status, headers in heads:
+        bodies.append(json.dumps({"error": {"code": int(status), "message": messages.get(
+            status, "HTTP " + status), "metadata": {"provider_name": "OpenAI"}}}))
+    for i, body in enumerate(bodies):
+        status, headers = heads[i % len(heads)]
+        seeds.add("\n".join([status] + headers + ["", body]))
+
+
+def catalogue(seeds):
+    models = json.loads(read("tests/fake_openrouter/data/openrouter-models.json"))["data"]
+    queries = [
+        {}, {"sort": "price"}, {"sort": "context_length", "order": "asc", "limit": 2},
+        {"sort": "created"}, {"sort": "name", "order": "desc"}, {"free": True},
+        {"id": "qwen/*"}, {"id_regex": "^(openai|google)/.*-?mini$"}, {"author": ["qwen", "meta-llama"]},
+        {"min_context_length": 100000}, {"input_modalities": ["image"]},
+        {"output_modalities": ["text"], "supported_parameters": ["tools"]},
+        {"max_prompt_price": 0.5, "max_completion_price": 2}, {"id_regex": "(unclosed"},
+    ]
+    for i, query in enumerate(queries):
+        chosen = models[i * 3 % len(models):i * 3 % len(models) + 3]
+        seeds.add(json.dumps(query) + "\n" + json.dumps({"data": chosen}))
+    odd = [{"id": "x/free:free", "pricing": {"prompt": "-1", "completion": 0}},
+           {"id": "x/y", "name": 5, "context_length": 1.5e3, "created": "soon",
+            "pricing": {"prompt": "1e-7", "completion": "0.0000003", "request": "0.01"},
+            "top_provider": {"max_completion_tokens": 4096}, "architecture": "text"},
+           {"id": "x/y"}, {"id": ""}, {"name": "no id"}, []]
+    seeds.add('{"sort": "price"}\n' + json.dumps({"data": odd}))
+    seeds.add("{}\n" + json.dumps({"data": {}}))
+    seeds.add("{}\n[1, 2]")
+
+
+# The protobuf wire format, enough for a RunWorkflowRequest with a Struct of inputs.
+def varint(n):
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number, wire_type, payload):
+    key = varint(number << 3 | wire_type)
+    if wire_type == 2:
+        return key + varint(len(payload)) + payload
+    return key + payload
+
+
+def proto_value(value):
+    if value is None:
+        return field(1, 0, varint(0))
+    if isinstance(value, bool):
+        return field(4, 0, varint(int(value)))
+    if isinstance(value, (int, float)):
+        return field(2, 1, struct.pack("<d", float(value)))
+    if isinstance(value, str):
+        return field(3, 2, value.encode("utf-8"))
+    if isinstance(value, dict):
+        return field(5, 2, proto_struct(value))
+    return field(6, 2, b"".join(field(1, 2, proto_value(v)) for v in value))
+
+
+def proto_struct(obj):
+    return b"".join(field(1, 2, field(1, 2, k.encode("utf-8")) + field(2, 2, proto_value(v)))
+                    for k, v in obj.items())
+
+
+def run_workflow_request(seeds):
+    deep = 1
+    for _ in range(90):
+        deep = [deep]
+    inputs = [
+        {"question": "why?"},
+        {"question": "why?", "count": 3, "ratio": 0.25, "flag": True, "options": {"a": [1, None]},
+         "tags": ["x", 2.5]},
+        {"question": "why?", "count": 3.5, "ratio": "high", "flag": "yes", "tags": {}},
+        {"question": None, "count": 2 ** 53 + 2, "ratio": -0.0, "qustion": "typo"},
+        {"question": "\u00e9\u4e2d\U0001f600", "options": {"deep": deep}},
+        {"question": "q", "ratio": float("inf"), "count": -(2 ** 63)},
+        {},
+    ]
+    for i, obj in enumerate(inputs):
+        source = field(1, 2, b"ask") if i % 2 == 0 else field(2, 2, b"name: x\nnodes: []\n")
+        seeds.add(source + field(3, 2, proto_struct(obj)))
+    seeds.add(field(1, 2, b"ask"))
+    seeds.add(field(3, 2, proto_struct({"ratio": 1.0})).replace(
+        struct.pack("<d", 1.0), struct.pack("<d", float("nan"))))
+
+
+def host_config(seeds):
+    for block in markdown_blocks("docs/configuration.md", "yaml"):
+        seeds.add(block)
+    for literal in cpp_literals("tests/service/host_config_test.cc"):
+        if ":" in literal and "\n" in literal:
+            seeds.add(literal)
+    seeds.add("listen: 0.0.0.0:0\nenv_allowlist: [A, B]\nhttp:\n  connect_timeout: 1500ms\n"
+              "  max_response_bytes: 1048576\nlimits: {max_execution_time: 1h30m}\n")
+    seeds.add("listen: &a x:1\nworkflows_dir: *a\ntls: {cert_file: c.pem}\nlog_level: loud\n")
+    seeds.add("- a\n- b\n")
+    seeds.add("limits:\n  max_items_per_output: 99999999999999999999\n  max_subworkflow_depth: -1\n")
+
+
+def write_dict(out, target, words):
+    lines = ["# generated by tests/fuzz/make_seeds.py"]
+    lines += ['"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in sorted(set(words))]
+    (pathlib.Path(out) / f"{target}.dict").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def expression_words():
+    docs = (ROOT / "docs/expressions.md").read_text(encoding="utf-8")
+    words = [name + "(" for name in re.findall(r"^\| `([a-zA-Z]+)\(", docs, re.M)]
+    words += ["$json", "$itemIndex", "$inputs", "$vars", "$env", "$execution", "$input", "$(",
+              "$node[", ".item", ".first()", ".last()", ".all()", ".json", ".items", ".isExecuted",
+              "?.", "??", "===", "!==", "&&", "||", "{{", "}}", "\\{{", "true", "false", "null",
+              "undefined", "\\u{", "\\x", "1e308", "9223372036854775807"]
+    return words
+
+
+def dictionaries(out):
+    write_dict(out, "expression", expression_words())
+    settings = (ROOT / "server/config/config_settings.cc").read_text(encoding="utf-8")
+    keys = re.findall(r'^    \{"([a-z_.]+)"', settings, re.M)
+    config_words = [part + ":" for key in keys for part in key.split(".")]
+    write_dict(out, "host_config", config_words + ["1h30m", "500ms", "0.0.0.0:0", "[", "]", "{", "}",
+                                                   "&a", "*a", "<<:", "!!str", "---", "..."])
+    nodes = (ROOT / "docs/nodes.md").read_text(encoding="utf-8")
+    types = re.findall(r"^### `?([a-z_]+(?:\.[a-z_]+)?)`?$", nodes, re.M)
+    workflow_words = [k + ":" for k in (
+        "name", "description", "inputs", "vars", "start", "nodes", "output", "type", "params",
+        "next", "retry", "timeout", "on_error", "attempts", "initial_backoff", "max_backoff",
+        "multiplier", "jitter", "disabled", "required", "default", "x-a", "routes", "model",
+        "prompt", "messages", "values", "conditions", "workflow")]
+    workflow_words += types + ["continue", "error_output", "stop", "string", "number", "integer",
+                               "boolean", "object", "array", "{{ $json }}", "{{", "}}", "&a", "*a",
+                               "<<:", "- ", "!!binary", "---", "|-", ">+"]
+    workflow_words += expression_words()
+    write_dict(out, "workflow_loader", workflow_words)
+
+
+TARGETS = {
+    "workflow_loader": workflow_loader,
+    "expression": expression,
+    "sse_parser": sse_parser,
+    "chat_response": chat_response,
+    "error_classifier": error_classifier,
+    "catalogue": catalogue,
+    "run_workflow_request": run_workflow_request,
+    "host_config": host_config,
+}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    for target, gather in TARGETS.items():
+        seeds = Seeds(sys.argv[1], target)
+        gather(seeds)
+        print(f"{target}: {seeds.count} seeds")
+    dictionaries(sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()
