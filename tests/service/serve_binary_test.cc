@@ -164,6 +164,50 @@ TEST_F(ServeBinaryTest, SigtermLetsExecutionsInFlightFinishThenExitsCleanly) {
   server_.reset();
 }
 
+// Runs `slow` with a zero wait: OK while serving, UNAVAILABLE once the server drains.
+grpc::Status QuickRun(v1::WorkflowService::Stub& stub) {
+  v1::RunWorkflowRequest request;
+  request.set_workflow("slow");
+  (*request.mutable_input()->mutable_fields())["duration"].set_string_value("0s");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::RunWorkflowResponse response;
+  return stub.RunWorkflow(&context, request, &response);
+}
+
+TEST_F(ServeBinaryTest,
+       AnAliasBombDroppedIntoTheWorkflowsDirectoryIsListedFailedAndTheServerCarriesOn) {
+  // The reproduction: a 1 MiB string anchored once and aliased 2,000 times.
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [*s";
+  for (int i = 1; i < 2000; ++i) yaml += ", *s";
+  yaml += "]}}\n";
+  std::ofstream(dir_ / "b.yaml.part") << yaml;  // renamed into place, as a deployment would
+  std::filesystem::rename(dir_ / "b.yaml.part", dir_ / "workflows" / "b.yaml");
+
+  v1::GetWorkflowRequest get;
+  get.set_name("b");
+  v1::GetWorkflowResponse got;
+  grpc::Status status;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);  // failure bound only
+  do {
+    auto context = Context();
+    status = stub_->GetWorkflow(context.get(), get, &got);
+  } while (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+           std::chrono::steady_clock::now() < until);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(got.workflow().load_state(), v1::LOAD_STATE_FAILED);
+  EXPECT_EQ(got.workflow().source_file(), "b.yaml");
+  ASSERT_EQ(got.workflow().diagnostics_size(), 1);
+  EXPECT_EQ(got.workflow().diagnostics(0).line(), 6);
+  EXPECT_EQ(got.workflow().diagnostics(0).column(), 31);
+  EXPECT_THAT(got.workflow().diagnostics(0).message(),
+              HasSubstr("alias '*s' repeats 1048576 bytes here"));
+
+  grpc::Status quick = QuickRun(*stub_);
+  EXPECT_TRUE(quick.ok()) << quick.error_message();
+}
+
 // `flowhost serve` with the upstream at `base_url` and `extra` flags; the workflows directory holds
 // kAsk and the fake's key. Returns the server, or nullptr after a test failure.
 std::unique_ptr<fake_openrouter::ChildProcess> ServeAsk(const std::filesystem::path& dir,

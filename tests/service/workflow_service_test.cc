@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -176,6 +177,124 @@ TEST(WorkflowService, ValidateWorkflowReportsEveryProblemWithItsPosition) {
   EXPECT_TRUE(good_response.valid());
   EXPECT_EQ(good_response.workflow().name(), "ok");
   EXPECT_EQ(good_response.workflow().nodes(0).type(), "noop");
+}
+
+// The issue's alias bomb by size: a 1 MiB string anchored once and aliased 2,000 times, a request
+// of about 1 MB that would expand to 2 GB.
+std::string AliasBombBySize() {
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [*s";
+  for (int i = 1; i < 2000; ++i) yaml += ", *s";
+  return yaml + "]}}\n";
+}
+
+TEST(WorkflowService, ValidateWorkflowRefusesAnAliasBombBySizeAtTheAliasAndKeepsServing) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::ValidateWorkflowRequest request;
+  request.set_file_name("b.yaml");
+  request.set_yaml(AliasBombBySize());
+  auto context = ServiceHarness::Context();
+  v1::ValidateWorkflowResponse response;
+  grpc::Status status = harness->stub().ValidateWorkflow(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.valid());
+  ASSERT_EQ(response.diagnostics_size(), 1);
+  EXPECT_EQ(response.diagnostics(0).file(), "b.yaml");
+  EXPECT_EQ(response.diagnostics(0).line(), 6);
+  EXPECT_EQ(response.diagnostics(0).column(), 31);  // the second alias: one fits in 4 MiB
+  EXPECT_THAT(response.diagnostics(0).message(),
+              HasSubstr("the document would hold more than 4194304 bytes of text: alias '*s' "
+                        "repeats 1048576 bytes here"));
+
+  // RunWorkflow reads inline YAML the same way.
+  v1::RunWorkflowRequest run;
+  run.set_yaml(AliasBombBySize());
+  auto run_context = ServiceHarness::Context();
+  v1::RunWorkflowResponse run_response;
+  EXPECT_EQ(harness->stub().RunWorkflow(run_context.get(), run, &run_response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  auto after = ServiceHarness::Context();
+  v1::RunWorkflowResponse greeted;
+  EXPECT_TRUE(harness->stub()
+                  .RunWorkflow(after.get(), RunRequest("greet", {{"who", "Ada"}}), &greeted)
+                  .ok());
+}
+
+// The issue's ~400-byte workflow that makes 1,000 items of 8 MB each (8 GB).
+constexpr char kEightGigabytes[] = R"(name: fat
+nodes:
+  - {name: numbers, type: set, params: {values: {n: "{{ range(1000) }}"}}, next: each}
+  - {name: each, type: split_out, params: {field: n}, next: fat}
+  - {name: fat, type: set, params: {values: {blob: "{{ repeat(repeat('x', 1000), 8000) }}"}}}
+)";
+
+TEST(WorkflowService, AnExecutionBuildingGigabytesFailsResourceExhaustedWhileOthersSucceed) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  // A normal execution in flight meanwhile: it has started when the large one starts.
+  v1::StreamWorkflowRequest slow;
+  slow.set_workflow("slow");
+  *slow.mutable_input() = Input({{"duration", "1s"}});
+  auto slow_context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
+  v1::StreamWorkflowResponse event;
+  bool started = false;
+  while (!started && reader->Read(&event)) started = event.has_node_started();
+  ASSERT_TRUE(started);
+
+  v1::RunWorkflowRequest request;
+  request.set_yaml(kEightGigabytes);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("node 'fat'"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("the execution would hold more than max_execution_item_bytes "
+                        "(268435456 bytes) of items"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "limit_exceeded");
+  EXPECT_EQ(details->node(), "fat");
+
+  v1::StreamWorkflowResponse last;
+  while (reader->Read(&event)) last = event;
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_SUCCEEDED);
+
+  // And the server carries on.
+  auto after = ServiceHarness::Context();
+  v1::RunWorkflowResponse greeted;
+  EXPECT_TRUE(harness->stub()
+                  .RunWorkflow(after.get(), RunRequest("greet", {{"who", "Ada"}}), &greeted)
+                  .ok());
+}
+
+TEST(WorkflowService, RunWorkflowRefusesNaNAndInfinityAsNumberInputs) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    v1::RunWorkflowRequest request;
+    request.set_yaml(R"(name: scale
+inputs:
+  factor: {type: number, required: true}
+nodes:
+  - {name: scaled, type: set, params: {values: {x: "{{ $inputs.factor * 2 }}"}}}
+)");
+    (*request.mutable_input()->mutable_fields())["factor"].set_number_value(bad);
+    auto context = ServiceHarness::Context();
+    v1::RunWorkflowResponse response;
+    grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("input 'factor': " +
+                          std::string(std::isnan(bad) ? "NaN"
+                                      : bad > 0       ? "Infinity"
+                                                      : "-Infinity") +
+                          " is not a finite number (JSON has no NaN or Infinity)"));
+  }
 }
 
 TEST(WorkflowService, ListWorkflowsPagesThroughEveryFileIncludingBrokenOnes) {
