@@ -297,6 +297,42 @@ nodes:
   }
 }
 
+TEST(WorkflowService, ListWorkflowsPagesPastFilesThatShareAName) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  // A broken greet.yml is listed as "greet", like greet.yaml's workflow, which it does not hide.
+  uint64_t generation = harness->host().store().generation();
+  harness->WriteWorkflow("greet.yml", "name: greet\nnodes: [}\n");
+  ASSERT_TRUE(harness->host().store().WaitForGeneration(generation, absl::Seconds(20)));
+
+  std::vector<std::pair<std::string, std::string>> seen;  // (name, file), one per page
+  std::string token;
+  do {
+    v1::ListWorkflowsRequest request;
+    request.set_page_size(1);
+    request.set_page_token(token);
+    auto context = ServiceHarness::Context();
+    v1::ListWorkflowsResponse response;
+    ASSERT_TRUE(harness->stub().ListWorkflows(context.get(), request, &response).ok());
+    for (const auto& workflow : response.workflows()) {
+      seen.emplace_back(workflow.name(), workflow.source_file());
+    }
+    token = response.next_page_token();
+  } while (!token.empty() && seen.size() < 20);
+  EXPECT_THAT(seen, ::testing::ElementsAre(::testing::Pair("ask", "ask.yaml"),
+                                           ::testing::Pair("broken", "broken.yaml"),
+                                           ::testing::Pair("greet", "greet.yaml"),
+                                           ::testing::Pair("greet", "greet.yml"),
+                                           ::testing::Pair("slow", "slow.yaml")));
+
+  v1::GetWorkflowRequest get;
+  get.set_name("greet");
+  auto context = ServiceHarness::Context();
+  v1::GetWorkflowResponse got;
+  ASSERT_TRUE(harness->stub().GetWorkflow(context.get(), get, &got).ok());
+  EXPECT_EQ(got.workflow().load_state(), v1::LOAD_STATE_LOADED);  // the one served
+}
+
 TEST(WorkflowService, ListWorkflowsPagesThroughEveryFileIncludingBrokenOnes) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
