@@ -494,6 +494,15 @@ TEST(WorkflowService, DeadlineExceededWhileTheUpstreamHangsAbortsTheUpstreamRequ
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // The execution stopped and its upstream transfer was aborted (the fake saw the client leave).
   EXPECT_TRUE(harness->host().gate().WaitUntilIdle(absl::Seconds(30)));
+  // The log says why: the deadline, not a cancellation by the caller.
+  std::vector<std::string> finished;
+  for (const std::string& line : harness->log_lines()) {
+    if (line.find("\"execution finished\"") != std::string::npos) finished.push_back(line);
+  }
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_THAT(finished[0], HasSubstr("\"status\":\"DEADLINE_EXCEEDED\""));
+  EXPECT_THAT(finished[0], HasSubstr("deadline"));
+  EXPECT_THAT(finished[0], Not(HasSubstr("cancelled")));
   absl::StatusOr<nlohmann::json> stats = harness->fake().WaitForStats(
       [](const nlohmann::json& s) { return s["requests_aborted"].get<int>() >= 1; });
   EXPECT_TRUE(stats.ok()) << stats.status();
