@@ -2,6 +2,8 @@
 // its port, serves calls (also through `flowhost call`), and on SIGTERM lets executions in flight
 // finish within the grace period before exiting cleanly. With the fake behind a TLS + HTTP/2 front
 // (nghttpx) whose certificate no system store knows, it reaches it only when http.ca_file names it.
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -173,6 +175,40 @@ grpc::Status QuickRun(v1::WorkflowService::Stub& stub) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   v1::RunWorkflowResponse response;
   return stub.RunWorkflow(&context, request, &response);
+}
+
+TEST_F(ServeBinaryTest, ASecondSigtermDuringTheDrainCancelsTheExecutionsInFlightAtOnce) {
+  v1::StreamWorkflowRequest request;
+  request.set_workflow("slow");
+  (*request.mutable_input()->mutable_fields())["duration"].set_string_value("10m");
+  // Shorter than the 30 s grace period: if the second signal did not cut the drain short, this
+  // call would end DEADLINE_EXCEEDED, not CANCELLED.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = stub_->StreamWorkflow(&context, request);
+  v1::StreamWorkflowResponse event;
+  bool node_started = false;
+  while (!node_started && reader->Read(&event)) node_started = event.has_node_started();
+  ASSERT_TRUE(node_started);
+
+  ASSERT_EQ(kill(server_->pid(), SIGTERM), 0);
+  // The drain has begun once new executions are refused (two signals sent together would be
+  // delivered as one).
+  grpc::Status quick = QuickRun(*stub_);
+  for (int i = 0; i < 100000 && quick.error_code() != grpc::StatusCode::UNAVAILABLE; ++i) {
+    quick = QuickRun(*stub_);
+  }
+  ASSERT_EQ(quick.error_code(), grpc::StatusCode::UNAVAILABLE) << quick.error_message();
+  ASSERT_EQ(kill(server_->pid(), SIGINT), 0);
+
+  v1::StreamWorkflowResponse last;
+  while (reader->Read(&event)) last = event;
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("the server is shutting down"));
+  EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_CANCELLED);
+  EXPECT_TRUE(server_->Stop().ok());  // it had exited, with status 0
+  server_.reset();
 }
 
 TEST_F(ServeBinaryTest,
