@@ -603,6 +603,25 @@ TEST(WorkflowService, ARetryAfterOfDecadesReachesTheCallerCutToTheCeiling) {
   }
 }
 
+TEST(WorkflowService, InputFlaggedByModerationIsInvalidArgumentAsTheDocsSay) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  ASSERT_TRUE(
+      harness->fake()
+          .AddRules(sdk::Json::array({{{"model", "fake/ok"}, {"behavior", {{"status", 403}}}}}))
+          .ok());
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("flagged"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "moderation");
+  EXPECT_EQ(details->node(), "answer");
+}
+
 TEST(WorkflowService, UpstreamDownIsUnavailable) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
