@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
@@ -91,10 +92,18 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
   void Finished(size_t index, absl::StatusOr<Items> items) {
     std::optional<absl::StatusOr<sdk::NodeResult>> result;
     bool launch_more = false;
+    size_t bytes = items.ok() ? sdk::ItemsBytes(*items) : 0;
     {
       absl::MutexLock lock(&mu_);
       --in_flight_;
       if (final_.has_value() || delivered_) return;
+      // The children's outputs gather here until the node returns: many runs of a child that makes
+      // large items must stop at the item budget, not after the last run.
+      if (items.ok()) {
+        if (absl::Status reserved = context_.ReserveItemBytes(bytes); !reserved.ok()) {
+          items = ItemError(reserved, index, runs_);
+        }
+      }
       if (!items.ok()) {
         final_ = items.status();  // already names its item (ParamsForItem, Launch)
       } else {

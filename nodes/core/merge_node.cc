@@ -71,7 +71,7 @@ class MergeNode : public sdk::Node {
     if (mode == "combine_by_position") {
       merged = CombineByPosition(context, join);
     } else if (mode == "combine_by_field") {
-      merged = CombineByField(context, *params, join);
+      merged = CombineByField(context, *params, join);  // may multiply items: reserves them
     } else {
       merged = Append(context);
     }
@@ -112,7 +112,7 @@ class MergeNode : public sdk::Node {
     return out;
   }
 
-  absl::StatusOr<Items> CombineByField(const sdk::NodeContext& context, const Json& params,
+  absl::StatusOr<Items> CombineByField(sdk::NodeContext& context, const Json& params,
                                        Join join) const {
     std::vector<std::vector<std::string>> fields;
     if (auto it = params.find("fields"); it != params.end() && it->is_array()) {
@@ -159,6 +159,7 @@ class MergeNode : public sdk::Node {
         Json merged = left[k];
         if (absl::Status status = MergeInto(merged, right[r], 1, r); !status.ok()) return status;
         right_matched[r] = true;
+        if (absl::Status reserved = ReserveItem(context, merged); !reserved.ok()) return reserved;
         out.push_back(std::move(merged));
       }
     }

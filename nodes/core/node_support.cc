@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 
 namespace flowhost::nodes::core {
 
@@ -16,6 +17,10 @@ absl::StatusOr<Json> ParamsForItem(const sdk::NodeContext& context, size_t index
 
 absl::Status ItemError(const absl::Status& status, size_t index, size_t items) {
   return items > 1 ? sdk::Annotate(status, absl::StrCat("item ", index)) : status;
+}
+
+absl::Status ReserveItem(sdk::NodeContext& context, const Json& item) {
+  return context.ReserveItemBytes(sdk::ItemBytes(item));
 }
 
 absl::Status InvalidInput(std::string_view message) {

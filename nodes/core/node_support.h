@@ -31,6 +31,11 @@ absl::StatusOr<Json> ParamsForItem(const sdk::NodeContext& context, size_t index
 // a failure names the item it came from; `status` as it is otherwise.
 absl::Status ItemError(const absl::Status& status, size_t index, size_t items);
 
+// Counts `item`, which the node has just built, against the execution's item budget
+// (NodeContext::ReserveItemBytes); a node that builds items stops at the first refusal and returns
+// it, so that an output too large for the budget fails while it is being made.
+absl::Status ReserveItem(sdk::NodeContext& context, const Json& item);
+
 // INVALID_ARGUMENT with error class "invalid_input": the items or parameters are unusable as given.
 absl::Status InvalidInput(std::string_view message);
 // The same, keeping the message of `status` (a failed path or duration check).

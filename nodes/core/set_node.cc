@@ -28,6 +28,9 @@ class SetNode : public sdk::Node {
       if (!params.ok()) return done(params.status());
       absl::StatusOr<Json> item = Apply(*params, input[i]);
       if (!item.ok()) return done(ItemError(item.status(), i, input.size()));
+      if (absl::Status reserved = ReserveItem(context, *item); !reserved.ok()) {
+        return done(ItemError(reserved, i, input.size()));
+      }
       output.push_back(*std::move(item));
     }
     done(SingleOutput(std::move(output)));

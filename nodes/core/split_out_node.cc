@@ -26,14 +26,17 @@ class SplitOutNode : public sdk::Node {
     for (size_t i = 0; i < input.size(); ++i) {
       absl::StatusOr<Json> params = ParamsForItem(context, i);
       if (!params.ok()) return done(params.status());
-      absl::Status status = Split(*params, input[i], output);
+      absl::Status status = Split(context, *params, input[i], output);
       if (!status.ok()) return done(ItemError(status, i, input.size()));
     }
     done(SingleOutput(std::move(output)));
   }
 
  private:
-  static absl::Status Split(const Json& params, const Json& item, Items& output) {
+  // Appends the items that `item` splits into to `output`, each reserved as it is made: one input
+  // item can make many large ones (include: all copies the rest of it into every element's item).
+  static absl::Status Split(sdk::NodeContext& context, const Json& params, const Json& item,
+                            Items& output) {
     std::string field_text = StringField(params, "field");
     absl::StatusOr<std::vector<std::string>> field = SplitPath(field_text);
     if (!field.ok()) return AsInvalidInput(field.status());
@@ -80,6 +83,7 @@ class SplitOutNode : public sdk::Node {
       } else if (absl::Status s = SetPath(out, destination_path, element); !s.ok()) {
         return AsInvalidInput(s);
       }
+      if (absl::Status reserved = ReserveItem(context, out); !reserved.ok()) return reserved;
       output.push_back(std::move(out));
     }
     return absl::OkStatus();

@@ -253,8 +253,8 @@ absl::StatusCode StatusCodeForClass(std::string_view error_class) {
       error_class == ec::kForbidden) {
     return absl::StatusCode::kFailedPrecondition;
   }
-  if (error_class == ec::kModeration) return absl::StatusCode::kPermissionDenied;
-  if (error_class == ec::kBadRequest || error_class == ec::kContextLength) {
+  if (error_class == ec::kBadRequest || error_class == ec::kContextLength ||
+      error_class == ec::kModeration) {
     return absl::StatusCode::kInvalidArgument;
   }
   if (error_class == ec::kNotFound) return absl::StatusCode::kNotFound;

@@ -11,7 +11,7 @@
 //   insufficient_credits  402, 403 for a spent budget or key limit     FAILED_PRECONDITION
 //   auth                  401, 403 about the key itself                FAILED_PRECONDITION
 //   forbidden             any other 403 (data policy, account rules)   FAILED_PRECONDITION
-//   moderation            403 flagged by moderation or a guardrail     PERMISSION_DENIED
+//   moderation            403 flagged by moderation or a guardrail     INVALID_ARGUMENT
 //   bad_request           other 4xx                                    INVALID_ARGUMENT
 //   context_length        400 saying the prompt is too long            INVALID_ARGUMENT
 //   not_found             404, unknown model                           NOT_FOUND

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "server/cli/commands.h"
+#include "server/cli/shutdown_signals.h"
 #include "server/config/config_settings.h"
 #include "server/config/host_config.h"
 #include "server/runtime/runtime.h"
@@ -18,7 +19,8 @@ constexpr char kServeUsage[] =
     "\n"
     "Serves flowhost.v1.WorkflowService (with grpc.health.v1 and server reflection) until SIGTERM\n"
     "or SIGINT, then drains: health NOT_SERVING, no new executions, in-flight ones get the grace\n"
-    "period. The first line on stdout is 'LISTENING <port>'. Logs are JSON lines on stderr.\n"
+    "period; a second SIGTERM or SIGINT cancels them at once. The first line on stdout is\n"
+    "'LISTENING <port>'. Logs are JSON lines on stderr.\n"
     "\n"
     "Settings (flag, environment variable; precedence flag > env > file > default):\n";
 
@@ -71,11 +73,7 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   out << "LISTENING " << (*host)->port() << std::endl;
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  (*runtime)->logger().Log(sdk::LogLevel::kInfo, "shutting down",
-                           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  (*host)->Shutdown();
+  ServeUntilSignalled(**host, (*runtime)->logger(), signals);
   host->reset();
   runtime->reset();
   return kExitOk;

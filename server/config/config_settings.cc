@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 42> kSettings = {{
+const std::array<Setting, 44> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -36,6 +36,12 @@ const std::array<Setting, 42> kSettings = {{
     {"limits.max_items_per_output", "FLOWHOST_MAX_ITEMS_PER_OUTPUT", "max-items-per-output", "100000",
      "Most items a node may emit on one output.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_items_per_output; }, 1},
+    {"limits.max_execution_item_bytes", "FLOWHOST_MAX_EXECUTION_ITEM_BYTES", "max-execution-item-bytes", "268435456",
+     "Bytes of items one execution (with its sub-workflows) may hold at once; crossing it fails the execution with RESOURCE_EXHAUSTED.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_execution_item_bytes; }, 1024},
+    {"limits.max_total_item_bytes", "FLOWHOST_MAX_TOTAL_ITEM_BYTES", "max-total-item-bytes", "1073741824",
+     "Bytes of items all executions together may hold at once; the execution that would cross it fails with RESOURCE_EXHAUSTED. Size it to about half the memory the server may use.",
+     [](HostConfig& c) -> SettingField { return &c.limits.max_total_item_bytes; }, 1024},
     {"limits.max_subworkflow_depth", "FLOWHOST_MAX_SUBWORKFLOW_DEPTH", "max-subworkflow-depth", "8",
      "How deep execute_workflow may nest.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_subworkflow_depth; }, 0},

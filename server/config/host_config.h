@@ -42,6 +42,8 @@ struct LimitsConfig {
   int64_t max_message_bytes = 4 << 20;     // largest gRPC message received or sent
   absl::Duration max_execution_time = absl::Minutes(10);
   int64_t max_items_per_output = 100'000;
+  int64_t max_execution_item_bytes = int64_t{256} << 20;  // items one execution may hold
+  int64_t max_total_item_bytes = int64_t{1} << 30;        // items all executions may hold
   int64_t max_subworkflow_depth = 8;
   int64_t stream_queue_events = 1024;  // events a slow StreamWorkflow reader may fall behind by
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "server/executor/error_items.h"
 #include "server/executor/node_invocation.h"
 
@@ -21,6 +22,20 @@ size_t CountItems(const std::vector<sdk::Items>& lists) {
   size_t total = 0;
   for (const sdk::Items& items : lists) total += items.size();
   return total;
+}
+
+size_t Sum(const std::vector<size_t>& values) {
+  size_t total = 0;
+  for (size_t value : values) total += value;
+  return total;
+}
+
+// The ItemBytes of the items on each of `lists`.
+std::vector<size_t> ListBytes(const std::vector<sdk::Items>& lists) {
+  std::vector<size_t> bytes;
+  bytes.reserve(lists.size());
+  for (const sdk::Items& items : lists) bytes.push_back(sdk::ItemsBytes(items));
+  return bytes;
 }
 
 bool IsLimitError(const absl::Status& status) {
@@ -40,6 +55,8 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       parent_(std::move(setup.parent)),
       observer_(std::move(setup.observer)),
       start_on_caller_thread_(setup.start_on_caller_thread),
+      items_(std::move(setup.items)),
+      input_bytes_(sdk::ItemBytes(inputs_)),
       logger_(core_->logger(), LogContext{.execution = info_.id,
                                           .workflow = workflow_->name,
                                           .node = {},
@@ -69,7 +86,23 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
   for (int start : workflow_->start_nodes) nodes_[start].is_start = true;
 }
 
-Execution::~Execution() = default;
+Execution::~Execution() {
+  absl::MutexLock lock(&mu_);
+  LetGoBytesLocked(held_bytes_);
+}
+
+absl::Status Execution::HoldBytesLocked(size_t bytes) {
+  if (bytes == 0) return absl::OkStatus();
+  absl::Status status = items_->Reserve(bytes);
+  if (status.ok()) held_bytes_ += bytes;
+  return status;
+}
+
+void Execution::LetGoBytesLocked(size_t bytes) {
+  if (bytes == 0) return;
+  items_->Release(bytes);
+  held_bytes_ -= bytes;
+}
 
 const sdk::Json& Execution::execution_json() const {
   absl::call_once(execution_json_once_, [this] {
@@ -101,6 +134,8 @@ void Execution::Begin() {
     deadline_timer_ = timer;
     if (finished_) {
       // Cancelled before it began; Finish could not see the timer yet.
+    } else if (absl::Status held = HoldBytesLocked(input_bytes_); !held.ok()) {
+      limit = sdk::Annotate(held, "the inputs");
     } else {
       std::vector<int> ready;
       for (int start : workflow_->start_nodes) {
@@ -131,6 +166,16 @@ void Execution::Cancel(absl::Status reason) {
   root_->Cancel(reason.ok() ? absl::CancelledError("the execution was cancelled") : reason);
 }
 
+std::vector<size_t> Execution::InputBytesLocked(int node) const {
+  const NodeState& state = nodes_[node];
+  std::vector<size_t> bytes(state.slots.size(), 0);
+  if (state.is_start) bytes[0] += input_bytes_;
+  for (size_t port = 0; port < state.slots.size(); ++port) {
+    for (const Slot& slot : state.slots[port]) bytes[port] += slot.bytes;
+  }
+  return bytes;
+}
+
 std::shared_ptr<std::vector<sdk::Items>> Execution::GatherInputsLocked(int node) {
   NodeState& state = nodes_[node];
   auto inputs = std::make_shared<std::vector<sdk::Items>>(state.slots.size());
@@ -152,11 +197,25 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
     ready.pop_back();
     const workflow::CompiledNode& compiled = workflow_->nodes[node];
     NodeRecord& record = record_.nodes[node];
+    // The copies are reserved before they are made.
+    std::vector<size_t> port_bytes = InputBytesLocked(node);
+    size_t input_bytes = Sum(port_bytes);
+    if (absl::Status held = HoldBytesLocked(input_bytes); !held.ok()) {
+      record.status = NodeStatus::kFailed;
+      record.error = held;
+      record.started_at = record.finished_at = Now();
+      PublishFinishedLocked(node);
+      failed_node = compiled.name;
+      return sdk::Annotate(held, absl::StrCat("node '", compiled.name, "'"));
+    }
     std::shared_ptr<std::vector<sdk::Items>> inputs = GatherInputsLocked(node);
     record.items_in = CountItems(*inputs);
     if (compiled.settings.disabled) {
       auto outputs = std::make_shared<std::vector<sdk::Items>>();
       outputs->push_back(std::move((*inputs)[0]));
+      // Input 0's items became the output; the other inputs' copies go.
+      LetGoBytesLocked(input_bytes - port_bytes[0]);
+      nodes_[node].output_bytes = {port_bytes[0]};
       record.started_at = record.finished_at = Now();
       if (absl::Status status = CheckItemsLocked(node, *outputs); !status.ok()) {
         record.status = NodeStatus::kFailed;
@@ -178,6 +237,7 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
       continue;
     }
     nodes_[node].inputs = std::move(inputs);
+    nodes_[node].input_bytes = input_bytes;
     ++running_;
     to_run.push_back(node);
   }
@@ -186,6 +246,7 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
 
 void Execution::RouteLocked(int node, Outputs outputs, std::vector<int>& ready) {
   nodes_[node].outputs = outputs;
+  const std::vector<size_t>& output_bytes = nodes_[node].output_bytes;
   const workflow::CompiledNode& compiled = workflow_->nodes[node];
   for (size_t port = 0; port < compiled.targets.size(); ++port) {
     for (const workflow::PortRef& target : compiled.targets[port]) {
@@ -198,7 +259,8 @@ void Execution::RouteLocked(int node, Outputs outputs, std::vector<int>& ready) 
         if (slots[k].filled || feeding[k] != workflow::PortRef{node, static_cast<int>(port)}) {
           continue;
         }
-        slots[k] = Slot{outputs, static_cast<int>(port), true};
+        size_t bytes = port < output_bytes.size() ? output_bytes[port] : 0;
+        slots[k] = Slot{outputs, static_cast<int>(port), true, bytes};
         if (--state.unresolved == 0 && !workflow_->nodes[target.node].attached) {
           ready.push_back(target.node);
         }
@@ -251,6 +313,9 @@ void Execution::RunNode(int node) {
 
 void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
   const workflow::CompiledNode& compiled = workflow_->nodes[node];
+  // Measured once, here, and outside the lock: a large output takes a while to walk.
+  std::vector<size_t> output_bytes;
+  if (result.ok()) output_bytes = ListBytes(result->outputs);
   absl::Status stop;
   std::string failed_node = compiled.name;
   std::vector<int> to_run;
@@ -273,12 +338,15 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
     if (result.ok()) {
       if (absl::Status status = CheckItemsLocked(node, result->outputs); !status.ok()) {
         result = status;
+      } else if (absl::Status held = HoldBytesLocked(Sum(output_bytes)); !held.ok()) {
+        result = held;
       }
     }
     auto outputs = std::make_shared<std::vector<sdk::Items>>();
     if (result.ok()) {
       record.status = NodeStatus::kSucceeded;
       *outputs = std::move(result->outputs);
+      nodes_[node].output_bytes = std::move(output_bytes);
     } else {
       record.status = NodeStatus::kFailed;
       record.error = result.status();
@@ -291,8 +359,17 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
         outputs->resize(port + 1);
         size_t items = nodes_[node].inputs->empty() ? 0 : nodes_[node].inputs->front().size();
         (*outputs)[port] = ErrorItems(result.status(), compiled.name, items);
+        nodes_[node].output_bytes.assign(port + 1, 0);
+        nodes_[node].output_bytes[port] = sdk::ItemsBytes((*outputs)[port]);
+        if (absl::Status held = HoldBytesLocked(nodes_[node].output_bytes[port]); !held.ok()) {
+          stop = sdk::Annotate(held, absl::StrCat("node '", compiled.name, "'"));
+        }
       }
     }
+    // The node is done with its inputs: their copies go (once its attempt lets go of them too).
+    LetGoBytesLocked(nodes_[node].input_bytes);
+    nodes_[node].input_bytes = 0;
+    nodes_[node].inputs.reset();
     // A node that ran has an output 0, even an empty one: `$("X").isExecuted` is then true.
     if (outputs->empty()) outputs->resize(1);
     record.items_out = CountItems(*outputs);

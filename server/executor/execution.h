@@ -11,6 +11,12 @@
 // deadline finishes it at once: the root cancellation source is cancelled, so every attempt's token
 // fires, and later completions are ignored.
 //
+// Memory: the items it holds are reserved from its tree's ItemBudget (max_execution_item_bytes,
+// itself within max_total_item_bytes): the bound inputs, each node's outputs (measured once, when
+// the node returns them) and the copies of them gathered as a node's inputs, which are let go once
+// that node has finished. A reservation refused fails the node that asked for it and stops the
+// execution; everything still reserved is given back when the execution is destroyed.
+//
 // Ownership: shared. Every callback that may still arrive (node completions, timers, sub-workflows)
 // holds a shared_ptr; cancellation callbacks and the handle hold weak ones.
 // Thread-safety: every public method may be called from any thread. State is guarded by one short
@@ -35,6 +41,7 @@
 #include "server/executor/execution_view.h"
 #include "server/executor/executor.h"
 #include "server/executor/executor_core.h"
+#include "server/executor/item_budget.h"
 
 namespace flowhost::executor {
 
@@ -52,6 +59,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     std::shared_ptr<ExecutionObserver> observer;
     Executor::Done done;
     bool start_on_caller_thread = false;  // see ExecutionRequest
+    std::shared_ptr<ItemBudget> items;    // the budget of the tree the execution belongs to
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -71,6 +79,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const sdk::ExecutionInfo& info() const { return info_; }
   bool finished() const { return finished_flag_.load(std::memory_order_acquire); }
   sdk::Logger& logger() { return logger_; }
+  // The item budget of this execution's tree (NodeContext::ReserveItemBytes reserves from it).
+  ItemBudget& items() const { return *items_; }
 
   // An attempt of node `node` is starting: counts it and tells the observer.
   void AttemptStarted(int node, int attempt);
@@ -95,6 +105,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const sdk::Json* env(std::string_view name) const override { return core_->env(name); }
   std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(std::string_view name) const override;
   absl::Time Now() const override { return core_->scheduler().clock().Now(); }
+  size_t item_bytes_available() const override { return items_->available(); }
+  absl::Status ItemBytesRefusal(size_t bytes) const override { return items_->Refusal(bytes); }
 
  private:
   using Outputs = std::shared_ptr<const std::vector<sdk::Items>>;
@@ -104,14 +116,17 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     Outputs outputs;  // the source's outputs
     int port = 0;     // which of them
     bool filled = false;
+    size_t bytes = 0;  // ItemBytes of the items on that port
   };
 
   struct NodeState {
     int unresolved = 0;                    // connections into the node not yet resolved
     std::vector<std::vector<Slot>> slots;  // per input port, per source (in `sources` order)
     bool is_start = false;
-    std::shared_ptr<const std::vector<sdk::Items>> inputs;  // once ready
+    std::shared_ptr<const std::vector<sdk::Items>> inputs;  // from ready until finished
+    size_t input_bytes = 0;                                 // reserved for `inputs`
     Outputs outputs;                                        // once finished
+    std::vector<size_t> output_bytes;                       // per output, reserved with `outputs`
   };
 
   // Marks `ready` nodes, then everything that becomes ready by resolving disabled and skipped nodes
@@ -123,8 +138,14 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // appended.
   void RouteLocked(int node, Outputs outputs, std::vector<int>& ready)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The ItemBytes of the items on each input port of node `node`, from what its sources reserved.
+  std::vector<size_t> InputBytesLocked(int node) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Copies the items on node `node`'s inputs.
   std::shared_ptr<std::vector<sdk::Items>> GatherInputsLocked(int node)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reserves `bytes` from the item budget for what this execution holds.
+  absl::Status HoldBytesLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LetGoBytesLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // max_items_per_output for the outputs of `node`.
   absl::Status CheckItemsLocked(int node, const std::vector<sdk::Items>& outputs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -157,6 +178,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const std::optional<ParentLink> parent_;
   const std::shared_ptr<ExecutionObserver> observer_;
   const bool start_on_caller_thread_;
+  const std::shared_ptr<ItemBudget> items_;
+  const size_t input_bytes_;  // ItemBytes of inputs_
   ContextLogger logger_;
   std::unique_ptr<sdk::CancellationSource> root_;
   sdk::CancellationToken root_token_;
@@ -171,6 +194,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   ExecutionRecord record_ ABSL_GUARDED_BY(mu_);
   Executor::Done done_ ABSL_GUARDED_BY(mu_);
   sdk::TimerId deadline_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // reserved from items_, given back at the end
 };
 
 }  // namespace flowhost::executor

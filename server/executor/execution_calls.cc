@@ -83,7 +83,7 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
   request.workflow = std::move(child);
   request.inputs = std::move(inputs);
   request.id = absl::StrCat(info_.id, "/", next_child_.fetch_add(1) + 1);
-  ParentLink link{parent, depth, std::move(chain)};
+  ParentLink link{parent, depth, std::move(chain), items_};
   core_->Start(
       std::move(request),
       [self = shared_from_this(), node, done = std::move(done)](ExecutionRecord record) mutable {

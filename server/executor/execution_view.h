@@ -6,10 +6,13 @@
 #ifndef FLOWHOST_SERVER_EXECUTOR_EXECUTION_VIEW_H_
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTION_VIEW_H_
 
+#include <cstddef>
+#include <limits>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/json.h"
 
@@ -29,6 +32,11 @@ class ExecutionView {
   virtual std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(
       std::string_view name) const = 0;
   virtual absl::Time Now() const = 0;
+  // The bytes of items the execution may still come to hold (its budget's and the executor's):
+  // evaluating a node's parameters may not build more. Unbounded unless overridden.
+  virtual size_t item_bytes_available() const { return std::numeric_limits<size_t>::max(); }
+  // Why `bytes` more would not fit: RESOURCE_EXHAUSTED naming the limit (OK when they would).
+  virtual absl::Status ItemBytesRefusal(size_t bytes) const { return absl::OkStatus(); }
 };
 
 }  // namespace flowhost::executor

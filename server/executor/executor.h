@@ -44,6 +44,11 @@ struct ExecutionLimits {
   // A node error's Retry-After is cut to this before the executor waits it out
   // (http.max_retry_after).
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
+  // Bytes of items (sdk::ItemBytes) one execution, with its sub-workflows, may hold at once: the
+  // outputs of its nodes, their copies gathered as inputs, what a running node has built so far.
+  size_t max_execution_item_bytes = size_t{256} << 20;
+  // The same for all executions of the executor together.
+  size_t max_total_item_bytes = size_t{1} << 30;
 };
 
 // Resolves credentials by name from the host's configuration.

@@ -61,7 +61,9 @@ class FinishedHandle : public ExecutionHandle {
 }  // namespace
 
 ExecutorCore::ExecutorCore(const HostServices& services, const ExecutionLimits& limits)
-    : services_(services), limits_(limits) {
+    : services_(services),
+      limits_(limits),
+      total_items_(limits.max_total_item_bytes, "all executions together", "max_total_item_bytes") {
   for (const auto& [name, value] : services_.env) env_.emplace(name, sdk::Json(value));
   if (services_.http == nullptr) {
     unavailable_http_ = std::make_unique<UnavailableHttpClient>(*services_.scheduler);
@@ -118,6 +120,10 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.observer = std::move(request.observer);
   setup.done = std::move(done);
   setup.start_on_caller_thread = request.start_on_caller_thread;
+  setup.items = parent != nullptr ? parent->items
+                                  : std::make_shared<ItemBudget>(
+                                        limits_.max_execution_item_bytes, "the execution",
+                                        "max_execution_item_bytes", &total_items_);
   setup.deadline = request.deadline;
   setup.arm_deadline = true;
   setup.deadline_error = absl::DeadlineExceededError("the execution's deadline passed");

@@ -1,6 +1,7 @@
 // What every execution of one Executor shares: the host's services (with safe stand-ins for the
-// optional ones), the limits, the allowlisted environment as JSON, execution ids, the in-flight
-// count, and the way to start an execution, top-level or as a sub-workflow of another.
+// optional ones), the limits and the executor-wide item budget, the allowlisted environment as
+// JSON, execution ids, the in-flight count, and the way to start an execution, top-level or as a
+// sub-workflow of another.
 //
 // Ownership: created by Executor and shared with every execution it starts, so it lives until the
 // last of them is gone (the host's services it points to must outlive that).
@@ -19,14 +20,16 @@
 
 #include "flowhost/sdk/cancellation.h"
 #include "server/executor/executor.h"
+#include "server/executor/item_budget.h"
 
 namespace flowhost::executor {
 
 // Where a sub-workflow execution hangs in the tree of executions.
 struct ParentLink {
-  sdk::CancellationToken token;    // the calling node attempt's: cancels the child with it
-  int depth = 0;                   // the child's depth (1 for a child of a top-level execution)
-  std::vector<std::string> chain;  // workflow names from the top-level execution to the child
+  sdk::CancellationToken token;       // the calling node attempt's: cancels the child with it
+  int depth = 0;                      // the child's depth (1 for a child of a top-level execution)
+  std::vector<std::string> chain;     // workflow names from the top-level execution to the child
+  std::shared_ptr<ItemBudget> items;  // the top-level execution's, shared by the whole tree
 };
 
 class ExecutorCore : public std::enable_shared_from_this<ExecutorCore> {
@@ -48,6 +51,8 @@ class ExecutorCore : public std::enable_shared_from_this<ExecutorCore> {
   const CredentialStore* credentials() const { return services_.credentials; }
   const WorkflowResolver* workflows() const { return services_.workflows; }
   const ExecutionLimits& limits() const { return limits_; }
+  // max_total_item_bytes: every execution tree's budget reserves from it.
+  ItemBudget& total_items() { return total_items_; }
 
   // The allowlisted environment variable `name` as a JSON string, or nullptr.
   const sdk::Json* env(std::string_view name) const;
@@ -64,6 +69,7 @@ class ExecutorCore : public std::enable_shared_from_this<ExecutorCore> {
 
   const HostServices services_;
   const ExecutionLimits limits_;
+  ItemBudget total_items_;
   std::map<std::string, sdk::Json, std::less<>> env_;
   std::unique_ptr<sdk::HttpClient> unavailable_http_;
   std::atomic<size_t> in_flight_{0};

@@ -80,11 +80,14 @@ void NodeAttempt::Run() {
 void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
   if (completed_.exchange(true)) return;
   sdk::TimerId timer;
+  size_t reserved;
   {
     absl::MutexLock lock(&mu_);
     timer = timeout_timer_;
+    reserved = std::exchange(reserved_bytes_, 0);
   }
   if (timer != 0) execution_->core().scheduler().Cancel(timer);
+  if (reserved > 0) execution_->items().Release(reserved);
   // Aborts anything the node left running (a no-op when its timeout is what ended it).
   source_.Cancel(absl::CancelledError("the node attempt has finished"));
   invocation_->AttemptFinished(attempt_, std::move(result));
@@ -127,6 +130,18 @@ sdk::Scheduler& NodeAttempt::scheduler() { return execution_->core().scheduler()
 
 void NodeAttempt::RecordAttempt(const sdk::AttemptRecord& attempt) {
   execution_->RecordCall(node_, attempt);
+}
+
+absl::Status NodeAttempt::ReserveItemBytes(size_t bytes) {
+  absl::MutexLock lock(&mu_);
+  // Complete sets completed_ before it takes mu_ to collect the reservations: one made after that
+  // would never be given back.
+  if (completed_.load()) {
+    return absl::CancelledError("the node attempt has finished; its items are no longer wanted");
+  }
+  absl::Status status = execution_->items().Reserve(bytes);
+  if (status.ok()) reserved_bytes_ += bytes;
+  return status;
 }
 
 void NodeAttempt::RunWorkflow(std::string_view workflow, sdk::Json inputs,

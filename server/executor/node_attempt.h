@@ -3,7 +3,8 @@
 // fires it), the evaluated-parameters view, the node's logger and event sink. Whatever ends the
 // attempt first — the node's `done`, the timeout, or the node dropping `done` without calling it —
 // wins; the others are ignored. When it ends, its cancellation fires, so leftover work the node
-// started is aborted.
+// started is aborted, and the item bytes the node reserved while it built its output are given back
+// (the execution then accounts the output itself); a reservation after that is refused.
 //
 // Ownership: shared by the node's `done` callback (which keeps the context alive until it is
 // called, as the SDK promises) and the timeout timer. Thread-safety: every NodeContext method may
@@ -54,6 +55,7 @@ class NodeAttempt : public sdk::NodeContext,
   const sdk::CancellationToken& cancellation() const override { return token_; }
   sdk::EventSink& events() override { return *this; }
   void RecordAttempt(const sdk::AttemptRecord& attempt) override;
+  absl::Status ReserveItemBytes(size_t bytes) override;
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override;
   void InvokeNode(std::string_view node, sdk::Items input,
@@ -83,6 +85,7 @@ class NodeAttempt : public sdk::NodeContext,
   std::atomic<bool> completed_{false};
   absl::Mutex mu_;
   sdk::TimerId timeout_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t reserved_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // by ReserveItemBytes, until Complete
 };
 
 }  // namespace flowhost::executor

@@ -58,7 +58,17 @@ absl::StatusOr<sdk::Json> NodeParameters::ForItem(size_t item_index) const {
   if (node_.params->is_static()) return node_.params->raw();
 
   NodeEvalScope scope(view_, input0(), item_index);
-  absl::StatusOr<sdk::Json> evaluated = node_.params->Evaluate(scope);
+  size_t available = view_.item_bytes_available();
+  absl::StatusOr<sdk::Json> evaluated = node_.params->EvaluateWithin(scope, available);
+  if (absl::IsResourceExhausted(evaluated.status())) {
+    absl::Status refusal = view_.ItemBytesRefusal(available + 1);
+    if (refusal.ok()) {  // the budget had room again a moment later: still, it had none
+      refusal =
+          sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kLimitExceeded,
+                         "the execution's item budget had no room for the parameters");
+    }
+    return sdk::Annotate(refusal, sdk::AsStd(evaluated.status().message()));
+  }
   if (!evaluated.ok()) {
     return InvalidParameters(sdk::AsStd(evaluated.status().message()));
   }

@@ -1,6 +1,8 @@
 // sdk::Parameters for one node run: the node's compiled parameter tree evaluated against the run's
 // input items and the execution, then checked against the node type's schema, so that a node always
-// receives parameters of the types it declared (or an INVALID_ARGUMENT naming the parameter).
+// receives parameters of the types it declared (or an INVALID_ARGUMENT naming the parameter). The
+// evaluation stops with RESOURCE_EXHAUSTED ("limit_exceeded") once the values built would take more
+// than the execution's item budget has left.
 //
 // Ownership: borrows the view, the compiled node and the input items; the node run owns all three
 // for longer than this object. Thread-safety: const methods are safe from any thread.

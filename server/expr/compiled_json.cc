@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 #include <variant>
@@ -6,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/json_pointer.h"
 #include "server/expr/template.h"
 #include "server/expr/template_internal.h"
@@ -59,15 +61,28 @@ class CompiledJsonImpl final : public CompiledJson {
   }
 
   absl::StatusOr<Json> Evaluate(const EvalScope& scope) const override {
+    return EvaluateWithin(scope, std::numeric_limits<size_t>::max());
+  }
+
+  absl::StatusOr<Json> EvaluateWithin(const EvalScope& scope, size_t max_bytes) const override {
     if (is_static_) return raw_;
     Json out = base_;
+    size_t bytes = 0;
     for (const Leaf& leaf : leaves_) {
       if (leaf.deferred || leaf.compiled->is_literal()) continue;
       absl::StatusOr<Json> value = leaf.compiled->Evaluate(scope);
+      std::string_view name =
+          leaf.pointer.empty() ? std::string_view("(root)") : std::string_view(leaf.pointer);
       if (!value.ok()) {
         return absl::InvalidArgumentError(
-            absl::StrCat("in parameter ", leaf.pointer.empty() ? "(root)" : leaf.pointer, ": ",
-                         value.status().message()));
+            absl::StrCat("in parameter ", sdk::AsAbsl(name), ": ", value.status().message()));
+      }
+      if (max_bytes != std::numeric_limits<size_t>::max()) {
+        bytes += sdk::ItemBytes(*value);
+        if (bytes > max_bytes) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat("evaluating parameter ", sdk::AsAbsl(name)));
+        }
       }
       *At(out, leaf.path) = *std::move(value);
     }

@@ -80,6 +80,11 @@ class CompiledJson {
   virtual bool IsDynamic(std::string_view pointer) const = 0;
   // The tree with every non-deferred template evaluated. Errors name the parameter's pointer.
   virtual absl::StatusOr<Json> Evaluate(const EvalScope& scope) const = 0;
+  // The same, stopping with RESOURCE_EXHAUSTED ("evaluating parameter POINTER", the leaf that
+  // crossed it) as soon as the evaluated values (each bounded by ExpressionLimits::max_value_bytes)
+  // together take more than `max_bytes` (sdk::ItemBytes): many large values in one tree would
+  // otherwise be built before anyone could count them.
+  virtual absl::StatusOr<Json> EvaluateWithin(const EvalScope& scope, size_t max_bytes) const = 0;
   // The deferred template at `pointer`, or nullptr.
   virtual const Template* FindDeferred(std::string_view pointer) const = 0;
   // Every reference, for the validator.

@@ -98,6 +98,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   executor::ExecutionLimits limits;
   limits.max_execution_time = config.limits.max_execution_time;
   limits.max_items_per_output = static_cast<size_t>(config.limits.max_items_per_output);
+  limits.max_execution_item_bytes = static_cast<size_t>(config.limits.max_execution_item_bytes);
+  limits.max_total_item_bytes = static_cast<size_t>(config.limits.max_total_item_bytes);
   limits.max_subworkflow_depth = static_cast<int>(config.limits.max_subworkflow_depth);
   limits.max_retry_after = config.http.max_retry_after;
   runtime->executor_ = std::make_unique<executor::Executor>(std::move(services), limits);

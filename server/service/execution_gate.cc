@@ -65,6 +65,25 @@ bool ExecutionGate::WaitUntilIdle(absl::Duration timeout) const {
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
+bool ExecutionGate::WaitForDrain(absl::Duration grace_period) const {
+  absl::MutexLock lock(&mu_);
+  auto over = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return admitted_.empty() || grace_period_ended_;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&over), grace_period);
+  return admitted_.empty();
+}
+
+void ExecutionGate::EndGracePeriod() {
+  absl::MutexLock lock(&mu_);
+  grace_period_ended_ = true;
+}
+
+bool ExecutionGate::grace_period_ended() const {
+  absl::MutexLock lock(&mu_);
+  return grace_period_ended_;
+}
+
 void ExecutionGate::CancelAll(absl::Status reason) {
   std::vector<std::shared_ptr<executor::ExecutionHandle>> handles;
   {

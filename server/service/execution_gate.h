@@ -1,7 +1,7 @@
 // Admission of executions into the server: at most `max_in_flight` at once (more are refused at
 // once with RESOURCE_EXHAUSTED, class "limit_exceeded": no queueing, the caller decides when to
 // retry), none while the server drains (UNAVAILABLE, class "unavailable"), and a way for shutdown
-// to wait for the ones in flight and then cancel the stragglers.
+// to wait for the ones in flight (a wait that can be cut short) and then cancel the stragglers.
 //
 // Each admitted execution holds a Ticket for as long as it runs; dropping the ticket lets the next
 // one in. Attaching the execution's handle to the ticket lets CancelAll reach it.
@@ -56,6 +56,12 @@ class ExecutionGate {
   // shutdown thread only.
   bool WaitUntilIdle(absl::Duration timeout) const;
 
+  // The drain's grace period: like WaitUntilIdle, but EndGracePeriod (from another thread) also
+  // ends the wait, at once and for good.
+  bool WaitForDrain(absl::Duration grace_period) const;
+  void EndGracePeriod();
+  bool grace_period_ended() const;
+
   // Cancels every attached execution (and any attached later) with `reason`.
   void CancelAll(absl::Status reason);
 
@@ -70,6 +76,7 @@ class ExecutionGate {
   mutable absl::Mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool grace_period_ended_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status cancel_reason_ ABSL_GUARDED_BY(mu_);  // set by CancelAll
   // Admitted executions; the handle is null until attached.
   std::map<uint64_t, std::shared_ptr<executor::ExecutionHandle>> admitted_ ABSL_GUARDED_BY(mu_);

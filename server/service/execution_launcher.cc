@@ -113,7 +113,12 @@ FailureContext FailureOf(const executor::ExecutionRecord& record) {
 }
 
 absl::Status CallerGoneReason(const grpc::CallbackServerContext& context) {
-  if (context.deadline() <= std::chrono::system_clock::now()) {
+  // The caller's own deadline timer cancels the call once the deadline passes on its side: the
+  // server sees that cancellation before its own view of the deadline (which starts when the
+  // request arrives), by about the request's one-way latency. So close to the deadline, it is the
+  // deadline.
+  constexpr std::chrono::milliseconds kDeadlineSlack(250);
+  if (context.deadline() - kDeadlineSlack <= std::chrono::system_clock::now()) {
     return sdk::NodeError(absl::StatusCode::kDeadlineExceeded, sdk::error_class::kTimeout,
                           "the caller's deadline passed");
   }

@@ -58,8 +58,9 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
 // What a failed execution's status is about: the failed node, its attempts and upstream calls.
 FailureContext FailureOf(const executor::ExecutionRecord& record);
 
-// Why the call went away, for ExecutionHandle::Cancel: DEADLINE_EXCEEDED once the caller's deadline
-// has passed, CANCELLED otherwise.
+// Why the call went away, for ExecutionHandle::Cancel: DEADLINE_EXCEEDED when the caller's deadline
+// has passed or is less than 250 ms away (the caller's own deadline timer cancels the call a
+// little before the server's view of that deadline), CANCELLED otherwise.
 absl::Status CallerGoneReason(const grpc::CallbackServerContext& context);
 
 // Logs one line for a started execution: id, workflow, rpc.

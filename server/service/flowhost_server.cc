@@ -97,9 +97,12 @@ void FlowhostServer::Shutdown() {
                 {{"in_flight", in_flight},
                  {"grace_period_ms", absl::ToInt64Milliseconds(options_.shutdown_grace_period)}});
   }
-  if (!env_.gate->WaitUntilIdle(options_.shutdown_grace_period)) {
+  if (!env_.gate->WaitForDrain(options_.shutdown_grace_period)) {
     if (logger != nullptr) {
-      logger->Log(sdk::LogLevel::kWarning, "grace period over; cancelling executions",
+      logger->Log(sdk::LogLevel::kWarning,
+                  env_.gate->grace_period_ended()
+                      ? "grace period ended early; cancelling executions"
+                      : "grace period over; cancelling executions",
                   {{"in_flight", env_.gate->in_flight()}});
     }
     env_.gate->CancelAll(sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
@@ -110,6 +113,8 @@ void FlowhostServer::Shutdown() {
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (logger != nullptr) logger->Log(sdk::LogLevel::kInfo, "stopped", nullptr);
 }
+
+void FlowhostServer::EndGracePeriod() { env_.gate->EndGracePeriod(); }
 
 void FlowhostServer::Wait() {
   if (server_ != nullptr) server_->Wait();

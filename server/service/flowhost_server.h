@@ -9,7 +9,7 @@
 //
 // Ownership: the host owns the server and everything its ServiceEnvironment points at, and keeps
 // them alive until Shutdown has returned. Thread-safety: Start, then Shutdown (from any one thread,
-// e.g. the signal waiter); Wait may be called concurrently with Shutdown.
+// e.g. the signal waiter); Wait and EndGracePeriod may be called concurrently with Shutdown.
 #ifndef FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 #define FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 
@@ -49,6 +49,10 @@ class FlowhostServer {
 
   // Drains and stops (see above). Returns once the gRPC server has stopped. Idempotent.
   void Shutdown();
+
+  // Ends the drain's grace period now (a second SIGTERM): Shutdown, running on another thread or
+  // called later, cancels the executions still in flight instead of waiting for them.
+  void EndGracePeriod();
 
   // Blocks until the server has stopped.
   void Wait();

@@ -38,6 +38,9 @@ class ServiceHost {
 
   // Drains and stops serving (see FlowhostServer::Shutdown). Idempotent.
   void Shutdown();
+  // Cuts the drain short (see FlowhostServer::EndGracePeriod); from any thread, also during
+  // Shutdown.
+  void EndGracePeriod() { server_->EndGracePeriod(); }
   // Blocks until the server has stopped.
   void Wait() { server_->Wait(); }
 

@@ -104,10 +104,10 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::ListWorkflows(
     grpc::CallbackServerContext* context, const v1::ListWorkflowsRequest* request,
     v1::ListWorkflowsResponse* response) {
   return Answer(context, [&]() -> absl::Status {
-    std::vector<WorkflowStore::Entry> entries = env_.store->List();  // sorted by name
+    std::vector<WorkflowStore::Entry> entries = env_.store->List();  // sorted by list_key
     absl::StatusOr<Page> page = FindPage(
-        entries, [](const WorkflowStore::Entry& entry) -> const std::string& { return entry.name; },
-        "workflows", request->page_size(), request->page_token());
+        entries, [](const WorkflowStore::Entry& entry) { return entry.list_key(); }, "workflows",
+        request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
     v1::WorkflowView view = request->view() == v1::WORKFLOW_VIEW_UNSPECIFIED
                                 ? v1::WORKFLOW_VIEW_BASIC

@@ -219,19 +219,23 @@ int WorkflowStore::Rescan() {
 
 void WorkflowStore::RebuildIndex() {
   entries_.clear();
+  std::map<std::string, std::string, std::less<>> served_by;  // workflow name -> file
   for (const auto& [file, state] :
        files_) {  // file-name order: the first file defining a name wins
-    auto [it, inserted] = entries_.emplace(state.entry.name, state.entry);
-    if (inserted) continue;
-    // A duplicate name: this file cannot be served under it. Its own state is kept, so it comes
-    // back once the other file goes away.
-    Entry duplicate = state.entry;
-    duplicate.diagnostics.push_back(FileDiagnostic(
-        file, "workflow name '" + duplicate.name + "' is already defined by " + it->second.file));
-    duplicate.state = LoadState::kFailed;
-    duplicate.workflow = nullptr;
-    duplicate.name = file;  // unique: file names are, and they end in .yaml/.yml
-    entries_.emplace(duplicate.name, std::move(duplicate));
+    Entry entry = state.entry;
+    if (entry.workflow != nullptr) {
+      auto [it, inserted] = served_by.emplace(entry.name, file);
+      if (!inserted) {
+        // A duplicate name: this file cannot be served under it. Its own state is kept, so it
+        // comes back once the other file goes away.
+        entry.diagnostics.push_back(FileDiagnostic(
+            file, "workflow name '" + entry.name + "' is already defined by " + it->second));
+        entry.state = LoadState::kFailed;
+        entry.workflow = nullptr;
+        entry.name = fs::path(file).stem().string();
+      }
+    }
+    entries_.emplace(entry.name, std::move(entry));
   }
 }
 
@@ -245,16 +249,21 @@ std::vector<WorkflowStore::Entry> WorkflowStore::List() const {
 
 std::optional<WorkflowStore::Entry> WorkflowStore::Get(std::string_view name) const {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(name);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second;
+  auto [begin, end] = entries_.equal_range(name);
+  if (begin == end) return std::nullopt;
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.workflow != nullptr) return it->second;
+  }
+  return begin->second;
 }
 
 workflow::WorkflowPtr WorkflowStore::Find(std::string_view name) const {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(name);
-  if (it == entries_.end()) return nullptr;
-  return it->second.workflow;
+  auto [begin, end] = entries_.equal_range(name);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.workflow != nullptr) return it->second.workflow;
+  }
+  return nullptr;
 }
 
 uint64_t WorkflowStore::generation() const {

@@ -8,9 +8,10 @@
 //   * a file that does not load keeps serving its last good version (state STALE) and reports its
 //     diagnostics, which are also logged; a file that never loaded is FAILED and cannot run;
 //   * a deleted file's workflow is no longer served.
-// A workflow is known by its `name` field (by the file name without extension while it has never
-// loaded). Two files defining the same name: the first in file-name order wins, the other is
-// FAILED.
+// A workflow is known by its `name` field; a file that serves nothing (FAILED) is listed under its
+// file name without extension, which may be the name of another file's workflow: names are unique
+// among the workflows served, not among broken files, so a broken file never hides a good one. Two
+// files defining the same name: the first in file-name order wins, the other is FAILED.
 //
 // Ownership: the host owns the store; the store owns its watcher thread (the only thread that reads
 // the directory while watching) and stops it in StopWatching or the destructor.
@@ -55,12 +56,16 @@ class WorkflowStore : public executor::WorkflowResolver {
 
   // One file of the directory, as last seen.
   struct Entry {
-    std::string name;                // the workflow's name, or the file stem while it never loaded
+    std::string name;                // the workflow's name, or the file stem when kFailed
     std::string file;                // relative to the directory
     workflow::WorkflowPtr workflow;  // the version served; null when kFailed
     LoadState state = LoadState::kFailed;
     std::vector<workflow::Diagnostic> diagnostics;  // of the latest load
     absl::Time loaded_at = absl::InfinitePast();    // when `workflow` was loaded
+
+    // Where the entry sorts in List (by name, then file): unique, unlike names, so it is what a
+    // page of ListWorkflows continues after.
+    std::string list_key() const { return name + '\0' + file; }
   };
 
   struct Options {
@@ -90,9 +95,10 @@ class WorkflowStore : public executor::WorkflowResolver {
   // Reads the directory now and applies what changed. Returns how many files changed state.
   int Rescan();
 
-  // Every file, sorted by workflow name.
+  // Every file, sorted by list_key (workflow name, then file).
   std::vector<Entry> List() const;
-  // The entry of the workflow called `name`, if any.
+  // The entry of the workflow called `name`, if any: the one served, else the first FAILED file
+  // of that name.
   std::optional<Entry> Get(std::string_view name) const;
   // The served version of workflow `name`, or null (WorkflowResolver).
   workflow::WorkflowPtr Find(std::string_view name) const override;
@@ -123,8 +129,9 @@ class WorkflowStore : public executor::WorkflowResolver {
   absl::Mutex rescan_mu_;  // serializes Rescan; taken before mu_
   mutable absl::Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);  // by file name
-  // What List/Get/Find see: files_ by workflow name, duplicates resolved.
-  std::map<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
+  // What List/Get/Find see: files_ by workflow name (served names unique; FAILED files may share
+  // one), in file-name order within a name.
+  std::multimap<std::string, Entry, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex watch_mu_;

@@ -39,7 +39,9 @@ absl::StatusOr<Json> BindInputs(const CompiledWorkflow& workflow, const Json& in
       }
       continue;
     }
-    if (std::optional<Json> conformed = ConformInput(*given, spec.type)) {
+    if (std::optional<NonFiniteNumber> bad = FindNonFiniteNumber(*given)) {
+      problems.push_back(absl::StrCat("input '", spec.name, "': ", DescribeNonFinite(*bad)));
+    } else if (std::optional<Json> conformed = ConformInput(*given, spec.type)) {
       bound[spec.name] = std::move(*conformed);
     } else {
       problems.push_back(absl::StrCat("input '", spec.name, "': expected ",

@@ -4,10 +4,17 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/yaml_scalar.h"
 
 namespace flowhost::workflow {
+namespace {
+
+constexpr std::string_view kKeptForAliases =
+    " (an anchored value counts twice: a copy is kept for its aliases)";
+
+}  // namespace
 
 using sdk::Json;
 
@@ -27,7 +34,7 @@ void DocumentBuilder::ReportProblems(Reporter& reporter, size_t cutoff) {
 void DocumentBuilder::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
   if (failed_) return;
   size_t offset = ContentOffset(mark);
-  CountValues(1);
+  CountValues(1, 0);
   NameAnchor(anchor);
   Slot slot = NextSlot();
   if (slot.kind == SlotKind::kKey) {
@@ -44,7 +51,7 @@ void DocumentBuilder::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
   bool written = StartsWithNull(offset);
   size_t value_offset = !written && slot.key_offset != kNoOffset ? slot.key_offset : offset;
   Record(slot, {slot.key_offset, value_offset, written, ScalarStyle::kPlain});
-  Deliver(Json(nullptr), 1, anchor);
+  Deliver(Json(nullptr), 1, 0, anchor, offset);
 }
 
 void DocumentBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -52,13 +59,19 @@ void DocumentBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
   size_t offset = MarkOffset(mark);
   auto it = anchors_.find(anchor);
   size_t values = it == anchors_.end() ? 1 : it->second.values;
+  size_t bytes = it == anchors_.end() ? 0 : it->second.bytes;
   alias_values_ += values;
   if (alias_values_ > limits_.max_alias_values) {
     Fail(offset, absl::StrCat("aliases expand to more than ", limits_.max_alias_values,
                               " values (an alias bomb?)"));
     return;
   }
-  CountValues(values);
+  if (!BuildBytes(bytes, offset,
+                  absl::StrCat(": alias '*", anchor_names_[anchor], "' repeats ", bytes,
+                               " bytes here (an alias bomb?)"))) {
+    return;
+  }
+  CountValues(values, bytes);
   Json value;
   if (it == anchors_.end()) {
     Report(offset,
@@ -79,14 +92,15 @@ void DocumentBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
     return;
   }
   Record(slot, {slot.key_offset, offset, false, ScalarStyle::kPlain});
-  Deliver(std::move(value), values, 0);
+  Deliver(std::move(value), values, bytes, 0, offset);
 }
 
 void DocumentBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag,
                                YAML::anchor_t anchor, const std::string& text) {
   if (failed_) return;
   size_t offset = ContentOffset(mark);
-  CountValues(1);
+  if (!BuildBytes(text.size(), offset, "")) return;
+  CountValues(1, text.size());
   NameAnchor(anchor);
   ScalarStyle style = StyleAt(source_.text(), offset);
   if ((style == ScalarStyle::kSingleQuoted || style == ScalarStyle::kDoubleQuoted) &&
@@ -98,7 +112,10 @@ void DocumentBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag,
   }
   Slot slot = NextSlot();
   if (slot.kind == SlotKind::kKey) {
-    if (anchor != 0) anchors_[anchor] = {Json(text), 1};
+    if (anchor != 0) {
+      if (!BuildBytes(text.size(), offset, kKeptForAliases)) return;
+      anchors_[anchor] = {Json(text), 1, text.size()};
+    }
     AcceptKey(text, offset, /*plain=*/tag == "?");
     return;
   }
@@ -108,7 +125,7 @@ void DocumentBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag,
     Report(tag == "?" || tag == "!" ? offset : MarkOffset(mark), resolved.error);
   }
   Record(slot, {slot.key_offset, offset, true, style});
-  Deliver(std::move(resolved.value), 1, anchor);
+  Deliver(std::move(resolved.value), 1, text.size(), anchor, offset);
 }
 
 void DocumentBuilder::OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
@@ -163,8 +180,21 @@ void DocumentBuilder::Fail(size_t offset, std::string message) {
   failed_ = true;
 }
 
-void DocumentBuilder::CountValues(size_t values) {
-  for (Frame& frame : stack_) frame.values += values;
+void DocumentBuilder::CountValues(size_t values, size_t bytes) {
+  for (Frame& frame : stack_) {
+    frame.values += values;
+    frame.bytes += bytes;
+  }
+}
+
+bool DocumentBuilder::BuildBytes(size_t bytes, size_t offset, std::string_view why) {
+  if (bytes > limits_.max_document_bytes - built_bytes_) {
+    Fail(offset, absl::StrCat("the document would hold more than ", limits_.max_document_bytes,
+                              " bytes of text", sdk::AsAbsl(why)));
+    return false;
+  }
+  built_bytes_ += bytes;
+  return true;
 }
 
 void DocumentBuilder::NameAnchor(YAML::anchor_t anchor) {
@@ -224,7 +254,7 @@ void DocumentBuilder::StartContainer(const YAML::Mark& mark, const std::string& 
                                      YAML::anchor_t anchor, bool is_map) {
   if (failed_) return;
   size_t offset = ContentOffset(mark);
-  CountValues(1);
+  CountValues(1, 0);
   NameAnchor(anchor);
   if (stack_.size() >= limits_.max_depth) {
     Fail(offset,
@@ -248,6 +278,7 @@ void DocumentBuilder::StartContainer(const YAML::Mark& mark, const std::string& 
       frame.is_map = true;
       frame.value = Json::object();
       frame.anchor = anchor;
+      frame.offset = offset;
       stack_.push_back(std::move(frame));
       return;
     }
@@ -255,6 +286,7 @@ void DocumentBuilder::StartContainer(const YAML::Mark& mark, const std::string& 
   frame.is_map = is_map;
   frame.value = is_map ? Json::object() : Json::array();
   frame.anchor = anchor;
+  frame.offset = offset;
   frame.discard = !slot.record;
   frame.pointer = slot.pointer;
   if (slot.kind != SlotKind::kKey) {
@@ -270,11 +302,13 @@ void DocumentBuilder::EndContainer() {
   Frame frame = std::move(stack_.back());
   stack_.pop_back();
   if (frame.unquoted_expression.has_value()) {
-    Deliver(Json(std::move(*frame.unquoted_expression)), frame.values, frame.anchor);
+    size_t bytes = frame.unquoted_expression->size();
+    Deliver(Json(std::move(*frame.unquoted_expression)), frame.values, bytes, frame.anchor,
+            frame.offset);
     return;
   }
   if (frame.is_map) ApplyMerges(frame);
-  Deliver(std::move(frame.value), frame.values, frame.anchor);
+  Deliver(std::move(frame.value), frame.values, frame.bytes, frame.anchor, frame.offset);
 }
 
 void DocumentBuilder::ApplyMerges(Frame& frame) {
@@ -298,8 +332,12 @@ void DocumentBuilder::ApplyMerges(Frame& frame) {
   }
 }
 
-void DocumentBuilder::Deliver(Json value, size_t values, YAML::anchor_t anchor) {
-  if (anchor != 0) anchors_[anchor] = {value, values};
+void DocumentBuilder::Deliver(Json value, size_t values, size_t bytes, YAML::anchor_t anchor,
+                              size_t offset) {
+  if (anchor != 0) {
+    if (!BuildBytes(bytes, offset, kKeptForAliases)) return;
+    anchors_[anchor] = {value, values, bytes};
+  }
   if (stack_.empty()) {
     root_ = std::move(value);
     has_root_ = true;

@@ -3,8 +3,10 @@
 //
 // The stack holds the mappings and sequences being built; a finished value is delivered to the
 // frame below it. Problems are collected rather than reported at once: after a syntax error, or a
-// fatal problem of its own (nesting too deep, aliases expanding too far, an unterminated quote;
-// every further event is then ignored), what it found on that line and later is noise.
+// fatal problem of its own (nesting too deep, aliases expanding too far, the document's text past
+// its byte limit, an unterminated quote; every further event is then ignored), what it found on
+// that line and later is noise. Sizes are checked before anything is copied: an alias bomb by size
+// fails at the alias that crosses the limit, having built no more than the limit.
 //
 // Ownership: views the SourceText and limits, which must outlive it. Used by one load, on one
 // thread.
@@ -14,6 +16,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,7 +76,9 @@ class DocumentBuilder final : public YAML::EventHandler {
     // An unquoted "{{ ... }}" that YAML read as a mapping: delivered as this text instead.
     std::optional<std::string> unquoted_expression;
     YAML::anchor_t anchor = 0;
+    size_t offset = 0;  // where it starts
     size_t values = 1;  // values inside, itself included (an alias to it costs as much)
+    size_t bytes = 0;   // text of the scalars and keys inside (an alias to it copies as much)
     // Mapping state: the key waiting for its value.
     bool expecting_key = true;
     std::string key;
@@ -95,6 +100,7 @@ class DocumentBuilder final : public YAML::EventHandler {
   struct AnchoredValue {
     sdk::Json value;
     size_t values = 1;
+    size_t bytes = 0;
   };
 
   size_t MarkOffset(const YAML::Mark& mark) const;
@@ -118,9 +124,13 @@ class DocumentBuilder final : public YAML::EventHandler {
 
   void Fail(size_t offset, std::string message);
 
-  // Adds `values` to the size of every mapping and sequence being built (an alias to one of them
-  // costs its size).
-  void CountValues(size_t values);
+  // Adds `values` and `bytes` to the size of every mapping and sequence being built (an alias to
+  // one of them costs its size).
+  void CountValues(size_t values, size_t bytes);
+
+  // Accounts for `bytes` of text about to be built; past limits.max_document_bytes the builder
+  // fails at `offset`, the message ending with `why`, and returns false.
+  bool BuildBytes(size_t bytes, size_t offset, std::string_view why);
 
   void NameAnchor(YAML::anchor_t anchor);
 
@@ -140,7 +150,9 @@ class DocumentBuilder final : public YAML::EventHandler {
   // Keys written in the mapping win over merged ones; earlier merge sources win over later ones.
   void ApplyMerges(Frame& frame);
 
-  void Deliver(sdk::Json value, size_t values, YAML::anchor_t anchor);
+  // Hands a finished value to the frame below (or makes it the root); an anchored one is also
+  // kept, at `offset`'s expense of `bytes`, for its aliases.
+  void Deliver(sdk::Json value, size_t values, size_t bytes, YAML::anchor_t anchor, size_t offset);
 
   const SourceText& source_;
   const YamlLimits& limits_;
@@ -149,6 +161,7 @@ class DocumentBuilder final : public YAML::EventHandler {
   std::pair<size_t, std::string> fatal_;  // when failed_
   bool has_root_ = false;
   size_t alias_values_ = 0;
+  size_t built_bytes_ = 0;  // text built so far, aliases' copies and anchors' kept copies included
   sdk::Json root_;
   std::vector<Frame> stack_;
   absl::flat_hash_map<std::string, ValueLocation> locations_;

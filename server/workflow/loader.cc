@@ -96,7 +96,7 @@ WorkflowPtr Compile(std::string_view file, std::string_view original, const Sour
                     const registry::NodeTypeRegistry& registry, const LoadLimits& limits,
                     Reporter& reporter) {
   if (!CheckText(original, source, limits, reporter)) return nullptr;
-  std::optional<YamlDocument> document = ReadYaml(source, YamlLimits{}, reporter);
+  std::optional<YamlDocument> document = ReadYaml(source, limits.yaml, reporter);
   if (!document.has_value()) return nullptr;
   reporter.set_document(&*document);
 

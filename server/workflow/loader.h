@@ -19,14 +19,17 @@
 #include "server/registry/node_type_registry.h"
 #include "server/workflow/diagnostic.h"
 #include "server/workflow/workflow.h"
+#include "server/workflow/yaml_reader.h"
 
 namespace flowhost::workflow {
 
-// Bounds on what a workflow file may hold; crossing one is an error diagnostic. (YAML nesting is
-// also bounded, at 64 levels, and alias expansion at 100 000 values.)
+// Bounds on what a workflow file may hold; crossing one is an error diagnostic.
 struct LoadLimits {
   size_t max_nodes = 500;
   size_t max_file_bytes = 4 * 1024 * 1024;
+  // The YAML document: nesting (64 levels), values aliases add (100 000), and the bytes of text
+  // once aliases are expanded (4 MiB), checked before anything is built.
+  YamlLimits yaml;
   expr::ExpressionLimits expressions;  // per expression: source size, nesting depth
 };
 

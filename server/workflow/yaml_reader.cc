@@ -1,9 +1,11 @@
 #include "server/workflow/yaml_reader.h"
 
 #include <algorithm>
+#include <istream>
 #include <optional>
-#include <sstream>
+#include <streambuf>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,16 @@
 
 namespace flowhost::workflow {
 namespace {
+
+// An input stream over the source text that does not copy it (yaml-cpp reads from a stream): a
+// large file is then held once less while it is parsed. Only reads; the text is never written.
+class TextStreamBuffer final : public std::streambuf {
+ public:
+  explicit TextStreamBuffer(std::string_view text) {
+    char* begin = const_cast<char*>(text.data());
+    setg(begin, begin, begin + text.size());
+  }
+};
 
 // Notices whether a second document starts.
 class DocumentStartProbe final : public YAML::EventHandler {
@@ -72,7 +84,8 @@ void ReportSyntaxError(const SourceText& source, const YAML::Exception& error, R
 
 std::optional<YamlDocument> ReadYaml(const SourceText& source, const YamlLimits& limits,
                                      Reporter& reporter) {
-  std::istringstream stream{std::string(source.text())};
+  TextStreamBuffer buffer(source.text());
+  std::istream stream(&buffer);
   DocumentBuilder builder(source, limits);
   try {
     YAML::Parser parser(stream);

@@ -110,6 +110,40 @@ nodes:
   EXPECT_THAT(r.err, HasSubstr("1 of 1 file(s) invalid"));
 }
 
+TEST(CliTest, ValidateRefusesAnAliasBombBySizeAtTheAlias) {
+  // The issue's reproduction: a 1 MiB string anchored once and aliased 2,000 times.
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [*s";
+  for (int i = 1; i < 2000; ++i) yaml += ", *s";
+  std::string path = WriteTemp("b.yaml", yaml + "]}}\n");
+  BinaryResult r = RunBinary({FlowhostBinary(), "validate", path});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.term_signal, 0);
+  EXPECT_THAT(r.err, HasSubstr(path + ":6:31: error: the document would hold more than 4194304 "
+                                      "bytes of text: alias '*s' repeats 1048576 bytes here"));
+}
+
+TEST(CliTest, RunAndCallRefuseNaNAndInfinityAsNumberInputs) {
+  std::string path = WriteTemp("scale.yaml", R"(name: scale
+inputs:
+  factor: {type: number, required: true}
+nodes:
+  - {name: scaled, type: set, params: {values: {x: "{{ $inputs.factor * 2 }}"}}}
+)");
+  // JSON text cannot write them, nor a number too large for a double, which would be Infinity.
+  for (const std::string input :
+       {R"({"factor": NaN})", R"({"factor": Infinity})", R"({"factor": -1e999})"}) {
+    BinaryResult run = RunBinary({FlowhostBinary(), "run", path, "--input", input});
+    EXPECT_EQ(run.exit_code, 2) << input;
+    EXPECT_THAT(run.err, HasSubstr("--input is not valid JSON")) << input;
+    // `call` refuses it before sending anything: no server is needed.
+    BinaryResult call =
+        RunBinary({FlowhostBinary(), "call", "scale", "--input", input, "--target", "127.0.0.1:1"});
+    EXPECT_EQ(call.exit_code, 2) << input;
+    EXPECT_THAT(call.err, HasSubstr("--input is not valid JSON")) << input;
+  }
+}
+
 TEST(CliTest, ValidateOfAMissingFileIsADiagnosticNotACrash) {
   BinaryResult r = RunBinary({FlowhostBinary(), "validate", "/nonexistent/flow.yaml"});
   EXPECT_EQ(r.exit_code, 2);

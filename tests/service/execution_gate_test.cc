@@ -50,6 +50,23 @@ TEST(ExecutionGate, WaitUntilIdleReturnsWhenTheLastExecutionEnds) {
   finisher.join();
 }
 
+TEST(ExecutionGate, EndingTheGracePeriodEndsTheDrainWaitWhileExecutionsRemain) {
+  ExecutionGate gate(10);
+  auto ticket = gate.Enter();
+  ASSERT_TRUE(ticket.ok());
+  gate.StartDraining();
+  std::thread second_signal([&gate] { gate.EndGracePeriod(); });
+  EXPECT_FALSE(gate.WaitForDrain(absl::Hours(1)));  // returns when the grace period ends
+  second_signal.join();
+  EXPECT_TRUE(gate.grace_period_ended());
+  EXPECT_EQ(gate.in_flight(), 1u);
+  // For good: a later wait does not wait either; the wait for the cancelled ones still does.
+  EXPECT_FALSE(gate.WaitForDrain(absl::Hours(1)));
+  std::thread finisher([&ticket] { ticket->reset(); });
+  EXPECT_TRUE(gate.WaitUntilIdle(absl::Seconds(30)));  // failure bound only
+  finisher.join();
+}
+
 TEST(ExecutionGate, CancelAllReachesAttachedAndLaterAttachedExecutions) {
   ExecutionGate gate(10);
   auto early = gate.Enter();

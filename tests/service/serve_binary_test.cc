@@ -2,6 +2,8 @@
 // its port, serves calls (also through `flowhost call`), and on SIGTERM lets executions in flight
 // finish within the grace period before exiting cleanly. With the fake behind a TLS + HTTP/2 front
 // (nghttpx) whose certificate no system store knows, it reaches it only when http.ca_file names it.
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -162,6 +164,84 @@ TEST_F(ServeBinaryTest, SigtermLetsExecutionsInFlightFinishThenExitsCleanly) {
   EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_SUCCEEDED);
   EXPECT_TRUE(stopped.ok()) << stopped;  // exit status 0
   server_.reset();
+}
+
+// Runs `slow` with a zero wait: OK while serving, UNAVAILABLE once the server drains.
+grpc::Status QuickRun(v1::WorkflowService::Stub& stub) {
+  v1::RunWorkflowRequest request;
+  request.set_workflow("slow");
+  (*request.mutable_input()->mutable_fields())["duration"].set_string_value("0s");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::RunWorkflowResponse response;
+  return stub.RunWorkflow(&context, request, &response);
+}
+
+TEST_F(ServeBinaryTest, ASecondSigtermDuringTheDrainCancelsTheExecutionsInFlightAtOnce) {
+  v1::StreamWorkflowRequest request;
+  request.set_workflow("slow");
+  (*request.mutable_input()->mutable_fields())["duration"].set_string_value("10m");
+  // Shorter than the 30 s grace period: if the second signal did not cut the drain short, this
+  // call would end DEADLINE_EXCEEDED, not CANCELLED.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = stub_->StreamWorkflow(&context, request);
+  v1::StreamWorkflowResponse event;
+  bool node_started = false;
+  while (!node_started && reader->Read(&event)) node_started = event.has_node_started();
+  ASSERT_TRUE(node_started);
+
+  ASSERT_EQ(kill(server_->pid(), SIGTERM), 0);
+  // The drain has begun once new executions are refused (two signals sent together would be
+  // delivered as one).
+  grpc::Status quick = QuickRun(*stub_);
+  for (int i = 0; i < 100000 && quick.error_code() != grpc::StatusCode::UNAVAILABLE; ++i) {
+    quick = QuickRun(*stub_);
+  }
+  ASSERT_EQ(quick.error_code(), grpc::StatusCode::UNAVAILABLE) << quick.error_message();
+  ASSERT_EQ(kill(server_->pid(), SIGINT), 0);
+
+  v1::StreamWorkflowResponse last;
+  while (reader->Read(&event)) last = event;
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("the server is shutting down"));
+  EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_CANCELLED);
+  EXPECT_TRUE(server_->Stop().ok());  // it had exited, with status 0
+  server_.reset();
+}
+
+TEST_F(ServeBinaryTest,
+       AnAliasBombDroppedIntoTheWorkflowsDirectoryIsListedFailedAndTheServerCarriesOn) {
+  // The reproduction: a 1 MiB string anchored once and aliased 2,000 times.
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [*s";
+  for (int i = 1; i < 2000; ++i) yaml += ", *s";
+  yaml += "]}}\n";
+  std::ofstream(dir_ / "b.yaml.part") << yaml;  // renamed into place, as a deployment would
+  std::filesystem::rename(dir_ / "b.yaml.part", dir_ / "workflows" / "b.yaml");
+
+  v1::GetWorkflowRequest get;
+  get.set_name("b");
+  v1::GetWorkflowResponse got;
+  grpc::Status status;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);  // failure bound only
+  do {
+    auto context = Context();
+    status = stub_->GetWorkflow(context.get(), get, &got);
+  } while (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+           std::chrono::steady_clock::now() < until);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(got.workflow().load_state(), v1::LOAD_STATE_FAILED);
+  EXPECT_EQ(got.workflow().source_file(), "b.yaml");
+  ASSERT_EQ(got.workflow().diagnostics_size(), 1);
+  EXPECT_EQ(got.workflow().diagnostics(0).line(), 6);
+  EXPECT_EQ(got.workflow().diagnostics(0).column(), 31);
+  EXPECT_THAT(got.workflow().diagnostics(0).message(),
+              HasSubstr("alias '*s' repeats 1048576 bytes here"));
+
+  grpc::Status quick = QuickRun(*stub_);
+  EXPECT_TRUE(quick.ok()) << quick.error_message();
 }
 
 // `flowhost serve` with the upstream at `base_url` and `extra` flags; the workflows directory holds

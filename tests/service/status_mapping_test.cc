@@ -54,7 +54,7 @@ std::vector<Row> Table() {
        grpc::StatusCode::INVALID_ARGUMENT},
       {"ContextLengthIsInvalidArgument", Classified(StatusCode::kUnknown, ec::kContextLength),
        grpc::StatusCode::INVALID_ARGUMENT},
-      {"ModerationIsInvalidArgument", Classified(StatusCode::kPermissionDenied, ec::kModeration),
+      {"ModerationIsInvalidArgument", Classified(StatusCode::kInvalidArgument, ec::kModeration),
        grpc::StatusCode::INVALID_ARGUMENT},
       {"TimeoutIsDeadlineExceeded", Classified(StatusCode::kUnavailable, ec::kTimeout),
        grpc::StatusCode::DEADLINE_EXCEEDED},

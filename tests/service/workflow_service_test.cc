@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -178,6 +179,160 @@ TEST(WorkflowService, ValidateWorkflowReportsEveryProblemWithItsPosition) {
   EXPECT_EQ(good_response.workflow().nodes(0).type(), "noop");
 }
 
+// The issue's alias bomb by size: a 1 MiB string anchored once and aliased 2,000 times, a request
+// of about 1 MB that would expand to 2 GB.
+std::string AliasBombBySize() {
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [*s";
+  for (int i = 1; i < 2000; ++i) yaml += ", *s";
+  return yaml + "]}}\n";
+}
+
+TEST(WorkflowService, ValidateWorkflowRefusesAnAliasBombBySizeAtTheAliasAndKeepsServing) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::ValidateWorkflowRequest request;
+  request.set_file_name("b.yaml");
+  request.set_yaml(AliasBombBySize());
+  auto context = ServiceHarness::Context();
+  v1::ValidateWorkflowResponse response;
+  grpc::Status status = harness->stub().ValidateWorkflow(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(response.valid());
+  ASSERT_EQ(response.diagnostics_size(), 1);
+  EXPECT_EQ(response.diagnostics(0).file(), "b.yaml");
+  EXPECT_EQ(response.diagnostics(0).line(), 6);
+  EXPECT_EQ(response.diagnostics(0).column(), 31);  // the second alias: one fits in 4 MiB
+  EXPECT_THAT(response.diagnostics(0).message(),
+              HasSubstr("the document would hold more than 4194304 bytes of text: alias '*s' "
+                        "repeats 1048576 bytes here"));
+
+  // RunWorkflow reads inline YAML the same way.
+  v1::RunWorkflowRequest run;
+  run.set_yaml(AliasBombBySize());
+  auto run_context = ServiceHarness::Context();
+  v1::RunWorkflowResponse run_response;
+  EXPECT_EQ(harness->stub().RunWorkflow(run_context.get(), run, &run_response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  auto after = ServiceHarness::Context();
+  v1::RunWorkflowResponse greeted;
+  EXPECT_TRUE(harness->stub()
+                  .RunWorkflow(after.get(), RunRequest("greet", {{"who", "Ada"}}), &greeted)
+                  .ok());
+}
+
+// The issue's ~400-byte workflow that makes 1,000 items of 8 MB each (8 GB).
+constexpr char kEightGigabytes[] = R"(name: fat
+nodes:
+  - {name: numbers, type: set, params: {values: {n: "{{ range(1000) }}"}}, next: each}
+  - {name: each, type: split_out, params: {field: n}, next: fat}
+  - {name: fat, type: set, params: {values: {blob: "{{ repeat(repeat('x', 1000), 8000) }}"}}}
+)";
+
+TEST(WorkflowService, AnExecutionBuildingGigabytesFailsResourceExhaustedWhileOthersSucceed) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  // A normal execution in flight meanwhile: it has started when the large one starts.
+  v1::StreamWorkflowRequest slow;
+  slow.set_workflow("slow");
+  *slow.mutable_input() = Input({{"duration", "1s"}});
+  auto slow_context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(slow_context.get(), slow);
+  v1::StreamWorkflowResponse event;
+  bool started = false;
+  while (!started && reader->Read(&event)) started = event.has_node_started();
+  ASSERT_TRUE(started);
+
+  v1::RunWorkflowRequest request;
+  request.set_yaml(kEightGigabytes);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("node 'fat'"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("the execution would hold more than max_execution_item_bytes "
+                        "(268435456 bytes) of items"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "limit_exceeded");
+  EXPECT_EQ(details->node(), "fat");
+
+  v1::StreamWorkflowResponse last;
+  while (reader->Read(&event)) last = event;
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(last.execution_finished().status(), v1::EXECUTION_STATUS_SUCCEEDED);
+
+  // And the server carries on.
+  auto after = ServiceHarness::Context();
+  v1::RunWorkflowResponse greeted;
+  EXPECT_TRUE(harness->stub()
+                  .RunWorkflow(after.get(), RunRequest("greet", {{"who", "Ada"}}), &greeted)
+                  .ok());
+}
+
+TEST(WorkflowService, RunWorkflowRefusesNaNAndInfinityAsNumberInputs) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    v1::RunWorkflowRequest request;
+    request.set_yaml(R"(name: scale
+inputs:
+  factor: {type: number, required: true}
+nodes:
+  - {name: scaled, type: set, params: {values: {x: "{{ $inputs.factor * 2 }}"}}}
+)");
+    (*request.mutable_input()->mutable_fields())["factor"].set_number_value(bad);
+    auto context = ServiceHarness::Context();
+    v1::RunWorkflowResponse response;
+    grpc::Status status = harness->stub().RunWorkflow(context.get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("input 'factor': " +
+                          std::string(std::isnan(bad) ? "NaN"
+                                      : bad > 0       ? "Infinity"
+                                                      : "-Infinity") +
+                          " is not a finite number (JSON has no NaN or Infinity)"));
+  }
+}
+
+TEST(WorkflowService, ListWorkflowsPagesPastFilesThatShareAName) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  // A broken greet.yml is listed as "greet", like greet.yaml's workflow, which it does not hide.
+  uint64_t generation = harness->host().store().generation();
+  harness->WriteWorkflow("greet.yml", "name: greet\nnodes: [}\n");
+  ASSERT_TRUE(harness->host().store().WaitForGeneration(generation, absl::Seconds(20)));
+
+  std::vector<std::pair<std::string, std::string>> seen;  // (name, file), one per page
+  std::string token;
+  do {
+    v1::ListWorkflowsRequest request;
+    request.set_page_size(1);
+    request.set_page_token(token);
+    auto context = ServiceHarness::Context();
+    v1::ListWorkflowsResponse response;
+    ASSERT_TRUE(harness->stub().ListWorkflows(context.get(), request, &response).ok());
+    for (const auto& workflow : response.workflows()) {
+      seen.emplace_back(workflow.name(), workflow.source_file());
+    }
+    token = response.next_page_token();
+  } while (!token.empty() && seen.size() < 20);
+  EXPECT_THAT(seen, ::testing::ElementsAre(::testing::Pair("ask", "ask.yaml"),
+                                           ::testing::Pair("broken", "broken.yaml"),
+                                           ::testing::Pair("greet", "greet.yaml"),
+                                           ::testing::Pair("greet", "greet.yml"),
+                                           ::testing::Pair("slow", "slow.yaml")));
+
+  v1::GetWorkflowRequest get;
+  get.set_name("greet");
+  auto context = ServiceHarness::Context();
+  v1::GetWorkflowResponse got;
+  ASSERT_TRUE(harness->stub().GetWorkflow(context.get(), get, &got).ok());
+  EXPECT_EQ(got.workflow().load_state(), v1::LOAD_STATE_LOADED);  // the one served
+}
+
 TEST(WorkflowService, ListWorkflowsPagesThroughEveryFileIncludingBrokenOnes) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
@@ -339,6 +494,15 @@ TEST(WorkflowService, DeadlineExceededWhileTheUpstreamHangsAbortsTheUpstreamRequ
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // The execution stopped and its upstream transfer was aborted (the fake saw the client leave).
   EXPECT_TRUE(harness->host().gate().WaitUntilIdle(absl::Seconds(30)));
+  // The log says why: the deadline, not a cancellation by the caller.
+  std::vector<std::string> finished;
+  for (const std::string& line : harness->log_lines()) {
+    if (line.find("\"execution finished\"") != std::string::npos) finished.push_back(line);
+  }
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_THAT(finished[0], HasSubstr("\"status\":\"DEADLINE_EXCEEDED\""));
+  EXPECT_THAT(finished[0], HasSubstr("deadline"));
+  EXPECT_THAT(finished[0], Not(HasSubstr("cancelled")));
   absl::StatusOr<nlohmann::json> stats = harness->fake().WaitForStats(
       [](const nlohmann::json& s) { return s["requests_aborted"].get<int>() >= 1; });
   EXPECT_TRUE(stats.ok()) << stats.status();
@@ -437,6 +601,25 @@ TEST(WorkflowService, ARetryAfterOfDecadesReachesTheCallerCutToTheCeiling) {
     ASSERT_TRUE(details.has_value());
     EXPECT_EQ(details->retry_after().seconds(), 300);  // http.max_retry_after's default
   }
+}
+
+TEST(WorkflowService, InputFlaggedByModerationIsInvalidArgumentAsTheDocsSay) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  ASSERT_TRUE(
+      harness->fake()
+          .AddRules(sdk::Json::array({{{"model", "fake/ok"}, {"behavior", {{"status", 403}}}}}))
+          .ok());
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "hi"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("flagged"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->error_class(), "moderation");
+  EXPECT_EQ(details->node(), "answer");
 }
 
 TEST(WorkflowService, UpstreamDownIsUnavailable) {

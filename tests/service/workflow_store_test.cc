@@ -216,8 +216,10 @@ TEST_F(WorkflowStoreTest, DuplicateNameFailsTheLaterFileUntilTheFirstGoesAway) {
   Write("b.yaml", Workflow("same", "from b"));
   WorkflowStore& store = Open();
   EXPECT_EQ(store.Find("same")->description, "from a");
-  std::optional<WorkflowStore::Entry> loser = store.Get("b.yaml");
+  // Listed under its file name without extension, as the API says of a file that serves nothing.
+  std::optional<WorkflowStore::Entry> loser = store.Get("b");
   ASSERT_TRUE(loser.has_value());
+  EXPECT_EQ(loser->file, "b.yaml");
   EXPECT_EQ(loser->state, WorkflowStore::LoadState::kFailed);
   EXPECT_THAT(loser->diagnostics.back().message, HasSubstr("already defined by a.yaml"));
 
@@ -225,6 +227,26 @@ TEST_F(WorkflowStoreTest, DuplicateNameFailsTheLaterFileUntilTheFirstGoesAway) {
   store.Rescan();
   EXPECT_EQ(store.Find("same")->description, "from b");
   EXPECT_EQ(store.List().size(), 1u);
+}
+
+TEST_F(WorkflowStoreTest, ABrokenFileNamedLikeAnotherFilesWorkflowHidesNothing) {
+  // greeter.yaml is broken (listed as "greeter"); hello.yaml serves the workflow named greeter.
+  Write("greeter.yaml", "name: greeter\nnodes: [}\n");
+  Write("hello.yaml", Workflow("greeter", "good"));
+  WorkflowStore& store = Open();
+  ASSERT_NE(store.Find("greeter"), nullptr);
+  EXPECT_EQ(store.Find("greeter")->description, "good");
+  EXPECT_EQ(store.Get("greeter")->file, "hello.yaml");  // the one served
+
+  std::vector<WorkflowStore::Entry> entries = store.List();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].name, "greeter");
+  EXPECT_EQ(entries[0].file, "greeter.yaml");
+  EXPECT_EQ(entries[0].state, WorkflowStore::LoadState::kFailed);
+  EXPECT_EQ(entries[1].name, "greeter");
+  EXPECT_EQ(entries[1].file, "hello.yaml");
+  EXPECT_EQ(entries[1].state, WorkflowStore::LoadState::kLoaded);
+  EXPECT_LT(entries[0].list_key(), entries[1].list_key());
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // BindInputs: an execution's inputs against the workflow's declarations.
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/workflow/loader.h"
@@ -67,6 +69,29 @@ TEST_F(BindInputsTest, RejectsAFractionForAnInteger) {
   ASSERT_EQ(bound.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bound.status().message(),
               HasSubstr("input 'count': expected integer, got number 3.5"));
+}
+
+TEST_F(BindInputsTest, RefusesNaNAndInfinityAsANumberAndAnywhereInsideAnInput) {
+  // A protobuf Struct carries them; JSON has neither, so `$inputs` would see null.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(Bind({{"question", "q"}, {"ratio", nan}}).status().message(),
+            "workflow 'inputs': input 'ratio': NaN is not a finite number (JSON has no NaN or "
+            "Infinity)");
+  EXPECT_EQ(Bind({{"question", "q"}, {"ratio", -inf}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Bind({{"question", "q"}, {"ratio", -inf}}).status().message(),
+              HasSubstr("input 'ratio': -Infinity is not a finite number"));
+  // Inside an object or an array, the message says where.
+  Json options = {{"depth", 1}, {"limits", {{"low", 0}, {"high", Json::array({1, inf})}}}};
+  EXPECT_THAT(
+      Bind({{"question", "q"}, {"options", options}, {"tags", {"a", nan}}}).status().message(),
+      HasSubstr("input 'options': Infinity at /limits/high/1 is not a finite number (JSON "
+                "has no NaN or Infinity); input 'tags': NaN at /1 is not a finite number"));
+  // Finite floats are numbers as before.
+  absl::StatusOr<Json> bound = Bind({{"question", "q"}, {"ratio", 0.25}});
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  EXPECT_EQ((*bound)["ratio"], 0.25);
 }
 
 TEST_F(BindInputsTest, TreatsAnExplicitNullAsNotGiven) {

@@ -124,6 +124,65 @@ TEST(YamlReader, StopsAnAliasBombAtTheValueLimit) {
   EXPECT_THAT(read.errors[0], HasSubstr("aliases expand to more than 100000 values"));
 }
 
+// The issue's reproduction: a 1 MiB string anchored once and aliased 2,000 times is a file of about
+// 1 MB that would expand to 2 GB.
+std::string AliasBombBySize(size_t aliases) {
+  std::string yaml = "name: b\nx-s: &s \"" + std::string(size_t{1} << 20, 'a') + "\"\nnodes:\n";
+  yaml += "  - name: a\n    type: set\n    params: {values: {x: [";
+  for (size_t i = 0; i < aliases; ++i) yaml += i == 0 ? "*s" : ", *s";
+  return yaml + "]}}\n";
+}
+
+TEST(YamlReader, StopsAnAliasBombBySizeAtTheAliasThatCrossesTheByteLimit) {
+  Read read(AliasBombBySize(2000));
+  EXPECT_FALSE(read.document.has_value());
+  // 1 MiB for the scalar, 1 MiB for the copy kept for its aliases, one alias and the keys fit in
+  // 4 MiB: the second, at column 31 of line 6, is refused before it is copied.
+  EXPECT_THAT(read.errors,
+              ElementsAre("t.yaml:6:31: error: the document would hold more than 4194304 bytes of "
+                          "text: alias '*s' repeats 1048576 bytes here (an alias bomb?)"));
+}
+
+TEST(YamlReader, AcceptsAnchoredTextRepeatedWithinTheByteLimit) {
+  // Keys a and b, the text, the copy kept for the aliases, three aliases: 5002 bytes.
+  Read read("a: &a \"" + std::string(1000, 'x') + "\"\nb: [*a, *a, *a]\n",
+            {.max_document_bytes = 5002});
+  ASSERT_TRUE(read.document.has_value()) << ::testing::PrintToString(read.errors);
+  EXPECT_EQ(read.root()["b"][2].get<std::string>().size(), 1000u);
+
+  // A fourth alias is one copy too many.
+  Read over("a: &a \"" + std::string(1000, 'x') + "\"\nb: [*a, *a, *a, *a]\n",
+            {.max_document_bytes = 5002});
+  EXPECT_FALSE(over.document.has_value());
+  EXPECT_THAT(over.errors,
+              ElementsAre("t.yaml:2:17: error: the document would hold more than 5002 bytes of "
+                          "text: alias '*a' repeats 1000 bytes here (an alias bomb?)"));
+}
+
+TEST(YamlReader, CountsAnAliasToAMappingAsEverythingInsideIt) {
+  // Each alias of `big` repeats its keys and both strings: 3 + 400 + 3 + 400 = 806 bytes. With
+  // the mapping itself, the copy kept for the aliases and the keys big and use: 4 x 806 + 6.
+  std::string yaml = "big: &big {one: \"" + std::string(400, 'x') + "\", two: \"" +
+                     std::string(400, 'y') + "\"}\nuse: [*big, *big]\n";
+  Read fits(yaml, {.max_document_bytes = 4 * 806 + 6});
+  EXPECT_TRUE(fits.document.has_value()) << ::testing::PrintToString(fits.errors);
+  Read over(yaml, {.max_document_bytes = 4 * 806 + 5});
+  EXPECT_FALSE(over.document.has_value());
+  EXPECT_THAT(over.errors, ElementsAre(HasSubstr("alias '*big' repeats 806 bytes here")));
+}
+
+TEST(YamlReader, CountsTheCopyKeptOfEveryNestedAnchor) {
+  // Anchors nested in anchors keep a copy at every level: without counting them a small file
+  // would build its text once per level (here 1 + 1000 and a copy of 1000 per level: 5001).
+  std::string yaml = "a: &l1 [&l2 [&l3 [&l4 \"" + std::string(1000, 'x') + "\"]]]\n";
+  Read fits(yaml, {.max_document_bytes = 5001});
+  EXPECT_TRUE(fits.document.has_value()) << ::testing::PrintToString(fits.errors);
+  Read read(yaml, {.max_document_bytes = 5000});
+  EXPECT_FALSE(read.document.has_value());
+  EXPECT_THAT(read.errors, ElementsAre(HasSubstr("(an anchored value counts twice: a copy is "
+                                                 "kept for its aliases)")));
+}
+
 TEST(YamlReader, RefusesAnAliasInsideTheValueItNames) {
   Read read("a: &x [1, *x]\n");
   EXPECT_THAT(read.errors,

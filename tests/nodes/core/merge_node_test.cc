@@ -1,6 +1,7 @@
 // `merge`: append, combine by position and combine by field with each join, and its load-time
 // checks.
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/core/node_test_host.h"
@@ -138,6 +139,19 @@ TEST(MergeNode, FieldsOutsideCombineByFieldDrawAWarning) {
   NodeTestHost host;
   EXPECT_NE(host.Create("merge", {{"fields", {"id"}}}), nullptr);
   EXPECT_THAT(host.warnings, ElementsAre("/fields: fields is only used by mode combine_by_field"));
+}
+
+TEST(MergeNode, CombineByFieldStopsAManyToManyJoinAtTheItemBudget) {
+  // 100 x 100 items sharing one key would make 10,000 merged items.
+  NodeTestHost host;
+  Items left(100, Json{{"id", 1}, {"left", std::string(1000, 'l')}});
+  Items right(100, Json{{"id", 1}, {"right", std::string(1000, 'r')}});
+  Json merged = {{"id", 1}, {"left", std::string(1000, 'l')}, {"right", std::string(1000, 'r')}};
+  host.item_bytes_limit = 50 * sdk::ItemBytes(merged);
+  auto result = host.Run("merge", ByField("inner"), {left, right});
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(sdk::ErrorClassOf(result->status()), "limit_exceeded");
+  EXPECT_EQ(host.reservations, 51);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
 #include "flowhost/sdk/json_schema.h"
 #include "gtest/gtest.h"
 #include "nodes/core/core_nodes.h"
@@ -119,6 +120,16 @@ class FakeNodeContext : public sdk::NodeContext, public sdk::EventSink {
   const sdk::CancellationToken& cancellation() const override { return token_; }
   sdk::EventSink& events() override { return *this; }
   void RecordAttempt(const sdk::AttemptRecord& call) override { host_.calls.push_back(call); }
+  absl::Status ReserveItemBytes(size_t bytes) override {
+    ++host_.reservations;
+    if (host_.item_bytes_limit.has_value() &&
+        host_.item_bytes_reserved + bytes > *host_.item_bytes_limit) {
+      return sdk::NodeError(absl::StatusCode::kResourceExhausted, sdk::error_class::kLimitExceeded,
+                            "the test's item budget is spent");
+    }
+    host_.item_bytes_reserved += bytes;
+    return absl::OkStatus();
+  }
   void RunWorkflow(std::string_view workflow, Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<Items>)> done) override {
     if (host_.run_workflow) return host_.run_workflow(workflow, std::move(inputs), std::move(done));

@@ -73,6 +73,11 @@ class NodeTestHost {
   // Every upstream call nodes reported.
   std::vector<sdk::AttemptRecord> calls;
 
+  // The item budget of ReserveItemBytes: unbounded unless set; what nodes reserved, and how often.
+  std::optional<size_t> item_bytes_limit;
+  size_t item_bytes_reserved = 0;
+  int reservations = 0;
+
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   common::ManualClock clock;

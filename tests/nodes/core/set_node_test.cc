@@ -1,5 +1,6 @@
 // `set`: fields set from values, merge and replace modes, dotted paths, and its errors.
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/json_schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -90,6 +91,22 @@ TEST(SetNode, TheSchemaRejectsAnUnknownMode) {
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].pointer, "/mode");
   EXPECT_EQ(violations[0].message, "must be one of: merge, replace (got \"append\")");
+}
+
+TEST(SetNode, ReservesEveryItemItBuildsAndStopsWhenTheBudgetRefuses) {
+  NodeTestHost host;
+  Items input(10, Json{{"i", 1}});
+  auto fits = host.Run("set", {{"values", {{"tag", "x"}}}}, {input});
+  ASSERT_TRUE(fits->ok());
+  EXPECT_EQ(host.reservations, 10);
+  EXPECT_EQ(host.item_bytes_reserved, sdk::ItemsBytes(OutputOf(*fits)));
+
+  NodeTestHost tight;
+  tight.item_bytes_limit = 3 * sdk::ItemBytes(Json{{"i", 1}, {"tag", "x"}});
+  auto refused = tight.Run("set", {{"values", {{"tag", "x"}}}}, {input});
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(sdk::ErrorClassOf(refused->status()), "limit_exceeded");
+  EXPECT_EQ(refused->status().message(), "item 3: the test's item budget is spent");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `split_out` (an array field becomes items) and `aggregate` (items become one).
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_bytes.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/core/node_test_host.h"
@@ -117,6 +118,22 @@ TEST(AggregateNode, FieldsModeNeedsFields) {
   NodeTestHost host;
   EXPECT_EQ(host.Create("aggregate", {{"mode", "fields"}}), nullptr);
   EXPECT_THAT(host.errors, ElementsAre(": mode fields needs `fields`: the fields to collect"));
+}
+
+TEST(SplitOutNode, StopsAtTheFirstItemTheItemBudgetRefuses) {
+  // One input item whose large field `include: all` copies into every one of its 100 elements.
+  NodeTestHost host;
+  Json input = {{"big", std::string(10000, 'x')}, {"n", Json::array()}};
+  for (int k = 0; k < 100; ++k) input["n"].push_back(k);
+  Json one_output = {{"big", std::string(10000, 'x')}, {"n", 0}};
+  host.item_bytes_limit = 4 * sdk::ItemBytes(one_output) + 100;
+  auto result = host.Run("split_out", {{"field", "n"}, {"include", "all"}}, {{input}});
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(sdk::ErrorClassOf(result->status()), "limit_exceeded");
+  EXPECT_EQ(result->status().message(), "the test's item budget is spent");
+  // Four items fitted and the fifth was refused; the 95 others were never built.
+  EXPECT_EQ(host.reservations, 5);
+  EXPECT_EQ(host.item_bytes_reserved, 4 * sdk::ItemBytes(one_output));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #ifndef FLOWHOST_SDK_NODE_CONTEXT_H_
 #define FLOWHOST_SDK_NODE_CONTEXT_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,15 @@ class NodeContext {
 
   // Records one upstream call for the execution record (tokens, cost, outcome).
   virtual void RecordAttempt(const AttemptRecord& attempt) = 0;
+
+  // Counts `bytes` of items the node has built (sdk::ItemBytes of each, item_bytes.h) against the
+  // memory the host lets this execution, and all executions together, hold. A node that makes
+  // many or large items calls it as it builds each one, so that the limit stops it before its
+  // output is complete rather than after; on RESOURCE_EXHAUSTED (class "limit_exceeded", naming
+  // the limit) it stops and returns that status. What a node reserves is given back when its
+  // attempt ends, and the host then accounts the outputs it returned. A host without such a limit
+  // accepts everything (this default).
+  virtual absl::Status ReserveItemBytes(size_t bytes) { return absl::OkStatus(); }
 
   // Runs another loaded workflow by name with `inputs` as a child of this execution (sharing its
   // cancellation; bounded by the sub-workflow depth limit). `done` gets the child's output items.
