@@ -164,6 +164,20 @@ TEST_F(FakeBehaviorTest, MidStreamErrorEventEndsTheStreamAfterTheGivenChunks) {
   EXPECT_EQ(error["choices"][0]["finish_reason"], "error");
 }
 
+TEST_F(FakeBehaviorTest, AGenerationErrorWithoutStreamingIsA200WithTheErrorOnTheChoice) {
+  HttpResponse response =
+      ChatWithBehavior({{"stream_error_after_chunks", 1}, {"chunks", 2}, {"content", "abcdef"}});
+  ASSERT_TRUE(response.completed()) << response.error;
+  EXPECT_EQ(response.status, 200);
+  Json body = ParseJson(response.body);
+  ASSERT_TRUE(body.is_object()) << response.body;
+  const Json& choice = body["choices"][0];
+  EXPECT_EQ(choice["finish_reason"], "error");
+  EXPECT_EQ(choice["message"]["content"], "abc");  // the first of two chunks
+  EXPECT_EQ(choice["error"]["code"], "server_error");
+  EXPECT_TRUE(choice["error"]["message"].is_string());
+}
+
 TEST_F(FakeBehaviorTest, MidStreamErrorCodeMayBeANumber) {
   HttpResponse response = ChatWithBehavior(
       {{"stream_error_after_chunks", 0}, {"stream_error_code", 502}}, /*stream=*/true);
@@ -289,6 +303,39 @@ TEST_F(FakeBehaviorTest, TokenDelaySpacesStreamedChunksApart) {
     }
   }
   EXPECT_EQ(content_chunk, kChunks);
+}
+
+TEST_F(FakeBehaviorTest, TokenDelayDripsANonStreamedBodyInPieces) {
+  constexpr int kDelayMs = 60;
+  constexpr int kChunks = 3;
+  Json body = ChatBody("fake/ok", "a slow answer");
+  CURL* curl = curl_easy_init();
+  TimedBody timed;
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, ("Authorization: Bearer " + fake_->api_key()).c_str());
+  const std::string behavior = "X-Fake-Behavior: {\"token_delay_ms\": " + std::to_string(kDelayMs) +
+                               ", \"chunks\": " + std::to_string(kChunks) + "}";
+  headers = curl_slist_append(headers, behavior.c_str());
+  const std::string url = fake_->base_url() + "/chat/completions";
+  const std::string payload = body.dump();
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &TimedBody::Write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &timed);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+  const Clock::time_point start = Clock::now();
+  ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+
+  // The whole body is still one valid completion, and its last byte cannot have arrived before the
+  // server waited the delay once per piece.
+  std::string whole;
+  for (const auto& [when, text] : timed.pieces) whole += text;
+  EXPECT_EQ(ParseJson(whole)["choices"][0]["message"]["content"], "Fake answer to: a slow answer");
+  ASSERT_FALSE(timed.pieces.empty());
+  EXPECT_GE(timed.pieces.back().first - start, std::chrono::milliseconds(kDelayMs * kChunks));
 }
 
 TEST_F(FakeBehaviorTest, LatencyDelaysTheAnswerByAtLeastTheScriptedTime) {
