@@ -44,6 +44,11 @@ struct ExecutionLimits {
   // A node error's Retry-After is cut to this before the executor waits it out
   // (http.max_retry_after).
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
+  // How long a node attempt that was stopped (its timeout, or the execution finishing) is given to
+  // return, so that the upstream calls it reports on its way out are in the record. A node that
+  // honours cancellation returns within milliseconds; one that does not is left behind after this,
+  // with a warning, and what it reports later is not recorded.
+  absl::Duration node_return_grace = absl::Seconds(1);
 };
 
 // Resolves credentials by name from the host's configuration.
@@ -116,6 +121,8 @@ class Executor {
 
   // Starts an execution. `done` runs exactly once, on the worker pool, with the final record; a
   // request that cannot start (bad inputs) also completes through `done` with INVALID_ARGUMENT.
+  // The record is final once the execution has finished and every node it stopped has returned
+  // (at most `node_return_grace` later), so it lists every upstream call those nodes made.
   std::shared_ptr<ExecutionHandle> Start(ExecutionRequest request, Done done);
 
   // Executions started and not yet finished.

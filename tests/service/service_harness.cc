@@ -110,6 +110,9 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.config.openrouter.base_url = harness->fake_->base_url();
   runtime_options.config.limits.max_executions_in_flight = options.max_executions_in_flight;
   runtime_options.config.shutdown_grace_period = options.shutdown_grace_period;
+  if (options.max_execution_time > absl::ZeroDuration()) {
+    runtime_options.config.limits.max_execution_time = options.max_execution_time;
+  }
   runtime_options.config.tls.cert_file = options.tls_cert_file;
   runtime_options.config.tls.key_file = options.tls_key_file;
   runtime_options.getenv = getenv;

@@ -43,6 +43,8 @@ struct HarnessOptions {
   // PEM files: the server then listens with TLS and the client trusts `tls_cert_file`.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // limits.max_execution_time; zero keeps the default.
+  absl::Duration max_execution_time = absl::ZeroDuration();
 };
 
 // The workflows every harness starts with:
