@@ -127,14 +127,19 @@ ResponseScript StreamReply(const HttpRequest& request, const ChatAnswer& answer,
   }
   const int64_t count = static_cast<int64_t>(pieces.size());
   const std::optional<int64_t> error_after = behavior.stream_error_after_chunks;
+  // An oversized stream repeats one filler piece hundreds of times: its event is built once, or a
+  // debug build of the fake spends seconds before the first byte, stalling its event loop.
+  std::string event;
   for (int64_t i = 0; i < count; ++i) {
     if (error_after.has_value() && *error_after == i) break;
     builder.Wait(token_delay);
     if (count >= 2 && i == count / 2) builder.Body(kProcessingComment);
-    std::string event =
-        SseEvent(ChunkJson(answer, Json{{"role", "assistant"}, {"content", pieces[i]}}));
+    if (i == 0 || pieces[i] != pieces[i - 1]) {
+      event = SseEvent(ChunkJson(answer, Json{{"role", "assistant"}, {"content", pieces[i]}}));
+    }
     if (i == 0 && behavior.malformed.value_or(false)) {
-      event = event.substr(0, event.size() / 2) + "\n\n";
+      builder.Body(event.substr(0, event.size() / 2) + "\n\n");
+      continue;
     }
     builder.Body(event);
   }
