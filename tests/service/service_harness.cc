@@ -61,6 +61,7 @@ nodes:
 }  // namespace
 
 void CapturingLogSink::Write(std::string_view line) {
+  if (!keep_) return;
   absl::MutexLock lock(&mu_);
   lines_.emplace_back(line);
 }
@@ -113,10 +114,13 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   if (options.max_execution_time > absl::ZeroDuration()) {
     runtime_options.config.limits.max_execution_time = options.max_execution_time;
   }
+  if (options.http_max_response_bytes > 0) {
+    runtime_options.config.http.max_response_bytes = options.http_max_response_bytes;
+  }
   runtime_options.config.tls.cert_file = options.tls_cert_file;
   runtime_options.config.tls.key_file = options.tls_key_file;
   runtime_options.getenv = getenv;
-  harness->sink_ = std::make_shared<CapturingLogSink>();
+  harness->sink_ = std::make_shared<CapturingLogSink>(options.keep_log_lines);
   runtime_options.log_sink = harness->sink_;
   runtime_options.worker_threads = 2;
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
