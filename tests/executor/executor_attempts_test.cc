@@ -26,6 +26,17 @@ std::vector<std::string> Calls(const ExecutionRecord& record, std::string_view n
   return calls;
 }
 
+// Loads `yaml`, starts it, lets its nodes start, then cancels it as a caller going away would.
+std::shared_ptr<StartedRun> StartThenCancel(ExecutorHarness& host, std::string_view yaml) {
+  auto workflow = host.Load(yaml);
+  if (workflow == nullptr) return nullptr;
+  auto run = host.Start(workflow);
+  host.Settle();
+  run->handle->Cancel(absl::CancelledError("the caller went away"));
+  host.Settle();
+  return run;
+}
+
 TEST(ExecutorAttempts, EveryTimedOutAttemptIsRecordedWithItsAttemptNumber) {
   ExecutorHarness host;
   auto workflow = host.Load(R"(
@@ -108,16 +119,12 @@ nodes:
 
 TEST(ExecutorAttempts, ACancelledExecutionKeepsTheCallsOfTheNodesItStopped) {
   ExecutorHarness host;
-  auto workflow = host.Load(R"(
+  auto run = StartThenCancel(host, R"(
 name: cancelled
 nodes:
   - {name: held, type: test.hold, params: {call: true}}
 )");
-  ASSERT_NE(workflow, nullptr);
-  auto run = host.Start(workflow);
-  host.Settle();
-  run->handle->Cancel(absl::CancelledError("the caller went away"));
-  host.Settle();
+  ASSERT_NE(run, nullptr);
   ASSERT_TRUE(run->finished());
   EXPECT_EQ(run->record->status.code(), absl::StatusCode::kCancelled);
   EXPECT_THAT(Calls(*run->record, "held"), ElementsAre("1:cancelled"));
@@ -138,18 +145,16 @@ nodes:
   EXPECT_THAT(Calls(record, "held"), ElementsAre("1:cancelled"));
 }
 
-TEST(ExecutorAttempts, TheRecordWaitsForAStoppedNodeThatReturnsWithinTheGrace) {
-  ExecutorHarness host;
-  auto workflow = host.Load(R"(
+constexpr char kStubborn[] = R"(
 name: slow_to_stop
 nodes:
   - {name: stubborn, type: test.hold, params: {call: true, honour_cancel: false}}
-)");
-  ASSERT_NE(workflow, nullptr);
-  auto run = host.Start(workflow);
-  host.Settle();
-  run->handle->Cancel(absl::CancelledError("stop"));
-  host.Settle();
+)";
+
+TEST(ExecutorAttempts, TheRecordWaitsForAStoppedNodeThatReturnsWithinTheGrace) {
+  ExecutorHarness host;
+  auto run = StartThenCancel(host, kStubborn);
+  ASSERT_NE(run, nullptr);
   EXPECT_FALSE(run->finished());
   EXPECT_EQ(host.executor->in_flight(), 1u);
   // The node takes a while to wind down, then reports its call and returns.
@@ -167,16 +172,8 @@ TEST(ExecutorAttempts, CallsReportedAfterTheGraceAreLeftOut) {
   ExecutionLimits limits;
   limits.node_return_grace = absl::Milliseconds(100);
   ExecutorHarness host(limits);
-  auto workflow = host.Load(R"(
-name: too_slow_to_stop
-nodes:
-  - {name: stubborn, type: test.hold, params: {call: true, honour_cancel: false}}
-)");
-  ASSERT_NE(workflow, nullptr);
-  auto run = host.Start(workflow);
-  host.Settle();
-  run->handle->Cancel(absl::CancelledError("stop"));
-  host.Settle();
+  auto run = StartThenCancel(host, kStubborn);
+  ASSERT_NE(run, nullptr);
   host.scheduler.AdvanceBy(absl::Milliseconds(100));
   ASSERT_TRUE(run->finished());
   EXPECT_THAT(Calls(*run->record, "stubborn"), ElementsAre());
