@@ -68,7 +68,8 @@ class NodeContext {
   // Where streamed partial output goes.
   virtual EventSink& events() = 0;
 
-  // Records one upstream call for the execution record (tokens, cost, outcome).
+  // Records one upstream call for the execution record (tokens, cost, outcome), stopped calls
+  // included; call it before `done` (usage.h).
   virtual void RecordAttempt(const AttemptRecord& attempt) = 0;
 
   // Runs another loaded workflow by name with `inputs` as a child of this execution (sharing its
