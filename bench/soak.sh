@@ -94,6 +94,16 @@ p2=$!
 loadgen --target "$FLOWHOST_TARGET" --workflow soak_stream --call stream --rate "$STREAM_RATE" \
   --warmup 0s --duration "${DURATION_S}s" --deadline 30s --label soak_stream >"$stream" &
 p3=$!
+STARTED_PIDS+=("$p1" "$p2" "$p3")
+# A server that dies ends the soak at once (its load generators would only count refusals).
+while kill -0 "$p1" 2>/dev/null || kill -0 "$p2" 2>/dev/null || kill -0 "$p3" 2>/dev/null; do
+  if ! kill -0 "$FLOWHOST_PID" 2>/dev/null; then
+    echo "flowhost died $(awk 'END {print $1}' "$WORK/samples.txt") s into the soak; the end of its stderr:" >&2
+    tail -n 20 "$WORK/flowhost.err" >&2
+    exit 1
+  fi
+  sleep 1
+done
 wait "$p1" "$p2" "$p3"
 
 # Once the load has stopped and every execution has ended (the fake has no request open): what is
