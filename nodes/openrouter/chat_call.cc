@@ -35,6 +35,9 @@ struct CallState {
   bool json_instead_of_stream = false;  // a 2xx JSON body arrived although we asked for a stream
   std::string raw_body;
 
+  // Set by the completion when our own token, not the upstream, ended the transfer.
+  bool stopped = false;
+
   // Unregistering the cancellation callback races with registering it; both sides take the lock.
   absl::Mutex mu;
   bool finished ABSL_GUARDED_BY(mu) = false;
@@ -43,14 +46,24 @@ struct CallState {
 
 using StatePtr = std::shared_ptr<CallState>;
 
-void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer) {
+// How much later than the token's deadline the transfer's own deadline is. The token's owner
+// cancels it at the deadline with the reason (the node's timeout, the execution's time limit, the
+// caller's deadline), which aborts the transfer at once; the transfer's deadline is only the
+// backstop. Were the two equal, whichever fired first would decide what the record says: "the
+// request's deadline passed", and sibling items "stopped because item 0 failed", instead of the
+// real reason.
+constexpr absl::Duration kTransferDeadlineBackstop = absl::Seconds(1);
+
+// `failure_outcome` is the record's outcome when `answer` is a failure.
+void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer,
+            std::string_view failure_outcome = sdk::outcome::kError) {
   absl::Duration latency = state->clock->Now() - state->started;
   ChatCallResult result;
   result.record.model = state->request.model_label;
   result.record.latency = latency;
   if (!answer.ok()) {
     result.status = answer.status();
-    result.record.outcome = "error";
+    result.record.outcome = std::string(failure_outcome);
     result.record.error_class = sdk::ErrorClassOf(answer.status());
     result.record.error_message = std::string(answer.status().message());
     state->done(std::move(result));
@@ -61,7 +74,7 @@ void Report(const StatePtr& state, absl::StatusOr<ChatAnswer> answer) {
     result.cost_usd = cost;
     result.record.model = answer.model;
     result.record.provider = answer.provider;
-    result.record.outcome = "ok";
+    result.record.outcome = std::string(sdk::outcome::kOk);
     result.record.prompt_tokens = answer.prompt_tokens;
     result.record.completion_tokens = answer.completion_tokens;
     result.record.cost_usd = cost.value_or(0);
@@ -112,10 +125,15 @@ absl::StatusOr<ChatAnswer> Interpret(CallState& state, absl::StatusOr<sdk::HttpR
     if (state.request.token.cancelled()) {
       // Cancelled by us (the node's timeout, the execution's deadline, the caller, a route
       // timeout): report why, not the transport's view of it.
+      state.stopped = true;
       return sdk::Annotate(
           state.request.token.reason(),
           absl::StrCat("OpenRouter chat completion for model '", state.call.model, "' stopped"));
     }
+    // The transfer's backstop deadline passed before the token fired (a stalled timer): the same
+    // stop, late.
+    state.stopped = absl::IsDeadlineExceeded(response.status()) &&
+                    state.clock->Now() >= state.request.token.deadline();
     return ClassifyTransportError(response.status(), state.call);
   }
   absl::Time now = state.clock->Now();
@@ -150,7 +168,8 @@ void StartChatCall(ChatCallRequest request, sdk::HttpClient& http, const sdk::Cl
 
   const sdk::CancellationToken& token = state->request.token;
   if (token.cancelled()) {
-    Report(state, sdk::Annotate(token.reason(), "OpenRouter chat completion not started"));
+    Report(state, sdk::Annotate(token.reason(), "OpenRouter chat completion not started"),
+           sdk::outcome::kSkipped);
     return;
   }
 
@@ -161,7 +180,9 @@ void StartChatCall(ChatCallRequest request, sdk::HttpClient& http, const sdk::Cl
       state->request.endpoint.Headers(/*json_body=*/true, /*event_stream=*/state->request.stream);
   http_request.body = state->request.body.dump();
   state->request.body = sdk::Json();  // not needed again; the call may wait on it for minutes
-  http_request.deadline = token.deadline();
+  http_request.deadline = token.deadline() == absl::InfiniteFuture()
+                              ? absl::InfiniteFuture()
+                              : token.deadline() + kTransferDeadlineBackstop;
   http_request.max_response_bytes = state->request.max_response_bytes;
   if (state->request.stream) {
     http_request.idle_timeout = state->request.stream_idle_timeout;
@@ -186,7 +207,13 @@ void StartChatCall(ChatCallRequest request, sdk::HttpClient& http, const sdk::Cl
           cancel_id = state->cancel_id;
         }
         if (cancel_id != 0) state->request.token.Unregister(cancel_id);
-        Report(state, Interpret(*state, std::move(response)));
+        absl::StatusOr<ChatAnswer> answer = Interpret(*state, std::move(response));
+        std::string_view outcome = sdk::outcome::kError;
+        if (state->stopped) {
+          const sdk::CancellationToken& token = state->request.token;
+          outcome = sdk::StoppedOutcome(token.cancelled() ? token.reason() : answer.status());
+        }
+        Report(state, std::move(answer), outcome);
       });
 
   sdk::CancellationToken::CallbackId id = token.OnCancel([call] { call->Cancel(); });

@@ -32,10 +32,11 @@ namespace flowhost::nodes::openrouter {
 
 struct ChatCallRequest {
   Endpoint endpoint;
-  sdk::Json body;                // from BuildChatBody
-  bool stream = false;           // must match body["stream"]
-  std::string model_label;       // ModelLabel(params): names the call in messages and records
-  sdk::CancellationToken token;  // aborts the call; its deadline bounds the transfer
+  sdk::Json body;           // from BuildChatBody
+  bool stream = false;      // must match body["stream"]
+  std::string model_label;  // ModelLabel(params): names the call in messages and records
+  sdk::CancellationToken
+      token;  // aborts the call; its deadline (+1 s backstop) bounds the transfer
   ChatStreamAccumulator::DeltaCallback on_delta;  // streamed text pieces (stream only)
   absl::Duration stream_idle_timeout = absl::Minutes(2);
   size_t max_response_bytes = 8 << 20;
@@ -47,8 +48,10 @@ struct ChatCallResult {
   absl::Status status;             // OK, or the classified failure
   sdk::Json item;                  // the output item (ChatAnswer::ToItem) when OK
   std::optional<double> cost_usd;  // known cost of the call (also for some failures: none)
-  // model, provider, outcome ("ok"/"error"), error_class, error_message, tokens, cost, latency.
-  // `route` and `item_index` are the caller's to fill.
+  // model, provider, outcome, error_class, error_message, tokens, cost, latency. The outcome is
+  // "ok", "error" (the upstream or the network failed the call), "timed_out" or "cancelled" (the
+  // token stopped it) or "skipped" (the token had fired before it was sent). `route` and
+  // `item_index` are the caller's to fill.
   sdk::AttemptRecord record;
 };
 

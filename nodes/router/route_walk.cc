@@ -197,7 +197,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
                                absl::StrCat("node '", route.node, "' returned no items"));
     }
     if (!failure.ok()) {
-      record.outcome = "error";
+      // A node stopped by the walk's own cancellation did not fail by itself.
+      record.outcome = token_.cancelled() ? std::string(sdk::StoppedOutcome(token_.reason()))
+                                          : std::string(sdk::outcome::kError);
       record.error_class = sdk::ErrorClassOf(failure);
       record.error_message = std::string(failure.message());
       return OnFailure(route, failure, record);

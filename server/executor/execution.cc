@@ -71,6 +71,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
   record_.workflow = workflow_->name;
   record_.started_at = setup.started_at;
   nodes_.resize(workflow_->nodes.size());
+  live_.resize(workflow_->nodes.size());
   record_.nodes.resize(workflow_->nodes.size());
   for (size_t i = 0; i < workflow_->nodes.size(); ++i) {
     const workflow::CompiledNode& node = workflow_->nodes[i];
@@ -439,12 +440,48 @@ void Execution::Finish(absl::Status status, std::string failed_node) {
         node.error = status.ok() ? absl::CancelledError("the execution finished") : status;
         PublishFinishedLocked(static_cast<int>(i));
       }
+    }
+    timer = deadline_timer_;
+  }
+  if (timer != 0) core_->scheduler().Cancel(timer);
+  // Stops whatever still runs; a no-op when the cancellation is what finished the execution. Nodes
+  // that honour it may return right here, inline.
+  root_->Cancel(absl::CancelledError(
+      status.ok() ? std::string("the execution finished")
+                  : absl::StrCat("the execution stopped: ", status.message())));
+  bool seal_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (sealed_) return;
+    seal_now = live_total_ == 0;
+  }
+  if (seal_now) return Seal();
+  sdk::TimerId grace = core_->scheduler().RunAfter(
+      core_->limits().node_return_grace, [self = shared_from_this()] { self->GraceElapsed(); });
+  bool stale = false;
+  {
+    absl::MutexLock lock(&mu_);
+    stale = sealed_;  // the last node returned meanwhile
+    if (!stale) grace_timer_ = grace;
+  }
+  if (stale) core_->scheduler().Cancel(grace);
+  events_.Drain();
+}
+
+void Execution::Seal() {
+  sdk::TimerId grace = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (sealed_ || !finished_) return;
+    sealed_ = true;
+    grace = grace_timer_;
+    grace_timer_ = 0;
+    for (const NodeRecord& node : record_.nodes) {
       record_.prompt_tokens += node.prompt_tokens;
       record_.completion_tokens += node.completion_tokens;
       record_.cost_usd += node.cost_usd;
     }
-    if (status.ok()) CollectOutputLocked();
-    timer = deadline_timer_;
+    if (record_.status.ok()) CollectOutputLocked();
     events_.Push([scheduler = &core_->scheduler(), done = std::move(done_),
                   record = std::move(record_)]() mutable {
       scheduler->Post([done = std::move(done), record = std::move(record)]() mutable {
@@ -452,13 +489,27 @@ void Execution::Finish(absl::Status status, std::string failed_node) {
       });
     });
   }
-  if (timer != 0) core_->scheduler().Cancel(timer);
-  // Stops whatever still runs; a no-op when the cancellation is what finished the execution.
-  root_->Cancel(absl::CancelledError(
-      status.ok() ? std::string("the execution finished")
-                  : absl::StrCat("the execution stopped: ", status.message())));
+  if (grace != 0) core_->scheduler().Cancel(grace);
   core_->ExecutionFinished();
   events_.Drain();
+}
+
+void Execution::GraceElapsed() {
+  sdk::Json stragglers = sdk::Json::array();
+  {
+    absl::MutexLock lock(&mu_);
+    if (sealed_) return;
+    grace_timer_ = 0;
+    for (size_t i = 0; i < live_.size(); ++i) {
+      if (live_[i] > 0) stragglers.push_back(workflow_->nodes[i].name);
+    }
+  }
+  logger_.Log(sdk::LogLevel::kWarning,
+              "nodes did not return after the execution finished; sealing the record without "
+              "what they report later",
+              {{"nodes", std::move(stragglers)},
+               {"grace_ms", absl::ToInt64Milliseconds(core_->limits().node_return_grace)}});
+  Seal();
 }
 
 }  // namespace flowhost::executor

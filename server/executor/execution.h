@@ -8,8 +8,11 @@
 // any other is posted to the worker pool and run by a NodeInvocation (retries, timeouts). Its
 // result is routed to the nodes its outputs feed, and when nothing is running any more the
 // execution finishes. A failure under `on_error: stop`, a crossed limit, a cancellation or the
-// deadline finishes it at once: the root cancellation source is cancelled, so every attempt's token
-// fires, and later completions are ignored.
+// deadline finishes it at once: the status is decided, the root cancellation source is cancelled,
+// so every attempt's token fires, and later node results are ignored. The record is sealed (and
+// `done` called) once the node code still running has returned, so that the upstream calls those
+// nodes report on their way out (a transfer aborted by the cancellation) are in it; a node that
+// does not return within the limits' node_return_grace is left behind, with a warning.
 //
 // Memory: the items it holds are reserved from its tree's ItemBudget (max_execution_item_bytes,
 // itself within max_total_item_bytes): the bound inputs, each node's outputs (measured once, when
@@ -84,13 +87,19 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
 
   // An attempt of node `node` is starting: counts it and tells the observer.
   void AttemptStarted(int node, int attempt);
-  // An upstream call node `node` reported (NodeContext::RecordAttempt).
-  void RecordCall(int node, const sdk::AttemptRecord& call);
+  // Node code of an attempt of `node` is about to run (Node::Execute) / has returned (its `done`
+  // was called or dropped, or its grace ran out). Each NodeEntered is matched by one NodeReturned.
+  void NodeEntered(int node);
+  void NodeReturned(int node);
+  // An upstream call attempt `attempt` of node `node` reported (NodeContext::RecordAttempt);
+  // recorded until the record is sealed.
+  void RecordCall(int node, int attempt, sdk::AttemptRecord call);
   bool wants_tokens() const;
   void TokenDelta(int node, size_t item_index, std::string_view text, std::string_view kind);
 
-  // NodeContext::RunWorkflow for node `node`: a child execution cancelled with `parent`.
-  void RunSubWorkflow(int node, std::string_view workflow, sdk::Json inputs,
+  // NodeContext::RunWorkflow for attempt `attempt` of node `node`: a child execution cancelled
+  // with `parent`; its upstream calls are recorded under that attempt.
+  void RunSubWorkflow(int node, int attempt, std::string_view workflow, sdk::Json inputs,
                       const sdk::CancellationToken& parent,
                       absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done);
   // NodeContext::InvokeNode: runs the attached node `name` on `input` under `parent`.
@@ -160,9 +169,14 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   absl::Status AttachedFinished(int node, const absl::StatusOr<sdk::NodeResult>& result);
   void PostRuns(const std::vector<int>& nodes);
 
-  // Finishes the execution once: the record becomes final, everything still running is cancelled,
-  // and `done` is posted after every observer event queued so far.
+  // Finishes the execution once: its status is decided, everything still running is cancelled,
+  // and the record is sealed at once when no node code runs, else once it has returned or the
+  // grace has passed.
   void Finish(absl::Status status, std::string failed_node);
+  // Makes the record final and posts `done` after every observer event queued so far. Once.
+  void Seal();
+  // The grace after Finish is over with node code still running: seals without it.
+  void GraceElapsed();
 
   // Shared, so that a node still finishing after the execution (a late timer, a node that ignored
   // cancellation) never reaches a destroyed Executor.
@@ -195,6 +209,11 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   Executor::Done done_ ABSL_GUARDED_BY(mu_);
   sdk::TimerId deadline_timer_ ABSL_GUARDED_BY(mu_) = 0;
   size_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // reserved from items_, given back at the end
+  // Node code running, per node and in all (NodeEntered minus NodeReturned).
+  std::vector<int> live_ ABSL_GUARDED_BY(mu_);
+  int live_total_ ABSL_GUARDED_BY(mu_) = 0;
+  bool sealed_ ABSL_GUARDED_BY(mu_) = false;
+  sdk::TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace flowhost::executor

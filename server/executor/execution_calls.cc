@@ -28,15 +28,33 @@ void Execution::AttemptStarted(int node, int attempt) {
   events_.Drain();
 }
 
-void Execution::RecordCall(int node, const sdk::AttemptRecord& call) {
+void Execution::NodeEntered(int node) {
   absl::MutexLock lock(&mu_);
-  if (finished_) return;
+  ++live_[node];
+  ++live_total_;
+}
+
+void Execution::NodeReturned(int node) {
+  bool seal = false;
+  {
+    absl::MutexLock lock(&mu_);
+    --live_[node];
+    --live_total_;
+    seal = finished_ && !sealed_ && live_total_ == 0;
+  }
+  if (seal) Seal();
+}
+
+void Execution::RecordCall(int node, int attempt, sdk::AttemptRecord call) {
+  absl::MutexLock lock(&mu_);
+  if (sealed_) return;
   NodeRecord& record = record_.nodes[node];
-  record.calls.push_back(call);
+  call.attempt = attempt;
   record.prompt_tokens += call.prompt_tokens;
   record.completion_tokens += call.completion_tokens;
   record.cost_usd += call.cost_usd;
-  if (call.outcome == "ok" && !call.model.empty()) record.model = call.model;
+  if (call.outcome == sdk::outcome::kOk && !call.model.empty()) record.model = call.model;
+  record.calls.push_back(std::move(call));
 }
 
 bool Execution::wants_tokens() const { return observer_ != nullptr && observer_->wants_tokens(); }
@@ -47,7 +65,7 @@ void Execution::TokenDelta(int node, size_t item_index, std::string_view text,
   observer_->OnTokenDelta(workflow_->nodes[node].name, item_index, text, kind);
 }
 
-void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs,
+void Execution::RunSubWorkflow(int node, int attempt, std::string_view name, sdk::Json inputs,
                                const sdk::CancellationToken& parent,
                                absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {
   // Failures are posted too, so that `done` never runs inside the node's call.
@@ -86,11 +104,12 @@ void Execution::RunSubWorkflow(int node, std::string_view name, sdk::Json inputs
   ParentLink link{parent, depth, std::move(chain), items_};
   core_->Start(
       std::move(request),
-      [self = shared_from_this(), node, done = std::move(done)](ExecutionRecord record) mutable {
-        // The child's upstream calls count towards the node that ran it.
-        for (const NodeRecord& child_node : record.nodes) {
-          for (const sdk::AttemptRecord& call : child_node.calls) {
-            self->RecordCall(node, call);
+      [self = shared_from_this(), node, attempt,
+       done = std::move(done)](ExecutionRecord record) mutable {
+        // The child's upstream calls count towards the node attempt that ran it.
+        for (NodeRecord& child_node : record.nodes) {
+          for (sdk::AttemptRecord& call : child_node.calls) {
+            self->RecordCall(node, attempt, std::move(call));
           }
         }
         if (!record.status.ok()) return done(std::move(record.status));

@@ -35,7 +35,8 @@ Json CallJson(const sdk::AttemptRecord& call) {
                {"completion_tokens", call.completion_tokens},
                {"cost_usd", call.cost_usd},
                {"latency_ms", DurationMs(call.latency)},
-               {"item_index", call.item_index}};
+               {"item_index", call.item_index},
+               {"attempt", call.attempt}};
   if (!call.route.empty()) json["route"] = call.route;
   if (!call.model.empty()) json["model"] = call.model;
   if (!call.provider.empty()) json["provider"] = call.provider;

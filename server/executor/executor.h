@@ -49,6 +49,11 @@ struct ExecutionLimits {
   size_t max_execution_item_bytes = size_t{256} << 20;
   // The same for all executions of the executor together.
   size_t max_total_item_bytes = size_t{1} << 30;
+  // How long a node attempt that was stopped (its timeout, or the execution finishing) is given to
+  // return, so that the upstream calls it reports on its way out are in the record. A node that
+  // honours cancellation returns within milliseconds; one that does not is left behind after this,
+  // with a warning, and what it reports later is not recorded.
+  absl::Duration node_return_grace = absl::Seconds(1);
 };
 
 // Resolves credentials by name from the host's configuration.
@@ -121,6 +126,8 @@ class Executor {
 
   // Starts an execution. `done` runs exactly once, on the worker pool, with the final record; a
   // request that cannot start (bad inputs) also completes through `done` with INVALID_ARGUMENT.
+  // The record is final once the execution has finished and every node it stopped has returned
+  // (at most `node_return_grace` later), so it lists every upstream call those nodes made.
   std::shared_ptr<ExecutionHandle> Start(ExecutionRequest request, Done done);
 
   // Executions started and not yet finished.

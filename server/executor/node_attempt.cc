@@ -31,7 +31,7 @@ class AttemptDone {
 
   void operator()(absl::StatusOr<sdk::NodeResult> result) {
     std::shared_ptr<NodeAttempt> attempt = std::move(attempt_);
-    if (attempt != nullptr) attempt->Complete(std::move(result));
+    if (attempt != nullptr) attempt->Returned(std::move(result));
   }
 
  private:
@@ -74,19 +74,25 @@ void NodeAttempt::Run() {
   if (compiled.node == nullptr) {
     return Complete(absl::InternalError("the node was not built when the workflow loaded"));
   }
+  execution_->NodeEntered(node_);
   compiled.node->Execute(*this, AttemptDone(shared_from_this()));
 }
 
 void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
   if (completed_.exchange(true)) return;
   sdk::TimerId timer;
+  sdk::TimerId grace;
   size_t reserved;
   {
     absl::MutexLock lock(&mu_);
     timer = timeout_timer_;
+    grace = grace_timer_;
     reserved = std::exchange(reserved_bytes_, 0);
+    // Once the timeout struck, the attempt fails with it, whatever the node said on its way out.
+    if (!timed_out_.ok()) result = timed_out_;
   }
   if (timer != 0) execution_->core().scheduler().Cancel(timer);
+  if (grace != 0) execution_->core().scheduler().Cancel(grace);
   if (reserved > 0) execution_->items().Release(reserved);
   // Aborts anything the node left running (a no-op when its timeout is what ended it).
   source_.Cancel(absl::CancelledError("the node attempt has finished"));
@@ -97,16 +103,60 @@ void NodeAttempt::TimedOut(absl::Duration timeout) {
   absl::Status error = sdk::NodeError(
       absl::StatusCode::kDeadlineExceeded, sdk::error_class::kTimeout,
       absl::StrCat("attempt ", attempt_, " timed out after ", absl::FormatDuration(timeout)));
+  {
+    absl::MutexLock lock(&mu_);
+    timeout_timer_ = 0;  // it is this one, firing
+    timed_out_ = error;
+  }
+  // A node that honours the cancellation may return right here, inline.
   source_.Cancel(error);
+  if (completed_.load()) return;
+  sdk::TimerId grace = execution_->core().scheduler().RunAfter(
+      execution_->core().limits().node_return_grace,
+      [self = shared_from_this()] { self->AbandonAfterTimeout(); });
+  bool stale = false;
+  {
+    absl::MutexLock lock(&mu_);
+    stale = completed_.load();  // the node returned meanwhile
+    if (!stale) grace_timer_ = grace;
+  }
+  if (stale) execution_->core().scheduler().Cancel(grace);
+}
+
+void NodeAttempt::AbandonAfterTimeout() {
+  if (completed_.load()) return;
+  logger_.Log(
+      sdk::LogLevel::kWarning,
+      "the node did not return after its timeout; the attempt ends without it, and what "
+      "it reports later is not recorded",
+      {{"grace_ms", absl::ToInt64Milliseconds(execution_->core().limits().node_return_grace)}});
+  Release();
+  absl::Status error;
+  {
+    absl::MutexLock lock(&mu_);
+    grace_timer_ = 0;  // it is this one, firing
+    error = timed_out_;
+  }
   Complete(std::move(error));
 }
 
+void NodeAttempt::Returned(absl::StatusOr<sdk::NodeResult> result) {
+  // First tell the execution, so that a result that finishes it finds no node code running.
+  Release();
+  Complete(std::move(result));
+}
+
 void NodeAttempt::Dropped() {
+  Release();
   if (completed_.load() || execution_->finished()) return;
   execution_->core().scheduler().Post([self = shared_from_this()] {
     self->Complete(absl::InternalError(
         "the node dropped its completion callback without calling it (a bug in the node)"));
   });
+}
+
+void NodeAttempt::Release() {
+  if (!released_.exchange(true)) execution_->NodeReturned(node_);
 }
 
 const std::string& NodeAttempt::node_name() const {
@@ -129,7 +179,7 @@ sdk::HttpClient& NodeAttempt::http() { return execution_->core().http(); }
 sdk::Scheduler& NodeAttempt::scheduler() { return execution_->core().scheduler(); }
 
 void NodeAttempt::RecordAttempt(const sdk::AttemptRecord& attempt) {
-  execution_->RecordCall(node_, attempt);
+  execution_->RecordCall(node_, attempt_, attempt);
 }
 
 absl::Status NodeAttempt::ReserveItemBytes(size_t bytes) {
@@ -146,7 +196,7 @@ absl::Status NodeAttempt::ReserveItemBytes(size_t bytes) {
 
 void NodeAttempt::RunWorkflow(std::string_view workflow, sdk::Json inputs,
                               absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {
-  execution_->RunSubWorkflow(node_, workflow, std::move(inputs), token_, std::move(done));
+  execution_->RunSubWorkflow(node_, attempt_, workflow, std::move(inputs), token_, std::move(done));
 }
 
 void NodeAttempt::InvokeNode(std::string_view node, sdk::Items input,

@@ -6,6 +6,12 @@
 // started is aborted, and the item bytes the node reserved while it built its output are given back
 // (the execution then accounts the output itself); a reservation after that is refused.
 //
+// A timeout cancels the node and then waits for it to return (its calls, aborted by the
+// cancellation, are then in the record before the attempt ends and the next one starts), at most
+// the limits' node_return_grace; a node still running then is left behind, and the attempt ends
+// with the timeout anyway. The execution is told when the node code enters and returns, so that
+// its record waits for the calls of nodes it stopped.
+//
 // Ownership: shared by the node's `done` callback (which keeps the context alive until it is
 // called, as the SDK promises) and the timeout timer. Thread-safety: every NodeContext method may
 // be called from any thread.
@@ -70,7 +76,13 @@ class NodeAttempt : public sdk::NodeContext,
 
   void Complete(absl::StatusOr<sdk::NodeResult> result);
   void TimedOut(absl::Duration timeout);
+  // The node called its `done` / dropped it uncalled.
+  void Returned(absl::StatusOr<sdk::NodeResult> result);
   void Dropped();
+  // Tells the execution the node code has returned (or is left behind); the first call only.
+  void Release();
+  // The node did not return within the grace after its timeout.
+  void AbandonAfterTimeout();
 
   const std::shared_ptr<NodeInvocation> invocation_;
   const std::shared_ptr<Execution> execution_;
@@ -83,9 +95,12 @@ class NodeAttempt : public sdk::NodeContext,
   const sdk::CancellationToken token_;
   ContextLogger logger_;
   std::atomic<bool> completed_{false};
+  std::atomic<bool> released_{false};
   absl::Mutex mu_;
   sdk::TimerId timeout_timer_ ABSL_GUARDED_BY(mu_) = 0;
   size_t reserved_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // by ReserveItemBytes, until Complete
+  sdk::TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status timed_out_ ABSL_GUARDED_BY(mu_);  // the timeout error, once it struck
 };
 
 }  // namespace flowhost::executor

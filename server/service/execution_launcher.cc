@@ -105,6 +105,13 @@ FailureContext FailureOf(const executor::ExecutionRecord& record) {
   failure.workflow = record.workflow;
   failure.node = record.failed_node;
   for (const executor::NodeRecord& node : record.nodes) {
+    if (record.failed_node.empty()) {
+      // Stopped for a reason not a node's (a deadline, a cancellation): the calls of the nodes
+      // it stopped.
+      if (node.status != executor::NodeStatus::kCancelled) continue;
+      failure.calls.insert(failure.calls.end(), node.calls.begin(), node.calls.end());
+      continue;
+    }
     if (node.name != record.failed_node) continue;
     failure.attempts = node.attempts;
     failure.calls = node.calls;

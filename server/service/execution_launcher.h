@@ -55,7 +55,9 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
                                                    const google::protobuf::Struct* input,
                                                    FailureContext& failure);
 
-// What a failed execution's status is about: the failed node, its attempts and upstream calls.
+// What a failed execution's status is about: the failed node, its attempts and upstream calls; or,
+// when no node's failure stopped it (a deadline, a cancellation), the calls of the nodes it
+// stopped.
 FailureContext FailureOf(const executor::ExecutionRecord& record);
 
 // Why the call went away, for ExecutionHandle::Cancel: DEADLINE_EXCEEDED when the caller's deadline

@@ -81,6 +81,7 @@ void AttemptToProto(const sdk::AttemptRecord& attempt, const common::SecretScrub
   out.set_cost_usd(attempt.cost_usd);
   ToDuration(attempt.latency, *out.mutable_latency());
   out.set_item_index(ClampToInt32(attempt.item_index));
+  out.set_attempt(attempt.attempt);
 }
 
 v1::NodeStatus NodeStatusToProto(executor::NodeStatus status) {

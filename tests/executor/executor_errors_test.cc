@@ -167,23 +167,40 @@ nodes:
   EXPECT_EQ(NodeOf(*run->record, "slow").attempts, 2);
 }
 
-TEST(ExecutorTimeout, ATimeoutEndsTheAttemptEvenWhenTheNodeIgnoresCancellation) {
-  ExecutorHarness host;
+TEST(ExecutorTimeout, ATimeoutEndsTheAttemptOneGraceLaterWhenTheNodeIgnoresCancellation) {
+  ExecutionLimits limits;
+  limits.node_return_grace = absl::Milliseconds(300);
+  ExecutorHarness host(limits);
   auto workflow = host.Load(R"(
 name: stubborn
 nodes:
   - {name: stuck, type: test.hold, params: {honour_cancel: false}, timeout: 1s}
 )");
   ASSERT_NE(workflow, nullptr);
+  absl::Time origin = host.clock.Now();
   auto run = host.Start(workflow);
   host.Settle();
   host.scheduler.AdvanceBy(absl::Seconds(1));
+  EXPECT_TRUE(host.nodes->SawCancel("stuck"));
+  // The node is given the grace to return with what it did.
+  host.scheduler.AdvanceBy(absl::Milliseconds(300) - absl::Nanoseconds(1));
+  EXPECT_FALSE(run->finished());
+  host.scheduler.AdvanceBy(absl::Nanoseconds(1));
   ASSERT_TRUE(run->finished());
   EXPECT_EQ(run->record->status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Message(run->record->status), "node 'stuck': attempt 1 timed out after 1s");
+  EXPECT_EQ(run->record->finished_at - origin, absl::Milliseconds(1300));
+  bool warned = false;
+  for (const RecordingLogger::Line& line : host.logger.lines()) {
+    warned = warned || (line.level == sdk::LogLevel::kWarning &&
+                        line.message.find("did not return after its timeout") != std::string::npos);
+  }
+  EXPECT_TRUE(warned);
   // The node's late completion is ignored safely.
   EXPECT_TRUE(host.nodes->Release("stuck"));
   host.Settle();
   EXPECT_EQ(run->record->status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(host.scheduler.pending_timers(), 0u);
 }
 
 TEST(ExecutorTimeout, TheExecutionTimeLimitStopsEverything) {
@@ -268,8 +285,10 @@ nodes:
   EXPECT_TRUE(host.nodes->Held().empty());
 }
 
-TEST(ExecutorCancel, ANodeThatNeverCallsDoneDoesNotHoldUpCancellation) {
-  ExecutorHarness host;
+TEST(ExecutorCancel, ANodeThatNeverCallsDoneHoldsUpCancellationOnlyForTheGrace) {
+  ExecutionLimits limits;
+  limits.node_return_grace = absl::Milliseconds(250);
+  ExecutorHarness host(limits);
   auto workflow = host.Load(R"(
 name: misbehaving
 nodes:
@@ -280,9 +299,20 @@ nodes:
   host.Settle();
   run->handle->Cancel(absl::CancelledError("stop"));
   host.Settle();
+  EXPECT_FALSE(run->finished());
+  host.scheduler.AdvanceBy(absl::Milliseconds(250));
   ASSERT_TRUE(run->finished());
   EXPECT_EQ(run->record->status.code(), absl::StatusCode::kCancelled);
   EXPECT_TRUE(host.nodes->SawCancel("stuck"));
+  EXPECT_EQ(host.executor->in_flight(), 0u);
+  const std::vector<RecordingLogger::Line> lines = host.logger.lines();
+  const RecordingLogger::Line* warning = nullptr;
+  for (const RecordingLogger::Line& line : lines) {
+    if (line.message.find("nodes did not return") != std::string::npos) warning = &line;
+  }
+  ASSERT_NE(warning, nullptr);
+  EXPECT_EQ(warning->level, sdk::LogLevel::kWarning);
+  EXPECT_EQ(warning->fields.value("nodes", sdk::Json()), sdk::Json::array({"stuck"}));
   // A completion long after is ignored.
   EXPECT_TRUE(host.nodes->Release("stuck"));
   host.Settle();
@@ -301,6 +331,7 @@ nodes:
   host.Settle();
   run->handle->Cancel(absl::CancelledError("stop"));
   host.Settle();
+  host.scheduler.AdvanceBy(ExecutionLimits().node_return_grace);
   ASSERT_TRUE(run->finished());
   EXPECT_EQ(host.executor->in_flight(), 0u);
   // The host drained its executions and destroys the executor; the node only now completes, and

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/usage.h"
 
 namespace flowhost::executor::testing {
 namespace {
@@ -65,6 +66,19 @@ void Hold(const std::shared_ptr<TestNodeState>& state, sdk::NodeContext& context
   // Copied first: once parked, the test may complete the call, after which `context` is gone.
   sdk::CancellationToken token = context.cancellation();
   auto call = state->Hold(context.node_name(), Input0(context), std::move(done));
+  if (params->value("call", false)) {
+    // `context` is valid until `done` runs, which is right after this.
+    call->report = [&context, token](const absl::Status& status) {
+      sdk::AttemptRecord record;
+      record.model = "test/held";
+      record.outcome = status.ok()         ? sdk::outcome::kOk
+                       : token.cancelled() ? sdk::StoppedOutcome(token.reason())
+                                           : sdk::outcome::kError;
+      record.error_class = sdk::ErrorClassOf(status);
+      record.error_message = std::string(status.message());
+      context.RecordAttempt(record);
+    };
+  }
   token.OnCancel([state, call, honour_cancel, token] {
     state->NoteCancel(call->node);
     if (honour_cancel) state->Finish(call, token.reason());
@@ -153,13 +167,16 @@ std::shared_ptr<TestNodeState::HeldCall> TestNodeState::Hold(std::string node, s
 void TestNodeState::Finish(const std::shared_ptr<HeldCall>& call,
                            absl::StatusOr<sdk::NodeResult> result) {
   sdk::NodeDone done;
+  absl::AnyInvocable<void(const absl::Status&)> report;
   {
     absl::MutexLock lock(&mu_);
     if (call->finished) return;
     call->finished = true;
     done = std::move(call->done);
+    report = std::move(call->report);
     std::erase(held_, call);
   }
+  if (report) report(result.status());
   done(std::move(result));
 }
 
@@ -227,8 +244,8 @@ absl::Status RegisterTestNodes(sdk::NodeRegistry& registry, std::shared_ptr<Test
   std::vector<std::shared_ptr<const sdk::NodeType>> types = {
       std::make_shared<LambdaNodeType>(
           "test.hold",
-          Schema(
-              {{"honour_cancel", {{"type", "boolean"}, {"default", true}, {"description", "x"}}}}),
+          Schema({{"honour_cancel", {{"type", "boolean"}, {"default", true}, {"description", "x"}}},
+                  {"call", {{"type", "boolean"}, {"default", false}, {"description", "x"}}}}),
           [state](sdk::NodeContext& c, sdk::NodeDone d) { Hold(state, c, std::move(d)); }),
       std::make_shared<LambdaNodeType>(
           "test.flaky",

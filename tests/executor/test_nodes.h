@@ -3,7 +3,9 @@
 //   test.hold    parks each call until the test completes it (TestNodeState::Complete), so a test
 //                decides when a node finishes and can see several in flight at once. With
 //                `honour_cancel: false` it ignores cancellation and never calls done (a misbehaving
-//                node); either way it records that it saw the cancel.
+//                node); either way it records that it saw the cancel. With `call: true` it reports
+//                one upstream call (RecordAttempt) as it finishes, like an LLM node whose request
+//                ends: "ok", "error", or the stopped outcome when its cancellation fired first.
 //   test.flaky   fails its first `failures` attempts with a classified error (optionally carrying a
 //                Retry-After), then passes input 0 through; records when each attempt started.
 //   test.usage   reports upstream calls (RecordAttempt) and token deltas, then passes input 0
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -55,6 +58,8 @@ class TestNodeState {
     std::string node;
     sdk::Items input;
     sdk::NodeDone done;
+    // Runs with the result's status just before `done` (test.hold's `call: true`).
+    absl::AnyInvocable<void(const absl::Status&)> report;
     bool finished = false;
   };
   std::shared_ptr<HeldCall> Hold(std::string node, sdk::Items input, sdk::NodeDone done);

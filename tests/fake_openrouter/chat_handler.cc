@@ -37,15 +37,38 @@ std::string NewGenerationId(int64_t created, std::mt19937_64& rng) {
 
 std::string SseEvent(const Json& value) { return "data: " + DumpJson(value) + "\n\n"; }
 
+// The error of a generation that failed after it began (`stream_error_after_chunks`).
+Json GenerationError(const Behavior& behavior) {
+  Json code = behavior.stream_error_code.has_value() ? Json(*behavior.stream_error_code)
+                                                     : Json("server_error");
+  return {{"code", std::move(code)},
+          {"message", behavior.message.value_or("Provider disconnected unexpectedly")}};
+}
+
 // The mid-stream error event OpenRouter sends when the provider fails after tokens were streamed.
 std::string StreamErrorEvent(const ChatAnswer& answer, const Behavior& behavior) {
   Json event = ChunkJson(answer, Json{{"content", ""}}, "error");
   event["choices"][0]["native_finish_reason"] = "error";
-  Json code = behavior.stream_error_code.has_value() ? Json(*behavior.stream_error_code)
-                                                     : Json("server_error");
-  event["error"] = {{"code", std::move(code)},
-                    {"message", behavior.message.value_or("Provider disconnected unexpectedly")}};
+  event["error"] = GenerationError(behavior);
   return SseEvent(event);
+}
+
+// The same failure without streaming: OpenRouter answers 200 with the text generated so far (the
+// first `stream_error_after_chunks` of `chunks` pieces) and the error on the choice.
+Json FailedCompletionJson(ChatAnswer answer, const Behavior& behavior) {
+  std::vector<std::string> pieces =
+      SplitText(answer.content.value_or(""), behavior.chunks.value_or(kDefaultChunks));
+  std::string produced;
+  for (int64_t i = 0; i < *behavior.stream_error_after_chunks && i < std::ssize(pieces); ++i) {
+    produced += pieces[i];
+  }
+  answer.content = std::move(produced);
+  answer.tool_call.reset();
+  answer.finish_reason = "error";
+  answer.native_finish_reason = "error";
+  Json completion = CompletionJson(answer);
+  completion["choices"][0]["error"] = GenerationError(behavior);
+  return completion;
 }
 
 // The content pieces of a stream: the answer split in `chunks`, or filler for an oversized stream.
@@ -104,14 +127,19 @@ ResponseScript StreamReply(const HttpRequest& request, const ChatAnswer& answer,
   }
   const int64_t count = static_cast<int64_t>(pieces.size());
   const std::optional<int64_t> error_after = behavior.stream_error_after_chunks;
+  // An oversized stream repeats one filler piece hundreds of times: its event is built once, or a
+  // debug build of the fake spends seconds before the first byte, stalling its event loop.
+  std::string event;
   for (int64_t i = 0; i < count; ++i) {
     if (error_after.has_value() && *error_after == i) break;
     builder.Wait(token_delay);
     if (count >= 2 && i == count / 2) builder.Body(kProcessingComment);
-    std::string event =
-        SseEvent(ChunkJson(answer, Json{{"role", "assistant"}, {"content", pieces[i]}}));
+    if (i == 0 || pieces[i] != pieces[i - 1]) {
+      event = SseEvent(ChunkJson(answer, Json{{"role", "assistant"}, {"content", pieces[i]}}));
+    }
     if (i == 0 && behavior.malformed.value_or(false)) {
-      event = event.substr(0, event.size() / 2) + "\n\n";
+      builder.Body(event.substr(0, event.size() / 2) + "\n\n");
+      continue;
     }
     builder.Body(event);
   }
@@ -215,8 +243,10 @@ ResponseScript HandleChat(const HttpRequest& request,
       ComposeAnswer(*parsed, *chosen, behavior, NewGenerationId(created, rng), created);
   int64_t latency = TotalLatency(behavior, state.config.latency_ms, rng);
   if (parsed->stream) return StreamReply(request, answer, behavior, latency);
-  return FixedReply(request, FixedAnswer{200, DumpJson(CompletionJson(answer)), {}}, behavior,
-                    latency);
+  Json completion = behavior.stream_error_after_chunks.has_value()
+                        ? FailedCompletionJson(std::move(answer), behavior)
+                        : CompletionJson(answer);
+  return FixedReply(request, FixedAnswer{200, DumpJson(completion), {}}, behavior, latency);
 }
 
 }  // namespace flowhost::fake_openrouter

@@ -23,7 +23,7 @@ std::optional<int64_t> ParseNumber(std::string_view text) {
 // The behavior for the part of the id after "fake/", or nullopt when the name is not built in.
 std::optional<Behavior> BehaviorFor(std::string_view name) {
   Behavior b;
-  if (name == "ok" || name == "reasoning" || name == "tiny-context") return b;
+  if (name == "ok" || name == "reasoning" || name == "tiny-context" || name == "scripted") return b;
   if (name == "slow") {
     b.latency_ms = 1000;
     return b;

@@ -164,6 +164,20 @@ TEST_F(FakeBehaviorTest, MidStreamErrorEventEndsTheStreamAfterTheGivenChunks) {
   EXPECT_EQ(error["choices"][0]["finish_reason"], "error");
 }
 
+TEST_F(FakeBehaviorTest, AGenerationErrorWithoutStreamingIsA200WithTheErrorOnTheChoice) {
+  HttpResponse response =
+      ChatWithBehavior({{"stream_error_after_chunks", 1}, {"chunks", 2}, {"content", "abcdef"}});
+  ASSERT_TRUE(response.completed()) << response.error;
+  EXPECT_EQ(response.status, 200);
+  Json body = ParseJson(response.body);
+  ASSERT_TRUE(body.is_object()) << response.body;
+  const Json& choice = body["choices"][0];
+  EXPECT_EQ(choice["finish_reason"], "error");
+  EXPECT_EQ(choice["message"]["content"], "abc");  // the first of two chunks
+  EXPECT_EQ(choice["error"]["code"], "server_error");
+  EXPECT_TRUE(choice["error"]["message"].is_string());
+}
+
 TEST_F(FakeBehaviorTest, MidStreamErrorCodeMayBeANumber) {
   HttpResponse response = ChatWithBehavior(
       {{"stream_error_after_chunks", 0}, {"stream_error_code", 502}}, /*stream=*/true);
@@ -234,8 +248,33 @@ TEST_F(FakeBehaviorTest, OversizedStreamCarriesAtLeastTheRequestedContent) {
 }
 
 // Records when each piece of a streamed body arrives.
+// A chat request's body, piece by piece as the client received it, with the time of each.
 struct TimedBody {
+  Clock::time_point start;
   std::vector<std::pair<Clock::time_point, std::string>> pieces;
+
+  // Posts `body` with `behavior` as X-Fake-Behavior and reads the answer to its end.
+  static TimedBody Fetch(FakeProcess& fake, const Json& body, const Json& behavior) {
+    TimedBody timed;
+    CURL* curl = curl_easy_init();
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + fake.api_key()).c_str());
+    headers = curl_slist_append(headers, ("X-Fake-Behavior: " + behavior.dump()).c_str());
+    const std::string url = fake.base_url() + "/chat/completions";
+    const std::string payload = body.dump();
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.c_str());
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &TimedBody::Write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &timed);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+    timed.start = Clock::now();
+    EXPECT_EQ(curl_easy_perform(curl), CURLE_OK);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return timed;
+  }
+
   static size_t Write(char* data, size_t size, size_t count, void* user) {
     static_cast<TimedBody*>(user)->pieces.emplace_back(Clock::now(),
                                                        std::string(data, size * count));
@@ -248,25 +287,9 @@ TEST_F(FakeBehaviorTest, TokenDelaySpacesStreamedChunksApart) {
   constexpr int kChunks = 4;
   Json body = ChatBody("fake/ok", "drip drip drip drip");
   body["stream"] = true;
-  CURL* curl = curl_easy_init();
-  TimedBody timed;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, ("Authorization: Bearer " + fake_->api_key()).c_str());
-  const std::string behavior = "X-Fake-Behavior: {\"token_delay_ms\": " + std::to_string(kDelayMs) +
-                               ", \"chunks\": " + std::to_string(kChunks) + "}";
-  headers = curl_slist_append(headers, behavior.c_str());
-  const std::string url = fake_->base_url() + "/chat/completions";
-  const std::string payload = body.dump();
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &TimedBody::Write);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &timed);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
-  const Clock::time_point start = Clock::now();
-  ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  TimedBody timed =
+      TimedBody::Fetch(*fake_, body, {{"token_delay_ms", kDelayMs}, {"chunks", kChunks}});
+  const Clock::time_point start = timed.start;
 
   // Content chunk k (from 1) cannot arrive before the server waited the token delay k times,
   // however the client's reads group or split the bytes.
@@ -289,6 +312,21 @@ TEST_F(FakeBehaviorTest, TokenDelaySpacesStreamedChunksApart) {
     }
   }
   EXPECT_EQ(content_chunk, kChunks);
+}
+
+TEST_F(FakeBehaviorTest, TokenDelayDripsANonStreamedBodyInPieces) {
+  constexpr int kDelayMs = 60;
+  constexpr int kChunks = 3;
+  TimedBody timed = TimedBody::Fetch(*fake_, ChatBody("fake/ok", "a slow answer"),
+                                     {{"token_delay_ms", kDelayMs}, {"chunks", kChunks}});
+
+  // The whole body is still one valid completion, and its last byte cannot have arrived before the
+  // server waited the delay once per piece.
+  std::string whole;
+  for (const auto& [when, text] : timed.pieces) whole += text;
+  EXPECT_EQ(ParseJson(whole)["choices"][0]["message"]["content"], "Fake answer to: a slow answer");
+  ASSERT_FALSE(timed.pieces.empty());
+  EXPECT_GE(timed.pieces.back().first - timed.start, std::chrono::milliseconds(kDelayMs * kChunks));
 }
 
 TEST_F(FakeBehaviorTest, LatencyDelaysTheAnswerByAtLeastTheScriptedTime) {

@@ -1,5 +1,7 @@
 #include "tests/fake_openrouter/fixed_reply.h"
 
+#include <algorithm>
+#include <string_view>
 #include <utility>
 
 namespace flowhost::fake_openrouter {
@@ -53,7 +55,18 @@ ResponseScript FixedReply(const HttpRequest& request, FixedAnswer answer, const 
     builder.Hang();
     return builder.Finish();
   }
-  builder.Body(body);
+  const int64_t delay = behavior.token_delay_ms.value_or(0);
+  if (delay > 0 && !body.empty()) {
+    // A slow drip: the body in `chunks` pieces, each after the delay.
+    const size_t pieces = static_cast<size_t>(std::max<int64_t>(1, behavior.chunks.value_or(4)));
+    const size_t step = (body.size() + pieces - 1) / pieces;
+    for (size_t at = 0; at < body.size(); at += step) {
+      builder.Wait(delay);
+      builder.Body(std::string_view(body).substr(at, step));
+    }
+  } else {
+    builder.Body(body);
+  }
   builder.Filler(filler);
   builder.Body(suffix);
   return builder.Finish();

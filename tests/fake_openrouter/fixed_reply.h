@@ -1,6 +1,7 @@
 // Turns a complete JSON answer (a completion, the catalogue, an error) into a ResponseScript that
 // obeys a Behavior: latency first, then hang, malformed (the body cut in half), oversized (the JSON
-// object padded with a "padding" string to the requested size) and reset-after-bytes.
+// object padded with a "padding" string to the requested size), a slow drip (token_delay_ms before
+// each of `chunks` pieces of the body) and reset-after-bytes.
 //
 // Pure functions; safe from any thread.
 #ifndef FLOWHOST_TESTS_FAKE_OPENROUTER_FIXED_REPLY_H_

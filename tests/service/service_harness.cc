@@ -61,6 +61,7 @@ nodes:
 }  // namespace
 
 void CapturingLogSink::Write(std::string_view line) {
+  if (!keep_) return;
   absl::MutexLock lock(&mu_);
   lines_.emplace_back(line);
 }
@@ -110,10 +111,16 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.config.openrouter.base_url = harness->fake_->base_url();
   runtime_options.config.limits.max_executions_in_flight = options.max_executions_in_flight;
   runtime_options.config.shutdown_grace_period = options.shutdown_grace_period;
+  if (options.max_execution_time > absl::ZeroDuration()) {
+    runtime_options.config.limits.max_execution_time = options.max_execution_time;
+  }
+  if (options.http_max_response_bytes > 0) {
+    runtime_options.config.http.max_response_bytes = options.http_max_response_bytes;
+  }
   runtime_options.config.tls.cert_file = options.tls_cert_file;
   runtime_options.config.tls.key_file = options.tls_key_file;
   runtime_options.getenv = getenv;
-  harness->sink_ = std::make_shared<CapturingLogSink>();
+  harness->sink_ = std::make_shared<CapturingLogSink>(options.keep_log_lines);
   runtime_options.log_sink = harness->sink_;
   runtime_options.worker_threads = 2;
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =

@@ -24,13 +24,15 @@
 
 namespace flowhost::service::testing {
 
-// Keeps every log line.
+// Keeps every log line (or, when told not to, none: for tests that measure memory).
 class CapturingLogSink : public common::LogSink {
  public:
+  explicit CapturingLogSink(bool keep = true) : keep_(keep) {}
   void Write(std::string_view line) override;
   std::vector<std::string> lines() const;
 
  private:
+  const bool keep_;
   mutable absl::Mutex mu_;
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
 };
@@ -43,6 +45,12 @@ struct HarnessOptions {
   // PEM files: the server then listens with TLS and the client trusts `tls_cert_file`.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // False: log lines are formatted as usual but not kept (log_lines() stays empty).
+  bool keep_log_lines = true;
+  // http.max_response_bytes; 0 keeps the default.
+  int64_t http_max_response_bytes = 0;
+  // limits.max_execution_time; zero keeps the default.
+  absl::Duration max_execution_time = absl::ZeroDuration();
 };
 
 // The workflows every harness starts with:

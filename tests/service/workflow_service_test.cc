@@ -118,6 +118,30 @@ TEST(WorkflowService, UnknownWorkflowIsNotFoundWithDetails) {
   EXPECT_EQ(details->workflow(), "nope");
 }
 
+TEST(WorkflowService, AnExecutionOverItsTimeLimitListsTheCallsItStoppedInTheDetails) {
+  HarnessOptions options;
+  options.max_execution_time = absl::Milliseconds(500);
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  auto context = ServiceHarness::Context();
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->stub().RunWorkflow(
+      context.get(), RunRequest("ask", {{"question", "q"}, {"model", "fake/hang"}}), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_THAT(status.error_message(), HasSubstr("max_execution_time"));
+  std::optional<v1::ErrorDetails> details = ReadErrorDetails(*context);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->node(), "");  // no node failed: the time limit stopped the execution
+  ASSERT_EQ(details->calls_size(), 1);
+  EXPECT_EQ(details->calls(0).model(), "fake/hang");
+  EXPECT_EQ(details->calls(0).outcome(), "timed_out");
+  EXPECT_EQ(details->calls(0).attempt(), 1);
+  absl::StatusOr<sdk::Json> stats =
+      harness->fake().WaitForStats([](const sdk::Json& s) { return s["in_flight"] == 0; });
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ((*stats)["chat_requests"], 1);
+}
+
 TEST(WorkflowService, InvalidInlineYamlIsInvalidArgumentWithLineAndColumn) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);

@@ -219,8 +219,9 @@ TEST_F(OpenRouterEndToEnd, HonoursTheRetryAfterOfA429) {
 }
 
 TEST_F(OpenRouterEndToEnd, ClassifiesAWrongKeyAsAuth) {
-  absl::StatusOr<std::unique_ptr<E2eHost>> host =
-      E2eHost::Create({.credential_key = "sk-or-v1-wrong-key"});
+  E2eHost::Options options;
+  options.credential_key = "sk-or-v1-wrong-key";
+  absl::StatusOr<std::unique_ptr<E2eHost>> host = E2eHost::Create(options);
   ASSERT_TRUE(host.ok());
   absl::StatusOr<workflow::WorkflowPtr> workflow = (*host)->Load(AskWorkflow(kCheapModel));
   ASSERT_TRUE(workflow.ok());

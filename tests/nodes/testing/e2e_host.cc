@@ -77,8 +77,7 @@ absl::StatusOr<std::unique_ptr<E2eHost>> E2eHost::Create(Options options) {
   services.http = host->http_.get();
   services.credentials = host->credentials_.get();
   services.logger = &host->logger_;
-  host->executor_ =
-      std::make_unique<executor::Executor>(std::move(services), executor::ExecutionLimits());
+  host->executor_ = std::make_unique<executor::Executor>(std::move(services), options.limits);
   return host;
 }
 

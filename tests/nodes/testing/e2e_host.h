@@ -55,6 +55,7 @@ class E2eHost {
     // The key the host's credential holds; empty: the fake's accepted key.
     std::string credential_key;
     int threads = 2;
+    executor::ExecutionLimits limits;
   };
 
   // An execution started with Start().

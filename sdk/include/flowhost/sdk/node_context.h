@@ -69,7 +69,8 @@ class NodeContext {
   // Where streamed partial output goes.
   virtual EventSink& events() = 0;
 
-  // Records one upstream call for the execution record (tokens, cost, outcome).
+  // Records one upstream call for the execution record (tokens, cost, outcome), stopped calls
+  // included; call it before `done` (usage.h).
   virtual void RecordAttempt(const AttemptRecord& attempt) = 0;
 
   // Counts `bytes` of items the node has built (sdk::ItemBytes of each, item_bytes.h) against the
