@@ -7,7 +7,9 @@
 #include <string_view>
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime's allocator interface. GCC's libasan exports it but GCC ships no
+// <sanitizer/allocator_interface.h> (clang does), so it is declared here.
+extern "C" size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 namespace flowhost::testing {
