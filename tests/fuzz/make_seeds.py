@@ -21,7 +21,7 @@ import warnings
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MAX_SEED_BYTES = 64 * 1024  # larger files only slow the merge down
-FUZZ_KEY = "sk-or-v1-fuzzkey0123456789"  # tests/fuzz/openrouter_checks.h
+FUZZ_KEY = "fuzz-api-key-0123456789"  # tests/fuzz/openrouter_checks.h
 
 
 def read(path):

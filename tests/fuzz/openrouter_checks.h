@@ -17,7 +17,7 @@
 
 namespace flowhost::fuzz {
 
-inline constexpr std::string_view kFuzzApiKey = "sk-or-v1-fuzzkey0123456789";
+inline constexpr std::string_view kFuzzApiKey = "fuzz-api-key-0123456789";
 
 // An endpoint holding kFuzzApiKey, for the CallDescription of the calls under test.
 inline const nodes::openrouter::Endpoint& FuzzEndpoint() {
