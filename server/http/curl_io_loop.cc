@@ -410,7 +410,16 @@ void CurlIoLoop::DetachEasy(CurlTransfer& transfer, Outcome outcome) {
 
 void CurlIoLoop::RecycleEasy(CURL* easy) {
   curl_easy_reset(easy);  // drops every pointer into the finished transfer
-  if (free_easy_.size() < static_cast<size_t>(options_.easy_handle_cache)) {
+  // A transfer that ended without a connection (removed while libcurl held it back for a connection
+  // cap, or failed before one was attached) leaves its receive buffer allocated: libcurl 7.88 frees
+  // it only when a connection is let go. Such a handle then refuses CURLOPT_BUFFERSIZE, yet after
+  // the reset it believes the buffer has libcurl's 16 KiB default size, and the next response
+  // overruns the 4 KiB one it has (the soak's heap corruption, docs/reliability.md). A handle is
+  // kept only if it takes our size now.
+  const bool reusable =
+      curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, static_cast<long>(options_.receive_buffer_bytes)) ==
+      CURLE_OK;
+  if (reusable && free_easy_.size() < static_cast<size_t>(options_.easy_handle_cache)) {
     free_easy_.push_back(easy);
   } else {
     curl_easy_cleanup(easy);

@@ -94,6 +94,13 @@ absl::Status CurlTransfer::Start(CURL* easy, CURLSH* share, const CurlHttpClient
     }
     limit_ms_at_start_ = ceil<milliseconds>(*limit_ - now);
   }
+  // Refused only by a handle still holding a receive buffer of another size (CurlIoLoop::RecycleEasy
+  // never caches one): libcurl would read past that buffer.
+  if (curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, static_cast<long>(options.receive_buffer_bytes)) !=
+      CURLE_OK) {
+    return absl::InternalError(
+        absl::StrCat("libcurl refused the receive buffer size: ", Describe()));
+  }
   easy_ = easy;
   curl_easy_setopt(easy, CURLOPT_PRIVATE, this);
   curl_easy_setopt(easy, CURLOPT_URL, request_.url.c_str());
@@ -101,7 +108,6 @@ absl::Status CurlTransfer::Start(CURL* easy, CURLSH* share, const CurlHttpClient
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(easy, CURLOPT_SHARE, share);
-  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, static_cast<long>(options.receive_buffer_bytes));
   // Over HTTP/2 libcurl copies a request body through an upload buffer per transfer, 64 KiB by
   // default: 640 MB of heap at 10,000 in flight (mostly untouched, so not resident). LLM request
   // bodies are a few KiB; the smallest buffer libcurl accepts does.

@@ -45,8 +45,9 @@ class CurlTransfer final : public sdk::HttpCall, public std::enable_shared_from_
 
   // ---- I/O thread only ----
 
-  // Configures `easy` for this request and takes it. Fails with DEADLINE_EXCEEDED, without taking
-  // `easy`, when the total timeout or deadline ran out while the request was queued.
+  // Configures `easy` for this request and takes it. Fails without taking `easy`: with
+  // DEADLINE_EXCEEDED when the total timeout or deadline ran out while the request was queued, with
+  // INTERNAL when `easy` refuses the receive buffer size (it still holds a buffer of another size).
   absl::Status Start(CURL* easy, CURLSH* share, const CurlHttpClientOptions& options,
                      SteadyClock::time_point now);
 

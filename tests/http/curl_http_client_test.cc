@@ -361,6 +361,34 @@ TEST_F(CurlHttpClientTest, TheTotalConnectionCapHoldsExtraRequestsInsideLibcurl)
   EXPECT_EQ(server_.stats().connections_accepted, 3);
 }
 
+// The soak's heap corruption: a transfer that libcurl held back for a connection and that was then
+// cancelled ends without a connection, and libcurl 7.88 keeps its 4 KiB receive buffer. Reused, its
+// handle refused our buffer size and read 16 KiB at a time into that buffer. A handle like it is
+// no longer reused: the large bodies after it arrive whole (and ASan sees no overrun).
+TEST_F(CurlHttpClientTest, AHandleWhoseTransferNeverGotAConnectionIsNotReusedWithAStaleBuffer) {
+  CurlHttpClientOptions options;
+  options.max_total_connections = 1;
+  options.max_host_connections = 0;
+  options.easy_handle_cache = 1;  // the held-back transfer's handle is the one cached
+  MakeClient(options);
+  sdk::HttpCallPtr holder = client_->Send(Request("/hang"), completions_.Add());
+  ASSERT_TRUE(ServerSees([](const TestServerStats& s) { return s.requests_pending == 1; }));
+  sdk::HttpCallPtr held_back = client_->Send(Request("/echo"), completions_.Add());
+  ASSERT_TRUE(ClientSees([](const HttpClientStats& s) { return s.in_flight == 2; }));
+  absl::SleepFor(absl::Milliseconds(50));  // libcurl has tried it and parked it for the connection
+  held_back->Cancel();
+  ASSERT_TRUE(completions_.WaitForCount(1));
+  holder->Cancel();
+  ASSERT_TRUE(completions_.WaitForAll());
+  EXPECT_EQ(server_.stats().requests, 1) << "the held-back request never reached the server";
+
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<sdk::HttpResponse> response = Fetch(Request("/bytes/200000"));
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->body.size(), 200000u);
+  }
+}
+
 TEST_F(CurlHttpClientTest, CancelAbortsUpstreamAndFreesTheSlotForAQueuedRequest) {
   CurlHttpClientOptions options;
   options.max_in_flight = 1;
