@@ -6,10 +6,13 @@
 #   tests/fuzz/run.sh --list                     the targets and their input size cap
 #
 # Builds the `fuzz` preset's binary first when needed (clang-14, libfuzzer-14-dev; .ci/setup
-# installs them). A run reads the committed corpus (tests/fuzz/corpus/TARGET, regressions/ included)
-# and writes what it finds to build/fuzz/fuzz-work/TARGET/: new inputs in corpus/, crashes, leaks,
-# timeouts and out-of-memory inputs in artifacts/, libFuzzer's output in fuzz-0.log; the
-# dictionary make_seeds.py writes for the target, if any, goes with every run. `--merge` then
+# installs them). FLOWHOST_FUZZ_PRESET=fuzz-fast takes the `fuzz-fast` preset instead (libFuzzer
+# and UBSan without ASan: several times the runs per second, for long campaigns) and its
+# build/fuzz-fast; FLOWHOST_FUZZ_BUILD names another build directory (BUILD below, build/fuzz by
+# default). A run reads the committed corpus (tests/fuzz/corpus/TARGET, regressions/ included) and
+# writes what it finds to BUILD/fuzz-work/TARGET/: new inputs in corpus/, crashes, leaks (ASan
+# builds only), timeouts and out-of-memory inputs in artifacts/, libFuzzer's output in fuzz-0.log;
+# the dictionary make_seeds.py writes for the target, if any, goes with every run. `--merge` then
 # keeps the smallest set of inputs covering everything the committed corpus, the work corpus and
 # the seeds (make_seeds.py) cover, and replaces the committed corpus's top-level files with it;
 # regressions/ (named inputs that once crashed) is never touched. One fuzzer at a time: -jobs=1.
@@ -17,7 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source_dir=$PWD
-build_dir="${FLOWHOST_FUZZ_BUILD:-$source_dir/build/fuzz}"
+preset="${FLOWHOST_FUZZ_PRESET:-fuzz}"
+build_dir="${FLOWHOST_FUZZ_BUILD:-$source_dir/build/$preset}"
 
 # Input size caps: long enough for every seed that matters, short enough to keep runs fast. The
 # workflow loader's cap also keeps a YAML alias's expansion far below the RSS limit.
@@ -47,7 +51,7 @@ fuzzer_binary() {
   local target=$1
   [ -n "${max_len[$target]:-}" ] || { echo "unknown target '$target' (--list)" >&2; exit 2; }
   if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-    cmake --preset fuzz -B "$build_dir" >&2
+    cmake --preset "$preset" -B "$build_dir" >&2
   fi
   cmake --build "$build_dir" --target "${target}_fuzzer" >&2
   echo "$build_dir/tests/fuzz/${target}_fuzzer"
