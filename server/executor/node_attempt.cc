@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "server/common/contained_task.h"
 #include "server/executor/execution.h"
 #include "server/executor/node_invocation.h"
 
@@ -75,7 +76,36 @@ void NodeAttempt::Run() {
     return Complete(absl::InternalError("the node was not built when the workflow loaded"));
   }
   execution_->NodeEntered(node_);
-  compiled.node->Execute(*this, AttemptDone(shared_from_this()));
+  // A node that throws fails its attempt; the exception goes no further (contained_task.h). A
+  // `done` the node had not moved away is destroyed during the unwinding, before this handler
+  // runs: Dropped then only queues its own error, which this one overtakes.
+  try {
+    compiled.node->Execute(*this, AttemptDone(shared_from_this()));
+  } catch (...) {
+    Threw(common::DescribeCurrentException());
+  }
+}
+
+void NodeAttempt::Threw(const std::string& fault) {
+  const std::string& type = execution_->workflow().nodes[node_].type->info().type;
+  if (completed_.load()) {
+    // It had called `done` (or timed out) first: the attempt keeps that result.
+    logger_.Log(sdk::LogLevel::kError,
+                "the node threw an exception from Execute after its attempt had ended; the "
+                "exception is ignored (a bug in the node type)",
+                {{"type", type}, {"exception", fault}});
+    Release();
+    return;
+  }
+  logger_.Log(
+      sdk::LogLevel::kError,
+      "the node threw an exception from Execute; its attempt fails (a bug in the node type)",
+      {{"type", type}, {"exception", fault}});
+  Release();
+  Complete(absl::InternalError(absl::StrCat("node type '", type,
+                                            "' threw an exception in Execute (a bug in the node "
+                                            "type): ",
+                                            fault)));
 }
 
 void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
@@ -149,9 +179,21 @@ void NodeAttempt::Returned(absl::StatusOr<sdk::NodeResult> result) {
 void NodeAttempt::Dropped() {
   Release();
   if (completed_.load() || execution_->finished()) return;
-  execution_->core().scheduler().Post([self = shared_from_this()] {
-    self->Complete(absl::InternalError(
-        "the node dropped its completion callback without calling it (a bug in the node)"));
+  // Destroyed with a task that threw on a worker (a callback of the node): say so.
+  const std::string* fault = common::CurrentTaskFault();
+  std::string message =
+      fault == nullptr
+          ? std::string(
+                "the node dropped its completion callback without calling it (a bug in "
+                "the node)")
+          : absl::StrCat("a callback of node type '",
+                         execution_->workflow().nodes[node_].type->info().type,
+                         "' threw an exception and dropped its completion (a bug in the node "
+                         "type): ",
+                         *fault);
+  if (fault != nullptr) logger_.Log(sdk::LogLevel::kError, message, sdk::Json::object());
+  execution_->core().scheduler().Post([self = shared_from_this(), message = std::move(message)] {
+    self->Complete(absl::InternalError(message));
   });
 }
 

@@ -78,7 +78,14 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
     return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
   }
 
-  runtime->scheduler_ = std::make_unique<common::ThreadPoolScheduler>(options.worker_threads);
+  if (options.register_more_nodes) {
+    if (absl::Status status = options.register_more_nodes(runtime->registry_); !status.ok()) {
+      return absl::InternalError(absl::StrCat("registering more node types: ", status.message()));
+    }
+  }
+
+  runtime->scheduler_ =
+      std::make_unique<common::ThreadPoolScheduler>(options.worker_threads, runtime->logger_.get());
 
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_,
                                                           HttpClientOptionsFor(config.http));

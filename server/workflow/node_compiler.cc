@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/json_schema.h"
+#include "server/common/contained_task.h"
 #include "server/expr/template.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/node_config_adapter.h"
@@ -119,17 +120,29 @@ std::vector<expr::LocatedReference> ReferencesOfValidTemplates(
   return out;
 }
 
+// Lets the type build the node and asks it for its ports. A type that throws (a bug in it, built
+// in or from a plugin) fails this node with a located error naming it; the load goes on.
 std::unique_ptr<sdk::Node> CreateNode(const sdk::NodeType& type, NodeConfigAdapter& config,
-                                      const std::string& node_pointer, Reporter& reporter) {
+                                      const std::string& node_pointer, Reporter& reporter,
+                                      CompiledNode& out, bool& threw) {
+  const char* step = "building it (Create)";
   try {
-    return type.Create(config);
-  } catch (const std::exception& error) {
-    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
-                                              "' failed while checking this node: ", error.what()));
+    std::unique_ptr<sdk::Node> node = type.Create(config);
+    if (node == nullptr) return nullptr;
+    const sdk::NodeTypeInfo& info = type.info();
+    step = "asking it for its ports";
+    out.inputs = node->inputs().value_or(info.inputs);
+    out.outputs = node->outputs().value_or(info.outputs);
+    return node;
   } catch (...) {
-    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
-                                              "' failed while checking this node"));
+    threw = true;
+    reporter.Error(node_pointer,
+                   absl::StrCat("node '", config.name(), "': node type '", type.info().type,
+                                "' threw an exception while ", step,
+                                " (a bug in the node type): ", common::DescribeCurrentException()));
   }
+  out.inputs.clear();
+  out.outputs.clear();
   return nullptr;
 }
 
@@ -193,18 +206,16 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   if (!violations.empty() || draft.name.empty()) return;
 
   NodeConfigAdapter config(draft.name, params, out.params.get(), facts.params_pointer, reporter);
-  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter);
+  bool threw = false;
+  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter, out, threw);
   if (node == nullptr) {
-    if (config.errors() == 0) {
+    if (config.errors() == 0 && !threw) {
       reporter.Error(absl::StrCat(draft.pointer, "/type"),
                      absl::StrCat("node type '", draft.type,
                                   "' could not build this node and gave no reason"));
     }
     return;
   }
-  const sdk::NodeTypeInfo& info = type->info();
-  out.inputs = node->inputs().value_or(info.inputs);
-  out.outputs = node->outputs().value_or(info.outputs);
   if (out.settings.on_error == OnError::kErrorOutput) {
     out.outputs.push_back(
         {"error", "one item {\"error\": {...}} per input item when the node fails"});

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "nodes/core/core_nodes.h"
 #include "server/workflow/loader.h"
+#include "tests/executor/throwing_nodes.h"
 
 namespace flowhost::executor::testing {
 
@@ -47,6 +48,7 @@ ExecutorHarness::ExecutorHarness(ExecutionLimits limits, std::function<double()>
                                  std::map<std::string, std::string, std::less<>> env) {
   EXPECT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
   EXPECT_TRUE(RegisterTestNodes(registry, nodes).ok());
+  EXPECT_TRUE(RegisterThrowingNodes(registry).ok());
   HostServices services;
   services.scheduler = &scheduler;
   services.workflows = &resolver;

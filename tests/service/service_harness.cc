@@ -123,6 +123,7 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   harness->sink_ = std::make_shared<CapturingLogSink>(options.keep_log_lines);
   runtime_options.log_sink = harness->sink_;
   runtime_options.worker_threads = 2;
+  runtime_options.register_more_nodes = options.register_more_nodes;
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
       runtime::Runtime::Create(std::move(runtime_options));
   if (!runtime.ok()) return runtime.status();

@@ -9,6 +9,7 @@
 #define FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct HarnessOptions {
   int64_t http_max_response_bytes = 0;
   // limits.max_execution_time; zero keeps the default.
   absl::Duration max_execution_time = absl::ZeroDuration();
+  // Node types registered after the built-in ones (RuntimeOptions::register_more_nodes).
+  std::function<absl::Status(sdk::NodeRegistry&)> register_more_nodes;
 };
 
 // The workflows every harness starts with:
