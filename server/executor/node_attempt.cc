@@ -1,8 +1,10 @@
 #include "server/executor/node_attempt.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "server/common/contained_task.h"
@@ -208,6 +210,19 @@ const std::string& NodeAttempt::node_name() const {
 const sdk::ExecutionInfo& NodeAttempt::execution() const { return execution_->info(); }
 
 absl::StatusOr<sdk::Credential> NodeAttempt::credential(std::string_view name) const {
+  const workflow::CompiledNode& compiled = execution_->workflow().nodes[node_];
+  if (std::find(compiled.credentials.begin(), compiled.credentials.end(), name) ==
+      compiled.credentials.end()) {
+    std::string named = compiled.credentials.empty()
+                            ? std::string("they name none")
+                            : absl::StrCat("they name ", absl::StrJoin(compiled.credentials, ", "));
+    // The node type's bug, not the caller's nor the operator's: INTERNAL.
+    return absl::InternalError(
+        absl::StrCat("node type '", compiled.type->info().type, "' asked for credential '",
+                     sdk::AsAbsl(name), "', which this node's parameters do not name (", named,
+                     "); a node receives only the credentials named by its parameters marked "
+                     "x-credential"));
+  }
   const CredentialStore* store = execution_->core().credentials();
   if (store == nullptr) {
     return absl::NotFoundError(absl::StrCat("no credential named '", sdk::AsAbsl(name),

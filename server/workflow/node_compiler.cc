@@ -1,5 +1,6 @@
 #include "server/workflow/node_compiler.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -84,6 +85,28 @@ void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& param
       continue;
     }
     facts.node_refs.push_back({at, PointerToPath(params, pointer), it->second});
+  }
+}
+
+// Collects the credential names in "x-credential" parameters: written out, never computed, so
+// that what a node may read is fixed when the workflow loads.
+void CollectCredentials(const Json& params, const std::vector<std::string>& pointers,
+                        const expr::CompiledJson* compiled, const std::string& params_pointer,
+                        Reporter& reporter, std::vector<std::string>& out) {
+  for (const std::string& pointer : pointers) {
+    const Json* value = ResolvePointer(params, pointer);
+    if (value == nullptr || value->is_null() || !value->is_string()) continue;  // schema's job
+    bool dynamic = compiled != nullptr ? compiled->IsDynamic(pointer) : ContainsTemplate(*value);
+    if (dynamic) {
+      reporter.Error(absl::StrCat(params_pointer, pointer),
+                     "this parameter names a host credential and must be written as a plain "
+                     "name: a node receives only the credentials its parameters name when the "
+                     "workflow loads");
+      continue;
+    }
+    const std::string& name = value->get_ref<const std::string&>();
+    if (name.empty()) continue;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
   }
 }
 
@@ -203,6 +226,8 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   }
   ResolveNodeRefs(workflow, index, params, annotations.node_refs, out.params.get(), reporter,
                   facts);
+  CollectCredentials(params, annotations.credentials, out.params.get(), facts.params_pointer,
+                     reporter, out.credentials);
   if (!violations.empty() || draft.name.empty()) return;
 
   NodeConfigAdapter config(draft.name, params, out.params.get(), facts.params_pointer, reporter);

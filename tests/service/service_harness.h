@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ struct HarnessOptions {
   absl::Duration max_execution_time = absl::ZeroDuration();
   // Node types registered after the built-in ones (RuntimeOptions::register_more_nodes).
   std::function<absl::Status(sdk::NodeRegistry&)> register_more_nodes;
+  // Credentials beside the default one, and environment variables beside the harness's own.
+  config::CredentialConfigs more_credentials;
+  std::map<std::string, std::string> more_env;
 };
 
 // The workflows every harness starts with:
@@ -70,6 +74,7 @@ class ServiceHarness {
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   fake_openrouter::FakeProcess& fake() { return *fake_; }
   ServiceHost& host() { return *host_; }
+  runtime::Runtime& runtime() { return *runtime_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(host_->port()); }
   const std::filesystem::path& workflows_dir() const { return dir_; }
   std::vector<std::string> log_lines() const { return sink_->lines(); }
