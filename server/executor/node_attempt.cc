@@ -1,6 +1,7 @@
 #include "server/executor/node_attempt.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -79,13 +80,27 @@ void NodeAttempt::Run() {
   }
   execution_->NodeEntered(node_);
   // A node that throws fails its attempt; the exception goes no further (contained_task.h). A
-  // `done` the node had not moved away is destroyed during the unwinding, before this handler
-  // runs: Dropped then only queues its own error, which this one overtakes.
+  // `done` the node had not moved away is destroyed during the unwinding, before the handler
+  // runs: Dropped, seeing Execute still running, leaves the verdict to the end of this function
+  // (posting its own error at once would race this one on another worker).
+  {
+    absl::MutexLock lock(&mu_);
+    executing_ = true;
+  }
+  std::optional<std::string> fault;
   try {
     compiled.node->Execute(*this, AttemptDone(shared_from_this()));
   } catch (...) {
-    Threw(common::DescribeCurrentException());
+    fault = common::DescribeCurrentException();
   }
+  std::optional<std::string> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    executing_ = false;
+    dropped.swap(dropped_while_executing_);
+  }
+  if (fault.has_value()) return Threw(*fault);
+  if (dropped.has_value()) PostDropped(std::move(*dropped));
 }
 
 void NodeAttempt::Threw(const std::string& fault) {
@@ -194,6 +209,18 @@ void NodeAttempt::Dropped() {
                          "type): ",
                          *fault);
   if (fault != nullptr) logger_.Log(sdk::LogLevel::kError, message, sdk::Json::object());
+  {
+    absl::MutexLock lock(&mu_);
+    if (executing_) {  // Run decides once Execute has returned or thrown
+      dropped_while_executing_ = std::move(message);
+      return;
+    }
+  }
+  PostDropped(std::move(message));
+}
+
+void NodeAttempt::PostDropped(std::string message) {
+  if (completed_.load() || execution_->finished()) return;
   execution_->core().scheduler().Post([self = shared_from_this(), message = std::move(message)] {
     self->Complete(absl::InternalError(message));
   });

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,8 @@ class NodeAttempt : public sdk::NodeContext,
   // Execute threw `fault` (contained_task.h's description): the attempt fails with INTERNAL naming
   // the node type, unless it had already ended.
   void Threw(const std::string& fault);
+  // Ends the attempt with the dropped-completion error `message`, from the pool.
+  void PostDropped(std::string message);
   // Tells the execution the node code has returned (or is left behind); the first call only.
   void Release();
   // The node did not return within the grace after its timeout.
@@ -107,6 +110,9 @@ class NodeAttempt : public sdk::NodeContext,
   size_t reserved_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // by ReserveItemBytes, until Complete
   sdk::TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status timed_out_ ABSL_GUARDED_BY(mu_);  // the timeout error, once it struck
+  bool executing_ ABSL_GUARDED_BY(mu_) = false;  // Node::Execute has not returned yet
+  // Set when `done` was dropped while Execute ran: Run posts it once Execute returns normally.
+  std::optional<std::string> dropped_while_executing_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flowhost::executor
