@@ -83,7 +83,8 @@ nodes:
   EXPECT_THAT(status.error_message(), Not(HasSubstr(kMailSecret)));
   // The host's own logger, as a node or library would use it.
   harness->runtime().logger().Log(sdk::LogLevel::kWarning,
-                                  std::string("echoed by an upstream: ") + kSearchSecret);
+                                  std::string("echoed by an upstream: ") + kSearchSecret,
+                                  sdk::Json::object());
   bool saw_echo = false;
   for (const std::string& line : harness->log_lines()) {
     EXPECT_THAT(line, Not(HasSubstr(kSearchSecret)));
