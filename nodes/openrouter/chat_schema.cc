@@ -272,6 +272,7 @@ Json ChatNodeSchema() {
   properties.update(ModelProperties());
   properties["credential"] = {{"type", "string"},
                               {"default", "openrouter"},
+                              {"x-credential", true},
                               {"description", "The host credential holding the key and base URL."}};
   properties["stream"] = {
       {"type", "boolean"},

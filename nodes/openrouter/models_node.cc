@@ -31,6 +31,7 @@ Json ModelsSchema() {
       {"credential",
        {{"type", "string"},
         {"default", "openrouter"},
+        {"x-credential", true},
         {"description", "The host credential holding the key and base URL."}}},
       {"free",
        {{"type", "boolean"},

@@ -83,6 +83,7 @@ Json RouterSchema() {
   Json properties = openrouter::ChatSettingsProperties();
   properties["credential"] = {{"type", "string"},
                               {"default", "openrouter"},
+                              {"x-credential", true},
                               {"description", "The host credential for the chat routes."}};
   properties["routes"] = {{"type", "array"},
                           {"minItems", 1},

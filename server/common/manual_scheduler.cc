@@ -1,5 +1,7 @@
 #include "server/common/manual_scheduler.h"
 
+#include "server/common/contained_task.h"
+
 namespace flowhost::common {
 
 void ManualScheduler::Post(Task task) {
@@ -43,8 +45,17 @@ bool ManualScheduler::RunOne() {
     task = std::move(tasks_.front());
     tasks_.pop_front();
   }
-  task();
+  std::string fault = RunContainedTask(task);
+  if (!fault.empty()) {
+    absl::MutexLock lock(&mu_);
+    faults_.push_back(std::move(fault));
+  }
   return true;
+}
+
+std::vector<std::string> ManualScheduler::faults() const {
+  absl::MutexLock lock(&mu_);
+  return faults_;
 }
 
 int ManualScheduler::RunUntilIdle() {

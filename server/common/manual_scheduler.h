@@ -2,6 +2,9 @@
 // and time only moves when the test advances the ManualClock. Back-off delays, timeouts and `wait` nodes
 // are then tested exactly and instantly.
 //
+// A task that throws is contained as on the worker pool (contained_task.h): the exception's
+// description is kept in faults() and the next task runs.
+//
 // Thread-safety: Post/RunAt/Cancel may be called from any thread (tasks queued by other threads, such as
 // the HTTP client's, are run at the next RunUntilIdle). Run* must be called from one thread.
 #ifndef FLOWHOST_SERVER_COMMON_MANUAL_SCHEDULER_H_
@@ -9,7 +12,9 @@
 
 #include <deque>
 #include <map>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -39,6 +44,9 @@ class ManualScheduler : public sdk::Scheduler {
 
   size_t pending_timers() const;
 
+  // What the tasks that threw threw, in order ("std::runtime_error: boom").
+  std::vector<std::string> faults() const;
+
  private:
   bool RunOne();
 
@@ -48,6 +56,7 @@ class ManualScheduler : public sdk::Scheduler {
   std::map<std::pair<absl::Time, sdk::TimerId>, Task> timers_ ABSL_GUARDED_BY(mu_);
   std::map<sdk::TimerId, absl::Time> timer_due_ ABSL_GUARDED_BY(mu_);
   sdk::TimerId next_timer_id_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> faults_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flowhost::common

@@ -1,9 +1,11 @@
 #include "server/common/thread_pool_scheduler.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "server/common/clocks.h"
+#include "server/common/contained_task.h"
 #include "server/common/thread_name.h"
 
 namespace flowhost::common {
@@ -20,7 +22,8 @@ thread_local Worker* current_worker = nullptr;
 
 }  // namespace
 
-ThreadPoolScheduler::ThreadPoolScheduler(int threads) {
+ThreadPoolScheduler::ThreadPoolScheduler(int threads, sdk::Logger* fault_log)
+    : fault_log_(fault_log) {
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   workers_.reserve(threads);
   for (int i = 0; i < threads; ++i) {
@@ -123,9 +126,22 @@ void ThreadPoolScheduler::WorkerLoop() {
       tasks_.pop_front();
       next_in_a_row = 0;
     }
-    task();
+    RunTask(task);
   }
   current_worker = nullptr;
+}
+
+void ThreadPoolScheduler::RunTask(Task& task) {
+  std::string fault = RunContainedTask(task);
+  if (fault.empty()) return;
+  constexpr const char* kMessage =
+      "a task on the worker pool threw an exception (a bug in the node or callback that posted "
+      "it); it was stopped and the pool carries on";
+  if (fault_log_ != nullptr) {
+    fault_log_->Log(sdk::LogLevel::kError, kMessage, {{"exception", fault}});
+  } else {
+    std::fprintf(stderr, "flowhost: %s: %s\n", kMessage, fault.c_str());
+  }
 }
 
 void ThreadPoolScheduler::TimerLoop() {

@@ -11,6 +11,11 @@
 // cannot starve it. Posts from other threads (gRPC's, the HTTP client's, the timer thread) go to
 // the shared queue and wake a worker only when one is idle.
 //
+// A task that throws does not take its worker down: the exception is contained (contained_task.h),
+// logged at error level on `fault_log` (stderr when none), and the worker goes on with the next task.
+// What the task captured is destroyed on the way, so a node's completion it held ends the node's
+// attempt with an INTERNAL error naming the node and the exception.
+//
 // Thread-safety: all methods are safe from any thread. Destruction stops the threads after running the
 // tasks already queued; timers not yet due are dropped.
 #ifndef FLOWHOST_SERVER_COMMON_THREAD_POOL_SCHEDULER_H_
@@ -24,14 +29,16 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/logger.h"
 #include "flowhost/sdk/scheduler.h"
 
 namespace flowhost::common {
 
 class ThreadPoolScheduler : public sdk::Scheduler {
  public:
-  // `threads` 0 means std::thread::hardware_concurrency() (at least 1).
-  explicit ThreadPoolScheduler(int threads = 0);
+  // `threads` 0 means std::thread::hardware_concurrency() (at least 1). `fault_log`, when set, must
+  // outlive the pool.
+  explicit ThreadPoolScheduler(int threads = 0, sdk::Logger* fault_log = nullptr);
   ~ThreadPoolScheduler() override;
 
   void Post(Task task) override;
@@ -54,6 +61,10 @@ class ThreadPoolScheduler : public sdk::Scheduler {
   void TimerLoop();
   // Appends to the shared queue and wakes an idle worker if there is one.
   void Enqueue(Task task);
+  // Runs `task` on this worker, containing what it throws.
+  void RunTask(Task& task);
+
+  sdk::Logger* const fault_log_;
 
   mutable absl::Mutex mu_;
   absl::CondVar work_ready_;   // signalled when the shared queue gains a task and a worker idles

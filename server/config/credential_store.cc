@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "flowhost/sdk/absl_compat.h"
@@ -30,55 +32,76 @@ std::string Trim(std::string_view text) {
 absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> ConfigCredentialStore::Create(
     const HostConfig& config, const GetEnvFunction& getenv) {
   std::unique_ptr<ConfigCredentialStore> store(new ConfigCredentialStore());
-  const OpenRouterConfig& openrouter = config.openrouter;
-  std::string key;
-  if (!openrouter.api_key_file.empty()) {
-    absl::StatusOr<std::string> text =
-        ReadSecretFile(openrouter.api_key_file, "OpenRouter API key");
-    if (!text.ok()) return text.status();
-    key = Trim(*text);
-    if (key.empty()) {
-      return absl::FailedPreconditionError("OpenRouter API key file '" + openrouter.api_key_file +
-                                           "' is empty");
+  for (const auto& [name, source] : config.credentials) {
+    Entry entry;
+    std::string secret;
+    if (!source.from_file.empty()) {
+      absl::StatusOr<std::string> text =
+          ReadSecretFile(source.from_file, "credential '" + name + "': the secret");
+      if (!text.ok()) return text.status();
+      secret = Trim(*text);
+      if (secret.empty()) {
+        return absl::FailedPreconditionError("credential '" + name + "': the secret file '" +
+                                             source.from_file + "' (credentials." + name +
+                                             ".from_file) is empty");
+      }
+      entry.source = "file " + source.from_file;
+    } else if (std::optional<std::string> value = getenv ? getenv(source.from_env) : std::nullopt;
+               value.has_value() && !Trim(*value).empty()) {
+      secret = Trim(*value);
+      entry.source = "environment variable " + source.from_env;
+    } else {
+      entry.source = "not set: environment variable " + source.from_env + " is unset";
+      entry.missing_message = "credential '" + name +
+                              "' has no secret: it is read from the environment variable " +
+                              source.from_env + " (credentials." + name +
+                              ".from_env), which is unset or empty; set it, or point the "
+                              "credential at another variable or a file (from_file), and "
+                              "restart the server";
     }
-    store->openrouter_key_source_ = "file " + openrouter.api_key_file;
-  } else if (std::optional<std::string> value =
-                 getenv ? getenv(openrouter.api_key_env) : std::nullopt;
-             value.has_value() && !Trim(*value).empty()) {
-    key = Trim(*value);
-    store->openrouter_key_source_ = "environment variable " + openrouter.api_key_env;
-  } else {
-    store->openrouter_key_source_ = "not set";
+    entry.credential.name = name;
+    entry.credential.secret = sdk::Secret(std::move(secret));
+    sdk::Json attributes = sdk::Json::object();
+    for (const auto& [key, value] : source.attributes) {
+      if (!value.empty()) attributes[key] = value;
+    }
+    entry.credential.attributes = std::move(attributes);
+    store->entries_.emplace(name, std::move(entry));
   }
-  store->missing_key_message_ =
-      "no OpenRouter API key is configured: set the environment variable " +
-      openrouter.api_key_env + " or credentials.openrouter.api_key_file, and restart the server";
-
-  store->openrouter_.name = std::string(kOpenRouterCredential);
-  store->openrouter_.secret = sdk::Secret(std::move(key));
-  sdk::Json attributes = {{"base_url", openrouter.base_url}};
-  if (!openrouter.http_referer.empty()) attributes["http_referer"] = openrouter.http_referer;
-  if (!openrouter.app_title.empty()) attributes["app_title"] = openrouter.app_title;
-  store->openrouter_.attributes = std::move(attributes);
   return store;
 }
 
 absl::StatusOr<sdk::Credential> ConfigCredentialStore::Get(std::string_view name) const {
-  if (name != kOpenRouterCredential) {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) {
+    std::vector<std::string> known;
+    for (const auto& [known_name, entry] : entries_) known.push_back(known_name);
     return sdk::NodeError(
         absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
-        "no credential named '" + std::string(name) + "' is configured (known: openrouter)");
+        absl::StrCat("no credential named '", sdk::AsAbsl(name), "' is configured (configured: ",
+                     known.empty() ? std::string("none") : absl::StrJoin(known, ", "),
+                     "); add it under credentials: in the host configuration"));
   }
-  if (openrouter_.secret.empty()) {
+  const Entry& entry = it->second;
+  if (entry.credential.secret.empty()) {
     return sdk::NodeError(absl::StatusCode::kFailedPrecondition, sdk::error_class::kAuth,
-                          missing_key_message_);
+                          entry.missing_message);
   }
-  return openrouter_;
+  return entry.credential;
+}
+
+std::map<std::string, std::string> ConfigCredentialStore::Sources() const {
+  std::map<std::string, std::string> sources;
+  for (const auto& [name, entry] : entries_) sources[name] = entry.source;
+  return sources;
 }
 
 std::vector<std::string> ConfigCredentialStore::RevealAllForScrubbing() const {
-  if (openrouter_.secret.empty()) return {};
-  return {openrouter_.secret.reveal()};
+  std::vector<std::string> secrets;
+  for (const auto& [name, entry] : entries_) {
+    if (!entry.credential.secret.empty()) secrets.push_back(entry.credential.secret.reveal());
+  }
+  return secrets;
 }
 
 absl::StatusOr<std::vector<sdk::Secret>> LoadCallerTokens(const AuthConfig& auth,

@@ -1,14 +1,15 @@
-// The secrets the configuration points at, read once at start-up: the upstream credential
-// ("openrouter": its API key from a file or an environment variable, with base_url and the
-// attribution headers as attributes), the callers' bearer tokens, and the environment variables
-// workflows may read as $env.
+// The secrets the configuration points at, read once at start-up: every credential of
+// `credentials:` by name (its secret from a file or an environment variable, its attributes), the
+// callers' bearer tokens, and the environment variables workflows may read as $env.
 //
-// A missing OpenRouter key is not a start-up error (workflows that need no upstream still run): Get
-// then fails with FAILED_PRECONDITION, error class "auth", naming what to set. An api_key_file or
-// tokens_file that is configured but unreadable is a start-up error.
+// A credential whose environment variable is unset is not a start-up error (workflows that do not
+// use it still run): Get then fails with FAILED_PRECONDITION, error class "auth", naming the
+// credential and the variable to set. A from_file, or tokens_file, that is configured but
+// unreadable or empty is a start-up error naming the credential and the file. No message holds a
+// secret.
 //
 // Ownership: the host owns the store; it outlives the executor that reads it.
-// Thread-safety: immutable after Create; Get may be called from any thread.
+// Thread-safety: immutable after Create; every method may be called from any thread.
 #ifndef FLOWHOST_SERVER_CONFIG_CREDENTIAL_STORE_H_
 #define FLOWHOST_SERVER_CONFIG_CREDENTIAL_STORE_H_
 
@@ -26,32 +27,33 @@
 
 namespace flowhost::config {
 
-// The name workflows use for the OpenRouter credential.
-inline constexpr std::string_view kOpenRouterCredential = "openrouter";
-
 class ConfigCredentialStore : public executor::CredentialStore {
  public:
   static absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> Create(
       const HostConfig& config, const GetEnvFunction& getenv);
 
-  // NOT_FOUND for an unknown name; FAILED_PRECONDITION (class "auth") when the key is not set.
+  // NOT_FOUND (class "not_found") for a name that is not configured; FAILED_PRECONDITION (class
+  // "auth") when it is configured but its secret is not set.
   absl::StatusOr<sdk::Credential> Get(std::string_view name) const override;
 
-  bool has_openrouter_key() const { return !openrouter_.secret.empty(); }
+  // Where each credential's secret came from, by name, for the start-up log ("file /path",
+  // "environment variable OPENROUTER_API_KEY", "not set: environment variable X is unset").
+  // Never a secret.
+  std::map<std::string, std::string> Sources() const;
 
-  // Where the OpenRouter key came from, for the start-up log ("file /path", "environment variable
-  // OPENROUTER_API_KEY", or "not set"). Never the key.
-  const std::string& openrouter_key_source() const { return openrouter_key_source_; }
-
-  // Every secret held, for the service's scrubber. The only caller is the host's start-up.
+  // Every secret held, for the scrubber. The only caller is the host's start-up.
   std::vector<std::string> RevealAllForScrubbing() const;
 
  private:
+  struct Entry {
+    sdk::Credential credential;
+    std::string source;
+    std::string missing_message;  // when the secret is empty
+  };
+
   ConfigCredentialStore() = default;
 
-  sdk::Credential openrouter_;
-  std::string openrouter_key_source_;
-  std::string missing_key_message_;
+  std::map<std::string, Entry, std::less<>> entries_;
 };
 
 // The callers' bearer tokens from auth.tokens_env and auth.tokens_file (both, when both are set).

@@ -1,5 +1,6 @@
 #include "server/config/host_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -77,6 +78,86 @@ void ApplyYamlValue(const Setting& setting, const YAML::Node& value, const std::
   if (!status.ok()) problems.Add(where + std::string(status.message()));
 }
 
+// One entry of `credentials:`, merged into what is already configured under its name.
+void ApplyCredentialEntry(const std::string& name, const YAML::Node& node, const std::string& file,
+                          CredentialConfig& entry, Problems& problems) {
+  const std::string path = "credentials." + name;
+  if (node.IsNull()) return;
+  if (!node.IsMap()) {
+    problems.Add(Where(file, node.Mark()) + "'" + path +
+                 "' must be a mapping such as {from_env: VARIABLE} or {from_file: PATH}");
+    return;
+  }
+  for (const auto& field : node) {
+    const YAML::Node& key_node = field.first;
+    if (!key_node.IsScalar()) {
+      problems.Add(Where(file, key_node.Mark()) + "keys must be plain words");
+      continue;
+    }
+    const std::string& key = key_node.Scalar();
+    const std::vector<std::string>& keys = CredentialEntryKeys();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string message = Where(file, key_node.Mark()) + "unknown key '" + path + "." + key +
+                            "' (a credential takes from_env, from_file and attributes)";
+      std::string closest = sdk::ClosestMatch(key, keys);
+      if (!closest.empty()) message += " (did you mean '" + path + "." + closest + "'?)";
+      problems.Add(std::move(message));
+      continue;
+    }
+    const YAML::Node& value = field.second;
+    if (value.IsNull()) continue;
+    if (key == "attributes") {
+      if (!value.IsMap()) {
+        problems.Add(Where(file, value.Mark()) + "'" + path +
+                     ".attributes' must be a mapping of names to plain values");
+        continue;
+      }
+      for (const auto& attribute : value) {
+        if (!attribute.first.IsScalar() || !attribute.second.IsScalar()) {
+          problems.Add(Where(file, attribute.first.Mark()) + "'" + path +
+                       ".attributes' must map names to plain values");
+          continue;
+        }
+        entry.attributes[attribute.first.Scalar()] = attribute.second.Scalar();
+      }
+      continue;
+    }
+    if (!value.IsScalar()) {
+      problems.Add(Where(file, value.Mark()) + "'" + path + "." + key + "': expected a value");
+      continue;
+    }
+    SetCredentialField(entry, key, value.Scalar());
+  }
+}
+
+// `credentials:`, a mapping of names to entries; names are the operator's, not a fixed list.
+void ApplyCredentials(const YAML::Node& node, const std::string& file, HostConfig& config,
+                      Problems& problems) {
+  if (!node.IsMap()) {
+    problems.Add(Where(file, node.Mark()) +
+                 "'credentials' must be a mapping of credential names to entries");
+    return;
+  }
+  for (const auto& entry : node) {
+    const YAML::Node& key_node = entry.first;
+    if (!key_node.IsScalar() || !IsCredentialName(key_node.Scalar())) {
+      problems.Add(Where(file, key_node.Mark()) +
+                   "a credential name is a plain word of letters, digits, '_', '-' and '.'");
+      continue;
+    }
+    const std::string& name = key_node.Scalar();
+    bool is_new = config.credentials.find(name) == config.credentials.end();
+    CredentialConfig& credential = config.credentials[name];
+    ApplyCredentialEntry(name, entry.second, file, credential, problems);
+    if (is_new && credential.from_env.empty() && credential.from_file.empty()) {
+      problems.Add(Where(file, key_node.Mark()) + "credentials." + name +
+                   ": set from_env (an environment variable) or from_file (a file) to say where "
+                   "its secret is read from");
+      config.credentials.erase(name);  // reported here, with its place; not again without it
+    }
+  }
+}
+
 void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
               HostConfig& config, Problems& problems) {
   if (!node.IsMap()) {
@@ -93,7 +174,9 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
     }
     const std::string& key = key_node.Scalar();
     std::string path = prefix.empty() ? key : prefix + "." + key;
-    if (const Setting* setting = FindSettingByKey(path)) {
+    if (path == "credentials") {
+      if (!entry.second.IsNull()) ApplyCredentials(entry.second, file, config, problems);
+    } else if (const Setting* setting = FindSettingByKey(path)) {
       ApplyYamlValue(*setting, entry.second, file, config, problems);
     } else if (IsSection(path)) {
       if (!entry.second.IsNull()) WalkYaml(entry.second, path, file, config, problems);
@@ -145,24 +228,24 @@ void Validate(const HostConfig& config, Problems& problems) {
   if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
     problems.Add("tls: cert_file and key_file must be set together");
   }
-  if (config.openrouter.api_key_env.empty() && config.openrouter.api_key_file.empty()) {
-    problems.Add("credentials.openrouter: set api_key_env or api_key_file");
-  }
-  if (config.openrouter.base_url.empty()) {
-    problems.Add("credentials.openrouter.base_url: must not be empty");
+  for (std::string& problem : CredentialConfigProblems(config.credentials)) {
+    problems.Add(std::move(problem));
   }
   if (!config.http.ca_file.empty() && !std::ifstream(config.http.ca_file).good()) {
     problems.Add("http.ca_file: cannot read '" + config.http.ca_file + "'");
   }
   for (std::string& problem : StoreConfigProblems(config.store)) problems.Add(std::move(problem));
-  // $env must never expose a credential: the variables the key and the callers' tokens are read
-  // from may not be allowlisted (a workflow could put their value in an output or a request).
+  // $env must never expose a credential: the variables the credentials and the callers' tokens
+  // are read from may not be allowlisted (a workflow could put their value in an output or a
+  // request).
   for (const std::string& name : config.env_allowlist) {
-    if (!config.openrouter.api_key_env.empty() && name == config.openrouter.api_key_env) {
-      problems.Add("env_allowlist: '" + name +
-                   "' holds the OpenRouter API key (credentials.openrouter.api_key_env); "
-                   "workflows must not read a credential through $env. Remove it from "
-                   "env_allowlist");
+    for (const auto& [credential, entry] : config.credentials) {
+      if (!entry.from_env.empty() && name == entry.from_env) {
+        problems.Add("env_allowlist: '" + name + "' holds the secret of credential '" + credential +
+                     "' (credentials." + credential +
+                     ".from_env); workflows must not read a credential through $env. Remove it "
+                     "from env_allowlist");
+      }
     }
     if (!config.auth.tokens_env.empty() && name == config.auth.tokens_env) {
       problems.Add("env_allowlist: '" + name +

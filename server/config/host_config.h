@@ -1,6 +1,6 @@
 // The host's configuration: where `flowhost serve` listens, which workflows it loads, its limits,
-// its upstream credentials (by reference: the names of environment variables or files holding them,
-// never the secrets themselves), caller authentication, TLS and shutdown.
+// its credentials by name (by reference: the environment variables or files holding them, never
+// the secrets themselves), caller authentication, TLS and shutdown.
 //
 // Sources, later ones winning: built-in defaults < the YAML file (--config / FLOWHOST_CONFIG) <
 // environment variables < command-line flags. Every setting, with its YAML key, environment
@@ -23,18 +23,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/retry.h"
+#include "server/config/credential_config.h"
 #include "server/config/store_config.h"
 
 namespace flowhost::config {
-
-// Where the OpenRouter credential comes from, and the non-secret attributes that go with it.
-struct OpenRouterConfig {
-  std::string api_key_env = "OPENROUTER_API_KEY";  // the variable holding the key
-  std::string api_key_file;  // a file holding the key; wins over api_key_env when set
-  std::string base_url = "https://openrouter.ai/api/v1";
-  std::string http_referer;  // HTTP-Referer attribution header, when set
-  std::string app_title;     // X-Title attribution header, when set
-};
 
 // Per-execution and service-wide bounds.
 struct LimitsConfig {
@@ -79,7 +71,7 @@ struct HostConfig {
   std::string workflows_dir = "workflows";
   std::string log_level = "info";  // debug, info, warning, error
   LimitsConfig limits;
-  OpenRouterConfig openrouter;             // credentials.openrouter
+  CredentialConfigs credentials = DefaultCredentials();  // by name (credential_config.h)
   std::vector<std::string> env_allowlist;  // environment variables workflows may read as $env
   AuthConfig auth;
   TlsConfig tls;

@@ -1,10 +1,14 @@
 #include "server/executor/node_attempt.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "server/common/contained_task.h"
 #include "server/executor/execution.h"
 #include "server/executor/node_invocation.h"
 
@@ -75,7 +79,50 @@ void NodeAttempt::Run() {
     return Complete(absl::InternalError("the node was not built when the workflow loaded"));
   }
   execution_->NodeEntered(node_);
-  compiled.node->Execute(*this, AttemptDone(shared_from_this()));
+  // A node that throws fails its attempt; the exception goes no further (contained_task.h). A
+  // `done` the node had not moved away is destroyed during the unwinding, before the handler
+  // runs: Dropped, seeing Execute still running, leaves the verdict to the end of this function
+  // (posting its own error at once would race this one on another worker).
+  {
+    absl::MutexLock lock(&mu_);
+    executing_ = true;
+  }
+  std::optional<std::string> fault;
+  try {
+    compiled.node->Execute(*this, AttemptDone(shared_from_this()));
+  } catch (...) {
+    fault = common::DescribeCurrentException();
+  }
+  std::optional<std::string> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    executing_ = false;
+    dropped.swap(dropped_while_executing_);
+  }
+  if (fault.has_value()) return Threw(*fault);
+  if (dropped.has_value()) PostDropped(std::move(*dropped));
+}
+
+void NodeAttempt::Threw(const std::string& fault) {
+  const std::string& type = execution_->workflow().nodes[node_].type->info().type;
+  if (completed_.load()) {
+    // It had called `done` (or timed out) first: the attempt keeps that result.
+    logger_.Log(sdk::LogLevel::kError,
+                "the node threw an exception from Execute after its attempt had ended; the "
+                "exception is ignored (a bug in the node type)",
+                {{"type", type}, {"exception", fault}});
+    Release();
+    return;
+  }
+  logger_.Log(
+      sdk::LogLevel::kError,
+      "the node threw an exception from Execute; its attempt fails (a bug in the node type)",
+      {{"type", type}, {"exception", fault}});
+  Release();
+  Complete(absl::InternalError(absl::StrCat("node type '", type,
+                                            "' threw an exception in Execute (a bug in the node "
+                                            "type): ",
+                                            fault)));
 }
 
 void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
@@ -149,9 +196,33 @@ void NodeAttempt::Returned(absl::StatusOr<sdk::NodeResult> result) {
 void NodeAttempt::Dropped() {
   Release();
   if (completed_.load() || execution_->finished()) return;
-  execution_->core().scheduler().Post([self = shared_from_this()] {
-    self->Complete(absl::InternalError(
-        "the node dropped its completion callback without calling it (a bug in the node)"));
+  // Destroyed with a task that threw on a worker (a callback of the node): say so.
+  const std::string* fault = common::CurrentTaskFault();
+  std::string message =
+      fault == nullptr
+          ? std::string(
+                "the node dropped its completion callback without calling it (a bug in "
+                "the node)")
+          : absl::StrCat("a callback of node type '",
+                         execution_->workflow().nodes[node_].type->info().type,
+                         "' threw an exception and dropped its completion (a bug in the node "
+                         "type): ",
+                         *fault);
+  if (fault != nullptr) logger_.Log(sdk::LogLevel::kError, message, sdk::Json::object());
+  {
+    absl::MutexLock lock(&mu_);
+    if (executing_) {  // Run decides once Execute has returned or thrown
+      dropped_while_executing_ = std::move(message);
+      return;
+    }
+  }
+  PostDropped(std::move(message));
+}
+
+void NodeAttempt::PostDropped(std::string message) {
+  if (completed_.load() || execution_->finished()) return;
+  execution_->core().scheduler().Post([self = shared_from_this(), message = std::move(message)] {
+    self->Complete(absl::InternalError(message));
   });
 }
 
@@ -166,6 +237,19 @@ const std::string& NodeAttempt::node_name() const {
 const sdk::ExecutionInfo& NodeAttempt::execution() const { return execution_->info(); }
 
 absl::StatusOr<sdk::Credential> NodeAttempt::credential(std::string_view name) const {
+  const workflow::CompiledNode& compiled = execution_->workflow().nodes[node_];
+  if (std::find(compiled.credentials.begin(), compiled.credentials.end(), name) ==
+      compiled.credentials.end()) {
+    std::string named = compiled.credentials.empty()
+                            ? std::string("they name none")
+                            : absl::StrCat("they name ", absl::StrJoin(compiled.credentials, ", "));
+    // The node type's bug, not the caller's nor the operator's: INTERNAL.
+    return absl::InternalError(
+        absl::StrCat("node type '", compiled.type->info().type, "' asked for credential '",
+                     sdk::AsAbsl(name), "', which this node's parameters do not name (", named,
+                     "); a node receives only the credentials named by its parameters marked "
+                     "x-credential"));
+  }
   const CredentialStore* store = execution_->core().credentials();
   if (store == nullptr) {
     return absl::NotFoundError(absl::StrCat("no credential named '", sdk::AsAbsl(name),

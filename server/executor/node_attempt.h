@@ -2,9 +2,12 @@
 // (a child of the invocation's token, with the node's timeout as its deadline, and a timer that
 // fires it), the evaluated-parameters view, the node's logger and event sink. Whatever ends the
 // attempt first — the node's `done`, the timeout, or the node dropping `done` without calling it —
-// wins; the others are ignored. When it ends, its cancellation fires, so leftover work the node
-// started is aborted, and the item bytes the node reserved while it built its output are given back
-// (the execution then accounts the output itself); a reservation after that is refused.
+// wins; the others are ignored. A node that throws from Execute fails the attempt with INTERNAL
+// (naming its type and the exception; the record adds the node's name); one whose callback throws
+// on a worker and so drops `done` fails it the same way. When it ends, its cancellation fires, so
+// leftover work the node started is aborted, and the item bytes the node reserved while it built
+// its output are given back (the execution then accounts the output itself); a reservation after
+// that is refused.
 //
 // A timeout cancels the node and then waits for it to return (its calls, aborted by the
 // cancellation, are then in the record before the attempt ends and the next one starts), at most
@@ -20,6 +23,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +83,11 @@ class NodeAttempt : public sdk::NodeContext,
   // The node called its `done` / dropped it uncalled.
   void Returned(absl::StatusOr<sdk::NodeResult> result);
   void Dropped();
+  // Execute threw `fault` (contained_task.h's description): the attempt fails with INTERNAL naming
+  // the node type, unless it had already ended.
+  void Threw(const std::string& fault);
+  // Ends the attempt with the dropped-completion error `message`, from the pool.
+  void PostDropped(std::string message);
   // Tells the execution the node code has returned (or is left behind); the first call only.
   void Release();
   // The node did not return within the grace after its timeout.
@@ -101,6 +110,9 @@ class NodeAttempt : public sdk::NodeContext,
   size_t reserved_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // by ReserveItemBytes, until Complete
   sdk::TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status timed_out_ ABSL_GUARDED_BY(mu_);  // the timeout error, once it struck
+  bool executing_ ABSL_GUARDED_BY(mu_) = false;  // Node::Execute has not returned yet
+  // Set when `done` was dropped while Execute ran: Run posts it once Execute returns normally.
+  std::optional<std::string> dropped_while_executing_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flowhost::executor

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "server/common/contained_task.h"
 #include "server/http/curl_io_loop.h"
 
 namespace flowhost::http {
@@ -219,7 +220,14 @@ size_t CurlTransfer::OnBody(char* data, size_t size, size_t count, void* self) {
   }
   transfer->body_bytes_ += n;
   if (transfer->streaming_) {
-    transfer->request_.on_body_chunk(transfer->head_, std::string_view(data, n));
+    // The callback is node code on the I/O thread: an exception must not reach libcurl or end the
+    // thread. The transfer fails instead (Result), and the node hears of it through its `done`.
+    try {
+      transfer->request_.on_body_chunk(transfer->head_, std::string_view(data, n));
+    } catch (...) {
+      transfer->callback_fault_ = common::DescribeCurrentException();
+      return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+    }
   } else {
     transfer->body_.append(data, n);
   }
@@ -285,6 +293,12 @@ absl::StatusOr<sdk::HttpResponse> CurlTransfer::Result(CURLcode code, SteadyCloc
       return too_large();
     case CURLE_WRITE_ERROR:
       if (too_large_) return too_large();
+      if (!callback_fault_.empty()) {
+        return absl::InternalError(absl::StrCat(
+            "the request's on_body_chunk callback threw an exception (a bug in the node that sent "
+            "it): ",
+            callback_fault_, ": ", Describe()));
+      }
       break;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:

@@ -102,6 +102,7 @@ class CurlTransfer final : public sdk::HttpCall, public std::enable_shared_from_
   bool body_started_ = false;
   bool streaming_ = false;
   bool too_large_ = false;
+  std::string callback_fault_;  // what on_body_chunk threw, when it did
   size_t body_bytes_ = 0;
   std::string body_;
 };

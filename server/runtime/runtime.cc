@@ -12,8 +12,8 @@
 namespace flowhost::runtime {
 namespace {
 
-// The upstream keys and the callers' tokens. The tokens are read again by the service, which
-// reports a file it cannot read; here such a file only means no tokens to scrub.
+// Every credential's secret and the callers' tokens. The tokens are read again by the service,
+// which reports a file it cannot read; here such a file only means no tokens to scrub.
 std::vector<std::string> KnownSecrets(const config::HostConfig& config,
                                       const config::ConfigCredentialStore& credentials,
                                       const config::GetEnvFunction& getenv) {
@@ -35,7 +35,8 @@ absl::Status RefuseExposedSecrets(const std::map<std::string, std::string, std::
     if (scrubber.ContainsSecret(value)) {
       return absl::InvalidArgumentError(
           absl::StrCat("env_allowlist: environment variable ", name,
-                       " holds a credential (the OpenRouter API key or a caller's token); "
+                       " holds a credential (the secret of a configured credential or a caller's "
+                       "token); "
                        "workflows would read it as $env and could put it in outputs and upstream "
                        "requests. Remove ",
                        name, " from env_allowlist"));
@@ -78,7 +79,14 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
     return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
   }
 
-  runtime->scheduler_ = std::make_unique<common::ThreadPoolScheduler>(options.worker_threads);
+  if (options.register_more_nodes) {
+    if (absl::Status status = options.register_more_nodes(runtime->registry_); !status.ok()) {
+      return absl::InternalError(absl::StrCat("registering more node types: ", status.message()));
+    }
+  }
+
+  runtime->scheduler_ =
+      std::make_unique<common::ThreadPoolScheduler>(options.worker_threads, runtime->logger_.get());
 
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_,
                                                           HttpClientOptionsFor(config.http));

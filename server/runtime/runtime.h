@@ -13,6 +13,7 @@
 #define FLOWHOST_SERVER_RUNTIME_RUNTIME_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -36,6 +37,9 @@ struct RuntimeOptions {
   std::shared_ptr<common::LogSink> log_sink;
   // Worker threads; 0 means one per core.
   int worker_threads = 0;
+  // Registers node families beyond the built-in ones, after them (tests' node types today;
+  // plugins are to come in the same way). Called once, from Create's thread.
+  std::function<absl::Status(sdk::NodeRegistry& registry)> register_more_nodes;
 };
 
 class Runtime {

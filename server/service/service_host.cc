@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   runtime.logger().Log(sdk::LogLevel::kInfo, "workflows loaded",
                        {{"directory", config.workflows_dir},
                         {"workflows", host->store_->List().size()},
-                        {"openrouter_key", runtime.credentials().openrouter_key_source()}});
+                        {"credentials", runtime.credentials().Sources()}});
   return host;
 }
 

@@ -1,5 +1,6 @@
 #include "server/workflow/node_compiler.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -8,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/json_schema.h"
+#include "server/common/contained_task.h"
 #include "server/expr/template.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/node_config_adapter.h"
@@ -86,6 +88,28 @@ void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& param
   }
 }
 
+// Collects the credential names in "x-credential" parameters: written out, never computed, so
+// that what a node may read is fixed when the workflow loads.
+void CollectCredentials(const Json& params, const std::vector<std::string>& pointers,
+                        const expr::CompiledJson* compiled, const std::string& params_pointer,
+                        Reporter& reporter, std::vector<std::string>& out) {
+  for (const std::string& pointer : pointers) {
+    const Json* value = ResolvePointer(params, pointer);
+    if (value == nullptr || value->is_null() || !value->is_string()) continue;  // schema's job
+    bool dynamic = compiled != nullptr ? compiled->IsDynamic(pointer) : ContainsTemplate(*value);
+    if (dynamic) {
+      reporter.Error(absl::StrCat(params_pointer, pointer),
+                     "this parameter names a host credential and must be written as a plain "
+                     "name: a node receives only the credentials its parameters name when the "
+                     "workflow loads");
+      continue;
+    }
+    const std::string& name = value->get_ref<const std::string&>();
+    if (name.empty()) continue;
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+}
+
 // When one template of a node fails, CompiledJson gives nothing; compile the strings one by one so
 // that the references of the others are still checked.
 void CollectReferences(const Json& value, const std::string& pointer,
@@ -119,17 +143,29 @@ std::vector<expr::LocatedReference> ReferencesOfValidTemplates(
   return out;
 }
 
+// Lets the type build the node and asks it for its ports. A type that throws (a bug in it, built
+// in or from a plugin) fails this node with a located error naming it; the load goes on.
 std::unique_ptr<sdk::Node> CreateNode(const sdk::NodeType& type, NodeConfigAdapter& config,
-                                      const std::string& node_pointer, Reporter& reporter) {
+                                      const std::string& node_pointer, Reporter& reporter,
+                                      CompiledNode& out, bool& threw) {
+  const char* step = "building it (Create)";
   try {
-    return type.Create(config);
-  } catch (const std::exception& error) {
-    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
-                                              "' failed while checking this node: ", error.what()));
+    std::unique_ptr<sdk::Node> node = type.Create(config);
+    if (node == nullptr) return nullptr;
+    const sdk::NodeTypeInfo& info = type.info();
+    step = "asking it for its ports";
+    out.inputs = node->inputs().value_or(info.inputs);
+    out.outputs = node->outputs().value_or(info.outputs);
+    return node;
   } catch (...) {
-    reporter.Error(node_pointer, absl::StrCat("node type '", type.info().type,
-                                              "' failed while checking this node"));
+    threw = true;
+    reporter.Error(node_pointer,
+                   absl::StrCat("node '", config.name(), "': node type '", type.info().type,
+                                "' threw an exception while ", step,
+                                " (a bug in the node type): ", common::DescribeCurrentException()));
   }
+  out.inputs.clear();
+  out.outputs.clear();
   return nullptr;
 }
 
@@ -190,21 +226,21 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   }
   ResolveNodeRefs(workflow, index, params, annotations.node_refs, out.params.get(), reporter,
                   facts);
+  CollectCredentials(params, annotations.credentials, out.params.get(), facts.params_pointer,
+                     reporter, out.credentials);
   if (!violations.empty() || draft.name.empty()) return;
 
   NodeConfigAdapter config(draft.name, params, out.params.get(), facts.params_pointer, reporter);
-  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter);
+  bool threw = false;
+  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter, out, threw);
   if (node == nullptr) {
-    if (config.errors() == 0) {
+    if (config.errors() == 0 && !threw) {
       reporter.Error(absl::StrCat(draft.pointer, "/type"),
                      absl::StrCat("node type '", draft.type,
                                   "' could not build this node and gave no reason"));
     }
     return;
   }
-  const sdk::NodeTypeInfo& info = type->info();
-  out.inputs = node->inputs().value_or(info.inputs);
-  out.outputs = node->outputs().value_or(info.outputs);
   if (out.settings.on_error == OnError::kErrorOutput) {
     out.outputs.push_back(
         {"error", "one item {\"error\": {...}} per input item when the node fails"});

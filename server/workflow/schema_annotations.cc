@@ -20,6 +20,7 @@ void Walk(const Json& value, const Json& schema, const std::string& pointer,
     return;
   }
   if (Flag(schema, "x-node-ref")) out.node_refs.push_back(pointer);
+  if (Flag(schema, "x-credential")) out.credentials.push_back(pointer);
   if (value.is_object()) {
     auto properties = schema.find("properties");
     auto additional = schema.find("additionalProperties");

@@ -1,8 +1,10 @@
-// Finds the parameters a node type's schema marks with flowhost's two extensions:
+// Finds the parameters a node type's schema marks with flowhost's extensions:
 //   "x-deferred": true   compiled, but not evaluated by Parameters::ForItem (the node evaluates it
 //                        later with its own $json, e.g. a router's `accept` check);
 //   "x-node-ref": true   a string naming another node of the workflow, which the node may invoke
-//                        (that node is then "attached" and not part of the main flow).
+//                        (that node is then "attached" and not part of the main flow);
+//   "x-credential": true a string naming a host credential the node may read: a node receives
+//                        only the credentials its parameters name this way.
 // Also tells parameters that hold expressions from static ones.
 //
 // Thread-safety: pure functions.
@@ -18,8 +20,9 @@
 namespace flowhost::workflow {
 
 struct SchemaAnnotations {
-  std::vector<std::string> deferred;   // JSON pointers into the params
-  std::vector<std::string> node_refs;  // JSON pointers into the params
+  std::vector<std::string> deferred;     // JSON pointers into the params
+  std::vector<std::string> node_refs;    // JSON pointers into the params
+  std::vector<std::string> credentials;  // JSON pointers into the params
 };
 
 // Walks `params` alongside `schema` (properties, additionalProperties, items).

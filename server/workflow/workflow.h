@@ -71,6 +71,9 @@ struct CompiledNode {
   // Invoked by another node through an "x-node-ref" parameter (a router's fallback route); not
   // scheduled by the graph itself.
   bool attached = false;
+  // The host credentials the node may read: the names its "x-credential" parameters hold. The
+  // executor refuses any other (NodeContext::credential).
+  std::vector<std::string> credentials;
   SourceLocation location;  // of the node's entry in the file
 };
 

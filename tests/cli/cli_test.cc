@@ -237,8 +237,8 @@ nodes:
       RunBinary({FlowhostBinary(), "run", path, "--env-allowlist", "OPENROUTER_API_KEY"},
                 {{"OPENROUTER_API_KEY", key}});
   EXPECT_EQ(named.exit_code, 2);
-  EXPECT_THAT(named.err, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the OpenRouter API "
-                                   "key"));
+  EXPECT_THAT(named.err, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the secret of "
+                                   "credential 'openrouter'"));
   // The same key under another name: refused too, naming the variable, never showing the value.
   BinaryResult copied = RunBinary({FlowhostBinary(), "run", path, "--env-allowlist", "KEY_COPY"},
                                   {{"OPENROUTER_API_KEY", key}, {"KEY_COPY", key}});

@@ -7,6 +7,8 @@
 #include "gtest/gtest.h"
 #include "nodes/core/core_nodes.h"
 #include "server/workflow/loader.h"
+#include "tests/executor/credential_nodes.h"
+#include "tests/executor/throwing_nodes.h"
 
 namespace flowhost::executor::testing {
 
@@ -43,13 +45,24 @@ std::vector<std::string> RecordingObserver::events() const {
   return events_;
 }
 
+absl::StatusOr<sdk::Credential> MapCredentialStore::Get(std::string_view name) const {
+  auto it = secrets_.find(name);
+  if (it == secrets_.end()) {
+    return absl::NotFoundError(absl::StrCat("no credential named '", sdk::AsAbsl(name), "'"));
+  }
+  return sdk::Credential{.name = it->first, .secret = sdk::Secret(it->second)};
+}
+
 ExecutorHarness::ExecutorHarness(ExecutionLimits limits, std::function<double()> unit_random,
                                  std::map<std::string, std::string, std::less<>> env) {
   EXPECT_TRUE(nodes::core::RegisterCoreNodes(registry).ok());
   EXPECT_TRUE(RegisterTestNodes(registry, nodes).ok());
+  EXPECT_TRUE(RegisterThrowingNodes(registry).ok());
+  EXPECT_TRUE(RegisterCredentialNodes(registry).ok());
   HostServices services;
   services.scheduler = &scheduler;
   services.workflows = &resolver;
+  services.credentials = &credentials;
   services.logger = &logger;
   services.env = std::move(env);
   services.unit_random = std::move(unit_random);

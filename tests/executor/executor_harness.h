@@ -37,6 +37,17 @@ class MapResolver : public WorkflowResolver {
   std::map<std::string, workflow::WorkflowPtr, std::less<>> workflows_;
 };
 
+// Credentials from a map the test fills: name -> secret (attributes empty). Unknown names are
+// NOT_FOUND, as in the host's store.
+class MapCredentialStore : public CredentialStore {
+ public:
+  void Add(std::string name, std::string secret) { secrets_[std::move(name)] = std::move(secret); }
+  absl::StatusOr<sdk::Credential> Get(std::string_view name) const override;
+
+ private:
+  std::map<std::string, std::string, std::less<>> secrets_;
+};
+
 // Keeps every log line for assertions.
 class RecordingLogger : public sdk::Logger {
  public:
@@ -106,6 +117,7 @@ class ExecutorHarness {
   std::shared_ptr<TestNodeState> nodes = std::make_shared<TestNodeState>();
   registry::NodeTypeRegistry registry;
   MapResolver resolver;
+  MapCredentialStore credentials;
   RecordingLogger logger;
   std::unique_ptr<Executor> executor;
 };

@@ -31,8 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(loaded->listen.find(':') != std::string::npos, loaded->listen);
   FUZZ_CHECK(!loaded->workflows_dir.empty(), "no workflows directory");
-  FUZZ_CHECK(!loaded->openrouter.api_key_env.empty() || !loaded->openrouter.api_key_file.empty(),
-             "no key source");
+  for (const auto& [name, credential] : loaded->credentials) {
+    FUZZ_CHECK(!credential.from_env.empty() || !credential.from_file.empty(), name);
+  }
   FUZZ_CHECK(loaded->limits.max_executions_in_flight >= 1, loaded->limits.max_executions_in_flight);
   return 0;
 }

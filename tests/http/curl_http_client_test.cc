@@ -194,6 +194,26 @@ TEST_F(CurlHttpClientTest, StreamsChunksInOrderWithTheHeadBeforeCompletion) {
   EXPECT_FALSE(completed_before_last_chunk);
 }
 
+TEST_F(CurlHttpClientTest, AChunkCallbackThatThrowsFailsItsRequestAndTheIoThreadLivesOn) {
+  MakeClient();
+  sdk::HttpRequest request = Request("/stream/5/10");
+  request.on_body_chunk = [](const sdk::HttpResponseHead&, std::string_view) {
+    (void)sdk::Json("not a number").get<int>();  // a real nlohmann type_error, on the I/O thread
+  };
+  client_->Send(std::move(request), completions_.Add());
+  ASSERT_TRUE(completions_.WaitForAll());
+  ASSERT_FALSE(completions_.result(0).ok());
+  EXPECT_EQ(completions_.result(0).status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(completions_.result(0).status().message()),
+              HasSubstr("on_body_chunk callback threw an exception"));
+  EXPECT_THAT(std::string(completions_.result(0).status().message()),
+              HasSubstr("type must be number, but is string"));
+  // The client still works.
+  absl::StatusOr<sdk::HttpResponse> after = Fetch(Request("/echo", "GET"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->status, 200);
+}
+
 TEST_F(CurlHttpClientTest, AnErrorStatusIsAccumulatedEvenWhenStreaming) {
   MakeClient();
   int chunks = 0;

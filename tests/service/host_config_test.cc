@@ -61,8 +61,9 @@ TEST_F(ConfigTest, DefaultsApplyWithNoFileEnvOrFlags) {
   EXPECT_EQ(config->workflows_dir, "workflows");
   EXPECT_EQ(config->log_level, "info");
   EXPECT_EQ(config->limits.max_executions_in_flight, 256);
-  EXPECT_EQ(config->openrouter.api_key_env, "OPENROUTER_API_KEY");
-  EXPECT_EQ(config->openrouter.base_url, "https://openrouter.ai/api/v1");
+  EXPECT_EQ(config->credentials.at("openrouter").from_env, "OPENROUTER_API_KEY");
+  EXPECT_EQ(config->credentials.at("openrouter").attributes.at("base_url"),
+            "https://openrouter.ai/api/v1");
   EXPECT_EQ(config->shutdown_grace_period, absl::Seconds(30));
   EXPECT_FALSE(config->tls.enabled());
   EXPECT_EQ(config->http.max_requests_in_flight, 4096);
@@ -88,13 +89,14 @@ credentials:
 
   absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->listen, "127.0.0.1:3");                             // flag
-  EXPECT_EQ(config->workflows_dir, "from-env");                         // env over file
-  EXPECT_EQ(config->openrouter.base_url, "http://127.0.0.1:9/api/v1");  // env over file
-  EXPECT_EQ(config->log_level, "debug");                                // file over default
+  EXPECT_EQ(config->listen, "127.0.0.1:3");      // flag
+  EXPECT_EQ(config->workflows_dir, "from-env");  // env over file
+  EXPECT_EQ(config->credentials.at("openrouter").attributes.at("base_url"),
+            "http://127.0.0.1:9/api/v1");  // env over file
+  EXPECT_EQ(config->log_level, "debug");   // file over default
   EXPECT_EQ(config->limits.max_executions_in_flight, 7);
   EXPECT_EQ(config->limits.max_execution_time, absl::Seconds(90));
-  EXPECT_EQ(config->openrouter.app_title, "flowhost-test");
+  EXPECT_EQ(config->credentials.at("openrouter").attributes.at("app_title"), "flowhost-test");
   EXPECT_EQ(config->limits.max_message_bytes, 4 << 20);  // default
 }
 
@@ -245,7 +247,7 @@ TEST_F(ConfigTest, ConfigFlagsAreTakenOutOfTheArguments) {
 TEST_F(ConfigTest, OpenRouterKeyComesFromTheEnvironmentAndIsHeldAsASecret) {
   absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
   ASSERT_TRUE(config.ok());
-  config->openrouter.http_referer = "https://example.test";
+  config->credentials["openrouter"].attributes["http_referer"] = "https://example.test";
   auto store = ConfigCredentialStore::Create(
       *config, Sources({{"OPENROUTER_API_KEY", " sk-env \n"}}).getenv);
   ASSERT_TRUE(store.ok()) << store.status();
@@ -255,18 +257,18 @@ TEST_F(ConfigTest, OpenRouterKeyComesFromTheEnvironmentAndIsHeldAsASecret) {
   EXPECT_EQ(credential->attributes["base_url"], "https://openrouter.ai/api/v1");
   EXPECT_EQ(credential->attributes["http_referer"], "https://example.test");
   EXPECT_THAT(credential->attributes.dump(), Not(HasSubstr("sk-env")));
-  EXPECT_EQ((*store)->openrouter_key_source(), "environment variable OPENROUTER_API_KEY");
+  EXPECT_EQ((*store)->Sources().at("openrouter"), "environment variable OPENROUTER_API_KEY");
 }
 
 TEST_F(ConfigTest, OpenRouterKeyFileWinsOverTheEnvironment) {
   absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
   ASSERT_TRUE(config.ok());
-  config->openrouter.api_key_file = Write("key.txt", "sk-from-file\n");
+  config->credentials["openrouter"].from_file = Write("key.txt", "sk-from-file\n");
   auto store =
       ConfigCredentialStore::Create(*config, Sources({{"OPENROUTER_API_KEY", "sk-env"}}).getenv);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Get("openrouter")->secret.reveal(), "sk-from-file");
-  EXPECT_THAT((*store)->openrouter_key_source(), Not(HasSubstr("sk-from-file")));
+  EXPECT_THAT((*store)->Sources().at("openrouter"), Not(HasSubstr("sk-from-file")));
 }
 
 TEST_F(ConfigTest, MissingKeyFailsOnlyWhenUsedWithAuthFailedPrecondition) {
@@ -283,7 +285,7 @@ TEST_F(ConfigTest, MissingKeyFailsOnlyWhenUsedWithAuthFailedPrecondition) {
 TEST_F(ConfigTest, UnreadableKeyFileIsAStartUpError) {
   absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
   ASSERT_TRUE(config.ok());
-  config->openrouter.api_key_file = (dir_ / "missing.txt").string();
+  config->credentials["openrouter"].from_file = (dir_ / "missing.txt").string();
   EXPECT_EQ(ConfigCredentialStore::Create(*config, Sources().getenv).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
@@ -329,8 +331,8 @@ TEST_F(ConfigTest, AllowlistingTheVariableACredentialIsReadFromIsRefused) {
   absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   std::string message(config.status().message());
-  EXPECT_THAT(message, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the OpenRouter API "
-                                 "key (credentials.openrouter.api_key_env)"));
+  EXPECT_THAT(message, HasSubstr("env_allowlist: 'OPENROUTER_API_KEY' holds the secret of "
+                                 "credential 'openrouter' (credentials.openrouter.from_env)"));
   EXPECT_THAT(message, HasSubstr("env_allowlist: 'FLOWHOST_AUTH_TOKENS' holds the callers' bearer "
                                  "tokens (auth.tokens_env)"));
   EXPECT_THAT(message, Not(HasSubstr("'REGION'")));
@@ -339,7 +341,8 @@ TEST_F(ConfigTest, AllowlistingTheVariableACredentialIsReadFromIsRefused) {
   sources.flags = {{"openrouter-api-key-env", "MY_KEY"}, {"env-allowlist", "MY_KEY"}};
   config = LoadHostConfig(sources);
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(config.status().message()), HasSubstr("'MY_KEY' holds the OpenRouter"));
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("'MY_KEY' holds the secret of credential 'openrouter'"));
 }
 
 TEST(ConfigDocs, EverySettingIsDocumentedWithItsEnvironmentVariableAndFlag) {

@@ -98,6 +98,7 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   if (!options.auth_tokens.empty()) {
     env["FLOWHOST_AUTH_TOKENS"] = absl::StrJoin(options.auth_tokens, ",");
   }
+  for (const auto& [name, value] : options.more_env) env[name] = value;
   config::GetEnvFunction getenv = [env](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;
@@ -108,7 +109,8 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.config.listen = "127.0.0.1:0";
   runtime_options.config.workflows_dir = harness->dir_.string();
   runtime_options.config.log_level = "debug";
-  runtime_options.config.openrouter.base_url = harness->fake_->base_url();
+  runtime_options.config.credentials["openrouter"].attributes["base_url"] =
+      harness->fake_->base_url();
   runtime_options.config.limits.max_executions_in_flight = options.max_executions_in_flight;
   runtime_options.config.shutdown_grace_period = options.shutdown_grace_period;
   if (options.max_execution_time > absl::ZeroDuration()) {
@@ -123,6 +125,10 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   harness->sink_ = std::make_shared<CapturingLogSink>(options.keep_log_lines);
   runtime_options.log_sink = harness->sink_;
   runtime_options.worker_threads = 2;
+  runtime_options.register_more_nodes = options.register_more_nodes;
+  for (const auto& [name, credential] : options.more_credentials) {
+    runtime_options.config.credentials[name] = credential;
+  }
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
       runtime::Runtime::Create(std::move(runtime_options));
   if (!runtime.ok()) return runtime.status();

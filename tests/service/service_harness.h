@@ -9,6 +9,8 @@
 #define FLOWHOST_TESTS_SERVICE_SERVICE_HARNESS_H_
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +53,11 @@ struct HarnessOptions {
   int64_t http_max_response_bytes = 0;
   // limits.max_execution_time; zero keeps the default.
   absl::Duration max_execution_time = absl::ZeroDuration();
+  // Node types registered after the built-in ones (RuntimeOptions::register_more_nodes).
+  std::function<absl::Status(sdk::NodeRegistry&)> register_more_nodes;
+  // Credentials beside the default one, and environment variables beside the harness's own.
+  config::CredentialConfigs more_credentials;
+  std::map<std::string, std::string> more_env;
 };
 
 // The workflows every harness starts with:
@@ -67,6 +74,7 @@ class ServiceHarness {
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   fake_openrouter::FakeProcess& fake() { return *fake_; }
   ServiceHost& host() { return *host_; }
+  runtime::Runtime& runtime() { return *runtime_; }
   std::string target() const { return "127.0.0.1:" + std::to_string(host_->port()); }
   const std::filesystem::path& workflows_dir() const { return dir_; }
   std::vector<std::string> log_lines() const { return sink_->lines(); }

@@ -182,7 +182,8 @@ class FetchJsonType : public sdk::NodeType {
       "properties": {
         "url": {"type": "string", "description": "The URL to GET, usually an expression."},
         "field": {"type": "string", "default": "body", "description": "Where the JSON goes."},
-        "credential": {"type": "string", "description": "A credential sent as a bearer token."}
+        "credential": {"type": "string", "x-credential": true,
+                       "description": "A credential sent as a bearer token."}
       },
       "required": ["url"],
       "additionalProperties": false

@@ -42,8 +42,10 @@ struct NodeTypeInfo {
   // A JSON-Schema subset describing `params` (an object schema): type (string, number, integer, boolean,
   // object, array, null, or a list of them), properties, required, additionalProperties (false or a
   // schema), items, enum, default, description, minimum, maximum, minItems, maxItems, minLength, and
-  // two extensions: "x-deferred" (see parameters.h) and "x-node-ref" (a string naming another node of the
-  // workflow that this node may invoke; that node is then not part of the main flow).
+  // three extensions: "x-deferred" (see parameters.h), "x-node-ref" (a string naming another node of the
+  // workflow that this node may invoke; that node is then not part of the main flow) and "x-credential"
+  // (a string naming a host credential this node may read with NodeContext::credential; it must be
+  // written out, not computed).
   Json parameter_schema = Json{{"type", "object"}, {"properties", Json::object()}};
   std::vector<PortInfo> inputs{{"main", ""}};   // empty for a node that only starts flows
   std::vector<PortInfo> outputs{{"main", ""}};

@@ -51,8 +51,11 @@ class NodeContext {
   // The node's parameters, evaluated per item on request.
   virtual const Parameters& params() const = 0;
 
-  // The credential the host has under `name` (e.g. "openrouter"). NOT_FOUND when none is configured,
-  // FAILED_PRECONDITION when it is configured but its secret is missing.
+  // The credential the host has under `name` (e.g. "openrouter"). A node receives only the credentials
+  // its own parameters name: the values of parameters its type's schema marks `"x-credential": true`
+  // (node.h); asking for any other is INTERNAL (a bug in the node type). NOT_FOUND when none is
+  // configured under that name, FAILED_PRECONDITION (class "auth") when it is configured but its secret
+  // is missing. Messages name the credential, never its secret.
   virtual absl::StatusOr<Credential> credential(std::string_view name) const = 0;
 
   // The host's shared pooled HTTP client.
