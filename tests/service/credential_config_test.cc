@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/service/config_test_fixture.h"
 #include "server/config/credential_store.h"
 #include "server/config/host_config.h"
 
@@ -19,43 +20,16 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class CredentialConfigTest : public ::testing::Test {
+class CredentialConfigTest : public testing::ConfigTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("flowhost_credentials_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
   // Loads `yaml` as the file "host.yaml" with `env` as the environment.
   absl::StatusOr<HostConfig> Load(const std::string& yaml,
                                   std::map<std::string, std::string> env = {}) {
-    env_ = std::move(env);
-    ConfigSources sources;
+    ConfigSources sources = Sources(std::move(env));
     sources.file = "host.yaml";
     sources.file_text = yaml;
-    sources.getenv = Getenv();
     return LoadHostConfig(sources);
   }
-
-  GetEnvFunction Getenv() {
-    return [this](const std::string& name) -> std::optional<std::string> {
-      auto it = env_.find(name);
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
-  }
-
-  std::filesystem::path dir_;
-  std::map<std::string, std::string> env_;
 };
 
 TEST_F(CredentialConfigTest, NamedCredentialsComeFromTheEnvironmentOrAFile) {

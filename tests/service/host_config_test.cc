@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/service/config_test_fixture.h"
 #include "server/config/config_settings.h"
 #include "server/config/credential_store.h"
 
@@ -21,38 +22,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A scratch directory for one test, removed afterwards.
-class ConfigTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           ("flowhost_config_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path) << text;
-    return path.string();
-  }
-
-  // Sources reading `env` instead of the process environment.
-  ConfigSources Sources(std::map<std::string, std::string> env = {}) {
-    env_ = std::move(env);
-    ConfigSources sources;
-    sources.getenv = [this](const std::string& name) -> std::optional<std::string> {
-      auto it = env_.find(name);
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
-    return sources;
-  }
-
-  std::filesystem::path dir_;
-  std::map<std::string, std::string> env_;
-};
+using testing::ConfigTest;
 
 TEST_F(ConfigTest, DefaultsApplyWithNoFileEnvOrFlags) {
   absl::StatusOr<HostConfig> config = LoadHostConfig(Sources());
