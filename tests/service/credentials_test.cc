@@ -31,19 +31,11 @@ std::unique_ptr<ServiceHarness> StartWithTwoCredentials() {
   return StartHarness(std::move(options));
 }
 
-grpc::Status RunInline(ServiceHarness& harness, const std::string& yaml,
-                       v1::RunWorkflowResponse* response) {
-  v1::RunWorkflowRequest request;
-  request.set_yaml(yaml);
-  auto context = ServiceHarness::Context();
-  return harness.stub().RunWorkflow(context.get(), request, response);
-}
-
 TEST(Credentials, TwoNodesUseTwoNamedCredentials) {
   auto harness = StartWithTwoCredentials();
   ASSERT_NE(harness, nullptr);
   v1::RunWorkflowResponse response;
-  grpc::Status status = RunInline(*harness, R"(name: two
+  grpc::Status status = harness->RunInline(R"(name: two
 nodes:
   - {name: find, type: test.credential, params: {credential: search}, next: send}
   - {name: send, type: test.credential, params: {credential: mail}}
@@ -59,7 +51,7 @@ TEST(Credentials, ANodeAskingForAnUnnamedCredentialIsRefused) {
   auto harness = StartWithTwoCredentials();
   ASSERT_NE(harness, nullptr);
   v1::RunWorkflowResponse response;
-  grpc::Status status = RunInline(*harness, R"(name: greedy
+  grpc::Status status = harness->RunInline(R"(name: greedy
 nodes:
   - {name: greedy, type: test.credential, params: {credential: search, ask: mail}}
 )",
@@ -73,7 +65,7 @@ TEST(Credentials, ASecondCredentialsSecretIsScrubbedFromErrorsAndLogs) {
   auto harness = StartWithTwoCredentials();
   ASSERT_NE(harness, nullptr);
   v1::RunWorkflowResponse response;
-  grpc::Status status = RunInline(*harness, R"(name: careless
+  grpc::Status status = harness->RunInline(R"(name: careless
 nodes:
   - {name: careless, type: test.credential, params: {credential: mail, leak: true}}
 )",

@@ -23,14 +23,6 @@ std::unique_ptr<ServiceHarness> StartWithThrowingNodes() {
   return StartHarness(std::move(options));
 }
 
-grpc::Status RunInline(ServiceHarness& harness, const std::string& yaml,
-                       v1::RunWorkflowResponse* response) {
-  v1::RunWorkflowRequest request;
-  request.set_yaml(yaml);
-  auto context = ServiceHarness::Context();
-  return harness.stub().RunWorkflow(context.get(), request, response);
-}
-
 std::string Throwing(const std::string& in, const std::string& what) {
   return "name: throws\nnodes:\n  - name: bad\n    type: test.throw\n    params: {in: " + in +
          ", what: " + what + "}\n";
@@ -49,7 +41,7 @@ TEST(NodeFaults, AJsonTypeErrorInExecuteIsInternalNamingTheNodeAndTheServerKeeps
   ASSERT_NE(harness, nullptr);
   for (int round = 0; round < 3; ++round) {
     v1::RunWorkflowResponse response;
-    grpc::Status status = RunInline(*harness, Throwing("execute", "json_type_error"), &response);
+    grpc::Status status = harness->RunInline(Throwing("execute", "json_type_error"), &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
     EXPECT_THAT(status.error_message(), HasSubstr("node 'bad'"));
     EXPECT_THAT(status.error_message(), HasSubstr("'test.throw'"));
@@ -72,7 +64,7 @@ TEST(NodeFaults, ACallbackThrowingOnTheWorkerPoolFailsTheNodeAndThePoolLivesOn) 
   // More rounds than the pool has workers: a worker killed by the first would be missed later.
   for (int round = 0; round < 6; ++round) {
     v1::RunWorkflowResponse response;
-    grpc::Status status = RunInline(*harness, Throwing("callback", "non_std"), &response);
+    grpc::Status status = harness->RunInline(Throwing("callback", "non_std"), &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
     EXPECT_THAT(status.error_message(),
                 HasSubstr("a callback of node type 'test.throw' threw an exception"));
@@ -85,7 +77,7 @@ TEST(NodeFaults, AnExceptionInCreateIsAnInvalidWorkflowNotACrash) {
   auto harness = StartWithThrowingNodes();
   ASSERT_NE(harness, nullptr);
   v1::RunWorkflowResponse response;
-  grpc::Status status = RunInline(*harness, Throwing("create", "json_out_of_range"), &response);
+  grpc::Status status = harness->RunInline(Throwing("create", "json_out_of_range"), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("node 'bad': node type 'test.throw' threw"));
   EXPECT_THAT(status.error_message(), HasSubstr("key 'missing' not found"));

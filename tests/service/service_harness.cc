@@ -171,6 +171,14 @@ std::unique_ptr<grpc::ClientContext> ServiceHarness::Context(absl::Duration time
   return context;
 }
 
+grpc::Status ServiceHarness::RunInline(const std::string& yaml,
+                                       v1::RunWorkflowResponse* response) {
+  v1::RunWorkflowRequest request;
+  request.set_yaml(yaml);
+  auto context = Context();
+  return stub_->RunWorkflow(context.get(), request, response);
+}
+
 absl::StatusOr<int> ServiceHarness::HealthCheck(const std::string& service) {
   // HealthCheckRequest {string service = 1}; HealthCheckResponse {ServingStatus status = 1}.
   std::string request;

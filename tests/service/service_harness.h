@@ -84,6 +84,9 @@ class ServiceHarness {
   // A client context with a deadline `timeout` from now (every test call has one).
   static std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(30));
 
+  // RunWorkflow on the inline workflow `yaml` with no inputs, under a fresh Context().
+  grpc::Status RunInline(const std::string& yaml, v1::RunWorkflowResponse* response);
+
   // grpc.health.v1.Health/Check for `service` ("" for the server) through a generic call: 1
   // SERVING, 2 NOT_SERVING, or the call's error.
   absl::StatusOr<int> HealthCheck(const std::string& service = "");
