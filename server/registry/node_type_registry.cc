@@ -20,7 +20,17 @@ bool IsValidTypeName(std::string_view name) {
 
 }  // namespace
 
+std::string NodeOrigin::Describe() const {
+  if (builtin()) return "built in";
+  return absl::StrCat("plugin ", plugin_file, " (", plugin_name, " ", plugin_version, ")");
+}
+
 absl::Status NodeTypeRegistry::Register(std::shared_ptr<const sdk::NodeType> type) {
+  return Register(std::move(type), NodeOrigin{});
+}
+
+absl::Status NodeTypeRegistry::Register(std::shared_ptr<const sdk::NodeType> type,
+                                        NodeOrigin origin) {
   if (type == nullptr) return absl::InvalidArgumentError("cannot register a null node type");
   const sdk::NodeTypeInfo& info = type->info();
   if (!IsValidTypeName(info.type)) {
@@ -31,23 +41,35 @@ absl::Status NodeTypeRegistry::Register(std::shared_ptr<const sdk::NodeType> typ
     return absl::InvalidArgumentError(
         absl::StrCat("node type '", info.type, "' has a bad parameter schema: ", schema.message()));
   }
-  auto [it, inserted] = types_.emplace(info.type, std::move(type));
-  if (!inserted) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("node type '", it->first, "' is registered twice"));
+  auto it = types_.find(info.type);
+  if (it != types_.end()) {
+    if (origin.builtin() && it->second.origin.builtin()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("node type '", it->first, "' is registered twice"));
+    }
+    return absl::AlreadyExistsError(absl::StrCat("node type '", it->first, "' from ",
+                                                 origin.Describe(), " is already registered (",
+                                                 it->second.origin.Describe(), ")"));
   }
+  std::string name = info.type;
+  types_.emplace(std::move(name), Entry{std::move(type), std::move(origin)});
   return absl::OkStatus();
+}
+
+const NodeOrigin* NodeTypeRegistry::OriginOf(std::string_view type) const {
+  auto it = types_.find(type);
+  return it == types_.end() ? nullptr : &it->second.origin;
 }
 
 std::shared_ptr<const sdk::NodeType> NodeTypeRegistry::Find(std::string_view type) const {
   auto it = types_.find(type);
-  return it == types_.end() ? nullptr : it->second;
+  return it == types_.end() ? nullptr : it->second.type;
 }
 
 std::vector<std::shared_ptr<const sdk::NodeType>> NodeTypeRegistry::List() const {
   std::vector<std::shared_ptr<const sdk::NodeType>> out;
   out.reserve(types_.size());
-  for (const auto& [name, type] : types_) out.push_back(type);
+  for (const auto& [name, entry] : types_) out.push_back(entry.type);
   return out;
 }
 
