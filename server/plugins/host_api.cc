@@ -75,9 +75,12 @@ int32_t RegisterNodeType(fh_registrar* registrar, const fh_node_type_def* def,
         def->vtable->destroy_type != nullptr) {
       def->vtable->destroy_type(def->type_data);
     }
+    registrar->refused_type = std::string(type.status().message());
     return Report(type.status(), error);
   }
-  return Report(registrar->registry->Register(*std::move(type), *registrar->origin), error);
+  absl::Status status = registrar->registry->Register(*std::move(type), *registrar->origin);
+  if (!status.ok()) registrar->refused_type = std::string(status.message());
+  return Report(status, error);
 }
 
 void RegistrarError(fh_registrar* registrar, fh_str message) {

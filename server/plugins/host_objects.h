@@ -19,7 +19,8 @@
 struct fh_registrar {
   flowhost::registry::NodeTypeRegistry* registry;
   const flowhost::registry::NodeOrigin* origin;
-  std::string error;  // what registrar_error said last
+  std::string error;           // what registrar_error said last
+  std::string refused_type;    // why the host refused the last register_node_type, if it did
 };
 
 struct fh_node_config {

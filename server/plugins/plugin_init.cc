@@ -11,7 +11,7 @@ namespace flowhost::plugins {
 absl::Status InitPlugin(const fh_plugin_info& info, const registry::NodeOrigin& origin,
                         registry::NodeTypeRegistry& registry) {
   if (info.init == nullptr) return absl::InvalidArgumentError("its handshake has no init function");
-  fh_registrar registrar{&registry, &origin, {}};
+  fh_registrar registrar{&registry, &origin, {}, {}};
   int32_t result;
   try {
     result = info.init(&HostApi(), &registrar);
@@ -20,6 +20,11 @@ absl::Status InitPlugin(const fh_plugin_info& info, const registry::NodeOrigin& 
         absl::StrCat("its init threw ", common::DescribeCurrentException()));
   }
   if (result == 0) return absl::OkStatus();
+  if (registrar.error.empty() && !registrar.refused_type.empty()) {
+    // A plugin that stops at a refused registration need not repeat the host's reason.
+    return absl::FailedPreconditionError(
+        absl::StrCat("its initialisation failed: ", registrar.refused_type));
+  }
   if (registrar.error.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("its initialisation failed (init returned ", result, ") without saying why"));
