@@ -1,12 +1,13 @@
 #include <iostream>
 
-#include "flowhost/sdk/registry.h"
+#include "flowhost/plugin_abi.h"
 #include "server/cli/commands.h"
 
 namespace flowhost::cli {
 
 int VersionCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  out << "flowhost " << FLOWHOST_VERSION << " (node SDK ABI " << sdk::kSdkAbiVersion << ")\n";
+  out << "flowhost " << FLOWHOST_VERSION << " (plugin ABI " << FLOWHOST_ABI_MAJOR << "."
+      << FLOWHOST_ABI_MINOR << ")\n";
   return kExitOk;
 }
 

@@ -33,7 +33,7 @@ TEST(CliTest, VersionPrintsTheVersionAndSdkAbi) {
   BinaryResult r = RunBinary({FlowhostBinary(), "version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("flowhost 0."));
-  EXPECT_THAT(r.out, HasSubstr("SDK ABI"));
+  EXPECT_THAT(r.out, HasSubstr("plugin ABI 1."));
 }
 
 TEST(CliTest, UnknownVerbAndNoVerbAreUsageErrors) {

@@ -18,13 +18,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-#ifdef FLOWHOST_PLUGIN_INIT_PENDING
-#define SKIP_UNTIL_PLUGINS_CAN_REGISTER() \
-  GTEST_SKIP() << "InitPlugin (server/plugins/plugin_init.cc) has not landed yet"
-#else
-#define SKIP_UNTIL_PLUGINS_CAN_REGISTER() (void)0
-#endif
-
 class PluginLoaderTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(registry::RegisterBuiltinNodes(registry_).ok()); }
@@ -94,7 +87,6 @@ TEST_F(PluginLoaderTest, AHandshakeStructTooSmallIsRefused) {
 }
 
 TEST_F(PluginLoaderTest, AFailedInitialisationGivesThePluginsOwnMessage) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   EXPECT_THAT(ErrorLoading(FH_TEST_PLUGIN_INIT_FAILS_PLUGIN),
               AllOf(StartsWith(std::string(FH_TEST_PLUGIN_INIT_FAILS_PLUGIN) +
                                ": plugin refused 0.1.0 failed to initialise: "),
@@ -102,7 +94,6 @@ TEST_F(PluginLoaderTest, AFailedInitialisationGivesThePluginsOwnMessage) {
 }
 
 TEST_F(PluginLoaderTest, ATypeClashingWithABuiltInOneNamesBothOrigins) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   EXPECT_THAT(
       ErrorLoading(FH_TEST_PLUGIN_DUPLICATE_NOOP_PLUGIN),
       AllOf(StartsWith(std::string(FH_TEST_PLUGIN_DUPLICATE_NOOP_PLUGIN) + ": "),
@@ -110,7 +101,6 @@ TEST_F(PluginLoaderTest, ATypeClashingWithABuiltInOneNamesBothOrigins) {
 }
 
 TEST_F(PluginLoaderTest, AGoodPluginRegistersItsTypesWithTheirOrigin) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   absl::StatusOr<LoadedPlugin> plugin = LoadPlugin(FH_TEST_PLUGIN_C_MINIMAL_PLUGIN, registry_);
   ASSERT_TRUE(plugin.ok()) << plugin.status();
   EXPECT_EQ(plugin->name, "c_minimal");
@@ -126,7 +116,6 @@ TEST_F(PluginLoaderTest, AGoodPluginRegistersItsTypesWithTheirOrigin) {
 }
 
 TEST_F(PluginLoaderTest, TheSamePluginListedTwiceIsRefusedNotInitialisedTwice) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   std::filesystem::path file(FH_TEST_PLUGIN_C_MINIMAL_PLUGIN);
   std::string other_spelling = (file.parent_path() / "." / file.filename()).string();
   absl::StatusOr<std::vector<LoadedPlugin>> loaded =

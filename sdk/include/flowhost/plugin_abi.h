@@ -92,20 +92,25 @@ typedef struct fh_buffer {
   size_t size;
 } fh_buffer;
 
-/* An error as it crosses: code 0 means OK (and the strings are empty). OWNERSHIP: the strings are
- * borrowed for the call they are passed to. */
+/* An error as it crosses: code 0 means OK (and the rest is empty). `details_json` is a JSON value
+ * (the upstream's error metadata) or empty; `retry_after_ns` a delay the upstream asked for, or -1.
+ * OWNERSHIP: the strings are borrowed for the call they are passed to. */
 typedef struct fh_error {
   int32_t code;
   fh_str error_class;
   fh_str message;
+  fh_str details_json;
+  int64_t retry_after_ns;
 } fh_error;
 
-/* An error the host reports to the plugin. OWNERSHIP: the plugin's; free both buffers with
- * host->free_buffer (free_error does both). Zeroed when the call succeeded. */
+/* An error the host reports to the plugin, fields as in fh_error. OWNERSHIP: the plugin's; free the
+ * buffers with host->free_error. Zeroed (retry_after_ns -1) when the call succeeded. */
 typedef struct fh_error_out {
   int32_t code;
   fh_buffer error_class;
   fh_buffer message;
+  fh_buffer details_json;
+  int64_t retry_after_ns;
 } fh_error_out;
 
 typedef enum fh_log_level {
@@ -175,7 +180,8 @@ typedef void (*fh_http_done_fn)(void* user, const fh_error* error, const fh_http
 /* ---- Completions of asynchronous host calls ---------------------------------------------------- */
 
 /* The end of run_workflow / invoke_node: `error` OK with `json` the result, or an error with `json`
- * empty. Runs once, on a host worker thread. OWNERSHIP: both borrowed for the call. */
+ * empty. Runs once, on a host worker thread (inline, with FAILED_PRECONDITION, for a dead token).
+ * OWNERSHIP: both borrowed for the call. */
 typedef void (*fh_json_done_fn)(void* user, const fh_error* error, fh_str json);
 
 /* A cancellation: the reason's code (CANCELLED or DEADLINE_EXCEEDED), class and message. Runs at most
@@ -211,7 +217,8 @@ typedef struct fh_node_type_vtable {
 } fh_node_type_vtable;
 
 /* One node type as registered. OWNERSHIP: borrowed for the register_node_type call; the host copies
- * `info_json` and keeps `vtable` and `type_data`. */
+ * `info_json`, keeps `vtable` and takes `type_data` (even when the registration fails: then it
+ * calls destroy_type before register_node_type returns). */
 typedef struct fh_node_type_def {
   uint32_t struct_size;
   /* {"type":..., "version":N, "description":..., "parameter_schema":{...},

@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "flowhost/plugin/plugin.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/registry.h"
@@ -217,4 +218,4 @@ absl::Status RegisterExampleNodes(sdk::NodeRegistry& registry) {
 }  // namespace example
 
 // Built as a shared library, this makes the family a plugin the host can load.
-FLOWHOST_PLUGIN_ENTRY(registry) { return example::RegisterExampleNodes(registry); }
+FLOWHOST_PLUGIN("example", "1.0.0", registry) { return example::RegisterExampleNodes(registry); }

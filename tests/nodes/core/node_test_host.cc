@@ -10,6 +10,10 @@
 #include "flowhost/sdk/json_schema.h"
 #include "gtest/gtest.h"
 #include "nodes/core/core_nodes.h"
+#ifdef FLOWHOST_TEST_CORE_PLUGIN
+#include "server/plugins/plugin_loader.h"
+#include "server/registry/node_type_registry.h"
+#endif
 
 namespace flowhost::nodes::core::testing {
 
@@ -160,8 +164,30 @@ NodeTestHost::Running::~Running() = default;
 
 void NodeTestHost::Running::Cancel(absl::Status reason) { context->source.Cancel(reason); }
 
+namespace {
+
+// The core family: linked in, or (core_nodes_via_plugin_test) loaded from its plugin library
+// through the plugin loader, so that every node test also runs across the C ABI.
+absl::Status RegisterCoreFamily(sdk::NodeRegistry& registry) {
+#ifdef FLOWHOST_TEST_CORE_PLUGIN
+  registry::NodeTypeRegistry loaded;
+  absl::StatusOr<plugins::LoadedPlugin> plugin =
+      plugins::LoadPlugin(FLOWHOST_TEST_CORE_PLUGIN, loaded);
+  if (!plugin.ok()) return plugin.status();
+  for (auto& type : loaded.List()) {
+    if (absl::Status status = registry.Register(type); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+#else
+  return RegisterCoreNodes(registry);
+#endif
+}
+
+}  // namespace
+
 NodeTestHost::NodeTestHost() : registry_(std::make_shared<Registry>()) {
-  EXPECT_TRUE(RegisterCoreNodes(*registry_).ok());
+  absl::Status status = RegisterCoreFamily(*registry_);
+  EXPECT_TRUE(status.ok()) << status;
 }
 
 void NodeTestHost::AddType(std::shared_ptr<const sdk::NodeType> type) {

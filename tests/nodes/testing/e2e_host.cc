@@ -7,6 +7,7 @@
 #include "nodes/core/core_nodes.h"
 #include "nodes/openrouter/openrouter_nodes.h"
 #include "nodes/router/router_nodes.h"
+#include "server/plugins/plugin_loader.h"
 #include "server/workflow/loader.h"
 
 namespace flowhost::node_testing {
@@ -70,6 +71,9 @@ absl::StatusOr<std::unique_ptr<E2eHost>> E2eHost::Create(Options options) {
   if (absl::Status s = nodes::router::RegisterRouterNodes(host->registry_, host->openrouter_);
       !s.ok()) {
     return s;
+  }
+  if (auto loaded = plugins::LoadPlugins(options.plugins, host->registry_); !loaded.ok()) {
+    return loaded.status();
   }
 
   executor::HostServices services;

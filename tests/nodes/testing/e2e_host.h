@@ -56,6 +56,8 @@ class E2eHost {
     std::string credential_key;
     int threads = 2;
     executor::ExecutionLimits limits;
+    // Plugin libraries to load after the built-in families (plugin_loader.h).
+    std::vector<std::string> plugins;
   };
 
   // An execution started with Start().
@@ -83,6 +85,7 @@ class E2eHost {
       std::shared_ptr<executor::ExecutionObserver> observer = nullptr);
 
   fake_openrouter::FakeProcess& fake() { return *fake_; }
+  http::CurlHttpClient& http() { return *http_; }
   RecordingLogger& logger() { return logger_; }
   const registry::NodeTypeRegistry& registry() const { return registry_; }
   nodes::openrouter::OpenRouterClient& openrouter() { return *openrouter_; }

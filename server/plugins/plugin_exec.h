@@ -1,0 +1,78 @@
+// One execution of a plugin node as the host tracks it, and the table that turns the fh_exec tokens
+// handed to plugins back into it. A token lives from PluginNode::Execute until the plugin's first
+// completion; any host function given a token that is no longer (or never was) in the table does
+// nothing, so a late or duplicate completion, or a call after completion, is harmless.
+//
+// Ownership: the table holds each PluginExec until its completion is taken; callers of Find hold
+// their own reference for the length of one host function. The PluginExec keeps the node's `done`
+// (and so, in the executor, the NodeContext it captures) alive until the last reference goes, even
+// after `done` has been called, so a host function racing the completion never sees a destroyed
+// context. Thread-safety: every method may be called from any thread.
+#ifndef FLOWHOST_SERVER_PLUGINS_PLUGIN_EXEC_H_
+#define FLOWHOST_SERVER_PLUGINS_PLUGIN_EXEC_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/call_once.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/plugin_abi.h"
+#include "flowhost/sdk/node.h"
+#include "flowhost/sdk/node_context.h"
+
+namespace flowhost::plugins {
+
+struct PluginExec {
+  PluginExec(sdk::NodeContext& context, sdk::NodeDone done, const std::string& type)
+      : context(context), done(std::move(done)), node_type(type) {}
+
+  sdk::NodeContext& context;
+  sdk::NodeDone done;  // called in place by the completion, destroyed with the PluginExec
+  const std::string& node_type;  // the PluginNodeType's, which outlives its executions
+
+  // What exec_info and exec_inputs return, built on first request and kept until the end.
+  absl::once_flag info_once;
+  std::string info_json;
+  absl::once_flag inputs_once;
+  std::string inputs_json;
+
+  // The cancellation callbacks the plugin registered and has not removed.
+  absl::Mutex mu;
+  std::vector<sdk::CancellationToken::CallbackId> cancel_callbacks ABSL_GUARDED_BY(mu);
+  bool completed ABSL_GUARDED_BY(mu) = false;
+};
+
+class PluginExecTable {
+ public:
+  // The process's table.
+  static PluginExecTable& Get();
+
+  // Adds `exec` and returns its new token (never 0).
+  fh_exec Insert(std::shared_ptr<PluginExec> exec);
+  // The live execution of `token`, or nullptr.
+  std::shared_ptr<PluginExec> Find(fh_exec token);
+  // Removes and returns the execution of `token`; nullptr when it is not live (the second caller of
+  // a duplicate completion gets nullptr).
+  std::shared_ptr<PluginExec> Take(fh_exec token);
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<fh_exec, std::shared_ptr<PluginExec>> execs ABSL_GUARDED_BY(mu);
+  };
+  Shard& ShardOf(fh_exec token) { return shards_[token % kShards]; }
+
+  std::atomic<uint64_t> next_token_{1};
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace flowhost::plugins
+
+#endif  // FLOWHOST_SERVER_PLUGINS_PLUGIN_EXEC_H_
