@@ -17,13 +17,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 
-#ifdef FLOWHOST_PLUGIN_INIT_PENDING
-#define SKIP_UNTIL_PLUGINS_CAN_REGISTER() \
-  GTEST_SKIP() << "InitPlugin (server/plugins/plugin_init.cc) has not landed yet"
-#else
-#define SKIP_UNTIL_PLUGINS_CAN_REGISTER() (void)0
-#endif
-
 const std::string kGoodPlugin = FH_TEST_PLUGIN_C_MINIMAL_PLUGIN;
 const std::string kMajor99Plugin = FH_TEST_PLUGIN_ABI_MAJOR_99_PLUGIN;
 
@@ -48,7 +41,6 @@ output: echo
 }
 
 TEST(PluginCliTest, CheckOfAGoodLibraryPrintsItsNameVersionAbiAndNodeTypes) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   BinaryResult r = RunBinary({FlowhostBinary(), "plugin", "check", kGoodPlugin});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, AllOf(HasSubstr(kGoodPlugin + ": ok"), HasSubstr("plugin: c_minimal 1.0.0"),
@@ -86,7 +78,6 @@ TEST(PluginCliTest, NodesSaysEveryBuiltInTypeIsBuiltIn) {
 }
 
 TEST(PluginCliTest, NodesShowsAPluginsTypesWithTheirOrigin) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   BinaryResult text = RunBinary({FlowhostBinary(), "nodes", "--plugin", kGoodPlugin});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out,
@@ -107,7 +98,6 @@ TEST(PluginCliTest, NodesShowsAPluginsTypesWithTheirOrigin) {
 }
 
 TEST(PluginCliTest, ValidateAndRunUseTheConfiguredPlugins) {
-  SKIP_UNTIL_PLUGINS_CAN_REGISTER();
   std::string workflow = EchoWorkflow();
   BinaryResult without = RunBinary({FlowhostBinary(), "validate", workflow});
   EXPECT_EQ(without.exit_code, 2);

@@ -465,9 +465,6 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
 }
 
 TEST(WorkflowService, ListNodeTypesSaysWhichPluginATypeComesFrom) {
-#ifdef FLOWHOST_PLUGIN_INIT_PENDING
-  GTEST_SKIP() << "InitPlugin (server/plugins/plugin_init.cc) has not landed yet";
-#endif
   HarnessOptions options;
   options.plugins = {FH_TEST_PLUGIN_C_MINIMAL_PLUGIN};
   auto harness = StartHarness(options);
