@@ -2,7 +2,8 @@
 // streams to write to, and returns the process exit code, so tests can call verbs in-process as well as
 // run the real binary.
 //
-// Exit codes: 0 success; 1 the execution failed (run); 2 invalid workflow, input or usage.
+// Exit codes: 0 success; 1 the execution failed (run), or an internal error; 2 invalid workflow,
+// input, usage or configuration (a plugin that cannot be loaded is a configuration error).
 #ifndef FLOWHOST_SERVER_CLI_COMMANDS_H_
 #define FLOWHOST_SERVER_CLI_COMMANDS_H_
 
@@ -18,15 +19,18 @@ inline constexpr int kExitInvalid = 2;
 
 using Args = std::vector<std::string>;
 
-// flowhost validate FILE...
+// flowhost validate FILE... [--plugin PATH]... [--config FILE]
 int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // flowhost run FILE [--input JSON | --input @FILE] [--workflows DIR] [--config FILE] [--record]
 //                   [--stream] [--timeout DURATION]
 int RunCommand(const Args& args, std::ostream& out, std::ostream& err);
 
-// flowhost nodes [--json]
+// flowhost nodes [--json] [--plugin PATH]... [--config FILE]
 int NodesCommand(const Args& args, std::ostream& out, std::ostream& err);
+
+// flowhost plugin check FILE
+int PluginCommand(const Args& args, std::ostream& out, std::ostream& err);
 
 // flowhost serve [--listen ADDR] [--workflows DIR] [--config FILE] [--SETTING VALUE]...
 int ServeCommand(const Args& args, std::ostream& out, std::ostream& err);

@@ -18,13 +18,20 @@ commands:
            [--timeout DURATION]
                               run a workflow in-process; output items as JSON on stdout,
                               progress on stderr (exit 0 success, 1 failed, 2 invalid)
-  nodes [--json]              list node types and their parameter schemas
+  nodes [--json]              list node types, where each comes from (built in or a plugin)
+                              and their parameter schemas
   serve [--listen ADDR] [--workflows DIR] [--config FILE]
                               serve the gRPC API until SIGTERM/SIGINT (--help: every setting)
+  plugin check FILE           load a plugin library without serving; print its name, version,
+                              ABI and node types (exit 0), or why it cannot load (exit 2)
   call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR] [--timeout DURATION]
                               run a workflow on a running server; output items on stdout
   version                     print the version
   help                        print this text
+
+validate, run, nodes and serve load the node plugins named by --plugin PATH (repeatable), the
+FLOWHOST_PLUGINS variable (colon-separated) or the configuration file's plugins: list
+(docs/configuration.md).
 )";
 
 }  // namespace
@@ -48,6 +55,7 @@ int main(int argc, char** argv) {
   if (verb == "nodes") return flowhost::cli::NodesCommand(args, std::cout, std::cerr);
   if (verb == "serve") return flowhost::cli::ServeCommand(args, std::cout, std::cerr);
   if (verb == "call") return flowhost::cli::CallCommand(args, std::cout, std::cerr);
+  if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);
   }

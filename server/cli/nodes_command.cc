@@ -3,33 +3,54 @@
 
 #include "flowhost/sdk/json.h"
 #include "server/cli/commands.h"
-#include "server/registry/builtin_nodes.h"
+#include "server/cli/verb_config.h"
+#include "server/runtime/host_node_types.h"
 
 namespace flowhost::cli {
 namespace {
 
 sdk::Json Ports(const std::vector<sdk::PortInfo>& ports) {
   sdk::Json out = sdk::Json::array();
-  for (const auto& port : ports) out.push_back({{"name", port.name}, {"description", port.description}});
+  for (const auto& port : ports)
+    out.push_back({{"name", port.name}, {"description", port.description}});
   return out;
+}
+
+registry::NodeOrigin OriginOf(const registry::NodeTypeRegistry& registry, const std::string& type) {
+  const registry::NodeOrigin* origin = registry.OriginOf(type);
+  return origin == nullptr ? registry::NodeOrigin{} : *origin;
+}
+
+// As ListNodeTypes' NodeType.plugin: null for a built-in type.
+sdk::Json PluginJson(const registry::NodeOrigin& origin) {
+  if (origin.builtin()) return nullptr;
+  return {{"file", origin.plugin_file},
+          {"name", origin.plugin_name},
+          {"version", origin.plugin_version}};
 }
 
 }  // namespace
 
 int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<VerbConfig> verb = LoadVerbConfig(args);
+  if (!verb.ok()) {
+    err << "flowhost nodes: configuration: " << verb.status().message() << "\n";
+    return kExitInvalid;
+  }
   bool json = false;
-  for (const std::string& arg : args) {
+  for (const std::string& arg : verb->rest) {
     if (arg == "--json") {
       json = true;
     } else {
-      err << "usage: flowhost nodes [--json]\n";
+      err << "usage: flowhost nodes [--json] [--plugin PATH]... [--config FILE]\n";
       return kExitInvalid;
     }
   }
   registry::NodeTypeRegistry registry;
-  if (absl::Status status = registry::RegisterBuiltinNodes(registry); !status.ok()) {
-    err << "flowhost: internal error registering node types: " << status.message() << "\n";
-    return kExitFailed;
+  auto plugins = runtime::RegisterHostNodeTypes(verb->config, registry);
+  if (!plugins.ok()) {
+    err << "flowhost nodes: " << plugins.status().message() << "\n";
+    return plugins.status().code() == absl::StatusCode::kInternal ? kExitFailed : kExitInvalid;
   }
   if (json) {
     sdk::Json list = sdk::Json::array();
@@ -40,14 +61,17 @@ int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
                       {"description", info.description},
                       {"parameters", info.parameter_schema},
                       {"inputs", Ports(info.inputs)},
-                      {"outputs", Ports(info.outputs)}});
+                      {"outputs", Ports(info.outputs)},
+                      {"origin", OriginOf(registry, info.type).Describe()},
+                      {"plugin", PluginJson(OriginOf(registry, info.type))}});
     }
     out << list.dump(2) << "\n";
     return kExitOk;
   }
   for (const auto& type : registry.List()) {
     const sdk::NodeTypeInfo& info = type->info();
-    out << info.type << " (v" << info.version << ")\n  " << info.description << "\n";
+    out << info.type << " (v" << info.version << ") [" << OriginOf(registry, info.type).Describe()
+        << "]\n  " << info.description << "\n";
     const sdk::Json& schema = info.parameter_schema;
     auto properties = schema.find("properties");
     if (properties == schema.end() || properties->empty()) continue;
@@ -60,7 +84,7 @@ int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
       std::string type_name = property.contains("type") ? (property["type"].is_string()
                                                                ? property["type"].get<std::string>()
                                                                : property["type"].dump())
-                                                         : "any";
+                                                        : "any";
       out << "    " << name << ": " << type_name << (is_required ? ", required" : "");
       if (property.contains("default")) out << ", default " << property["default"].dump();
       if (property.contains("description")) {

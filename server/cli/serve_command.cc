@@ -62,8 +62,10 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
       runtime::Runtime::Create(std::move(options));
   if (!runtime.ok()) {
+    // The configuration cannot be honoured (a plugin that does not load, an unreadable key file):
+    // a configuration error like the ones above. INTERNAL is a bug.
     err << "flowhost serve: " << runtime.status().message() << "\n";
-    return kExitFailed;
+    return runtime.status().code() == absl::StatusCode::kInternal ? kExitFailed : kExitInvalid;
   }
   absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
       service::ServiceHost::Start(**runtime, config::ProcessEnvironment());

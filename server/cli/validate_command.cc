@@ -1,23 +1,38 @@
 #include <iostream>
 
 #include "server/cli/commands.h"
-#include "server/registry/builtin_nodes.h"
+#include "server/cli/verb_config.h"
+#include "server/runtime/host_node_types.h"
 #include "server/workflow/loader.h"
 
 namespace flowhost::cli {
 
+namespace {
+
+constexpr char kValidateUsage[] =
+    "usage: flowhost validate FILE... [--plugin PATH]... [--config FILE]\n";
+
+}  // namespace
+
 int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  if (args.empty()) {
-    err << "usage: flowhost validate FILE...\n";
+  absl::StatusOr<VerbConfig> verb = LoadVerbConfig(args);
+  if (!verb.ok()) {
+    err << "flowhost validate: configuration: " << verb.status().message() << "\n";
+    return kExitInvalid;
+  }
+  const Args& files = verb->rest;
+  if (files.empty()) {
+    err << kValidateUsage;
     return kExitInvalid;
   }
   registry::NodeTypeRegistry registry;
-  if (absl::Status status = registry::RegisterBuiltinNodes(registry); !status.ok()) {
-    err << "flowhost: internal error registering node types: " << status.message() << "\n";
-    return kExitFailed;
+  auto plugins = runtime::RegisterHostNodeTypes(verb->config, registry);
+  if (!plugins.ok()) {
+    err << "flowhost validate: " << plugins.status().message() << "\n";
+    return plugins.status().code() == absl::StatusCode::kInternal ? kExitFailed : kExitInvalid;
   }
   int invalid = 0;
-  for (const std::string& path : args) {
+  for (const std::string& path : files) {
     workflow::LoadResult result = workflow::LoadWorkflowFile(path, registry);
     if (!result.diagnostics.empty()) err << workflow::FormatDiagnostics(result.diagnostics);
     if (result.ok()) {
@@ -27,7 +42,7 @@ int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
     }
   }
   if (invalid > 0) {
-    err << invalid << " of " << args.size() << " file(s) invalid\n";
+    err << invalid << " of " << files.size() << " file(s) invalid\n";
     return kExitInvalid;
   }
   return kExitOk;

@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 44> kSettings = {{
+const std::array<Setting, 45> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -24,6 +24,9 @@ const std::array<Setting, 44> kSettings = {{
     {"log_level", "FLOWHOST_LOG_LEVEL", "log-level", "info",
      "Lowest level logged: debug, info, warning or error.",
      [](HostConfig& c) -> SettingField { return &c.log_level; }},
+    {"plugins", "FLOWHOST_PLUGINS", "plugin", "(none)",
+     "Node plugin libraries loaded at start-up, in order, after the built-in node types (a YAML list; colon-separated in the variable, like PATH; one file per --plugin, which may be repeated). A relative path is taken from the working directory. A plugin that cannot be loaded stops the start-up.",
+     [](HostConfig& c) -> SettingField { return &c.plugins; }, 0, ':', true},
     {"limits.max_executions_in_flight", "FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "max-executions-in-flight", "256",
      "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_executions_in_flight; }, 1},
@@ -199,7 +202,8 @@ absl::Status ApplySettingText(const Setting& setting, std::string_view text, Hos
     return absl::OkStatus();
   }
   std::vector<std::string> values;
-  for (absl::string_view part : absl::StrSplit(AsAbsl(value), ',', absl::SkipWhitespace())) {
+  for (absl::string_view part :
+       absl::StrSplit(AsAbsl(value), setting.list_separator, absl::SkipWhitespace())) {
     values.push_back(Trim(sdk::AsStd(part)));
   }
   return ApplySettingList(setting, std::move(values), config);
@@ -215,11 +219,23 @@ absl::Status ApplySettingList(const Setting& setting, std::vector<std::string> v
   return absl::OkStatus();
 }
 
+absl::Status AppendSettingValue(const Setting& setting, std::string_view text, HostConfig& config) {
+  SettingField field = setting.field(config);
+  auto* list_field = std::get_if<std::vector<std::string>*>(&field);
+  if (list_field == nullptr)
+    return absl::InvalidArgumentError("expected a single value, got a list");
+  std::string value = Trim(text);
+  if (value.empty()) return absl::InvalidArgumentError("expected a value, got an empty one");
+  (*list_field)->push_back(std::move(value));
+  return absl::OkStatus();
+}
+
 std::string SettingsHelp() {
   std::string help;
   for (const Setting& setting : kSettings) {
     help += "  ";
     help += setting.flag.empty() ? std::string(setting.key) : "--" + std::string(setting.flag);
+    if (setting.repeated_flag) help += " (repeatable)";
     if (!setting.env.empty()) help += " (" + std::string(setting.env) + ")";
     help += "\n      " + std::string(setting.description);
     if (!setting.default_text.empty())

@@ -30,6 +30,12 @@ struct Setting {
   std::string_view description;
   SettingField (*field)(HostConfig& config);
   int64_t min = 0;  // smallest accepted value for integers
+  // Lists: what separates the values in the environment variable (and, unless the flag repeats, in
+  // the flag).
+  char list_separator = ',';
+  // Lists: each flag gives one value, and the flags together replace the list (`--plugin A
+  // --plugin B`).
+  bool repeated_flag = false;
 };
 
 // Every setting, in documentation order.
@@ -39,13 +45,16 @@ std::span<const Setting> AllSettings();
 const Setting* FindSettingByKey(std::string_view key);
 const Setting* FindSettingByFlag(std::string_view flag);
 
-// Sets `setting` in `config` from `text` (for lists: comma-separated). INVALID_ARGUMENT with a
-// message that does not name the source (the caller prefixes it).
+// Sets `setting` in `config` from `text` (for lists: separated by its list_separator).
+// INVALID_ARGUMENT with a message that does not name the source (the caller prefixes it).
 absl::Status ApplySettingText(const Setting& setting, std::string_view text, HostConfig& config);
 
 // Sets a list setting from separate values (a YAML sequence).
 absl::Status ApplySettingList(const Setting& setting, std::vector<std::string> values,
                               HostConfig& config);
+
+// Adds one value to a list setting (one of its repeated flags).
+absl::Status AppendSettingValue(const Setting& setting, std::string_view text, HostConfig& config);
 
 // "--help" text: one line per setting with its flag, environment variable and default.
 std::string SettingsHelp();

@@ -225,6 +225,9 @@ void Validate(const HostConfig& config, Problems& problems) {
                  "'");
   }
   if (config.workflows_dir.empty()) problems.Add("workflows_dir: must not be empty");
+  for (const std::string& plugin : config.plugins) {
+    if (plugin.empty()) problems.Add("plugins: an entry is empty (name a plugin library's file)");
+  }
   if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
     problems.Add("tls: cert_file and key_file must be set together");
   }
@@ -305,6 +308,7 @@ absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources) {
   for (const Setting& setting : AllSettings()) {
     if (!setting.flag.empty()) flag_names.emplace_back(setting.flag);
   }
+  std::set<const Setting*> repeated_flags_seen;
   for (const auto& [name, value] : sources.flags) {
     const Setting* setting = FindSettingByFlag(name);
     if (setting == nullptr) {
@@ -314,7 +318,16 @@ absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources) {
       problems.Add(std::move(message));
       continue;
     }
-    absl::Status status = ApplySettingText(*setting, value, config);
+    absl::Status status;
+    if (setting->repeated_flag) {
+      // The first flag replaces what the file and the environment said; the next ones add to it.
+      if (repeated_flags_seen.insert(setting).second) {
+        status = ApplySettingList(*setting, {}, config);
+      }
+      if (status.ok()) status = AppendSettingValue(*setting, value, config);
+    } else {
+      status = ApplySettingText(*setting, value, config);
+    }
     if (!status.ok()) problems.Add("flag --" + name + ": " + std::string(status.message()));
   }
 

@@ -70,6 +70,8 @@ struct HostConfig {
   std::string listen = "127.0.0.1:50051";
   std::string workflows_dir = "workflows";
   std::string log_level = "info";  // debug, info, warning, error
+  // Node plugin libraries, loaded in this order after the built-in node types (docs/plugins.md).
+  std::vector<std::string> plugins;
   LimitsConfig limits;
   CredentialConfigs credentials = DefaultCredentials();  // by name (credential_config.h)
   std::vector<std::string> env_allowlist;  // environment variables workflows may read as $env
@@ -93,7 +95,8 @@ struct ConfigSources {
   // and `file` only names it in messages.
   std::optional<std::string> file_text;
   GetEnvFunction getenv = ProcessEnvironment();
-  // Flags as (name without "--", value), in command-line order; a later one wins.
+  // Flags as (name without "--", value), in command-line order; a later one wins, except that the
+  // values of a repeated list flag (--plugin) are collected, and together they replace the list.
   std::vector<std::pair<std::string, std::string>> flags;
 };
 

@@ -180,9 +180,9 @@ absl::StatusOr<LoadedPlugin> LoadPlugin(const std::string& path,
   std::set<std::string> before = TypeNames(registry);
   absl::Status status = InitPlugin(**info, origin, registry);
   if (!status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat(path, ": plugin ", plugin.name, " ", plugin.version,
-                                     " failed to initialise: ", status.message()));
+    // InitPlugin says what went wrong about "its" initialisation; this names whose.
+    return absl::Status(status.code(), absl::StrCat(path, ": plugin ", plugin.name, " ",
+                                                    plugin.version, ": ", status.message()));
   }
   for (const std::string& name : TypeNames(registry)) {
     if (before.count(name) == 0) plugin.node_types.push_back(name);

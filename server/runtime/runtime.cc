@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/config/credential_store.h"
-#include "server/registry/builtin_nodes.h"
+#include "server/runtime/host_node_types.h"
 #include "server/runtime/http_client_options.h"
 
 namespace flowhost::runtime {
@@ -72,11 +72,17 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
       options.log_sink ? options.log_sink : std::make_shared<common::FileLogSink>(stderr);
   runtime->logger_ = std::make_unique<common::JsonLogger>(sink, level, nullptr, runtime->scrubber_);
 
-  registry::BuiltinNodeOptions node_options;
-  node_options.max_retry_after = config.http.max_retry_after;
-  if (absl::Status status = registry::RegisterBuiltinNodes(runtime->registry_, node_options);
-      !status.ok()) {
-    return absl::InternalError(absl::StrCat("registering built-in nodes: ", status.message()));
+  absl::StatusOr<std::vector<plugins::LoadedPlugin>> loaded =
+      RegisterHostNodeTypes(config, runtime->registry_);
+  if (!loaded.ok()) return loaded.status();
+  runtime->plugins_ = *std::move(loaded);
+  for (const plugins::LoadedPlugin& plugin : runtime->plugins_) {
+    runtime->logger_->Log(sdk::LogLevel::kInfo, "plugin loaded",
+                          {{"plugin", plugin.name},
+                           {"version", plugin.version},
+                           {"file", plugin.path},
+                           {"abi", absl::StrCat(plugin.abi_major, ".", plugin.abi_minor)},
+                           {"node_types", plugin.node_types}});
   }
 
   if (options.register_more_nodes) {

@@ -1,5 +1,6 @@
 // The host, assembled: the worker pool and timers, the shared HTTP client, the node registry with
-// every built-in node, the credential store and the executor, wired together from a HostConfig.
+// every built-in node and the configured plugins, the credential store and the executor, wired
+// together from a HostConfig.
 // `flowhost serve` and `flowhost run` both start from one Runtime, so a workflow behaves the same
 // in both.
 //
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/common/json_logger.h"
@@ -25,6 +27,7 @@
 #include "server/executor/executor.h"
 #include "server/http/curl_http_client.h"
 #include "server/http/host_http_limits.h"
+#include "server/plugins/plugin_loader.h"
 #include "server/registry/node_type_registry.h"
 #include "server/workflow/loader.h"
 
@@ -37,16 +40,17 @@ struct RuntimeOptions {
   std::shared_ptr<common::LogSink> log_sink;
   // Worker threads; 0 means one per core.
   int worker_threads = 0;
-  // Registers node families beyond the built-in ones, after them (tests' node types today;
-  // plugins are to come in the same way). Called once, from Create's thread.
+  // Registers node families beyond the built-in ones and the configured plugins, after them
+  // (tests' node types). Called once, from Create's thread.
   std::function<absl::Status(sdk::NodeRegistry& registry)> register_more_nodes;
 };
 
 class Runtime {
  public:
   // Builds the host. Fails when the configuration cannot be honoured (an unreadable key file, a bad
-  // log level, an allowlisted environment variable holding a credential) or a node type fails to
-  // register.
+  // log level, an allowlisted environment variable holding a credential, a plugin that cannot be
+  // loaded: see plugin_loader.h) or a node type fails to register. INTERNAL only for a bug (a
+  // built-in or test node type that does not register).
   static absl::StatusOr<std::unique_ptr<Runtime>> Create(RuntimeOptions options);
   ~Runtime();
 
@@ -55,6 +59,8 @@ class Runtime {
   // The pooled client itself (its stats); nodes use it through the host's per-request limits.
   http::CurlHttpClient& http() { return *http_; }
   const registry::NodeTypeRegistry& registry() const { return registry_; }
+  // The plugins loaded from config().plugins, in order.
+  const std::vector<plugins::LoadedPlugin>& plugins() const { return plugins_; }
   const config::ConfigCredentialStore& credentials() const { return *credentials_; }
   executor::Executor& executor() { return *executor_; }
   common::JsonLogger& logger() { return *logger_; }
@@ -88,6 +94,7 @@ class Runtime {
   std::shared_ptr<const common::SecretScrubber> scrubber_;
   std::unique_ptr<common::JsonLogger> logger_;
   registry::NodeTypeRegistry registry_;
+  std::vector<plugins::LoadedPlugin> plugins_;
   std::unique_ptr<config::ConfigCredentialStore> credentials_;
   ForwardingResolver resolver_;
   // Declared in reverse order of destruction needs; ~Runtime resets them explicitly.

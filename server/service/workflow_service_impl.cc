@@ -152,8 +152,16 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::ListNodeTypes(
     if (!page.ok()) return page.status();
     response->set_total_size(static_cast<int32_t>(types.size()));
     for (size_t i = page->begin; i < page->end; ++i) {
-      absl::Status converted = NodeTypeToProto(types[i]->info(), *response->add_node_types());
+      v1::NodeType& node_type = *response->add_node_types();
+      absl::Status converted = NodeTypeToProto(types[i]->info(), node_type);
       if (!converted.ok()) return absl::InternalError(std::string(converted.message()));
+      const registry::NodeOrigin* origin = env_.registry->OriginOf(types[i]->info().type);
+      if (origin != nullptr && !origin->builtin()) {
+        v1::NodeTypePlugin& plugin = *node_type.mutable_plugin();
+        plugin.set_file(origin->plugin_file);
+        plugin.set_name(origin->plugin_name);
+        plugin.set_version(origin->plugin_version);
+      }
     }
     response->set_next_page_token(std::move(page->next_page_token));
     return absl::OkStatus();

@@ -89,7 +89,7 @@ TEST_F(PluginLoaderTest, AHandshakeStructTooSmallIsRefused) {
 TEST_F(PluginLoaderTest, AFailedInitialisationGivesThePluginsOwnMessage) {
   EXPECT_THAT(ErrorLoading(FH_TEST_PLUGIN_INIT_FAILS_PLUGIN),
               AllOf(StartsWith(std::string(FH_TEST_PLUGIN_INIT_FAILS_PLUGIN) +
-                               ": plugin refused 0.1.0 failed to initialise: "),
+                               ": plugin refused 0.1.0: its initialisation failed: "),
                     HasSubstr("the licence file /etc/textkit.lic is missing")));
 }
 

@@ -11,9 +11,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/service/config_test_fixture.h"
 #include "server/config/config_settings.h"
 #include "server/config/credential_store.h"
+#include "tests/service/config_test_fixture.h"
 
 namespace flowhost::config {
 namespace {
@@ -199,6 +199,33 @@ TEST_F(ConfigTest, ListsComeFromYamlSequencesOrCommaSeparatedText) {
   EXPECT_THAT(from_flag->env_allowlist, ElementsAre("A", "B", "C"));
 }
 
+TEST_F(ConfigTest, PluginsComeFromTheFileTheColonSeparatedVariableOrRepeatedFlags) {
+  ConfigSources sources = Sources();
+  sources.file = Write("plugins.yaml", "plugins: [lib/a.so, /opt/b.so]\n");
+  absl::StatusOr<HostConfig> from_file = LoadHostConfig(sources);
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_THAT(from_file->plugins, ElementsAre("lib/a.so", "/opt/b.so"));
+
+  ConfigSources with_env = Sources({{"FLOWHOST_PLUGINS", "/env/c.so:d.so"}});
+  with_env.file = sources.file;
+  absl::StatusOr<HostConfig> from_env = LoadHostConfig(with_env);
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_THAT(from_env->plugins,
+              ElementsAre("/env/c.so", "d.so"));  // the variable replaces the file's
+
+  with_env.flags = {{"plugin", "/x/e.so"}, {"log-level", "debug"}, {"plugin", "f,g.so"}};
+  absl::StatusOr<HostConfig> from_flags = LoadHostConfig(with_env);
+  ASSERT_TRUE(from_flags.ok()) << from_flags.status();
+  // The flags together replace the list; each names one file, commas and all.
+  EXPECT_THAT(from_flags->plugins, ElementsAre("/x/e.so", "f,g.so"));
+
+  with_env.flags = {{"plugin", ""}};
+  absl::StatusOr<HostConfig> empty_flag = LoadHostConfig(with_env);
+  ASSERT_FALSE(empty_flag.ok());
+  EXPECT_THAT(std::string(empty_flag.status().message()),
+              HasSubstr("flag --plugin: expected a value"));
+}
+
 TEST_F(ConfigTest, ConfigFlagsAreTakenOutOfTheArguments) {
   ConfigSources sources;
   absl::StatusOr<std::vector<std::string>> rest = ExtractConfigFlags(
@@ -210,6 +237,11 @@ TEST_F(ConfigTest, ConfigFlagsAreTakenOutOfTheArguments) {
   EXPECT_THAT(sources.flags,
               ElementsAre(std::pair<std::string, std::string>("listen", "127.0.0.1:0"),
                           std::pair<std::string, std::string>("workflows", "dir")));
+  ConfigSources plugin_sources;
+  ASSERT_TRUE(ExtractConfigFlags({"--plugin", "a.so", "--plugin=b.so"}, plugin_sources).ok());
+  EXPECT_THAT(plugin_sources.flags,
+              ElementsAre(std::pair<std::string, std::string>("plugin", "a.so"),
+                          std::pair<std::string, std::string>("plugin", "b.so")));
   EXPECT_EQ(ExtractConfigFlags({"--listen"}, sources).status().code(),
             absl::StatusCode::kInvalidArgument);
 }

@@ -126,6 +126,7 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.log_sink = harness->sink_;
   runtime_options.worker_threads = 2;
   runtime_options.register_more_nodes = options.register_more_nodes;
+  runtime_options.config.plugins = options.plugins;
   for (const auto& [name, credential] : options.more_credentials) {
     runtime_options.config.credentials[name] = credential;
   }

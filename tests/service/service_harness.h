@@ -55,6 +55,8 @@ struct HarnessOptions {
   absl::Duration max_execution_time = absl::ZeroDuration();
   // Node types registered after the built-in ones (RuntimeOptions::register_more_nodes).
   std::function<absl::Status(sdk::NodeRegistry&)> register_more_nodes;
+  // Plugin libraries the host loads (the configuration's `plugins`).
+  std::vector<std::string> plugins;
   // Credentials beside the default one, and environment variables beside the harness's own.
   config::CredentialConfigs more_credentials;
   std::map<std::string, std::string> more_env;

@@ -450,6 +450,7 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
               ::testing::IsSupersetOf({"set", "wait", "openrouter.chat", "router.fallback"}));
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   for (const auto& type : response.node_types()) {
+    EXPECT_FALSE(type.has_plugin()) << type.type() << " is built in";
     if (type.type() != "set") continue;
     EXPECT_FALSE(type.description().empty());
     EXPECT_EQ(type.parameter_schema().fields().at("type").string_value(), "object");
@@ -461,6 +462,28 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
                     .contains("values"));
     EXPECT_EQ(type.outputs(0).name(), "main");
   }
+}
+
+TEST(WorkflowService, ListNodeTypesSaysWhichPluginATypeComesFrom) {
+  HarnessOptions options;
+  options.plugins = {FH_TEST_PLUGIN_C_MINIMAL_PLUGIN};
+  auto harness = StartHarness(options);
+  ASSERT_NE(harness, nullptr);
+  v1::ListNodeTypesRequest request;
+  request.set_page_size(1000);
+  auto context = ServiceHarness::Context();
+  v1::ListNodeTypesResponse response;
+  ASSERT_TRUE(harness->stub().ListNodeTypes(context.get(), request, &response).ok());
+  int plugin_types = 0;
+  for (const auto& type : response.node_types()) {
+    if (!type.has_plugin()) continue;
+    ++plugin_types;
+    EXPECT_EQ(type.type(), "test.c_echo");
+    EXPECT_EQ(type.plugin().file(), FH_TEST_PLUGIN_C_MINIMAL_PLUGIN);
+    EXPECT_EQ(type.plugin().name(), "c_minimal");
+    EXPECT_EQ(type.plugin().version(), "1.0.0");
+  }
+  EXPECT_EQ(plugin_types, 1);
 }
 
 TEST(WorkflowService, StreamWorkflowSendsStartedDeltasInOrderThenFinished) {
