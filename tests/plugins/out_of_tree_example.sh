@@ -44,7 +44,7 @@ port=$(sed -n 's/^LISTENING //p' "$work/serve.out")
 text="First paragraph of the document, long enough to need a cut.
 
 Second paragraph. It has two sentences."
-input=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"text": sys.argv[1], "size": 70}))' "$text")
+input=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"text": sys.argv[1], "size": 70, "overlap": 0}))' "$text")
 out=$("$build/flowhost" call chunk-document --target "127.0.0.1:$port" --input "$input")
 echo "$out"
 for expected in '"chunk_count":2' 'First paragraph of the document, long enough to need a cut.' \

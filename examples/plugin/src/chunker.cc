@@ -25,10 +25,11 @@ std::string_view Trim(std::string_view s) {
 }
 
 // The best code point index to end a chunk at in (begin, end]: after a paragraph break, a sentence
-// end or a line break, a space, in that order of preference, in the window's second half; `end`
-// when there is none.
-size_t BestCut(std::string_view text, const std::vector<size_t>& starts, size_t begin, size_t end) {
-  size_t earliest = begin + std::max<size_t>(1, (end - begin) / 2);
+// end or a line break, a space, in that order of preference, in the window's second half and past
+// `fresh` (so that the chunk holds something the previous one did not); `end` when there is none.
+size_t BestCut(std::string_view text, const std::vector<size_t>& starts, size_t begin, size_t end,
+               size_t fresh) {
+  size_t earliest = std::max(begin + std::max<size_t>(1, (end - begin) / 2), fresh);
   auto scan = [&](auto is_cut) -> size_t {
     for (size_t i = end; i > earliest; --i) {
       if (is_cut(starts[i])) return i;
@@ -59,12 +60,15 @@ std::vector<std::string> ChunkText(std::string_view text, const ChunkOptions& op
   const size_t size = std::max<size_t>(1, options.size);
   const size_t overlap = std::min(options.overlap, size - 1);
   size_t begin = 0;
+  size_t fresh = 0;  // the first character no chunk has held yet (whitespace skipped)
   while (begin < length) {
     size_t end = std::min(length, begin + size);
-    if (end < length) end = BestCut(text, starts, begin, end);
+    if (end < length) end = BestCut(text, starts, begin, end, fresh);
     std::string_view chunk = Trim(text.substr(starts[begin], starts[end] - starts[begin]));
     if (!chunk.empty()) chunks.emplace_back(chunk);
     if (end == length) break;
+    fresh = end;
+    while (fresh < length && IsSpace(text[starts[fresh]])) ++fresh;
     // The next chunk repeats up to `overlap` code points, starting at a word where one starts
     // inside the overlap, and always moves forward.
     size_t next = std::max(begin + 1, end > overlap ? end - overlap : 0);

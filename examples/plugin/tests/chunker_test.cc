@@ -46,6 +46,20 @@ TEST(ChunkText, OverlapRepeatsTheEndOfThePreviousChunkFromAWordStart) {
               ElementsAre("one two three", "three four", "four five six"));
 }
 
+TEST(ChunkText, EveryChunkHoldsTextThePreviousOneDidNot) {
+  // With a large overlap, the second window would otherwise cut again at the paragraph break.
+  std::string text =
+      "First paragraph of the document, long enough to need a cut.\n\nSecond paragraph. It has "
+      "two sentences.";
+  auto chunks = ChunkText(text, {.size = 70, .overlap = 40});
+  ASSERT_GE(chunks.size(), 2u);
+  for (size_t i = 1; i < chunks.size(); ++i) {
+    EXPECT_EQ(chunks[i - 1].find(chunks[i]), std::string::npos) << chunks[i];
+  }
+  EXPECT_EQ(chunks.front(), "First paragraph of the document, long enough to need a cut.");
+  EXPECT_NE(chunks.back().find("two sentences."), std::string::npos);
+}
+
 TEST(ChunkText, SizesCountCharactersAndNeverSplitOne) {
   // Each "é" is two bytes; five characters per chunk.
   EXPECT_THAT(ChunkText("ééééééééé", {.size = 5}), ElementsAre("ééééé", "éééé"));
