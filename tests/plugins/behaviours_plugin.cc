@@ -119,9 +119,21 @@ void Chat(NodeContext& context, NodeDone done) {
                       {"messages", Json::array({{{"role", "user"}, {"content", "hi"}}})}}
                      .dump();
   request.deadline = context.cancellation().deadline();
+  context.logger().Log(flowhost::sdk::LogLevel::kInfo, "sending a chat request",
+                       {{"model", (*params)["model"]}});
   auto shared = std::make_shared<NodeDone>(std::move(done));
+  std::string model = (*params)["model"].get<std::string>();
   flowhost::sdk::HttpCallPtr call = context.http().Send(
-      std::move(request), [shared](absl::StatusOr<flowhost::sdk::HttpResponse> response) {
+      std::move(request), [shared, &context, model](
+                              absl::StatusOr<flowhost::sdk::HttpResponse> response) {
+        flowhost::sdk::AttemptRecord attempt;
+        attempt.model = model;
+        attempt.outcome = response.ok() ? flowhost::sdk::outcome::kOk
+                                        : flowhost::sdk::StoppedOutcome(response.status());
+        attempt.prompt_tokens = 3;
+        attempt.completion_tokens = 5;
+        attempt.cost_usd = 0.25;
+        context.RecordAttempt(attempt);
         if (!response.ok()) return (*shared)(response.status());
         (*shared)(NodeResult{{{Json{{"status", response->status},
                                     {"body_bytes", response->body.size()}}}}});

@@ -131,6 +131,30 @@ TEST_F(PluginExecution, APluginRequestGoesThroughTheHostsPooledClient) {
   EXPECT_EQ(host_->http().stats().requests_completed, before + 1);
 }
 
+TEST_F(PluginExecution, APluginNodesRecordsAndLogsReachTheHost) {
+  absl::StatusOr<ExecutionRecord> record =
+      host_->Run(OneNode("test.chat", ChatSettings(*host_, "fake/ok")));
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  const executor::NodeRecord& node = record->nodes[0];
+  ASSERT_EQ(node.calls.size(), 1u);
+  EXPECT_EQ(node.calls[0].model, "fake/ok");
+  EXPECT_EQ(node.calls[0].outcome, "ok");
+  EXPECT_EQ(node.calls[0].attempt, 1);
+  EXPECT_EQ(node.prompt_tokens, 3);
+  EXPECT_EQ(node.completion_tokens, 5);
+  EXPECT_DOUBLE_EQ(record->cost_usd, 0.25);
+  bool logged = false;
+  for (const Json& line : host_->logger().lines()) {
+    if (line["message"] == "sending a chat request") {
+      logged = true;
+      EXPECT_EQ(line["fields"]["model"], "fake/ok") << line;
+      EXPECT_EQ(line["fields"]["node"], "it") << line;  // the host adds the node
+    }
+  }
+  EXPECT_TRUE(logged);
+}
+
 TEST_F(PluginExecution, CancellingAPluginRequestAbortsItAtTheUpstream) {
   auto running = host_->Start(OneNode("test.chat", ChatSettings(*host_, "fake/hang")),
                               Json::object());
