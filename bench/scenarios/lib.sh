@@ -178,3 +178,46 @@ machine_header() {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/ {print $2}') GiB;" \
        "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
 }
+
+# ab_rounds: two sides, A and B, measured in alternating rounds so that drift in the machine's load
+# hits both alike (ab.sh, plugin_ab.sh). Reads the associative arrays TARGET, PID and WORKFLOW_OF
+# (keyed A and B: each side's gRPC target, server pid and workflow) and ROUNDS, CONCURRENCY, RATE,
+# DURATION, WARMUP. Each round measures, per side, executions/s and the server's CPU per execution
+# closed-loop at CONCURRENCY in flight, and latency p50/p99 open-loop at RATE/s; prints every round,
+# then the medians and the B/A ratios.
+ab_rounds() {
+  echo
+  echo "| round | side | exec/s at $CONCURRENCY in flight | CPU µs/exec | p50 µs at $RATE/s | p99 µs at $RATE/s |"
+  echo "|---|---|---|---|---|---|"
+  declare -A SAMPLES
+  for round in $(seq 1 "$ROUNDS"); do
+    for side in A B; do
+      c0=$(proc_cpu_ticks "${PID[$side]}"); t0=$(date +%s%N)
+      out=$(loadgen --target "${TARGET[$side]}" --workflow "${WORKFLOW_OF[$side]}" --concurrency "$CONCURRENCY" \
+              --warmup "$WARMUP" --duration "$DURATION" --label "$side@$CONCURRENCY")
+      c1=$(proc_cpu_ticks "${PID[$side]}"); t1=$(date +%s%N)
+      rps=$(jget "$out" throughput)
+      # CPU over the whole run (warm-up included) per execution at the measured rate.
+      cpu=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v r="$rps" -v ns=$((t1 - t0)) \
+            'BEGIN { execs = r * ns / 1e9; printf "%.1f", (execs > 0) ? t / hz * 1e6 / execs : 0 }')
+      lat=$(loadgen --target "${TARGET[$side]}" --workflow "${WORKFLOW_OF[$side]}" --rate "$RATE" \
+              --warmup "$WARMUP" --duration "$DURATION" --label "$side@${RATE}/s")
+      p50=$(jget "$lat" latency_us.p50); p99=$(jget "$lat" latency_us.p99)
+      echo "| $round | $side | $rps | $cpu | $p50 | $p99 |"
+      SAMPLES[$side.rps]+="$rps "; SAMPLES[$side.cpu]+="$cpu "
+      SAMPLES[$side.p50]+="$p50 "; SAMPLES[$side.p99]+="$p99 "
+    done
+  done
+
+  median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+  echo
+  echo "| median | exec/s | CPU µs/exec | p50 µs | p99 µs |"
+  echo "|---|---|---|---|---|"
+  for side in A B; do
+    echo "| $side | $(median "${SAMPLES[$side.rps]}") | $(median "${SAMPLES[$side.cpu]}") |" \
+         "$(median "${SAMPLES[$side.p50]}") | $(median "${SAMPLES[$side.p99]}") |"
+  done
+  ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }'; }
+  echo "| B/A | $(ratio "${SAMPLES[A.rps]}" "${SAMPLES[B.rps]}") | $(ratio "${SAMPLES[A.cpu]}" "${SAMPLES[B.cpu]}") |" \
+       "$(ratio "${SAMPLES[A.p50]}" "${SAMPLES[B.p50]}") | $(ratio "${SAMPLES[A.p99]}" "${SAMPLES[B.p99]}") |"
+}
