@@ -7,10 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
 #include "nodes/openrouter/chat_request.h"
 #include "nodes/openrouter/chat_schema.h"
-#include "nodes/openrouter/item_batch.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
@@ -24,10 +24,10 @@ class ChatNode : public sdk::Node {
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    ItemBatch::Run(
+    sdk::ItemBatch::Run(
         count, concurrency_, context.scheduler(), context.cancellation(),
         [this, &context](size_t index, const sdk::CancellationToken& token,
-                         ItemBatch::ItemDone item_done) {
+                         sdk::ItemBatch::ItemDone item_done) {
           StartItem(context, index, token, std::move(item_done));
         },
         [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
@@ -43,7 +43,7 @@ class ChatNode : public sdk::Node {
 
  private:
   void StartItem(sdk::NodeContext& context, size_t index, const sdk::CancellationToken& token,
-                 ItemBatch::ItemDone item_done) const {
+                 sdk::ItemBatch::ItemDone item_done) const {
     absl::StatusOr<Json> params = context.params().ForItem(index);
     if (!params.ok()) {
       item_done(params.status());

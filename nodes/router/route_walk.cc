@@ -34,7 +34,7 @@ std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::To
 class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
  public:
   RouteWalk(std::shared_ptr<const RouterRun> run, size_t index, sdk::CancellationToken token,
-            openrouter::ItemBatch::ItemDone done)
+            sdk::ItemBatch::ItemDone done)
       : run_(std::move(run)), index_(index), token_(std::move(token)), done_(std::move(done)) {}
 
   void Begin() {
@@ -351,7 +351,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   const std::shared_ptr<const RouterRun> run_;
   const size_t index_;
   const sdk::CancellationToken token_;
-  openrouter::ItemBatch::ItemDone done_;
+  sdk::ItemBatch::ItemDone done_;
   bool finished_ = false;
 
   Json item_ = Json::object();
@@ -376,7 +376,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 }  // namespace
 
 void StartRouteWalk(std::shared_ptr<const RouterRun> run, size_t index,
-                    sdk::CancellationToken token, openrouter::ItemBatch::ItemDone done) {
+                    sdk::CancellationToken token, sdk::ItemBatch::ItemDone done) {
   auto walk = std::make_shared<RouteWalk>(std::move(run), index, std::move(token), std::move(done));
   walk->Begin();
 }
