@@ -9,8 +9,6 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/chat_schema.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
@@ -108,6 +106,27 @@ class ChatNode : public sdk::Node {
 };
 
 }  // namespace
+
+Json ChatNodeSchema() {
+  Json properties = ChatSettingsProperties();
+  properties.update(ModelProperties());
+  properties["credential"] = {{"type", "string"},
+                              {"default", "openrouter"},
+                              {"x-credential", true},
+                              {"description", "The host credential holding the key and base URL."}};
+  properties["stream"] = {
+      {"type", "boolean"},
+      {"default", false},
+      {"description",
+       "Stream from OpenRouter even when no caller listens for tokens (streaming is used "
+       "automatically when one does)."}};
+  properties["concurrency"] = {{"type", "integer"},
+                               {"minimum", 1},
+                               {"maximum", 256},
+                               {"default", 4},
+                               {"description", "Input items processed at the same time."}};
+  return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
+}
 
 ChatNodeType::ChatNodeType(std::shared_ptr<OpenRouterClient> client) : client_(std::move(client)) {
   info_.type = "openrouter.chat";

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/duration.h"
@@ -13,9 +14,6 @@
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/json_schema.h"
 #include "flowhost/sdk/node_context.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/chat_schema.h"
-#include "nodes/openrouter/endpoint.h"
 #include "nodes/router/route.h"
 #include "nodes/router/route_walk.h"
 #include "nodes/router/router_settings.h"

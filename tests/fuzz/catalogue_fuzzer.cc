@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json_schema.h"
-#include "nodes/openrouter/catalogue.h"
 #include "nodes/openrouter/model_query.h"
 #include "server/registry/builtin_nodes.h"
 #include "tests/fuzz/fuzz_check.h"

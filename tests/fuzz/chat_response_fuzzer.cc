@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "flowhost/sdk/sse_parser.h"
-#include "nodes/openrouter/chat_response.h"
+#include "nodes/openrouter_client/chat_response.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/openrouter_checks.h"
 

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "absl/strings/numbers.h"
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/openrouter_checks.h"
 
