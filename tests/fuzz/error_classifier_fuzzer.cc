@@ -1,6 +1,6 @@
-// Fuzz target: OpenRouter's error answers (nodes/openrouter/error_classifier.h). The input is an
-// HTTP answer in text: the status on the first line, then header lines ("Retry-After: 30") up to an
-// empty line, then the body:
+// Fuzz target: OpenRouter's error answers (nodes/openrouter_client/error_classifier.h). The input
+// is an HTTP answer in text: the status on the first line, then header lines ("Retry-After: 30") up
+// to an empty line, then the body:
 //
 //   429
 //   Retry-After: Wed, 21 Oct 2015 07:28:00 GMT
