@@ -7,10 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/chat_schema.h"
-#include "nodes/openrouter/item_batch.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
@@ -24,10 +22,10 @@ class ChatNode : public sdk::Node {
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    ItemBatch::Run(
+    sdk::ItemBatch::Run(
         count, concurrency_, context.scheduler(), context.cancellation(),
         [this, &context](size_t index, const sdk::CancellationToken& token,
-                         ItemBatch::ItemDone item_done) {
+                         sdk::ItemBatch::ItemDone item_done) {
           StartItem(context, index, token, std::move(item_done));
         },
         [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
@@ -43,7 +41,7 @@ class ChatNode : public sdk::Node {
 
  private:
   void StartItem(sdk::NodeContext& context, size_t index, const sdk::CancellationToken& token,
-                 ItemBatch::ItemDone item_done) const {
+                 sdk::ItemBatch::ItemDone item_done) const {
     absl::StatusOr<Json> params = context.params().ForItem(index);
     if (!params.ok()) {
       item_done(params.status());
@@ -108,6 +106,27 @@ class ChatNode : public sdk::Node {
 };
 
 }  // namespace
+
+Json ChatNodeSchema() {
+  Json properties = ChatSettingsProperties();
+  properties.update(ModelProperties());
+  properties["credential"] = {{"type", "string"},
+                              {"default", "openrouter"},
+                              {"x-credential", true},
+                              {"description", "The host credential holding the key and base URL."}};
+  properties["stream"] = {
+      {"type", "boolean"},
+      {"default", false},
+      {"description",
+       "Stream from OpenRouter even when no caller listens for tokens (streaming is used "
+       "automatically when one does)."}};
+  properties["concurrency"] = {{"type", "integer"},
+                               {"minimum", 1},
+                               {"maximum", 256},
+                               {"default", 4},
+                               {"description", "Input items processed at the same time."}};
+  return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
+}
 
 ChatNodeType::ChatNodeType(std::shared_ptr<OpenRouterClient> client) : client_(std::move(client)) {
   info_.type = "openrouter.chat";

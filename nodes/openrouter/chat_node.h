@@ -5,8 +5,8 @@
 // cost_usd, generation_id, latency_ms). When a caller listens for tokens (or `stream: true`), the
 // answer is streamed over SSE and each piece goes to the execution's event sink as it arrives.
 // Every upstream call is reported with RecordAttempt. A failure is a classified error
-// (error_classifier.h) and fails the node; the executor's `retry` and `on_error` settings decide
-// what happens next.
+// (flowhost/openrouter/client.h) and fails the node; the executor's `retry` and `on_error` settings
+// decide what happens next.
 //
 // Thread-safety: the type and its nodes are immutable; Execute runs concurrently for many
 // executions.
@@ -15,10 +15,15 @@
 
 #include <memory>
 
+#include "flowhost/openrouter/client.h"
+#include "flowhost/sdk/json.h"
 #include "flowhost/sdk/node.h"
-#include "nodes/openrouter/openrouter_client.h"
 
 namespace flowhost::nodes::openrouter {
+
+// The full parameter schema of `openrouter.chat`: the client's chat settings and model properties,
+// plus `credential`, `stream` and `concurrency`.
+sdk::Json ChatNodeSchema();
 
 class ChatNodeType : public sdk::NodeType {
  public:

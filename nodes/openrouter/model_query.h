@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json.h"
-#include "nodes/openrouter/catalogue.h"
 
 namespace re2 {
 class RE2;

@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
-#include "nodes/openrouter/cancellable_wait.h"
-#include "nodes/openrouter/item_batch.h"
 #include "nodes/openrouter/model_query.h"
 
 namespace flowhost::nodes::openrouter {
@@ -73,10 +73,10 @@ class ModelsNode : public sdk::Node {
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    ItemBatch::Run(
+    sdk::ItemBatch::Run(
         count, /*limit=*/1, context.scheduler(), context.cancellation(),
         [this, &context](size_t index, const sdk::CancellationToken& token,
-                         ItemBatch::ItemDone item_done) {
+                         sdk::ItemBatch::ItemDone item_done) {
           List(context, index, token, std::move(item_done));
         },
         [done = std::move(done)](absl::StatusOr<sdk::Items> lists) mutable {
@@ -96,7 +96,7 @@ class ModelsNode : public sdk::Node {
 
  private:
   void List(sdk::NodeContext& context, size_t index, const sdk::CancellationToken& token,
-            ItemBatch::ItemDone item_done) const {
+            sdk::ItemBatch::ItemDone item_done) const {
     absl::StatusOr<Json> params = context.params().ForItem(index);
     if (!params.ok()) {
       item_done(params.status());
@@ -114,7 +114,7 @@ class ModelsNode : public sdk::Node {
       item_done(endpoint.status());
       return;
     }
-    auto wait = CancellableWait<CataloguePtr>::Start(
+    auto wait = sdk::CancellableWait<CataloguePtr>::Start(
         token, [query = *std::move(query),
                 item_done = std::move(item_done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
           if (!catalogue.ok()) {

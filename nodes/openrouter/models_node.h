@@ -1,7 +1,7 @@
 // `openrouter.models`: lists OpenRouter's model catalogue from the process-wide cache
-// (catalogue.h), filtered, sorted and limited (model_query.h), one output item per model with
-// normalised fields. Runs once per input item and concatenates the lists (one input item, the usual
-// case, gives one list).
+// (OpenRouterClient::GetCatalogue), filtered, sorted and limited (model_query.h), one output item
+// per model with normalised fields. Runs once per input item and concatenates the lists (one input
+// item, the usual case, gives one list).
 //
 // Thread-safety: the type and its nodes are immutable; Execute runs concurrently for many
 // executions.
@@ -10,8 +10,8 @@
 
 #include <memory>
 
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/node.h"
-#include "nodes/openrouter/openrouter_client.h"
 
 namespace flowhost::nodes::openrouter {
 

@@ -1,5 +1,5 @@
 // The OpenRouter node family: `openrouter.chat` and `openrouter.models`. Built only against the
-// SDK, exactly like a plugin.
+// SDK and the OpenRouter client library (flowhost/openrouter/client.h), exactly like a plugin.
 //
 // Both types share one OpenRouterClient (and so one catalogue cache). The host creates the client,
 // registers this family with it, and passes the same client to RegisterRouterNodes
@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/registry.h"
-#include "nodes/openrouter/openrouter_client.h"
 
 namespace flowhost::nodes::openrouter {
 

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
-#include "nodes/openrouter/error_classifier.h"
 
 namespace flowhost::nodes::router {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "nodes/openrouter/chat_request.h"
+#include "flowhost/openrouter/client.h"
 
 namespace flowhost::nodes::router {
 

@@ -13,8 +13,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json.h"
-#include "nodes/openrouter/catalogue.h"
 
 namespace flowhost::nodes::router {
 

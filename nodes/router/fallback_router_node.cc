@@ -6,16 +6,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/json_schema.h"
 #include "flowhost/sdk/node_context.h"
-#include "nodes/openrouter/cancellable_wait.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/chat_schema.h"
-#include "nodes/openrouter/endpoint.h"
-#include "nodes/openrouter/item_batch.h"
 #include "nodes/router/route.h"
 #include "nodes/router/route_walk.h"
 #include "nodes/router/router_settings.h"
@@ -223,7 +221,7 @@ class FallbackRouterNode : public sdk::Node {
     absl::StatusOr<openrouter::Endpoint> endpoint =
         openrouter::ResolveEndpoint(context, settings_->credential);
     if (!endpoint.ok()) return done(endpoint.status());
-    auto wait = openrouter::CancellableWait<CataloguePtr>::Start(
+    auto wait = sdk::CancellableWait<CataloguePtr>::Start(
         context.cancellation(),
         [run, done = std::move(done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
           if (!catalogue.ok()) {
@@ -244,10 +242,10 @@ class FallbackRouterNode : public sdk::Node {
     std::shared_ptr<const RouterRun> run = std::move(shared);
     sdk::NodeContext& context = *run->context;
     size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    openrouter::ItemBatch::Run(
+    sdk::ItemBatch::Run(
         count, run->settings->concurrency, context.scheduler(), context.cancellation(),
         [run](size_t index, const sdk::CancellationToken& token,
-              openrouter::ItemBatch::ItemDone item_done) {
+              sdk::ItemBatch::ItemDone item_done) {
           StartRouteWalk(run, index, token, std::move(item_done));
         },
         [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {

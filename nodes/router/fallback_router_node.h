@@ -15,8 +15,8 @@
 
 #include <memory>
 
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/node.h"
-#include "nodes/openrouter/openrouter_client.h"
 #include "nodes/router/cooldown_table.h"
 
 namespace flowhost::nodes::router {

@@ -5,11 +5,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/chat_schema.h"
 
 namespace flowhost::nodes::router {
 namespace {

@@ -1,10 +1,10 @@
 // A route of `router.fallback`, as read from the router's parameters evaluated for one item.
 //
-// A chat route is a chat configuration (chat_schema.h): its own settings, over the router's shared
-// ones (messages, system, prompt, temperature, ...), with a `model` or `models`. A node route names
-// another node of the workflow (`node`), run through NodeContext::InvokeNode on the item. Both have
-// a display name, a number of attempts and an optional cool-down period; chat routes may also have
-// a timeout (a node route uses its node's own `timeout` setting).
+// A chat route is a chat configuration (flowhost/openrouter/client.h): its own settings, over the
+// router's shared ones (messages, system, prompt, temperature, ...), with a `model` or `models`. A
+// node route names another node of the workflow (`node`), run through NodeContext::InvokeNode on
+// the item. Both have a display name, a number of attempts and an optional cool-down period; chat
+// routes may also have a timeout (a node route uses its node's own `timeout` setting).
 //
 // Thread-safety: plain values and pure functions.
 #ifndef FLOWHOST_NODES_ROUTER_ROUTE_H_

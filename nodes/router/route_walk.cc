@@ -10,13 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/retry.h"
-#include "nodes/openrouter/chat_call.h"
-#include "nodes/openrouter/chat_request.h"
-#include "nodes/openrouter/endpoint.h"
-#include "nodes/openrouter/error_classifier.h"
 #include "nodes/router/answer_check.h"
 #include "nodes/router/attempt_log.h"
 #include "nodes/router/route.h"
@@ -34,7 +31,7 @@ std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::To
 class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
  public:
   RouteWalk(std::shared_ptr<const RouterRun> run, size_t index, sdk::CancellationToken token,
-            openrouter::ItemBatch::ItemDone done)
+            sdk::ItemBatch::ItemDone done)
       : run_(std::move(run)), index_(index), token_(std::move(token)), done_(std::move(done)) {}
 
   void Begin() {
@@ -351,7 +348,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   const std::shared_ptr<const RouterRun> run_;
   const size_t index_;
   const sdk::CancellationToken token_;
-  openrouter::ItemBatch::ItemDone done_;
+  sdk::ItemBatch::ItemDone done_;
   bool finished_ = false;
 
   Json item_ = Json::object();
@@ -376,7 +373,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 }  // namespace
 
 void StartRouteWalk(std::shared_ptr<const RouterRun> run, size_t index,
-                    sdk::CancellationToken token, openrouter::ItemBatch::ItemDone done) {
+                    sdk::CancellationToken token, sdk::ItemBatch::ItemDone done) {
   auto walk = std::make_shared<RouteWalk>(std::move(run), index, std::move(token), std::move(done));
   walk->Begin();
 }

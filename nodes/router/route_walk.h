@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "flowhost/sdk/cancellation.h"
-#include "nodes/openrouter/item_batch.h"
+#include "flowhost/sdk/item_batch.h"
 #include "nodes/router/router_settings.h"
 
 namespace flowhost::nodes::router {
@@ -21,7 +21,7 @@ namespace flowhost::nodes::router {
 // Starts the walk for item `index`. `token` stops it (the run's cancellation, or a failure of
 // another item). `done` gets the output item or the error, exactly once.
 void StartRouteWalk(std::shared_ptr<const RouterRun> run, size_t index,
-                    sdk::CancellationToken token, openrouter::ItemBatch::ItemDone done);
+                    sdk::CancellationToken token, sdk::ItemBatch::ItemDone done);
 
 }  // namespace flowhost::nodes::router
 

@@ -1,7 +1,7 @@
-// The router node family: `router.fallback`. Built only against the SDK and the OpenRouter family,
-// exactly like a plugin.
+// The router node family: `router.fallback`. Built only against the SDK and the OpenRouter client
+// library (flowhost/openrouter/client.h), exactly like a plugin.
 //
-// The router's chat routes use the OpenRouter machinery, so registration takes the OpenRouterClient
+// The router's chat routes use the OpenRouter client, so registration takes the OpenRouterClient
 // the openrouter family was registered with (one catalogue for the process):
 //
 //   auto openrouter = std::make_shared<nodes::openrouter::OpenRouterClient>();
@@ -15,8 +15,8 @@
 #include <memory>
 
 #include "absl/status/status.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/registry.h"
-#include "nodes/openrouter/openrouter_client.h"
 
 namespace flowhost::nodes::router {
 

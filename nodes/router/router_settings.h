@@ -12,11 +12,10 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/retry.h"
-#include "nodes/openrouter/catalogue.h"
-#include "nodes/openrouter/openrouter_client.h"
 #include "nodes/router/cooldown_table.h"
 #include "nodes/router/cost_budget.h"
 

@@ -1,7 +1,8 @@
-// Fuzz target: OpenRouter's model catalogue (nodes/openrouter/catalogue.h) and the
-// `openrouter.models` query over it (model_query.h). The input's first line is the query, the
-// node's parameters as one JSON object; the rest is the `GET /models` body. Parameters that do not
-// parse, or that the node's parameter schema refuses (as the host would at load), become `{}`.
+// Fuzz target: OpenRouter's model catalogue (nodes/openrouter_client/catalogue.h) and the
+// `openrouter.models` query over it (nodes/openrouter/model_query.h). The input's first line is the
+// query, the node's parameters as one JSON object; the rest is the `GET /models` body. Parameters
+// that do not parse, or that the node's parameter schema refuses (as the host would at load),
+// become `{}`.
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": ids are unique and each is found
 // by Find; every model becomes an item; a query returns only matching models, at most `limit` of
@@ -14,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json_schema.h"
-#include "nodes/openrouter/catalogue.h"
 #include "nodes/openrouter/model_query.h"
 #include "server/registry/builtin_nodes.h"
 #include "tests/fuzz/fuzz_check.h"

@@ -1,7 +1,7 @@
-// Fuzz target: OpenRouter's chat answers (nodes/openrouter/chat_response.h). The input is read
-// twice, as the chat node reads an answer: as a non-streaming body (ParseChatCompletion), and as a
-// text/event-stream whose events' data go to a ChatStreamAccumulator (fed whole: the SSE parser's
-// own splitting is the sse_parser target's business).
+// Fuzz target: OpenRouter's chat answers (nodes/openrouter_client/chat_response.h). The input is
+// read twice, as the chat node reads an answer: as a non-streaming body (ParseChatCompletion), and
+// as a text/event-stream whose events' data go to a ChatStreamAccumulator (fed whole: the SSE
+// parser's own splitting is the sse_parser target's business).
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": an answer becomes an item (an
 // object, the same whether copied or moved out); a streamed answer's text is exactly its content
@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "flowhost/sdk/sse_parser.h"
-#include "nodes/openrouter/chat_response.h"
+#include "nodes/openrouter_client/chat_response.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/openrouter_checks.h"
 

@@ -1,6 +1,6 @@
-// Fuzz target: OpenRouter's error answers (nodes/openrouter/error_classifier.h). The input is an
-// HTTP answer in text: the status on the first line, then header lines ("Retry-After: 30") up to an
-// empty line, then the body:
+// Fuzz target: OpenRouter's error answers (nodes/openrouter_client/error_classifier.h). The input
+// is an HTTP answer in text: the status on the first line, then header lines ("Retry-After: 30") up
+// to an empty line, then the body:
 //
 //   429
 //   Retry-After: Wed, 21 Oct 2015 07:28:00 GMT
@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "absl/strings/numbers.h"
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/openrouter_checks.h"
 

@@ -104,7 +104,7 @@ def sse_parser(seeds):
 def chat_response(seeds):
     for stream in sse_streams():
         seeds.add(stream)
-    for path in ("tests/nodes/openrouter/chat_response_test.cc",
+    for path in ("tests/nodes/openrouter_client/chat_response_test.cc",
                  "tests/nodes/openrouter/chat_node_test.cc"):
         for literal in cpp_literals(path):
             if literal.startswith("{") or literal.startswith("data:"):
@@ -135,7 +135,7 @@ def chat_response(seeds):
 
 def error_classifier(seeds):
     bodies = []
-    for path in ("tests/nodes/openrouter/error_classifier_test.cc",
+    for path in ("tests/nodes/openrouter_client/error_classifier_test.cc",
                  "tests/nodes/openrouter/chat_node_test.cc"):
         bodies += [lit for lit in cpp_literals(path) if lit.startswith("{")]
     bodies += [

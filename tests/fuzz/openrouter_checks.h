@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace flowhost::fuzz {

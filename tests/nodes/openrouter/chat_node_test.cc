@@ -10,7 +10,6 @@
 #include "flowhost/sdk/error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nodes/openrouter/chat_schema.h"
 #include "tests/nodes/testing/fake_node_context.h"
 #include "tests/nodes/testing/openrouter_replies.h"
 
@@ -282,7 +281,7 @@ TEST_F(ChatNodeTest, PricesTokensWithTheCatalogueWhenUsageHasNoCost) {
   double expected = 10 * 0.00000015 + 3 * 0.0000006;
   EXPECT_DOUBLE_EQ(result->outputs[0][0]["cost_usd"].get<double>(), expected);
   EXPECT_DOUBLE_EQ(context_.attempts()[1].cost_usd, expected);
-  EXPECT_EQ(client_->catalogue().fetches(), 1);
+  EXPECT_EQ(client_->catalogue_fetches(), 1);
 }
 
 TEST_F(ChatNodeTest, AMissingCredentialIsAnAuthErrorThatSaysWhatToSet) {

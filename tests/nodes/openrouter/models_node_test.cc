@@ -90,7 +90,7 @@ TEST_F(ModelsNodeTest, ManyRunsShareOneUpstreamCall) {
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->outputs[0].size(), 3u);
   }
-  EXPECT_EQ(client_->catalogue().fetches(), 1);
+  EXPECT_EQ(client_->catalogue_fetches(), 1);
 }
 
 TEST_F(ModelsNodeTest, FinishesPromptlyWhenCancelledWhileTheCatalogueLoads) {

@@ -396,7 +396,7 @@ TEST_F(OpenRouterEndToEnd, ManyConcurrentExecutionsShareOneCatalogueFetch) {
   absl::StatusOr<Json> stats = host_->fake().Stats();
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ((*stats)["models_requests"], 1);
-  EXPECT_EQ(host_->openrouter().catalogue().fetches(), 1);
+  EXPECT_EQ(host_->openrouter().catalogue_fetches(), 1);
 }
 
 TEST_F(OpenRouterEndToEnd, ListedPricesMatchTheCatalogueFile) {

@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "nodes/openrouter/openrouter_client.h"
+#include "flowhost/openrouter/client.h"
 #include "server/common/thread_pool_scheduler.h"
 #include "server/executor/executor.h"
 #include "server/http/curl_http_client.h"

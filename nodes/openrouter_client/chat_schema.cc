@@ -1,7 +1,7 @@
-#include "nodes/openrouter/chat_schema.h"
-
 #include <string>
 #include <vector>
+
+#include "flowhost/openrouter/client.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
@@ -265,27 +265,6 @@ Json ModelProperties() {
         {"minItems", 1},
         {"description", "OpenRouter's server-side fallback list: tried in order by OpenRouter."}}},
   };
-}
-
-Json ChatNodeSchema() {
-  Json properties = ChatSettingsProperties();
-  properties.update(ModelProperties());
-  properties["credential"] = {{"type", "string"},
-                              {"default", "openrouter"},
-                              {"x-credential", true},
-                              {"description", "The host credential holding the key and base URL."}};
-  properties["stream"] = {
-      {"type", "boolean"},
-      {"default", false},
-      {"description",
-       "Stream from OpenRouter even when no caller listens for tokens (streaming is used "
-       "automatically when one does)."}};
-  properties["concurrency"] = {{"type", "integer"},
-                               {"minimum", 1},
-                               {"maximum", 256},
-                               {"default", 4},
-                               {"description", "Input items processed at the same time."}};
-  return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
 }
 
 }  // namespace flowhost::nodes::openrouter

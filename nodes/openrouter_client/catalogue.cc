@@ -1,4 +1,4 @@
-#include "nodes/openrouter/catalogue.h"
+#include "nodes/openrouter_client/catalogue.h"
 
 #include <cmath>
 #include <string>
@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {

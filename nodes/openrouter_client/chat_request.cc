@@ -1,5 +1,3 @@
-#include "nodes/openrouter/chat_request.h"
-
 #include <algorithm>
 #include <functional>
 #include <iterator>
@@ -9,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
-#include "nodes/openrouter/chat_schema.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {

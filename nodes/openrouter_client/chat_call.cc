@@ -1,4 +1,4 @@
-#include "nodes/openrouter/chat_call.h"
+#include "nodes/openrouter_client/chat_call.h"
 
 #include <memory>
 #include <string>
@@ -12,6 +12,8 @@
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/sse_parser.h"
+#include "nodes/openrouter_client/catalogue.h"
+#include "nodes/openrouter_client/chat_response.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {

@@ -1,6 +1,6 @@
 // Error classification: every class from OpenRouter's HTTP statuses and error bodies, mid-stream
 // error events with numeric and string codes, Retry-After in both forms, and the key never shown.
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 
 #include <string>
 

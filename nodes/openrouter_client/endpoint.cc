@@ -1,11 +1,10 @@
-#include "nodes/openrouter/endpoint.h"
-
 #include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 
@@ -33,6 +32,10 @@ std::string Endpoint::Scrub(std::string_view text) const {
   return absl::StrReplaceAll(AsAbsl(text), {{api_key.reveal(), "<redacted>"}});
 }
 
+namespace {
+
+// Builds an Endpoint from a resolved credential: attributes `base_url`, `http_referer`,
+// `app_title`. INVALID_ARGUMENT when base_url is not an http(s) URL.
 absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credential) {
   Endpoint endpoint;
   endpoint.api_key = credential.secret;
@@ -51,6 +54,8 @@ absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credentia
   endpoint.app_title = sdk::StringField(credential.attributes, "app_title");
   return endpoint;
 }
+
+}  // namespace
 
 std::string CredentialNameOf(const sdk::Json& params) {
   std::string name = sdk::StringField(params, "credential");

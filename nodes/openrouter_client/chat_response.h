@@ -4,8 +4,8 @@
 //
 // Thread-safety: ParseChatCompletion is pure. A ChatStreamAccumulator belongs to one stream and is
 // fed from one thread at a time (the HTTP client's I/O thread), then finished after the transfer.
-#ifndef FLOWHOST_NODES_OPENROUTER_CHAT_RESPONSE_H_
-#define FLOWHOST_NODES_OPENROUTER_CHAT_RESPONSE_H_
+#ifndef FLOWHOST_NODES_OPENROUTER_CLIENT_CHAT_RESPONSE_H_
+#define FLOWHOST_NODES_OPENROUTER_CLIENT_CHAT_RESPONSE_H_
 
 #include <cstdint>
 #include <functional>
@@ -16,8 +16,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json.h"
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 
 namespace flowhost::nodes::openrouter {
 
@@ -51,7 +52,7 @@ absl::StatusOr<ChatAnswer> ParseChatCompletion(std::string_view body, absl::Time
 class ChatStreamAccumulator {
  public:
   // `on_delta(text, kind)` gets each non-empty piece, kind "content" or "reasoning", in order.
-  using DeltaCallback = std::function<void(std::string_view text, std::string_view kind)>;
+  using DeltaCallback = ChatDeltaCallback;
 
   ChatStreamAccumulator(CallDescription call, DeltaCallback on_delta);
 
@@ -86,4 +87,4 @@ class ChatStreamAccumulator {
 
 }  // namespace flowhost::nodes::openrouter
 
-#endif  // FLOWHOST_NODES_OPENROUTER_CHAT_RESPONSE_H_
+#endif  // FLOWHOST_NODES_OPENROUTER_CLIENT_CHAT_RESPONSE_H_

@@ -1,9 +1,8 @@
-#include "nodes/openrouter/decimal_price.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::nodes::openrouter {

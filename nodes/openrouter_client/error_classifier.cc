@@ -1,4 +1,4 @@
-#include "nodes/openrouter/error_classifier.h"
+#include "nodes/openrouter_client/error_classifier.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -4,13 +4,13 @@
 // the batch completes with that first failure (or with the parent token's reason when the parent
 // was cancelled). No thread waits: tasks complete through callbacks.
 //
-// Used by the chat node and the router for their `concurrency` setting.
+// Used by nodes with a `concurrency` setting (openrouter.chat, router.fallback).
 // Thread-safety: a task's `done` may be called from any thread, inline or later, exactly once. The
 // batch's `done` runs exactly once, on the thread that completes the last task (or inline when
 // there are no items), after every started task has reported: a task must not touch the NodeContext
 // after calling its `done`.
-#ifndef FLOWHOST_NODES_OPENROUTER_ITEM_BATCH_H_
-#define FLOWHOST_NODES_OPENROUTER_ITEM_BATCH_H_
+#ifndef FLOWHOST_SDK_ITEM_BATCH_H_
+#define FLOWHOST_SDK_ITEM_BATCH_H_
 
 #include <cstddef>
 #include <functional>
@@ -21,22 +21,22 @@
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/scheduler.h"
 
-namespace flowhost::nodes::openrouter {
+namespace flowhost::sdk {
 
 class ItemBatch {
  public:
-  using ItemDone = absl::AnyInvocable<void(absl::StatusOr<sdk::Json>)>;
+  using ItemDone = absl::AnyInvocable<void(absl::StatusOr<Json>)>;
   // Starts the task for item `index`; `token` is cancelled when the batch stops or the parent is
   // cancelled.
   using StartItem =
-      std::function<void(size_t index, const sdk::CancellationToken& token, ItemDone done)>;
-  using Done = absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)>;
+      std::function<void(size_t index, const CancellationToken& token, ItemDone done)>;
+  using Done = absl::AnyInvocable<void(absl::StatusOr<Items>)>;
 
   // `scheduler` restarts the pump after a task completes (so inline completions never recurse).
-  static void Run(size_t count, size_t limit, sdk::Scheduler& scheduler,
-                  const sdk::CancellationToken& parent, StartItem start, Done done);
+  static void Run(size_t count, size_t limit, Scheduler& scheduler, const CancellationToken& parent,
+                  StartItem start, Done done);
 };
 
-}  // namespace flowhost::nodes::openrouter
+}  // namespace flowhost::sdk
 
-#endif  // FLOWHOST_NODES_OPENROUTER_ITEM_BATCH_H_
+#endif  // FLOWHOST_SDK_ITEM_BATCH_H_

@@ -6,8 +6,8 @@
 // Ownership: Start returns a shared handle; hand a copy to the producer, which calls Deliver().
 // Thread-safety: Deliver and the cancellation may race from any threads; `done` runs exactly once,
 // inline in Start when the token is already cancelled.
-#ifndef FLOWHOST_NODES_OPENROUTER_CANCELLABLE_WAIT_H_
-#define FLOWHOST_NODES_OPENROUTER_CANCELLABLE_WAIT_H_
+#ifndef FLOWHOST_SDK_CANCELLABLE_WAIT_H_
+#define FLOWHOST_SDK_CANCELLABLE_WAIT_H_
 
 #include <memory>
 #include <utility>
@@ -18,18 +18,18 @@
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/cancellation.h"
 
-namespace flowhost::nodes::openrouter {
+namespace flowhost::sdk {
 
 template <typename T>
 class CancellableWait : public std::enable_shared_from_this<CancellableWait<T>> {
  public:
   using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
-  static std::shared_ptr<CancellableWait> Start(sdk::CancellationToken token, Done done) {
+  static std::shared_ptr<CancellableWait> Start(CancellationToken token, Done done) {
     std::shared_ptr<CancellableWait> wait(new CancellableWait(token, std::move(done)));
     std::weak_ptr<CancellableWait> weak = wait;
     // Holds the wait weakly: the token's callback list must not keep it (or the token) alive.
-    sdk::CancellationToken::CallbackId id = token.OnCancel([weak] {
+    CancellationToken::CallbackId id = token.OnCancel([weak] {
       if (auto self = weak.lock()) self->Deliver(self->token_.reason());
     });
     bool already_done = false;
@@ -45,7 +45,7 @@ class CancellableWait : public std::enable_shared_from_this<CancellableWait<T>> 
   // Completes the wait with `value` unless it has completed already.
   void Deliver(absl::StatusOr<T> value) {
     Done done;
-    sdk::CancellationToken::CallbackId id = 0;
+    CancellationToken::CallbackId id = 0;
     {
       absl::MutexLock lock(&mu_);
       if (fired_) return;
@@ -58,16 +58,16 @@ class CancellableWait : public std::enable_shared_from_this<CancellableWait<T>> 
   }
 
  private:
-  CancellableWait(sdk::CancellationToken token, Done done)
+  CancellableWait(CancellationToken token, Done done)
       : token_(std::move(token)), done_(std::move(done)) {}
 
-  const sdk::CancellationToken token_;
+  const CancellationToken token_;
   absl::Mutex mu_;
   Done done_ ABSL_GUARDED_BY(mu_);
   bool fired_ ABSL_GUARDED_BY(mu_) = false;
-  sdk::CancellationToken::CallbackId cancel_id_ ABSL_GUARDED_BY(mu_) = 0;
+  CancellationToken::CallbackId cancel_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace flowhost::nodes::openrouter
+}  // namespace flowhost::sdk
 
-#endif  // FLOWHOST_NODES_OPENROUTER_CANCELLABLE_WAIT_H_
+#endif  // FLOWHOST_SDK_CANCELLABLE_WAIT_H_

@@ -1,6 +1,6 @@
 // The catalogue: normalised prices and the free set from the project's catalogue file, and the
 // shared cache (one refresh for many concurrent callers, TTL, stale copy while a refresh fails).
-#include "nodes/openrouter/catalogue.h"
+#include "nodes/openrouter_client/catalogue.h"
 
 #include <fstream>
 #include <set>

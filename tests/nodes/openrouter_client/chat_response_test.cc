@@ -1,6 +1,6 @@
 // Response parsing: non-streaming bodies, streamed chunks (the SDK's recorded streams and our own),
 // mid-stream errors, tool calls, and truncated streams.
-#include "nodes/openrouter/chat_response.h"
+#include "nodes/openrouter_client/chat_response.h"
 
 #include <fstream>
 #include <sstream>

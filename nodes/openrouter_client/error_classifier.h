@@ -22,8 +22,8 @@
 // queue_full).
 //
 // Thread-safety: pure functions.
-#ifndef FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_
-#define FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_
+#ifndef FLOWHOST_NODES_OPENROUTER_CLIENT_ERROR_CLASSIFIER_H_
+#define FLOWHOST_NODES_OPENROUTER_CLIENT_ERROR_CLASSIFIER_H_
 
 #include <optional>
 #include <string>
@@ -31,10 +31,10 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/retry.h"
-#include "nodes/openrouter/endpoint.h"
 
 namespace flowhost::nodes::openrouter {
 
@@ -54,9 +54,6 @@ std::string_view ClassForNumericCode(int code, std::string_view message, const s
 // The error class for a string `code` ("server_error", "rate_limit_exceeded", "429", ...).
 std::string_view ClassForStringCode(std::string_view code, std::string_view message,
                                     const sdk::Json& metadata);
-
-// The absl status code used for an error class.
-absl::StatusCode StatusCodeForClass(std::string_view error_class);
 
 // A non-2xx response. `body` is OpenRouter's `{"error": {"code", "message", "metadata"}}` or
 // anything else (then the status alone decides). `now` resolves an HTTP-date Retry-After.
@@ -81,4 +78,4 @@ std::string UpstreamExcerpt(std::string_view text, size_t max_bytes);
 
 }  // namespace flowhost::nodes::openrouter
 
-#endif  // FLOWHOST_NODES_OPENROUTER_ERROR_CLASSIFIER_H_
+#endif  // FLOWHOST_NODES_OPENROUTER_CLIENT_ERROR_CLASSIFIER_H_

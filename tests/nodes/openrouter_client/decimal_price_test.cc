@@ -1,9 +1,8 @@
 // Exact decimal prices: what parses, what is refused, and that sums compare exactly.
-#include "nodes/openrouter/decimal_price.h"
-
 #include <optional>
 #include <string>
 
+#include "flowhost/openrouter/client.h"
 #include "gtest/gtest.h"
 
 namespace flowhost::nodes::openrouter {

@@ -1,4 +1,4 @@
-#include "nodes/openrouter/item_batch.h"
+#include "flowhost/sdk/item_batch.h"
 
 #include <memory>
 #include <optional>
@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
-namespace flowhost::nodes::openrouter {
+namespace flowhost::sdk {
 namespace {
 
 struct BatchState : std::enable_shared_from_this<BatchState> {
-  BatchState(size_t count, size_t limit, sdk::Scheduler& scheduler,
-             const sdk::CancellationToken& parent, ItemBatch::StartItem start, ItemBatch::Done done)
+  BatchState(size_t count, size_t limit, Scheduler& scheduler, const CancellationToken& parent,
+             ItemBatch::StartItem start, ItemBatch::Done done)
       : count(count),
         limit(limit == 0 ? 1 : limit),
         scheduler(scheduler),
@@ -38,16 +38,16 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
         ++in_flight;
       }
     }
-    sdk::CancellationToken token = source.token();
+    CancellationToken token = source.token();
     for (size_t index : to_start) {
-      start(index, token, [self = shared_from_this(), index](absl::StatusOr<sdk::Json> item) {
+      start(index, token, [self = shared_from_this(), index](absl::StatusOr<Json> item) {
         self->OnItemDone(index, std::move(item));
       });
     }
     MaybeFinish();
   }
 
-  void OnItemDone(size_t index, absl::StatusOr<sdk::Json> item) {
+  void OnItemDone(size_t index, absl::StatusOr<Json> item) {
     bool cancel_others = false;
     bool post_pump = false;
     absl::Status first;
@@ -79,7 +79,7 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
   }
 
   void MaybeFinish() {
-    std::optional<absl::StatusOr<sdk::Items>> outcome;
+    std::optional<absl::StatusOr<Items>> outcome;
     {
       absl::MutexLock lock(&mu);
       if (finished || in_flight > 0) return;
@@ -101,14 +101,14 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
 
   const size_t count;
   const size_t limit;
-  sdk::Scheduler& scheduler;
-  const sdk::CancellationToken parent;
-  sdk::CancellationSource source;
+  Scheduler& scheduler;
+  const CancellationToken parent;
+  CancellationSource source;
   const ItemBatch::StartItem start;
   ItemBatch::Done done;
 
   absl::Mutex mu;
-  sdk::Items results ABSL_GUARDED_BY(mu);
+  Items results ABSL_GUARDED_BY(mu);
   size_t next ABSL_GUARDED_BY(mu) = 0;
   size_t in_flight ABSL_GUARDED_BY(mu) = 0;
   bool stopped ABSL_GUARDED_BY(mu) = false;
@@ -119,11 +119,11 @@ struct BatchState : std::enable_shared_from_this<BatchState> {
 
 }  // namespace
 
-void ItemBatch::Run(size_t count, size_t limit, sdk::Scheduler& scheduler,
-                    const sdk::CancellationToken& parent, StartItem start, Done done) {
+void ItemBatch::Run(size_t count, size_t limit, Scheduler& scheduler,
+                    const CancellationToken& parent, StartItem start, Done done) {
   auto state = std::make_shared<BatchState>(count, limit, scheduler, parent, std::move(start),
                                             std::move(done));
   state->Pump();
 }
 
-}  // namespace flowhost::nodes::openrouter
+}  // namespace flowhost::sdk

@@ -1,4 +1,4 @@
-#include "nodes/openrouter/chat_response.h"
+#include "nodes/openrouter_client/chat_response.h"
 
 #include <string>
 #include <utility>
