@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "json_string_scan.h"
 
 namespace flowhost::sdk {
 namespace {
@@ -22,45 +23,6 @@ using value_t = Json::value_t;
 
 bool IsWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// True for the bytes a string copies as they are: printable ASCII other than '"' and '\\'.
-constexpr bool IsPlainStringByte(unsigned char c) {
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
-// Whether any of the 8 bytes in `word` is not a plain string byte (SWAR; exact for "any").
-bool HasSpecialByte(uint64_t word) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHighs; };
-  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
-  return ((word & kHighs) | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\')) |
-          below_space) != 0;
-}
-
-// The length of the well-formed UTF-8 sequence (Unicode table 3-7) that starts at `p` with a byte
-// >= 0x80, or 0 when there is none.
-size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
-  const size_t available = static_cast<size_t>(end - p);
-  auto in = [](unsigned char c, unsigned char low, unsigned char high) {
-    return c >= low && c <= high;
-  };
-  const unsigned char lead = p[0];
-  if (in(lead, 0xC2, 0xDF)) return available >= 2 && in(p[1], 0x80, 0xBF) ? 2 : 0;
-  if (in(lead, 0xE0, 0xEF)) {
-    if (available < 3) return 0;
-    const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char high = lead == 0xED ? 0x9F : 0xBF;
-    return in(p[1], low, high) && in(p[2], 0x80, 0xBF) ? 3 : 0;
-  }
-  if (in(lead, 0xF0, 0xF4)) {
-    if (available < 4) return 0;
-    const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;
-    const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;
-    return in(p[1], low, high) && in(p[2], 0x80, 0xBF) && in(p[3], 0x80, 0xBF) ? 4 : 0;
-  }
-  return 0;
-}
 
 void AppendUtf8(uint32_t code_point, std::string& out) {
   if (code_point < 0x80) {
@@ -235,13 +197,7 @@ class Parser {
     ++p_;
     const char* run = p_;
     for (;;) {
-      while (end_ - p_ >= 8) {
-        uint64_t word;
-        std::memcpy(&word, p_, sizeof word);
-        if (HasSpecialByte(word)) break;
-        p_ += 8;
-      }
-      while (p_ != end_ && IsPlainStringByte(static_cast<unsigned char>(*p_))) ++p_;
+      p_ = json_scan::SkipPlainStringBytes(p_, end_);
       if (p_ == end_) return Fail("unterminated string");
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
@@ -257,8 +213,9 @@ class Parser {
         return Fail(absl::StrCat("control character U+00", absl::Hex(c, absl::kZeroPad2),
                                  " must be escaped in a string"));
       } else {
-        const size_t length = Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p_),
-                                                 reinterpret_cast<const unsigned char*>(end_));
+        const size_t length =
+            json_scan::Utf8SequenceLength(reinterpret_cast<const unsigned char*>(p_),
+                                          reinterpret_cast<const unsigned char*>(end_));
         if (length == 0) return Fail("invalid UTF-8 in a string");
         p_ += length;
       }
@@ -408,19 +365,6 @@ class Parser {
 
 absl::StatusOr<Json> ParseJsonText(std::string_view text, size_t max_depth) {
   return Parser(text, max_depth).Parse();
-}
-
-void AppendJsonText(const Json& value, std::string& out) {
-  // nlohmann's own serializer, appending to `out`: it is what dump() runs, minus the result copy.
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                Json::error_handler_t::replace);
-  serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
-}
-
-std::string JsonText(const Json& value) {
-  std::string out;
-  AppendJsonText(value, out);
-  return out;
 }
 
 }  // namespace flowhost::sdk

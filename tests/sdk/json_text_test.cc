@@ -3,35 +3,19 @@
 #include "flowhost/sdk/json_text.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/sdk/same_json.h"
 
 namespace flowhost::sdk {
 namespace {
 
 using ::testing::HasSubstr;
-
-// a == b is not enough: nlohmann compares 7u and 7 as equal. Types must match all the way down.
-bool SameValueAndTypes(const Json& a, const Json& b) {
-  if (a.type() != b.type() || a != b) return false;
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameValueAndTypes(a[i], b[i])) return false;
-    }
-  } else if (a.is_object()) {
-    for (auto it = a.begin(); it != a.end(); ++it) {
-      if (!SameValueAndTypes(it.value(), b.at(it.key()))) return false;
-    }
-  } else if (a.is_number_float()) {
-    // -0.0 == 0.0; the sign must survive too.
-    if (std::signbit(a.get<double>()) != std::signbit(b.get<double>())) return false;
-  }
-  return true;
-}
 
 Json Nlohmann(std::string_view text) { return Json::parse(text, nullptr, false); }
 
@@ -49,7 +33,7 @@ void ExpectSameAsNlohmann(std::string_view text) {
   }
   ASSERT_TRUE(parsed.ok()) << "nlohmann accepts it as " << expected.dump() << "; "
                            << parsed.status();
-  EXPECT_TRUE(SameValueAndTypes(*parsed, expected))
+  EXPECT_TRUE(SameJson(*parsed, expected))
       << "got " << parsed->dump() << " (type " << parsed->type_name() << "), nlohmann "
       << expected.dump() << " (type " << expected.type_name() << ")";
 }
@@ -315,7 +299,7 @@ TEST(JsonTextTest, NestingDeeperThanTheBoundIsAnErrorNotACrash) {
   const std::string at_bound = std::string(kDepth, '[') + std::string(kDepth, ']');
   absl::StatusOr<Json> parsed = ParseJsonText(at_bound, kDepth);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_TRUE(SameValueAndTypes(*parsed, Nlohmann(at_bound)));
+  EXPECT_TRUE(SameJson(*parsed, Nlohmann(at_bound)));
 
   const std::string over = "[" + at_bound + "]";
   EXPECT_EQ(ParseJsonText(over, kDepth).status().message(),
@@ -354,6 +338,24 @@ TEST(JsonTextTest, AppendJsonTextWritesWhatDumpWritesAndAppends) {
   EXPECT_EQ(JsonText(Json::array()), "[]");
 }
 
+TEST(JsonTextTest, JsonTextEscapesAndReplacesInvalidUtf8LikeDump) {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte += static_cast<char>(c);
+  for (const std::string& text :
+       {every_byte, std::string("\x7f/\xC3\xA9\xF0\x9F\x98\x80"), std::string("ab\xE2\x82"),
+        std::string("\xED\xA0\x80x"), std::string("\xF4\x90\x80\x80"), std::string()}) {
+    const Json value = {{text, text}, {"list", {text, 1.5, -0.0, 1e300, 5e-324}}};
+    EXPECT_EQ(JsonText(value), value.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  for (double number :
+       {0.0, -0.0, 0.1, 1.0 / 3, 1e21, 1e-7, 123456789012345680.0,
+        std::numeric_limits<double>::max(), std::numeric_limits<double>::denorm_min(),
+        std::numeric_limits<double>::infinity(), std::nan("")}) {
+    EXPECT_EQ(JsonText(Json(number)), Json(number).dump()) << number;
+  }
+  EXPECT_EQ(JsonText(Json::binary({1, 2, 3})), Json::binary({1, 2, 3}).dump());
+}
+
 TEST(JsonTextTest, ParsedTextRoundTripsThroughJsonText) {
   for (std::string_view text : {"[[{\"id\":7,\"name\":\"ann\"}]]", "{\"a\":[1,-2,3.5,\"\\u00e9\"]}",
                                 "[1e300,-0.0,0.1,18446744073709551615,-9223372036854775808]"}) {
@@ -361,7 +363,7 @@ TEST(JsonTextTest, ParsedTextRoundTripsThroughJsonText) {
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     absl::StatusOr<Json> again = ParseJsonText(JsonText(*parsed));
     ASSERT_TRUE(again.ok()) << again.status();
-    EXPECT_TRUE(SameValueAndTypes(*again, *parsed)) << text;
+    EXPECT_TRUE(SameJson(*again, *parsed)) << text;
   }
 }
 
