@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 #include <system_error>
-#include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
@@ -162,7 +162,10 @@ class Parser {
       return nullptr;
     }
     ++p_;
-    return &object.get_ref<Json::object_t&>()[std::move(key)];
+    // Keys usually come sorted (nlohmann writes them so): hinted at the end, most insertions then
+    // compare once. A repeated key gives back its slot.
+    Json::object_t& members = object.get_ref<Json::object_t&>();
+    return &members.emplace_hint(members.end(), std::move(key), nullptr)->second;
   }
 
   bool ParseScalar(Json& out) {
@@ -357,7 +360,7 @@ class Parser {
   const char* p_;
   const char* const end_;
   const size_t max_depth_;
-  std::vector<Json*> open_;
+  absl::InlinedVector<Json*, 16> open_;  // no allocation for the usual shallow item
   std::string error_;
 };
 

@@ -106,7 +106,9 @@ inline absl::StatusOr<sdk::Json> ParseJson(std::string_view text, std::string_vi
 // Lists of item lists (a node's inputs or outputs) as a JSON array of arrays, and back. Each item
 // is written straight into the text, with no copy of the lists as one Json array first.
 inline std::string DumpItemLists(const std::vector<sdk::Items>& lists) {
-  std::string out = "[";
+  std::string out;
+  out.reserve(256);  // one allocation for the usual few small items
+  out += '[';
   for (size_t i = 0; i < lists.size(); ++i) {
     if (i != 0) out += ',';
     out += '[';
@@ -132,7 +134,7 @@ inline absl::StatusOr<std::vector<sdk::Items>> ParseItemLists(std::string_view t
     if (!items.is_array()) {
       return absl::InvalidArgumentError(std::string(what) + " is not an array of item arrays");
     }
-    lists.emplace_back(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    lists.push_back(std::move(items.get_ref<sdk::Json::array_t&>()));  // the array itself, no copy
   }
   return lists;
 }
