@@ -262,8 +262,8 @@ void ExecLog(fh_exec token, int32_t level, fh_str message, fh_str fields_json) {
   if (exec == nullptr) return;
   sdk::Json fields = nullptr;
   if (fields_json.size != 0) {
-    fields = sdk::Json::parse(View(fields_json), nullptr, /*allow_exceptions=*/false);
-    if (fields.is_discarded() || !fields.is_object()) {
+    fields = sdk::ParseJsonText(View(fields_json)).value_or(sdk::Json());
+    if (!fields.is_object()) {
       fields = {{"malformed_fields", std::string(View(fields_json))}};
     }
   }

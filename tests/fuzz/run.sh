@@ -34,6 +34,7 @@ declare -A max_len=(
   [catalogue]=16384
   [run_workflow_request]=4096
   [host_config]=4096
+  [json_text]=4096
 )
 
 usage() {

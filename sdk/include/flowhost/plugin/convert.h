@@ -18,6 +18,7 @@
 #include "flowhost/plugin_abi.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/json_text.h"
 #include "flowhost/sdk/node.h"
 #include "flowhost/sdk/usage.h"
 
@@ -49,7 +50,7 @@ class ErrorView {
   explicit ErrorView(const absl::Status& status)
       : class_(sdk::ErrorClassOf(status)), message_(status.message()) {
     sdk::Json details = sdk::ErrorDetailsOf(status);
-    if (!details.is_null()) details_ = details.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
+    if (!details.is_null()) sdk::AppendJsonText(details, details_);
     auto retry_after = sdk::RetryAfterOf(status);
     error_ = fh_error{static_cast<int32_t>(status.code()), Str(class_), Str(message_),
                       Str(details_), retry_after ? DurationToNs(*retry_after) : -1};
@@ -72,10 +73,11 @@ inline absl::Status StatusFromError(int32_t code, std::string_view error_class,
   if (code == 0) return absl::OkStatus();
   auto status_code = static_cast<absl::StatusCode>(code);
   if (code < 0 || code > 16) status_code = absl::StatusCode::kUnknown;
-  sdk::Json details = details_json.empty()
-                          ? sdk::Json()
-                          : sdk::Json::parse(details_json, nullptr, /*allow_exceptions=*/false);
-  if (details.is_discarded()) details = nullptr;
+  sdk::Json details;
+  if (!details_json.empty()) {
+    absl::StatusOr<sdk::Json> parsed = sdk::ParseJsonText(details_json);
+    if (parsed.ok()) details = *std::move(parsed);
+  }
   std::optional<absl::Duration> retry_after;
   if (retry_after_ns >= 0) retry_after = DurationFromNs(retry_after_ns);
   std::string klass(error_class.empty() ? sdk::ErrorClassOf(absl::Status(status_code, "x"))
@@ -89,24 +91,35 @@ inline absl::Status StatusFromError(const fh_error* error) {
 }
 
 // JSON text that never throws: invalid UTF-8 is replaced.
-inline std::string DumpJson(const sdk::Json& value) {
-  return value.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
-}
+inline std::string DumpJson(const sdk::Json& value) { return sdk::JsonText(value); }
 
-// Parses JSON text; INVALID_ARGUMENT naming `what` when it is not JSON.
+// Parses JSON text; INVALID_ARGUMENT naming `what` (and the byte at fault) when it is not JSON.
 inline absl::StatusOr<sdk::Json> ParseJson(std::string_view text, std::string_view what) {
-  sdk::Json value = sdk::Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    return absl::InvalidArgumentError(std::string(what) + " is not valid JSON");
+  absl::StatusOr<sdk::Json> value = sdk::ParseJsonText(text);
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(std::string(what) + " is not valid JSON (" +
+                                      std::string(value.status().message()) + ")");
   }
   return value;
 }
 
-// Lists of item lists (a node's inputs or outputs) as a JSON array of arrays, and back.
+// Lists of item lists (a node's inputs or outputs) as a JSON array of arrays, and back. Each item
+// is written straight into the text, with no copy of the lists as one Json array first.
 inline std::string DumpItemLists(const std::vector<sdk::Items>& lists) {
-  sdk::Json out = sdk::Json::array();
-  for (const sdk::Items& items : lists) out.push_back(sdk::Json(items));
-  return DumpJson(out);
+  std::string out;
+  out.reserve(256);  // one allocation for the usual few small items
+  out += '[';
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (i != 0) out += ',';
+    out += '[';
+    for (size_t j = 0; j < lists[i].size(); ++j) {
+      if (j != 0) out += ',';
+      sdk::AppendJsonText(lists[i][j], out);
+    }
+    out += ']';
+  }
+  out += ']';
+  return out;
 }
 inline absl::StatusOr<std::vector<sdk::Items>> ParseItemLists(std::string_view text,
                                                               std::string_view what) {
@@ -121,7 +134,7 @@ inline absl::StatusOr<std::vector<sdk::Items>> ParseItemLists(std::string_view t
     if (!items.is_array()) {
       return absl::InvalidArgumentError(std::string(what) + " is not an array of item arrays");
     }
-    lists.emplace_back(std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    lists.push_back(std::move(items.get_ref<sdk::Json::array_t&>()));  // the array itself, no copy
   }
   return lists;
 }

@@ -74,7 +74,7 @@ class PluginNodeContext final : public sdk::NodeContext,
     credential.name = std::string(name);
     credential.secret = sdk::Secret(TakeBuffer(secret));
     std::string attributes_json = TakeBuffer(attributes);
-    credential.attributes = sdk::Json::parse(attributes_json, nullptr, false);
+    credential.attributes = sdk::ParseJsonText(attributes_json).value_or(sdk::Json());
     if (!credential.attributes.is_object()) credential.attributes = sdk::Json::object();
     return credential;
   }
@@ -162,7 +162,7 @@ class PluginNodeContext final : public sdk::NodeContext,
 
   const ExecInfo& Info() const {
     std::call_once(info_once_, [this] {
-      sdk::Json info = sdk::Json::parse(View(Host().exec_info(exec_)), nullptr, false);
+      sdk::Json info = sdk::ParseJsonText(View(Host().exec_info(exec_))).value_or(sdk::Json());
       info_.node = sdk::StringField(info, "node");
       info_.execution.id = sdk::StringField(info, "execution_id");
       info_.execution.workflow = sdk::StringField(info, "workflow");

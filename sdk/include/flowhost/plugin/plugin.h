@@ -37,7 +37,7 @@ class PluginNodeConfig final : public sdk::NodeConfig {
   explicit PluginNodeConfig(fh_node_config* config)
       : config_(config),
         name_(View(Host().config_name(config))),
-        params_(sdk::Json::parse(View(Host().config_params(config)), nullptr, false)) {}
+        params_(sdk::ParseJsonText(View(Host().config_params(config))).value_or(sdk::Json())) {}
 
   const std::string& name() const override { return name_; }
   const sdk::Json& params() const override { return params_; }
