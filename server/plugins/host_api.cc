@@ -190,7 +190,7 @@ uint64_t ExecOnCancel(fh_exec token, fh_cancel_fn fn, void* user) {
   if (id == 0) return 0;
   bool completed;
   {
-    absl::MutexLock lock(&exec->mu);
+    std::lock_guard<std::mutex> lock(exec->mu);
     completed = exec->completed;
     if (!completed) exec->cancel_callbacks.push_back(id);
   }
@@ -202,7 +202,7 @@ int32_t ExecCancelUnregister(fh_exec token, uint64_t id) {
   std::shared_ptr<PluginExec> exec = Find(token);
   if (exec == nullptr || id == 0) return 0;
   {
-    absl::MutexLock lock(&exec->mu);
+    std::lock_guard<std::mutex> lock(exec->mu);
     std::erase(exec->cancel_callbacks, id);
   }
   return exec->context.cancellation().Unregister(id) ? 1 : 0;
@@ -320,7 +320,7 @@ void Complete(fh_exec token, const fh_error* error, fh_str outputs_json) {
   if (exec == nullptr) return;  // late or duplicate: the first completion won
   std::vector<sdk::CancellationToken::CallbackId> callbacks;
   {
-    absl::MutexLock lock(&exec->mu);
+    std::lock_guard<std::mutex> lock(exec->mu);
     exec->completed = true;
     callbacks.swap(exec->cancel_callbacks);
   }

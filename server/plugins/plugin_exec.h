@@ -15,13 +15,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/call_once.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "flowhost/plugin_abi.h"
 #include "flowhost/sdk/node.h"
 #include "flowhost/sdk/node_context.h"
@@ -42,10 +41,11 @@ struct PluginExec {
   absl::once_flag inputs_once;
   std::string inputs_json;
 
-  // The cancellation callbacks the plugin registered and has not removed.
-  absl::Mutex mu;
-  std::vector<sdk::CancellationToken::CallbackId> cancel_callbacks ABSL_GUARDED_BY(mu);
-  bool completed ABSL_GUARDED_BY(mu) = false;
+  // The cancellation callbacks the plugin registered and has not removed. A std::mutex: absl's
+  // does deadlock bookkeeping on every lock and on destruction, per execution.
+  std::mutex mu;
+  std::vector<sdk::CancellationToken::CallbackId> cancel_callbacks;  // guarded by mu
+  bool completed = false;                                              // guarded by mu
 };
 
 class PluginExecTable {
@@ -64,8 +64,8 @@ class PluginExecTable {
  private:
   static constexpr size_t kShards = 16;
   struct Shard {
-    absl::Mutex mu;
-    absl::flat_hash_map<fh_exec, std::shared_ptr<PluginExec>> execs ABSL_GUARDED_BY(mu);
+    std::mutex mu;  // held for one hash map operation; std::mutex for the reason above
+    absl::flat_hash_map<fh_exec, std::shared_ptr<PluginExec>> execs;  // guarded by mu
   };
   Shard& ShardOf(fh_exec token) { return shards_[token % kShards]; }
 

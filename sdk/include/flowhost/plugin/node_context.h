@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,7 +89,7 @@ class PluginNodeContext final : public sdk::NodeContext,
 
   const sdk::CancellationToken& cancellation() const override {
     std::call_once(cancel_once_, [this] { BridgeCancellation(); });
-    return cancel_token_;
+    return *cancel_token_;
   }
 
   void RecordAttempt(const sdk::AttemptRecord& attempt) override {
@@ -244,7 +245,7 @@ class PluginNodeContext final : public sdk::NodeContext,
 
   mutable std::once_flag cancel_once_;
   mutable std::shared_ptr<CancelBridge> cancel_bridge_;
-  mutable sdk::CancellationToken cancel_token_;
+  mutable std::optional<sdk::CancellationToken> cancel_token_;  // built on first use: most nodes never ask
   mutable uint64_t cancel_id_ = 0;
   mutable CancelBox* cancel_box_ = nullptr;  // ours to free while the callback is registered
 };
