@@ -35,6 +35,7 @@ declare -A max_len=(
   [run_workflow_request]=4096
   [host_config]=4096
   [json_text]=4096
+  [plugin_boundary]=4096
 )
 
 usage() {
