@@ -70,7 +70,7 @@ case "${1:-}" in
     committed="$source_dir/tests/fuzz/corpus/$target"
     work="$build_dir/fuzz-work/$target"
     make_seeds
-    mkdir -p "$committed" "$work/corpus"
+    mkdir -p "$committed" "$work/corpus" "$seeds/$target"  # a target may have no generated seeds
     merged=$(mktemp -d)
     trap 'rm -rf "$merged"' EXIT
     # -use_counters=0: keep the inputs that add coverage edges, not every new hit count of an edge,
