@@ -283,6 +283,30 @@ void CallJsonDone(fh_json_done_fn done, void* user, const absl::StatusOr<std::st
   done(user, error.get(), fh_str{nullptr, 0});
 }
 
+// A plugin's json-done callback as the host's completion holds it: called once with the result,
+// or, when the host drops the completion uncalled (the node's `done` went first and the call was
+// abandoned), once with CANCELLED, so that the plugin always gets its `user` back (plugin_abi.h).
+class JsonDoneOnce {
+ public:
+  JsonDoneOnce(fh_json_done_fn done, void* user) : done_(done), user_(user) {}
+  JsonDoneOnce(JsonDoneOnce&& other) noexcept
+      : done_(std::exchange(other.done_, nullptr)), user_(other.user_) {}
+  JsonDoneOnce& operator=(JsonDoneOnce&&) = delete;
+  ~JsonDoneOnce() {
+    if (done_ != nullptr) {
+      CallJsonDone(done_, user_,
+                   absl::CancelledError("the host dropped this call before it completed"));
+    }
+  }
+  void operator()(const absl::StatusOr<std::string>& result) {
+    CallJsonDone(std::exchange(done_, nullptr), user_, result);
+  }
+
+ private:
+  fh_json_done_fn done_;
+  void* user_;
+};
+
 void ExecRunWorkflow(fh_exec token, fh_str workflow, fh_str inputs_json, fh_json_done_fn done,
                      void* user) {
   std::shared_ptr<PluginExec> exec = Find(token);
@@ -290,9 +314,10 @@ void ExecRunWorkflow(fh_exec token, fh_str workflow, fh_str inputs_json, fh_json
   absl::StatusOr<sdk::Json> inputs = plugin::ParseJson(View(inputs_json), "the workflow's inputs");
   if (!inputs.ok()) return CallJsonDone(done, user, inputs.status());
   exec->context.RunWorkflow(
-      View(workflow), *std::move(inputs), [done, user](absl::StatusOr<sdk::Items> items) {
-        if (!items.ok()) return CallJsonDone(done, user, items.status());
-        CallJsonDone(done, user, DumpJson(sdk::Json(*items)));
+      View(workflow), *std::move(inputs),
+      [once = JsonDoneOnce(done, user)](absl::StatusOr<sdk::Items> items) mutable {
+        if (!items.ok()) return once(items.status());
+        once(DumpJson(sdk::Json(*items)));
       });
 }
 
@@ -307,9 +332,10 @@ void ExecInvokeNode(fh_exec token, fh_str node, fh_str input_json, fh_json_done_
   if (!input.ok()) return CallJsonDone(done, user, input.status());
   sdk::Items items(std::make_move_iterator(input->begin()), std::make_move_iterator(input->end()));
   exec->context.InvokeNode(
-      View(node), std::move(items), [done, user](absl::StatusOr<sdk::NodeResult> result) {
-        if (!result.ok()) return CallJsonDone(done, user, result.status());
-        CallJsonDone(done, user, plugin::DumpItemLists(result->outputs));
+      View(node), std::move(items),
+      [once = JsonDoneOnce(done, user)](absl::StatusOr<sdk::NodeResult> result) mutable {
+        if (!result.ok()) return once(result.status());
+        once(plugin::DumpItemLists(result->outputs));
       });
 }
 

@@ -180,7 +180,8 @@ typedef void (*fh_http_done_fn)(void* user, const fh_error* error, const fh_http
 /* ---- Completions of asynchronous host calls ---------------------------------------------------- */
 
 /* The end of run_workflow / invoke_node: `error` OK with `json` the result, or an error with `json`
- * empty. Runs once, on a host worker thread (inline, with FAILED_PRECONDITION, for a dead token).
+ * empty. Runs exactly once, on a host worker thread (inline, with FAILED_PRECONDITION, for a dead
+ * token; with CANCELLED when the host abandons the call).
  * OWNERSHIP: both borrowed for the call. */
 typedef void (*fh_json_done_fn)(void* user, const fh_error* error, fh_str json);
 
