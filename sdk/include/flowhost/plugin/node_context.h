@@ -40,7 +40,6 @@ class PluginNodeContext final : public sdk::NodeContext,
     if (cancel_box_ != nullptr) delete cancel_box_;
   }
 
-  fh_exec exec() const { return exec_; }
   const std::string& node_type() const { return type_; }
 
   // Hands the node's result to the host; the first call wins.
