@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/run_binary.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::testing {
 namespace {

@@ -9,6 +9,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/cli/run_binary.h"
 #include "tests/fake_openrouter/fake_process.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::testing {
 namespace {

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "server/expr/functions.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::expr {
 namespace {

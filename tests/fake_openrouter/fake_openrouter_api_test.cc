@@ -12,6 +12,7 @@
 #include "tests/fake_openrouter/blocking_http.h"
 #include "tests/fake_openrouter/fake_process.h"
 #include "tests/fake_openrouter/fake_test_support.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::fake_openrouter {
 namespace {

@@ -1,4 +1,5 @@
 #include "tests/fake_openrouter/fake_test_support.h"
+#include "tests/source_dir.h"
 
 #include <fstream>
 #include <sstream>

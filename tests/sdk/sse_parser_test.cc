@@ -10,6 +10,7 @@
 #include "flowhost/sdk/json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::sdk {
 namespace {

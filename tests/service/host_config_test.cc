@@ -14,6 +14,7 @@
 #include "server/config/config_settings.h"
 #include "server/config/credential_store.h"
 #include "tests/service/config_test_fixture.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::config {
 namespace {

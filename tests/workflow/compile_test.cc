@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "server/workflow/loader.h"
 #include "tests/workflow/test_nodes.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::workflow {
 namespace {

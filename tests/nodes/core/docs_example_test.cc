@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/core/node_test_host.h"
+#include "tests/source_dir.h"
 
 namespace example {
 absl::Status RegisterExampleNodes(flowhost::sdk::NodeRegistry& registry);

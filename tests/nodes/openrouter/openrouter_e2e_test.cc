@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/testing/e2e_host.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {

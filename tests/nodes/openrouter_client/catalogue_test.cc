@@ -16,6 +16,7 @@
 #include "server/common/manual_scheduler.h"
 #include "tests/nodes/testing/fake_http_client.h"
 #include "tests/nodes/testing/openrouter_replies.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/testing/openrouter_replies.h"
+#include "tests/source_dir.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
