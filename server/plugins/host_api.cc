@@ -94,6 +94,9 @@ fh_str ConfigParams(fh_node_config* config) { return Str(config->params_json); }
 int32_t ConfigIsDynamic(fh_node_config* config, fh_str pointer) {
   return config->config->IsDynamic(View(pointer)) ? 1 : 0;
 }
+int32_t ConfigParamsFixed(fh_node_config* config) {
+  return config->config->ParamsAreFixed() ? 1 : 0;
+}
 void ConfigError(fh_node_config* config, fh_str pointer, fh_str message) {
   config->reported_error = true;
   config->config->Error(View(pointer), View(message));
@@ -501,6 +504,8 @@ const fh_host_api kHostApi = {
     HttpSend,
     HttpCancel,
     HttpRelease,
+    // ABI 1.1
+    ConfigParamsFixed,
 };
 
 }  // namespace

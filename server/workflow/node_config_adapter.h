@@ -25,6 +25,8 @@ class NodeConfigAdapter final : public sdk::NodeConfig {
   const std::string& name() const override { return name_; }
   const sdk::Json& params() const override { return params_; }
   bool IsDynamic(std::string_view pointer) const override;
+  // The executor's NodeParameters hands static compiled parameters over as they are.
+  bool ParamsAreFixed() const override { return compiled_ != nullptr && compiled_->is_static(); }
   void Error(std::string_view pointer, std::string_view message) override;
   void Warning(std::string_view pointer, std::string_view message) override;
 

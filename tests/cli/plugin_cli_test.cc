@@ -8,10 +8,12 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/run_binary.h"
+#include "tests/plugins/host_abi.h"
 
 namespace flowhost::testing {
 namespace {
 
+using ::flowhost::plugin_testing::HostAbi;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -44,7 +46,7 @@ TEST(PluginCliTest, CheckOfAGoodLibraryPrintsItsNameVersionAbiAndNodeTypes) {
   BinaryResult r = RunBinary({FlowhostBinary(), "plugin", "check", kGoodPlugin});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, AllOf(HasSubstr(kGoodPlugin + ": ok"), HasSubstr("plugin: c_minimal 1.0.0"),
-                           HasSubstr("ABI: 1.0 (this host: 1.0)"), HasSubstr("node types (1):"),
+                           HasSubstr("ABI: " + HostAbi() + " (this host: " + HostAbi() + ")"), HasSubstr("node types (1):"),
                            HasSubstr("test.c_echo (v1) - Passes its input items through")));
 }
 
@@ -53,8 +55,8 @@ TEST(PluginCliTest, CheckOfABadLibraryExitsTwoWithTheReasonNamingTheFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_THAT(r.err, HasSubstr("flowhost plugin check: " + kMajor99Plugin +
-                               ": built for flowhost plugin ABI 99.0, but this host speaks ABI "
-                               "1.0"));
+                               ": built for flowhost plugin ABI 99.0, but this host speaks ABI " +
+                               HostAbi()));
 
   BinaryResult missing = RunBinary({FlowhostBinary(), "plugin", "check", "/nonexistent/x.so"});
   EXPECT_EQ(missing.exit_code, 2);

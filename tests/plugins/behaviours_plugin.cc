@@ -8,6 +8,8 @@
 //   test.throw_in_task      throws from a task it posted to the host's scheduler
 //   test.chat               POSTs a chat request to `url` through the host's HTTP client with the
 //                           credential its `credential` parameter names; aborts it on cancellation
+//   test.params             outputs, per input item, its parameters for that item and whether
+//                           the host said at create that they are fixed (ABI 1.1)
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -141,6 +143,42 @@ void Chat(NodeContext& context, NodeDone done) {
   context.cancellation().OnCancel([call] { call->Cancel(); });
 }
 
+// test.params: what the node learnt at create (are the parameters fixed?) and what each item's
+// parameters are.
+class ParamsType : public NodeType {
+ public:
+  ParamsType() {
+    info_.type = "test.params";
+    info_.description = "Outputs its parameters for each item, and whether they are fixed.";
+    info_.parameter_schema = {{"type", "object"},
+                              {"properties", {{"greeting", {{"type", "string"}}}}}};
+  }
+  const NodeTypeInfo& info() const override { return info_; }
+  std::unique_ptr<Node> Create(NodeConfig& config) const override {
+    class ParamsNode : public Node {
+     public:
+      explicit ParamsNode(bool fixed) : fixed_(fixed) {}
+      void Execute(NodeContext& context, NodeDone done) const override {
+        flowhost::sdk::Items out;
+        size_t items = context.inputs().empty() ? 0 : context.inputs()[0].size();
+        for (size_t i = 0; i < items; ++i) {
+          absl::StatusOr<Json> params = context.params().ForItem(i);
+          if (!params.ok()) return done(params.status());
+          out.push_back(Json{{"fixed", fixed_}, {"params", *params}});
+        }
+        done(NodeResult{{std::move(out)}});
+      }
+
+     private:
+      const bool fixed_;
+    };
+    return std::make_unique<ParamsNode>(config.ParamsAreFixed());
+  }
+
+ private:
+  NodeTypeInfo info_;
+};
+
 absl::Status Register(flowhost::sdk::NodeRegistry& registry) {
   Json stream_schema = {{"type", "object"},
                         {"properties", {{"pieces", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
@@ -161,7 +199,7 @@ absl::Status Register(flowhost::sdk::NodeRegistry& registry) {
                     std::make_shared<FunctionType>("test.chat", chat_schema, &Chat)}) {
     if (absl::Status status = registry.Register(type); !status.ok()) return status;
   }
-  return absl::OkStatus();
+  return registry.Register(std::make_shared<ParamsType>());
 }
 
 }  // namespace behaviours

@@ -11,6 +11,10 @@
 #ifndef C_ECHO_TYPE
 #define C_ECHO_TYPE "test.c_echo"
 #endif
+/* Built again with C_ECHO_ABI_MINOR=0 as a plugin of an older minor version, which must still load. */
+#ifndef C_ECHO_ABI_MINOR
+#define C_ECHO_ABI_MINOR FLOWHOST_ABI_MINOR
+#endif
 
 static const fh_host_api* host;
 
@@ -69,7 +73,7 @@ static int32_t Init(const fh_host_api* api, fh_registrar* registrar) {
 static const fh_plugin_info kInfo = {
     sizeof(fh_plugin_info),
     FLOWHOST_ABI_MAJOR,
-    FLOWHOST_ABI_MINOR,
+    C_ECHO_ABI_MINOR,
     sizeof(void*),
     FLOWHOST_ABI_FINGERPRINT,
     "c_minimal",

@@ -178,5 +178,35 @@ TEST_F(PluginExecution, APluginNodeGetsOnlyTheCredentialItsParametersName) {
   EXPECT_THAT(record->status.message(), HasSubstr("nobody_configured_this"));
 }
 
+// ABI 1.1: parameters with nothing to evaluate per run are handed over once, at create.
+TEST_F(PluginExecution, StaticParametersAreFixedAndReadOnceAtCreate) {
+  absl::StatusOr<ExecutionRecord> record = host_->Run(
+      OneNode("test.params", "    params:\n      greeting: hi\n"), Json{{"greeting", "hello"}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_THAT(record->output,
+              ElementsAre(Json{{"fixed", true}, {"params", Json{{"greeting", "hi"}}}}));
+}
+
+TEST_F(PluginExecution, ParametersWithAnExpressionAreEvaluatedPerItemByTheHost) {
+  absl::StatusOr<ExecutionRecord> record =
+      host_->Run(OneNode("test.params", "    params:\n      greeting: '{{ $json.greeting }}!'\n"),
+                 Json{{"greeting", "hello"}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_THAT(record->output,
+              ElementsAre(Json{{"fixed", false}, {"params", Json{{"greeting", "hello!"}}}}));
+}
+
+TEST_F(PluginExecution, AnEscapedBraceIsNotFixedBecauseTheHostDecodesIt) {
+  absl::StatusOr<ExecutionRecord> record = host_->Run(
+      OneNode("test.params", "    params:\n      greeting: '\\{{ as written }}'\n"),
+      Json{{"greeting", "hello"}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_THAT(record->output, ElementsAre(Json{{"fixed", false},
+                                               {"params", Json{{"greeting", "{{ as written }}"}}}}));
+}
+
 }  // namespace
 }  // namespace flowhost::plugins

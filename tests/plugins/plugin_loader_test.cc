@@ -9,10 +9,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/registry/builtin_nodes.h"
+#include "tests/plugins/host_abi.h"
 
 namespace flowhost::plugins {
 namespace {
 
+using ::flowhost::plugin_testing::HostAbi;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -64,13 +66,13 @@ TEST_F(PluginLoaderTest, ALibraryWithoutTheHandshakeIsNotAPlugin) {
 TEST_F(PluginLoaderTest, AnotherAbiMajorIsRefusedNamingBothVersions) {
   EXPECT_THAT(ErrorLoading(FH_TEST_PLUGIN_ABI_MAJOR_99_PLUGIN),
               AllOf(StartsWith(std::string(FH_TEST_PLUGIN_ABI_MAJOR_99_PLUGIN) + ": "),
-                    HasSubstr("built for flowhost plugin ABI 99.0, but this host speaks ABI 1.0")));
+                    HasSubstr("built for flowhost plugin ABI 99.0, but this host speaks ABI " + HostAbi())));
 }
 
 TEST_F(PluginLoaderTest, ANewerAbiMinorIsRefused) {
   EXPECT_THAT(ErrorLoading(FH_TEST_PLUGIN_ABI_MINOR_99_PLUGIN),
               AllOf(StartsWith(std::string(FH_TEST_PLUGIN_ABI_MINOR_99_PLUGIN) + ": "),
-                    HasSubstr("ABI 1.99, newer than this host's ABI 1.0")));
+                    HasSubstr("ABI 1.99, newer than this host's ABI " + HostAbi())));
 }
 
 TEST_F(PluginLoaderTest, AnotherFingerprintIsRefusedNamingBoth) {
@@ -113,6 +115,13 @@ TEST_F(PluginLoaderTest, AGoodPluginRegistersItsTypesWithTheirOrigin) {
   EXPECT_EQ(origin->Describe(),
             std::string("plugin ") + FH_TEST_PLUGIN_C_MINIMAL_PLUGIN + " (c_minimal 1.0.0)");
   EXPECT_TRUE(registry_.OriginOf("noop")->builtin());
+}
+
+TEST_F(PluginLoaderTest, APluginOfAnOlderMinorVersionLoads) {
+  absl::StatusOr<LoadedPlugin> plugin = LoadPlugin(FH_TEST_PLUGIN_ABI_MINOR_0_PLUGIN, registry_);
+  ASSERT_TRUE(plugin.ok()) << plugin.status();
+  EXPECT_EQ(plugin->abi_minor, 0u);
+  EXPECT_THAT(plugin->node_types, ElementsAre("test.c_echo_1_0"));
 }
 
 TEST_F(PluginLoaderTest, TheSamePluginListedTwiceIsRefusedNotInitialisedTwice) {

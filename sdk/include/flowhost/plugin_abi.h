@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define FLOWHOST_ABI_MAJOR 1
-#define FLOWHOST_ABI_MINOR 0
+#define FLOWHOST_ABI_MINOR 1
 
 /* What must match between the host's build and the plugin's beyond the version: byte order and the
  * sizes of the C types the structs below are made of. */
@@ -350,6 +350,15 @@ typedef struct fh_host_api {
    * before http_release. */
   void (*http_cancel)(fh_http_call* call);
   void (*http_release)(fh_http_call* call);
+
+  /* ---- ABI 1.1 ---- */
+
+  /* -- Node configuration (only during create) -- */
+  /* Non-zero when the parameters are fixed: every execution's exec_params_for_item would return
+   * config_params' JSON for every item, because nothing in them is evaluated per run (no
+   * expression, or only deferred ones). A node may then read its parameters once, at create, and
+   * never call exec_params_for_item. 0 when they may vary, or when the host cannot tell. */
+  int32_t (*config_params_fixed)(fh_node_config* config);
 } fh_host_api;
 
 /* ---- The plugin's handshake ---------------------------------------------------------------------- */

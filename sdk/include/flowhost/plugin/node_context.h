@@ -30,7 +30,11 @@ class PluginNodeContext final : public sdk::NodeContext,
                                 private sdk::Logger,
                                 private sdk::EventSink {
  public:
-  PluginNodeContext(fh_exec exec, const std::string& node_type) : exec_(exec), type_(node_type) {
+  // `fixed_params`, when not null, are the node's parameters for every item (the host said they
+  // are fixed; they outlive the execution): ForItem then never asks the host.
+  PluginNodeContext(fh_exec exec, const std::string& node_type,
+                    const sdk::Json* fixed_params = nullptr)
+      : exec_(exec), type_(node_type), fixed_params_(fixed_params) {
     absl::StatusOr<std::vector<sdk::Items>> inputs =
         ParseItemLists(View(Host().exec_inputs(exec)), "the node's inputs");
     if (inputs.ok()) inputs_ = *std::move(inputs);
@@ -200,6 +204,7 @@ class PluginNodeContext final : public sdk::NodeContext,
 
   // ---- sdk::Parameters ----
   absl::StatusOr<sdk::Json> ForItem(size_t item_index) const override {
+    if (fixed_params_ != nullptr) return *fixed_params_;
     fh_buffer params{nullptr, 0};
     fh_error_out error = NoError();
     if (Host().exec_params_for_item(exec_, item_index, &params, &error) != 0) {
@@ -236,6 +241,7 @@ class PluginNodeContext final : public sdk::NodeContext,
 
   const fh_exec exec_;
   const std::string& type_;
+  const sdk::Json* const fixed_params_;
   std::vector<sdk::Items> inputs_;
   std::atomic<bool> finished_{false};
 

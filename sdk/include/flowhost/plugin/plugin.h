@@ -17,6 +17,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,10 @@ class PluginNodeConfig final : public sdk::NodeConfig {
   bool IsDynamic(std::string_view pointer) const override {
     return Host().config_is_dynamic(config_, Str(pointer)) != 0;
   }
+  bool ParamsAreFixed() const override {
+    return FH_HAS_FIELD(&Host(), fh_host_api, config_params_fixed) &&
+           Host().config_params_fixed(config_) != 0;
+  }
   void Error(std::string_view pointer, std::string_view message) override {
     Host().config_error(config_, Str(pointer), Str(message));
   }
@@ -66,6 +71,9 @@ struct NodeHolder {
   std::unique_ptr<sdk::Node> node;
   const std::string* type_name;  // the TypeHolder's, which outlives its nodes
   std::string ports_json;        // the node's own ports, or empty
+  // The parameters every execution gets, when the host says they are fixed (ABI 1.1): the
+  // executions read them here instead of asking the host for each item.
+  std::optional<sdk::Json> fixed_params;
 };
 
 // The node's `done` as given to Execute: completes the execution, or, if destroyed uncalled (a node
@@ -115,6 +123,7 @@ inline void* CreateNode(void* type_data, fh_node_config* config) {
     }
     holder->node = std::move(node);
     holder->type_name = &type->name;
+    if (node_config.ParamsAreFixed()) holder->fixed_params = node_config.params();
     return holder.release();
   } catch (...) {
     std::string message =
@@ -130,7 +139,9 @@ inline void ExecuteNode(void* node, fh_exec exec) {
   auto* holder = static_cast<NodeHolder*>(node);
   std::shared_ptr<PluginNodeContext> context;
   try {
-    context = std::make_shared<PluginNodeContext>(exec, *holder->type_name);
+    context = std::make_shared<PluginNodeContext>(
+        exec, *holder->type_name,
+        holder->fixed_params.has_value() ? &*holder->fixed_params : nullptr);
     auto completion = std::make_unique<Completion>(context);
     holder->node->Execute(*context, [completion = std::move(completion)](
                                         absl::StatusOr<sdk::NodeResult> result) mutable {

@@ -90,6 +90,11 @@ class NodeConfig {
   // True when the value at JSON pointer `pointer` (or anything inside it) is computed at run time.
   virtual bool IsDynamic(std::string_view pointer) const = 0;
 
+  // True when the host promises that every run's Parameters::ForItem returns params() exactly, for
+  // every item: nothing is evaluated per run (no expression, or only deferred ones). A node may
+  // then read its parameters here, once. False when they may vary or the host cannot tell.
+  virtual bool ParamsAreFixed() const { return false; }
+
   // Reports a problem with the parameter at `pointer` ("" for the node as a whole). The host turns it
   // into a FILE:LINE:COL diagnostic. Create should keep going and report every problem it finds.
   virtual void Error(std::string_view pointer, std::string_view message) = 0;
