@@ -2,7 +2,8 @@
 // built in (RegisterCoreNodes) and loaded from libflowhost_core_plugin.so through the plugin loader,
 // run side by side on the same context and items. The plugin path adds the C ABI's work: an
 // execution token, the inputs and outputs (and, for `set`, each item's parameters) as JSON text
-// each way, and the C++ layer's context in the plugin.
+// each way, and the C++ layer's context in the plugin. The parameters hold no expression, so the
+// plugin reads them once at create (ABI 1.1), as in a workflow.
 //
 //   noop  passes one small item through: Execute, inputs, done
 //   set   adds a field to one small item: the same, plus one ForItem (parameters) per item
@@ -70,6 +71,8 @@ class Config : public sdk::NodeConfig {
   const std::string& name() const override { return name_; }
   const Json& params() const override { return params_; }
   bool IsDynamic(std::string_view) const override { return false; }
+  // As the workflow compiler says of parameters without expressions (ABI 1.1).
+  bool ParamsAreFixed() const override { return true; }
   void Error(std::string_view, std::string_view) override { std::abort(); }
   void Warning(std::string_view, std::string_view) override {}
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
@@ -61,18 +62,94 @@ class Parser {
         end_(text.data() + text.size()),
         max_depth_(max_depth) {}
 
+  // The whole text as one value.
   absl::StatusOr<Json> Parse() {
-    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+    SkipByteOrderMark();
     Json root;
+    if (!ParseValue(root, 0)) return Failed();
+    return End(std::move(root));
+  }
+
+  // The whole text as `[[value, ...], ...]`, the outer two arrays built as vectors, not as Json.
+  // False, without saying why, when the text is not that shape: the caller finds out whether it
+  // is JSON at all.
+  absl::StatusOr<std::vector<std::vector<Json>>> ParseLists() {
+    SkipByteOrderMark();
+    std::vector<std::vector<Json>> lists;
+    if (!Expect('[')) return Failed();
+    if (!Close(']')) {
+      do {
+        if (!Expect('[')) return Failed();
+        std::vector<Json>& list = lists.emplace_back();
+        if (Close(']')) continue;
+        do {
+          if (!ParseValue(list.emplace_back(), 2)) return Failed();
+        } while (Next(']'));
+        if (!error_.empty()) return Failed();
+      } while (Next(']'));
+      if (!error_.empty()) return Failed();
+    }
+    return End(std::move(lists));
+  }
+
+ private:
+  void SkipByteOrderMark() {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  }
+
+  // After a complete value: only whitespace may follow.
+  template <typename Value>
+  absl::StatusOr<Value> End(Value value) {
+    SkipWhitespace();
+    if (p_ != end_) return Error("unexpected text after the value");
+    return value;
+  }
+
+  // `c` after optional whitespace.
+  bool Expect(char c) {
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return Fail(absl::StrCat("expected '", absl::string_view(&c, 1), "'"));
+  }
+  // The closing `c` of an array just opened (true), or its first element (false).
+  bool Close(char c) {
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  // After an element: ',' (true, another element follows) or the closing `c` (false). Anything else
+  // is an error (false, with error_ set).
+  bool Next(char c) {
+    SkipWhitespace();
+    if (p_ != end_ && *p_ == ',') {
+      ++p_;
+      return true;
+    }
+    if (p_ != end_ && *p_ == c) {
+      ++p_;
+      return false;
+    }
+    Fail(absl::StrCat("expected ',' or '", absl::string_view(&c, 1), "'"));
+    return false;
+  }
+
+  // One value at p_ into `root`, inside `depth` containers already open; p_ ends right after it.
+  bool ParseValue(Json& root, size_t depth) {
     Json* target = &root;
     for (;;) {
       // A value, or the start of a non-empty container whose first slot becomes the target.
       SkipWhitespace();
-      if (p_ == end_) return Error("expected a value, found the end of the text");
+      if (p_ == end_) return Fail("expected a value, found the end of the text");
       const char c = *p_;
       if (c == '[' || c == '{') {
-        if (open_.size() >= max_depth_) {
-          return Error(absl::StrCat("arrays and objects nest deeper than ", max_depth_));
+        if (depth + open_.size() >= max_depth_) {
+          return Fail(absl::StrCat("arrays and objects nest deeper than ", max_depth_));
         }
         ++p_;
         SkipWhitespace();
@@ -88,27 +165,24 @@ class Parser {
           if (p_ == end_ || *p_ != '}') {
             open_.push_back(target);
             target = MemberSlot(*target);
-            if (target == nullptr) return Failed();
+            if (target == nullptr) return false;
             continue;
           }
         }
         ++p_;  // the empty container's ']' or '}'
       } else if (!ParseScalar(*target)) {
-        return Failed();
+        return false;
       }
 
       // The value is complete: close containers until one takes another element.
       for (target = nullptr; target == nullptr;) {
+        if (open_.empty()) return true;
         SkipWhitespace();
-        if (open_.empty()) {
-          if (p_ != end_) return Error("unexpected text after the value");
-          return root;
-        }
         Json& container = *open_.back();
         const bool is_array = container.is_array();
         if (p_ == end_) {
-          return Error(is_array ? "expected ',' or ']', found the end of the text"
-                                : "expected ',' or '}', found the end of the text");
+          return Fail(is_array ? "expected ',' or ']', found the end of the text"
+                               : "expected ',' or '}', found the end of the text");
         }
         if (*p_ == ',') {
           ++p_;
@@ -117,20 +191,19 @@ class Parser {
           } else {
             SkipWhitespace();
             target = MemberSlot(container);
-            if (target == nullptr) return Failed();
+            if (target == nullptr) return false;
           }
         } else if (*p_ == (is_array ? ']' : '}')) {
           ++p_;
           open_.pop_back();
         } else {
-          return Error(is_array ? "expected ',' or ']' after an array element"
-                                : "expected ',' or '}' after an object member");
+          return Fail(is_array ? "expected ',' or ']' after an array element"
+                               : "expected ',' or '}' after an object member");
         }
       }
     }
   }
 
- private:
   void SkipWhitespace() {
     while (p_ != end_ && IsWhitespace(*p_)) ++p_;
   }
@@ -368,6 +441,11 @@ class Parser {
 
 absl::StatusOr<Json> ParseJsonText(std::string_view text, size_t max_depth) {
   return Parser(text, max_depth).Parse();
+}
+
+absl::StatusOr<std::vector<std::vector<Json>>> ParseJsonTextLists(std::string_view text,
+                                                                  size_t max_depth) {
+  return Parser(text, max_depth).ParseLists();
 }
 
 }  // namespace flowhost::sdk

@@ -9,6 +9,8 @@
 //     refused only when nlohmann's value nests deeper, and a NUL after the value (which nlohmann
 //     takes as the end of the input) is refused at that NUL, the text before it parsing as
 //     nlohmann's value;
+//   - ParseJsonTextLists accepts exactly the accepted texts whose value is an array of arrays, with
+//     the same values;
 //   - JsonText writes what nlohmann's dump writes, and that text parses back to an equal value
 //     (the same as nlohmann's) that writes the same text;
 //     on the input taken as a string (and a key), valid UTF-8 or not, it writes what dump writes.
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "flowhost/sdk/json_text.h"
@@ -52,10 +55,30 @@ void CheckWritingRawBytes(std::string_view text) {
   FUZZ_CHECK(written == value.dump(-1, ' ', false, Json::error_handler_t::replace), written);
 }
 
+// ParseJsonTextLists takes exactly the texts ParseJsonText takes whose value is an array of arrays,
+// with the same values; its errors name a byte within the text.
+void CheckLists(std::string_view text, const absl::StatusOr<Json>& parsed) {
+  const absl::StatusOr<std::vector<std::vector<Json>>> lists = sdk::ParseJsonTextLists(text);
+  const bool lists_shape =
+      parsed.ok() && parsed->is_array() &&
+      std::all_of(parsed->begin(), parsed->end(), [](const Json& list) { return list.is_array(); });
+  FUZZ_CHECK(lists.ok() == lists_shape,
+             "ParseJsonTextLists: " << lists.status() << "; ParseJsonText: " << parsed.status());
+  if (!lists.ok()) {
+    ErrorOffset(lists.status(), text);
+    return;
+  }
+  FUZZ_CHECK(lists->size() == parsed->size(), lists->size() << " lists");
+  for (size_t i = 0; i < lists->size(); ++i) {
+    FUZZ_CHECK(sdk::SameJson(Json((*lists)[i]), (*parsed)[i]), "list " << i);
+  }
+}
+
 void Check(std::string_view text) {
   CheckWritingRawBytes(text);
   const Json expected = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   const absl::StatusOr<Json> parsed = sdk::ParseJsonText(text);
+  CheckLists(text, parsed);
   if (!parsed.ok()) {
     const size_t offset = ErrorOffset(parsed.status(), text);
     if (expected.is_discarded()) return;

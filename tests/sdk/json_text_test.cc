@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -365,6 +366,46 @@ TEST(JsonTextTest, ParsedTextRoundTripsThroughJsonText) {
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_TRUE(SameJson(*again, *parsed)) << text;
   }
+}
+
+// ParseJsonTextLists: the plugin boundary's `[[item, ...], ...]`, the same values as ParseJsonText.
+TEST(JsonTextListsTest, ListsOfItemsParseToTheSameValuesAsTheWholeText) {
+  for (std::string_view text :
+       {"[]", "[[]]", " [ [ ] , [ ] ] ", "\xEF\xBB\xBF[[1]]",
+        R"([[{"id":7,"name":"ann"},{"x":[1,2,{"y":null}]}],[],["s",-1,2.5,true]])"}) {
+    absl::StatusOr<std::vector<std::vector<Json>>> lists = ParseJsonTextLists(text);
+    ASSERT_TRUE(lists.ok()) << text << ": " << lists.status();
+    absl::StatusOr<Json> whole = ParseJsonText(text);
+    ASSERT_TRUE(whole.ok()) << whole.status();
+    ASSERT_EQ(lists->size(), whole->size()) << text;
+    for (size_t i = 0; i < lists->size(); ++i) {
+      EXPECT_TRUE(SameJson(Json((*lists)[i]), (*whole)[i])) << text << " list " << i;
+    }
+  }
+}
+
+TEST(JsonTextListsTest, OtherShapesAndInvalidTextAreRefusedSayingWhere) {
+  EXPECT_EQ(ParseJsonTextLists("{}").status().message(), "at byte 0: expected '['");
+  EXPECT_EQ(ParseJsonTextLists("[1]").status().message(), "at byte 1: expected '['");
+  EXPECT_EQ(ParseJsonTextLists("[[1] 2]").status().message(), "at byte 5: expected ',' or ']'");
+  EXPECT_EQ(ParseJsonTextLists("[[1 2]]").status().message(), "at byte 4: expected ',' or ']'");
+  EXPECT_EQ(ParseJsonTextLists("[[1,]]").status().message(), "at byte 4: expected a value");
+  EXPECT_EQ(ParseJsonTextLists("[[1]] x").status().message(),
+            "at byte 6: unexpected text after the value");
+  EXPECT_EQ(ParseJsonTextLists("[[1]").status().message(),
+            "at byte 4: expected ',' or ']'");
+  for (std::string_view text : {"", "[", "[[", "[[\"a]]", "[[1]],", "[[1],]", "null", "[[]]]"}) {
+    EXPECT_FALSE(ParseJsonTextLists(text).ok()) << text;
+    EXPECT_EQ(ParseJsonTextLists(text).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST(JsonTextListsTest, TheTwoOuterArraysCountTowardsTheNestingBound) {
+  const std::string item = std::string(510, '[') + std::string(510, ']');
+  EXPECT_TRUE(ParseJsonTextLists("[[" + item + "]]", 512).ok());
+  EXPECT_EQ(ParseJsonTextLists("[[[" + item + "]]]", 512).status().message(),
+            "at byte 512: arrays and objects nest deeper than 512");
+  EXPECT_FALSE(ParseJsonTextLists("[[" + std::string(1'000'000, '[')).ok());
 }
 
 }  // namespace

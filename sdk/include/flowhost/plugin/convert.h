@@ -123,20 +123,12 @@ inline std::string DumpItemLists(const std::vector<sdk::Items>& lists) {
 }
 inline absl::StatusOr<std::vector<sdk::Items>> ParseItemLists(std::string_view text,
                                                               std::string_view what) {
+  absl::StatusOr<std::vector<sdk::Items>> lists = sdk::ParseJsonTextLists(text);
+  if (lists.ok()) return lists;
+  // Not lists of items: say whether it is JSON at all (the rare path parses twice).
   absl::StatusOr<sdk::Json> json = ParseJson(text, what);
   if (!json.ok()) return json.status();
-  if (!json->is_array()) {
-    return absl::InvalidArgumentError(std::string(what) + " is not an array of item arrays");
-  }
-  std::vector<sdk::Items> lists;
-  lists.reserve(json->size());
-  for (sdk::Json& items : *json) {
-    if (!items.is_array()) {
-      return absl::InvalidArgumentError(std::string(what) + " is not an array of item arrays");
-    }
-    lists.push_back(std::move(items.get_ref<sdk::Json::array_t&>()));  // the array itself, no copy
-  }
-  return lists;
+  return absl::InvalidArgumentError(std::string(what) + " is not an array of item arrays");
 }
 
 // A port list ([{"name":..,"description":..}]) and back.

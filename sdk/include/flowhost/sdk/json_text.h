@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "flowhost/sdk/json.h"
@@ -39,6 +40,14 @@ inline constexpr size_t kDefaultMaxJsonDepth = 512;
 // when it is not JSON or nests more than `max_depth` arrays and objects. Never throws; the depth
 // bound keeps work and memory linear in the text without recursion.
 absl::StatusOr<Json> ParseJsonText(std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
+
+// Parses `text` when it is an array of arrays, `[[value, ...], ...]` (a node's input or output
+// lists at the plugin boundary), building the two outer levels as vectors rather than as Json
+// arrays. The same values, limits and errors as ParseJsonText (the two outer arrays count towards
+// `max_depth`), except that a text of another shape is refused with a message saying what was
+// expected where: ParseJsonText then tells whether it is JSON at all.
+absl::StatusOr<std::vector<std::vector<Json>>> ParseJsonTextLists(
+    std::string_view text, size_t max_depth = kDefaultMaxJsonDepth);
 
 // Appends `value` as compact JSON text to `out`.
 void AppendJsonText(const Json& value, std::string& out);
