@@ -59,7 +59,7 @@ absl::Status DeadToken() {
                         "the execution has already completed (its fh_exec token is dead)");
 }
 
-std::shared_ptr<PluginExec> Find(fh_exec exec) { return PluginExecTable::Get().Find(exec); }
+PluginExecRef Find(fh_exec exec) { return PluginExecTable::Get().Find(exec); }
 
 // ---- Registration ----
 
@@ -108,7 +108,7 @@ void ConfigWarning(fh_node_config* config, fh_str pointer, fh_str message) {
 // ---- One execution ----
 
 fh_str ExecInfo(fh_exec token) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return fh_str{nullptr, 0};
   absl::call_once(exec->info_once, [&] {
     const sdk::ExecutionInfo& info = exec->context.execution();
@@ -122,16 +122,14 @@ fh_str ExecInfo(fh_exec token) {
 }
 
 fh_str ExecInputs(fh_exec token) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return fh_str{nullptr, 0};
-  absl::call_once(exec->inputs_once,
-                  [&] { exec->inputs_json = plugin::DumpItemLists(exec->context.inputs()); });
-  return Str(exec->inputs_json);
+  return Str(exec->inputs_json);  // lives in the PluginExec, kept until the completion
 }
 
 int32_t ExecParamsForItem(fh_exec token, uint64_t item_index, fh_buffer* params,
                           fh_error_out* error) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return Report(DeadToken(), error);
   absl::StatusOr<sdk::Json> value = exec->context.params().ForItem(item_index);
   if (!value.ok()) return Report(value.status(), error);
@@ -141,7 +139,7 @@ int32_t ExecParamsForItem(fh_exec token, uint64_t item_index, fh_buffer* params,
 
 int32_t ExecEvaluateDeferred(fh_exec token, fh_str pointer, uint64_t item_index, fh_str json,
                              fh_buffer* out, fh_error_out* error) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return Report(DeadToken(), error);
   absl::StatusOr<sdk::Json> bound = plugin::ParseJson(View(json), "the value bound to $json");
   if (!bound.ok()) return Report(bound.status(), error);
@@ -154,7 +152,7 @@ int32_t ExecEvaluateDeferred(fh_exec token, fh_str pointer, uint64_t item_index,
 
 int32_t ExecCredential(fh_exec token, fh_str name, fh_buffer* secret, fh_buffer* attributes,
                        fh_error_out* error) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return Report(DeadToken(), error);
   absl::StatusOr<sdk::Credential> credential = exec->context.credential(View(name));
   if (!credential.ok()) return Report(credential.status(), error);
@@ -166,7 +164,7 @@ int32_t ExecCredential(fh_exec token, fh_str name, fh_buffer* secret, fh_buffer*
 // ---- Cancellation ----
 
 int32_t ExecCancelled(fh_exec token, int64_t* deadline_unix_ns, fh_error_out* reason) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) {
     if (deadline_unix_ns != nullptr) *deadline_unix_ns = FH_TIME_INFINITE;
     if (reason != nullptr) Report(DeadToken(), reason);
@@ -180,7 +178,7 @@ int32_t ExecCancelled(fh_exec token, int64_t* deadline_unix_ns, fh_error_out* re
 }
 
 uint64_t ExecOnCancel(fh_exec token, fh_cancel_fn fn, void* user) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr || fn == nullptr) return 0;
   // The callback holds its own copy of the token to read the reason; the completion unregisters
   // what is left, which ends that self-reference.
@@ -202,7 +200,7 @@ uint64_t ExecOnCancel(fh_exec token, fh_cancel_fn fn, void* user) {
 }
 
 int32_t ExecCancelUnregister(fh_exec token, uint64_t id) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr || id == 0) return 0;
   {
     std::lock_guard<std::mutex> lock(exec->mu);
@@ -214,12 +212,12 @@ int32_t ExecCancelUnregister(fh_exec token, uint64_t id) {
 // ---- Output on the way ----
 
 int32_t ExecWantsTokens(fh_exec token) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   return exec != nullptr && exec->context.events().wants_tokens() ? 1 : 0;
 }
 
 void ExecTokenDelta(fh_exec token, uint64_t item_index, fh_str text, fh_str kind) {
-  if (std::shared_ptr<PluginExec> exec = Find(token)) {
+  if (PluginExecRef exec = Find(token)) {
     std::string_view kind_view = View(kind);
     exec->context.events().TokenDelta(item_index, View(text),
                                       kind_view.empty() ? "content" : kind_view);
@@ -227,7 +225,7 @@ void ExecTokenDelta(fh_exec token, uint64_t item_index, fh_str text, fh_str kind
 }
 
 void ExecRecordAttempt(fh_exec token, fh_str record_json) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return;
   absl::StatusOr<sdk::Json> record = plugin::ParseJson(View(record_json), "the attempt record");
   if (!record.ok() || !record->is_object()) {
@@ -241,7 +239,7 @@ void ExecRecordAttempt(fh_exec token, fh_str record_json) {
 }
 
 int32_t ExecReserveItemBytes(fh_exec token, uint64_t bytes, fh_error_out* error) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return Report(DeadToken(), error);
   return Report(exec->context.ReserveItemBytes(bytes), error);
 }
@@ -256,12 +254,12 @@ sdk::LogLevel LevelOf(int32_t level) {
 }
 
 int32_t ExecLogEnabled(fh_exec token, int32_t level) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   return exec != nullptr && exec->context.logger().Enabled(LevelOf(level)) ? 1 : 0;
 }
 
 void ExecLog(fh_exec token, int32_t level, fh_str message, fh_str fields_json) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return;
   sdk::Json fields = nullptr;
   if (fields_json.size != 0) {
@@ -312,7 +310,7 @@ class JsonDoneOnce {
 
 void ExecRunWorkflow(fh_exec token, fh_str workflow, fh_str inputs_json, fh_json_done_fn done,
                      void* user) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return CallJsonDone(done, user, DeadToken());
   absl::StatusOr<sdk::Json> inputs = plugin::ParseJson(View(inputs_json), "the workflow's inputs");
   if (!inputs.ok()) return CallJsonDone(done, user, inputs.status());
@@ -326,7 +324,7 @@ void ExecRunWorkflow(fh_exec token, fh_str workflow, fh_str inputs_json, fh_json
 
 void ExecInvokeNode(fh_exec token, fh_str node, fh_str input_json, fh_json_done_fn done,
                     void* user) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   if (exec == nullptr) return CallJsonDone(done, user, DeadToken());
   absl::StatusOr<sdk::Json> input = plugin::ParseJson(View(input_json), "the node's input");
   if (input.ok() && !input->is_array()) {
@@ -376,12 +374,12 @@ void Complete(fh_exec token, const fh_error* error, fh_str outputs_json) {
 // ---- The host's services ----
 
 fh_scheduler* ExecScheduler(fh_exec token) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   return exec == nullptr ? nullptr : ToHandle(&exec->context.scheduler());
 }
 
 fh_http* ExecHttp(fh_exec token) {
-  std::shared_ptr<PluginExec> exec = Find(token);
+  PluginExecRef exec = Find(token);
   return exec == nullptr ? nullptr : ToHandle(&exec->context.http());
 }
 

@@ -3,6 +3,23 @@
 #include <utility>
 
 namespace flowhost::plugins {
+namespace {
+
+// The execution `execute` is running on this thread (InlineExecScope), or none.
+struct InlineExec {
+  fh_exec token = 0;
+  PluginExec* exec = nullptr;
+};
+thread_local InlineExec inline_exec;
+
+}  // namespace
+
+InlineExecScope::InlineExecScope(fh_exec token, PluginExec* exec)
+    : previous_token_(inline_exec.token), previous_exec_(inline_exec.exec) {
+  inline_exec = {token, exec};
+}
+
+InlineExecScope::~InlineExecScope() { inline_exec = {previous_token_, previous_exec_}; }
 
 PluginExecTable& PluginExecTable::Get() {
   static PluginExecTable* table = new PluginExecTable();  // never destroyed: plugins outlive main
@@ -17,11 +34,15 @@ fh_exec PluginExecTable::Insert(std::shared_ptr<PluginExec> exec) {
   return token;
 }
 
-std::shared_ptr<PluginExec> PluginExecTable::Find(fh_exec token) {
+PluginExecRef PluginExecTable::Find(fh_exec token) {
+  if (token != 0 && token == inline_exec.token) {
+    PluginExec* exec = inline_exec.exec;
+    return exec->finished.load(std::memory_order_acquire) ? PluginExecRef() : PluginExecRef(exec);
+  }
   Shard& shard = ShardOf(token);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.execs.find(token);
-  return it == shard.execs.end() ? nullptr : it->second;
+  return it == shard.execs.end() ? PluginExecRef() : PluginExecRef(it->second);
 }
 
 std::shared_ptr<PluginExec> PluginExecTable::Take(fh_exec token) {
@@ -31,6 +52,7 @@ std::shared_ptr<PluginExec> PluginExecTable::Take(fh_exec token) {
   if (it == shard.execs.end()) return nullptr;
   std::shared_ptr<PluginExec> exec = std::move(it->second);
   shard.execs.erase(it);
+  exec->finished.store(true, std::memory_order_release);
   return exec;
 }
 

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -35,17 +36,54 @@ struct PluginExec {
   sdk::NodeDone done;  // called in place by the completion, destroyed with the PluginExec
   const std::string& node_type;  // the PluginNodeType's, which outlives its executions
 
-  // What exec_info and exec_inputs return, built on first request and kept until the end.
+  // What exec_inputs returns: built before `execute` is called (every plugin asks at once), kept
+  // until the end.
+  std::string inputs_json;
+  // What exec_info returns, built on first request and kept until the end.
   absl::once_flag info_once;
   std::string info_json;
-  absl::once_flag inputs_once;
-  std::string inputs_json;
+
+  // Set once the completion is taken: the inline path (PluginExecRef) then sees the token as dead.
+  std::atomic<bool> finished{false};
 
   // The cancellation callbacks the plugin registered and has not removed. A std::mutex: absl's
   // does deadlock bookkeeping on every lock and on destruction, per execution.
   std::mutex mu;
   std::vector<sdk::CancellationToken::CallbackId> cancel_callbacks;  // guarded by mu
   bool completed = false;                                              // guarded by mu
+};
+
+// A live execution for the length of one host function: the one `execute` is running on this
+// thread (found without the table's lock; PluginNode::Execute holds a reference while `execute`
+// runs), or a counted reference from the table. Empty when the token is dead or unknown.
+class PluginExecRef {
+ public:
+  PluginExecRef() = default;
+  explicit PluginExecRef(PluginExec* running_inline) : exec_(running_inline) {}
+  explicit PluginExecRef(std::shared_ptr<PluginExec> held)
+      : exec_(held.get()), held_(std::move(held)) {}
+
+  PluginExec* operator->() const { return exec_; }
+  bool operator==(std::nullptr_t) const { return exec_ == nullptr; }
+  explicit operator bool() const { return exec_ != nullptr; }
+
+ private:
+  PluginExec* exec_ = nullptr;
+  std::shared_ptr<PluginExec> held_;
+};
+
+// Marks `exec` (token `token`) as the execution `execute` runs on this thread for the scope's
+// length; scopes nest (a node run inline by another's execute). The caller keeps `exec` alive.
+class InlineExecScope {
+ public:
+  InlineExecScope(fh_exec token, PluginExec* exec);
+  ~InlineExecScope();
+  InlineExecScope(const InlineExecScope&) = delete;
+  InlineExecScope& operator=(const InlineExecScope&) = delete;
+
+ private:
+  fh_exec previous_token_;
+  PluginExec* previous_exec_;
 };
 
 class PluginExecTable {
@@ -55,8 +93,8 @@ class PluginExecTable {
 
   // Adds `exec` and returns its new token (never 0).
   fh_exec Insert(std::shared_ptr<PluginExec> exec);
-  // The live execution of `token`, or nullptr.
-  std::shared_ptr<PluginExec> Find(fh_exec token);
+  // The live execution of `token`, or an empty reference.
+  PluginExecRef Find(fh_exec token);
   // Removes and returns the execution of `token`; nullptr when it is not live (the second caller of
   // a duplicate completion gets nullptr).
   std::shared_ptr<PluginExec> Take(fh_exec token);

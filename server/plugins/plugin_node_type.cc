@@ -52,9 +52,11 @@ class PluginNode : public sdk::Node {
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     auto exec = std::make_shared<PluginExec>(context, std::move(done), type_->info().type);
+    exec->inputs_json = plugin::DumpItemLists(context.inputs());
     PluginExecTable& table = PluginExecTable::Get();
-    fh_exec token = table.Insert(std::move(exec));
+    fh_exec token = table.Insert(exec);  // `exec` stays ours while `execute` runs
     try {
+      InlineExecScope running(token, exec.get());
       vtable_->execute(node_, token);
     } catch (...) {
       // A C++ plugin that does not use the SDK's layer let an exception out of `execute`.

@@ -81,6 +81,9 @@ struct NodeHolder {
 class Completion {
  public:
   explicit Completion(std::shared_ptr<PluginNodeContext> context) : context_(std::move(context)) {}
+  // Movable, so that `done` holds it inline: the moved-from one is empty and completes nothing.
+  Completion(Completion&& other) noexcept = default;
+  Completion& operator=(Completion&&) = delete;
   Completion(const Completion&) = delete;
   Completion& operator=(const Completion&) = delete;
   ~Completion() {
@@ -142,10 +145,9 @@ inline void ExecuteNode(void* node, fh_exec exec) {
     context = std::make_shared<PluginNodeContext>(
         exec, *holder->type_name,
         holder->fixed_params.has_value() ? &*holder->fixed_params : nullptr);
-    auto completion = std::make_unique<Completion>(context);
-    holder->node->Execute(*context, [completion = std::move(completion)](
+    holder->node->Execute(*context, [completion = Completion(context)](
                                         absl::StatusOr<sdk::NodeResult> result) mutable {
-      completion->Call(std::move(result));
+      completion.Call(std::move(result));
     });
   } catch (...) {
     absl::Status error = absl::InternalError("node type '" + *holder->type_name + "' threw " +
