@@ -26,7 +26,7 @@ class PluginExecution : public ::testing::Test {
  protected:
   void SetUp() override {
     E2eHost::Options options;
-    options.plugins = {BEHAVIOURS_PLUGIN, FH_TEST_PLUGIN_C_MINIMAL_PLUGIN};
+    options.plugins = {BEHAVIOURS_PLUGIN, FH_TEST_PLUGIN_C_MINIMAL_PLUGIN, FH_TEST_PLUGIN_TWICE_PLUGIN};
     absl::StatusOr<std::unique_ptr<E2eHost>> host = E2eHost::Create(std::move(options));
     ASSERT_TRUE(host.ok()) << host.status();
     host_ = *std::move(host);
@@ -55,6 +55,22 @@ TEST_F(PluginExecution, APlainCPluginRunsItsNode) {
   ASSERT_TRUE(record.ok()) << record.status();
   ASSERT_TRUE(record->status.ok()) << record->status;
   EXPECT_THAT(record->output, ElementsAre(Json{{"greeting", "hello"}}));
+}
+
+TEST_F(PluginExecution, TheFirstCompletionWinsAndADeadTokenGetsNothing) {
+  absl::StatusOr<ExecutionRecord> record =
+      host_->Run(OneNode("test.c_twice"), Json{{"greeting", "hello"}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_THAT(record->output, ElementsAre(Json{{"greeting", "hello"}}));
+
+  // What exec_inputs gave the dead token, inline on execute's thread: nothing.
+  record = host_->Run(OneNode("test.c_twice_report"), Json::object());
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_THAT(record->output, ElementsAre(Json{{"dead_token_inputs_bytes", 0}}));
+  for (const Json& line : host_->logger().lines()) {
+    EXPECT_NE(line["message"], "logged with a dead token") << line;
+  }
 }
 
 TEST_F(PluginExecution, ANodeCompletesFromAnotherThread) {
