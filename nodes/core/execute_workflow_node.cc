@@ -20,6 +20,7 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -212,6 +213,8 @@ std::shared_ptr<const sdk::NodeType> ExecuteWorkflowNodeType() {
   })");
   info.inputs = {{"main", "The items to run the workflow for."}};
   info.outputs = {{"main", "The child workflow's output items."}};
+  // Whatever the child workflow outputs: not known from this node's own description.
+  info.output_schema = sdk::OpenOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateExecuteWorkflowNode);
 }
 
