@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/error.h"
@@ -82,9 +83,12 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
     context_.RunWorkflow(
         workflow, std::move(inputs), [self, index, workflow](absl::StatusOr<Items> items) {
           if (!items.ok()) {
-            items =
-                ItemError(sdk::Annotate(items.status(), absl::StrCat("workflow '", workflow, "'")),
-                          index, self->runs_);
+            // Errors about the child (its inputs, "no workflow named") may already name it.
+            std::string prefix = absl::StrCat("workflow '", workflow, "'");
+            absl::Status status = absl::StartsWith(items.status().message(), prefix)
+                                      ? items.status()
+                                      : sdk::Annotate(items.status(), prefix);
+            items = ItemError(status, index, self->runs_);
           }
           self->Finished(index, std::move(items));
         });
