@@ -47,20 +47,13 @@ int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "flowhost validate: configuration: " << verb.status().message() << "\n";
     return kExitInvalid;
   }
-  std::vector<std::string> files;
-  bool as_set = false;
-  for (size_t i = 0; i < verb->rest.size(); ++i) {
-    if (verb->rest[i] != "--workflows") {
-      files.push_back(verb->rest[i]);
-      continue;
-    }
-    if (i + 1 >= verb->rest.size()) {
-      err << "flowhost validate: --workflows needs a directory\n" << kValidateUsage;
-      return kExitInvalid;
-    }
-    if (!ListWorkflowFiles(verb->rest[++i], files, err)) return kExitInvalid;
-    as_set = true;
-  }
+  std::vector<std::string> files = verb->rest;
+  // --workflows is the host's workflows_dir setting (parsed with the other configuration flags);
+  // validate checks that directory as a set only when the flag is given.
+  const bool as_set = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg == "--workflows" || arg.rfind("--workflows=", 0) == 0;
+  });
+  if (as_set && !ListWorkflowFiles(verb->config.workflows_dir, files, err)) return kExitInvalid;
   if (files.empty()) {
     err << kValidateUsage;
     return kExitInvalid;
