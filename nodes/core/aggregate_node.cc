@@ -3,6 +3,7 @@
 // an array of that field's values across the items, under the path's last segment. Items missing a
 // field are left out of its array unless `keep_missing` is set (then they contribute null).
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
 #include "nodes/core/node_support.h"
@@ -21,6 +23,10 @@ namespace {
 
 class AggregateNode : public sdk::Node {
  public:
+  explicit AggregateNode(Json output_schema) : output_schema_(std::move(output_schema)) {}
+
+  std::optional<Json> output_schema() const override { return output_schema_; }
+
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     absl::StatusOr<Json> params = context.params().ForItem(0);
     if (!params.ok()) return done(params.status());
@@ -63,7 +69,33 @@ class AggregateNode : public sdk::Node {
     }
     return out;
   }
+
+  const Json output_schema_;
 };
+
+// One item holding `destination` (all_items) or one array per field, named after the path's last
+// segment (fields); open when a name is computed.
+Json AggregateOutputSchema(sdk::NodeConfig& config) {
+  const Json& params = config.params();
+  if (config.IsDynamic("/mode")) return sdk::OpenOutputSchema();
+  std::vector<std::string> names;
+  if (StringField(params, "mode", "all_items") == "all_items") {
+    if (config.IsDynamic("/destination")) return sdk::OpenOutputSchema();
+    auto path = SplitPath(StringField(params, "destination", "items"));
+    if (!path.ok() || path->empty()) return sdk::OpenOutputSchema();
+    names.push_back(path->front());
+  } else if (auto fields = params.find("fields"); fields != params.end() && fields->is_array()) {
+    for (size_t i = 0; i < fields->size(); ++i) {
+      if (config.IsDynamic(absl::StrCat("/fields/", i)) || !(*fields)[i].is_string()) {
+        return sdk::OpenOutputSchema();
+      }
+      auto path = SplitPath((*fields)[i].get<std::string>());
+      if (!path.ok() || path->empty()) return sdk::OpenOutputSchema();
+      names.push_back(path->back());
+    }
+  }
+  return sdk::ExactOutputSchema(names);
+}
 
 std::unique_ptr<sdk::Node> CreateAggregateNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
@@ -102,7 +134,7 @@ std::unique_ptr<sdk::Node> CreateAggregateNode(sdk::NodeConfig& config) {
     }
   }
   if (!ok) return nullptr;
-  return std::make_unique<AggregateNode>();
+  return std::make_unique<AggregateNode>(AggregateOutputSchema(config));
 }
 
 }  // namespace
@@ -130,7 +162,7 @@ std::shared_ptr<const sdk::NodeType> AggregateNodeType() {
       "fields": {
         "type": "array",
         "minItems": 1,
-        "items": {"type": "string", "minLength": 1},
+        "items": {"type": "string", "minLength": 1, "x-field-path": true},
         "description": "fields: the fields (dotted paths) to collect; each array is named after the path's last segment."
       },
       "keep_missing": {
@@ -143,6 +175,8 @@ std::shared_ptr<const sdk::NodeType> AggregateNodeType() {
   })");
   info.inputs = {{"main", "The items to aggregate."}};
   info.outputs = {{"main", "One item."}};
+  // Each node's own, from `mode`, `destination` and `fields`.
+  info.output_schema = sdk::OpenOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateAggregateNode);
 }
 

@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -81,9 +83,12 @@ class SubWorkflowRuns : public std::enable_shared_from_this<SubWorkflowRuns> {
     context_.RunWorkflow(
         workflow, std::move(inputs), [self, index, workflow](absl::StatusOr<Items> items) {
           if (!items.ok()) {
-            items =
-                ItemError(sdk::Annotate(items.status(), absl::StrCat("workflow '", workflow, "'")),
-                          index, self->runs_);
+            // Errors about the child (its inputs, "no workflow named") may already name it.
+            std::string prefix = absl::StrCat("workflow '", workflow, "'");
+            absl::Status status = absl::StartsWith(items.status().message(), prefix)
+                                      ? items.status()
+                                      : sdk::Annotate(items.status(), prefix);
+            items = ItemError(status, index, self->runs_);
           }
           self->Finished(index, std::move(items));
         });
@@ -212,6 +217,8 @@ std::shared_ptr<const sdk::NodeType> ExecuteWorkflowNodeType() {
   })");
   info.inputs = {{"main", "The items to run the workflow for."}};
   info.outputs = {{"main", "The child workflow's output items."}};
+  // Whatever the child workflow outputs: not known from this node's own description.
+  info.output_schema = sdk::OpenOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateExecuteWorkflowNode);
 }
 

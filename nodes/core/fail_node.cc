@@ -7,6 +7,7 @@
 
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -53,6 +54,8 @@ std::shared_ptr<const sdk::NodeType> FailNodeType() {
   info.outputs = {{"main",
                    "Never gets items from the node itself; with on_error: continue it carries "
                    "the error items."}};
+  // The node itself emits nothing; its error items (on_error) are described by the loader.
+  info.output_schema = sdk::ExactOutputSchema({});
   return std::make_shared<SimpleNodeType>(
       std::move(info), [](sdk::NodeConfig&) { return std::make_unique<FailNode>(); });
 }

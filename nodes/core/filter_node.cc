@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "nodes/core/condition_split_node.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -29,6 +30,7 @@ std::shared_ptr<const sdk::NodeType> FilterNodeType() {
   info.inputs = {{"main", "The items to filter."}};
   info.outputs = {{"kept", "Items whose condition is true, in input order."},
                   {"discarded", "Items whose condition is false, in input order."}};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(
       std::move(info), [](sdk::NodeConfig&) { return std::make_unique<ConditionSplitNode>(); });
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "nodes/core/condition_split_node.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -30,6 +31,7 @@ std::shared_ptr<const sdk::NodeType> IfNodeType() {
   info.inputs = {{"main", "The items to route."}};
   info.outputs = {{"true", "Items whose condition is true."},
                   {"false", "Items whose condition is false."}};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(
       std::move(info), [](sdk::NodeConfig&) { return std::make_unique<ConditionSplitNode>(); });
 }

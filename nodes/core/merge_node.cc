@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
 #include "nodes/core/node_support.h"
@@ -256,6 +257,7 @@ std::shared_ptr<const sdk::NodeType> MergeNodeType() {
   })"));
   info.inputs = {{"in0", "The first input."}, {"in1", "The second input."}};
   info.outputs = {{"main", "The merged items."}};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateMergeNode);
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -31,6 +32,7 @@ std::shared_ptr<const sdk::NodeType> NoopNodeType() {
   })");
   info.inputs = {{"main", "Any items."}};
   info.outputs = {{"main", "The same items, unchanged."}};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(
       std::move(info), [](sdk::NodeConfig&) { return std::make_unique<NoopNode>(); });
 }

@@ -2,6 +2,7 @@
 // and gives its value, usually an expression over the current item. In `merge` mode the fields are
 // set on a copy of the input item; in `replace` mode on a new, empty item.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/json_pointer.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
 #include "nodes/core/node_support.h"
@@ -19,6 +21,10 @@ namespace {
 
 class SetNode : public sdk::Node {
  public:
+  explicit SetNode(Json output_schema) : output_schema_(std::move(output_schema)) {}
+
+  std::optional<Json> output_schema() const override { return output_schema_; }
+
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     const Items& input = InputItems(context);
     Items output;
@@ -52,7 +58,28 @@ class SetNode : public sdk::Node {
     }
     return item;
   }
+
+  const Json output_schema_;
 };
+
+// The fields the node sets (the first segment of each path) on the input item, or on a new one in
+// replace mode; open when the mode is computed.
+Json SetOutputSchema(sdk::NodeConfig& config) {
+  const Json& params = config.params();
+  if (config.IsDynamic("/mode") || config.IsDynamic("/dot_notation")) {
+    return sdk::OpenOutputSchema();
+  }
+  bool dotted = BoolField(params, "dot_notation", true);
+  std::vector<std::string> fields;
+  if (auto values = params.find("values"); values != params.end() && values->is_object()) {
+    for (const auto& [key, unused] : values->items()) {
+      absl::StatusOr<std::vector<std::string>> path = SplitPath(key, dotted);
+      if (path.ok() && !path->empty()) fields.push_back(path->front());
+    }
+  }
+  return StringField(params, "mode", "merge") == "replace" ? sdk::ExactOutputSchema(fields)
+                                                           : sdk::PassThroughOutputSchema(fields);
+}
 
 std::unique_ptr<sdk::Node> CreateSetNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
@@ -67,7 +94,7 @@ std::unique_ptr<sdk::Node> CreateSetNode(sdk::NodeConfig& config) {
     }
   }
   if (!ok) return nullptr;
-  return std::make_unique<SetNode>();
+  return std::make_unique<SetNode>(SetOutputSchema(config));
 }
 
 }  // namespace
@@ -104,6 +131,8 @@ std::shared_ptr<const sdk::NodeType> SetNodeType() {
   })");
   info.outputs = {{"main", "The reshaped items, one per input item."}};
   info.inputs = {{"main", "The items to reshape."}};
+  // Each node's own: the input's fields plus those in `values` (replace mode: only those).
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateSetNode);
 }
 

@@ -3,6 +3,7 @@
 // element's own fields) plus, by `include`, none, all or selected other fields of the input item.
 // An item whose field is missing or null yields no items; a field that is not an array is an error.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/json_path.h"
 #include "nodes/core/node_support.h"
@@ -20,6 +22,10 @@ namespace {
 
 class SplitOutNode : public sdk::Node {
  public:
+  explicit SplitOutNode(Json output_schema) : output_schema_(std::move(output_schema)) {}
+
+  std::optional<Json> output_schema() const override { return output_schema_; }
+
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     const Items& input = InputItems(context);
     Items output;
@@ -88,7 +94,35 @@ class SplitOutNode : public sdk::Node {
     }
     return absl::OkStatus();
   }
+
+  const Json output_schema_;
 };
+
+// Known only with a `destination` (otherwise an object element's own fields become the item): the
+// destination plus what `include` keeps.
+Json SplitOutOutputSchema(sdk::NodeConfig& config) {
+  const Json& params = config.params();
+  std::string destination = StringField(params, "destination");
+  if (destination.empty() || config.IsDynamic("/destination") || config.IsDynamic("/include") ||
+      config.IsDynamic("/include_fields")) {
+    return sdk::OpenOutputSchema();
+  }
+  auto path = SplitPath(destination);
+  if (!path.ok() || path->empty()) return sdk::OpenOutputSchema();
+  std::vector<std::string> fields = {path->front()};
+  std::string include = StringField(params, "include", "none");
+  if (include == "all") return sdk::PassThroughOutputSchema(fields);
+  if (include == "selected") {
+    if (auto kept = params.find("include_fields"); kept != params.end() && kept->is_array()) {
+      for (const Json& name : *kept) {
+        if (!name.is_string()) continue;
+        auto kept_path = SplitPath(name.get<std::string>());
+        if (kept_path.ok() && !kept_path->empty()) fields.push_back(kept_path->front());
+      }
+    }
+  }
+  return sdk::ExactOutputSchema(fields);
+}
 
 std::unique_ptr<sdk::Node> CreateSplitOutNode(sdk::NodeConfig& config) {
   const Json& params = config.params();
@@ -106,7 +140,7 @@ std::unique_ptr<sdk::Node> CreateSplitOutNode(sdk::NodeConfig& config) {
     config.Warning("/include_fields", "include_fields is only used with include: selected");
   }
   if (!ok) return nullptr;
-  return std::make_unique<SplitOutNode>();
+  return std::make_unique<SplitOutNode>(SplitOutOutputSchema(config));
 }
 
 }  // namespace
@@ -123,6 +157,7 @@ std::shared_ptr<const sdk::NodeType> SplitOutNodeType() {
       "field": {
         "type": "string",
         "minLength": 1,
+        "x-field-path": true,
         "description": "The array field (a dotted path) whose elements become items. Items where it is missing or null produce nothing."
       },
       "destination": {
@@ -138,6 +173,7 @@ std::shared_ptr<const sdk::NodeType> SplitOutNodeType() {
       "include_fields": {
         "type": "array",
         "items": {"type": "string", "minLength": 1},
+        "x-field-path": true,
         "description": "With include: selected, the fields (dotted paths) to keep."
       }
     },
@@ -146,6 +182,8 @@ std::shared_ptr<const sdk::NodeType> SplitOutNodeType() {
   })");
   info.inputs = {{"main", "Items holding the array field."}};
   info.outputs = {{"main", "One item per array element, in order."}};
+  // Each node's own, from `destination` and `include`.
+  info.output_schema = sdk::OpenOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateSplitOutNode);
 }
 

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/port_names.h"
@@ -176,6 +177,7 @@ std::shared_ptr<const sdk::NodeType> SwitchNodeType() {
   info.inputs = {{"main", "The items to route."}};
   // The real outputs come from the rules (SwitchNode::outputs); the type lists none of its own.
   info.outputs = {};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateSwitchNode);
 }
 

@@ -11,6 +11,7 @@
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/core/core_node_types.h"
 #include "nodes/core/node_support.h"
 #include "nodes/core/simple_node_type.h"
@@ -119,6 +120,7 @@ std::shared_ptr<const sdk::NodeType> WaitNodeType() {
   })");
   info.inputs = {{"main", "The items to delay."}};
   info.outputs = {{"main", "The same items, after the delay."}};
+  info.output_schema = sdk::PassThroughOutputSchema();
   return std::make_shared<SimpleNodeType>(std::move(info), CreateWaitNode);
 }
 

@@ -9,6 +9,7 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
@@ -135,6 +136,7 @@ ChatNodeType::ChatNodeType(std::shared_ptr<OpenRouterClient> client) : client_(s
       "One OpenRouter chat completion per input item (concurrently, streamed when the caller "
       "streams); outputs the answer, the model and provider that gave it, tokens and cost.";
   info_.parameter_schema = ChatNodeSchema();
+  info_.output_schema = sdk::ExactOutputSchema(ChatItemFields());
 }
 
 std::unique_ptr<sdk::Node> ChatNodeType::Create(sdk::NodeConfig& config) const {

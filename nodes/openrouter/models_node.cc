@@ -10,6 +10,7 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 #include "nodes/openrouter/model_query.h"
 
 namespace flowhost::nodes::openrouter {
@@ -146,6 +147,7 @@ ModelsNodeType::ModelsNodeType(std::shared_ptr<OpenRouterClient> client)
       "Lists OpenRouter's model catalogue (cached in the process): filter by price, free, id, "
       "author, context length, modalities and supported parameters; sort; limit.";
   info_.parameter_schema = ModelsSchema();
+  info_.output_schema = sdk::ExactOutputSchema(ModelItemFields());
 }
 
 std::unique_ptr<sdk::Node> ModelsNodeType::Create(sdk::NodeConfig& config) const {

@@ -107,6 +107,22 @@ std::optional<double> CatalogueModel::CostOf(int64_t prompt_tokens,
          static_cast<double>(completion_tokens) * *completion_price + request_price;
 }
 
+const std::vector<std::string>& ModelItemFields() {
+  static const auto* fields = new std::vector<std::string>{"id",
+                                                           "name",
+                                                           "author",
+                                                           "context_length",
+                                                           "max_completion_tokens",
+                                                           "prompt_price_per_million",
+                                                           "completion_price_per_million",
+                                                           "is_free",
+                                                           "input_modalities",
+                                                           "output_modalities",
+                                                           "supported_parameters",
+                                                           "created"};
+  return *fields;
+}
+
 Json CatalogueModel::ToItem() const {
   return Json{
       {"id", id},

@@ -1,9 +1,11 @@
 #include "nodes/openrouter_client/chat_response.h"
 
 #include <string>
+#include <vector>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::nodes::openrouter {
@@ -62,6 +64,13 @@ Json ItemOf(Answer&& answer, std::optional<double> cost_usd, absl::Duration late
 }
 
 }  // namespace
+
+const std::vector<std::string>& ChatItemFields() {
+  static const auto* fields = new std::vector<std::string>{
+      "content", "reasoning", "tool_calls",    "model",         "provider",
+      "finish_reason", "usage", "cost_usd", "generation_id", "latency_ms"};
+  return *fields;
+}
 
 Json ChatAnswer::ToItem(std::optional<double> cost_usd, absl::Duration latency) const& {
   return ItemOf(*this, cost_usd, latency);

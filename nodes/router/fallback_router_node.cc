@@ -1,6 +1,7 @@
 #include "nodes/router/fallback_router_node.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/duration.h"
+#include "flowhost/sdk/output_schema.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/json_schema.h"
@@ -198,14 +200,37 @@ void CheckRoutes(sdk::NodeConfig& config) {
   }
 }
 
+// The fields the router adds to the answering route's item.
+const std::vector<std::string>& RouterAddedFields() {
+  static const auto* fields =
+      new std::vector<std::string>{"route", "route_index", "attempts", "total_cost_usd"};
+  return *fields;
+}
+
+// A chat route answers with a chat item; a node route with whatever its node outputs, so the
+// shape is exact only when every route is a chat route.
+Json RouterOutputSchema(const Json& params) {
+  auto routes = params.find("routes");
+  if (routes == params.end() || !routes->is_array()) return sdk::OpenOutputSchema();
+  for (const Json& route : *routes) {
+    if (!route.is_object() || route.contains("node")) return sdk::OpenOutputSchema();
+  }
+  std::vector<std::string> fields = openrouter::ChatItemFields();
+  fields.insert(fields.end(), RouterAddedFields().begin(), RouterAddedFields().end());
+  return sdk::ExactOutputSchema(fields);
+}
+
 class FallbackRouterNode : public sdk::Node {
  public:
   FallbackRouterNode(std::shared_ptr<const RouterSettings> settings,
                      std::shared_ptr<openrouter::OpenRouterClient> client,
-                     std::shared_ptr<CooldownTable> cooldowns)
+                     std::shared_ptr<CooldownTable> cooldowns, Json output_schema)
       : settings_(std::move(settings)),
         client_(std::move(client)),
-        cooldowns_(std::move(cooldowns)) {}
+        cooldowns_(std::move(cooldowns)),
+        output_schema_(std::move(output_schema)) {}
+
+  std::optional<Json> output_schema() const override { return output_schema_; }
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
     auto run = std::make_shared<RouterRun>();
@@ -262,6 +287,7 @@ class FallbackRouterNode : public sdk::Node {
   std::shared_ptr<const RouterSettings> settings_;
   std::shared_ptr<openrouter::OpenRouterClient> client_;
   std::shared_ptr<CooldownTable> cooldowns_;
+  const Json output_schema_;
 };
 
 }  // namespace
@@ -276,6 +302,8 @@ FallbackRouterNodeType::FallbackRouterNodeType(std::shared_ptr<openrouter::OpenR
       "order, escalating on chosen failures or a failed accept check, with process-wide "
       "cool-downs and a cost ceiling; the output lists every attempt.";
   info_.parameter_schema = RouterSchema();
+  // Each node's own: exact when every route is a chat route, open when a node route may answer.
+  info_.output_schema = sdk::OpenOutputSchema();
 }
 
 std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& config) const {
@@ -316,7 +344,8 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
     settings->stream = it->get<bool>();
   }
   CheckRoutes(config);
-  return std::make_unique<FallbackRouterNode>(std::move(settings), client_, cooldowns_);
+  return std::make_unique<FallbackRouterNode>(std::move(settings), client_, cooldowns_,
+                                              RouterOutputSchema(params));
 }
 
 }  // namespace flowhost::nodes::router

@@ -19,7 +19,7 @@ const std::set<std::string, std::less<>>& KnownKeywords() {
       "enum",      "default",    "description", "minimum",            "maximum",
       "minItems",  "maxItems",   "minLength", "maxLength",            "title",
       "examples",  "x-deferred", "x-node-ref", "format",              "pattern",
-      "$schema",   "const",      "x-credential"};
+      "$schema",   "const",      "x-credential", "x-passthrough", "x-field-path"};
   return *keywords;
 }
 

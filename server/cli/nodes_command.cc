@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "flowhost/sdk/json.h"
 #include "server/cli/commands.h"
@@ -27,6 +29,26 @@ sdk::Json PluginJson(const registry::NodeOrigin& origin) {
   return {{"file", origin.plugin_file},
           {"name", origin.plugin_name},
           {"version", origin.plugin_version}};
+}
+
+// One line for an output schema (flowhost/sdk/output_schema.h): which fields the items hold.
+std::string DescribeOutputSchema(const sdk::Json& schema) {
+  std::vector<std::string> fields;
+  if (auto properties = schema.find("properties");
+      properties != schema.end() && properties->is_object()) {
+    for (const auto& [name, unused] : properties->items()) fields.push_back(name);
+  }
+  std::string listed;
+  for (const std::string& field : fields) listed += (listed.empty() ? "" : ", ") + field;
+  if (auto passthrough = schema.find("x-passthrough");
+      passthrough != schema.end() && passthrough->is_boolean() && passthrough->get<bool>()) {
+    return fields.empty() ? "the input items' fields" : "the input items' fields, plus " + listed;
+  }
+  if (auto additional = schema.find("additionalProperties");
+      additional != schema.end() && additional->is_boolean() && !additional->get<bool>()) {
+    return fields.empty() ? "none (no fields)" : listed;
+  }
+  return "any fields";
 }
 
 }  // namespace
@@ -62,6 +84,7 @@ int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
                       {"parameters", info.parameter_schema},
                       {"inputs", Ports(info.inputs)},
                       {"outputs", Ports(info.outputs)},
+                      {"output_schema", info.output_schema},
                       {"origin", OriginOf(registry, info.type).Describe()},
                       {"plugin", PluginJson(OriginOf(registry, info.type))}});
     }
@@ -71,7 +94,8 @@ int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
   for (const auto& type : registry.List()) {
     const sdk::NodeTypeInfo& info = type->info();
     out << info.type << " (v" << info.version << ") [" << OriginOf(registry, info.type).Describe()
-        << "]\n  " << info.description << "\n";
+        << "]\n  " << info.description << "\n"
+        << "  items out: " << DescribeOutputSchema(info.output_schema) << "\n";
     const sdk::Json& schema = info.parameter_schema;
     auto properties = schema.find("properties");
     if (properties == schema.end() || properties->empty()) continue;

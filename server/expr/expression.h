@@ -34,13 +34,18 @@ struct ParseError {
 };
 
 // A name the expression reads, for the validator: `$("Fetch")` is {kNode, "Fetch"}, `$inputs.question`
-// is {kInput, "question"}, `$vars.x` is {kVar, "x"}, `$env.HOME` is {kEnv, "HOME"}. `offset` points at
-// the reference in the source. Dynamic accesses (`$inputs[k]`) produce no reference.
+// is {kInput, "question"}, `$vars.x` is {kVar, "x"}, `$env.HOME` is {kEnv, "HOME"}. A field read from
+// an item is {kField, "field"} with `node` naming the node whose item it is: `$json.text`,
+// `$json["text"]`, `$input.item.text`, `$input.first().json.text` have an empty `node` (the node's
+// own input); `$("Fetch").item.json.text`, `$("Fetch").first().text` have node "Fetch". Only the
+// first field counts (`$json.a.b` reads "a"). `offset` points at the reference in the source (for
+// kField, at the field's name). Dynamic accesses (`$inputs[k]`, `$json[k]`) produce no reference.
 struct Reference {
-  enum class Kind { kNode, kInput, kVar, kEnv };
+  enum class Kind { kNode, kInput, kVar, kEnv, kField };
   Kind kind;
   std::string name;
   size_t offset = 0;
+  std::string node;  // kField only
 };
 
 class Expression {

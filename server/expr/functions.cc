@@ -45,7 +45,8 @@ const Tables& GetTables() {
   static const Tables* const tables = [] {
     auto* t = new Tables();
     for (const auto* group :
-         {&TextFunctions(), &MathFunctions(), &CollectionFunctions(), &ConversionFunctions()}) {
+         {&TextFunctions(), &MathFunctions(), &CollectionFunctions(), &ConversionFunctions(),
+          &MappingFunctions()}) {
       for (const Function& f : *group) {
         t->library.emplace(std::string(f.name), &f);
         t->names.push_back(f.name);

@@ -72,11 +72,20 @@ absl::StatusOr<const Json*> ArrayArg(const CallContext& ctx, const std::vector<V
 absl::StatusOr<const Json*> ObjectArg(const CallContext& ctx, const std::vector<Value>& args,
                                       size_t index);
 
+// A path argument: "a.b[0].c" (`["a.b"]` quotes a key with dots) or an array of keys and indexes,
+// as its steps (a JSON array).
+absl::StatusOr<Json> PathArg(const CallContext& ctx, const std::vector<Value>& args, size_t index);
+// The value at `steps` inside `value`, or nullptr when a step is missing. INVALID_ARGUMENT for a
+// step that is neither a string nor an integer.
+absl::StatusOr<const Json*> FindAtPath(const CallContext& ctx, const Json& value,
+                                       const Json& steps);
+
 // The function tables of each implementation file.
 const std::vector<Function>& TextFunctions();
 const std::vector<Function>& MathFunctions();
 const std::vector<Function>& CollectionFunctions();
 const std::vector<Function>& ConversionFunctions();
+const std::vector<Function>& MappingFunctions();
 
 }  // namespace flowhost::expr
 

@@ -179,34 +179,44 @@ absl::StatusOr<Json> ParsePath(const CallContext& ctx, std::string_view path) {
   return steps;
 }
 
-absl::StatusOr<Json> Get(const CallContext& ctx, std::vector<Value>& args) {
-  Json steps;
-  if (args[1]->is_string()) {
-    ASSIGN_OR_RETURN(steps, ParsePath(ctx, args[1]->get_ref<const std::string&>()));
-  } else if (args[1]->is_array()) {
-    steps = args[1].get();
-  } else {
-    return ArgTypeError(ctx, 1, "a path string or an array of keys", args[1].get());
-  }
-  const Json& fallback = args.size() > 2 ? args[2].get() : NullJson();
-  const Json* current = &args[0].get();
+}  // namespace
+
+absl::StatusOr<Json> PathArg(const CallContext& ctx, const std::vector<Value>& args,
+                             size_t index) {
+  if (args[index]->is_string()) return ParsePath(ctx, args[index]->get_ref<const std::string&>());
+  if (args[index]->is_array()) return args[index].get();
+  return ArgTypeError(ctx, index, "a path string or an array of keys", args[index].get());
+}
+
+absl::StatusOr<const Json*> FindAtPath(const CallContext& ctx, const Json& value,
+                                       const Json& steps) {
+  const Json* current = &value;
   for (const Json& step : steps) {
     if (current->is_object() && step.is_string()) {
       auto it = current->find(step.get_ref<const std::string&>());
-      if (it == current->end()) return fallback;
+      if (it == current->end()) return nullptr;
       current = &*it;
     } else if (current->is_array() && AsInt64(step)) {
       const int64_t index = *AsInt64(step);
-      if (index < 0 || static_cast<uint64_t>(index) >= current->size()) return fallback;
+      if (index < 0 || static_cast<uint64_t>(index) >= current->size()) return nullptr;
       current = &(*current)[index];
     } else if (!step.is_string() && !step.is_number_integer() && !step.is_number_unsigned()) {
       return Error(ctx, absl::StrCat("expects path steps to be strings or integers, got ",
                                      AsAbsl(TypeName(step))));
     } else {
-      return fallback;
+      return nullptr;
     }
   }
-  return current->is_null() ? fallback : *current;
+  return current;
+}
+
+namespace {
+
+absl::StatusOr<Json> Get(const CallContext& ctx, std::vector<Value>& args) {
+  ASSIGN_OR_RETURN(Json steps, PathArg(ctx, args, 1));
+  const Json& fallback = args.size() > 2 ? args[2].get() : NullJson();
+  ASSIGN_OR_RETURN(const Json* found, FindAtPath(ctx, args[0].get(), steps));
+  return found == nullptr || found->is_null() ? fallback : *found;
 }
 
 absl::StatusOr<Json> Merge(const CallContext& ctx, std::vector<Value>& args) {

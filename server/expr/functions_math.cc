@@ -1,4 +1,5 @@
-// Number functions: round, floor, ceil, abs, min, max, sum, avg. Integers stay integers where the
+// Number functions: round, floor, ceil, abs, min, max, sum, avg (the last four also over a field of
+// an array's elements: `sum(items, 'cost')`). Integers stay integers where the
 // result is exact; see operators.h for the arithmetic rules.
 #include <cmath>
 #include <limits>
@@ -53,10 +54,37 @@ absl::StatusOr<Json> Abs(const CallContext& ctx, std::vector<Value>& args) {
   return Json(std::fabs(x));
 }
 
-// The numbers min/max/sum/avg work on: the elements of a single array argument, or the arguments.
+// With a path (`sum($('X').all(), 'cost_usd')`): the value at the path in each element of the
+// array, skipping elements where it is missing or null.
+absl::StatusOr<std::vector<const Json*>> NumbersAtPath(const CallContext& ctx,
+                                                       const std::vector<Value>& args) {
+  ASSIGN_OR_RETURN(Json steps, PathArg(ctx, args, 1));
+  std::vector<const Json*> out;
+  for (const Json& element : args[0].get()) {
+    ASSIGN_OR_RETURN(const Json* found, FindAtPath(ctx, element, steps));
+    if (found == nullptr || found->is_null()) continue;
+    if (!found->is_number()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(AsAbsl(ctx.name), "() expects numbers at ", args[1]->dump(), ", found ",
+                       AsAbsl(TypeName(*found))));
+    }
+    out.push_back(found);
+  }
+  return out;
+}
+
+// The numbers min/max/sum/avg work on: the elements of a single array argument, the values at a
+// path in the elements of an array (array, path), or the arguments.
 absl::StatusOr<std::vector<const Json*>> Numbers(const CallContext& ctx,
                                                  const std::vector<Value>& args, bool spread) {
   std::vector<const Json*> out;
+  if (args.size() == 2 && args[0]->is_array() && (args[1]->is_string() || args[1]->is_array())) {
+    return NumbersAtPath(ctx, args);
+  }
+  if (!spread && args.size() == 2) {
+    if (!args[0]->is_array()) return ArgTypeError(ctx, 0, "an array", args[0].get());
+    return ArgTypeError(ctx, 1, "a path string or an array of keys", args[1].get());
+  }
   if (args.size() == 1 && args[0]->is_array()) {
     for (const Json& element : args[0].get()) {
       if (!element.is_number()) {
@@ -120,7 +148,7 @@ const std::vector<Function>& MathFunctions() {
   static const std::vector<Function>* const kFunctions = new std::vector<Function>{
       {"round", 1, 2, Round}, {"floor", 1, 1, Floor},     {"ceil", 1, 1, Ceil},
       {"abs", 1, 1, Abs},     {"min", 1, kVariadic, Min}, {"max", 1, kVariadic, Max},
-      {"sum", 1, 1, Sum},     {"avg", 1, 1, Avg},
+      {"sum", 1, 2, Sum},     {"avg", 1, 2, Avg},
   };
   return *kFunctions;
 }

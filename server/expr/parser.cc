@@ -113,6 +113,36 @@ void Parser::AddReference(Reference::Kind kind, std::string name, size_t offset)
   references_.push_back(Reference{kind, std::move(name), offset});
 }
 
+// `$json.x`, `$input.item.x`, `$("N").item.json.x`, ...: the field an item accessor reads first.
+void Parser::AddFieldReference(const ExprNode& base, const PostfixStep& step) {
+  std::string node;
+  if (const auto* scope = std::get_if<ScopeNameNode>(&base.node)) {
+    if (scope->name != ScopeName::kJson) return;
+  } else if (const auto* items = std::get_if<ItemsNode>(&base.node)) {
+    if (items->accessor != ItemAccessor::kItem && items->accessor != ItemAccessor::kFirst &&
+        items->accessor != ItemAccessor::kLast) {
+      return;
+    }
+    node = items->node_name;
+  } else {
+    return;
+  }
+  std::string field;
+  size_t offset = step.offset;
+  if (step.kind == PostfixStep::Kind::kField) {
+    field = step.name;
+  } else if (step.kind == PostfixStep::Kind::kIndex && step.index != nullptr) {
+    const auto* literal = std::get_if<LiteralNode>(&step.index->node);
+    if (literal == nullptr || !literal->value.is_string()) return;
+    field = literal->value.get<std::string>();
+    offset = step.index->offset;
+  } else {
+    return;
+  }
+  references_.push_back(Reference{Reference::Kind::kField, std::move(field), offset,
+                                  std::move(node)});
+}
+
 ExprPtr Parser::ParseExpression() {
   DepthGuard guard(depth_);
   if (TooDeep()) return nullptr;
@@ -239,6 +269,7 @@ ExprPtr Parser::ParsePostfix() {
     }
   }
   if (steps.empty()) return base;
+  AddFieldReference(*base, steps.front());
   const size_t offset = base->offset;
   return MakeNode(offset, PostfixNode{std::move(base), std::move(steps)});
 }

@@ -59,6 +59,9 @@ class Parser {
   // True (after reporting) when the current nesting exceeds limits.max_depth.
   bool TooDeep();
   void AddReference(Reference::Kind kind, std::string name, size_t offset);
+  // Records the field that `step` reads from `base` when `base` is an item ($json, $input.item,
+  // $("N").item, .first(), .last()).
+  void AddFieldReference(const ExprNode& base, const PostfixStep& step);
 
   // The grammar, loosest first (parser.cc).
   ExprPtr ParseExpression();

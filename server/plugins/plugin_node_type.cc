@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/plugin/convert.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/output_schema.h"
 #include "server/common/contained_task.h"
 #include "server/plugins/host_objects.h"
 #include "server/plugins/plugin_exec.h"
@@ -42,6 +43,15 @@ class PluginNode : public sdk::Node {
       if (parsed.ok()) *out = *std::move(parsed);
       else ports = parsed.status();
     }
+    if (ports.ok() && ports->contains("output_schema")) {
+      const sdk::Json& schema = (*ports)["output_schema"];
+      if (absl::Status checked = sdk::CheckOutputSchema(schema); checked.ok()) {
+        output_schema_ = schema;
+      } else {
+        ports = absl::InvalidArgumentError(
+            absl::StrCat("its \"output_schema\": ", checked.message()));
+      }
+    }
     if (!ports.ok()) {
       config.Error("", absl::StrCat("plugin node type '", type_->info().type,
                                     "' returned malformed ports: ", ports.status().message()));
@@ -70,6 +80,7 @@ class PluginNode : public sdk::Node {
 
   std::optional<std::vector<sdk::PortInfo>> inputs() const override { return inputs_; }
   std::optional<std::vector<sdk::PortInfo>> outputs() const override { return outputs_; }
+  std::optional<sdk::Json> output_schema() const override { return output_schema_; }
 
  private:
   const std::shared_ptr<const PluginNodeType> type_;
@@ -77,6 +88,7 @@ class PluginNode : public sdk::Node {
   void* const node_;
   std::optional<std::vector<sdk::PortInfo>> inputs_;
   std::optional<std::vector<sdk::PortInfo>> outputs_;
+  std::optional<sdk::Json> output_schema_;
 };
 
 }  // namespace

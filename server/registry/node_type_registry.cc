@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/did_you_mean.h"
 #include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/output_schema.h"
 
 namespace flowhost::registry {
 namespace {
@@ -40,6 +41,10 @@ absl::Status NodeTypeRegistry::Register(std::shared_ptr<const sdk::NodeType> typ
   if (absl::Status schema = sdk::CheckSchema(info.parameter_schema); !schema.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("node type '", info.type, "' has a bad parameter schema: ", schema.message()));
+  }
+  if (absl::Status schema = sdk::CheckOutputSchema(info.output_schema); !schema.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node type '", info.type, "' has a bad output schema: ", schema.message()));
   }
   auto it = types_.find(info.type);
   if (it != types_.end()) {

@@ -186,6 +186,10 @@ absl::Status NodeTypeToProto(const sdk::NodeTypeInfo& info, v1::NodeType& out) {
     absl::Status status = JsonToStruct(info.parameter_schema, *out.mutable_parameter_schema());
     if (!status.ok()) return status;
   }
+  if (info.output_schema.is_object()) {
+    absl::Status status = JsonToStruct(info.output_schema, *out.mutable_output_schema());
+    if (!status.ok()) return status;
+  }
   for (const sdk::PortInfo& port : info.inputs) {
     v1::Port& input = *out.add_inputs();
     input.set_name(port.name);

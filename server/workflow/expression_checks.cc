@@ -46,8 +46,10 @@ bool Mentions(std::string_view text, std::string_view name, bool whole_only) {
 
 class ReferenceChecker {
  public:
-  ReferenceChecker(const WorkflowDraft& draft, const GraphFacts& graph, Reporter& reporter)
+  ReferenceChecker(const WorkflowDraft& draft, const Wiring& wiring, const GraphFacts& graph,
+                   Reporter& reporter)
       : draft_(draft), graph_(graph), reporter_(reporter) {
+    starts_.insert(wiring.start_nodes.begin(), wiring.start_nodes.end());
     for (const NodeDraft& node : draft.nodes) {
       if (!node.name.empty()) node_names_.push_back(node.name);
     }
@@ -82,6 +84,11 @@ class ReferenceChecker {
         break;
       case expr::Reference::Kind::kEnv:
         break;  // the allowlist belongs to the host and is applied at run time
+      case expr::Reference::Kind::kField:
+        // A start node's item is the execution's inputs: `$json.x`, or a field path parameter
+        // (split_out's `field: x`), reads input x. Other fields are field_checks' business.
+        if (reference.node.empty() && starts_.contains(node)) used_inputs_.insert(reference.name);
+        break;
     }
   }
 
@@ -114,6 +121,7 @@ class ReferenceChecker {
   std::vector<std::string> input_names_;
   std::vector<std::string> var_names_;
   absl::flat_hash_set<std::string> used_inputs_;
+  absl::flat_hash_set<int> starts_;
 };
 
 // Inputs may be read without a static reference: `$inputs` used whole, or through `$json` /
@@ -137,7 +145,7 @@ bool InputsReadDynamically(const WorkflowDraft& draft, const Wiring& wiring) {
 
 void CheckExpressions(const WorkflowDraft& draft, const std::vector<NodeFacts>& facts,
                       const Wiring& wiring, const GraphFacts& graph, Reporter& reporter) {
-  ReferenceChecker checker(draft, graph, reporter);
+  ReferenceChecker checker(draft, wiring, graph, reporter);
   for (size_t i = 0; i < facts.size(); ++i) {
     for (const expr::LocatedReference& located : facts[i].references) {
       checker.Check(static_cast<int>(i), absl::StrCat(facts[i].params_pointer, located.pointer),

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "server/workflow/document_checks.h"
 #include "server/workflow/expression_checks.h"
+#include "server/workflow/field_checks.h"
 #include "server/workflow/graph_checks.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/node_compiler.h"
@@ -112,6 +113,7 @@ WorkflowPtr Compile(std::string_view file, std::string_view original, const Sour
     Wiring wiring = ConnectNodes(draft, facts, nodes, reporter);
     GraphFacts graph = CheckGraph(draft, nodes, wiring, reporter);
     CheckExpressions(draft, facts, wiring, graph, reporter);
+    CheckFieldReads(draft, nodes, facts, wiring, graph, reporter);
     if (!reporter.has_errors()) {
       workflow = Assemble(file, original, draft, std::move(nodes), wiring, graph, reporter);
     }

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/output_schema.h"
 #include "server/common/contained_task.h"
 #include "server/expr/template.h"
 #include "server/workflow/json_pointer.h"
@@ -143,11 +144,26 @@ std::vector<expr::LocatedReference> ReferencesOfValidTemplates(
   return out;
 }
 
+// A plain dotted path in an "x-field-path" parameter reads its first segment from the input items,
+// as `$json.segment` would. Paths with escapes or computed ones are left alone.
+void AddFieldPathReferences(const Json& params, const std::vector<std::string>& pointers,
+                            std::vector<expr::LocatedReference>& out) {
+  for (const std::string& pointer : pointers) {
+    const Json* value = ResolvePointer(params, pointer);
+    if (value == nullptr || !value->is_string()) continue;
+    const std::string& path = value->get_ref<const std::string&>();
+    if (path.empty() || HasTemplate(path) || path.find('\\') != std::string::npos) continue;
+    std::string first = path.substr(0, path.find('.'));
+    if (first.empty()) continue;
+    out.push_back({pointer, expr::Reference{expr::Reference::Kind::kField, first, 0, ""}});
+  }
+}
+
 // Lets the type build the node and asks it for its ports. A type that throws (a bug in it, built
 // in or from a plugin) fails this node with a located error naming it; the load goes on.
 std::unique_ptr<sdk::Node> CreateNode(const sdk::NodeType& type, NodeConfigAdapter& config,
                                       const std::string& node_pointer, Reporter& reporter,
-                                      CompiledNode& out, bool& threw) {
+                                      CompiledNode& out, Json& output_schema, bool& threw) {
   const char* step = "building it (Create)";
   try {
     std::unique_ptr<sdk::Node> node = type.Create(config);
@@ -156,6 +172,8 @@ std::unique_ptr<sdk::Node> CreateNode(const sdk::NodeType& type, NodeConfigAdapt
     step = "asking it for its ports";
     out.inputs = node->inputs().value_or(info.inputs);
     out.outputs = node->outputs().value_or(info.outputs);
+    step = "asking it for its output schema";
+    output_schema = node->output_schema().value_or(info.output_schema);
     return node;
   } catch (...) {
     threw = true;
@@ -210,6 +228,8 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   out.params = std::shared_ptr<const expr::CompiledJson>(std::move(compiled));
   facts.references =
       out.params != nullptr ? out.params->references() : ReferencesOfValidTemplates(params, limits);
+  facts.deferred = annotations.deferred;
+  AddFieldPathReferences(params, annotations.field_paths, facts.references);
 
   // Without a schema, or without usable parameters, the checks below would only add noise.
   if (type == nullptr || !draft.params_valid) return;
@@ -232,7 +252,9 @@ void CompileNode(const WorkflowDraft& workflow, int index,
 
   NodeConfigAdapter config(draft.name, params, out.params.get(), facts.params_pointer, reporter);
   bool threw = false;
-  std::unique_ptr<sdk::Node> node = CreateNode(*type, config, draft.pointer, reporter, out, threw);
+  Json output_schema;
+  std::unique_ptr<sdk::Node> node =
+      CreateNode(*type, config, draft.pointer, reporter, out, output_schema, threw);
   if (node == nullptr) {
     if (config.errors() == 0 && !threw) {
       reporter.Error(absl::StrCat(draft.pointer, "/type"),
@@ -247,6 +269,13 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   }
   out.node = std::shared_ptr<const sdk::Node>(std::move(node));
   facts.ports_known = true;
+  if (absl::Status checked = sdk::CheckOutputSchema(output_schema); checked.ok()) {
+    facts.output_schema = std::move(output_schema);
+  } else {
+    reporter.Error(absl::StrCat(draft.pointer, "/type"),
+                   absl::StrCat("node type '", draft.type, "' gave this node a bad output schema: ",
+                                checked.message()));
+  }
 }
 
 }  // namespace flowhost::workflow

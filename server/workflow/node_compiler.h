@@ -30,8 +30,15 @@ struct NodeFacts {
     int target = -1;      // the node it names
   };
   std::vector<NodeRef> node_refs;
-  // Every name the node's expressions read (also when one of its expressions failed to compile).
+  // Every name the node's expressions read (also when one of its expressions failed to compile),
+  // and a kField reference (offset 0) for each "x-field-path" parameter written as a plain path.
   std::vector<expr::LocatedReference> references;
+  // Parameters the node evaluates itself with its own `$json` ("x-deferred"): what they read is
+  // not the node's input, so field checks skip them. Pointers into the params.
+  std::vector<std::string> deferred;
+  // The shape of the node's output items (NodeTypeInfo::output_schema, or Node::output_schema());
+  // open when the node could not be built.
+  sdk::Json output_schema = sdk::Json{{"type", "object"}};
 };
 
 // Fills `out` (everything but the wiring tables and `attached`) and `facts` for node `index`.

@@ -45,6 +45,11 @@ void Reporter::ErrorInScalar(std::string_view pointer, size_t value_offset, std:
   Add(Diagnostic::Severity::kError, pointer, Part::kValue, value_offset, std::move(message));
 }
 
+void Reporter::WarningInScalar(std::string_view pointer, size_t value_offset,
+                               std::string message) {
+  Add(Diagnostic::Severity::kWarning, pointer, Part::kValue, value_offset, std::move(message));
+}
+
 std::optional<size_t> Reporter::OffsetOf(std::string_view pointer, Part part,
                                          std::optional<size_t> value_offset) const {
   if (document_ == nullptr) return std::nullopt;

@@ -46,6 +46,7 @@ class Reporter {
   // A problem at byte `value_offset` of the string at `pointer` (inside an expression). Falls back
   // to the value's start when the string was not written as a scalar there.
   void ErrorInScalar(std::string_view pointer, size_t value_offset, std::string message);
+  void WarningInScalar(std::string_view pointer, size_t value_offset, std::string message);
 
   // A problem with no place in the file (it cannot be read, it is too large).
   void FileError(std::string message);

@@ -21,6 +21,13 @@ void Walk(const Json& value, const Json& schema, const std::string& pointer,
   }
   if (Flag(schema, "x-node-ref")) out.node_refs.push_back(pointer);
   if (Flag(schema, "x-credential")) out.credentials.push_back(pointer);
+  if (Flag(schema, "x-field-path")) {
+    if (value.is_string()) out.field_paths.push_back(pointer);
+    // On a list: each of its strings is a path.
+    for (size_t i = 0; value.is_array() && i < value.size(); ++i) {
+      if (value[i].is_string()) out.field_paths.push_back(ChildPointer(pointer, i));
+    }
+  }
   if (value.is_object()) {
     auto properties = schema.find("properties");
     auto additional = schema.find("additionalProperties");

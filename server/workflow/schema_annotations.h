@@ -4,7 +4,10 @@
 //   "x-node-ref": true   a string naming another node of the workflow, which the node may invoke
 //                        (that node is then "attached" and not part of the main flow);
 //   "x-credential": true a string naming a host credential the node may read: a node receives
-//                        only the credentials its parameters name this way.
+//                        only the credentials its parameters name this way;
+//   "x-field-path": true a string (or a list of strings) naming a field of the input items as a
+//                        dotted path (checked against what upstream nodes output, like
+//                        `$json.field`).
 // Also tells parameters that hold expressions from static ones.
 //
 // Thread-safety: pure functions.
@@ -23,6 +26,7 @@ struct SchemaAnnotations {
   std::vector<std::string> deferred;     // JSON pointers into the params
   std::vector<std::string> node_refs;    // JSON pointers into the params
   std::vector<std::string> credentials;  // JSON pointers into the params
+  std::vector<std::string> field_paths;  // JSON pointers into the params ("x-field-path")
 };
 
 // Walks `params` alongside `schema` (properties, additionalProperties, items).

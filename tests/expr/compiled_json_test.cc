@@ -141,14 +141,17 @@ TEST(CompiledJson, CollectsReferencesWithTheirPointers) {
       R"({"q": "{{ $inputs.question }}", "list": ["{{ $('Fetch').item.id }} {{ $vars.v }}"]})"));
   ASSERT_NE(compiled, nullptr);
   std::vector<LocatedReference> refs = compiled->references();
-  ASSERT_EQ(refs.size(), 3u);
+  ASSERT_EQ(refs.size(), 4u);
   EXPECT_EQ(refs[0].pointer, "/list/0");
   EXPECT_EQ(refs[0].reference.name, "Fetch");
   EXPECT_EQ(refs[0].reference.offset, 3u);
   EXPECT_EQ(refs[1].pointer, "/list/0");
-  EXPECT_EQ(refs[1].reference.kind, Reference::Kind::kVar);
-  EXPECT_EQ(refs[2].pointer, "/q");
-  EXPECT_EQ(refs[2].reference.kind, Reference::Kind::kInput);
+  EXPECT_EQ(refs[1].reference.kind, Reference::Kind::kField);
+  EXPECT_EQ(refs[1].reference.name, "id");
+  EXPECT_EQ(refs[2].pointer, "/list/0");
+  EXPECT_EQ(refs[2].reference.kind, Reference::Kind::kVar);
+  EXPECT_EQ(refs[3].pointer, "/q");
+  EXPECT_EQ(refs[3].reference.kind, Reference::Kind::kInput);
 }
 
 }  // namespace

@@ -92,6 +92,9 @@ TEST(ExpressionLimits, BuiltValuesLargerThanTheLimitAreErrors) {
        "larger than the limit"},
       {"merge({a: repeat('x', 600)}, {b: repeat('y', 600)})",
        "the result of merge() would be larger than the limit"},
+      // The key and the element: twice the text.
+      {"groupBy([{a: repeat('x', 600)}], 'a')",
+       "groupBy() would build a value larger than the limit"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.source);

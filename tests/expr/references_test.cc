@@ -11,6 +11,10 @@ namespace {
 std::string Describe(const std::vector<Reference>& refs) {
   std::string out;
   for (const Reference& ref : refs) {
+    if (ref.kind == Reference::Kind::kField) {
+      out += "field:" + ref.node + "." + ref.name + "@" + std::to_string(ref.offset) + " ";
+      continue;
+    }
     const char* kind = ref.kind == Reference::Kind::kNode    ? "node"
                        : ref.kind == Reference::Kind::kInput ? "input"
                        : ref.kind == Reference::Kind::kVar   ? "var"
@@ -28,7 +32,7 @@ std::string ReferencesOf(std::string_view source) {
 
 TEST(ExpressionReferences, AreCollectedWithKindNameAndOffsetInSourceOrder) {
   EXPECT_EQ(ReferencesOf("$(\"Fetch\").item.title + $node['Other'].first().x"),
-            "node:Fetch@0 node:Other@24 ");
+            "node:Fetch@0 field:Fetch.title@16 node:Other@24 field:Other.x@47 ");
   EXPECT_EQ(ReferencesOf("$inputs.question + $inputs[\"count\"]"),
             "input:question@0 input:count@19 ");
   EXPECT_EQ(ReferencesOf("$vars.greeting ?? $env.HOME ?? $env['PATH']"),
@@ -38,10 +42,25 @@ TEST(ExpressionReferences, AreCollectedWithKindNameAndOffsetInSourceOrder) {
 }
 
 TEST(ExpressionReferences, DynamicAccessProducesNone) {
-  EXPECT_EQ(ReferencesOf("$inputs[$json.key]"), "");
+  EXPECT_EQ(ReferencesOf("$inputs[$json.key]"), "field:.key@14 ");
   EXPECT_EQ(ReferencesOf("$env['HO' + 'ME']"), "");
   EXPECT_EQ(ReferencesOf("$inputs.keys()"), "");
-  EXPECT_EQ(ReferencesOf("$json.inputs.x + $itemIndex"), "");
+  EXPECT_EQ(ReferencesOf("$json[$vars.k] + $json.keys() + $itemIndex"), "var:k@6 ");
+}
+
+TEST(ExpressionReferences, AFieldReadFromAnItemNamesTheFieldAndTheNodeWhoseItemItIs) {
+  EXPECT_EQ(ReferencesOf("$json.text"), "field:.text@6 ");
+  EXPECT_EQ(ReferencesOf("$json.a.b"), "field:.a@6 ");
+  EXPECT_EQ(ReferencesOf("$json['text']"), "field:.text@6 ");
+  EXPECT_EQ(ReferencesOf("$input.item.json.text"), "field:.text@17 ");
+  EXPECT_EQ(ReferencesOf("$input.first().text"), "field:.text@15 ");
+  EXPECT_EQ(ReferencesOf("$input.last().json.text"), "field:.text@19 ");
+  EXPECT_EQ(ReferencesOf("$('N').json.text"), "node:N@0 field:N.text@12 ");
+  EXPECT_EQ(ReferencesOf("$('N').item.json.text"), "node:N@0 field:N.text@17 ");
+  // Lists of items and other values are not items: no field reference.
+  EXPECT_EQ(ReferencesOf("$('N').all().length"), "node:N@0 ");
+  EXPECT_EQ(ReferencesOf("$input.all()[0].text"), "");
+  EXPECT_EQ(ReferencesOf("$execution.id + $vars.v.text"), "var:v@16 ");
 }
 
 }  // namespace

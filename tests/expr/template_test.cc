@@ -120,13 +120,17 @@ TEST(Template, ReferencesAreOffsetFromTheStartOfTheText) {
   auto compiled = CompileOk("Q: {{ $inputs.question }} by {{ $('Fetch').first().id }}");
   ASSERT_NE(compiled, nullptr);
   const auto& refs = compiled->references();
-  ASSERT_EQ(refs.size(), 2u);
+  ASSERT_EQ(refs.size(), 3u);
   EXPECT_EQ(refs[0].kind, Reference::Kind::kInput);
   EXPECT_EQ(refs[0].name, "question");
   EXPECT_EQ(refs[0].offset, 6u);
   EXPECT_EQ(refs[1].kind, Reference::Kind::kNode);
   EXPECT_EQ(refs[1].name, "Fetch");
   EXPECT_EQ(refs[1].offset, 32u);
+  EXPECT_EQ(refs[2].kind, Reference::Kind::kField);
+  EXPECT_EQ(refs[2].node, "Fetch");
+  EXPECT_EQ(refs[2].name, "id");
+  EXPECT_EQ(refs[2].offset, 51u);
 }
 
 TEST(Template, ConcatenatedTextIsBoundedByTheValueLimit) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/output_schema.h"
 #include "gtest/gtest.h"
 
 namespace flowhost::registry {
@@ -28,6 +29,7 @@ TEST(BuiltinNodesTest, EveryTypeDescribesItselfWithAValidStrictSchema) {
     EXPECT_TRUE(sdk::CheckSchema(info.parameter_schema).ok()) << info.type;
     EXPECT_EQ(info.parameter_schema.value("additionalProperties", true), false)
         << info.type << " accepts unknown parameters";
+    EXPECT_TRUE(sdk::CheckOutputSchema(info.output_schema).ok()) << info.type;
   }
 }
 

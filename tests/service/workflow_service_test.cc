@@ -451,7 +451,15 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
   EXPECT_TRUE(std::is_sorted(types.begin(), types.end()));
   for (const auto& type : response.node_types()) {
     EXPECT_FALSE(type.has_plugin()) << type.type() << " is built in";
+    EXPECT_EQ(type.output_schema().fields().at("type").string_value(), "object") << type.type();
+    if (type.type() == "openrouter.chat") {
+      // Exact: the fields of a chat answer, and no others.
+      EXPECT_TRUE(type.output_schema().fields().at("properties").struct_value().fields().contains(
+          "content"));
+      EXPECT_FALSE(type.output_schema().fields().at("additionalProperties").bool_value());
+    }
     if (type.type() != "set") continue;
+    EXPECT_TRUE(type.output_schema().fields().at("x-passthrough").bool_value());
     EXPECT_FALSE(type.description().empty());
     EXPECT_EQ(type.parameter_schema().fields().at("type").string_value(), "object");
     EXPECT_TRUE(type.parameter_schema()

@@ -1,5 +1,6 @@
 #include "chunk_node.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/node_context.h"
+#include "flowhost/sdk/output_schema.h"
 
 namespace textkit {
 namespace {
@@ -31,8 +33,18 @@ constexpr const char* kSchema = R"({
   "additionalProperties": false
 })";
 
+// The fields every chunk's item gets.
+const std::vector<std::string> kChunkFields = {"chunk", "chunk_index", "chunk_count",
+                                               "source_index"};
+
 class ChunkNode : public flowhost::sdk::Node {
  public:
+  explicit ChunkNode(Json output_schema) : output_schema_(std::move(output_schema)) {}
+
+  // What the loader checks `$json.x` downstream against: the chunk fields, plus the input item's
+  // fields with keep_fields.
+  std::optional<Json> output_schema() const override { return output_schema_; }
+
   void Execute(NodeContext& context, NodeDone done) const override {
     flowhost::sdk::Items out;
     const flowhost::sdk::Items& items = context.inputs()[0];
@@ -80,6 +92,8 @@ class ChunkNode : public flowhost::sdk::Node {
     }
     return absl::OkStatus();
   }
+
+  const Json output_schema_;
 };
 
 class ChunkType : public flowhost::sdk::NodeType {
@@ -93,6 +107,8 @@ class ChunkType : public flowhost::sdk::NodeType {
     info_.parameter_schema = Json::parse(kSchema);
     info_.inputs = {{"main", "Items with a text field."}};
     info_.outputs = {{"main", "One item per chunk: chunk, chunk_index, chunk_count, source_index."}};
+    // Each node's own (above); the type's says "the input's fields and the chunk fields".
+    info_.output_schema = flowhost::sdk::PassThroughOutputSchema(kChunkFields);
   }
   const flowhost::sdk::NodeTypeInfo& info() const override { return info_; }
 
@@ -103,7 +119,9 @@ class ChunkType : public flowhost::sdk::NodeType {
       config.Error("/overlap", "must be less than size");
       return nullptr;
     }
-    return std::make_unique<ChunkNode>();
+    bool keep = config.IsDynamic("/keep_fields") || params["keep_fields"].get<bool>();
+    return std::make_unique<ChunkNode>(keep ? flowhost::sdk::PassThroughOutputSchema(kChunkFields)
+                                            : flowhost::sdk::ExactOutputSchema(kChunkFields));
   }
 
  private:

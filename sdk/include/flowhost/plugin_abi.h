@@ -202,8 +202,9 @@ typedef struct fh_node_type_vtable {
   void* (*create)(void* type_data, fh_node_config* config);
 
   /* The node's ports when they depend on its parameters, as JSON
-   * {"inputs":[{"name":..,"description":..}], "outputs":[...]} (either key may be missing), or an
-   * empty fh_str for the type's own. OWNERSHIP: the node's; lives until destroy_node. */
+   * {"inputs":[{"name":..,"description":..}], "outputs":[...], "output_schema":{...}} (any key may
+   * be missing; "output_schema", the shape of this node's items when it follows from its parameters,
+   * is optional and newer hosts read it), or an empty fh_str for the type's own. OWNERSHIP: the node's; lives until destroy_node. */
   fh_str (*node_ports)(void* node);
 
   /* Starts one execution of `node` and returns at once. The plugin later calls host->complete(exec)
@@ -223,7 +224,9 @@ typedef struct fh_node_type_vtable {
 typedef struct fh_node_type_def {
   uint32_t struct_size;
   /* {"type":..., "version":N, "description":..., "parameter_schema":{...},
-   *  "inputs":[{"name":..,"description":..}], "outputs":[...]} as in docs/nodes.md "NodeTypeInfo". */
+   *  "inputs":[{"name":..,"description":..}], "outputs":[...], "output_schema":{...}} as in
+   *  docs/nodes.md "NodeTypeInfo". "output_schema" (the shape of the items the type outputs, see
+   *  flowhost/sdk/output_schema.h) is optional: without it the items are open (any field). */
   fh_str info_json;
   const fh_node_type_vtable* vtable;
   void* type_data;

@@ -2,6 +2,7 @@
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_bytes.h"
 #include "flowhost/sdk/json_schema.h"
+#include "flowhost/sdk/output_schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/core/node_test_host.h"
@@ -25,6 +26,23 @@ TEST(SetNode, ReplaceModeStartsFromAnEmptyItem) {
       host.Run("set", {{"values", {{"only", 1}}}, {"mode", "replace"}}, {{{{"dropped", true}}}});
   ASSERT_TRUE(result->ok());
   EXPECT_THAT(OutputOf(*result), ElementsAre(Json{{"only", 1}}));
+}
+
+// Through the plugin ABI too (core_nodes_via_plugin_test): the type's schema in its description, the
+// node's in the JSON of its ports.
+TEST(SetNode, DeclaresTheFieldsOfItsItemsFromItsValues) {
+  NodeTestHost host;
+  EXPECT_EQ(host.Type("set").info().output_schema, sdk::PassThroughOutputSchema());
+  auto merge = host.Create("set", {{"values", {{"user.name", 1}, {"b", 2}}}});
+  ASSERT_NE(merge, nullptr);
+  EXPECT_EQ(merge->output_schema(), sdk::PassThroughOutputSchema({"b", "user"}));
+  auto replace = host.Create("set", {{"values", {{"a.b", 1}}}, {"mode", "replace"},
+                                     {"dot_notation", false}});
+  ASSERT_NE(replace, nullptr);
+  EXPECT_EQ(replace->output_schema(), sdk::ExactOutputSchema({"a.b"}));
+  auto computed = host.Create("set", {{"values", {{"a", 1}}}, {"mode", "{{ $json.m }}"}}, {"/mode"});
+  ASSERT_NE(computed, nullptr);
+  EXPECT_EQ(computed->output_schema(), sdk::OpenOutputSchema());
 }
 
 TEST(SetNode, DottedKeysBuildNestedObjects) {

@@ -1,6 +1,7 @@
 // `split_out` (an array field becomes items) and `aggregate` (items become one).
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_bytes.h"
+#include "flowhost/sdk/output_schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/nodes/core/node_test_host.h"
@@ -10,6 +11,34 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+
+TEST(SplitOutNode, DeclaresItsItemsFieldsOnlyWithADestination) {
+  NodeTestHost host;
+  auto open = host.Create("split_out", {{"field", "docs"}});
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(open->output_schema(), sdk::OpenOutputSchema());
+  auto selected = host.Create("split_out", {{"field", "docs"}, {"destination", "doc.body"},
+                                            {"include", "selected"},
+                                            {"include_fields", {"owner.id", "tag"}}});
+  ASSERT_NE(selected, nullptr);
+  EXPECT_EQ(selected->output_schema(), sdk::ExactOutputSchema({"doc", "owner", "tag"}));
+  auto all = host.Create("split_out", {{"field", "docs"}, {"destination", "doc"}, {"include", "all"}});
+  ASSERT_NE(all, nullptr);
+  EXPECT_EQ(all->output_schema(), sdk::PassThroughOutputSchema({"doc"}));
+}
+
+TEST(AggregateNode, DeclaresTheFieldsOfItsOneItem) {
+  NodeTestHost host;
+  auto items = host.Create("aggregate", {{"destination", "all.items"}});
+  ASSERT_NE(items, nullptr);
+  EXPECT_EQ(items->output_schema(), sdk::ExactOutputSchema({"all"}));
+  auto fields = host.Create("aggregate", {{"mode", "fields"}, {"fields", {"id", "price.total"}}});
+  ASSERT_NE(fields, nullptr);
+  EXPECT_EQ(fields->output_schema(), sdk::ExactOutputSchema({"id", "total"}));
+  auto computed = host.Create("aggregate", {{"destination", "{{ $json.d }}"}}, {"/destination"});
+  ASSERT_NE(computed, nullptr);
+  EXPECT_EQ(computed->output_schema(), sdk::OpenOutputSchema());
+}
 
 TEST(SplitOutNode, ElementsThatAreNotObjectsGoUnderTheFieldsLastSegment) {
   NodeTestHost host;

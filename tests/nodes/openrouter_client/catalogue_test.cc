@@ -2,6 +2,7 @@
 // shared cache (one refresh for many concurrent callers, TTL, stale copy while a refresh fails).
 #include "nodes/openrouter_client/catalogue.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -54,6 +55,12 @@ TEST(Catalogue, NormalisesPricesToUsdPerMillionTokens) {
   EXPECT_DOUBLE_EQ(*paid->CostOf(1000, 100), 1000 * 0.0000003 + 100 * 0.0000015);
   Json item = paid->ToItem();
   EXPECT_EQ(item["prompt_price_per_million"], 0.3);
+  // The fields openrouter.models declares in its output schema are exactly the item's.
+  std::vector<std::string> keys;
+  for (const auto& [key, unused] : item.items()) keys.push_back(key);
+  std::vector<std::string> declared = ModelItemFields();
+  std::sort(declared.begin(), declared.end());
+  EXPECT_EQ(keys, declared);
   EXPECT_EQ(item["context_length"], 128000);
 
   const CatalogueModel* variable = (*catalogue)->Find("a/variable");

@@ -2,6 +2,7 @@
 // mid-stream errors, tool calls, and truncated streams.
 #include "nodes/openrouter_client/chat_response.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -67,6 +68,12 @@ TEST(ChatResponse, ReadsACompletionIntoTheOutputItem) {
   EXPECT_EQ(item["usage"]["prompt_tokens"], 10);
   EXPECT_EQ(item["usage"]["completion_tokens"], 3);
   EXPECT_DOUBLE_EQ(item["cost_usd"].get<double>(), 0.0005);
+  // The fields the nodes declare in their output schemas are exactly the item's.
+  std::vector<std::string> keys;
+  for (const auto& [key, unused] : item.items()) keys.push_back(key);
+  std::vector<std::string> declared = ChatItemFields();
+  std::sort(declared.begin(), declared.end());
+  EXPECT_EQ(keys, declared);
   EXPECT_DOUBLE_EQ(item["latency_ms"].get<double>(), 250);
   EXPECT_TRUE(item["reasoning"].is_null());
   EXPECT_TRUE(item["tool_calls"].is_null());

@@ -158,7 +158,8 @@ inline sdk::Json NodeTypeInfoToJson(const sdk::NodeTypeInfo& info) {
           {"description", info.description},
           {"parameter_schema", info.parameter_schema},
           {"inputs", PortsToJson(info.inputs)},
-          {"outputs", PortsToJson(info.outputs)}};
+          {"outputs", PortsToJson(info.outputs)},
+          {"output_schema", info.output_schema}};
 }
 inline absl::StatusOr<sdk::NodeTypeInfo> NodeTypeInfoFromJson(std::string_view text) {
   absl::StatusOr<sdk::Json> json = ParseJson(text, "the node type's info");
@@ -177,6 +178,8 @@ inline absl::StatusOr<sdk::NodeTypeInfo> NodeTypeInfoFromJson(std::string_view t
   }
   info.description = sdk::StringField(*json, "description");
   if (json->contains("parameter_schema")) info.parameter_schema = (*json)["parameter_schema"];
+  // Optional (added in ABI 1.x, append-only): a description without it leaves the items open.
+  if (json->contains("output_schema")) info.output_schema = (*json)["output_schema"];
   for (auto [key, ports] : {std::pair{"inputs", &info.inputs}, std::pair{"outputs", &info.outputs}}) {
     if (!json->contains(key)) continue;
     auto parsed = PortsFromJson((*json)[key], prefix + "\"" + key + "\"");

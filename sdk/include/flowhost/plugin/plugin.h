@@ -118,10 +118,12 @@ inline void* CreateNode(void* type_data, fh_node_config* config) {
     auto holder = std::make_unique<NodeHolder>();
     std::optional<std::vector<sdk::PortInfo>> inputs = node->inputs();
     std::optional<std::vector<sdk::PortInfo>> outputs = node->outputs();
-    if (inputs.has_value() || outputs.has_value()) {
+    std::optional<sdk::Json> output_schema = node->output_schema();
+    if (inputs.has_value() || outputs.has_value() || output_schema.has_value()) {
       sdk::Json ports = sdk::Json::object();
       if (inputs.has_value()) ports["inputs"] = PortsToJson(*inputs);
       if (outputs.has_value()) ports["outputs"] = PortsToJson(*outputs);
+      if (output_schema.has_value()) ports["output_schema"] = *std::move(output_schema);
       holder->ports_json = DumpJson(ports);
     }
     holder->node = std::move(node);

@@ -42,11 +42,17 @@ struct NodeTypeInfo {
   // A JSON-Schema subset describing `params` (an object schema): type (string, number, integer, boolean,
   // object, array, null, or a list of them), properties, required, additionalProperties (false or a
   // schema), items, enum, default, description, minimum, maximum, minItems, maxItems, minLength, and
-  // three extensions: "x-deferred" (see parameters.h), "x-node-ref" (a string naming another node of the
-  // workflow that this node may invoke; that node is then not part of the main flow) and "x-credential"
+  // four extensions: "x-deferred" (see parameters.h), "x-node-ref" (a string naming another node of the
+  // workflow that this node may invoke; that node is then not part of the main flow), "x-credential"
   // (a string naming a host credential this node may read with NodeContext::credential; it must be
-  // written out, not computed).
+  // written out, not computed) and "x-field-path" (a string, or a list of strings, naming fields of
+  // the input items as dotted paths, like split_out's `field`: the loader checks them as it checks
+  // `$json.field`).
   Json parameter_schema = Json{{"type", "object"}, {"properties", Json::object()}};
+  // The shape of the items the node emits on its outputs (other than the "error" output), see
+  // output_schema.h: exact, open (the default: any field) or pass-through. The loader warns about
+  // expressions reading a field that no upstream node can produce.
+  Json output_schema = Json{{"type", "object"}};
   std::vector<PortInfo> inputs{{"main", ""}};   // empty for a node that only starts flows
   std::vector<PortInfo> outputs{{"main", ""}};
 };
@@ -73,6 +79,9 @@ class Node {
   // Ports that depend on the parameters (a `switch` has one output per rule). nullopt: the type's.
   virtual std::optional<std::vector<PortInfo>> inputs() const { return std::nullopt; }
   virtual std::optional<std::vector<PortInfo>> outputs() const { return std::nullopt; }
+  // The shape of the node's output items when it follows from the parameters (a `set` node's
+  // `values`); nullopt: the type's NodeTypeInfo::output_schema.
+  virtual std::optional<Json> output_schema() const { return std::nullopt; }
 };
 
 // What NodeType::Create sees of a node in a workflow file.

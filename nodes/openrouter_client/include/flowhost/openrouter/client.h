@@ -94,6 +94,13 @@ sdk::Json ChatSettingsProperties();
 // The names of ChatSettingsProperties(), in a stable order.
 const std::vector<std::string>& ChatSettingNames();
 
+// The fields of a chat answer's item (`openrouter.chat`'s output, and a chat route's answer in
+// `router.fallback`), in the order the item holds them. For the nodes' output schemas.
+const std::vector<std::string>& ChatItemFields();
+
+// The fields of a catalogue model's item (`openrouter.models`' output): CatalogueModel::ToItem.
+const std::vector<std::string>& ModelItemFields();
+
 // Schema properties naming the model: `model` and `models` (OpenRouter's server-side fallback
 // list).
 sdk::Json ModelProperties();
