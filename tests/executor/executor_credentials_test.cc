@@ -13,8 +13,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 TEST(ExecutorCredentials, TwoNodesUseTheTwoCredentialsTheirParametersName) {
   ExecutorHarness host;
   host.credentials.Add("search", "search-secret-1234");

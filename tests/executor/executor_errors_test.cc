@@ -12,8 +12,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 TEST(ExecutorOnError, StopFailsTheExecutionNamingTheNode) {
   ExecutorHarness host;
   auto workflow = host.Load(R"(

@@ -14,8 +14,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 std::string ThrowingWorkflow(const std::string& in, const std::string& what) {
   return absl::StrCat(
       "name: throws\nnodes:\n  - name: bad\n    type: test.throw\n    params: {in: ", in,

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "server/common/clocks.h"
 #include "server/common/manual_scheduler.h"
 #include "server/executor/executor.h"
@@ -124,6 +125,9 @@ class ExecutorHarness {
 
 // The record of node `name`, or a failed test.
 const NodeRecord& NodeOf(const ExecutionRecord& record, std::string_view name);
+
+// A status's message as a std::string, for matchers such as HasSubstr.
+inline std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
 }  // namespace flowhost::executor::testing
 

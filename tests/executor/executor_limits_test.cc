@@ -10,8 +10,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 ExecutionLimits ItemLimit(size_t items) {
   ExecutionLimits limits;
   limits.max_items_per_output = items;

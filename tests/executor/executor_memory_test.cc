@@ -25,8 +25,6 @@ ExecutionLimits ItemBytes(size_t per_execution, size_t total = size_t{1} << 30) 
   return limits;
 }
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 // The issue's shape, scaled down: 1,000 items of 100 kB each from a few lines of YAML.
 constexpr char kFatItems[] = R"(
 name: fat_items

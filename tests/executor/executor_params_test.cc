@@ -11,8 +11,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
 TEST(ExecutorParameters, ExpressionsSeeItemInputsVarsEnvExecutionAndUpstreamNodes) {
   ExecutorHarness host({}, [] { return 0.5; }, {{"REGION", "eu-west"}});
   auto workflow = host.Load(R"(

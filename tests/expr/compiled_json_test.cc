@@ -9,7 +9,7 @@
 namespace flowhost::expr::testing {
 namespace {
 
-std::unique_ptr<const CompiledJson> CompileOk(
+std::unique_ptr<const CompiledJson> CompileTreeOk(
     const Json& value, const CompiledJson::DeferredPredicate& deferred = {}) {
   std::vector<TemplateError> errors;
   auto compiled = CompiledJson::Compile(value, ExpressionLimits(), deferred, errors);
@@ -20,7 +20,7 @@ std::unique_ptr<const CompiledJson> CompileOk(
 
 TEST(CompiledJson, ATreeWithoutExpressionsIsStaticAndEvaluatesToItself) {
   const Json params = Json::parse(R"({"model": "x", "n": 1, "list": ["a", "b"], "flag": true})");
-  auto compiled = CompileOk(params);
+  auto compiled = CompileTreeOk(params);
   ASSERT_NE(compiled, nullptr);
   EXPECT_TRUE(compiled->is_static());
   EXPECT_EQ(compiled->raw(), params);
@@ -37,7 +37,7 @@ TEST(CompiledJson, EvaluatesEveryTemplateInPlace) {
       "nested": {"a/b": "{{ 1 + 1 }}", "t~": "plain"},
       "arr": [1, "{{ $json.user }}", "\\{{ literal }}"],
       "count": 3})");
-  auto compiled = CompileOk(params);
+  auto compiled = CompileTreeOk(params);
   ASSERT_NE(compiled, nullptr);
   EXPECT_FALSE(compiled->is_static());
   EXPECT_EQ(compiled->raw(), params);
@@ -56,7 +56,7 @@ TEST(CompiledJson, IsDynamicUsesRfc6901PointersAndCoversAncestors) {
       "arr": [1, "{{ $json.n }}"],
       "pro": "static",
       "pro!": "static"})");
-  auto compiled = CompileOk(params);
+  auto compiled = CompileTreeOk(params);
   ASSERT_NE(compiled, nullptr);
   EXPECT_TRUE(compiled->IsDynamic(""));
   EXPECT_TRUE(compiled->IsDynamic("/prompt"));
@@ -76,7 +76,7 @@ TEST(CompiledJson, IsDynamicUsesRfc6901PointersAndCoversAncestors) {
 TEST(CompiledJson, DeferredLeavesStayAsTextAndEvaluateOnTheirOwn) {
   const Json params = Json::parse(R"({
       "model": "m", "accept": "{{ $json.score > 0.5 }}", "literal_deferred": "yes"})");
-  auto compiled = CompileOk(params, [](const std::string& pointer) {
+  auto compiled = CompileTreeOk(params, [](const std::string& pointer) {
     return pointer == "/accept" || pointer == "/literal_deferred";
   });
   ASSERT_NE(compiled, nullptr);
@@ -103,7 +103,7 @@ TEST(CompiledJson, DeferredLeavesStayAsTextAndEvaluateOnTheirOwn) {
 TEST(CompiledJson, ADeferredContainerDefersEveryStringInside) {
   const Json params = Json::parse(R"({"routes": [{"accept": "{{ true }}", "model": "a"}],
                                      "prompt": "{{ 'now' }}"})");
-  auto compiled = CompileOk(params, [](const std::string& p) { return p == "/routes/0"; });
+  auto compiled = CompileTreeOk(params, [](const std::string& p) { return p == "/routes/0"; });
   ASSERT_NE(compiled, nullptr);
   EXPECT_FALSE(compiled->is_static());
   ASSERT_NE(compiled->FindDeferred("/routes/0/accept"), nullptr);
@@ -128,7 +128,7 @@ TEST(CompiledJson, CompileErrorsNameThePointerAndTheOffsetInsideTheString) {
 }
 
 TEST(CompiledJson, RuntimeErrorsNameTheParameter) {
-  auto compiled = CompileOk(Json::parse(R"({"x": {"y": "{{ 1 / 0 }}"}})"));
+  auto compiled = CompileTreeOk(Json::parse(R"({"x": {"y": "{{ 1 / 0 }}"}})"));
   ASSERT_NE(compiled, nullptr);
   auto value = compiled->Evaluate(StandardScope());
   ASSERT_FALSE(value.ok());
@@ -137,7 +137,7 @@ TEST(CompiledJson, RuntimeErrorsNameTheParameter) {
 }
 
 TEST(CompiledJson, CollectsReferencesWithTheirPointers) {
-  auto compiled = CompileOk(Json::parse(
+  auto compiled = CompileTreeOk(Json::parse(
       R"({"q": "{{ $inputs.question }}", "list": ["{{ $('Fetch').item.id }} {{ $vars.v }}"]})"));
   ASSERT_NE(compiled, nullptr);
   std::vector<LocatedReference> refs = compiled->references();

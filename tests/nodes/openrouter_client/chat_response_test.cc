@@ -26,7 +26,7 @@ using ::testing::HasSubstr;
 const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
 const CallDescription kCall{"chat completion", "openai/gpt-4o-mini", nullptr};
 
-std::string ReadFile(const std::string& path) {
+std::string ReadFixture(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream out;
   out << in.rdbuf();
@@ -117,7 +117,7 @@ TEST(ChatStream, QuotesAnEventThatIsNeitherJsonNorUtf8AsValidUtf8) {
 
 TEST(ChatStream, AssemblesTheRecordedStreamAndSendsDeltasInOrder) {
   std::string sse =
-      ReadFile(std::string(FLOWHOST_SOURCE_DIR) + "/tests/sdk/data/openrouter_stream.sse");
+      ReadFixture(std::string(FLOWHOST_SOURCE_DIR) + "/tests/sdk/data/openrouter_stream.sse");
   ASSERT_FALSE(sse.empty());
   Streamed streamed = Stream(sse);
   ASSERT_TRUE(streamed.answer.ok()) << streamed.answer.status();
@@ -153,7 +153,7 @@ TEST(ChatStream, GivesTheSameAnswerForEveryChunkSize) {
 }
 
 TEST(ChatStream, FailsWithTheMidStreamErrorWithANumericCode) {
-  Streamed streamed = Stream(ReadFile(std::string(FLOWHOST_SOURCE_DIR) +
+  Streamed streamed = Stream(ReadFixture(std::string(FLOWHOST_SOURCE_DIR) +
                                       "/tests/sdk/data/openrouter_stream_error_numeric.sse"));
   ASSERT_FALSE(streamed.answer.ok());
   EXPECT_EQ(sdk::ErrorClassOf(streamed.answer.status()), "upstream");
@@ -166,7 +166,7 @@ TEST(ChatStream, FailsWithTheMidStreamErrorWithANumericCode) {
 }
 
 TEST(ChatStream, FailsWithTheMidStreamErrorWithAStringCode) {
-  Streamed streamed = Stream(ReadFile(std::string(FLOWHOST_SOURCE_DIR) +
+  Streamed streamed = Stream(ReadFixture(std::string(FLOWHOST_SOURCE_DIR) +
                                       "/tests/sdk/data/openrouter_stream_error_string.sse"));
   ASSERT_FALSE(streamed.answer.ok());
   EXPECT_EQ(sdk::ErrorClassOf(streamed.answer.status()), "upstream");

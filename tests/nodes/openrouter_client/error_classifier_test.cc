@@ -15,7 +15,7 @@ using sdk::Json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+const absl::Time kAnswerTime = absl::FromUnixSeconds(1'700'000'000);
 
 CallDescription Chat(const Endpoint* endpoint = nullptr) {
   return CallDescription{"chat completion", "openai/gpt-4o-mini", endpoint};
@@ -40,7 +40,7 @@ class HttpStatusClassification : public ::testing::TestWithParam<StatusCase> {};
 TEST_P(HttpStatusClassification, GivesTheClassAndKeepsOpenRoutersMessage) {
   const StatusCase& c = GetParam();
   absl::Status status =
-      ClassifyHttpError(c.status, Body(c.status, c.message, c.metadata), {}, kNow, Chat());
+      ClassifyHttpError(c.status, Body(c.status, c.message, c.metadata), {}, kAnswerTime, Chat());
   EXPECT_EQ(sdk::ErrorClassOf(status), c.expected_class) << status;
   EXPECT_EQ(status.code(), c.expected_code) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr(c.message));
@@ -100,40 +100,40 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ErrorClassifier, NamesTheProviderOfA502) {
   absl::Status status =
       ClassifyHttpError(502, Body(502, "Provider returned error", {{"provider_name", "Anthropic"}}),
-                        {}, kNow, Chat());
+                        {}, kAnswerTime, Chat());
   EXPECT_THAT(std::string(status.message()), HasSubstr("Anthropic"));
   EXPECT_EQ(sdk::ErrorDetailsOf(status)["provider"], "Anthropic");
 }
 
 TEST(ErrorClassifier, ListsModerationReasons) {
   absl::Status status = ClassifyHttpError(
-      403, Body(403, "flagged", {{"reasons", {"violence", "hate"}}}), {}, kNow, Chat());
+      403, Body(403, "flagged", {{"reasons", {"violence", "hate"}}}), {}, kAnswerTime, Chat());
   EXPECT_THAT(std::string(status.message()), HasSubstr("violence, hate"));
 }
 
 TEST(ErrorClassifier, TakesRetryAfterSecondsFromTheHeader) {
   absl::Status status =
-      ClassifyHttpError(429, Body(429, "slow down"), {{"Retry-After", "7"}}, kNow, Chat());
+      ClassifyHttpError(429, Body(429, "slow down"), {{"Retry-After", "7"}}, kAnswerTime, Chat());
   ASSERT_TRUE(sdk::RetryAfterOf(status).has_value());
   EXPECT_EQ(*sdk::RetryAfterOf(status), absl::Seconds(7));
 }
 
 TEST(ErrorClassifier, TakesRetryAfterAsAnHttpDate) {
-  // kNow is Tue, 14 Nov 2023 22:13:20 GMT; 40 seconds later:
+  // kAnswerTime is Tue, 14 Nov 2023 22:13:20 GMT; 40 seconds later:
   absl::Status status =
       ClassifyHttpError(429, Body(429, "slow down"),
-                        {{"retry-after", "Tue, 14 Nov 2023 22:14:00 GMT"}}, kNow, Chat());
+                        {{"retry-after", "Tue, 14 Nov 2023 22:14:00 GMT"}}, kAnswerTime, Chat());
   ASSERT_TRUE(sdk::RetryAfterOf(status).has_value());
   EXPECT_EQ(*sdk::RetryAfterOf(status), absl::Seconds(40));
 }
 
 TEST(ErrorClassifier, TakesTheRateLimitResetFromOpenRoutersMetadataHeaders) {
-  int64_t reset_ms = absl::ToUnixMillis(kNow + absl::Seconds(12));
+  int64_t reset_ms = absl::ToUnixMillis(kAnswerTime + absl::Seconds(12));
   absl::Status status =
       ClassifyHttpError(429,
                         Body(429, "Rate limit exceeded",
                              {{"headers", {{"X-RateLimit-Reset", std::to_string(reset_ms)}}}}),
-                        {}, kNow, Chat());
+                        {}, kAnswerTime, Chat());
   ASSERT_TRUE(sdk::RetryAfterOf(status).has_value());
   EXPECT_EQ(*sdk::RetryAfterOf(status), absl::Seconds(12));
 }
@@ -147,11 +147,11 @@ TEST(ErrorClassifier, CutsARetryAfterOfDecadesToTheCeiling) {
   for (size_t i = 0; i < 3; ++i) {
     SCOPED_TRACE(i);
     absl::Status status =
-        ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, Chat());
+        ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kAnswerTime, Chat());
     EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
     CallDescription strict = Chat();
     strict.max_retry_after = absl::Seconds(30);
-    status = ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kNow, strict);
+    status = ClassifyHttpError(429, Body(429, "slow down", metadata[i]), headers[i], kAnswerTime, strict);
     EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(30));
   }
   int64_t reset_ms =
@@ -160,16 +160,16 @@ TEST(ErrorClassifier, CutsARetryAfterOfDecadesToTheCeiling) {
       {{"code", 429},
        {"message", "slow"},
        {"metadata", {{"headers", {{"X-RateLimit-Reset", std::to_string(reset_ms)}}}}}},
-      /*mid_stream=*/false, kNow, Chat());
+      /*mid_stream=*/false, kAnswerTime, Chat());
   EXPECT_EQ(sdk::RetryAfterOf(status), absl::Minutes(5));
   // A delay under the ceiling is kept as it is.
-  status = ClassifyHttpError(429, Body(429, "slow"), {{"Retry-After", "299"}}, kNow, Chat());
+  status = ClassifyHttpError(429, Body(429, "slow"), {{"Retry-After", "299"}}, kAnswerTime, Chat());
   EXPECT_EQ(sdk::RetryAfterOf(status), absl::Seconds(299));
 }
 
 TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
   absl::Status status =
-      ClassifyHttpError(503, "<html>Service Unavailable</html>", {}, kNow, Chat());
+      ClassifyHttpError(503, "<html>Service Unavailable</html>", {}, kAnswerTime, Chat());
   EXPECT_EQ(sdk::ErrorClassOf(status), "upstream");
   EXPECT_THAT(std::string(status.message()), HasSubstr("Service Unavailable"));
 }
@@ -178,7 +178,7 @@ TEST(ErrorClassifier, ClassifiesABodyThatIsNotOpenRoutersShapeByStatus) {
 // uncaught exception aborted the process.
 TEST(ErrorClassifier, QuotesABodyThatIsNotUtf8AsValidUtf8InsteadOfAborting) {
   const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
-  absl::Status latin1 = ClassifyHttpError(502, "<p>Caf\xE9 ferm\xE9</p>", {}, kNow, Chat());
+  absl::Status latin1 = ClassifyHttpError(502, "<p>Caf\xE9 ferm\xE9</p>", {}, kAnswerTime, Chat());
   EXPECT_EQ(sdk::ErrorClassOf(latin1), "upstream");
   EXPECT_THAT(std::string(latin1.message()), HasSubstr("<p>Caf" + replacement + " ferm"));
   EXPECT_EQ(sdk::ErrorDetailsOf(latin1)["message"],
@@ -187,7 +187,7 @@ TEST(ErrorClassifier, QuotesABodyThatIsNotUtf8AsValidUtf8InsteadOfAborting) {
   // 200 bytes cut a two-byte character in half: the half becomes U+FFFD too.
   std::string accents = "x";
   for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";  // é
-  absl::Status cut = ClassifyHttpError(500, accents, {}, kNow, Chat());
+  absl::Status cut = ClassifyHttpError(500, accents, {}, kAnswerTime, Chat());
   std::string message = sdk::ErrorDetailsOf(cut)["message"].get<std::string>();
   EXPECT_EQ(message.substr(message.size() - 3), replacement);
   EXPECT_NO_THROW(Json(std::string(cut.message())).dump());
@@ -197,7 +197,7 @@ TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithNumericCodes) {
   Json error = {{"code", 502},
                 {"message", "Provider returned error"},
                 {"metadata", {{"provider_name", "Anthropic"}}}};
-  absl::Status status = ClassifyErrorObject(error, /*mid_stream=*/true, kNow, Chat());
+  absl::Status status = ClassifyErrorObject(error, /*mid_stream=*/true, kAnswerTime, Chat());
   EXPECT_EQ(sdk::ErrorClassOf(status), "upstream");
   EXPECT_THAT(std::string(status.message()), HasSubstr("mid-stream"));
   EXPECT_EQ(sdk::ErrorDetailsOf(status)["code"], 502);
@@ -221,7 +221,7 @@ TEST(ErrorClassifier, ClassifiesMidStreamErrorsWithStringCodes) {
         Case{"key_disabled", "This key is disabled", "auth"},
         Case{"something_new", "??", "upstream"}}) {
     absl::Status status = ClassifyErrorObject({{"code", c.code}, {"message", c.message}},
-                                              /*mid_stream=*/true, kNow, Chat());
+                                              /*mid_stream=*/true, kAnswerTime, Chat());
     EXPECT_EQ(sdk::ErrorClassOf(status), c.expected) << c.code;
     EXPECT_EQ(sdk::ErrorDetailsOf(status)["code"], c.code);
   }
@@ -247,7 +247,7 @@ TEST(ErrorClassifier, NeverRepeatsTheKeyEvenWhenTheUpstreamEchoesIt) {
   Endpoint endpoint;
   endpoint.api_key = sdk::Secret("sk-or-v1-secret-123");
   absl::Status status = ClassifyHttpError(
-      401, Body(401, "bad key sk-or-v1-secret-123", {{"key", "sk-or-v1-secret-123"}}), {}, kNow,
+      401, Body(401, "bad key sk-or-v1-secret-123", {{"key", "sk-or-v1-secret-123"}}), {}, kAnswerTime,
       Chat(&endpoint));
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("sk-or-v1-secret-123")));
   EXPECT_THAT(sdk::ErrorDetailsOf(status).dump(), Not(HasSubstr("sk-or-v1-secret-123")));
@@ -263,7 +263,7 @@ TEST(ErrorClassifier, NeverRepeatsTheKeyInTheCodeOrProviderEither) {
                 {"message", "x"},
                 {"metadata", {{"provider_name", "p sk-or-v1-secret-123"}}}};
   for (bool mid_stream : {false, true}) {
-    absl::Status status = ClassifyErrorObject(error, mid_stream, kNow, Chat(&endpoint));
+    absl::Status status = ClassifyErrorObject(error, mid_stream, kAnswerTime, Chat(&endpoint));
     std::string details = sdk::ErrorDetailsOf(status).dump();
     EXPECT_THAT(details, Not(HasSubstr("sk-or-v1-secret-123")));
     EXPECT_THAT(details, HasSubstr("\"code\":\"bad_<redacted>\""));
