@@ -106,12 +106,16 @@ TEST_F(ServeBinaryTest, CallVerbRunsAWorkflowOnTheServerAndPrintsItsOutput) {
       {"ask", "--stream", "--input", R"({"question": "again"})", "--target", target_}, streamed_out,
       streamed_err);
   EXPECT_EQ(code, cli::kExitOk) << streamed_err.str();
-  EXPECT_THAT(streamed_err.str(), HasSubstr("answer > Fake answer to: again"));
+  EXPECT_THAT(streamed_err.str(), HasSubstr("  answer[0] > Fake answer to: again\n"));
+  EXPECT_THAT(streamed_err.str(), HasSubstr("flowhost: 'ask' succeeded: "));
 
   std::ostringstream missing_out, missing_err;
   EXPECT_EQ(cli::CallCommand({"nope", "--target", target_}, missing_out, missing_err),
             cli::kExitInvalid);
   EXPECT_THAT(missing_err.str(), HasSubstr("NOT_FOUND"));
+  // The hint names something the CLI can do.
+  EXPECT_THAT(missing_err.str(),
+              HasSubstr("`flowhost list --target " + target_ + "` lists the workflows"));
 }
 
 TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {
