@@ -46,9 +46,13 @@ std::string SeverityWord(v1::Diagnostic::Severity severity) {
   return severity == v1::Diagnostic::SEVERITY_ERROR ? "error" : "warning";
 }
 
+// FILE:LINE:COL: severity: message, as `flowhost validate` writes it (FILE: when the problem is the
+// file's as a whole).
 std::string FormatDiagnostic(const v1::Diagnostic& diagnostic) {
-  return absl::StrFormat("%s:%d:%d: %s: %s", diagnostic.file(), diagnostic.line(),
-                         diagnostic.column(), SeverityWord(diagnostic.severity()),
+  std::string where = diagnostic.file();
+  if (diagnostic.line() > 0)
+    where += absl::StrFormat(":%d:%d", diagnostic.line(), diagnostic.column());
+  return absl::StrFormat("%s: %s: %s", where, SeverityWord(diagnostic.severity()),
                          diagnostic.message());
 }
 

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "server/cli/commands.h"
 #include "server/service/json_proto.h"
 #include "tests/cli/run_binary.h"
@@ -44,6 +45,28 @@ nodes:
     params: {model: fake/ok, prompt: "{{ $inputs.question }}"}
 )";
 
+// Five items, each answered by a streamed chat completion: their deltas interleave on the wire.
+constexpr char kFives[] = R"(name: fives
+inputs:
+  questions: {type: array, default: [q0, q1, q2, q3, q4]}
+nodes:
+  - name: each
+    type: split_out
+    params: {field: questions, destination: question}
+    next: answer
+  - name: answer
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "{{ $json.question }}"}
+)";
+
+// A file that never loads, and one whose workflow name ask.yaml already serves.
+constexpr char kBroken[] = "name: broken\nnodes:\n  - name: x\n    type: no.such.type\n";
+constexpr char kTwin[] = R"(name: ask
+nodes:
+  - name: x
+    type: noop
+)";
+
 class ServeBinaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,6 +80,9 @@ class ServeBinaryTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "workflows");
     std::ofstream(dir_ / "workflows" / "slow.yaml") << kSlow;
     std::ofstream(dir_ / "workflows" / "ask.yaml") << kAsk;
+    std::ofstream(dir_ / "workflows" / "fives.yaml") << kFives;
+    std::ofstream(dir_ / "workflows" / "broken.yaml") << kBroken;
+    std::ofstream(dir_ / "workflows" / "twin.yaml") << kTwin;
     std::ofstream(dir_ / "key.txt") << fake_->api_key() << "\n";
 
     auto child = fake_openrouter::ChildProcess::Spawn(
@@ -116,6 +142,74 @@ TEST_F(ServeBinaryTest, CallVerbRunsAWorkflowOnTheServerAndPrintsItsOutput) {
   // The hint names something the CLI can do.
   EXPECT_THAT(missing_err.str(),
               HasSubstr("`flowhost list --target " + target_ + "` lists the workflows"));
+}
+
+TEST_F(ServeBinaryTest, CallStreamWritesEachItemsTextOnItsOwnLabelledLine) {
+  std::ostringstream out, err;
+  int code = cli::CallCommand({"fives", "--stream", "--target", target_}, out, err);
+  ASSERT_EQ(code, cli::kExitOk) << err.str();
+  for (int i = 0; i < 5; ++i) {
+    std::string line =
+        "  answer[" + std::to_string(i) + "] > Fake answer to: q" + std::to_string(i) + "\n";
+    EXPECT_THAT(err.str(), HasSubstr(line)) << err.str();
+  }
+  std::istringstream lines(err.str());
+  for (std::string line; std::getline(lines, line);) {
+    // Never two items' text on one line, never text under another item's label.
+    size_t first = line.find("Fake answer");
+    EXPECT_EQ(line.find("Fake answer", first + 1), std::string::npos) << line;
+    if (first != std::string::npos) {
+      std::string index = line.substr(line.find('[') + 1, 1);
+      EXPECT_THAT(line, ::testing::EndsWith("q" + index)) << line;
+    }
+  }
+  EXPECT_THAT(err.str(), HasSubstr("  answer: succeeded, 5 item(s) in "));
+  EXPECT_THAT(err.str(), HasSubstr("flowhost: 'fives' succeeded: "));
+}
+
+TEST_F(ServeBinaryTest, ListShowsEveryFileWithItsLoadStateAndDiagnostics) {
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::ListCommand({"--target", target_}, out, err), cli::kExitOk) << err.str();
+  const std::string text = out.str();
+  EXPECT_THAT(text, ::testing::ContainsRegex("\nask +loaded +1  ask.yaml\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\nbroken +failed +-  broken.yaml\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\ntwin +failed +-  twin.yaml\n"));
+  EXPECT_THAT(text, HasSubstr("twin.yaml: error: workflow name 'ask' is already defined by "
+                              "ask.yaml"));
+  EXPECT_THAT(text, HasSubstr("broken.yaml:4:11: error: "));
+
+  std::ostringstream json_out, json_err;
+  ASSERT_EQ(cli::ListCommand({"--target", target_, "--json"}, json_out, json_err), cli::kExitOk);
+  nlohmann::json list = nlohmann::json::parse(json_out.str());
+  std::map<std::string, std::string> states;
+  for (const auto& workflow : list) states[workflow["file"]] = workflow["state"];
+  EXPECT_EQ(states["ask.yaml"], "loaded");
+  EXPECT_EQ(states["fives.yaml"], "loaded");
+  EXPECT_EQ(states["broken.yaml"], "failed");
+  EXPECT_EQ(states["twin.yaml"], "failed");
+}
+
+TEST(ServeBinaryListTest, ListWithNoServerSaysWhereItLookedAndExitsOne) {
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::ListCommand({"--target", "127.0.0.1:1", "--timeout", "5s"}, out, err),
+            cli::kExitFailed);
+  EXPECT_THAT(err.str(), HasSubstr("is `flowhost serve` running and listening on 127.0.0.1:1?"));
+}
+
+TEST_F(ServeBinaryTest, ACallThatFailsAtANodeNamesItsFileAndLine) {
+  std::ostringstream out, err;
+  int code = cli::CallCommand(
+      {"ask", "--target", target_, "--input", R"({"question": "hi"})", "--timeout", "60s"}, out,
+      err);
+  ASSERT_EQ(code, cli::kExitOk) << err.str();  // the control: it works
+
+  ASSERT_TRUE(fake_->AddRules({{{"model", "fake/ok"}, {"behavior", {{"status", 502}}}}}).ok());
+  std::ostringstream failed_out, failed_err;
+  code = cli::CallCommand({"ask", "--target", target_, "--input", R"({"question": "hi"})"},
+                          failed_out, failed_err);
+  EXPECT_EQ(code, cli::kExitFailed) << failed_err.str();
+  // As `flowhost run` says it: the workflow, the node and where it is defined.
+  EXPECT_THAT(failed_err.str(), HasSubstr("flowhost: 'ask' failed at node 'answer' (ask.yaml:5)"));
 }
 
 TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {

@@ -287,7 +287,8 @@ TEST_F(WorkflowStoreTest, TheLogGivesEachFileTheLoadStateListGivesIt) {
     if (line.fields.value("file", "") != "b.yaml") continue;
     EXPECT_NE(line.message, "workflow loaded");
     EXPECT_EQ(line.level, sdk::LogLevel::kError);
-    told_why = told_why || line.fields.dump().find("already defined by a.yaml") != std::string::npos;
+    told_why =
+        told_why || line.fields.dump().find("already defined by a.yaml") != std::string::npos;
   }
   EXPECT_TRUE(told_why);
 
