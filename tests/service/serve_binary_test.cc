@@ -6,12 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -210,6 +213,96 @@ TEST_F(ServeBinaryTest, ACallThatFailsAtANodeNamesItsFileAndLine) {
   EXPECT_EQ(code, cli::kExitFailed) << failed_err.str();
   // As `flowhost run` says it: the workflow, the node and where it is defined.
   EXPECT_THAT(failed_err.str(), HasSubstr("flowhost: 'ask' failed at node 'answer' (ask.yaml:5)"));
+}
+
+// Asks reflection (at `method`: v1 or v1alpha, whose messages are the same on the wire) one
+// question per request on one stream; returns the answers in order.
+std::vector<grpc::reflection::v1::ServerReflectionResponse> AskReflection(
+    const std::string& target, const std::string& method,
+    const std::vector<grpc::reflection::v1::ServerReflectionRequest>& requests) {
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::reflection::v1::ServerReflectionRequest,
+                                           grpc::reflection::v1::ServerReflectionResponse>>
+      stream(grpc::internal::ClientReaderWriterFactory<
+             grpc::reflection::v1::ServerReflectionRequest,
+             grpc::reflection::v1::ServerReflectionResponse>::
+                 Create(channel.get(),
+                        grpc::internal::RpcMethod(
+                            method.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING, channel),
+                        &context));
+  std::vector<grpc::reflection::v1::ServerReflectionResponse> answers;
+  for (const auto& request : requests) {
+    EXPECT_TRUE(stream->Write(request));
+    grpc::reflection::v1::ServerReflectionResponse answer;
+    EXPECT_TRUE(stream->Read(&answer));
+    answers.push_back(std::move(answer));
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << method << ": " << status.error_message();
+  return answers;
+}
+
+std::set<std::string> ServiceNames(const grpc::reflection::v1::ServerReflectionResponse& answer) {
+  std::set<std::string> names;
+  for (const auto& service : answer.list_services_response().service()) {
+    names.insert(service.name());
+  }
+  return names;
+}
+
+TEST_F(ServeBinaryTest, AReflectionV1ClientListsTheServicesAndGetsTheirFiles) {
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("*");
+  grpc::reflection::v1::ServerReflectionRequest by_symbol;
+  by_symbol.set_file_containing_symbol("flowhost.v1.WorkflowService");
+  grpc::reflection::v1::ServerReflectionRequest unknown;
+  unknown.set_file_containing_symbol("flowhost.v1.NoSuchThing");
+  std::vector<grpc::reflection::v1::ServerReflectionResponse> answers =
+      AskReflection(target_, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                    {list, by_symbol, unknown});
+  ASSERT_EQ(answers.size(), 3u);
+
+  EXPECT_EQ(ServiceNames(answers[0]),
+            (std::set<std::string>{"flowhost.v1.WorkflowService", "grpc.health.v1.Health",
+                                   "grpc.reflection.v1.ServerReflection",
+                                   "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_EQ(answers[0].original_request().list_services(), "*");
+
+  // The file first, then what it imports (so a client can build every message from them).
+  const auto& files = answers[1].file_descriptor_response().file_descriptor_proto();
+  ASSERT_GE(files.size(), 2);
+  std::set<std::string> names;
+  for (const std::string& bytes : files) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    names.insert(file.name());
+  }
+  google::protobuf::FileDescriptorProto first;
+  ASSERT_TRUE(first.ParseFromString(files[0]));
+  EXPECT_EQ(first.name(), "flowhost/v1/workflow_service.proto");
+  ASSERT_EQ(first.service_size(), 1);
+  EXPECT_EQ(first.service(0).name(), "WorkflowService");
+  EXPECT_TRUE(names.contains("flowhost/v1/workflow.proto"));
+  EXPECT_TRUE(names.contains("google/protobuf/struct.proto"));
+
+  EXPECT_EQ(answers[2].error_response().error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(answers[2].error_response().error_message(), HasSubstr("flowhost.v1.NoSuchThing"));
+}
+
+TEST_F(ServeBinaryTest, ReflectionV1AlphaIsStillServedAndListsTheSameServices) {
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("");
+  auto v1 =
+      AskReflection(target_, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", {list});
+  auto v1alpha = AskReflection(
+      target_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", {list});
+  ASSERT_EQ(v1.size(), 1u);
+  ASSERT_EQ(v1alpha.size(), 1u);
+  EXPECT_FALSE(ServiceNames(v1alpha[0]).empty());
+  EXPECT_EQ(ServiceNames(v1[0]), ServiceNames(v1alpha[0]));
 }
 
 TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {
