@@ -5,8 +5,8 @@
 #   deploy/run-local.sh --once     build, serve, make the first call, stop (a smoke test)
 #
 # Upstream: OpenRouter when OPENROUTER_API_KEY is set (OPENROUTER_BASE_URL to override the endpoint);
-# otherwise the bundled offline fake OpenRouter (tests/fake_openrouter), started on a free loopback port,
-# whose answers are canned ("Fake answer to: ..."). The script says which one it uses.
+# otherwise `flowhost serve --offline`: the bundled fake OpenRouter (tests/fake_openrouter) on a free
+# loopback port, whose answers are canned ("Fake answer to: ..."). The script says which one it uses.
 # Listens on FLOWHOST_LISTEN (default 127.0.0.1:50051).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,36 +15,29 @@ once=0
 
 .ci/setup
 cmake --preset release >/dev/null
-cmake --build --preset release --target flowhost fake_openrouter -j "$(nproc)"
+cmake --build --preset release --target flowhost -j "$(nproc)"
 bin=build/release
 listen="${FLOWHOST_LISTEN:-127.0.0.1:50051}"
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
+offline=()
 if [ -z "${OPENROUTER_API_KEY:-}" ]; then
-  fifo="$(mktemp -u)"
-  mkfifo "$fifo"
-  "$bin/tests/fake_openrouter/fake_openrouter" --port 0 >"$fifo" &
-  pids+=($!)
-  read -r word port <"$fifo"
-  rm -f "$fifo"
-  [ "$word" = "LISTENING" ] || { echo "the fake OpenRouter did not start" >&2; exit 1; }
-  export OPENROUTER_API_KEY=sk-or-v1-fake
-  export OPENROUTER_BASE_URL="http://127.0.0.1:$port/api/v1"
-  echo "== OPENROUTER_API_KEY is not set: using the bundled OFFLINE FAKE OpenRouter at $OPENROUTER_BASE_URL"
+  offline=(--offline)
+  echo "== OPENROUTER_API_KEY is not set: serving --offline, with the bundled OFFLINE FAKE OpenRouter"
   echo "== (answers are canned; set OPENROUTER_API_KEY to talk to the real OpenRouter)"
 else
   echo "== using OpenRouter at ${OPENROUTER_BASE_URL:-https://openrouter.ai/api/v1}"
 fi
 
-"$bin/flowhost" serve --listen "$listen" --workflows workflows &
+server=
+cleanup() {
+  # flowhost stops the fake it started (--offline) when it stops.
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+"$bin/flowhost" serve "${offline[@]}" --listen "$listen" --workflows workflows &
 server=$!
-pids+=($server)
 ready=0
 for _ in $(seq 1 100); do
   kill -0 "$server" 2>/dev/null || { echo "flowhost serve exited; see the log above" >&2; exit 1; }
@@ -65,6 +58,7 @@ cat <<MSG
 == More:
    $bin/flowhost call triage --target $listen --input '{"ticket": "URGENT: checkout is down"}'
    $bin/flowhost call free-models --target $listen --input '{"limit": 3}'
+   $bin/flowhost list --target $listen
    grpcurl -plaintext $listen list            # reflection is on (grpcurl is not a Debian package)
 == Ctrl-C to stop.
 MSG

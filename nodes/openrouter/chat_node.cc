@@ -78,8 +78,13 @@ class ChatNode : public sdk::Node {
           result.record.item_index = index;
           context.RecordAttempt(result.record);
           if (!result.status.ok()) {
-            if (context.logger().Enabled(sdk::LogLevel::kWarning)) {
-              context.logger().Log(sdk::LogLevel::kWarning, "chat completion failed",
+            // An item cancelled because a sibling failed (or the execution stopped) is not a
+            // failure of its own: the sibling's warning says what went wrong.
+            const sdk::LogLevel level = result.record.error_class == sdk::error_class::kCancelled
+                                            ? sdk::LogLevel::kDebug
+                                            : sdk::LogLevel::kWarning;
+            if (context.logger().Enabled(level)) {
+              context.logger().Log(level, "chat completion failed",
                                    Json{{"item", index},
                                         {"model", result.record.model},
                                         {"error_class", result.record.error_class},

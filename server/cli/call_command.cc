@@ -1,64 +1,62 @@
 // flowhost call: a small client of a running `flowhost serve` (RunWorkflow / StreamWorkflow).
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
 #include "absl/time/time.h"
-#include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/cli/commands.h"
+#include "server/cli/progress_renderer.h"
+#include "server/cli/server_client.h"
 #include "server/service/json_proto.h"
-#include "server/service/status_mapping.h"
 
 namespace flowhost::cli {
 namespace {
 
 constexpr char kCallUsage[] =
     "usage: flowhost call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR]\n"
-    "                     [--timeout DURATION] [--token TOKEN]\n"
+    "                     [--timeout DURATION] [--token TOKEN]\n";
+
+constexpr char kCallHelp[] =
     "\n"
-    "Runs WORKFLOW (a name the server has loaded) on a flowhost server (default 127.0.0.1:50051)\n"
-    "and prints its output items as JSON on stdout; progress (and with --stream, the text as it "
-    "is\n"
-    "written) on stderr. --token (or FLOWHOST_TOKEN) is sent as a bearer token.\n"
+    "Runs WORKFLOW (the name of a workflow the server has loaded: `flowhost list` shows them) on\n"
+    "a running flowhost server and prints its output items as JSON on stdout; progress on stderr,\n"
+    "in the words `flowhost run` uses.\n"
+    "\n"
+    "  --input JSON|@FILE  the workflow's inputs: a JSON object, or @FILE for a file holding one\n"
+    "  --stream            StreamWorkflow: each node as it starts and ends, and the text LLM "
+    "nodes\n"
+    "                      write as they write it, on lines labelled NODE[ITEM]\n"
+    "  --target ADDR       the server (default 127.0.0.1:50051)\n"
+    "  --timeout DURATION  the call's deadline (default 10m)\n"
+    "  --token TOKEN       sent as a bearer token (default: FLOWHOST_TOKEN)\n"
+    "\n"
+    "An offline server (`flowhost serve --offline`) needs nothing extra here.\n"
     "Exit codes: 0 success, 1 the call failed, 2 invalid request (bad input, unknown workflow).\n";
 
 struct CallFlags {
   std::string workflow;
   std::string input = "{}";
   bool stream = false;
-  std::string target = "127.0.0.1:50051";
-  absl::Duration timeout = absl::Minutes(10);
-  std::string token;
+  ServerClientFlags client = DefaultServerClientFlags();
 };
 
 absl::StatusOr<CallFlags> ParseFlags(const Args& args) {
   CallFlags flags;
-  if (const char* token = std::getenv("FLOWHOST_TOKEN")) flags.token = token;
   for (size_t i = 0; i < args.size(); ++i) {
+    absl::StatusOr<bool> taken = TakeServerClientFlag(args, i, flags.client);
+    if (!taken.ok()) return taken.status();
+    if (*taken) continue;
     const std::string& arg = args[i];
-    auto value = [&]() -> absl::StatusOr<std::string> {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(arg + " needs a value");
-      return args[++i];
-    };
     if (arg == "--stream") {
       flags.stream = true;
-    } else if (arg == "--input" || arg == "--target" || arg == "--timeout" || arg == "--token") {
-      absl::StatusOr<std::string> text = value();
-      if (!text.ok()) return text.status();
-      if (arg == "--input") flags.input = *text;
-      if (arg == "--target") flags.target = *text;
-      if (arg == "--token") flags.token = *text;
-      if (arg == "--timeout") {
-        absl::StatusOr<absl::Duration> timeout = sdk::ParseDurationText(*text);
-        if (!timeout.ok()) return sdk::Annotate(timeout.status(), "--timeout");
-        flags.timeout = *timeout;
-      }
+    } else if (arg == "--input") {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError("--input needs a value");
+      flags.input = args[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError("unknown flag " + arg);
     } else if (flags.workflow.empty()) {
@@ -89,34 +87,42 @@ absl::StatusOr<google::protobuf::Struct> ReadInput(const std::string& value) {
   return input;
 }
 
-int Failed(const grpc::Status& status, const grpc::ClientContext& context, std::ostream& err) {
-  err << "flowhost call: "
-      << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
-      << status.error_message() << "\n";
-  if (std::optional<v1::ErrorDetails> details = service::ReadErrorDetails(context)) {
-    err << "flowhost call: error class " << details->error_class();
-    if (!details->node().empty()) err << ", node '" << details->node() << "'";
-    if (details->attempts() > 0) err << ", " << details->attempts() << " attempt(s)";
-    if (!details->execution_id().empty()) err << ", execution " << details->execution_id();
-    err << "\n";
-    for (const v1::Diagnostic& diagnostic : details->diagnostics()) {
-      err << diagnostic.file() << ":" << diagnostic.line() << ":" << diagnostic.column() << ": "
-          << diagnostic.message() << "\n";
-    }
-  }
-  switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::NOT_FOUND:
-      return kExitInvalid;
-    default:
-      return kExitFailed;
-  }
+absl::Duration FromProto(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
 }
 
-std::string Totals(const v1::ExecutionSummary& summary) {
-  double ms = summary.duration().seconds() * 1e3 + summary.duration().nanos() / 1e6;
-  return absl::StrFormat("%.0f ms, %d+%d tokens, $%.6f", ms, summary.prompt_tokens(),
-                         summary.completion_tokens(), summary.cost_usd());
+ExecutionTotals TotalsOf(const v1::ExecutionSummary& summary, int items) {
+  ExecutionTotals totals;
+  totals.duration = FromProto(summary.duration());
+  totals.items = items;
+  totals.prompt_tokens = summary.prompt_tokens();
+  totals.completion_tokens = summary.completion_tokens();
+  totals.cost_usd = summary.cost_usd();
+  return totals;
+}
+
+// NODE_STATUS_SUCCEEDED -> "succeeded": the execution record's words, as `flowhost run` prints.
+std::string StatusWord(v1::NodeStatus status) {
+  std::string name = v1::NodeStatus_Name(status);
+  const std::string prefix = "NODE_STATUS_";
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+NodeOutcome OutcomeOf(const v1::NodeSummary& node) {
+  NodeOutcome outcome;
+  outcome.name = node.name();
+  outcome.status = StatusWord(node.status());
+  outcome.items_out = node.items_out();
+  outcome.duration = FromProto(node.duration());
+  outcome.attempts = node.attempts();
+  outcome.model = node.model();
+  outcome.cost_usd = node.cost_usd();
+  if (node.has_error()) {
+    outcome.error_class = node.error().error_class();
+    outcome.error_message = node.error().message();
+  }
+  return outcome;
 }
 
 void PrintItems(const google::protobuf::RepeatedPtrField<google::protobuf::Value>& items,
@@ -129,6 +135,10 @@ void PrintItems(const google::protobuf::RepeatedPtrField<google::protobuf::Value
 }  // namespace
 
 int CallCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  if (WantsHelp(args)) {
+    out << kCallUsage << kCallHelp;
+    return kExitOk;
+  }
   absl::StatusOr<CallFlags> flags = ParseFlags(args);
   if (!flags.ok()) {
     err << "flowhost call: " << flags.status().message() << "\n" << kCallUsage;
@@ -139,11 +149,9 @@ int CallCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "flowhost call: " << input.status().message() << "\n";
     return kExitInvalid;
   }
-  auto stub = v1::WorkflowService::NewStub(
-      grpc::CreateChannel(flags->target, grpc::InsecureChannelCredentials()));
+  auto stub = NewWorkflowStub(flags->client);
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + flags->timeout));
-  if (!flags->token.empty()) context.AddMetadata("authorization", "Bearer " + flags->token);
+  PrepareContext(flags->client, context);
 
   if (!flags->stream) {
     v1::RunWorkflowRequest request;
@@ -151,9 +159,10 @@ int CallCommand(const Args& args, std::ostream& out, std::ostream& err) {
     *request.mutable_input() = *input;
     v1::RunWorkflowResponse response;
     grpc::Status status = stub->RunWorkflow(&context, request, &response);
-    if (!status.ok()) return Failed(status, context, err);
+    if (!status.ok()) return ReportFailedCall("call", status, context, flags->client, err);
     PrintItems(response.output_items(), out);
-    err << "flowhost: '" << response.workflow() << "' succeeded: " << Totals(response.summary())
+    err << ProgressRenderer::SucceededLine(
+               response.workflow(), TotalsOf(response.summary(), response.output_items_size()))
         << "\n";
     return kExitOk;
   }
@@ -163,35 +172,34 @@ int CallCommand(const Args& args, std::ostream& out, std::ostream& err) {
   *request.mutable_input() = *input;
   auto reader = stub->StreamWorkflow(&context, request);
   v1::StreamWorkflowResponse event;
-  bool in_text = false;
-  auto end_text = [&] {
-    if (in_text) err << "\n";
-    in_text = false;
-  };
+  ProgressRenderer progress(err);
+  std::string workflow = flags->workflow;
   while (reader->Read(&event)) {
-    if (event.has_node_started()) {
-      end_text();
-      err << "  " << event.node_started().node() << ": started\n";
-    } else if (event.has_token_delta() && event.token_delta().kind() == "content") {
-      if (!in_text) err << "  " << event.token_delta().node() << " > ";
-      in_text = true;
-      err << event.token_delta().text() << std::flush;
-    } else if (event.has_node_finished() || event.has_node_failed()) {
-      end_text();
-      const v1::NodeSummary& node =
-          event.has_node_finished() ? event.node_finished() : event.node_failed();
-      err << "  " << node.name() << ": " << v1::NodeStatus_Name(node.status()) << "\n";
+    if (event.has_execution_started()) {
+      workflow = event.execution_started().workflow();
+    } else if (event.has_node_started()) {
+      progress.NodeStarted(event.node_started().node(), event.node_started().attempt());
+    } else if (event.has_token_delta()) {
+      const v1::TokenDelta& delta = event.token_delta();
+      progress.TokenDelta(delta.node(), delta.item_index(), delta.text(), delta.kind());
+    } else if (event.has_node_finished()) {
+      progress.NodeEnded(OutcomeOf(event.node_finished()));
+    } else if (event.has_node_failed()) {
+      progress.NodeEnded(OutcomeOf(event.node_failed()));
     } else if (event.has_execution_finished()) {
-      end_text();
-      if (event.execution_finished().status() == v1::EXECUTION_STATUS_SUCCEEDED) {
-        PrintItems(event.execution_finished().output_items(), out);
-        err << "flowhost: succeeded: " << Totals(event.execution_finished().summary()) << "\n";
+      progress.FlushAll();
+      const v1::ExecutionFinished& finished = event.execution_finished();
+      if (finished.status() == v1::EXECUTION_STATUS_SUCCEEDED) {
+        PrintItems(finished.output_items(), out);
+        err << ProgressRenderer::SucceededLine(
+                   workflow, TotalsOf(finished.summary(), finished.output_items_size()))
+            << "\n";
       }
     }
   }
-  end_text();
+  progress.FlushAll();
   grpc::Status status = reader->Finish();
-  if (!status.ok()) return Failed(status, context, err);
+  if (!status.ok()) return ReportFailedCall("call", status, context, flags->client, err);
   return kExitOk;
 }
 

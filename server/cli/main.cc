@@ -14,20 +14,23 @@ constexpr char kUsage[] = R"(usage: flowhost <command> [arguments]
 commands:
   validate FILE...            check workflow files; prints FILE:LINE:COL diagnostics
                               (exit 0 valid, 2 invalid)
-  run FILE [--input JSON|@FILE] [--workflows DIR] [--config FILE] [--stream] [--record]
-           [--timeout DURATION]
+  run FILE [--input JSON|@FILE] [--offline] [--workflows DIR] [--config FILE] [--stream]
+           [--record] [--timeout DURATION]
                               run a workflow in-process; output items as JSON on stdout,
-                              progress on stderr (exit 0 success, 1 failed, 2 invalid)
+                              progress on stderr (exit 0 success, 1 failed, 2 invalid);
+                              --offline: against the bundled fake OpenRouter, no key needed
   nodes [--json]              list node types, where each comes from (built in or a plugin)
                               and their parameter schemas
-  serve [--listen ADDR] [--workflows DIR] [--config FILE]
+  serve [--offline] [--listen ADDR] [--workflows DIR] [--config FILE]
                               serve the gRPC API until SIGTERM/SIGINT (--help: every setting)
   plugin check FILE           load a plugin library without serving; print its name, version,
                               ABI and node types (exit 0), or why it cannot load (exit 2)
   call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR] [--timeout DURATION]
                               run a workflow on a running server; output items on stdout
+  list [--target ADDR] [--json]
+                              the workflows a running server has loaded, and their load state
   version                     print the version
-  help                        print this text
+  help [COMMAND]              print this text, or COMMAND's (as COMMAND --help does)
 
 validate, run, nodes and serve load the node plugins named by --plugin PATH (repeatable), the
 FLOWHOST_PLUGINS variable (colon-separated) or the configuration file's plugins: list
@@ -50,11 +53,17 @@ int main(int argc, char** argv) {
   }
   std::string verb = argv[1];
   flowhost::cli::Args args(argv + 2, argv + argc);
+  if ((verb == "help" || verb == "--help" || verb == "-h") && !args.empty()) {
+    verb = args[0];  // `flowhost help run` is `flowhost run --help`
+    args = {"--help"};
+    if (verb == "plugin") args = {"help"};
+  }
   if (verb == "validate") return flowhost::cli::ValidateCommand(args, std::cout, std::cerr);
   if (verb == "run") return flowhost::cli::RunCommand(args, std::cout, std::cerr);
   if (verb == "nodes") return flowhost::cli::NodesCommand(args, std::cout, std::cerr);
   if (verb == "serve") return flowhost::cli::ServeCommand(args, std::cout, std::cerr);
   if (verb == "call") return flowhost::cli::CallCommand(args, std::cout, std::cerr);
+  if (verb == "list") return flowhost::cli::ListCommand(args, std::cout, std::cerr);
   if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);

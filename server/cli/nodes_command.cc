@@ -51,9 +51,27 @@ std::string DescribeOutputSchema(const sdk::Json& schema) {
   return "any fields";
 }
 
+constexpr char kNodesUsage[] =
+    "usage: flowhost nodes [--json] [--plugin PATH]... [--config FILE]\n";
+
+constexpr char kNodesHelp[] =
+    "\n"
+    "Lists every node type workflows can use: built in or from a plugin, with its description and\n"
+    "parameters (type, required, default).\n"
+    "\n"
+    "  --json              one JSON array: type, version, description, parameter schema, output\n"
+    "                      schema, ports, origin (as ListNodeTypes)\n"
+    "  --plugin PATH, --config FILE\n"
+    "                      load the same node plugins as the server would "
+    "(docs/configuration.md)\n";
+
 }  // namespace
 
 int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  if (WantsHelp(args)) {
+    out << kNodesUsage << kNodesHelp;
+    return kExitOk;
+  }
   absl::StatusOr<VerbConfig> verb = LoadVerbConfig(args);
   if (!verb.ok()) {
     err << "flowhost nodes: configuration: " << verb.status().message() << "\n";
@@ -64,7 +82,7 @@ int NodesCommand(const Args& args, std::ostream& out, std::ostream& err) {
     if (arg == "--json") {
       json = true;
     } else {
-      err << "usage: flowhost nodes [--json] [--plugin PATH]... [--config FILE]\n";
+      err << "flowhost nodes: unexpected argument '" << arg << "'\n" << kNodesUsage;
       return kExitInvalid;
     }
   }

@@ -45,7 +45,7 @@ int CheckPlugin(const std::string& path, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int PluginCommand(const Args& args, std::ostream& out, std::ostream& err) {
-  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
+  if (WantsHelp(args) || (args.size() == 1 && args[0] == "help")) {
     out << kPluginUsage;
     return kExitOk;
   }

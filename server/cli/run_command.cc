@@ -5,12 +5,15 @@
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "server/cli/commands.h"
+#include "server/cli/offline_upstream.h"
+#include "server/cli/progress_renderer.h"
 #include "server/cli/sibling_workflows.h"
 #include "server/config/host_config.h"
 #include "server/runtime/runtime.h"
@@ -22,59 +25,63 @@ std::atomic<bool> interrupted{false};
 
 void OnInterrupt(int) { interrupted.store(true); }
 
-// Writes progress lines to stderr as the execution runs; token deltas too with --stream.
+// "FILE:LINE" of node `name` in `workflow`, or empty.
+std::string NodeLocation(const workflow::CompiledWorkflow& workflow, std::string_view name) {
+  const workflow::CompiledNode* node = workflow.FindNode(name);
+  if (node == nullptr || node->location.line <= 0) return "";
+  return absl::StrCat(node->location.file.empty() ? workflow.source_path : node->location.file, ":",
+                      node->location.line);
+}
+
+// Writes progress lines to stderr as the execution runs (progress_renderer.h); token deltas too
+// with --stream. Called from the executor's threads.
 class ProgressPrinter : public executor::ExecutionObserver {
  public:
-  ProgressPrinter(std::ostream& err, bool stream) : err_(err), stream_(stream) {}
+  ProgressPrinter(std::ostream& err, bool stream, workflow::WorkflowPtr workflow)
+      : stream_(stream), workflow_(std::move(workflow)), renderer_(err) {}
 
   void OnNodeStarted(std::string_view node, int attempt) override {
     absl::MutexLock lock(&mu_);
-    EndTokenLine();
-    err_ << "  " << node << ": started";
-    if (attempt > 1) err_ << " (attempt " << attempt << ")";
-    err_ << "\n";
+    renderer_.NodeStarted(node, attempt);
   }
 
   void OnNodeFinished(const executor::NodeRecord& record) override {
-    absl::MutexLock lock(&mu_);
-    EndTokenLine();
-    err_ << "  " << record.name << ": " << executor::NodeStatusName(record.status);
-    if (record.status == executor::NodeStatus::kSucceeded ||
-        record.status == executor::NodeStatus::kFailed) {
-      err_ << absl::StrFormat(", %d item(s) in %.0f ms", record.items_out,
-                              absl::ToDoubleMilliseconds(record.duration()));
-    }
-    if (record.attempts > 1) err_ << ", " << record.attempts << " attempts";
-    if (!record.model.empty()) err_ << ", model " << record.model;
-    if (record.cost_usd > 0) err_ << absl::StrFormat(", $%.6f", record.cost_usd);
+    NodeOutcome outcome;
+    outcome.name = record.name;
+    outcome.status = std::string(executor::NodeStatusName(record.status));
+    outcome.items_out = record.items_out;
+    outcome.duration = record.duration();
+    outcome.attempts = record.attempts;
+    outcome.model = record.model;
+    outcome.cost_usd = record.cost_usd;
     if (!record.error.ok()) {
-      err_ << "\n    " << sdk::ErrorClassOf(record.error) << ": " << record.error.message();
+      outcome.error_class = sdk::ErrorClassOf(record.error);
+      outcome.error_message = std::string(record.error.message());
+      outcome.location = NodeLocation(*workflow_, record.name);
     }
-    err_ << "\n";
+    absl::MutexLock lock(&mu_);
+    renderer_.NodeEnded(outcome);
   }
 
   bool wants_tokens() const override { return stream_; }
 
   void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                     std::string_view kind) override {
-    if (kind != "content") return;
     absl::MutexLock lock(&mu_);
-    if (!in_token_line_) err_ << "  " << node << "[" << item_index << "] > ";
-    in_token_line_ = true;
-    err_ << text;
-    err_.flush();
+    renderer_.TokenDelta(node, static_cast<int64_t>(item_index), text, kind);
+  }
+
+  // The stream is over: anything still held is written.
+  void Finish() {
+    absl::MutexLock lock(&mu_);
+    renderer_.FlushAll();
   }
 
  private:
-  void EndTokenLine() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (in_token_line_) err_ << "\n";
-    in_token_line_ = false;
-  }
-
-  std::ostream& err_;
   const bool stream_;
+  const workflow::WorkflowPtr workflow_;
   absl::Mutex mu_;
-  bool in_token_line_ ABSL_GUARDED_BY(mu_) = false;
+  ProgressRenderer renderer_ ABSL_GUARDED_BY(mu_);
 };
 
 // Reads --input's value: JSON text, or @FILE for a file holding it.
@@ -102,12 +109,32 @@ struct RunFlags {
   std::string workflows_dir;
   bool stream = false;
   bool record = false;
+  bool offline = false;
   absl::Duration timeout = absl::InfiniteDuration();
 };
 
 constexpr char kRunUsage[] =
-    "usage: flowhost run FILE [--input JSON|@FILE] [--workflows DIR] [--config FILE] [--stream]\n"
-    "                         [--record] [--timeout DURATION]\n";
+    "usage: flowhost run FILE [--input JSON|@FILE] [--offline] [--workflows DIR] [--config FILE]\n"
+    "                         [--stream] [--record] [--timeout DURATION] [--SETTING VALUE]...\n";
+
+constexpr char kRunHelp[] =
+    "\n"
+    "Runs the workflow in FILE in this process and prints its output items as JSON on stdout;\n"
+    "progress (each node as it starts and ends) on stderr.\n"
+    "\n"
+    "  --input JSON|@FILE  the workflow's inputs: a JSON object, or @FILE for a file holding one\n"
+    "  --offline           start the bundled fake OpenRouter on loopback and send every "
+    "OpenRouter\n"
+    "                      call there: canned answers, no key, no network (docs/cli.md)\n"
+    "  --workflows DIR     where execute_workflow finds other workflows (default: FILE's "
+    "directory)\n"
+    "  --stream            also print the text LLM nodes write, as they write it, per item\n"
+    "  --record            print the execution record (every node, attempt and upstream call)\n"
+    "  --timeout DURATION  cancel the execution after this long (e.g. 30s, 2m)\n"
+    "  --config FILE, --SETTING VALUE\n"
+    "                      the host configuration, as for serve (flowhost serve --help)\n"
+    "\n"
+    "Exit codes: 0 succeeded, 1 the execution failed, 2 invalid workflow, input or usage.\n";
 
 absl::StatusOr<RunFlags> ParseRunFlags(const Args& args) {
   RunFlags flags;
@@ -138,6 +165,8 @@ absl::StatusOr<RunFlags> ParseRunFlags(const Args& args) {
       flags.stream = true;
     } else if (arg == "--record") {
       flags.record = true;
+    } else if (arg == "--offline") {
+      flags.offline = true;
     } else if (!arg.empty() && arg[0] == '-') {
       return absl::InvalidArgumentError("unknown flag '" + arg + "'");
     } else if (flags.file.empty()) {
@@ -154,6 +183,10 @@ absl::StatusOr<RunFlags> ParseRunFlags(const Args& args) {
 }  // namespace
 
 int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  if (WantsHelp(args)) {
+    out << kRunUsage << kRunHelp;
+    return kExitOk;
+  }
   config::ConfigSources sources;
   // The CLI is quieter than the service: warnings and errors only, unless configured otherwise.
   config::GetEnvFunction process_env = config::ProcessEnvironment();
@@ -186,6 +219,22 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
   runtime::RuntimeOptions options;
   options.config = *std::move(config);
   options.getenv = sources.getenv;
+  options.missing_secret_advice = config::MissingSecretAdvice::kRunAgain;
+  // Declared before the runtime, so it outlives every HTTP call the runtime makes to it.
+  std::unique_ptr<OfflineUpstream> offline;
+  if (flags->offline) {
+    absl::StatusOr<std::unique_ptr<OfflineUpstream>> started =
+        OfflineUpstream::Start(sources.getenv);
+    if (!started.ok()) {
+      err << "flowhost run: " << started.status().message() << "\n";
+      return started.status().code() == absl::StatusCode::kNotFound ? kExitInvalid : kExitFailed;
+    }
+    offline = *std::move(started);
+    offline->Apply(options.config);
+    options.getenv = offline->Environment(std::move(options.getenv));
+    err << "flowhost: offline: OpenRouter calls go to the bundled fake OpenRouter at "
+        << offline->base_url() << " (canned answers, no key needed)\n";
+  }
   auto runtime = runtime::Runtime::Create(std::move(options));
   if (!runtime.ok()) {
     err << "flowhost run: " << runtime.status().message() << "\n";
@@ -216,7 +265,8 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
   request.workflow = loaded.workflow;
   request.inputs = *std::move(bound);
   if (flags->timeout != absl::InfiniteDuration()) request.deadline = absl::Now() + flags->timeout;
-  request.observer = std::make_shared<ProgressPrinter>(err, flags->stream);
+  auto progress = std::make_shared<ProgressPrinter>(err, flags->stream, loaded.workflow);
+  request.observer = progress;
 
   err << "flowhost: running '" << loaded.workflow->name << "'\n";
   absl::Notification finished;
@@ -241,21 +291,27 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
   std::signal(SIGTERM, previous_term);
   host.SetWorkflowResolver(nullptr);
 
+  progress->Finish();
   if (flags->record) err << record.ToJson().dump(2) << "\n";
-  std::string totals = absl::StrFormat(
-      "%.0f ms, %d item(s), %d+%d tokens, $%.6f", absl::ToDoubleMilliseconds(record.duration()),
-      record.output.size(), record.prompt_tokens, record.completion_tokens, record.cost_usd);
+  ExecutionTotals totals;
+  totals.duration = record.duration();
+  totals.items = static_cast<int64_t>(record.output.size());
+  totals.prompt_tokens = record.prompt_tokens;
+  totals.completion_tokens = record.completion_tokens;
+  totals.cost_usd = record.cost_usd;
   if (!record.status.ok()) {
-    err << "flowhost: '" << record.workflow << "' failed"
-        << (record.failed_node.empty() ? "" : " at node '" + record.failed_node + "'") << " ("
-        << sdk::ErrorClassOf(record.status) << "): " << record.status.message() << "\n"
-        << "flowhost: " << totals << "\n";
+    err << ProgressRenderer::FailedLine(record.workflow, ExecutionStatusWord(record.status.code()),
+                                        record.failed_node, record.failed_node_location,
+                                        sdk::ErrorClassOf(record.status),
+                                        std::string(record.status.message()))
+        << "\n"
+        << "flowhost: " << ProgressRenderer::Totals(totals) << "\n";
     return record.status.code() == absl::StatusCode::kInvalidArgument && record.nodes.empty()
                ? kExitInvalid
                : kExitFailed;
   }
   out << sdk::Json(record.output).dump(2) << "\n";
-  err << "flowhost: '" << record.workflow << "' succeeded: " << totals << "\n";
+  err << ProgressRenderer::SucceededLine(record.workflow, totals) << "\n";
   return kExitOk;
 }
 

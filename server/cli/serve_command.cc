@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "server/cli/commands.h"
+#include "server/cli/offline_upstream.h"
 #include "server/cli/shutdown_signals.h"
 #include "server/config/config_settings.h"
 #include "server/config/host_config.h"
@@ -15,26 +16,37 @@ namespace flowhost::cli {
 namespace {
 
 constexpr char kServeUsage[] =
-    "usage: flowhost serve [--listen ADDR] [--workflows DIR] [--config FILE] [--SETTING VALUE]...\n"
+    "usage: flowhost serve [--offline] [--listen ADDR] [--workflows DIR] [--config FILE]\n"
+    "                      [--SETTING VALUE]...\n"
     "\n"
     "Serves flowhost.v1.WorkflowService (with grpc.health.v1 and server reflection) until SIGTERM\n"
     "or SIGINT, then drains: health NOT_SERVING, no new executions, in-flight ones get the grace\n"
     "period; a second SIGTERM or SIGINT cancels them at once. The first line on stdout is\n"
     "'LISTENING <port>'. Logs are JSON lines on stderr.\n"
     "\n"
+    "  --offline  start the bundled fake OpenRouter on loopback and send every OpenRouter call\n"
+    "             there: canned answers, no key, no network (logged at start; docs/cli.md)\n"
+    "\n"
     "Settings (flag, environment variable; precedence flag > env > file > default):\n";
 
 }  // namespace
 
 int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  if (WantsHelp(args)) {
+    out << kServeUsage << config::SettingsHelp();
+    return kExitOk;
+  }
+  bool offline = false;
+  Args settings;
   for (const std::string& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      out << kServeUsage << config::SettingsHelp();
-      return kExitOk;
+    if (arg == "--offline") {
+      offline = true;
+    } else {
+      settings.push_back(arg);
     }
   }
   config::ConfigSources sources;
-  absl::StatusOr<std::vector<std::string>> rest = config::ExtractConfigFlags(args, sources);
+  absl::StatusOr<std::vector<std::string>> rest = config::ExtractConfigFlags(settings, sources);
   if (!rest.ok()) {
     err << "flowhost serve: " << rest.status().message() << "\n";
     return kExitInvalid;
@@ -59,6 +71,19 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
 
   runtime::RuntimeOptions options;
   options.config = *std::move(host_config);
+  // Declared before the runtime and the service, so it outlives every call they make to it.
+  std::unique_ptr<OfflineUpstream> upstream;
+  if (offline) {
+    absl::StatusOr<std::unique_ptr<OfflineUpstream>> started =
+        OfflineUpstream::Start(sources.getenv);
+    if (!started.ok()) {
+      err << "flowhost serve: " << started.status().message() << "\n";
+      return started.status().code() == absl::StatusCode::kNotFound ? kExitInvalid : kExitFailed;
+    }
+    upstream = *std::move(started);
+    upstream->Apply(options.config);
+    options.getenv = upstream->Environment(std::move(options.getenv));
+  }
   absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
       runtime::Runtime::Create(std::move(options));
   if (!runtime.ok()) {
@@ -66,6 +91,14 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
     // a configuration error like the ones above. INTERNAL is a bug.
     err << "flowhost serve: " << runtime.status().message() << "\n";
     return runtime.status().code() == absl::StatusCode::kInternal ? kExitFailed : kExitInvalid;
+  }
+  if (upstream != nullptr) {
+    (*runtime)->logger().Log(
+        sdk::LogLevel::kWarning,
+        "offline: OpenRouter calls go to the bundled fake OpenRouter (canned answers, no key)",
+        {{"base_url", upstream->base_url()},
+         {"program", upstream->program()},
+         {"pid", upstream->pid()}});
   }
   absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
       service::ServiceHost::Start(**runtime, config::ProcessEnvironment());

@@ -39,9 +39,24 @@ bool ListWorkflowFiles(const std::string& dir, std::vector<std::string>& files,
   return true;
 }
 
+constexpr char kValidateHelp[] =
+    "\n"
+    "Checks workflow files without running them: YAML, node types and parameters, wiring,\n"
+    "expressions. Prints every problem as FILE:LINE:COL: error|warning: message on stderr and\n"
+    "'FILE: ok (N nodes)' on stdout for each file that loads.\n"
+    "\n"
+    "  --plugin PATH, --config FILE\n"
+    "                      load the same node plugins as the server would (docs/configuration.md)\n"
+    "\n"
+    "Exit codes: 0 every file is valid (warnings allowed), 2 a file is invalid.\n";
+
 }  // namespace
 
 int ValidateCommand(const Args& args, std::ostream& out, std::ostream& err) {
+  if (WantsHelp(args)) {
+    out << kValidateUsage << kValidateHelp;
+    return kExitOk;
+  }
   absl::StatusOr<VerbConfig> verb = LoadVerbConfig(args);
   if (!verb.ok()) {
     err << "flowhost validate: configuration: " << verb.status().message() << "\n";

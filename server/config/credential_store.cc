@@ -30,7 +30,7 @@ std::string Trim(std::string_view text) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> ConfigCredentialStore::Create(
-    const HostConfig& config, const GetEnvFunction& getenv) {
+    const HostConfig& config, const GetEnvFunction& getenv, MissingSecretAdvice advice) {
   std::unique_ptr<ConfigCredentialStore> store(new ConfigCredentialStore());
   for (const auto& [name, source] : config.credentials) {
     Entry entry;
@@ -52,12 +52,17 @@ absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> ConfigCredentialStore::Cr
       entry.source = "environment variable " + source.from_env;
     } else {
       entry.source = "not set: environment variable " + source.from_env + " is unset";
-      entry.missing_message = "credential '" + name +
-                              "' has no secret: it is read from the environment variable " +
-                              source.from_env + " (credentials." + name +
-                              ".from_env), which is unset or empty; set it, or point the "
-                              "credential at another variable or a file (from_file), and "
-                              "restart the server";
+      entry.missing_message =
+          "credential '" + name + "' has no secret: it is read from the environment variable " +
+          source.from_env + " (credentials." + name +
+          ".from_env), which is unset or empty; set it, or point the "
+          "credential at another variable or a file (from_file), and " +
+          (advice == MissingSecretAdvice::kRestartTheServer ? std::string("restart the server")
+                                                            : std::string("run again"));
+      if (advice == MissingSecretAdvice::kRunAgain && name == kDefaultCredentialName) {
+        entry.missing_message +=
+            "; or run with --offline to use the bundled fake OpenRouter, which needs no key";
+      }
     }
     entry.credential.name = name;
     entry.credential.secret = sdk::Secret(std::move(secret));

@@ -27,10 +27,15 @@
 
 namespace flowhost::config {
 
+// What the error for a credential without a secret tells the developer to do once it is set:
+// restart `flowhost serve`, or run `flowhost run` again (which can also go --offline).
+enum class MissingSecretAdvice { kRestartTheServer, kRunAgain };
+
 class ConfigCredentialStore : public executor::CredentialStore {
  public:
   static absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> Create(
-      const HostConfig& config, const GetEnvFunction& getenv);
+      const HostConfig& config, const GetEnvFunction& getenv,
+      MissingSecretAdvice advice = MissingSecretAdvice::kRestartTheServer);
 
   // NOT_FOUND (class "not_found") for a name that is not configured; FAILED_PRECONDITION (class
   // "auth") when it is configured but its secret is not set.

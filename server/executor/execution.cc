@@ -431,6 +431,12 @@ void Execution::Finish(absl::Status status, std::string failed_node) {
     absl::Time now = Now();
     record_.status = status;
     record_.failed_node = std::move(failed_node);
+    if (const workflow::CompiledNode* node = workflow_->FindNode(record_.failed_node);
+        node != nullptr && node->location.line > 0) {
+      record_.failed_node_location =
+          absl::StrCat(node->location.file.empty() ? workflow_->source_path : node->location.file,
+                       ":", node->location.line);
+    }
     record_.finished_at = now;
     for (size_t i = 0; i < record_.nodes.size(); ++i) {
       NodeRecord& node = record_.nodes[i];

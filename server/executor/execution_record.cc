@@ -113,6 +113,7 @@ Json ExecutionRecord::ToJson() const {
                {"cost_usd", cost_usd}};
   if (!status.ok()) json["error"] = ErrorJson(status);
   if (!failed_node.empty()) json["failed_node"] = failed_node;
+  if (!failed_node_location.empty()) json["failed_node_location"] = failed_node_location;
   return json;
 }
 

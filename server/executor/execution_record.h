@@ -55,6 +55,9 @@ struct ExecutionRecord {
   std::string workflow;
   absl::Status status;      // OK, or why the execution failed (classified, see sdk/error.h)
   std::string failed_node;  // the node whose failure stopped the execution, if any
+  // "FILE:LINE" of that node's entry in its workflow file, when known: what an error message
+  // points a developer at.
+  std::string failed_node_location;
   sdk::Items output;
   absl::Time started_at;
   absl::Time finished_at;

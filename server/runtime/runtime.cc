@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
     return absl::InvalidArgumentError(absl::StrCat("unknown log level '", config.log_level,
                                                    "': use debug, info, warning or error"));
   }
-  auto credentials = config::ConfigCredentialStore::Create(config, options.getenv);
+  auto credentials =
+      config::ConfigCredentialStore::Create(config, options.getenv, options.missing_secret_advice);
   if (!credentials.ok()) return credentials.status();
   runtime->credentials_ = std::move(*credentials);
   runtime->scrubber_ = std::make_shared<const common::SecretScrubber>(

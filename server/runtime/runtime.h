@@ -38,6 +38,9 @@ struct RuntimeOptions {
   config::GetEnvFunction getenv = config::ProcessEnvironment();
   // Where log lines go; stderr when null.
   std::shared_ptr<common::LogSink> log_sink;
+  // What a missing secret's error advises: `serve` restarts, `run` runs again (or --offline).
+  config::MissingSecretAdvice missing_secret_advice =
+      config::MissingSecretAdvice::kRestartTheServer;
   // Worker threads; 0 means one per core.
   int worker_threads = 0;
   // Registers node families beyond the built-in ones and the configured plugins, after them

@@ -41,7 +41,8 @@ absl::StatusOr<workflow::WorkflowPtr> ResolveWorkflow(const ServiceEnvironment& 
       }
       return sdk::NodeError(
           absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
-          "no workflow named '" + source.text + "' is loaded; ListWorkflows lists the loaded ones");
+          "no workflow named '" + source.text +
+              "' is loaded; ListWorkflows (`flowhost list`) lists the loaded ones");
     }
     case WorkflowSource::Kind::kYaml: {
       workflow::LoadResult result =
@@ -104,6 +105,7 @@ FailureContext FailureOf(const executor::ExecutionRecord& record) {
   failure.execution_id = record.id;
   failure.workflow = record.workflow;
   failure.node = record.failed_node;
+  failure.node_location = record.failed_node_location;
   for (const executor::NodeRecord& node : record.nodes) {
     if (record.failed_node.empty()) {
       // Stopped for a reason not a node's (a deadline, a cancellation): the calls of the nodes

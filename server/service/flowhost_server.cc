@@ -55,9 +55,13 @@ absl::Status FlowhostServer::Start() {
     credentials = grpc::InsecureServerCredentials();
   }
 
-  // Both must be switched on before the builder exists.
+  // Both must be switched on before the builder exists. The plugin is reflection v1alpha (Debian's
+  // gRPC has no v1); v1 is ours (reflection_v1_service.h), listing the same services.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  reflection_v1_ = std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+      kServiceName, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
+      grpc::reflection::v1::ServerReflection::service_full_name()});
 
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, so a second server on a port in use would start and the
@@ -65,6 +69,7 @@ absl::Status FlowhostServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(&service_);
+  builder.RegisterService(reflection_v1_.get());
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   server_ = builder.BuildAndStart();

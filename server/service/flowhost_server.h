@@ -1,7 +1,7 @@
 // The gRPC server of `flowhost serve`: WorkflowService plus the standard health service
-// (grpc.health.v1; SERVING once started, NOT_SERVING while draining) and server reflection (so
-// grpcurl works without .proto files), on one listening address, optionally with TLS, with bounded
-// message sizes.
+// (grpc.health.v1; SERVING once started, NOT_SERVING while draining) and server reflection, both
+// v1 and v1alpha (so grpcurl and other clients work without .proto files), on one listening
+// address, optionally with TLS, with bounded message sizes.
 //
 // Shutdown drains instead of dropping work: health goes NOT_SERVING, new executions are refused
 // with UNAVAILABLE, executions in flight get the grace period to finish, the rest are cancelled
@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "server/service/reflection_v1_service.h"
 #include "server/service/service_environment.h"
 #include "server/service/workflow_service_impl.h"
 
@@ -61,6 +62,7 @@ class FlowhostServer {
   ServiceEnvironment env_;
   const ServerOptions options_;
   WorkflowServiceImpl service_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

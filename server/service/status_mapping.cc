@@ -125,6 +125,7 @@ MappedError MapError(const absl::Status& status, const FailureContext& context,
   details.set_execution_id(context.execution_id);
   details.set_workflow(context.workflow);
   details.set_node(context.node);
+  details.set_node_location(context.node_location);
   details.set_attempts(context.attempts);
   if (std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status)) {
     ToDuration(std::min(*retry_after, max_retry_after), *details.mutable_retry_after());

@@ -66,7 +66,8 @@ inline constexpr size_t kMaxDetailDiagnostics = 32;
 struct FailureContext {
   std::string execution_id;
   std::string workflow;
-  std::string node;  // the node whose failure stopped the execution
+  std::string node;           // the node whose failure stopped the execution
+  std::string node_location;  // "FILE:LINE" of that node's entry in its workflow file
   int attempts = 0;
   std::vector<sdk::AttemptRecord> calls;
   std::vector<workflow::Diagnostic> diagnostics;

@@ -130,9 +130,10 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::GetWorkflow(grpc::CallbackServerC
     }
     std::optional<WorkflowStore::Entry> entry = env_.store->Get(request->name());
     if (!entry.has_value()) {
-      return sdk::NodeError(absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
-                            "no workflow named '" + request->name() +
-                                "' is loaded; ListWorkflows lists the loaded ones");
+      return sdk::NodeError(
+          absl::StatusCode::kNotFound, sdk::error_class::kNotFound,
+          "no workflow named '" + request->name() +
+              "' is loaded; ListWorkflows (`flowhost list`) lists the loaded ones");
     }
     v1::WorkflowView view =
         request->view() == v1::WORKFLOW_VIEW_UNSPECIFIED ? v1::WORKFLOW_VIEW_FULL : request->view();

@@ -187,11 +187,24 @@ int WorkflowStore::Rescan() {
   }
   if (changed.empty() && removed.empty()) return 0;
 
+  // What the index says of each file before and after: a file's state can change because another
+  // file changed (a duplicate name that is now the only one), and what is logged must be what
+  // List reports (a duplicate name is FAILED there, so it is not logged as loaded).
+  std::map<std::string, Entry> indexed_before;
+  std::map<std::string, Entry> indexed;
+  std::set<std::string> shadowed;  // files that load but whose name another file serves
   {
     absl::MutexLock lock(&mu_);
+    indexed_before = IndexByFileLocked();
     for (const std::string& file : removed) files_.erase(file);
     for (auto& [file, state] : changed) files_[file] = state;
     RebuildIndex();
+    indexed = IndexByFileLocked();
+    for (const auto& [file, entry] : indexed) {
+      if (entry.state == LoadState::kFailed && files_[file].entry.workflow != nullptr) {
+        shadowed.insert(file);
+      }
+    }
     ++generation_;
   }
 
@@ -199,8 +212,14 @@ int WorkflowStore::Rescan() {
     Log(sdk::LogLevel::kInfo, "workflow file removed",
         {{"file", file}, {"workflow", previous[file].entry.name}});
   }
-  for (const auto& [file, state] : changed) {
-    const Entry& entry = state.entry;
+  for (const auto& [file, entry] : indexed) {
+    if (!changed.contains(file)) {
+      auto before = indexed_before.find(file);
+      if (before != indexed_before.end() && before->second.state == entry.state &&
+          before->second.name == entry.name) {
+        continue;  // neither its content nor its standing changed
+      }
+    }
     sdk::Json fields = {
         {"file", file}, {"workflow", entry.name}, {"state", StateName(entry.state)}};
     if (entry.state == LoadState::kLoaded) {
@@ -208,13 +227,21 @@ int WorkflowStore::Rescan() {
     } else {
       fields["diagnostics"] = workflow::FormatDiagnostics(entry.diagnostics);
       Log(sdk::LogLevel::kError,
-          entry.state == LoadState::kStale
+          shadowed.contains(file)
+              ? "workflow file is not served: another file defines the same workflow name"
+          : entry.state == LoadState::kStale
               ? "workflow file is broken; its last good version is still served"
               : "workflow file is broken and cannot be run",
           fields);
     }
   }
   return static_cast<int>(changed.size() + removed.size());
+}
+
+std::map<std::string, WorkflowStore::Entry> WorkflowStore::IndexByFileLocked() const {
+  std::map<std::string, Entry> by_file;
+  for (const auto& [name, entry] : entries_) by_file.emplace(entry.file, entry);
+  return by_file;
 }
 
 void WorkflowStore::RebuildIndex() {

@@ -123,6 +123,8 @@ class WorkflowStore : public executor::WorkflowResolver {
   void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) const;
   Entry LoadFile(const std::string& file, const std::string& text, const Entry* previous) const;
   void RebuildIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The index's entries by file: what List reports for each file.
+  std::map<std::string, Entry> IndexByFileLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WatchLoop(int inotify_fd, int stop_fd);
 
   const Options options_;

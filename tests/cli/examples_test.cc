@@ -1,5 +1,6 @@
-// Every example workflow in workflows/, run end to end through the real `flowhost` binary against the
-// project's fake OpenRouter. These are the pipelines the README shows users; they must keep working.
+// Every example workflow in workflows/, run end to end through the real `flowhost` binary against
+// the project's fake OpenRouter. These are the pipelines the README shows users; they must keep
+// working.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -24,7 +25,8 @@ std::string Workflow(const std::string& name) {
 
 // The catalogue the fake serves by default.
 Json Catalogue() {
-  std::ifstream file(fs::path(FLOWHOST_SOURCE_DIR) / "tests/fake_openrouter/data/openrouter-models.json");
+  std::ifstream file(fs::path(FLOWHOST_SOURCE_DIR) /
+                     "tests/fake_openrouter/data/openrouter-models.json");
   return Json::parse(file);
 }
 
@@ -44,9 +46,9 @@ class ExamplesTest : public ::testing::Test {
 
   // Runs `workflow` with `input`; returns the parsed output items (asserting success).
   BinaryResult Run(const std::string& workflow, const Json& input) {
-    return RunBinary({FlowhostBinary(), "run", Workflow(workflow), "--input", input.dump()},
-                     {{"OPENROUTER_API_KEY", fake_->api_key()},
-                      {"OPENROUTER_BASE_URL", fake_->base_url()}});
+    return RunBinary(
+        {FlowhostBinary(), "run", Workflow(workflow), "--input", input.dump()},
+        {{"OPENROUTER_API_KEY", fake_->api_key()}, {"OPENROUTER_BASE_URL", fake_->base_url()}});
   }
 
   Json Items(const BinaryResult& result) {
@@ -79,8 +81,9 @@ TEST_F(ExamplesTest, AskWithFallbackAnswersFromTheFreeModelWhenItWorks) {
 }
 
 TEST_F(ExamplesTest, AskWithFallbackEscalatesToTheFlagshipWhenTheFreeModelIsRateLimited) {
-  ASSERT_TRUE(fake_->AddRules({{{"model", "google/gemma-4-31b-it:free"},
-                                {"behavior", {{"status", 429}, {"retry_after", "30"}}}}})
+  ASSERT_TRUE(fake_
+                  ->AddRules({{{"model", "google/gemma-4-31b-it:free"},
+                               {"behavior", {{"status", 429}, {"retry_after", "30"}}}}})
                   .ok());
   Json items = Items(Run("ask-with-fallback", {{"question", "hi"}}));
   ASSERT_EQ(items.size(), 1u);
@@ -110,7 +113,8 @@ TEST_F(ExamplesTest, FreeModelsReturnsExactlyTheCataloguesFreeModelsLongestConte
   }
   EXPECT_EQ(got_ids, expected_ids);
   for (size_t i = 1; i < items.size(); ++i) {
-    EXPECT_GE(items[i - 1]["context_length"].get<int64_t>(), items[i]["context_length"].get<int64_t>());
+    EXPECT_GE(items[i - 1]["context_length"].get<int64_t>(),
+              items[i]["context_length"].get<int64_t>());
   }
 }
 

@@ -16,6 +16,8 @@ namespace flowhost::testing {
 
 std::string FlowhostBinary() { return FLOWHOST_BINARY; }
 
+std::string FakeOpenRouterBinary() { return FAKE_OPENROUTER_BINARY; }
+
 BinaryResult RunBinary(const std::vector<std::string>& argv,
                        const std::map<std::string, std::string>& env, int timeout_ms) {
   BinaryResult result;

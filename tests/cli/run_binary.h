@@ -24,6 +24,9 @@ BinaryResult RunBinary(const std::vector<std::string>& argv,
 // The built `flowhost` binary.
 std::string FlowhostBinary();
 
+// The built fake OpenRouter (`fake_openrouter`), which `flowhost run|serve --offline` starts.
+std::string FakeOpenRouterBinary();
+
 }  // namespace flowhost::testing
 
 #endif  // FLOWHOST_TESTS_CLI_RUN_BINARY_H_

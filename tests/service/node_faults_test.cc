@@ -86,3 +86,48 @@ TEST(NodeFaults, AnExceptionInCreateIsAnInvalidWorkflowNotACrash) {
 
 }  // namespace
 }  // namespace flowhost::service
+
+namespace flowhost::service {
+namespace {
+
+// One item fails; the two still in flight are cancelled because of it. Only the failure is a
+// warning: the cancelled siblings are logged at debug, so an operator reads one cause, not three.
+TEST(NodeFaults, SiblingsCancelledBecauseAnItemFailedAreNotLoggedAsWarnings) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowResponse response;
+  grpc::Status status = harness->RunInline(R"(name: siblings
+nodes:
+  - name: models
+    type: set
+    params: {mode: replace, values: {models: ["fake/slow-5000", "fake/slow-5000", "fake/fail402"]}}
+    next: each
+  - name: each
+    type: split_out
+    params: {field: models, destination: model}
+    next: answer
+  - name: answer
+    type: openrouter.chat
+    params: {model: "{{ $json.model }}", prompt: hi}
+)",
+                                           &response);
+  ASSERT_FALSE(status.ok());
+  int warnings = 0, cancelled = 0;
+  for (const std::string& line : harness->log_lines()) {
+    if (line.find("\"msg\":\"chat completion failed\"") == std::string::npos) continue;
+    sdk::Json json = sdk::Json::parse(line);
+    if (json["error_class"] == "cancelled") {
+      ++cancelled;
+      EXPECT_EQ(json["level"], "debug") << line;
+    } else {
+      ++warnings;
+      EXPECT_EQ(json["level"], "warning") << line;
+      EXPECT_EQ(json["model"], "fake/fail402") << line;
+    }
+  }
+  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(cancelled, 2);
+}
+
+}  // namespace
+}  // namespace flowhost::service

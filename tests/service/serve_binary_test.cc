@@ -6,14 +6,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
 
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "server/cli/commands.h"
 #include "server/service/json_proto.h"
 #include "tests/cli/run_binary.h"
@@ -44,6 +48,28 @@ nodes:
     params: {model: fake/ok, prompt: "{{ $inputs.question }}"}
 )";
 
+// Five items, each answered by a streamed chat completion: their deltas interleave on the wire.
+constexpr char kFives[] = R"(name: fives
+inputs:
+  questions: {type: array, default: [q0, q1, q2, q3, q4]}
+nodes:
+  - name: each
+    type: split_out
+    params: {field: questions, destination: question}
+    next: answer
+  - name: answer
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "{{ $json.question }}"}
+)";
+
+// A file that never loads, and one whose workflow name ask.yaml already serves.
+constexpr char kBroken[] = "name: broken\nnodes:\n  - name: x\n    type: no.such.type\n";
+constexpr char kTwin[] = R"(name: ask
+nodes:
+  - name: x
+    type: noop
+)";
+
 class ServeBinaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,6 +83,9 @@ class ServeBinaryTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "workflows");
     std::ofstream(dir_ / "workflows" / "slow.yaml") << kSlow;
     std::ofstream(dir_ / "workflows" / "ask.yaml") << kAsk;
+    std::ofstream(dir_ / "workflows" / "fives.yaml") << kFives;
+    std::ofstream(dir_ / "workflows" / "broken.yaml") << kBroken;
+    std::ofstream(dir_ / "workflows" / "twin.yaml") << kTwin;
     std::ofstream(dir_ / "key.txt") << fake_->api_key() << "\n";
 
     auto child = fake_openrouter::ChildProcess::Spawn(
@@ -106,12 +135,174 @@ TEST_F(ServeBinaryTest, CallVerbRunsAWorkflowOnTheServerAndPrintsItsOutput) {
       {"ask", "--stream", "--input", R"({"question": "again"})", "--target", target_}, streamed_out,
       streamed_err);
   EXPECT_EQ(code, cli::kExitOk) << streamed_err.str();
-  EXPECT_THAT(streamed_err.str(), HasSubstr("answer > Fake answer to: again"));
+  EXPECT_THAT(streamed_err.str(), HasSubstr("  answer[0] > Fake answer to: again\n"));
+  EXPECT_THAT(streamed_err.str(), HasSubstr("flowhost: 'ask' succeeded: "));
 
   std::ostringstream missing_out, missing_err;
   EXPECT_EQ(cli::CallCommand({"nope", "--target", target_}, missing_out, missing_err),
             cli::kExitInvalid);
   EXPECT_THAT(missing_err.str(), HasSubstr("NOT_FOUND"));
+  // The hint names something the CLI can do.
+  EXPECT_THAT(missing_err.str(),
+              HasSubstr("`flowhost list --target " + target_ + "` lists the workflows"));
+}
+
+TEST_F(ServeBinaryTest, CallStreamWritesEachItemsTextOnItsOwnLabelledLine) {
+  std::ostringstream out, err;
+  int code = cli::CallCommand({"fives", "--stream", "--target", target_}, out, err);
+  ASSERT_EQ(code, cli::kExitOk) << err.str();
+  for (int i = 0; i < 5; ++i) {
+    std::string line =
+        "  answer[" + std::to_string(i) + "] > Fake answer to: q" + std::to_string(i) + "\n";
+    EXPECT_THAT(err.str(), HasSubstr(line)) << err.str();
+  }
+  std::istringstream lines(err.str());
+  for (std::string line; std::getline(lines, line);) {
+    // Never two items' text on one line, never text under another item's label.
+    size_t first = line.find("Fake answer");
+    EXPECT_EQ(line.find("Fake answer", first + 1), std::string::npos) << line;
+    if (first != std::string::npos) {
+      std::string index = line.substr(line.find('[') + 1, 1);
+      EXPECT_THAT(line, ::testing::EndsWith("q" + index)) << line;
+    }
+  }
+  EXPECT_THAT(err.str(), HasSubstr("  answer: succeeded, 5 item(s) in "));
+  EXPECT_THAT(err.str(), HasSubstr("flowhost: 'fives' succeeded: "));
+}
+
+TEST_F(ServeBinaryTest, ListShowsEveryFileWithItsLoadStateAndDiagnostics) {
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::ListCommand({"--target", target_}, out, err), cli::kExitOk) << err.str();
+  const std::string text = out.str();
+  EXPECT_THAT(text, ::testing::ContainsRegex("\nask +loaded +1  ask.yaml\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\nbroken +failed +-  broken.yaml\n"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("\ntwin +failed +-  twin.yaml\n"));
+  EXPECT_THAT(text, HasSubstr("twin.yaml: error: workflow name 'ask' is already defined by "
+                              "ask.yaml"));
+  EXPECT_THAT(text, HasSubstr("broken.yaml:4:11: error: "));
+
+  std::ostringstream json_out, json_err;
+  ASSERT_EQ(cli::ListCommand({"--target", target_, "--json"}, json_out, json_err), cli::kExitOk);
+  nlohmann::json list = nlohmann::json::parse(json_out.str());
+  std::map<std::string, std::string> states;
+  for (const auto& workflow : list) states[workflow["file"]] = workflow["state"];
+  EXPECT_EQ(states["ask.yaml"], "loaded");
+  EXPECT_EQ(states["fives.yaml"], "loaded");
+  EXPECT_EQ(states["broken.yaml"], "failed");
+  EXPECT_EQ(states["twin.yaml"], "failed");
+}
+
+TEST(ServeBinaryListTest, ListWithNoServerSaysWhereItLookedAndExitsOne) {
+  std::ostringstream out, err;
+  EXPECT_EQ(cli::ListCommand({"--target", "127.0.0.1:1", "--timeout", "5s"}, out, err),
+            cli::kExitFailed);
+  EXPECT_THAT(err.str(), HasSubstr("is `flowhost serve` running and listening on 127.0.0.1:1?"));
+}
+
+TEST_F(ServeBinaryTest, ACallThatFailsAtANodeNamesItsFileAndLine) {
+  std::ostringstream out, err;
+  int code = cli::CallCommand(
+      {"ask", "--target", target_, "--input", R"({"question": "hi"})", "--timeout", "60s"}, out,
+      err);
+  ASSERT_EQ(code, cli::kExitOk) << err.str();  // the control: it works
+
+  ASSERT_TRUE(fake_->AddRules({{{"model", "fake/ok"}, {"behavior", {{"status", 502}}}}}).ok());
+  std::ostringstream failed_out, failed_err;
+  code = cli::CallCommand({"ask", "--target", target_, "--input", R"({"question": "hi"})"},
+                          failed_out, failed_err);
+  EXPECT_EQ(code, cli::kExitFailed) << failed_err.str();
+  // As `flowhost run` says it: the workflow, the node and where it is defined.
+  EXPECT_THAT(failed_err.str(), HasSubstr("flowhost: 'ask' failed at node 'answer' (ask.yaml:5)"));
+}
+
+// Asks reflection (at `method`: v1 or v1alpha, whose messages are the same on the wire) one
+// question per request on one stream; returns the answers in order.
+std::vector<grpc::reflection::v1::ServerReflectionResponse> AskReflection(
+    const std::string& target, const std::string& method,
+    const std::vector<grpc::reflection::v1::ServerReflectionRequest>& requests) {
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::reflection::v1::ServerReflectionRequest,
+                                           grpc::reflection::v1::ServerReflectionResponse>>
+      stream(grpc::internal::ClientReaderWriterFactory<
+             grpc::reflection::v1::ServerReflectionRequest,
+             grpc::reflection::v1::ServerReflectionResponse>::
+                 Create(channel.get(),
+                        grpc::internal::RpcMethod(
+                            method.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING, channel),
+                        &context));
+  std::vector<grpc::reflection::v1::ServerReflectionResponse> answers;
+  for (const auto& request : requests) {
+    EXPECT_TRUE(stream->Write(request));
+    grpc::reflection::v1::ServerReflectionResponse answer;
+    EXPECT_TRUE(stream->Read(&answer));
+    answers.push_back(std::move(answer));
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << method << ": " << status.error_message();
+  return answers;
+}
+
+std::set<std::string> ServiceNames(const grpc::reflection::v1::ServerReflectionResponse& answer) {
+  std::set<std::string> names;
+  for (const auto& service : answer.list_services_response().service()) {
+    names.insert(service.name());
+  }
+  return names;
+}
+
+TEST_F(ServeBinaryTest, AReflectionV1ClientListsTheServicesAndGetsTheirFiles) {
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("*");
+  grpc::reflection::v1::ServerReflectionRequest by_symbol;
+  by_symbol.set_file_containing_symbol("flowhost.v1.WorkflowService");
+  grpc::reflection::v1::ServerReflectionRequest unknown;
+  unknown.set_file_containing_symbol("flowhost.v1.NoSuchThing");
+  std::vector<grpc::reflection::v1::ServerReflectionResponse> answers =
+      AskReflection(target_, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                    {list, by_symbol, unknown});
+  ASSERT_EQ(answers.size(), 3u);
+
+  EXPECT_EQ(ServiceNames(answers[0]),
+            (std::set<std::string>{"flowhost.v1.WorkflowService", "grpc.health.v1.Health",
+                                   "grpc.reflection.v1.ServerReflection",
+                                   "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_EQ(answers[0].original_request().list_services(), "*");
+
+  // The file first, then what it imports (so a client can build every message from them).
+  const auto& files = answers[1].file_descriptor_response().file_descriptor_proto();
+  ASSERT_GE(files.size(), 2);
+  std::set<std::string> names;
+  for (const std::string& bytes : files) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    names.insert(file.name());
+  }
+  google::protobuf::FileDescriptorProto first;
+  ASSERT_TRUE(first.ParseFromString(files[0]));
+  EXPECT_EQ(first.name(), "flowhost/v1/workflow_service.proto");
+  ASSERT_EQ(first.service_size(), 1);
+  EXPECT_EQ(first.service(0).name(), "WorkflowService");
+  EXPECT_TRUE(names.contains("flowhost/v1/workflow.proto"));
+  EXPECT_TRUE(names.contains("google/protobuf/struct.proto"));
+
+  EXPECT_EQ(answers[2].error_response().error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(answers[2].error_response().error_message(), HasSubstr("flowhost.v1.NoSuchThing"));
+}
+
+TEST_F(ServeBinaryTest, ReflectionV1AlphaIsStillServedAndListsTheSameServices) {
+  grpc::reflection::v1::ServerReflectionRequest list;
+  list.set_list_services("");
+  auto v1 =
+      AskReflection(target_, "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", {list});
+  auto v1alpha = AskReflection(
+      target_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", {list});
+  ASSERT_EQ(v1.size(), 1u);
+  ASSERT_EQ(v1alpha.size(), 1u);
+  EXPECT_FALSE(ServiceNames(v1alpha[0]).empty());
+  EXPECT_EQ(ServiceNames(v1[0]), ServiceNames(v1alpha[0]));
 }
 
 TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {

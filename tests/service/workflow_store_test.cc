@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/registry/builtin_nodes.h"
@@ -43,6 +44,40 @@ nodes:
     type: no.such.node
 )";
 
+// Keeps the store's log lines: what an operator reads.
+class RecordingLogger : public sdk::Logger {
+ public:
+  struct Line {
+    sdk::LogLevel level;
+    std::string message;
+    sdk::Json fields;
+  };
+  bool Enabled(sdk::LogLevel) const override { return true; }
+  void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) override {
+    absl::MutexLock lock(&mu_);
+    lines_.push_back({level, std::string(message), fields});
+  }
+  std::vector<Line> lines() const {
+    absl::MutexLock lock(&mu_);
+    return lines_;
+  }
+  // The state the latest line about `file` gave it, or "" when none did.
+  std::string LastStateOf(const std::string& file) const {
+    std::string state;
+    for (const Line& line : lines()) {
+      if (line.fields.is_object() && line.fields.value("file", "") == file &&
+          line.fields.contains("state")) {
+        state = line.fields["state"].get<std::string>();
+      }
+    }
+    return state;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<Line> lines_ ABSL_GUARDED_BY(mu_);
+};
+
 class WorkflowStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -71,6 +106,7 @@ class WorkflowStoreTest : public ::testing::Test {
     WorkflowStore::Options options;
     options.directory = dir_.string();
     options.load = WorkflowStore::RegistryLoader(registry_);
+    options.logger = &logger_;
     absl::StatusOr<std::unique_ptr<WorkflowStore>> store = WorkflowStore::Open(std::move(options));
     EXPECT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -93,6 +129,7 @@ class WorkflowStoreTest : public ::testing::Test {
 
   registry::NodeTypeRegistry registry_;
   std::filesystem::path dir_;
+  RecordingLogger logger_;
   std::unique_ptr<WorkflowStore> store_;
 };
 
@@ -227,6 +264,38 @@ TEST_F(WorkflowStoreTest, DuplicateNameFailsTheLaterFileUntilTheFirstGoesAway) {
   store.Rescan();
   EXPECT_EQ(store.Find("same")->description, "from b");
   EXPECT_EQ(store.List().size(), 1u);
+}
+
+// What the log says of each file is what ListWorkflows (List) says: a duplicate name is not
+// logged as loaded, and a file that becomes served because the other one went away is logged.
+TEST_F(WorkflowStoreTest, TheLogGivesEachFileTheLoadStateListGivesIt) {
+  Write("a.yaml", Workflow("same", "from a"));
+  Write("b.yaml", Workflow("same", "from b"));
+  WorkflowStore& store = Open();
+  auto expect_log_agrees_with_list = [&] {
+    for (const WorkflowStore::Entry& entry : store.List()) {
+      std::string listed = entry.state == WorkflowStore::LoadState::kLoaded  ? "loaded"
+                           : entry.state == WorkflowStore::LoadState::kStale ? "stale"
+                                                                             : "failed";
+      EXPECT_EQ(logger_.LastStateOf(entry.file), listed) << entry.file;
+    }
+  };
+  expect_log_agrees_with_list();
+  EXPECT_EQ(logger_.LastStateOf("b.yaml"), "failed");
+  bool told_why = false;
+  for (const RecordingLogger::Line& line : logger_.lines()) {
+    if (line.fields.value("file", "") != "b.yaml") continue;
+    EXPECT_NE(line.message, "workflow loaded");
+    EXPECT_EQ(line.level, sdk::LogLevel::kError);
+    told_why =
+        told_why || line.fields.dump().find("already defined by a.yaml") != std::string::npos;
+  }
+  EXPECT_TRUE(told_why);
+
+  std::filesystem::remove(dir_ / "a.yaml");
+  store.Rescan();
+  EXPECT_EQ(logger_.LastStateOf("b.yaml"), "loaded");
+  expect_log_agrees_with_list();
 }
 
 TEST_F(WorkflowStoreTest, ABrokenFileNamedLikeAnotherFilesWorkflowHidesNothing) {
