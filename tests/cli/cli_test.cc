@@ -12,7 +12,6 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/run_binary.h"
-#include "tests/source_dir.h"
 
 namespace flowhost::testing {
 namespace {
@@ -20,10 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
-
-std::string SourcePath(const std::string& relative) {
-  return (fs::path(FLOWHOST_SOURCE_DIR) / relative).string();
-}
 
 // Writes `text` to a fresh file under the test's temporary directory and returns its path.
 std::string WriteTemp(const std::string& name, const std::string& text) {

@@ -20,7 +20,6 @@
 #include "server/cli/commands.h"
 #include "tests/cli/run_binary.h"
 #include "tests/fake_openrouter/child_process.h"
-#include "tests/source_dir.h"
 
 namespace flowhost::testing {
 namespace {
@@ -32,10 +31,6 @@ namespace fs = std::filesystem;
 // No key and an unusable endpoint: whatever works below works offline.
 const std::map<std::string, std::string> kNoUpstream = {
     {"OPENROUTER_API_KEY", ""}, {"OPENROUTER_BASE_URL", "http://127.0.0.1:1/api/v1"}};
-
-std::string SourcePath(const std::string& relative) {
-  return (fs::path(FLOWHOST_SOURCE_DIR) / relative).string();
-}
 
 // True while `pid` runs (not gone, not a zombie waiting to be reaped).
 bool ProcessExists(pid_t pid) {

@@ -9,12 +9,19 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+
+#include "tests/source_dir.h"
 
 extern char** environ;
 
 namespace flowhost::testing {
 
 std::string FlowhostBinary() { return FLOWHOST_BINARY; }
+
+std::string SourcePath(const std::string& relative) {
+  return (std::filesystem::path(FLOWHOST_SOURCE_DIR) / relative).string();
+}
 
 std::string FakeOpenRouterBinary() { return FAKE_OPENROUTER_BINARY; }
 

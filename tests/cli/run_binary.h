@@ -24,6 +24,9 @@ BinaryResult RunBinary(const std::vector<std::string>& argv,
 // The built `flowhost` binary.
 std::string FlowhostBinary();
 
+// A path in the source tree ("workflows/ask.yaml") as an absolute path.
+std::string SourcePath(const std::string& relative);
+
 // The built fake OpenRouter (`fake_openrouter`), which `flowhost run|serve --offline` starts.
 std::string FakeOpenRouterBinary();
 

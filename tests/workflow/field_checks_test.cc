@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/registry/builtin_nodes.h"
 #include "server/workflow/loader.h"
 #include "tests/source_dir.h"
+#include "tests/workflow/builtin_registry.h"
 
 namespace flowhost::workflow {
 namespace {
@@ -34,14 +34,7 @@ std::string ReadFile(const fs::path& path) {
   return buffer.str();
 }
 
-const registry::NodeTypeRegistry& BuiltinRegistry() {
-  static const auto* registry = [] {
-    auto* r = new registry::NodeTypeRegistry();
-    EXPECT_TRUE(registry::RegisterBuiltinNodes(*r).ok());
-    return r;
-  }();
-  return *registry;
-}
+using ::flowhost::workflow_testing::BuiltinRegistry;
 
 bool IsFieldWarning(const Diagnostic& diagnostic) {
   return diagnostic.severity == Diagnostic::Severity::kWarning &&

@@ -3,20 +3,13 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/registry/builtin_nodes.h"
 #include "server/workflow/loader.h"
+#include "tests/workflow/builtin_registry.h"
 
 namespace flowhost::workflow {
 namespace {
 
-const registry::NodeTypeRegistry& BuiltinRegistry() {
-  static const auto* registry = [] {
-    auto* r = new registry::NodeTypeRegistry();
-    EXPECT_TRUE(registry::RegisterBuiltinNodes(*r).ok());
-    return r;
-  }();
-  return *registry;
-}
+using ::flowhost::workflow_testing::BuiltinRegistry;
 
 TEST(UnusedInputs, AnInputTheStartNodeReadsByFieldPathIsUsed) {
   LoadResult result = LoadWorkflow("split.yaml", R"(name: split
