@@ -8,10 +8,6 @@ namespace {
 
 using sdk::Json;
 
-Json StringArray(const char* description) {
-  return Json{{"type", "array"}, {"items", {{"type", "string"}}}, {"description", description}};
-}
-
 // A number in [minimum, maximum] or null (OpenRouter treats null as "not set"; so does the node).
 Json NullableNumber(double minimum, double maximum, const char* description) {
   return Json{{"type", {"number", "null"}},

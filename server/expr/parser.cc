@@ -110,7 +110,7 @@ bool Parser::TooDeep() {
   return true;
 }
 void Parser::AddReference(Reference::Kind kind, std::string name, size_t offset) {
-  references_.push_back(Reference{kind, std::move(name), offset});
+  references_.push_back(Reference{kind, std::move(name), offset, {}});
 }
 
 // `$json.x`, `$input.item.x`, `$("N").item.json.x`, ...: the field an item accessor reads first.
