@@ -192,7 +192,8 @@ uint64_t ExecOnCancel(fh_exec token, fh_cancel_fn fn, void* user) {
   bool completed;
   {
     std::lock_guard<std::mutex> lock(exec->mu);
-    completed = exec->completed;
+    // Take sets `finished` before the completion locks mu to collect the callbacks.
+    completed = exec->finished.load(std::memory_order_acquire);
     if (!completed) exec->cancel_callbacks.push_back(id);
   }
   if (completed && cancellation.Unregister(id)) return 0;  // completed meanwhile: dropped uncalled
@@ -348,7 +349,6 @@ void Complete(fh_exec token, const fh_error* error, fh_str outputs_json) {
   std::vector<sdk::CancellationToken::CallbackId> callbacks;
   {
     std::lock_guard<std::mutex> lock(exec->mu);
-    exec->completed = true;
     callbacks.swap(exec->cancel_callbacks);
   }
   for (auto id : callbacks) exec->context.cancellation().Unregister(id);

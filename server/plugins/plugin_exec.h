@@ -43,14 +43,14 @@ struct PluginExec {
   absl::once_flag info_once;
   std::string info_json;
 
-  // Set once the completion is taken: the inline path (PluginExecRef) then sees the token as dead.
+  // Set once the completion is taken (PluginExecTable::Take): from then on the token is dead, on the
+  // inline path (PluginExecRef) too, and no cancellation callback is added.
   std::atomic<bool> finished{false};
 
   // The cancellation callbacks the plugin registered and has not removed. A std::mutex: absl's
   // does deadlock bookkeeping on every lock and on destruction, per execution.
   std::mutex mu;
   std::vector<sdk::CancellationToken::CallbackId> cancel_callbacks;  // guarded by mu
-  bool completed = false;                                              // guarded by mu
 };
 
 // A live execution for the length of one host function: the one `execute` is running on this
