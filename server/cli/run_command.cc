@@ -17,6 +17,7 @@
 #include "server/cli/sibling_workflows.h"
 #include "server/config/host_config.h"
 #include "server/runtime/runtime.h"
+#include "server/workflow/sub_workflow_checks.h"
 
 namespace flowhost::cli {
 namespace {
@@ -259,6 +260,11 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
   SiblingWorkflows siblings(directory.empty() ? "." : directory, host.registry(),
                             host.load_limits(), err);
   siblings.Add(loaded.workflow);
+  // The calls the file makes are checked before anything runs, as `validate --workflows` does.
+  std::vector<workflow::Diagnostic> calls =
+      workflow::CheckSubWorkflowCalls(*loaded.workflow, siblings.AsSet());
+  if (!calls.empty()) err << workflow::FormatDiagnostics(calls);
+  if (workflow::HasErrors(calls)) return kExitInvalid;
   host.SetWorkflowResolver(&siblings);
 
   executor::ExecutionRequest request;

@@ -1,6 +1,7 @@
 #include "server/cli/sibling_workflows.h"
 
 #include <filesystem>
+#include <set>
 
 namespace flowhost::cli {
 namespace {
@@ -41,6 +42,26 @@ workflow::WorkflowPtr SiblingWorkflows::Find(std::string_view name) const {
   }
   loaded_.emplace(std::string(name), found);
   return found;
+}
+
+workflow::WorkflowSet SiblingWorkflows::AsSet() const {
+  workflow::WorkflowSet set;
+  std::set<std::string> names;
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(directory_, error), end; !error && it != end;
+       it.increment(error)) {
+    std::string extension = it->path().extension().string();
+    if (extension == ".yaml" || extension == ".yml") names.insert(it->path().stem().string());
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, workflow] : loaded_) {
+      if (workflow != nullptr) names.insert(name);
+    }
+  }
+  set.names.assign(names.begin(), names.end());
+  set.find = [this](std::string_view name) { return Find(name); };
+  return set;
 }
 
 void SiblingWorkflows::Add(workflow::WorkflowPtr workflow) {

@@ -14,6 +14,7 @@
 #include "server/executor/executor.h"
 #include "server/registry/node_type_registry.h"
 #include "server/workflow/loader.h"
+#include "server/workflow/sub_workflow_checks.h"
 
 namespace flowhost::cli {
 
@@ -27,6 +28,10 @@ class SiblingWorkflows : public executor::WorkflowResolver {
 
   // Makes `workflow` findable under its own name without reading a file (the workflow being run).
   void Add(workflow::WorkflowPtr workflow);
+
+  // The directory as a set for CheckSubWorkflowCalls: found through Find, named (for did-you-mean)
+  // by the stems of its workflow files and the workflows added. The set refers to this object.
+  workflow::WorkflowSet AsSet() const;
 
  private:
   const std::string directory_;

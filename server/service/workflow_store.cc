@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "server/common/thread_name.h"
+#include "server/workflow/sub_workflow_checks.h"
 
 namespace flowhost::service {
 namespace {
@@ -216,14 +217,22 @@ int WorkflowStore::Rescan() {
     if (!changed.contains(file)) {
       auto before = indexed_before.find(file);
       if (before != indexed_before.end() && before->second.state == entry.state &&
-          before->second.name == entry.name) {
-        continue;  // neither its content nor its standing changed
+          before->second.name == entry.name &&
+          before->second.diagnostics.size() == entry.diagnostics.size() &&
+          workflow::FormatDiagnostics(before->second.diagnostics) ==
+              workflow::FormatDiagnostics(entry.diagnostics)) {
+        continue;  // neither its content nor its standing changed (nor what its calls find)
       }
     }
     sdk::Json fields = {
         {"file", file}, {"workflow", entry.name}, {"state", StateName(entry.state)}};
     if (entry.state == LoadState::kLoaded) {
-      Log(sdk::LogLevel::kInfo, "workflow loaded", fields);
+      if (entry.diagnostics.empty()) {
+        Log(sdk::LogLevel::kInfo, "workflow loaded", fields);
+      } else {
+        fields["warnings"] = workflow::FormatDiagnostics(entry.diagnostics);
+        Log(sdk::LogLevel::kWarning, "workflow loaded with warnings", fields);
+      }
     } else {
       fields["diagnostics"] = workflow::FormatDiagnostics(entry.diagnostics);
       Log(sdk::LogLevel::kError,
@@ -263,6 +272,33 @@ void WorkflowStore::RebuildIndex() {
       }
     }
     entries_.emplace(entry.name, std::move(entry));
+  }
+  CheckSubWorkflowCallsLocked();
+}
+
+void WorkflowStore::CheckSubWorkflowCallsLocked() {
+  workflow::WorkflowSet set;
+  std::map<std::string, workflow::WorkflowPtr, std::less<>> served;
+  for (const auto& [name, entry] : entries_) {
+    if (entry.workflow != nullptr && served.emplace(name, entry.workflow).second) {
+      set.names.push_back(name);
+    }
+  }
+  set.find = [&served](std::string_view name) -> workflow::WorkflowPtr {
+    auto it = served.find(name);
+    return it == served.end() ? nullptr : it->second;
+  };
+  for (auto& [name, entry] : entries_) {
+    if (entry.state != LoadState::kLoaded) continue;  // a broken file already says what is wrong
+    std::vector<workflow::Diagnostic> calls = workflow::CheckSubWorkflowCalls(*entry.workflow, set);
+    if (calls.empty()) continue;
+    // Warnings, not errors: the caller still loads, so that a change to one file never stops the
+    // workflows that call it. The call itself fails when it runs, as it would have anyway.
+    for (workflow::Diagnostic& diagnostic : calls) {
+      diagnostic.severity = workflow::Diagnostic::Severity::kWarning;
+    }
+    entry.diagnostics.insert(entry.diagnostics.end(), calls.begin(), calls.end());
+    workflow::SortDiagnostics(entry.diagnostics);
   }
 }
 

@@ -8,6 +8,10 @@
 //   * a file that does not load keeps serving its last good version (state STALE) and reports its
 //     diagnostics, which are also logged; a file that never loaded is FAILED and cannot run;
 //   * a deleted file's workflow is no longer served.
+// After every rescan, the `execute_workflow` calls of each loaded workflow are checked against the
+// workflows served (target names with did-you-mean, and inputs): what is wrong is a warning on the
+// caller's entry and in the log, never a load failure, so that changing one file cannot stop the
+// workflows that call it.
 // A workflow is known by its `name` field; a file that serves nothing (FAILED) is listed under its
 // file name without extension, which may be the name of another file's workflow: names are unique
 // among the workflows served, not among broken files, so a broken file never hides a good one. Two
@@ -123,6 +127,9 @@ class WorkflowStore : public executor::WorkflowResolver {
   void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) const;
   Entry LoadFile(const std::string& file, const std::string& text, const Entry* previous) const;
   void RebuildIndex() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds to each loaded entry of the index a warning for every execute_workflow call that names a
+  // workflow not served or passes inputs its target does not accept (CheckSubWorkflowCalls).
+  void CheckSubWorkflowCallsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The index's entries by file: what List reports for each file.
   std::map<std::string, Entry> IndexByFileLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WatchLoop(int inotify_fd, int stop_fd);

@@ -20,7 +20,7 @@ const std::vector<std::string>& Verbs() {
 
 TEST(HelpTest, EveryVerbAnswersHelpWithItsOwnUsageAndExitsZero) {
   for (const std::string& verb : Verbs()) {
-    for (const std::string& flag : {"--help", "-h"}) {
+    for (const char* flag : {"--help", "-h"}) {
       BinaryResult r = RunBinary({FlowhostBinary(), verb, flag});
       EXPECT_EQ(r.exit_code, 0) << verb << " " << flag << ": " << r.err;
       EXPECT_THAT(r.out, HasSubstr("usage: flowhost " + verb)) << verb << " " << flag;
@@ -52,7 +52,7 @@ TEST(HelpTest, HelpCommandNamesAVerbToShowItsHelp) {
 }
 
 TEST(HelpTest, RunAndServeHelpDescribeOffline) {
-  for (const std::string& verb : {"run", "serve"}) {
+  for (const char* verb : {"run", "serve"}) {
     BinaryResult r = RunBinary({FlowhostBinary(), verb, "--help"});
     EXPECT_THAT(r.out, HasSubstr("--offline")) << verb;
     EXPECT_THAT(r.out, HasSubstr("bundled fake OpenRouter")) << verb;

@@ -1,4 +1,5 @@
-// `flowhost validate --workflows DIR`: a directory checked as a set, sub-workflow calls included.
+// `flowhost validate --workflows DIR`: a directory checked as a set, sub-workflow calls included;
+// and `flowhost run FILE`, which checks the calls FILE makes against its directory before running.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -82,6 +83,48 @@ TEST(ValidateWorkflows, TwoFilesDefiningOneNameAndAMissingDirectoryAreErrors) {
       RunBinary({FlowhostBinary(), "validate", "--workflows", (dir / "nope").string()});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("--workflows"));
+}
+
+TEST(RunChecksSubWorkflowCalls, AMisspeltTargetIsRefusedBeforeAnythingRuns) {
+  fs::path dir = FreshDir("run_wrong");
+  Write(dir / "summarise.yaml", kChild);
+  Write(dir / "caller.yaml", R"(name: caller
+nodes:
+  - name: one
+    type: execute_workflow
+    params: {workflow: sumarise, inputs: {text: hi}}
+)");
+  const std::string caller = (dir / "caller.yaml").string();
+  BinaryResult r = RunBinary({FlowhostBinary(), "run", caller});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(caller + ":5:24: error: no workflow named 'sumarise' among the "
+                                        "loaded workflows (did you mean 'summarise'?)"));
+  EXPECT_THAT(r.err, Not(HasSubstr("running 'caller'")));
+}
+
+TEST(RunChecksSubWorkflowCalls, WrongInputsAreRefusedAndAGoodCallRuns) {
+  fs::path dir = FreshDir("run_inputs");
+  Write(dir / "summarise.yaml", kChild);
+  Write(dir / "wrong.yaml", R"(name: wrong
+nodes:
+  - name: one
+    type: execute_workflow
+    params: {workflow: summarise, inputs: {text: hi, max_words: ten}}
+)");
+  BinaryResult wrong = RunBinary({FlowhostBinary(), "run", (dir / "wrong.yaml").string()});
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.err;
+  EXPECT_THAT(wrong.err, HasSubstr("wrong.yaml:5:65: error: workflow 'summarise': input "
+                                   "'max_words' expects integer, got string \"ten\""));
+
+  Write(dir / "right.yaml", R"(name: right
+nodes:
+  - name: one
+    type: execute_workflow
+    params: {workflow: summarise, inputs: {text: hi, max_words: 3}}
+)");
+  BinaryResult right = RunBinary({FlowhostBinary(), "run", (dir / "right.yaml").string()});
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_THAT(right.out, HasSubstr("\"summary\": \"hi\""));
 }
 
 TEST(NodesCommand, SaysWhichFieldsEachTypesItemsHold) {

@@ -12,16 +12,6 @@
 
 namespace flowhost::executor::testing {
 
-void RecordingLogger::Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) {
-  absl::MutexLock lock(&mu_);
-  lines_.push_back({level, std::string(message), fields});
-}
-
-std::vector<RecordingLogger::Line> RecordingLogger::lines() const {
-  absl::MutexLock lock(&mu_);
-  return lines_;
-}
-
 void RecordingObserver::OnNodeStarted(std::string_view node, int attempt) {
   absl::MutexLock lock(&mu_);
   events_.push_back(absl::StrCat("started ", sdk::AsAbsl(node), " ", attempt));

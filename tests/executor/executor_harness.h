@@ -21,6 +21,7 @@
 #include "server/executor/executor.h"
 #include "server/registry/node_type_registry.h"
 #include "server/workflow/workflow.h"
+#include "tests/common/recording_logger.h"
 #include "tests/executor/test_nodes.h"
 
 namespace flowhost::executor::testing {
@@ -49,22 +50,7 @@ class MapCredentialStore : public CredentialStore {
   std::map<std::string, std::string, std::less<>> secrets_;
 };
 
-// Keeps every log line for assertions.
-class RecordingLogger : public sdk::Logger {
- public:
-  struct Line {
-    sdk::LogLevel level;
-    std::string message;
-    sdk::Json fields;
-  };
-  bool Enabled(sdk::LogLevel) const override { return true; }
-  void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) override;
-  std::vector<Line> lines() const;
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<Line> lines_ ABSL_GUARDED_BY(mu_);
-};
+using ::flowhost::testing::RecordingLogger;
 
 // Records the observer's events in order, as text ("started a 1", "finished a succeeded",
 // "token a 0 hello").

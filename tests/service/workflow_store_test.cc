@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/registry/builtin_nodes.h"
+#include "tests/common/recording_logger.h"
 
 namespace flowhost::service {
 namespace {
@@ -44,39 +47,19 @@ nodes:
     type: no.such.node
 )";
 
-// Keeps the store's log lines: what an operator reads.
-class RecordingLogger : public sdk::Logger {
- public:
-  struct Line {
-    sdk::LogLevel level;
-    std::string message;
-    sdk::Json fields;
-  };
-  bool Enabled(sdk::LogLevel) const override { return true; }
-  void Log(sdk::LogLevel level, std::string_view message, const sdk::Json& fields) override {
-    absl::MutexLock lock(&mu_);
-    lines_.push_back({level, std::string(message), fields});
-  }
-  std::vector<Line> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-  // The state the latest line about `file` gave it, or "" when none did.
-  std::string LastStateOf(const std::string& file) const {
-    std::string state;
-    for (const Line& line : lines()) {
-      if (line.fields.is_object() && line.fields.value("file", "") == file &&
-          line.fields.contains("state")) {
-        state = line.fields["state"].get<std::string>();
-      }
-    }
-    return state;
-  }
+using ::flowhost::testing::RecordingLogger;
 
- private:
-  mutable absl::Mutex mu_;
-  std::vector<Line> lines_ ABSL_GUARDED_BY(mu_);
-};
+// The state the latest line about `file` gave it, or "" when none did.
+std::string LastStateOf(const RecordingLogger& logger, const std::string& file) {
+  std::string state;
+  for (const RecordingLogger::Line& line : logger.lines()) {
+    if (line.fields.is_object() && line.fields.value("file", "") == file &&
+        line.fields.contains("state")) {
+      state = line.fields["state"].get<std::string>();
+    }
+  }
+  return state;
+}
 
 class WorkflowStoreTest : public ::testing::Test {
  protected:
@@ -277,11 +260,11 @@ TEST_F(WorkflowStoreTest, TheLogGivesEachFileTheLoadStateListGivesIt) {
       std::string listed = entry.state == WorkflowStore::LoadState::kLoaded  ? "loaded"
                            : entry.state == WorkflowStore::LoadState::kStale ? "stale"
                                                                              : "failed";
-      EXPECT_EQ(logger_.LastStateOf(entry.file), listed) << entry.file;
+      EXPECT_EQ(LastStateOf(logger_, entry.file), listed) << entry.file;
     }
   };
   expect_log_agrees_with_list();
-  EXPECT_EQ(logger_.LastStateOf("b.yaml"), "failed");
+  EXPECT_EQ(LastStateOf(logger_, "b.yaml"), "failed");
   bool told_why = false;
   for (const RecordingLogger::Line& line : logger_.lines()) {
     if (line.fields.value("file", "") != "b.yaml") continue;
@@ -294,7 +277,7 @@ TEST_F(WorkflowStoreTest, TheLogGivesEachFileTheLoadStateListGivesIt) {
 
   std::filesystem::remove(dir_ / "a.yaml");
   store.Rescan();
-  EXPECT_EQ(logger_.LastStateOf("b.yaml"), "loaded");
+  EXPECT_EQ(LastStateOf(logger_, "b.yaml"), "loaded");
   expect_log_agrees_with_list();
 }
 
@@ -316,6 +299,90 @@ TEST_F(WorkflowStoreTest, ABrokenFileNamedLikeAnotherFilesWorkflowHidesNothing) 
   EXPECT_EQ(entries[1].file, "hello.yaml");
   EXPECT_EQ(entries[1].state, WorkflowStore::LoadState::kLoaded);
   EXPECT_LT(entries[0].list_key(), entries[1].list_key());
+}
+
+constexpr char kSummarise[] = R"(name: summarise
+inputs:
+  text: {type: string, required: true}
+nodes:
+  - name: out
+    type: set
+    params: {values: {summary: "{{ $inputs.text }}"}}
+)";
+
+// Calls `target` with `inputs` (a YAML flow mapping) from line 5.
+std::string Caller(const std::string& target, const std::string& inputs) {
+  return "name: caller\nnodes:\n  - name: call\n    type: execute_workflow\n"
+         "    params: {workflow: " + target + ", inputs: " + inputs + "}\n";
+}
+
+std::string WarningsLoggedFor(const RecordingLogger& logger, const std::string& file) {
+  std::string warnings;
+  for (const RecordingLogger::Line& line : logger.lines()) {
+    if (line.fields.value("file", "") == file && line.fields.contains("warnings")) {
+      EXPECT_EQ(line.level, sdk::LogLevel::kWarning);
+      EXPECT_EQ(line.message, "workflow loaded with warnings");
+      warnings = line.fields["warnings"].get<std::string>();
+    }
+  }
+  return warnings;
+}
+
+// A call to a workflow the directory does not serve is found when the directory loads, at the
+// parameter's line and column with a did-you-mean, as a warning: the caller is still served, and
+// ListWorkflows and the log say the same.
+TEST_F(WorkflowStoreTest, ACallToAMisspeltSubWorkflowIsAWarningAtItsLineAndColumn) {
+  Write("summarise.yaml", kSummarise);
+  Write("caller.yaml", Caller("sumarise", "{text: hi}"));
+  WorkflowStore& store = Open();
+
+  std::optional<WorkflowStore::Entry> caller = store.Get("caller");
+  ASSERT_TRUE(caller.has_value());
+  EXPECT_EQ(caller->state, WorkflowStore::LoadState::kLoaded);
+  EXPECT_NE(store.Find("caller"), nullptr);
+  const std::string expected =
+      "caller.yaml:5:24: warning: no workflow named 'sumarise' among the loaded workflows (did "
+      "you mean 'summarise'?)\n";
+  EXPECT_EQ(workflow::FormatDiagnostics(caller->diagnostics), expected);
+  EXPECT_EQ(WarningsLoggedFor(logger_, "caller.yaml"), expected);
+  EXPECT_EQ(LastStateOf(logger_, "caller.yaml"), "loaded");
+}
+
+TEST_F(WorkflowStoreTest, InputsASubWorkflowDoesNotAcceptAreWarnings) {
+  Write("summarise.yaml", kSummarise);
+  Write("caller.yaml", Caller("summarise", "{txt: hi}"));
+  WorkflowStore& store = Open();
+
+  std::string diagnostics = workflow::FormatDiagnostics(store.Get("caller")->diagnostics);
+  EXPECT_THAT(diagnostics, HasSubstr("caller.yaml:5:44: warning: workflow 'summarise' has no "
+                                     "input 'txt' (did you mean 'text'?)"));
+  EXPECT_THAT(diagnostics, HasSubstr("warning: workflow 'summarise' requires input 'text'"));
+}
+
+// The check follows the directory: removing the target warns on the caller, whose own file did
+// not change, and bringing it back clears the warning. The caller is served throughout.
+TEST_F(WorkflowStoreTest, RemovingACalledWorkflowWarnsOnItsCallerAndRestoringItClearsTheWarning) {
+  Write("summarise.yaml", kSummarise);
+  Write("caller.yaml", Caller("summarise", "{text: hi}"));
+  WorkflowStore& store = Open();
+  EXPECT_TRUE(store.Get("caller")->diagnostics.empty());
+
+  std::filesystem::remove(dir_ / "summarise.yaml");
+  store.Rescan();
+  EXPECT_THAT(workflow::FormatDiagnostics(store.Get("caller")->diagnostics),
+              HasSubstr("caller.yaml:5:24: warning: no workflow named 'summarise'"));
+  EXPECT_THAT(WarningsLoggedFor(logger_, "caller.yaml"), HasSubstr("no workflow named"));
+  EXPECT_NE(store.Find("caller"), nullptr);
+
+  Write("summarise.yaml", kSummarise);
+  store.Rescan();
+  EXPECT_TRUE(store.Get("caller")->diagnostics.empty());
+  EXPECT_EQ(LastStateOf(logger_, "caller.yaml"), "loaded");
+  std::string last_about_caller;
+  for (const RecordingLogger::Line& line : logger_.lines()) {
+    if (line.fields.value("file", "") == "caller.yaml") last_about_caller = line.message;
+  }
+  EXPECT_EQ(last_about_caller, "workflow loaded");
 }
 
 }  // namespace
