@@ -30,6 +30,9 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   size_t best_length_gap = 0;
   for (const std::string& candidate : candidates) {
     size_t distance = EditDistance(word, candidate);
+    // A candidate that keeps nothing of the word is a rewrite, not a typo: "x" is not "y", nor "ab"
+    // a misspelt "b" (short words would otherwise match every other short word).
+    if (distance >= word.size() || distance >= candidate.size()) continue;
     size_t length_gap = candidate.size() > word.size() ? candidate.size() - word.size()
                                                         : word.size() - candidate.size();
     // On a tie, a candidate of the same length is the likelier typo ("modle": "model", not "mode").

@@ -19,5 +19,14 @@ TEST(DidYouMeanTest, SuggestsTheLikeliestTypoAndNothingFarAway) {
   EXPECT_EQ(ClosestMatch("temperature", names), "");
 }
 
+TEST(DidYouMeanTest, AShortWordIsNotMatchedToAnyOtherShortWord) {
+  std::vector<std::string> fields = {"a", "b", "id", "n", "ok"};
+  EXPECT_EQ(ClosestMatch("x", fields), "");
+  EXPECT_EQ(ClosestMatch("y", {"ab"}), "");
+  EXPECT_EQ(ClosestMatch("b", {"ab"}), "");
+  EXPECT_EQ(ClosestMatch("di", fields), "id");
+  EXPECT_EQ(ClosestMatch("ix", fields), "id");
+}
+
 }  // namespace
 }  // namespace flowhost::sdk
