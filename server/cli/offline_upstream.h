@@ -28,6 +28,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/common/child_process.h"
 #include "server/config/host_config.h"
 
 namespace flowhost::cli {
@@ -60,14 +61,14 @@ class OfflineUpstream {
   // "http://127.0.0.1:<port>/api/v1"
   const std::string& base_url() const { return base_url_; }
   const std::string& program() const { return program_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_ != nullptr ? child_->pid() : -1; }
 
  private:
   OfflineUpstream() = default;
 
   std::string program_;
   std::string base_url_;
-  pid_t pid_ = -1;
+  std::unique_ptr<common::ChildProcess> child_;
 };
 
 }  // namespace flowhost::cli

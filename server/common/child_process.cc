@@ -1,4 +1,4 @@
-#include "tests/fake_openrouter/child_process.h"
+#include "server/common/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace flowhost::fake_openrouter {
+namespace flowhost::common {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -23,7 +23,8 @@ bool ReapWithin(pid_t pid, int timeout_ms, int* status) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd >= 0) {
     pollfd entry{pidfd, POLLIN, 0};
-    poll(&entry, 1, timeout_ms);
+    while (poll(&entry, 1, timeout_ms) < 0 && errno == EINTR) {
+    }
     close(pidfd);
   }
   return waitpid(pid, status, pidfd >= 0 ? WNOHANG : 0) == pid;
@@ -31,7 +32,8 @@ bool ReapWithin(pid_t pid, int timeout_ms, int* status) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(std::vector<std::string> args) {
+absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(std::vector<std::string> args,
+                                                                  Options options) {
   if (args.empty()) return absl::InvalidArgumentError("no program to run");
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -49,9 +51,20 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(std::vector<st
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
-    // Only async-signal-safe calls until exec.
+    // Only async-signal-safe calls until exec. A parent such as `serve` blocks SIGTERM and SIGINT
+    // in every thread, and the mask survives exec: unblock them.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    if (options.own_process_group) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
+    if (options.null_stdin) {
+      int null_fd = open("/dev/null", O_RDONLY);
+      if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+    }
     dup2(pipe_fds[1], STDOUT_FILENO);
     execv(argv[0], argv.data());
     _exit(127);
@@ -109,4 +122,4 @@ absl::Status ChildProcess::Stop(int grace_ms) {
                                  : absl::StrCat(name_, " died of signal ", WTERMSIG(status)));
 }
 
-}  // namespace flowhost::fake_openrouter
+}  // namespace flowhost::common
