@@ -10,6 +10,7 @@ sdk::Json LogContext::ToFields() const {
   if (!workflow.empty()) fields["workflow"] = std::string(workflow);
   if (!node.empty()) fields["node"] = std::string(node);
   if (attempt.has_value()) fields["attempt"] = *attempt;
+  if (!trace_id.empty()) fields["trace_id"] = std::string(trace_id);
   return fields;
 }
 

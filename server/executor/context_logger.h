@@ -25,8 +25,10 @@ struct LogContext {
   std::string_view workflow;
   std::string_view node;
   std::optional<int> attempt;
+  std::string_view trace_id;  // the W3C trace id (32 hex digits), empty for none
 
-  // {"execution": ..., "workflow": ..., "node": ..., "attempt": ...}, present members only.
+  // {"execution": ..., "workflow": ..., "node": ..., "attempt": ..., "trace_id": ...}, present
+  // members only.
   sdk::Json ToFields() const;
 };
 

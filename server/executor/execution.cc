@@ -49,6 +49,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       workflow_(std::move(setup.workflow)),
       inputs_(std::move(setup.inputs)),
       info_{setup.id, workflow_->name, setup.started_at},
+      trace_(std::move(setup.trace)),
       deadline_(setup.deadline),
       arm_deadline_(setup.arm_deadline),
       deadline_error_(std::move(setup.deadline_error)),
@@ -60,7 +61,8 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       logger_(core_->logger(), LogContext{.execution = info_.id,
                                           .workflow = workflow_->name,
                                           .node = {},
-                                          .attempt = std::nullopt}) {
+                                          .attempt = std::nullopt,
+                                          .trace_id = trace_.trace_id}) {
   root_ = parent_.has_value() ? std::make_unique<sdk::CancellationSource>(parent_->token, deadline_)
                               : std::make_unique<sdk::CancellationSource>(deadline_);
   root_token_ = root_->token();
@@ -69,6 +71,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
   done_ = std::move(setup.done);
   record_.id = info_.id;
   record_.workflow = workflow_->name;
+  record_.trace_id = trace_.trace_id;
   record_.started_at = setup.started_at;
   nodes_.resize(workflow_->nodes.size());
   live_.resize(workflow_->nodes.size());

@@ -39,6 +39,7 @@
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/cancellation.h"
 #include "flowhost/sdk/node_context.h"
+#include "server/common/trace_context.h"
 #include "server/executor/context_logger.h"
 #include "server/executor/event_sequencer.h"
 #include "server/executor/execution_view.h"
@@ -63,6 +64,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     Executor::Done done;
     bool start_on_caller_thread = false;  // see ExecutionRequest
     std::shared_ptr<ItemBudget> items;    // the budget of the tree the execution belongs to
+    common::TraceContext trace;           // the caller's trace, or a new one
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -80,6 +82,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   ExecutorCore& core() const { return *core_; }
   const workflow::CompiledWorkflow& workflow() const { return *workflow_; }
   const sdk::ExecutionInfo& info() const { return info_; }
+  const common::TraceContext& trace() const { return trace_; }
   bool finished() const { return finished_flag_.load(std::memory_order_acquire); }
   sdk::Logger& logger() { return logger_; }
   // The item budget of this execution's tree (NodeContext::ReserveItemBytes reserves from it).
@@ -184,6 +187,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const workflow::WorkflowPtr workflow_;
   const sdk::Json inputs_;
   const sdk::ExecutionInfo info_;
+  const common::TraceContext trace_;
   mutable absl::once_flag execution_json_once_;
   mutable sdk::Json execution_json_;  // set once, under execution_json_once_
   const absl::Time deadline_;

@@ -101,6 +101,7 @@ void Execution::RunSubWorkflow(int node, int attempt, std::string_view name, sdk
   request.workflow = std::move(child);
   request.inputs = std::move(inputs);
   request.id = absl::StrCat(info_.id, "/", next_child_.fetch_add(1) + 1);
+  request.traceparent = trace_.ToHeader();  // the sub-workflow continues the caller's trace
   ParentLink link{parent, depth, std::move(chain), items_};
   core_->Start(
       std::move(request),

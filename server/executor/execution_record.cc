@@ -114,6 +114,7 @@ Json ExecutionRecord::ToJson() const {
   if (!status.ok()) json["error"] = ErrorJson(status);
   if (!failed_node.empty()) json["failed_node"] = failed_node;
   if (!failed_node_location.empty()) json["failed_node_location"] = failed_node_location;
+  if (!trace_id.empty()) json["trace_id"] = trace_id;
   return json;
 }
 

@@ -53,6 +53,7 @@ struct NodeRecord {
 struct ExecutionRecord {
   std::string id;
   std::string workflow;
+  std::string trace_id;     // the W3C trace the execution belongs to (ExecutionRequest::traceparent)
   absl::Status status;      // OK, or why the execution failed (classified, see sdk/error.h)
   std::string failed_node;  // the node whose failure stopped the execution, if any
   // "FILE:LINE" of that node's entry in its workflow file, when known: what an error message

@@ -100,6 +100,10 @@ struct ExecutionRequest {
   absl::Time deadline = absl::InfiniteFuture();  // also capped by max_execution_time
   std::string id;                                // generated when empty
   std::shared_ptr<ExecutionObserver> observer;   // optional
+  // The caller's W3C traceparent (server/common/trace_context.h): the execution continues that
+  // trace, or begins one when it is empty or does not parse. Its trace id is in every log line of
+  // the execution and in the record; every upstream request carries it with a span of its own.
+  std::string traceparent;
   // Runs the first ready node on the calling thread, inside Start, instead of handing it to the
   // pool (one thread hand-off less on the request path; the others still go to the pool). Only
   // for callers that hold no lock and whose thread may run node code for a moment: the gRPC

@@ -97,9 +97,11 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
                                                      const ParentLink* parent) {
   absl::Time now = scheduler().clock().Now();
   std::string id = request.id.empty() ? NewExecutionId() : std::move(request.id);
+  common::TraceContext trace = common::TraceContext::FromHeader(request.traceparent);
   auto reject = [&](absl::Status status) -> std::shared_ptr<ExecutionHandle> {
     ExecutionRecord record;
     record.id = id;
+    record.trace_id = trace.trace_id;
     record.workflow = request.workflow != nullptr ? request.workflow->name : "";
     record.status = std::move(status);
     record.started_at = record.finished_at = now;
@@ -120,6 +122,7 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.observer = std::move(request.observer);
   setup.done = std::move(done);
   setup.start_on_caller_thread = request.start_on_caller_thread;
+  setup.trace = std::move(trace);
   setup.items = parent != nullptr ? parent->items
                                   : std::make_shared<ItemBudget>(
                                         limits_.max_execution_item_bytes, "the execution",

@@ -59,7 +59,9 @@ NodeAttempt::NodeAttempt(std::shared_ptr<NodeInvocation> invocation,
               LogContext{.execution = execution_->info().id,
                          .workflow = execution_->info().workflow,
                          .node = execution_->workflow().nodes[node].name,
-                         .attempt = attempt}) {}
+                         .attempt = attempt,
+                         .trace_id = execution_->trace().trace_id}),
+      http_(execution_->core().http(), execution_->trace()) {}
 
 NodeAttempt::~NodeAttempt() = default;
 
@@ -258,7 +260,7 @@ absl::StatusOr<sdk::Credential> NodeAttempt::credential(std::string_view name) c
   return store->Get(name);
 }
 
-sdk::HttpClient& NodeAttempt::http() { return execution_->core().http(); }
+sdk::HttpClient& NodeAttempt::http() { return http_; }
 
 sdk::Scheduler& NodeAttempt::scheduler() { return execution_->core().scheduler(); }
 

@@ -34,6 +34,7 @@
 #include "flowhost/sdk/node_context.h"
 #include "server/executor/context_logger.h"
 #include "server/executor/node_parameters.h"
+#include "server/executor/traced_http_client.h"
 
 namespace flowhost::executor {
 
@@ -103,6 +104,7 @@ class NodeAttempt : public sdk::NodeContext,
   sdk::CancellationSource source_;
   const sdk::CancellationToken token_;
   ContextLogger logger_;
+  TracedHttpClient http_;
   std::atomic<bool> completed_{false};
   std::atomic<bool> released_{false};
   absl::Mutex mu_;

@@ -2,7 +2,14 @@
 
 #include <utility>
 
+#include "server/common/trace_context.h"
+
 namespace flowhost::service {
+
+void ExecutionCall::SendIds(const executor::ExecutionRequest& request) {
+  context_.AddInitialMetadata(kExecutionIdKey, request.id);
+  context_.AddInitialMetadata(common::TraceContext::kHeader, request.traceparent);
+}
 
 bool ExecutionCall::Start(PreparedExecution&& prepared, executor::Executor::Done complete) {
   LogExecutionStarted(env_, rpc_, prepared.request);

@@ -53,10 +53,17 @@ class ExecutionCall {
     absl::StatusOr<PreparedExecution> prepared =
         PrepareExecution(env_, context_, SourceOf(request),
                          request.has_input() ? &request.input() : nullptr, failure);
-    if (prepared.ok()) return *std::move(prepared);
+    if (prepared.ok()) {
+      SendIds(prepared->request);
+      return *std::move(prepared);
+    }
     refusal = FailCall(context_, prepared.status(), failure, *env_.scrubber, env_.max_retry_after);
     return std::nullopt;
   }
+
+  // The response metadata every execution's call carries, sent with the first response:
+  // x-flowhost-execution-id, and traceparent (the execution's trace, continuing the caller's).
+  static constexpr char kExecutionIdKey[] = "x-flowhost-execution-id";
 
   // Logs the start and starts `prepared` on the executor, holding its gate ticket until it
   // completes. The first node runs on this thread (no lock is held meanwhile): one hand-off less.
@@ -74,6 +81,8 @@ class ExecutionCall {
   void Cancel();
 
  private:
+  // Adds the execution id and trace to the response's initial metadata (before anything is sent).
+  void SendIds(const executor::ExecutionRequest& request);
   const ServiceEnvironment& env_;
   grpc::CallbackServerContext& context_;
   const std::string_view rpc_;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "server/common/trace_context.h"
 #include "server/service/json_proto.h"
 #include "server/workflow/workflow.h"
 
@@ -96,6 +97,15 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
   prepared.request.inputs = *std::move(bound);
   prepared.request.deadline = DeadlineOf(context);
   prepared.request.id = NewExecutionId();
+  // The caller's trace (gRPC metadata `traceparent`), or a new one when it sent none or a broken
+  // one; the executor continues exactly this context.
+  auto incoming = context.client_metadata().find(common::TraceContext::kHeader);
+  prepared.request.traceparent =
+      common::TraceContext::FromHeader(
+          incoming == context.client_metadata().end()
+              ? std::string_view()
+              : std::string_view(incoming->second.data(), incoming->second.size()))
+          .ToHeader();
   failure.execution_id = prepared.request.id;
   return prepared;
 }
@@ -140,6 +150,9 @@ void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
   if (env.logger == nullptr || !env.logger->Enabled(sdk::LogLevel::kInfo)) return;
   sdk::Json fields = {
       {"execution_id", request.id}, {"workflow", request.workflow->name}, {"rpc", rpc}};
+  if (std::optional<common::TraceContext> trace = common::TraceContext::Parse(request.traceparent)) {
+    fields["trace_id"] = trace->trace_id;
+  }
   if (request.deadline != absl::InfiniteFuture()) {
     fields["deadline_ms"] = absl::ToInt64Milliseconds(request.deadline - absl::Now());
   }
@@ -153,6 +166,7 @@ void LogExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
   if (!env.logger->Enabled(level)) return;
   sdk::Json fields = {
       {"execution_id", record.id},
+      {"trace_id", record.trace_id},
       {"workflow", record.workflow},
       {"rpc", rpc},
       {"status", std::string(sdk::AsStd(absl::StatusCodeToString(record.status.code())))},
