@@ -7,6 +7,7 @@
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "server/common/trace_context.h"
+#include "server/metrics/host_metrics.h"
 #include "server/service/json_proto.h"
 #include "server/workflow/workflow.h"
 
@@ -89,7 +90,12 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
   if (!bound.ok()) return bound.status();
 
   absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ticket = env.gate->Enter();
-  if (!ticket.ok()) return ticket.status();
+  if (!ticket.ok()) {
+    if (env.metrics != nullptr) {
+      env.metrics->RecordRefused(absl::IsUnavailable(ticket.status()) ? "draining" : "busy");
+    }
+    return ticket.status();
+  }
 
   PreparedExecution prepared;
   prepared.ticket = *std::move(ticket);

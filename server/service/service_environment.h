@@ -19,6 +19,10 @@
 #include "server/service/workflow_store.h"
 #include "server/workflow/loader.h"
 
+namespace flowhost::metrics {
+class HostMetrics;
+}  // namespace flowhost::metrics
+
 namespace flowhost::service {
 
 struct ServiceEnvironment {
@@ -29,6 +33,7 @@ struct ServiceEnvironment {
   const CallerAuthenticator* auth = nullptr;  // null: no authentication
   const common::SecretScrubber* scrubber = nullptr;
   sdk::Logger* logger = nullptr;
+  metrics::HostMetrics* metrics = nullptr;  // null: nothing is counted
   workflow::LoadLimits load_limits;   // for inline YAML (RunWorkflow, ValidateWorkflow)
   size_t stream_queue_events = 1024;  // see StreamSession
   // Error details carry at most this retry delay (http.max_retry_after).

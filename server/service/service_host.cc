@@ -1,6 +1,7 @@
 #include "server/service/service_host.h"
 
 #include "server/config/credential_store.h"
+#include "server/metrics/http_client_metrics.h"
 
 namespace flowhost::service {
 
@@ -41,6 +42,17 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   env.auth = host->auth_.get();
   env.scrubber = &runtime.scrubber();
   env.logger = &runtime.logger();
+  host->metrics_ = std::make_unique<metrics::HostMetrics>();
+  host->metrics_->AddScrapeSource(
+      metrics::HttpClientMetrics([&runtime] { return runtime.http().stats(); }));
+  host->metrics_->AddScrapeSource(
+      [gate = host->gate_.get()](std::vector<prometheus::MetricFamily>& families) {
+        families.push_back(metrics::GaugeFamily(
+            "flowhost_executions_in_flight",
+            "Executions running now that callers started (sub-workflows are inside them).",
+            static_cast<double>(gate->in_flight())));
+      });
+  env.metrics = host->metrics_.get();
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
   env.max_retry_after = config.http.max_retry_after;

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/config/host_config.h"
+#include "server/metrics/host_metrics.h"
 #include "server/runtime/runtime.h"
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
@@ -35,6 +36,8 @@ class ServiceHost {
   int port() const { return server_->port(); }
   WorkflowStore& store() { return *store_; }
   ExecutionGate& gate() { return *gate_; }
+  // The host's Prometheus metrics (GET /metrics serves their Scrape()).
+  metrics::HostMetrics& metrics() { return *metrics_; }
 
   // Drains and stops serving (see FlowhostServer::Shutdown). Idempotent.
   void Shutdown();
@@ -51,6 +54,7 @@ class ServiceHost {
   std::unique_ptr<LibraryLogRoute> library_logs_;  // gRPC's and protobuf's lines, as ours
   std::unique_ptr<WorkflowStore> store_;
   std::unique_ptr<ExecutionGate> gate_;
+  std::unique_ptr<metrics::HostMetrics> metrics_;  // before server_: the server reports to it
   std::unique_ptr<CallerAuthenticator> auth_;
   std::unique_ptr<FlowhostServer> server_;
 };

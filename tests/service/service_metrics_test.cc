@@ -1,0 +1,49 @@
+// The serving host's metrics after a known workload through the real service and the fake
+// upstream: executions, nodes, LLM calls and the HTTP pool, each counted as often as it happened.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/metrics/host_metrics.h"
+#include "server/service/json_proto.h"
+#include "tests/service/service_harness.h"
+
+namespace flowhost::service::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+grpc::Status RunAsk(ServiceHarness& harness, const std::string& model) {
+  v1::RunWorkflowRequest request;
+  request.set_workflow("ask");
+  EXPECT_TRUE(JsonToStruct({{"question", "count me"}, {"model", model}}, *request.mutable_input())
+                  .ok());
+  v1::RunWorkflowResponse response;
+  auto context = ServiceHarness::Context();
+  return harness.stub().RunWorkflow(context.get(), request, &response);
+}
+
+TEST(ServiceMetrics, CountTheExecutionsNodesAndUpstreamCallsOfAKnownWorkload) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  ASSERT_TRUE(RunAsk(*harness, "fake/ok").ok());
+  ASSERT_TRUE(RunAsk(*harness, "fake/ok").ok());
+  ASSERT_TRUE(RunAsk(*harness, "fake/ok").ok());
+  grpc::Status failed = RunAsk(*harness, "fake/fail500");
+  ASSERT_FALSE(failed.ok());
+
+  const std::string text = harness->host().metrics().Scrape();
+  EXPECT_THAT(text, HasSubstr("flowhost_executions_total{status=\"ok\",workflow=\"ask\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_execution_duration_seconds_count{workflow=\"ask\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "flowhost_node_executions_total{status=\"succeeded\",type=\"openrouter.chat\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr(
+      "flowhost_node_executions_total{status=\"failed\",type=\"openrouter.chat\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_llm_requests_total{model=\"fake/ok\",outcome=\"ok\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_llm_tokens_total{kind=\"completion\",model=\"fake/ok\"}"));
+  EXPECT_THAT(text, HasSubstr("flowhost_http_client_requests_total{result=\"response\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_executions_in_flight 0\n"));
+}
+
+}  // namespace
+}  // namespace flowhost::service::testing
