@@ -68,7 +68,11 @@ HostMetrics::HostMetrics()
                    .Name("flowhost_executions_refused_total")
                    .Help("Executions refused before they started, by reason (busy: "
                          "max_executions_in_flight reached; draining: shutting down).")
-                   .Register(*registry_)) {}
+                   .Register(*registry_)),
+      grpc_requests_(prometheus::BuildCounter()
+                         .Name("flowhost_grpc_server_requests_total")
+                         .Help("gRPC calls the server answered, by method and status code.")
+                         .Register(*registry_)) {}
 
 std::string HostMetrics::Bounded(std::string_view label, std::string_view value) {
   absl::MutexLock lock(&mu_);
@@ -116,6 +120,14 @@ void HostMetrics::RecordExecution(const executor::ExecutionRecord& record) {
           .Observe(absl::ToDoubleSeconds(call.latency));
     }
   }
+}
+
+void HostMetrics::RecordGrpcRequest(std::string_view method, int code) {
+  grpc_requests_
+      .Add({{"method", Bounded("method", method)},
+            {"code", std::string(sdk::AsStd(
+                         absl::StatusCodeToString(static_cast<absl::StatusCode>(code))))}})
+      .Increment();
 }
 
 void HostMetrics::RecordRefused(std::string_view reason) {

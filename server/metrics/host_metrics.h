@@ -50,6 +50,9 @@ class HostMetrics {
   // so they are counted there, once.
   void RecordExecution(const executor::ExecutionRecord& record);
 
+  // Counts a gRPC call answered with `code` (grpc::StatusCode) by `method` ("/pkg.Service/Method").
+  void RecordGrpcRequest(std::string_view method, int code);
+
   // Counts an execution refused before it started; `reason` is a bounded word ("busy",
   // "draining").
   void RecordRefused(std::string_view reason);
@@ -74,6 +77,7 @@ class HostMetrics {
   prometheus::Family<prometheus::Counter>& llm_cost_;
   prometheus::Family<prometheus::Histogram>& llm_seconds_;
   prometheus::Family<prometheus::Counter>& refused_;
+  prometheus::Family<prometheus::Counter>& grpc_requests_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::set<std::string>, std::less<>> label_values_ ABSL_GUARDED_BY(mu_);

@@ -9,6 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/metrics/grpc_server_metrics.h"
 #include "server/service/bind_failure.h"
 
 namespace flowhost::service {
@@ -70,6 +71,11 @@ absl::Status FlowhostServer::Start() {
   builder.AddListeningPort(options_.listen, credentials, &port_);
   builder.RegisterService(&service_);
   builder.RegisterService(reflection_v1_.get());
+  if (env_.metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counting;
+    counting.push_back(metrics::GrpcServerMetrics(*env_.metrics));
+    builder.experimental().SetInterceptorCreators(std::move(counting));
+  }
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   server_ = builder.BuildAndStart();

@@ -43,6 +43,12 @@ TEST(ServiceMetrics, CountTheExecutionsNodesAndUpstreamCallsOfAKnownWorkload) {
   EXPECT_THAT(text, HasSubstr("flowhost_llm_tokens_total{kind=\"completion\",model=\"fake/ok\"}"));
   EXPECT_THAT(text, HasSubstr("flowhost_http_client_requests_total{result=\"response\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_executions_in_flight 0\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_grpc_server_requests_total{code=\"OK\",method=\"/flowhost.v1."
+                              "WorkflowService/RunWorkflow\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_grpc_server_requests_total{code=\"" +
+                              std::string(absl::StatusCodeToString(
+                                  static_cast<absl::StatusCode>(failed.error_code()))) +
+                              "\",method=\"/flowhost.v1.WorkflowService/RunWorkflow\"} 1\n"));
 }
 
 }  // namespace
