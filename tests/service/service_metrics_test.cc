@@ -1,5 +1,8 @@
 // The serving host's metrics after a known workload through the real service and the fake
 // upstream: executions, nodes, LLM calls and the HTTP pool, each counted as often as it happened.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -12,6 +15,25 @@ namespace flowhost::service::testing {
 namespace {
 
 using ::testing::HasSubstr;
+
+// `promtool check metrics` (Debian's prometheus package) on `text`: its exit status and output.
+struct PromtoolVerdict {
+  int status = -1;
+  std::string output;
+};
+PromtoolVerdict Promtool(const std::string& text) {
+  std::filesystem::path file =
+      std::filesystem::path(::testing::TempDir()) / "flowhost_metrics_scrape.txt";
+  std::ofstream(file) << text;
+  std::string command = "promtool check metrics < '" + file.string() + "' 2>&1";
+  PromtoolVerdict verdict;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return verdict;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) verdict.output.append(buffer, n);
+  verdict.status = pclose(pipe);
+  return verdict;
+}
 
 grpc::Status RunAsk(ServiceHarness& harness, const std::string& model) {
   v1::RunWorkflowRequest request;
@@ -49,6 +71,19 @@ TEST(ServiceMetrics, CountTheExecutionsNodesAndUpstreamCallsOfAKnownWorkload) {
                               std::string(absl::StatusCodeToString(
                                   static_cast<absl::StatusCode>(failed.error_code()))) +
                               "\",method=\"/flowhost.v1.WorkflowService/RunWorkflow\"} 1\n"));
+}
+
+// The scrape is valid exposition text and passes promtool's lint (names, units, suffixes, help).
+TEST(ServiceMetrics, AScrapePassesPromtoolsChecks) {
+  if (std::system("command -v promtool > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "promtool is not installed (Debian: prometheus; .ci/setup installs it)";
+  }
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  ASSERT_TRUE(RunAsk(*harness, "fake/ok").ok());
+  PromtoolVerdict verdict = Promtool(harness->host().metrics().Scrape());
+  EXPECT_EQ(verdict.status, 0) << verdict.output;
+  EXPECT_EQ(verdict.output, "") << verdict.output;
 }
 
 }  // namespace
