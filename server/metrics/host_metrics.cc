@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
+#include "flowhost/sdk/usage.h"
 #include "prometheus/text_serializer.h"
 
 namespace flowhost::metrics {
@@ -48,7 +49,9 @@ HostMetrics::HostMetrics()
                         .Register(*registry_)),
       llm_requests_(prometheus::BuildCounter()
                         .Name("flowhost_llm_requests_total")
-                        .Help("Upstream LLM calls, by model and outcome (ok, or what failed).")
+                        .Help("Upstream LLM calls, by model and outcome: ok, the error class of a "
+                              "failed one (rate_limited, upstream, ...), or timed_out, cancelled, "
+                              "rejected, skipped.")
                         .Register(*registry_)),
       llm_tokens_(prometheus::BuildCounter()
                       .Name("flowhost_llm_tokens_total")
@@ -105,7 +108,12 @@ void HostMetrics::RecordExecution(const executor::ExecutionRecord& record) {
     }
     for (const sdk::AttemptRecord& call : node.calls) {
       const std::string model = Bounded("model", call.model.empty() ? "unknown" : call.model);
-      const std::string outcome = Bounded("outcome", call.outcome.empty() ? "unknown" : call.outcome);
+      // A failed call by its error class (rate_limited, upstream, timeout, ...), others by their
+      // outcome word (ok, timed_out, cancelled, rejected, skipped).
+      std::string_view word = call.outcome == sdk::outcome::kError && !call.error_class.empty()
+                                  ? std::string_view(call.error_class)
+                                  : std::string_view(call.outcome);
+      const std::string outcome = Bounded("outcome", word.empty() ? "unknown" : word);
       llm_requests_.Add({{"model", model}, {"outcome", outcome}}).Increment();
       if (call.prompt_tokens > 0) {
         llm_tokens_.Add({{"model", model}, {"kind", "prompt"}})

@@ -28,7 +28,8 @@ executor::ExecutionRecord ChatExecution(const std::string& workflow, absl::Statu
   node.finished_at = record.finished_at;
   sdk::AttemptRecord failed;
   failed.model = "free/model";
-  failed.outcome = "rate_limited";
+  failed.outcome = "error";
+  failed.error_class = "rate_limited";
   failed.latency = absl::Milliseconds(20);
   sdk::AttemptRecord answered;
   answered.model = "cheap/model";

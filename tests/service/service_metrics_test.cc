@@ -63,6 +63,8 @@ TEST(ServiceMetrics, CountTheExecutionsNodesAndUpstreamCallsOfAKnownWorkload) {
       "flowhost_node_executions_total{status=\"failed\",type=\"openrouter.chat\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_llm_requests_total{model=\"fake/ok\",outcome=\"ok\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_llm_tokens_total{kind=\"completion\",model=\"fake/ok\"}"));
+  EXPECT_THAT(text, HasSubstr(
+      "flowhost_llm_requests_total{model=\"fake/fail500\",outcome=\"upstream\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_http_client_requests_total{result=\"response\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_executions_in_flight 0\n"));
   EXPECT_THAT(text, HasSubstr("flowhost_grpc_server_requests_total{code=\"OK\",method=\"/flowhost.v1."
