@@ -74,8 +74,9 @@ class CallChecker {
     const std::string where = absl::StrCat("workflow '", target.name, "'");
     for (const auto& [name, value] : inputs.items()) {
       const std::string pointer = ChildPointer(base + "/inputs", name);
+      const std::string& given = name;  // clang 14 cannot capture a structured binding
       auto spec = std::find_if(target.inputs.begin(), target.inputs.end(),
-                               [&name](const InputSpec& s) { return s.name == name; });
+                               [&given](const InputSpec& s) { return s.name == given; });
       if (spec == target.inputs.end()) {
         reporter_.Error(pointer,
                         absl::StrCat(where, " has no input '", name, "'",
