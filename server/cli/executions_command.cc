@@ -2,14 +2,15 @@
 // `list` (ListExecutions, filtered), `show ID` (GetExecution with its nodes) and `cancel ID`
 // (CancelExecution).
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/duration.h"
 #include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/time_util.h"
 #include "server/cli/commands.h"
 #include "server/cli/server_client.h"
 
@@ -151,7 +152,7 @@ std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
         }
         parsed.states.push_back(*state);
       } else if (arg == "--since") {
-        absl::StatusOr<absl::Duration> since = sdk::ParseDuration(value);
+        absl::StatusOr<absl::Duration> since = sdk::ParseDurationText(value);
         if (!since.ok() || *since <= absl::ZeroDuration()) {
           return fail("--since: expected a duration such as 30m or 7d, got '" + value + "'");
         }

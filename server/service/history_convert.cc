@@ -1,5 +1,7 @@
 #include "server/service/history_convert.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -97,7 +99,7 @@ absl::Status NodeToProto(const store::NodeRow& node, const std::string& id,
     google::protobuf::ListValue& list = *out.add_outputs();
     if (absl::Status converted = ItemsToValues(port, *list.mutable_values()); !converted.ok()) {
       return absl::DataLossError(absl::StrCat("execution ", id, ": node ", node.name, ": ",
-                                              sdk::AsAbsl(converted.message())));
+                                              converted.message()));
     }
   }
   return absl::OkStatus();
@@ -156,7 +158,7 @@ absl::Status ExecutionToProto(const store::ExecutionDetail& detail,
     if (input->is_object()) {
       if (absl::Status converted = JsonToStruct(*input, *out.mutable_input()); !converted.ok()) {
         return absl::DataLossError(absl::StrCat("execution ", row.id, ": the stored input: ",
-                                                sdk::AsAbsl(converted.message())));
+                                                converted.message()));
       }
     }
   }
@@ -166,7 +168,7 @@ absl::Status ExecutionToProto(const store::ExecutionDetail& detail,
     if (absl::Status converted = ItemsToValues(*output, *out.mutable_output_items());
         !converted.ok()) {
       return absl::DataLossError(absl::StrCat("execution ", row.id, ": the stored output: ",
-                                              sdk::AsAbsl(converted.message())));
+                                              converted.message()));
     }
   }
   for (const store::NodeRow& node : detail.nodes) {
