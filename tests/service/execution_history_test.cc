@@ -142,7 +142,8 @@ TYPED_TEST(ExecutionHistoryTest, ARunWorkflowIsRecordedWithItsNodesOutputAndTheR
   std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
   ASSERT_NE(harness, nullptr);
   v1::RunWorkflowResponse run;
-  ASSERT_TRUE(this->Run(*harness, "greet", run, "Ada").ok());
+  grpc::Status ran = this->Run(*harness, "greet", run, "Ada");
+  ASSERT_TRUE(ran.ok()) << ran.error_code() << " " << ran.error_message();
   ASSERT_FALSE(run.execution_id().empty());
 
   v1::Execution execution =
@@ -342,6 +343,18 @@ TYPED_TEST(ExecutionHistoryTest, CancelExecutionStopsARunningExecutionAndRecords
   ASSERT_NE(harness, nullptr);
   v1::StartWorkflowResponse started;
   ASSERT_TRUE(this->Start(*harness, "slow", "", started).ok());
+  // Once its node is recorded running (a node cancelled before it starts is never recorded).
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  v1::GetExecutionResponse running;
+  while (absl::Now() < give_up &&
+         !(this->Get(*harness, started.execution_id(), running).ok() &&
+           running.execution().nodes_size() == 1 &&
+           running.execution().nodes(0).status() == v1::NODE_STATUS_RUNNING)) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(running.execution().nodes_size(), 1);
+  EXPECT_EQ(running.execution().state(), v1::EXECUTION_STATE_RUNNING);
+  EXPECT_EQ(running.execution().nodes(0).attempts(), 1);
   v1::CancelExecutionRequest request;
   request.set_execution_id(started.execution_id());
   v1::CancelExecutionResponse response;
