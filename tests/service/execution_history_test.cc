@@ -190,6 +190,34 @@ TYPED_TEST(ExecutionHistoryTest, AnLlmExecutionRecordsItsTokensAndCost) {
   EXPECT_EQ(execution.nodes(0).prompt_tokens(), run.summary().nodes(0).prompt_tokens());
 }
 
+TYPED_TEST(ExecutionHistoryTest, AStreamedExecutionKeepsItsEventsAndIsRecordedUnderTheStartedId) {
+  std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest request;
+  request.set_workflow("ask");
+  (*request.mutable_input()->mutable_fields())["question"].set_string_value("stream it");
+  auto context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(context.get(), request);
+  std::vector<v1::StreamWorkflowResponse> events;
+  v1::StreamWorkflowResponse event;
+  while (reader->Read(&event)) events.push_back(event);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_GE(events.size(), 3u);
+  ASSERT_TRUE(events.front().has_execution_started());
+  ASSERT_TRUE(events.back().has_execution_finished());
+  std::string text;
+  for (const v1::StreamWorkflowResponse& e : events) {
+    if (e.has_token_delta()) text += e.token_delta().text();
+  }
+  EXPECT_THAT(text, HasSubstr("Fake answer to: stream it"));  // the recorder forwards deltas
+
+  v1::Execution execution = this->WaitForState(
+      *harness, events.front().execution_started().execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  ASSERT_EQ(execution.nodes_size(), 1);
+  EXPECT_EQ(execution.nodes(0).name(), "answer");
+  EXPECT_EQ(execution.nodes(0).type(), "openrouter.chat");
+}
+
 TYPED_TEST(ExecutionHistoryTest, AFailedExecutionIsRecordedWithItsFailedNodeAndError) {
   std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
   ASSERT_NE(harness, nullptr);
