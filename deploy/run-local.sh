@@ -7,7 +7,9 @@
 # Upstream: OpenRouter when OPENROUTER_API_KEY is set (OPENROUTER_BASE_URL to override the endpoint);
 # otherwise `flowhost serve --offline`: the bundled fake OpenRouter (tests/fake_openrouter) on a free
 # loopback port, whose answers are canned ("Fake answer to: ..."). The script says which one it uses.
-# Listens on FLOWHOST_LISTEN (default 127.0.0.1:50051).
+# Listens on FLOWHOST_LISTEN (default 127.0.0.1:50051). Executions are recorded under
+# FLOWHOST_DATA_DIR (default ~/.local/state/flowhost; `flowhost executions list` shows them); --once
+# records into a temporary directory it removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 once=0
@@ -28,15 +30,23 @@ else
   echo "== using OpenRouter at ${OPENROUTER_BASE_URL:-https://openrouter.ai/api/v1}"
 fi
 
+history=()
+scratch=
+if [ "$once" = 1 ]; then
+  scratch=$(mktemp -d)
+  history=(--data-dir "$scratch")
+fi
+
 server=
 cleanup() {
   # flowhost stops the fake it started (--offline) when it stops.
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
   wait 2>/dev/null || true
+  [ -n "$scratch" ] && rm -rf "$scratch"
 }
 trap cleanup EXIT INT TERM
 
-"$bin/flowhost" serve "${offline[@]}" --listen "$listen" --workflows workflows &
+"$bin/flowhost" serve "${offline[@]}" "${history[@]}" --listen "$listen" --workflows workflows &
 server=$!
 ready=0
 for _ in $(seq 1 100); do

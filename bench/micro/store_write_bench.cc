@@ -87,7 +87,8 @@ NodeUpdate FinishedNode(int64_t n) {
   update.row.type = "openrouter.chat";
   update.row.state = NodeState::kSucceeded;
   update.row.items_out = 1;
-  update.output = {{sdk::Json{{"answer", "Fake answer to: Summarise the benefits."}}}};
+  update.output = std::make_shared<const std::vector<sdk::Items>>(std::vector<sdk::Items>{
+      {sdk::Json{{"answer", "Fake answer to: Summarise the benefits."}}}});
   return update;
 }
 

@@ -125,13 +125,15 @@ start_probed() {
 
 # start_flowhost WORKFLOWS_DIR [FLAGS...]: `flowhost serve` on a free port against UPSTREAM_URL
 # (default FAKE_URL), waits until its health is SERVING. Sets FLOWHOST_PID, FLOWHOST_PORT,
-# FLOWHOST_TARGET, FLOWHOST_START_MS.
+# FLOWHOST_TARGET, FLOWHOST_START_MS. The execution history is off (--store none) unless FLAGS
+# turn it on (--store sqlite --data-dir DIR: the last --store wins).
 start_flowhost() {
   local dir=$1; shift
   FLOWHOST_PORT=$(free_port)
   FLOWHOST_TARGET="127.0.0.1:$FLOWHOST_PORT"
   start_probed flowhost "$FLOWHOST_TARGET" "$FLOWHOST" serve --listen "$FLOWHOST_TARGET" \
-    --workflows "$dir" --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning "$@" ||
+    --workflows "$dir" --openrouter-base-url "${UPSTREAM_URL:-$FAKE_URL}" --log-level warning \
+    --store none "$@" ||
     return 1
   FLOWHOST_PID=$PROBED_PID
   FLOWHOST_START_MS=$PROBED_START_MS

@@ -46,6 +46,9 @@ int CallCommand(const Args& args, std::ostream& out, std::ostream& err);
 // flowhost list [--target ADDR] [--timeout DURATION] [--token TOKEN] [--json]
 int ListCommand(const Args& args, std::ostream& out, std::ostream& err);
 
+// flowhost executions list|show ID|cancel ID [--json] [--target ADDR] [--token TOKEN] ...
+int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err);
+
 // flowhost version
 int VersionCommand(const Args& args, std::ostream& out, std::ostream& err);
 

@@ -22,13 +22,17 @@ commands:
   nodes [--json]              list node types, where each comes from (built in or a plugin)
                               and their parameter schemas
   serve [--offline] [--listen ADDR] [--workflows DIR] [--config FILE]
-                              serve the gRPC API until SIGTERM/SIGINT (--help: every setting)
+        [--data-dir DIR | --store none]
+                              serve the gRPC API until SIGTERM/SIGINT (--help: every setting);
+                              executions are recorded under --data-dir unless --store none
   plugin check FILE           load a plugin library without serving; print its name, version,
                               ABI and node types (exit 0), or why it cannot load (exit 2)
   call WORKFLOW [--input JSON|@FILE] [--stream] [--target ADDR] [--timeout DURATION]
                               run a workflow on a running server; output items on stdout
   list [--target ADDR] [--json]
                               the workflows a running server has loaded, and their load state
+  executions list|show ID|cancel ID [--json]
+                              a running server's execution history (--help: filters)
   version                     print the version
   help [COMMAND]              print this text, or COMMAND's (as COMMAND --help does)
 
@@ -64,6 +68,7 @@ int main(int argc, char** argv) {
   if (verb == "serve") return flowhost::cli::ServeCommand(args, std::cout, std::cerr);
   if (verb == "call") return flowhost::cli::CallCommand(args, std::cout, std::cerr);
   if (verb == "list") return flowhost::cli::ListCommand(args, std::cout, std::cerr);
+  if (verb == "executions") return flowhost::cli::ExecutionsCommand(args, std::cout, std::cerr);
   if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);

@@ -11,23 +11,42 @@
 #include "server/config/host_config.h"
 #include "server/runtime/runtime.h"
 #include "server/service/service_host.h"
+#include "server/store/store_factory.h"
 
 namespace flowhost::cli {
 namespace {
 
 constexpr char kServeUsage[] =
     "usage: flowhost serve [--offline] [--listen ADDR] [--workflows DIR] [--config FILE]\n"
-    "                      [--SETTING VALUE]...\n"
+    "                      [--data-dir DIR | --store none] [--SETTING VALUE]...\n"
     "\n"
     "Serves flowhost.v1.WorkflowService (with grpc.health.v1 and server reflection) until SIGTERM\n"
     "or SIGINT, then drains: health NOT_SERVING, no new executions, in-flight ones get the grace\n"
     "period; a second SIGTERM or SIGINT cancels them at once. The first line on stdout is\n"
     "'LISTENING <port>'. Logs are JSON lines on stderr.\n"
     "\n"
+    "Executions are recorded in the execution history: by default an SQLite file under\n"
+    "--data-dir ($XDG_STATE_HOME/flowhost, else ~/.local/state/flowhost); --store none turns it\n"
+    "off (docs/executions.md).\n"
+    "\n"
     "  --offline  start the bundled fake OpenRouter on loopback and send every OpenRouter call\n"
     "             there: canned answers, no key, no network (logged at start; docs/cli.md)\n"
     "\n"
     "Settings (flag, environment variable; precedence flag > env > file > default):\n";
+
+// One line at start: where executions are recorded, or that they are not.
+void LogHistory(const config::StoreConfig& store, sdk::Logger& logger) {
+  if (store.backend == "none") {
+    logger.Log(sdk::LogLevel::kInfo,
+               "execution history off (store.backend none): StartWorkflow and the execution "
+               "RPCs answer FAILED_PRECONDITION",
+               {{"backend", store.backend}});
+    return;
+  }
+  sdk::Json fields = {{"backend", store.backend}, {"save", store.save}};
+  if (store.backend == "sqlite") fields["file"] = store.data_dir + "/flowhost.db";
+  logger.Log(sdk::LogLevel::kInfo, "execution history", fields);
+}
 
 }  // namespace
 
@@ -100,15 +119,28 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
          {"program", upstream->program()},
          {"pid", upstream->pid()}});
   }
-  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host =
-      service::ServiceHost::Start(**runtime, config::ProcessEnvironment());
+  // The execution history (docs/executions.md), opened before serving; the host owns it and
+  // shuts it down once drained, so that it commits what the last executions wrote.
+  absl::StatusOr<store::ExecutionStorePtr> history =
+      store::OpenConfiguredStore((*runtime)->config().store);
+  if (!history.ok()) {
+    err << "flowhost serve: the execution store: " << history.status().message() << "\n";
+    absl::StatusCode code = history.status().code();
+    return code == absl::StatusCode::kInvalidArgument ||
+                   code == absl::StatusCode::kFailedPrecondition
+               ? kExitInvalid
+               : kExitFailed;
+  }
+  LogHistory((*runtime)->config().store, (*runtime)->logger());
+  absl::StatusOr<std::unique_ptr<service::ServiceHost>> host = service::ServiceHost::Start(
+      **runtime, config::ProcessEnvironment(), *std::move(history));
   if (!host.ok()) {
     err << "flowhost serve: " << host.status().message() << "\n";
     return kExitFailed;
   }
   out << "LISTENING " << (*host)->port() << std::endl;
 
-  ServeUntilSignalled(**host, (*runtime)->logger(), signals);
+  ServeUntilSignalled(**host, (*runtime)->logger(), signals);  // drains, closes the history
   host->reset();
   runtime->reset();
   return kExitOk;

@@ -82,6 +82,11 @@ int ReportFailedCall(std::string_view verb, const grpc::Status& status,
   }
   switch (status.error_code()) {
     case grpc::StatusCode::NOT_FOUND:
+      if (verb.rfind("executions", 0) == 0) {
+        err << "flowhost " << verb << ": `flowhost executions list" << TargetSuffix(flags)
+            << "` lists the executions this server has recorded\n";
+        break;
+      }
       err << "flowhost " << verb << ": `flowhost list" << TargetSuffix(flags)
           << "` lists the workflows this server has loaded\n";
       break;

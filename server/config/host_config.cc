@@ -331,6 +331,7 @@ absl::StatusOr<HostConfig> LoadHostConfig(const ConfigSources& sources) {
     if (!status.ok()) problems.Add("flag --" + name + ": " + std::string(status.message()));
   }
 
+  if (config.store.data_dir.empty()) config.store.data_dir = DefaultDataDir(getenv);
   if (problems.empty()) Validate(config, problems);
   if (!problems.empty()) return problems.ToStatus();
   return config;

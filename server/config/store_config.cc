@@ -2,6 +2,13 @@
 
 namespace flowhost::config {
 
+std::string DefaultDataDir(
+    const std::function<std::optional<std::string>(const std::string&)>& getenv) {
+  if (std::optional<std::string> state = getenv("XDG_STATE_HOME")) return *state + "/flowhost";
+  if (std::optional<std::string> home = getenv("HOME")) return *home + "/.local/state/flowhost";
+  return "flowhost-data";
+}
+
 std::vector<std::string> StoreConfigProblems(const StoreConfig& store) {
   std::vector<std::string> problems;
   bool sqlite = store.backend == "sqlite";

@@ -6,6 +6,8 @@
 #define FLOWHOST_SERVER_CONFIG_STORE_CONFIG_H_
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,9 @@ namespace flowhost::config {
 
 struct StoreConfig {
   std::string backend = "sqlite";  // sqlite, postgres or none
-  std::string data_dir = "data";   // sqlite: the directory holding flowhost.db
+  // sqlite: the directory holding flowhost.db; empty until LoadHostConfig fills in
+  // DefaultDataDir.
+  std::string data_dir;
   std::string url;                 // postgres: a libpq connection URL or key=value string
   std::string save = "all";        // what finished executions keep: all, failed or none
   absl::Duration retention_max_age = absl::Hours(24 * 14);
@@ -30,6 +34,12 @@ struct StoreConfig {
   absl::Duration poll_interval = absl::Seconds(5);
   int64_t replicas = 1;  // flowhost processes sharing this store
 };
+
+// Where the sqlite store lives when store.data_dir is not set: $XDG_STATE_HOME/flowhost, else
+// $HOME/.local/state/flowhost (the XDG base directory rules for state that outlives a restart),
+// else ./flowhost-data. `getenv` returns nullopt for an unset (or empty) variable.
+std::string DefaultDataDir(
+    const std::function<std::optional<std::string>(const std::string&)>& getenv);
 
 // The problems of `store`, one message each (empty when there are none): an unknown backend or
 // save policy, postgres without a URL, more than one replica on SQLite, zero durations.

@@ -230,7 +230,7 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
       }
       record.status = NodeStatus::kDisabled;
       record.items_out = outputs->front().size();
-      PublishFinishedLocked(node);
+      PublishFinishedLocked(node, outputs);
       RouteLocked(node, std::move(outputs), ready);
       continue;
     }
@@ -288,10 +288,12 @@ absl::Status Execution::CheckItemsLocked(int node, const std::vector<sdk::Items>
   return absl::OkStatus();
 }
 
-void Execution::PublishFinishedLocked(int node) {
+void Execution::PublishFinishedLocked(int node, const Outputs& outputs) {
   if (observer_ == nullptr) return;
-  events_.Push([observer = observer_, record = record_.nodes[node]]() mutable {
-    observer->OnNodeFinished(record);
+  Outputs shared = observer_->wants_outputs() ? outputs : nullptr;
+  events_.Push([observer = observer_, record = record_.nodes[node],
+                shared = std::move(shared)]() mutable {
+    observer->OnNodeResult(record, std::move(shared));
   });
 }
 
@@ -377,7 +379,7 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
     // A node that ran has an output 0, even an empty one: `$("X").isExecuted` is then true.
     if (outputs->empty()) outputs->resize(1);
     record.items_out = CountItems(*outputs);
-    PublishFinishedLocked(node);
+    PublishFinishedLocked(node, outputs);
     if (stop.ok()) {
       std::vector<int> ready;
       RouteLocked(node, std::move(outputs), ready);

@@ -161,7 +161,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // max_items_per_output for the outputs of `node`.
   absl::Status CheckItemsLocked(int node, const std::vector<sdk::Items>& outputs) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void PublishFinishedLocked(int node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tells the observer node `node` has finished, with `outputs` when it wants them.
+  void PublishFinishedLocked(int node, const Outputs& outputs = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills record_.output from the workflow's output ports once it succeeded: moves the items
   // where nothing else holds them, copies them where something does.
   void CollectOutputLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -73,11 +74,24 @@ class WorkflowResolver {
 // Follows one execution as it happens (StreamWorkflow, CLI progress). Callbacks come from any
 // thread and must not block; the executor never calls two of them at once for the same execution
 // except token deltas, which may come from the HTTP client's I/O thread.
+// A node's outputs once it has finished: one list of items per output port. Immutable and shared
+// with the execution (keep the pointer rather than copying the items).
+using NodeOutputs = std::shared_ptr<const std::vector<sdk::Items>>;
+
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
   virtual void OnNodeStarted(std::string_view node, int attempt) {}
   virtual void OnNodeFinished(const NodeRecord& record) {}
+  // Whether OnNodeResult should be given the node's outputs. Holding them costs the execution a
+  // copy of its final output (it can no longer move the items), so only an observer that keeps
+  // them (the history recorder) says yes.
+  virtual bool wants_outputs() const { return false; }
+  // The node-finished event with the node's outputs when wants_outputs() (null otherwise, and for
+  // a node that produced none: failed, skipped). The default calls OnNodeFinished.
+  virtual void OnNodeResult(const NodeRecord& record, NodeOutputs outputs) {
+    OnNodeFinished(record);
+  }
   virtual bool wants_tokens() const { return false; }
   virtual void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                             std::string_view kind) {}

@@ -19,8 +19,17 @@ bool ExecutionCall::Start(PreparedExecution&& prepared, executor::Executor::Done
     ticket_ = std::move(prepared.ticket);
   }
   prepared.request.start_on_caller_thread = true;
+  std::shared_ptr<Recording> recording;
+  if (env_.recorder != nullptr) recording = env_.recorder->RecordRun(prepared.request);
+  if (recording != nullptr) {
+    complete = [recording, complete = std::move(complete)](executor::ExecutionRecord record) mutable {
+      recording->Finish(record);
+      complete(std::move(record));
+    };
+  }
   std::shared_ptr<executor::ExecutionHandle> handle =
       env_.executor->Start(std::move(prepared.request), std::move(complete));
+  if (recording != nullptr) recording->Attach(handle);
 
   absl::Status cancel_reason;
   bool completed = false;

@@ -72,6 +72,14 @@ void WorkflowServiceImpl::TakeRequestsAsBytes() {
       "GetWorkflow", &WorkflowServiceImpl::GetWorkflow, nullptr);
   TakeUnaryRequestAsBytes<v1::ListNodeTypesRequest, v1::ListNodeTypesResponse>(
       "ListNodeTypes", &WorkflowServiceImpl::ListNodeTypes, nullptr);
+  TakeUnaryRequestAsBytes<v1::StartWorkflowRequest, v1::StartWorkflowResponse>(
+      "StartWorkflow", &WorkflowServiceImpl::StartWorkflow, nullptr);
+  TakeUnaryRequestAsBytes<v1::GetExecutionRequest, v1::GetExecutionResponse>(
+      "GetExecution", &WorkflowServiceImpl::GetExecution, nullptr);
+  TakeUnaryRequestAsBytes<v1::ListExecutionsRequest, v1::ListExecutionsResponse>(
+      "ListExecutions", &WorkflowServiceImpl::ListExecutions, nullptr);
+  TakeUnaryRequestAsBytes<v1::CancelExecutionRequest, v1::CancelExecutionResponse>(
+      "CancelExecution", &WorkflowServiceImpl::CancelExecution, nullptr);
   MarkMethodCallback(
       MethodIndex("StreamWorkflow"),
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,

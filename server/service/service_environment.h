@@ -1,6 +1,7 @@
 // What the WorkflowService borrows from the host: the executor, the loaded workflows, the node
-// types, admission control, caller authentication, the secret scrubber and the logger. All are
-// owned by the host (FlowhostServer's caller) and must outlive the service and every RPC in flight.
+// types, admission control, caller authentication, the execution history, the secret scrubber and
+// the logger. All are owned by the host (FlowhostServer's caller) and must outlive the service and
+// every RPC in flight.
 //
 // Thread-safety: every member is itself safe to use from any thread.
 #ifndef FLOWHOST_SERVER_SERVICE_SERVICE_ENVIRONMENT_H_
@@ -16,6 +17,7 @@
 #include "server/registry/node_type_registry.h"
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
+#include "server/service/execution_recorder.h"
 #include "server/service/workflow_store.h"
 #include "server/workflow/loader.h"
 
@@ -31,6 +33,8 @@ struct ServiceEnvironment {
   const registry::NodeTypeRegistry* registry = nullptr;
   ExecutionGate* gate = nullptr;
   const CallerAuthenticator* auth = nullptr;  // null: no authentication
+  // The execution history (docs/executions.md); null when the server keeps none (store: none).
+  ExecutionRecorder* recorder = nullptr;
   const common::SecretScrubber* scrubber = nullptr;
   sdk::Logger* logger = nullptr;
   metrics::HostMetrics* metrics = nullptr;  // null: nothing is counted

@@ -6,7 +6,8 @@
 namespace flowhost::service {
 
 absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
-    runtime::Runtime& runtime, const config::GetEnvFunction& getenv) {
+    runtime::Runtime& runtime, const config::GetEnvFunction& getenv,
+    store::ExecutionStorePtr history) {
   const config::HostConfig& config = runtime.config();
   std::unique_ptr<ServiceHost> host(new ServiceHost(runtime));
   host->library_logs_ = std::make_unique<LibraryLogRoute>(runtime.logger());
@@ -34,7 +35,16 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   host->gate_ =
       std::make_unique<ExecutionGate>(static_cast<size_t>(config.limits.max_executions_in_flight));
 
+  host->history_ = std::move(history);
+  if (host->history_ != nullptr) {
+    store::SavePolicy default_save =
+        store::ParseSavePolicy(config.store.save).value_or(store::SavePolicy::kAll);
+    host->recorder_ = std::make_unique<ExecutionRecorder>(*host->history_, default_save,
+                                                          runtime.logger(), runtime.scrubber());
+  }
+
   ServiceEnvironment env;
+  env.recorder = host->recorder_.get();
   env.executor = &runtime.executor();
   env.store = host->store_.get();
   env.registry = &runtime.registry();
@@ -81,6 +91,9 @@ ServiceHost::~ServiceHost() {
 
 void ServiceHost::Shutdown() {
   if (server_ != nullptr) server_->Shutdown();
+  // Every execution has completed and queued its last writes: commit them, and run the store's
+  // callbacks while the recorder they refer to still exists.
+  if (history_ != nullptr) history_->Shutdown();
 }
 
 }  // namespace flowhost::service

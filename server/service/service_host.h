@@ -19,27 +19,34 @@
 #include "server/runtime/runtime.h"
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
+#include "server/service/execution_recorder.h"
 #include "server/service/flowhost_server.h"
 #include "server/service/library_logs.h"
 #include "server/service/workflow_store.h"
+#include "server/store/execution_store.h"
 
 namespace flowhost::service {
 
 class ServiceHost {
  public:
   // Loads the workflows, starts watching them and starts serving. `getenv` resolves the callers'
-  // tokens (auth.tokens_env).
-  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(runtime::Runtime& runtime,
-                                                            const config::GetEnvFunction& getenv);
+  // tokens (auth.tokens_env). `history` is the execution store the executions are recorded in
+  // (null: none, and the history RPCs answer FAILED_PRECONDITION); the host owns it from then on
+  // and shuts it down once drained, which commits what the last executions wrote.
+  static absl::StatusOr<std::unique_ptr<ServiceHost>> Start(
+      runtime::Runtime& runtime, const config::GetEnvFunction& getenv,
+      store::ExecutionStorePtr history = nullptr);
   ~ServiceHost();
 
   int port() const { return server_->port(); }
   WorkflowStore& store() { return *store_; }
+  store::ExecutionStore* history() { return history_.get(); }
   ExecutionGate& gate() { return *gate_; }
   // The host's Prometheus metrics (GET /metrics serves their Scrape()).
   metrics::HostMetrics& metrics() { return *metrics_; }
 
-  // Drains and stops serving (see FlowhostServer::Shutdown). Idempotent.
+  // Drains and stops serving (see FlowhostServer::Shutdown), then shuts the execution store
+  // down. Idempotent.
   void Shutdown();
   // Cuts the drain short (see FlowhostServer::EndGracePeriod); from any thread, also during
   // Shutdown.
@@ -56,6 +63,8 @@ class ServiceHost {
   std::unique_ptr<ExecutionGate> gate_;
   std::unique_ptr<metrics::HostMetrics> metrics_;  // before server_: the server reports to it
   std::unique_ptr<CallerAuthenticator> auth_;
+  store::ExecutionStorePtr history_;             // null without a history
+  std::unique_ptr<ExecutionRecorder> recorder_;  // null without a history
   std::unique_ptr<FlowhostServer> server_;
 };
 

@@ -49,7 +49,26 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
                                           const v1::ListNodeTypesRequest* request,
                                           v1::ListNodeTypesResponse* response) override;
 
+  // The execution history (history_methods.cc): each answers from the store's thread once the
+  // store has answered, never waiting on a gRPC thread. FAILED_PRECONDITION when the server keeps
+  // no history.
+  grpc::ServerUnaryReactor* StartWorkflow(grpc::CallbackServerContext* context,
+                                          const v1::StartWorkflowRequest* request,
+                                          v1::StartWorkflowResponse* response) override;
+  grpc::ServerUnaryReactor* GetExecution(grpc::CallbackServerContext* context,
+                                         const v1::GetExecutionRequest* request,
+                                         v1::GetExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* ListExecutions(grpc::CallbackServerContext* context,
+                                           const v1::ListExecutionsRequest* request,
+                                           v1::ListExecutionsResponse* response) override;
+  grpc::ServerUnaryReactor* CancelExecution(grpc::CallbackServerContext* context,
+                                            const v1::CancelExecutionRequest* request,
+                                            v1::CancelExecutionResponse* response) override;
+
  private:
+  // The caller's check, then whether the server keeps a history: the refusal, or OK.
+  absl::Status HistoryAllowed(const grpc::CallbackServerContext& context) const;
+
   // Answers a method that replies inline: checks the caller (CallerAuth), runs `answer` when
   // allowed, and finishes `context`'s default reactor with the refusal or `answer`'s status
   // (mapped), or OK.

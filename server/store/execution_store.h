@@ -52,6 +52,10 @@ using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
 // A new execution. With `claim_now` it starts kRunning, owned by this instance (a synchronous
 // RunWorkflow, or an async start run here); otherwise kQueued, for any replica to claim.
 struct NewExecution {
+  // The id to give it; empty: the store makes a time-ordered one. A caller that must name the
+  // execution before the store answers (a synchronous run, whose id is in its response and logs)
+  // chooses it. Ignored when the idempotency key returns an existing execution.
+  std::string id;
   std::string workflow;
   std::string workflow_hash;
   sdk::Json input = sdk::Json::object();
@@ -72,9 +76,10 @@ struct CreatedExecution {
 // the same node replaces the earlier one (an upsert), so a retried or resumed node keeps one row.
 struct NodeUpdate {
   NodeRow row;  // row.output_json is ignored: the store serialises `output`
-  // The node's output items, one list per output port. Stored, under the execution's output cap,
-  // for final states; the store serialises them on its own thread.
-  std::vector<sdk::Items> output;
+  // The node's output items, one list per output port (null: none). Stored, under the
+  // execution's output cap, for final states; the store serialises them on its own thread. Shared
+  // and immutable, so the executor's items are recorded without a copy.
+  std::shared_ptr<const std::vector<sdk::Items>> output;
 };
 
 // How a finished execution ended.

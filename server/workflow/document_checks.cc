@@ -7,6 +7,7 @@
 #include "server/workflow/describe.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/shape_checks.h"
+#include "server/workflow/suggest.h"
 
 namespace flowhost::workflow {
 namespace {
@@ -14,9 +15,27 @@ namespace {
 using sdk::Json;
 
 const std::vector<std::string>& TopLevelKeys() {
-  static const auto* keys = new std::vector<std::string>{"name",  "description", "inputs", "vars",
-                                                         "start", "nodes",       "output"};
+  static const auto* keys = new std::vector<std::string>{
+      "name", "description", "inputs", "vars", "start", "nodes", "output", "history"};
   return *keys;
+}
+
+// `history: {save: all | failed | none}`: what the execution history keeps of this workflow.
+HistorySave CheckHistory(const Json& history, Reporter& reporter) {
+  if (!ExpectObject(history, "/history", "history", reporter)) return HistorySave::kDefault;
+  static const auto* keys = new std::vector<std::string>{"save"};
+  CheckKnownKeys(history, "/history", *keys, "'history'", reporter);
+  const Json* save = Member(history, "save");
+  if (save == nullptr) return HistorySave::kDefault;
+  static const auto* values = new std::vector<std::string>{"all", "failed", "none"};
+  std::string written = save->is_string() ? save->get<std::string>() : "";
+  if (written == "all") return HistorySave::kAll;
+  if (written == "failed") return HistorySave::kFailed;
+  if (written == "none") return HistorySave::kNone;
+  reporter.Error("/history/save",
+                 absl::StrCat("'history.save' must be one of ", ListOfNames(*values), ", got ",
+                              DescribeValue(*save), DidYouMean(written, *values)));
+  return HistorySave::kDefault;
 }
 
 const std::vector<std::string>& NodeKeys() {
@@ -194,6 +213,9 @@ WorkflowDraft CheckDocument(const YamlDocument& document, size_t max_nodes, Repo
   }
   if (const Json* vars = Member(root, "vars"); vars != nullptr && !vars->is_null()) {
     if (ExpectObject(*vars, "/vars", "vars", reporter)) draft.vars = *vars;
+  }
+  if (const Json* history = Member(root, "history"); history != nullptr && !history->is_null()) {
+    draft.history_save = CheckHistory(*history, reporter);
   }
   if (const Json* start = Member(root, "start")) {
     CheckNameOrList(*start, "/start", "start", reporter);

@@ -70,6 +70,16 @@ bool CheckText(std::string_view original, const SourceText& source, const LoadLi
   return true;
 }
 
+// FNV-1a, 64 bits: stable across processes and builds (unlike absl::Hash), and cheap.
+std::string ContentHash(std::string_view text) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return absl::StrFormat("%016x", hash);
+}
+
 std::shared_ptr<CompiledWorkflow> Assemble(std::string_view file, std::string_view original,
                                            WorkflowDraft& draft, std::vector<CompiledNode> nodes,
                                            Wiring& wiring, GraphFacts& graph,
@@ -77,6 +87,7 @@ std::shared_ptr<CompiledWorkflow> Assemble(std::string_view file, std::string_vi
   auto workflow = std::make_shared<CompiledWorkflow>();
   workflow->name = draft.name;
   workflow->description = draft.description;
+  workflow->history_save = draft.history_save;
   workflow->inputs = std::move(draft.inputs);
   workflow->vars = std::move(draft.vars);
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -89,6 +100,7 @@ std::shared_ptr<CompiledWorkflow> Assemble(std::string_view file, std::string_vi
   workflow->topological_order = std::move(graph.topological_order);
   workflow->source_path = std::string(file);
   workflow->source_text = std::string(original);
+  workflow->content_hash = ContentHash(original);
   workflow->loaded_at = absl::Now();
   return workflow;
 }

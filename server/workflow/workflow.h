@@ -77,9 +77,15 @@ struct CompiledNode {
   SourceLocation location;  // of the node's entry in the file
 };
 
+// What the execution history keeps of a workflow's finished executions (the workflow's
+// `history.save`, docs/executions.md): the host's default (store.save), all, only failed (and
+// cancelled) ones, or none.
+enum class HistorySave { kDefault, kAll, kFailed, kNone };
+
 struct CompiledWorkflow {
   std::string name;
   std::string description;
+  HistorySave history_save = HistorySave::kDefault;
   std::vector<InputSpec> inputs;
   Json vars = Json::object();
   std::vector<CompiledNode> nodes;  // in file order
@@ -90,6 +96,9 @@ struct CompiledWorkflow {
 
   std::string source_path;  // as loaded, for messages
   std::string source_text;  // the YAML as loaded
+  // A hash of source_text (FNV-1a, 64 bits, 16 hex digits), recorded with each execution so
+  // that the history tells which version of the file ran.
+  std::string content_hash;
   absl::Time loaded_at;
 
   // The node called `name`, or nullptr.

@@ -170,7 +170,7 @@ TEST_F(OfflineTest, ServeOfflineServesCallAndListWithNothingExtraAndStopsTheFake
   for (const auto& [key, value] : Env()) setenv(key.c_str(), value.c_str(), 1);
   auto server = fake_openrouter::ChildProcess::Spawn(
       {FlowhostBinary(), "serve", "--offline", "--listen", "127.0.0.1:0", "--workflows",
-       SourcePath("workflows"), "--log-level", "warning"});
+       SourcePath("workflows"), "--store", "none", "--log-level", "warning"});
   for (const auto& [key, value] : Env()) unsetenv(key.c_str());
   ASSERT_TRUE(server.ok()) << server.status();
   absl::StatusOr<std::string> line =
@@ -203,7 +203,7 @@ TEST_F(OfflineTest, AKilledServerTakesItsFakeWithIt) {
   for (const auto& [key, value] : Env()) setenv(key.c_str(), value.c_str(), 1);
   auto server = fake_openrouter::ChildProcess::Spawn(
       {FlowhostBinary(), "serve", "--offline", "--listen", "127.0.0.1:0", "--workflows",
-       SourcePath("workflows"), "--log-level", "error"});
+       SourcePath("workflows"), "--store", "none", "--log-level", "error"});
   for (const auto& [key, value] : Env()) unsetenv(key.c_str());
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE(

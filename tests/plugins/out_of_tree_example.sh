@@ -31,7 +31,7 @@ ctest --test-dir "$work/textkit" --output-on-failure
 
 echo "== load libtextkit.so into flowhost serve and call chunk-document"
 "$build/flowhost" plugin check "$work/textkit/libtextkit.so"
-"$build/flowhost" serve --listen 127.0.0.1:0 --plugin "$work/textkit/libtextkit.so" \
+"$build/flowhost" serve --listen 127.0.0.1:0 --store none --plugin "$work/textkit/libtextkit.so" \
   --workflows "$source_dir/examples/plugin/workflows" >"$work/serve.out" 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 1 100); do

@@ -43,7 +43,7 @@ def main():
     server_env = dict(env, FLOWHOST_FAKE_OPENROUTER=args.fake, OPENROUTER_API_KEY="")
     server = subprocess.Popen(
         [args.flowhost, "serve", "--offline", "--listen", "127.0.0.1:0", "--workflows",
-         os.path.join(args.source, "workflows"), "--log-level", "error"],
+         os.path.join(args.source, "workflows"), "--store", "none", "--log-level", "error"],
         stdout=subprocess.PIPE, env=server_env, text=True)
     try:
         line = server.stdout.readline().strip()

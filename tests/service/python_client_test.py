@@ -91,7 +91,9 @@ class WorkflowServiceFromPython(unittest.TestCase):
         cls.server, port = start([ARGS.flowhost, "serve", "--listen", "127.0.0.1:0",
                                   "--workflows", workflows,
                                   "--openrouter-base-url", cls.fake_origin + "/api/v1",
-                                  "--openrouter-api-key-file", key_file, "--log-level", "error"])
+                                  "--openrouter-api-key-file", key_file,
+                                  "--data-dir", os.path.join(cls.scratch, "data"),
+                                  "--log-level", "error"])
         cls.channel = grpc.insecure_channel("127.0.0.1:%d" % port)
         cls.stub = pb_grpc.WorkflowServiceStub(cls.channel)
 

@@ -92,7 +92,7 @@ class ServeBinaryTest : public ::testing::Test {
         {FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--workflows",
          (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
          "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--shutdown-grace-period", "30s",
-         "--log-level", "warning"});
+         "--data-dir", (dir_ / "data").string(), "--log-level", "warning"});
     ASSERT_TRUE(child.ok()) << child.status();
     server_ = *std::move(child);
     absl::StatusOr<std::string> line =
@@ -121,6 +121,67 @@ class ServeBinaryTest : public ::testing::Test {
   std::string target_;
   std::unique_ptr<v1::WorkflowService::Stub> stub_;
 };
+
+// `flowhost executions` against the real server, which records into its --data-dir by itself.
+TEST_F(ServeBinaryTest, TheExecutionsVerbListsShowsAndCancelsWhatTheServerRecorded) {
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "data" / "flowhost.db"));
+  v1::RunWorkflowRequest run;
+  run.set_workflow("ask");
+  (*run.mutable_input()->mutable_fields())["question"].set_string_value("recorded?");
+  v1::RunWorkflowResponse ran;
+  ASSERT_TRUE(stub_->RunWorkflow(Context().get(), run, &ran).ok());
+
+  // The outcome is committed by the store's thread after the reply: wait for it in the listing.
+  std::string listing;
+  for (int i = 0; i < 2000 && listing.find("succeeded") == std::string::npos; ++i) {
+    std::ostringstream out, err;
+    ASSERT_EQ(cli::ExecutionsCommand({"list", "--target", target_, "--workflow", "ask"}, out, err),
+              cli::kExitOk)
+        << err.str();
+    listing = out.str();
+    if (listing.find("succeeded") == std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_THAT(listing, HasSubstr(ran.execution_id()));
+  EXPECT_THAT(listing, HasSubstr("succeeded"));
+
+  std::ostringstream show_out, show_err;
+  ASSERT_EQ(cli::ExecutionsCommand({"show", ran.execution_id(), "--target", target_, "--items"},
+                                   show_out, show_err),
+            cli::kExitOk)
+      << show_err.str();
+  EXPECT_THAT(show_out.str(), HasSubstr("workflow   ask"));
+  EXPECT_THAT(show_out.str(), HasSubstr("answer"));
+  EXPECT_THAT(show_out.str(), HasSubstr("Fake answer to: recorded?"));
+
+  std::ostringstream json_out, json_err;
+  ASSERT_EQ(cli::ExecutionsCommand({"show", ran.execution_id(), "--target", target_, "--json"},
+                                   json_out, json_err),
+            cli::kExitOk);
+  nlohmann::json shown = nlohmann::json::parse(json_out.str());
+  EXPECT_EQ(shown["id"], ran.execution_id());
+  EXPECT_EQ(shown["state"], "EXECUTION_STATE_SUCCEEDED");
+
+  v1::StartWorkflowRequest start;
+  start.set_workflow("slow");
+  (*start.mutable_input()->mutable_fields())["duration"].set_string_value("60s");
+  v1::StartWorkflowResponse started;
+  ASSERT_TRUE(stub_->StartWorkflow(Context().get(), start, &started).ok());
+  std::ostringstream cancel_out, cancel_err;
+  EXPECT_EQ(cli::ExecutionsCommand({"cancel", started.execution_id(), "--target", target_},
+                                   cancel_out, cancel_err),
+            cli::kExitOk)
+      << cancel_err.str();
+  EXPECT_THAT(cancel_out.str(), HasSubstr(started.execution_id()));
+
+  std::ostringstream missing_out, missing_err;
+  EXPECT_EQ(cli::ExecutionsCommand({"show", "ex-0000000000000000", "--target", target_},
+                                   missing_out, missing_err),
+            cli::kExitInvalid);
+  EXPECT_THAT(missing_err.str(), HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(missing_err.str(), HasSubstr("flowhost executions list"));
+}
 
 TEST_F(ServeBinaryTest, CallVerbRunsAWorkflowOnTheServerAndPrintsItsOutput) {
   std::ostringstream out, err;
@@ -308,7 +369,7 @@ TEST_F(ServeBinaryTest, ReflectionV1AlphaIsStillServedAndListsTheSameServices) {
 TEST_F(ServeBinaryTest, ASecondServerOnAPortInUseFailsNamingTheAddressAndTheFirstKeepsServing) {
   flowhost::testing::BinaryResult second = flowhost::testing::RunBinary(
       {FLOWHOST_BINARY, "serve", "--listen", target_, "--workflows", (dir_ / "workflows").string(),
-       "--openrouter-base-url", fake_->base_url(), "--log-level", "warning"},
+       "--openrouter-base-url", fake_->base_url(), "--store", "none", "--log-level", "warning"},
       {}, 60000);
   EXPECT_NE(second.exit_code, 0);
   EXPECT_EQ(second.out.find("LISTENING"), std::string::npos) << second.out;
@@ -456,6 +517,8 @@ std::unique_ptr<fake_openrouter::ChildProcess> ServeAsk(const std::filesystem::p
                                    base_url,
                                    "--openrouter-api-key-file",
                                    (dir / "key.txt").string(),
+                                   "--store",
+                                   "none",
                                    "--log-level",
                                    "warning"};
   argv.insert(argv.end(), extra.begin(), extra.end());

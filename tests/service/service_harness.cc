@@ -127,6 +127,7 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.worker_threads = 2;
   runtime_options.register_more_nodes = options.register_more_nodes;
   runtime_options.config.plugins = options.plugins;
+  runtime_options.config.store.save = options.store_save;
   for (const auto& [name, credential] : options.more_credentials) {
     runtime_options.config.credentials[name] = credential;
   }
@@ -135,8 +136,14 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   if (!runtime.ok()) return runtime.status();
   harness->runtime_ = *std::move(runtime);
 
+  store::ExecutionStorePtr history;
+  if (options.open_history) {
+    absl::StatusOr<store::ExecutionStorePtr> opened = options.open_history();
+    if (!opened.ok()) return opened.status();
+    history = *std::move(opened);
+  }
   absl::StatusOr<std::unique_ptr<ServiceHost>> host =
-      ServiceHost::Start(*harness->runtime_, getenv);
+      ServiceHost::Start(*harness->runtime_, getenv, std::move(history));
   if (!host.ok()) return host.status();
   harness->host_ = *std::move(host);
 

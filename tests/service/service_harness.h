@@ -22,6 +22,7 @@
 #include "server/common/json_logger.h"
 #include "server/runtime/runtime.h"
 #include "server/service/service_host.h"
+#include "server/store/execution_store.h"
 #include "tests/fake_openrouter/fake_process.h"
 
 namespace flowhost::service::testing {
@@ -60,6 +61,10 @@ struct HarnessOptions {
   // Credentials beside the default one, and environment variables beside the harness's own.
   config::CredentialConfigs more_credentials;
   std::map<std::string, std::string> more_env;
+  // Opens the execution store the host records executions in; unset: no history.
+  std::function<absl::StatusOr<store::ExecutionStorePtr>()> open_history;
+  // store.save: what finished executions keep unless their workflow says otherwise.
+  std::string store_save = "all";
 };
 
 // The workflows every harness starts with:

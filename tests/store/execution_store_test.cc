@@ -37,6 +37,11 @@ NewExecution Execution(std::string workflow, Json input = Json::object()) {
   return execution;
 }
 
+// Output ports as NodeUpdate holds them.
+std::shared_ptr<const std::vector<sdk::Items>> Ports(std::vector<sdk::Items> ports) {
+  return std::make_shared<const std::vector<sdk::Items>>(std::move(ports));
+}
+
 NodeRow Node(std::string name, std::string type, NodeState state) {
   NodeRow row;
   row.name = std::move(name);
@@ -137,7 +142,7 @@ TYPED_TEST(ExecutionStoreTest, RecordsAnExecutionWithItsNodesAndReadsItBack) {
   finished.row.items_in = 1;
   finished.row.items_out = 1;
   finished.row.totals = {23, 20, 0.5};
-  finished.output = {{Json{{"answer", "42"}}}};
+  finished.output = Ports({{Json{{"answer", "42"}}}});
   ASSERT_TRUE(AwaitDone([&](auto done) {
                 return store->RecordNode(fence, std::move(finished), std::move(done));
               }).ok());
@@ -304,11 +309,11 @@ TYPED_TEST(ExecutionStoreTest, OutputPastTheExecutionsCapIsTruncatedWithAMarker)
   NodeUpdate first;
   first.row = Node("a", "set", NodeState::kSucceeded);
   first.row.items_out = 1;
-  first.output = {{item}};
+  first.output = Ports({{item}});
   NodeUpdate second;
   second.row = Node("b", "set", NodeState::kSucceeded);
   second.row.items_out = 3;
-  second.output = {{item, item, item}};
+  second.output = Ports({{item, item, item}});
   ASSERT_TRUE(store->RecordNode(fence, std::move(first)).ok());
   ASSERT_TRUE(AwaitDone([&](auto done) {
                 return store->RecordNode(fence, std::move(second), std::move(done));
@@ -498,7 +503,7 @@ TYPED_TEST(ExecutionStoreTest, AReleasedExecutionIsResumedByTheNextClaim) {
   Fence fence = this->StartRunning(*store);
   NodeUpdate done_node;
   done_node.row = Node("first", "set", NodeState::kSucceeded);
-  done_node.output = {{Json{{"x", 1}}}};
+  done_node.output = Ports({{Json{{"x", 1}}}});
   ASSERT_TRUE(store->RecordNode(fence, std::move(done_node)).ok());
   ASSERT_TRUE(
       AwaitDone([&](auto done) { return store->ReleaseExecution(fence, std::move(done)); }).ok());

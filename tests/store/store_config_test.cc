@@ -2,6 +2,7 @@
 // store it opens.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -21,15 +22,32 @@ config::ConfigSources NoEnvironment() {
   return sources;
 }
 
-TEST(StoreConfigTest, DefaultsAreSqliteUnderDataWithN8nLikeRetention) {
+TEST(StoreConfigTest, DefaultsAreSqliteInTheStateDirectoryWithN8nLikeRetention) {
   absl::StatusOr<config::HostConfig> host = config::LoadHostConfig(NoEnvironment());
   ASSERT_TRUE(host.ok()) << host.status();
   EXPECT_EQ(host->store.backend, "sqlite");
-  EXPECT_EQ(host->store.data_dir, "data");
+  EXPECT_EQ(host->store.data_dir, "flowhost-data");
   EXPECT_EQ(host->store.save, "all");
   EXPECT_EQ(host->store.retention_max_age, absl::Hours(24 * 14));
   EXPECT_EQ(host->store.retention_max_count, 10'000);
   EXPECT_EQ(host->store.replicas, 1);
+}
+
+TEST(StoreConfigTest, TheDefaultDataDirectoryFollowsXdgStateHomeThenHome) {
+  std::map<std::string, std::string> env = {{"HOME", "/home/ada"}};
+  auto getenv = [&env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  EXPECT_EQ(config::DefaultDataDir(getenv), "/home/ada/.local/state/flowhost");
+  env["XDG_STATE_HOME"] = "/var/state";
+  EXPECT_EQ(config::DefaultDataDir(getenv), "/var/state/flowhost");
+  config::ConfigSources sources;
+  sources.getenv = getenv;
+  absl::StatusOr<config::HostConfig> host = config::LoadHostConfig(sources);
+  ASSERT_TRUE(host.ok()) << host.status();
+  EXPECT_EQ(host->store.data_dir, "/var/state/flowhost");
 }
 
 TEST(StoreConfigTest, TheStoreSectionComesFromTheFileEnvironmentAndFlags) {

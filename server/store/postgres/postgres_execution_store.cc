@@ -253,7 +253,7 @@ class PostgresExecutionStore final : public StoreCore {
               "execution input is ", input.size(), " bytes, more than the store's cap of ",
               options_.max_input_bytes, " (store.max_input_bytes)")));
     }
-    std::string id = NewExecutionId();
+    std::string id = e.id.empty() ? NewExecutionId() : e.id;
     absl::Time now = Now();
     ExecutionStatus status = e.claim_now ? ExecutionStatus::kRunning : ExecutionStatus::kQueued;
     std::vector<PgStatement> statements;
@@ -312,10 +312,10 @@ class PostgresExecutionStore final : public StoreCore {
     if (!owned.ok()) return RefusedWrite(std::move(op.done), owned.status());
     const NodeRow& n = op.update.row;
     StoredItems stored;
-    bool has_output = !op.update.output.empty();
+    bool has_output = op.update.output != nullptr && !op.update.output->empty();
     if (has_output) {
       int64_t remaining = options_.max_output_bytes - (*owned)->output_bytes;
-      stored = SerializePortsWithin(op.update.output, remaining);
+      stored = SerializePortsWithin(*op.update.output, remaining);
       (*owned)->output_bytes += stored.bytes;
     }
     std::vector<PgStatement> statements;

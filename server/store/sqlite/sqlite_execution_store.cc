@@ -214,7 +214,7 @@ class SqliteExecutionStore final : public StoreCore {
       }
     }
     CreatedExecution created;
-    created.id = NewExecutionId();
+    created.id = e.id.empty() ? NewExecutionId() : e.id;
     absl::Time now = Now();
     created.status = e.claim_now ? ExecutionStatus::kRunning : ExecutionStatus::kQueued;
     ASSIGN_OR_RETURN(
@@ -255,9 +255,9 @@ class SqliteExecutionStore final : public StoreCore {
     const NodeRow& n = op.update.row;
     std::string output;
     bool truncated = false;
-    if (!op.update.output.empty()) {
+    if (op.update.output != nullptr && !op.update.output->empty()) {
       int64_t remaining = options_.max_output_bytes - owned->output_bytes;
-      StoredItems stored = SerializePortsWithin(op.update.output, remaining);
+      StoredItems stored = SerializePortsWithin(*op.update.output, remaining);
       owned->output_bytes += stored.bytes;
       output = std::move(stored.json);
       truncated = stored.truncated;

@@ -1,0 +1,303 @@
+#include "server/service/execution_recorder.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flowhost/sdk/absl_compat.h"
+
+namespace flowhost::service {
+namespace {
+
+store::NodeState NodeStateOf(executor::NodeStatus status) {
+  switch (status) {
+    case executor::NodeStatus::kNotRun:
+      return store::NodeState::kNotRun;
+    case executor::NodeStatus::kRunning:
+      return store::NodeState::kRunning;
+    case executor::NodeStatus::kSucceeded:
+      return store::NodeState::kSucceeded;
+    case executor::NodeStatus::kFailed:
+      return store::NodeState::kFailed;
+    case executor::NodeStatus::kSkipped:
+      return store::NodeState::kSkipped;
+    case executor::NodeStatus::kDisabled:
+      return store::NodeState::kDisabled;
+    case executor::NodeStatus::kCancelled:
+      return store::NodeState::kCancelled;
+  }
+  return store::NodeState::kNotRun;
+}
+
+store::ExecutionStatus OutcomeOf(const absl::Status& status) {
+  if (status.ok()) return store::ExecutionStatus::kSucceeded;
+  if (status.code() == absl::StatusCode::kCancelled) return store::ExecutionStatus::kCancelled;
+  return store::ExecutionStatus::kFailed;
+}
+
+// The status with its message scrubbed of secrets (it is stored, and shown by GetExecution).
+absl::Status Scrubbed(const absl::Status& status, const common::SecretScrubber& scrubber) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), scrubber.Scrub(sdk::AsStd(status.message())));
+}
+
+}  // namespace
+
+// ---- Recording ----
+
+Recording::Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
+                     std::shared_ptr<executor::ExecutionObserver> inner,
+                     store::SavePolicy save_policy)
+    : recorder_(recorder),
+      id_(std::move(id)),
+      workflow_(std::move(workflow)),
+      inner_(std::move(inner)),
+      save_policy_(save_policy) {}
+
+Recording::~Recording() = default;
+
+void Recording::Created(absl::StatusOr<store::CreatedExecution> created) {
+  absl::MutexLock lock(&mu_);
+  if (failed_) return;
+  if (!created.ok()) return FailLocked(created.status());
+  if (!created->fence.has_value()) {
+    // Only an idempotency key returns an execution this call did not create, and synchronous runs
+    // have none; an async start never gets here without a fence.
+    return FailLocked(absl::InternalError(
+        absl::StrCat("the store created execution ", created->id, " without a fence")));
+  }
+  fence_ = created->fence;
+  std::vector<Write> held = std::move(held_);
+  held_.clear();
+  for (Write& write : held) {
+    absl::Status queued = std::move(write)(recorder_.store(), *fence_);
+    if (!queued.ok()) return FailLocked(queued);
+  }
+}
+
+void Recording::Attach(std::shared_ptr<executor::ExecutionHandle> handle) {
+  absl::Status cancel;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    handle_ = handle;
+    cancel = pending_cancel_;
+  }
+  if (!cancel.ok()) handle->Cancel(std::move(cancel));
+}
+
+bool Recording::Cancel(absl::Status reason) {
+  std::shared_ptr<executor::ExecutionHandle> handle;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return false;
+    if (handle_ == nullptr) {
+      pending_cancel_ = reason;
+      return true;
+    }
+    handle = handle_;
+  }
+  // Outside the lock: cancelling may deliver the execution's last events to this observer.
+  handle->Cancel(std::move(reason));
+  return true;
+}
+
+void Recording::Submit(Write write) {
+  absl::MutexLock lock(&mu_);
+  if (failed_) return;
+  if (!fence_.has_value()) {
+    held_.push_back(std::move(write));
+    return;
+  }
+  absl::Status queued = std::move(write)(recorder_.store(), *fence_);
+  if (!queued.ok()) FailLocked(queued);
+}
+
+void Recording::FailLocked(const absl::Status& error) {
+  if (failed_) return;
+  failed_ = true;
+  held_.clear();
+  recorder_.LogNotRecorded(id_, error);
+}
+
+std::string Recording::TypeOf(std::string_view node) const {
+  const workflow::CompiledNode* compiled = workflow_->FindNode(node);
+  return compiled != nullptr ? compiled->type->info().type : "";
+}
+
+void Recording::OnNodeStarted(std::string_view node, int attempt) {
+  if (inner_ != nullptr) inner_->OnNodeStarted(node, attempt);
+  store::NodeUpdate update;
+  update.row.name = std::string(node);
+  update.row.type = TypeOf(node);
+  update.row.state = store::NodeState::kRunning;
+  update.row.attempts = attempt;
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, first] = node_started_.try_emplace(update.row.name, absl::Now());
+    update.row.started_at = it->second;
+  }
+  Submit([update = std::move(update)](store::ExecutionStore& store,
+                                      const store::Fence& fence) mutable {
+    return store.RecordNode(fence, std::move(update));
+  });
+}
+
+void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeOutputs outputs) {
+  if (inner_ != nullptr) inner_->OnNodeResult(record, outputs);
+  store::NodeUpdate update;
+  update.row.name = record.name;
+  update.row.type = record.type;
+  update.row.state = NodeStateOf(record.status);
+  update.row.attempts = record.attempts;
+  update.row.started_at = record.started_at;
+  update.row.finished_at = record.finished_at;
+  update.row.items_in = static_cast<int64_t>(record.items_in);
+  update.row.items_out = static_cast<int64_t>(record.items_out);
+  update.row.error = Scrubbed(record.error, recorder_.scrubber_);
+  update.row.totals = {record.prompt_tokens, record.completion_tokens, record.cost_usd};
+  // A successful execution under `failed` is deleted at its end: its items need not be written.
+  if (save_policy_ == store::SavePolicy::kAll || record.status != executor::NodeStatus::kSucceeded) {
+    update.output = std::move(outputs);
+  }
+  Submit([update = std::move(update)](store::ExecutionStore& store,
+                                      const store::Fence& fence) mutable {
+    return store.RecordNode(fence, std::move(update));
+  });
+}
+
+void Recording::OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
+                             std::string_view kind) {
+  if (inner_ != nullptr) inner_->OnTokenDelta(node, item_index, text, kind);
+}
+
+void Recording::Finish(const executor::ExecutionRecord& record) {
+  {
+    absl::MutexLock lock(&mu_);
+    finished_ = true;
+    handle_.reset();
+  }
+  recorder_.Unregister(id_);
+  store::ExecutionOutcome outcome;
+  outcome.status = OutcomeOf(record.status);
+  outcome.error = Scrubbed(record.status, recorder_.scrubber_);
+  outcome.failed_node = record.failed_node;
+  outcome.totals = {record.prompt_tokens, record.completion_tokens, record.cost_usd};
+  if (outcome.status == store::ExecutionStatus::kSucceeded &&
+      save_policy_ == store::SavePolicy::kAll) {
+    outcome.output = record.output;  // copied: the caller's response takes the record's items
+  }
+  auto self = shared_from_this();
+  Submit([outcome = std::move(outcome), self](store::ExecutionStore& store,
+                                              const store::Fence& fence) mutable {
+    return store.FinishExecution(fence, std::move(outcome), [self](absl::Status committed) {
+      if (committed.ok()) return;
+      absl::MutexLock lock(&self->mu_);
+      self->FailLocked(committed);
+    });
+  });
+}
+
+// ---- ExecutionRecorder ----
+
+ExecutionRecorder::ExecutionRecorder(store::ExecutionStore& store, store::SavePolicy default_save,
+                                     sdk::Logger& logger, const common::SecretScrubber& scrubber)
+    : store_(store), default_save_(default_save), logger_(logger), scrubber_(scrubber) {}
+
+store::SavePolicy ExecutionRecorder::SavePolicyFor(const workflow::CompiledWorkflow& workflow) const {
+  switch (workflow.history_save) {
+    case workflow::HistorySave::kDefault:
+      return default_save_;
+    case workflow::HistorySave::kAll:
+      return store::SavePolicy::kAll;
+    case workflow::HistorySave::kFailed:
+      return store::SavePolicy::kFailedOnly;
+    case workflow::HistorySave::kNone:
+      return store::SavePolicy::kNone;
+  }
+  return default_save_;
+}
+
+store::NewExecution ExecutionRecorder::NewExecutionFor(const executor::ExecutionRequest& request,
+                                                       store::SavePolicy save_policy) const {
+  store::NewExecution execution;
+  execution.workflow = request.workflow->name;
+  execution.workflow_hash = request.workflow->content_hash;
+  execution.input = request.inputs;
+  execution.save_policy = save_policy;
+  execution.claim_now = true;  // it runs here, now
+  return execution;
+}
+
+std::shared_ptr<Recording> ExecutionRecorder::RecordRun(executor::ExecutionRequest& request) {
+  store::SavePolicy save_policy = SavePolicyFor(*request.workflow);
+  if (save_policy == store::SavePolicy::kNone) return nullptr;
+  auto recording = std::make_shared<Recording>(*this, request.id, request.workflow,
+                                               request.observer, save_policy);
+  store::NewExecution execution = NewExecutionFor(request, save_policy);
+  execution.id = request.id;
+  absl::Status queued = store_.CreateExecution(
+      std::move(execution), [recording](absl::StatusOr<store::CreatedExecution> created) {
+        recording->Created(std::move(created));
+      });
+  if (!queued.ok()) {
+    LogNotRecorded(request.id, queued);
+    return nullptr;
+  }
+  Register(recording);
+  request.observer = recording;
+  return recording;
+}
+
+absl::Status ExecutionRecorder::CreateForStart(const executor::ExecutionRequest& request,
+                                               std::string idempotency_key, AsyncStartDone done) {
+  store::SavePolicy save_policy = SavePolicyFor(*request.workflow);
+  store::NewExecution execution = NewExecutionFor(request, save_policy);
+  execution.id = request.id;
+  execution.idempotency_key = std::move(idempotency_key);
+  return store_.CreateExecution(
+      std::move(execution),
+      [this, workflow = request.workflow, save_policy, done = std::move(done)](
+          absl::StatusOr<store::CreatedExecution> created) mutable {
+        if (!created.ok()) return std::move(done)(created.status());
+        AsyncStart start;
+        if (created->created) {
+          start.recording =
+              std::make_shared<Recording>(*this, created->id, workflow, nullptr, save_policy);
+          start.recording->Created(*created);
+          Register(start.recording);
+        }
+        start.created = *std::move(created);
+        std::move(done)(std::move(start));
+      });
+}
+
+void ExecutionRecorder::Observe(const std::shared_ptr<Recording>& recording,
+                                executor::ExecutionRequest& request) {
+  request.observer = recording;
+}
+
+std::shared_ptr<Recording> ExecutionRecorder::FindRunning(const std::string& id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = running_.find(id);
+  return it == running_.end() ? nullptr : it->second.lock();
+}
+
+void ExecutionRecorder::Register(const std::shared_ptr<Recording>& recording) {
+  absl::MutexLock lock(&mu_);
+  running_[recording->id()] = recording;
+}
+
+void ExecutionRecorder::Unregister(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  running_.erase(id);
+}
+
+void ExecutionRecorder::LogNotRecorded(const std::string& id, const absl::Status& error) const {
+  logger_.Log(sdk::LogLevel::kWarning,
+              "execution history not recorded: the execution runs on without it",
+              {{"execution_id", id},
+               {"error_code", std::string(sdk::AsStd(absl::StatusCodeToString(error.code())))},
+               {"error", scrubber_.Scrub(sdk::AsStd(error.message()))}});
+}
+
+}  // namespace flowhost::service

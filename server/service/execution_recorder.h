@@ -1,0 +1,164 @@
+// The execution history's writer: records the executions this server runs in the execution store
+// (server/store/execution_store.h) while they happen: the execution when it starts, each node
+// when it starts and when it finishes (state, attempts, timings, item counts, error, totals and
+// its output items, under the store's cap), and the outcome at the end (docs/executions.md).
+//
+// Nothing here waits for the store. Every write is queued on it (its own thread commits them in
+// batches). A synchronous run (RunWorkflow, StreamWorkflow) starts at once, under an id the
+// service chose, while the store is still creating its row: its Recording holds the writes made
+// meanwhile and hands them over once the store has answered with the execution's fence. An
+// asynchronous start (StartWorkflow) waits for the store's answer first, since that answer is the
+// reply (and may name an earlier execution with the same idempotency key).
+//
+// When the store refuses or fails a write (its queue is full, the database is unreachable), the
+// execution runs on unrecorded, and one warning per execution says its history was not recorded.
+//
+// One ExecutionRecorder per server; one Recording per execution, shared by the execution (as its
+// observer and in its completion) and by the store's callbacks.
+//
+// Ownership: the recorder borrows the store, logger and scrubber, which must outlive it and every
+// Recording. Thread-safety: every method may be called from any thread.
+#ifndef FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
+#define FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/logger.h"
+#include "server/common/secret_scrubber.h"
+#include "server/executor/executor.h"
+#include "server/store/execution_store.h"
+
+namespace flowhost::service {
+
+class ExecutionRecorder;
+
+// One execution's record in the making. It is the execution's observer (wrapping the caller's
+// own, e.g. StreamWorkflow's, to which it forwards every event), and its completion calls Finish.
+class Recording : public executor::ExecutionObserver,
+                  public std::enable_shared_from_this<Recording> {
+ public:
+  Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
+            std::shared_ptr<executor::ExecutionObserver> inner, store::SavePolicy save_policy);
+  ~Recording() override;
+
+  const std::string& id() const { return id_; }
+
+  // The store's answer to CreateExecution: from then on writes go straight to the store (the ones
+  // held meanwhile first). An error, or a creation that returned another execution, ends the
+  // recording: nothing more is written, and the warning is logged.
+  void Created(absl::StatusOr<store::CreatedExecution> created);
+
+  // The execution's handle, once the executor has started it (for CancelExecution).
+  void Attach(std::shared_ptr<executor::ExecutionHandle> handle);
+  // Cancels the execution with `reason`, now or as soon as it is attached. False once finished.
+  bool Cancel(absl::Status reason);
+
+  // From the execution's completion, before the caller's: records the outcome.
+  void Finish(const executor::ExecutionRecord& record);
+
+  // ---- ExecutionObserver ----
+  void OnNodeStarted(std::string_view node, int attempt) override;
+  bool wants_outputs() const override { return true; }
+  void OnNodeResult(const executor::NodeRecord& record, executor::NodeOutputs outputs) override;
+  bool wants_tokens() const override { return inner_ != nullptr && inner_->wants_tokens(); }
+  void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
+                    std::string_view kind) override;
+
+ private:
+  using Write = absl::AnyInvocable<absl::Status(store::ExecutionStore&, const store::Fence&) &&>;
+
+  // Queues `write` on the store, or holds it until the fence is known; dropped once the
+  // recording has failed.
+  void Submit(Write write);
+  // Ends the recording after `error` (once): logs that the history was not recorded.
+  void FailLocked(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string TypeOf(std::string_view node) const;
+
+  ExecutionRecorder& recorder_;
+  const std::string id_;
+  const workflow::WorkflowPtr workflow_;
+  const std::shared_ptr<executor::ExecutionObserver> inner_;
+  const store::SavePolicy save_policy_;
+
+  absl::Mutex mu_;
+  std::optional<store::Fence> fence_ ABSL_GUARDED_BY(mu_);
+  std::vector<Write> held_ ABSL_GUARDED_BY(mu_);  // writes made before the fence was known
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<executor::ExecutionHandle> handle_ ABSL_GUARDED_BY(mu_);
+  absl::Status pending_cancel_ ABSL_GUARDED_BY(mu_);  // asked for before Attach
+  // When each node's first attempt started (the store keeps one row per node).
+  absl::flat_hash_map<std::string, absl::Time> node_started_ ABSL_GUARDED_BY(mu_);
+};
+
+class ExecutionRecorder {
+ public:
+  // `default_save` is the store's (store.save), which applies to workflows that set none.
+  ExecutionRecorder(store::ExecutionStore& store, store::SavePolicy default_save,
+                    sdk::Logger& logger, const common::SecretScrubber& scrubber);
+
+  store::ExecutionStore& store() { return store_; }
+
+  // Starts recording a synchronous run of `request` (its id names the stored execution) and makes
+  // the Recording its observer, wrapping the one it had. Returns null, leaving the request as it
+  // was, when nothing is to be recorded: the workflow's save policy is `none` (a synchronous run
+  // cannot be resumed, so a record deleted at its end is not written at all), or the store refused
+  // the creation (logged).
+  std::shared_ptr<Recording> RecordRun(executor::ExecutionRequest& request);
+
+  // What StartWorkflow gets from the store: the execution, and for a new one the Recording to run
+  // it under (already fenced; not yet its request's observer: see Observe).
+  struct AsyncStart {
+    store::CreatedExecution created;
+    std::shared_ptr<Recording> recording;  // null when created.created is false
+  };
+  using AsyncStartDone = absl::AnyInvocable<void(absl::StatusOr<AsyncStart>) &&>;
+
+  // Records a new execution of `request` for StartWorkflow (with `idempotency_key`, which may be
+  // empty), to run on this server. `done` runs on the store's thread once the store has answered;
+  // an error return means nothing was queued and `done` never runs.
+  absl::Status CreateForStart(const executor::ExecutionRequest& request,
+                              std::string idempotency_key, AsyncStartDone done);
+
+  // Makes `recording` the observer of `request` (wrapping none: an async start has no caller
+  // watching).
+  static void Observe(const std::shared_ptr<Recording>& recording,
+                      executor::ExecutionRequest& request);
+
+  // The Recording of an execution running on this server, or null.
+  std::shared_ptr<Recording> FindRunning(const std::string& id) const;
+
+  // The save policy `workflow` asks for (its history.save, else the default).
+  store::SavePolicy SavePolicyFor(const workflow::CompiledWorkflow& workflow) const;
+
+ private:
+  friend class Recording;
+
+  store::NewExecution NewExecutionFor(const executor::ExecutionRequest& request,
+                                      store::SavePolicy save_policy) const;
+  void Register(const std::shared_ptr<Recording>& recording);
+  void Unregister(const std::string& id);
+  // One warning: the history of execution `id` was not (fully) recorded, and why.
+  void LogNotRecorded(const std::string& id, const absl::Status& error) const;
+
+  store::ExecutionStore& store_;
+  const store::SavePolicy default_save_;
+  sdk::Logger& logger_;
+  const common::SecretScrubber& scrubber_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::weak_ptr<Recording>> running_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace flowhost::service
+
+#endif  // FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_

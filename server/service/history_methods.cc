@@ -1,0 +1,191 @@
+// WorkflowServiceImpl's execution-history methods: StartWorkflow, GetExecution, ListExecutions
+// and CancelExecution (docs/executions.md). Each checks the caller and its request on the gRPC
+// thread, queues one operation on the execution store, and finishes the call from the store's
+// callback (on the store's thread). The request is parsed on the handler's stack, so whatever a
+// callback needs of it is copied first.
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "flowhost/sdk/error.h"
+#include "server/service/execution_launcher.h"
+#include "server/service/history_convert.h"
+#include "server/service/status_mapping.h"
+#include "server/service/workflow_service_impl.h"
+
+namespace flowhost::service {
+namespace {
+
+constexpr size_t kMaxIdempotencyKeyBytes = 256;
+
+absl::Status HistoryOff() {
+  return absl::FailedPreconditionError(
+      "this server keeps no execution history (store.backend is none); start it with a store "
+      "(docs/executions.md), or run the workflow with RunWorkflow");
+}
+
+absl::Status RequireId(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("execution_id is required");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WorkflowServiceImpl::HistoryAllowed(const grpc::CallbackServerContext& context) const {
+  if (env_.auth != nullptr) {
+    if (absl::Status allowed = env_.auth->Check(context); !allowed.ok()) return allowed;
+  }
+  if (env_.recorder == nullptr) return HistoryOff();
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
+    grpc::CallbackServerContext* context, const v1::StartWorkflowRequest* request,
+    v1::StartWorkflowResponse* response) {
+  if (absl::Status allowed = HistoryAllowed(*context); !allowed.ok()) {
+    return Reply(context, allowed);
+  }
+  if (request->idempotency_key().size() > kMaxIdempotencyKeyBytes) {
+    return Reply(context, absl::InvalidArgumentError(
+                              "idempotency_key is " +
+                              std::to_string(request->idempotency_key().size()) +
+                              " bytes; at most 256 are allowed"));
+  }
+  FailureContext failure;
+  absl::StatusOr<PreparedExecution> prepared =
+      PrepareExecution(env_, *context, SourceOf(*request),
+                       request->has_input() ? &request->input() : nullptr, failure);
+  if (!prepared.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(
+        FailCall(*context, prepared.status(), failure, *env_.scrubber, env_.max_retry_after));
+    return reactor;
+  }
+  // It outlives this call: only max_execution_time bounds it, not the caller's deadline.
+  prepared->request.deadline = absl::InfiniteFuture();
+
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto pending = std::make_shared<PreparedExecution>(*std::move(prepared));
+  absl::Status queued = env_.recorder->CreateForStart(
+      pending->request, request->idempotency_key(),
+      [this, context, response, reactor,
+       pending](absl::StatusOr<ExecutionRecorder::AsyncStart> start) mutable {
+        if (!start.ok()) {
+          FailureContext failure;
+          failure.workflow = pending->request.workflow->name;
+          reactor->Finish(
+              FailCall(*context, start.status(), failure, *env_.scrubber, env_.max_retry_after));
+          return;
+        }
+        response->set_execution_id(start->created.id);
+        response->set_created(start->created.created);
+        response->set_state(ExecutionStateToProto(start->created.status));
+        if (start->recording != nullptr) {
+          executor::ExecutionRequest& execution = pending->request;
+          execution.id = start->created.id;
+          ExecutionRecorder::Observe(start->recording, execution);
+          LogExecutionStarted(env_, "StartWorkflow", execution);
+          std::shared_ptr<ExecutionGate::Ticket> ticket = std::move(pending->ticket);
+          std::shared_ptr<Recording> recording = start->recording;
+          std::shared_ptr<executor::ExecutionHandle> handle = env_.executor->Start(
+              std::move(execution),
+              [this, recording, ticket](executor::ExecutionRecord record) mutable {
+                recording->Finish(record);
+                LogExecutionFinished(env_, "StartWorkflow", record);
+                ticket.reset();  // its place at the gate is free
+              });
+          ticket->Attach(handle);
+          recording->Attach(handle);
+        }
+        pending.reset();  // an earlier execution was returned: this one's place is free
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) {
+    FailureContext refused;
+    refused.workflow = pending->request.workflow->name;
+    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::GetExecution(
+    grpc::CallbackServerContext* context, const v1::GetExecutionRequest* request,
+    v1::GetExecutionResponse* response) {
+  absl::Status allowed = HistoryAllowed(*context);
+  if (allowed.ok()) allowed = RequireId(request->execution_id());
+  if (!allowed.ok()) return Reply(context, allowed);
+  store::GetOptions options;
+  options.with_nodes = request->include_nodes();
+  options.with_items = request->include_items();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status queued = env_.recorder->store().GetExecution(
+      request->execution_id(), options,
+      [this, context, response, reactor](absl::StatusOr<store::ExecutionDetail> detail) {
+        absl::Status status = detail.status();
+        if (status.ok()) status = ExecutionToProto(*detail, *env_.scrubber, *response->mutable_execution());
+        reactor->Finish(status.ok() ? grpc::Status::OK
+                                    : FailCall(*context, status, FailureContext(),
+                                               *env_.scrubber, env_.max_retry_after));
+      });
+  if (!queued.ok()) return Reply(context, queued);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::ListExecutions(
+    grpc::CallbackServerContext* context, const v1::ListExecutionsRequest* request,
+    v1::ListExecutionsResponse* response) {
+  if (absl::Status allowed = HistoryAllowed(*context); !allowed.ok()) {
+    return Reply(context, allowed);
+  }
+  absl::StatusOr<store::ListQuery> query = ListQueryFromProto(*request);
+  if (!query.ok()) return Reply(context, query.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status queued = env_.recorder->store().ListExecutions(
+      *std::move(query),
+      [this, context, response, reactor](absl::StatusOr<store::ExecutionPage> page) {
+        if (!page.ok()) {
+          reactor->Finish(FailCall(*context, page.status(), FailureContext(), *env_.scrubber,
+                                   env_.max_retry_after));
+          return;
+        }
+        for (const store::ExecutionRow& row : page->executions) {
+          ExecutionRowToProto(row, *env_.scrubber, *response->add_executions());
+        }
+        response->set_next_page_token(std::move(page->next_page_token));
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) return Reply(context, queued);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::CancelExecution(
+    grpc::CallbackServerContext* context, const v1::CancelExecutionRequest* request,
+    v1::CancelExecutionResponse* response) {
+  absl::Status allowed = HistoryAllowed(*context);
+  if (allowed.ok()) allowed = RequireId(request->execution_id());
+  if (!allowed.ok()) return Reply(context, allowed);
+  const std::string& id = request->execution_id();
+  // Flag it in the store first, so the stored row says cancel_requested whatever happens next;
+  // one running here is then stopped at once (its outcome is recorded when it has wound down).
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::shared_ptr<Recording> running = env_.recorder->FindRunning(id);
+  response->set_execution_id(id);
+  absl::Status queued = env_.recorder->store().RequestCancel(
+      id, [this, context, response, reactor](absl::StatusOr<store::ExecutionStatus> status) {
+        if (!status.ok()) {
+          reactor->Finish(FailCall(*context, status.status(), FailureContext(), *env_.scrubber,
+                                   env_.max_retry_after));
+          return;
+        }
+        response->set_state(ExecutionStateToProto(*status));
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) return Reply(context, queued);
+  if (running != nullptr) {
+    running->Cancel(sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
+                                   "cancelled by CancelExecution"));
+  }
+  return reactor;
+}
+
+}  // namespace flowhost::service
