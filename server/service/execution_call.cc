@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "server/common/trace_context.h"
-#include "server/metrics/host_metrics.h"
 
 namespace flowhost::service {
 
@@ -48,8 +47,7 @@ bool ExecutionCall::Start(PreparedExecution&& prepared, executor::Executor::Done
 }
 
 bool ExecutionCall::Finished(const executor::ExecutionRecord& record) {
-  LogExecutionFinished(env_, rpc_, record);
-  if (env_.metrics != nullptr) env_.metrics->RecordExecution(record);
+  ReportExecutionFinished(env_, rpc_, record);
   absl::MutexLock lock(&mu_);
   completed_ = true;
   ticket_.reset();  // the execution is over: its place is free

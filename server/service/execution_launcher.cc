@@ -165,8 +165,9 @@ void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
   env.logger->Log(sdk::LogLevel::kInfo, "execution started", fields);
 }
 
-void LogExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
-                          const executor::ExecutionRecord& record) {
+void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
+                             const executor::ExecutionRecord& record) {
+  if (env.metrics != nullptr) env.metrics->RecordExecution(record);
   if (env.logger == nullptr) return;
   sdk::LogLevel level = record.status.ok() ? sdk::LogLevel::kInfo : sdk::LogLevel::kWarning;
   if (!env.logger->Enabled(level)) return;

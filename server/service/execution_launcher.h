@@ -69,10 +69,10 @@ absl::Status CallerGoneReason(const grpc::CallbackServerContext& context);
 void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
                          const executor::ExecutionRequest& request);
 
-// Logs one line for a finished execution: id, workflow, rpc, status, error class, failed node,
-// duration, tokens and cost.
-void LogExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
-                          const executor::ExecutionRecord& record);
+// Reports a finished execution: one log line (id, workflow, rpc, status, error class, failed node,
+// duration, tokens and cost) and its count in the metrics.
+void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
+                             const executor::ExecutionRecord& record);
 
 // A fresh execution id ("ex-" and 16 hex digits).
 std::string NewExecutionId();

@@ -91,7 +91,7 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
               std::move(execution),
               [this, recording, ticket](executor::ExecutionRecord record) mutable {
                 recording->Finish(record);
-                LogExecutionFinished(env_, "StartWorkflow", record);
+                ReportExecutionFinished(env_, "StartWorkflow", record);
                 ticket.reset();  // its place at the gate is free
               });
           ticket->Attach(handle);
