@@ -72,6 +72,8 @@ void WorkflowServiceImpl::TakeRequestsAsBytes() {
       "GetWorkflow", &WorkflowServiceImpl::GetWorkflow, nullptr);
   TakeUnaryRequestAsBytes<v1::ListNodeTypesRequest, v1::ListNodeTypesResponse>(
       "ListNodeTypes", &WorkflowServiceImpl::ListNodeTypes, nullptr);
+  TakeUnaryRequestAsBytes<v1::ListRouteHealthRequest, v1::ListRouteHealthResponse>(
+      "ListRouteHealth", &WorkflowServiceImpl::ListRouteHealth, nullptr);
   MarkMethodCallback(
       MethodIndex("StreamWorkflow"),
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,

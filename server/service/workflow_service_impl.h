@@ -48,6 +48,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* ListNodeTypes(grpc::CallbackServerContext* context,
                                           const v1::ListNodeTypesRequest* request,
                                           v1::ListNodeTypesResponse* response) override;
+  grpc::ServerUnaryReactor* ListRouteHealth(grpc::CallbackServerContext* context,
+                                            const v1::ListRouteHealthRequest* request,
+                                            v1::ListRouteHealthResponse* response) override;
 
  private:
   // Answers a method that replies inline: checks the caller (CallerAuth), runs `answer` when

@@ -472,6 +472,39 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
   }
 }
 
+TEST(WorkflowService, ListRouteHealthShowsARouteOpenedByRetryAfter) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowRequest run;
+  run.set_yaml(
+      "name: routed\nnodes:\n  - name: r\n    type: router.fallback\n    params:\n"
+      "      prompt: hi\n      routes: [{model: fake/fail429}, {model: fake/ok}]\n");
+  auto run_context = ServiceHarness::Context();
+  v1::RunWorkflowResponse run_response;
+  ASSERT_TRUE(harness->stub().RunWorkflow(run_context.get(), run, &run_response).ok());
+
+  auto context = ServiceHarness::Context();
+  v1::ListRouteHealthResponse response;
+  grpc::Status status =
+      harness->stub().ListRouteHealth(context.get(), v1::ListRouteHealthRequest(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.routes_size(), 2);  // sorted: fake/fail429 before fake/ok
+  const v1::RouteHealth& limited = response.routes(0);
+  EXPECT_THAT(limited.route(), HasSubstr("|fake/fail429"));
+  EXPECT_EQ(limited.state(), v1::ROUTE_STATE_OPEN);  // fake/fail429 sends Retry-After: 1
+  EXPECT_TRUE(limited.retry_after());
+  EXPECT_EQ(limited.opened_by(), "rate_limited");
+  EXPECT_EQ(limited.calls(), 1);
+  EXPECT_DOUBLE_EQ(limited.failure_rate(), 1.0);
+  EXPECT_TRUE(limited.has_open_until());
+  EXPECT_TRUE(limited.has_last_failure_time());
+  const v1::RouteHealth& healthy = response.routes(1);
+  EXPECT_THAT(healthy.route(), HasSubstr("|fake/ok"));
+  EXPECT_EQ(healthy.state(), v1::ROUTE_STATE_CLOSED);
+  EXPECT_EQ(healthy.failures(), 0);
+  EXPECT_FALSE(healthy.has_open_until());
+}
+
 TEST(WorkflowService, ListNodeTypesSaysWhichPluginATypeComesFrom) {
   HarnessOptions options;
   options.plugins = {FH_TEST_PLUGIN_C_MINIMAL_PLUGIN};
