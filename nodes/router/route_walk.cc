@@ -1,6 +1,7 @@
 #include "nodes/router/route_walk.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,16 @@ using openrouter::Endpoint;
 using sdk::Json;
 
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::ToDoubleSeconds(d)); }
+
+// One chat attempt's streamed text: where it comes from, and whether any was sent (set on the
+// HTTP client's I/O thread, read on the pool once the attempt has completed).
+struct StreamedAttempt {
+  std::string route;
+  std::string model;
+  int attempt = 0;
+  std::atomic<bool> sent{false};
+  sdk::TokenSource source() const { return {route, model, attempt}; }
+};
 
 class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
  public:
@@ -120,6 +131,15 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   bool Streaming() const { return run_->listening || settings().stream; }
 
+  // The caller saw text from the last chat attempt, which did not answer (it failed, or its answer
+  // was rejected): tell it to discard that text, before any other attempt's.
+  void VoidStreamedText() {
+    std::shared_ptr<StreamedAttempt> streamed = std::move(streamed_);
+    if (streamed != nullptr && streamed->sent.load(std::memory_order_relaxed)) {
+      context().events().TokensReset(index_, streamed->source());
+    }
+  }
+
   // Gives back a probe this walk holds and will not use.
   void ReleaseProbe() {
     if (probe_) run_->health->ReleaseProbe(key_);
@@ -149,7 +169,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void CallChat(const Route& route, Json body, double reserved) {
     ++attempt_;
+    ++item_attempt_;
     waited_for_window_ = false;
+    VoidStreamedText();
     StartAttemptClock(route);
     ChatCallRequest request;
     request.endpoint = *endpoint_;
@@ -157,11 +179,17 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     request.stream = Streaming();
     request.model_label = route.model_label;
     request.token = attempt_source_->token();
+    streamed_ = std::make_shared<StreamedAttempt>();
+    streamed_->route = route.name;
+    streamed_->model = route.model_label;
+    streamed_->attempt = item_attempt_;
     if (run_->listening) {
       sdk::EventSink* events = &context().events();
       size_t index = index_;
-      request.on_delta = [events, index](std::string_view text, std::string_view kind) {
-        events->TokenDelta(index, text, kind);
+      request.on_delta = [events, index, streamed = streamed_](std::string_view text,
+                                                               std::string_view kind) {
+        streamed->sent.store(true, std::memory_order_relaxed);
+        events->TokenDeltaFrom(index, text, kind, streamed->source());
       };
     }
     run_->client->Chat(std::move(request), context().http(), scheduler().clock(),
@@ -172,7 +200,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void CallNode(const Route& route) {
     ++attempt_;
+    ++item_attempt_;
     waited_for_window_ = false;
+    VoidStreamedText();
     StartAttemptClock(route);
     context().InvokeNode(route.node, sdk::Items{item_},
                          [self = shared_from_this()](absl::StatusOr<sdk::NodeResult> result) {
@@ -277,6 +307,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
       return Next();
     }
     Record(record, shown);
+    streamed_.reset();  // the answer's text stands
     answer["route"] = route.name;
     answer["route_index"] = route_;
     answer["attempts"] = log_.attempts();
@@ -379,6 +410,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   void Finish(absl::StatusOr<Json> outcome) {
     if (finished_) return;
     finished_ = true;
+    if (!outcome.ok()) VoidStreamedText();
     ReleaseProbe();
     ForgetRetryWait();
     auto done = std::move(done_);
@@ -398,6 +430,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   std::string key_;  // health key of routes_[route_]
   bool probe_ = false;              // this walk holds key_'s half-open probe
   bool waited_for_window_ = false;  // the current retry already waited for an open window
+  int item_attempt_ = 0;            // calls made for the item, across routes
+  std::shared_ptr<StreamedAttempt> streamed_;  // the last chat attempt, until it answers
   std::optional<Endpoint> endpoint_;
   AttemptLog log_;
   double total_cost_ = 0;
