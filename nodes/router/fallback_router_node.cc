@@ -99,15 +99,15 @@ Json RouterSchema() {
   properties["cooldown"] = DurationSchema(
       "How long a route stays open when its failures cross failure_rate (no Retry-After); "
       "doubled after each failed half-open probe, up to max_cooldown.");
-  properties["cooldown"]["default"] = "10s";
+  properties["cooldown"]["default"] = "5s";
   properties["max_cooldown"] = DurationSchema(
-      "The longest a route stays open after repeated failed probes; 5m, or cooldown when that "
+      "The longest a route stays open after repeated failed probes; 30s, or cooldown when that "
       "is longer.");
   properties["failure_rate"] = {
       {"type", "number"},
       {"minimum", 0.01},
       {"maximum", 1},
-      {"default", 0.5},
+      {"default", 0.6},
       {"description",
        "The share of a route's calls over failure_window that must fail (in cooldown_on) to open "
        "it."}};
@@ -115,7 +115,7 @@ Json RouterSchema() {
       {"type", "integer"},
       {"minimum", 1},
       {"maximum", 256},
-      {"default", 5},
+      {"default", 10},
       {"description", "Fewer calls than this over failure_window never open a route."}};
   properties["failure_window"] =
       DurationSchema("How far back a route's calls count towards failure_rate.");

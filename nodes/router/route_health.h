@@ -36,15 +36,15 @@ namespace flowhost::nodes::router {
 // whose call failed decides.
 struct HealthPolicy {
   // The share of calls in `window` that must fail to open the route (0 < rate <= 1).
-  double failure_rate = 0.5;
+  double failure_rate = 0.6;
   // Fewer calls than this in `window` never open the route (one failure is not an outage).
-  int min_calls = 5;
+  int min_calls = 10;
   // How far back calls count.
   absl::Duration window = absl::Seconds(30);
   // How long the route stays open when failures (not a Retry-After) open it.
-  absl::Duration open_for = absl::Seconds(10);
+  absl::Duration open_for = absl::Seconds(5);
   // The longest open period after repeated failed probes (each doubles the last).
-  absl::Duration max_open_for = absl::Minutes(5);
+  absl::Duration max_open_for = absl::Seconds(30);
 };
 
 enum class RouteState { kClosed, kOpen, kHalfOpen };

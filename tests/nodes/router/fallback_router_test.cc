@@ -194,7 +194,7 @@ TEST_F(RouterTest, TheFailureRateAndWindowAreTheNodesParameters) {
       {{"failure_rate", 0.75}, {"failure_min_calls", 4}, {"failure_window", "10s"}}));
   int calls = 0;
   // Fails every other call: under 75 %, the route stays closed however long it goes on (the
-  // default 50 % would have opened it).
+  // 50 % would have opened it).
   upstream_.On("free/a:free", [&calls](auto&) {
     return ++calls % 2 != 0 ? Status(500, "blip") : Ok("free/a:free");
   });

@@ -150,14 +150,14 @@ TEST_F(RouteHealthEndToEnd, ARetryingExecutionRespectsAnotherExecutionsRetryAfte
 TEST_F(RouteHealthEndToEnd, AnOutageOpensTheRouteAfterTheThresholdNotTheFirstFailure) {
   workflow::WorkflowPtr workflow = LoadRouter();
   Script({{"status", 503}}, /*times=*/100);
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 14; ++i) {
     ExecutionRecord record = *host_->Run(workflow);
     ASSERT_TRUE(record.status.ok()) << record.status;
     EXPECT_EQ(record.output[0]["route"], kFlagshipModel);
   }
-  // The default policy: 5 calls in 30 s, half of them failed. The first four failures leave the
-  // route closed; the fifth opens it; later executions skip it without a call.
-  EXPECT_EQ(FreeCalls(), 5);
+  // The default policy: 10 calls in 30 s, 60 % of them failed. The first nine failures leave the
+  // route closed; the tenth opens it; later executions skip it without a call.
+  EXPECT_EQ(FreeCalls(), 10);
   std::vector<RouteHealthTable::Snapshot> routes = Health().List(absl::Now());
   ASSERT_FALSE(routes.empty());
   bool found = false;
@@ -166,7 +166,7 @@ TEST_F(RouteHealthEndToEnd, AnOutageOpensTheRouteAfterTheThresholdNotTheFirstFai
     found = true;
     EXPECT_EQ(route.state, RouteState::kOpen);
     EXPECT_EQ(route.opened_by, "upstream");
-    EXPECT_EQ(route.failures, 5);
+    EXPECT_EQ(route.failures, 10);
   }
   EXPECT_TRUE(found);
 }
