@@ -92,11 +92,34 @@ Json RouterSchema() {
   properties["escalate_on"] = ClassList(DefaultEscalateOn(),
                                         "Failure classes that move on to the next route; any "
                                         "other failure fails the item at once.");
-  properties["cooldown_on"] = ClassList(
-      DefaultCooldownOn(), "Failure classes that put a route in cool-down when abandoned.");
+  properties["cooldown_on"] =
+      ClassList(DefaultCooldownOn(),
+                "Failure classes that count against a route's health (and, with a Retry-After, "
+                "open it at once).");
   properties["cooldown"] = DurationSchema(
-      "How long an abandoned route is skipped when the upstream gave no Retry-After.");
-  properties["cooldown"]["default"] = "60s";
+      "How long a route stays open when its failures cross failure_rate (no Retry-After); "
+      "doubled after each failed half-open probe, up to max_cooldown.");
+  properties["cooldown"]["default"] = "5s";
+  properties["max_cooldown"] = DurationSchema(
+      "The longest a route stays open after repeated failed probes; 30s, or cooldown when that "
+      "is longer.");
+  properties["failure_rate"] = {
+      {"type", "number"},
+      {"minimum", 0.01},
+      {"maximum", 1},
+      {"default", 0.6},
+      {"description",
+       "The share of a route's calls over failure_window that must fail (in cooldown_on) to open "
+       "it."}};
+  properties["failure_min_calls"] = {
+      {"type", "integer"},
+      {"minimum", 1},
+      {"maximum", 256},
+      {"default", 10},
+      {"description", "Fewer calls than this over failure_window never open a route."}};
+  properties["failure_window"] =
+      DurationSchema("How far back a route's calls count towards failure_rate.");
+  properties["failure_window"]["default"] = "30s";
   properties["accept"] = {
       {"type", Json::array({"string", "boolean"})},
       {"x-deferred", true},
@@ -200,6 +223,43 @@ void CheckRoutes(sdk::NodeConfig& config) {
   }
 }
 
+// The route health parameters (route_health.h), over the defaults in `policy`.
+void ReadHealthPolicy(sdk::NodeConfig& config, HealthPolicy& policy) {
+  const Json& params = config.params();
+  for (auto [name, field] : {std::pair<const char*, absl::Duration*>{"cooldown", &policy.open_for},
+                             {"max_cooldown", &policy.max_open_for},
+                             {"failure_window", &policy.window}}) {
+    auto it = params.find(name);
+    if (it == params.end() || config.IsDynamic(absl::StrCat("/", name))) continue;
+    absl::StatusOr<absl::Duration> parsed = sdk::ParseDuration(*it);
+    if (!parsed.ok()) {
+      config.Error(absl::StrCat("/", name), sdk::AsStd(parsed.status().message()));
+    } else if (*parsed <= absl::ZeroDuration() && std::string_view(name) != "cooldown") {
+      config.Error(absl::StrCat("/", name), "must be longer than zero");
+    } else {
+      *field = *parsed;
+    }
+  }
+  if (policy.max_open_for < policy.open_for) {
+    if (params.contains("max_cooldown")) {
+      config.Error("/max_cooldown", "must not be shorter than cooldown");
+    } else {
+      policy.max_open_for = policy.open_for;  // a long cooldown lifts the default ceiling
+    }
+  }
+  if (auto it = params.find("failure_rate"); it != params.end() && it->is_number()) {
+    double rate = it->get<double>();
+    if (rate <= 0 || rate > 1) {
+      config.Error("/failure_rate", "must be a share of calls above 0 and at most 1, like 0.5");
+    } else {
+      policy.failure_rate = rate;
+    }
+  }
+  if (auto it = params.find("failure_min_calls"); it != params.end() && it->is_number_integer()) {
+    policy.min_calls = static_cast<int>(it->get<int64_t>());
+  }
+}
+
 // The fields the router adds to the answering route's item.
 const std::vector<std::string>& RouterAddedFields() {
   static const auto* fields =
@@ -224,10 +284,10 @@ class FallbackRouterNode : public sdk::Node {
  public:
   FallbackRouterNode(std::shared_ptr<const RouterSettings> settings,
                      std::shared_ptr<openrouter::OpenRouterClient> client,
-                     std::shared_ptr<CooldownTable> cooldowns, Json output_schema)
+                     std::shared_ptr<RouteHealthTable> health, Json output_schema)
       : settings_(std::move(settings)),
         client_(std::move(client)),
-        cooldowns_(std::move(cooldowns)),
+        health_(std::move(health)),
         output_schema_(std::move(output_schema)) {}
 
   std::optional<Json> output_schema() const override { return output_schema_; }
@@ -237,7 +297,7 @@ class FallbackRouterNode : public sdk::Node {
     run->context = &context;
     run->settings = settings_;
     run->client = client_;
-    run->cooldowns = cooldowns_;
+    run->health = health_;
     run->listening = context.events().wants_tokens();
     if (!settings_->max_cost_usd.has_value()) return RunItems(std::move(run), std::move(done));
 
@@ -286,21 +346,21 @@ class FallbackRouterNode : public sdk::Node {
 
   std::shared_ptr<const RouterSettings> settings_;
   std::shared_ptr<openrouter::OpenRouterClient> client_;
-  std::shared_ptr<CooldownTable> cooldowns_;
+  std::shared_ptr<RouteHealthTable> health_;
   const Json output_schema_;
 };
 
 }  // namespace
 
 FallbackRouterNodeType::FallbackRouterNodeType(std::shared_ptr<openrouter::OpenRouterClient> client,
-                                               std::shared_ptr<CooldownTable> cooldowns)
-    : client_(std::move(client)), cooldowns_(std::move(cooldowns)) {
+                                               std::shared_ptr<RouteHealthTable> health)
+    : client_(std::move(client)), health_(std::move(health)) {
   info_.type = "router.fallback";
   info_.version = 1;
   info_.description =
       "Answers each item from the first route that succeeds: chat models or other nodes, in "
-      "order, escalating on chosen failures or a failed accept check, with process-wide "
-      "cool-downs and a cost ceiling; the output lists every attempt.";
+      "order, escalating on chosen failures or a failed accept check, with a process-wide "
+      "circuit breaker per route and a cost ceiling; the output lists every attempt.";
   info_.parameter_schema = RouterSchema();
   // Each node's own: exact when every route is a chat route, open when a node route may answer.
   info_.output_schema = sdk::OpenOutputSchema();
@@ -310,7 +370,8 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   const Json& params = config.params();
   auto settings = std::make_shared<RouterSettings>();
   for (const char* name :
-       {"credential", "max_cost_usd", "concurrency", "accept_schema", "cooldown", "stream"}) {
+       {"credential", "max_cost_usd", "concurrency", "accept_schema", "cooldown", "stream",
+        "max_cooldown", "failure_rate", "failure_min_calls", "failure_window"}) {
     if (config.IsDynamic(absl::StrCat("/", name))) {
       config.Error(absl::StrCat("/", name),
                    "must be a constant (it is fixed when the workflow loads)");
@@ -319,14 +380,7 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   settings->credential = openrouter::CredentialNameOf(params);
   settings->escalate_on = ClassesOf(config, "escalate_on", DefaultEscalateOn());
   settings->cooldown_on = ClassesOf(config, "cooldown_on", DefaultCooldownOn());
-  if (auto it = params.find("cooldown"); it != params.end() && !config.IsDynamic("/cooldown")) {
-    absl::StatusOr<absl::Duration> cooldown = sdk::ParseDuration(*it);
-    if (cooldown.ok()) {
-      settings->cooldown = *cooldown;
-    } else {
-      config.Error("/cooldown", sdk::AsStd(cooldown.status().message()));
-    }
-  }
+  ReadHealthPolicy(config, settings->health);
   settings->has_accept = params.contains("accept");
   if (auto it = params.find("accept_schema"); it != params.end() && it->is_object()) {
     if (absl::Status valid = sdk::CheckSchema(*it); !valid.ok()) {
@@ -344,7 +398,7 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
     settings->stream = it->get<bool>();
   }
   CheckRoutes(config);
-  return std::make_unique<FallbackRouterNode>(std::move(settings), client_, cooldowns_,
+  return std::make_unique<FallbackRouterNode>(std::move(settings), client_, health_,
                                               RouterOutputSchema(params));
 }
 

@@ -1,11 +1,11 @@
 // `router.fallback`: answers each input item from the first route that succeeds. Routes are chat
 // configurations (usually just a model, inheriting the router's shared messages and settings) or
 // other nodes of the workflow. Failures of the configured classes escalate to the next route; an
-// `accept` expression or `accept_schema` can reject a weak answer; failing routes cool down for the
-// whole process; `max_cost_usd` keeps one run under a ceiling. See route_walk.h for one item's
+// `accept` expression or `accept_schema` can reject a weak answer; failing routes are opened for
+// the whole process by a circuit breaker (route_health.h); `max_cost_usd` keeps one run under a ceiling. See route_walk.h for one item's
 // walk.
 //
-// The type owns the process-wide cool-down table and shares the OpenRouter client (and its
+// The type shares the process-wide route health table and shares the OpenRouter client (and its
 // catalogue) with the openrouter node family.
 //
 // Thread-safety: the type and its nodes are immutable (the table locks itself); Execute runs
@@ -17,24 +17,24 @@
 
 #include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/node.h"
-#include "nodes/router/cooldown_table.h"
+#include "nodes/router/route_health.h"
 
 namespace flowhost::nodes::router {
 
 class FallbackRouterNodeType : public sdk::NodeType {
  public:
   FallbackRouterNodeType(std::shared_ptr<openrouter::OpenRouterClient> client,
-                         std::shared_ptr<CooldownTable> cooldowns);
+                         std::shared_ptr<RouteHealthTable> health);
 
   const sdk::NodeTypeInfo& info() const override { return info_; }
   std::unique_ptr<sdk::Node> Create(sdk::NodeConfig& config) const override;
 
-  // The process-wide cool-down table (for tests and operators).
-  CooldownTable& cooldowns() const { return *cooldowns_; }
+  // The process-wide route health (for tests and operators).
+  RouteHealthTable& health() const { return *health_; }
 
  private:
   std::shared_ptr<openrouter::OpenRouterClient> client_;
-  std::shared_ptr<CooldownTable> cooldowns_;
+  std::shared_ptr<RouteHealthTable> health_;
   sdk::NodeTypeInfo info_;
 };
 

@@ -31,13 +31,13 @@ struct Route {
   std::string model_label;               // kChat: ModelLabel(chat)
   std::optional<absl::Duration> timeout;
   int attempts = 1;
-  std::optional<absl::Duration> cooldown;  // overrides the router's `cooldown`
+  std::optional<absl::Duration> cooldown;  // overrides the router's `cooldown` (open period)
 };
 
 // The routes of the router's evaluated parameters, in order. Names are made unique ("#2", ...).
 absl::StatusOr<std::vector<Route>> RoutesFromParams(const sdk::Json& params);
 
-// The cool-down key of a route (see cooldown_table.h). `base_url` is the OpenRouter endpoint of
+// The health key of a route (see route_health.h). `base_url` is the OpenRouter endpoint of
 // chat routes; `workflow` scopes node routes.
 std::string RouteKey(const Route& route, std::string_view base_url, std::string_view workflow);
 

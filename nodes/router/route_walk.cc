@@ -1,6 +1,7 @@
 #include "nodes/router/route_walk.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,16 @@ using openrouter::Endpoint;
 using sdk::Json;
 
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::ToDoubleSeconds(d)); }
+
+// One chat attempt's streamed text: where it comes from, and whether any was sent (set on the
+// HTTP client's I/O thread, read on the pool once the attempt has completed).
+struct StreamedAttempt {
+  std::string route;
+  std::string model;
+  int attempt = 0;
+  std::atomic<bool> sent{false};
+  sdk::TokenSource source() const { return {route, model, attempt}; }
+};
 
 class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
  public:
@@ -66,16 +77,34 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
       }
       key_ = RouteKey(route, endpoint_.has_value() ? endpoint_->base_url : "",
                       context().execution().workflow);
-      if (std::optional<CooldownTable::Entry> entry = run_->cooldowns->Active(key_, Now())) {
-        Skip(route, entry->error_class,
-             absl::StrCat("cooling down for another ", Seconds(entry->until - Now()), " after ",
-                          entry->error_class));
+      const absl::Time now = Now();
+      RouteHealthTable::Admission admission = run_->health->Admit(key_, now);
+      probe_ = admission.verdict == RouteHealthTable::Admission::Verdict::kProbe;
+      if (admission.verdict == RouteHealthTable::Admission::Verdict::kSkip) {
+        // A retry of this route waits out a short window another execution opened, once, rather
+        // than call inside it or give the route up.
+        if (attempt_ > 0 && !waited_for_window_ && admission.state == RouteState::kOpen &&
+            admission.open_until - now <= settings().max_same_route_wait) {
+          waited_for_window_ = true;
+          return WaitThenRetry(admission.open_until - now);
+        }
+        if (admission.state == RouteState::kOpen) {
+          Skip(route, admission.opened_by,
+               absl::StrCat("open for another ", Seconds(admission.open_until - now), " after ",
+                            admission.opened_by,
+                            admission.retry_after ? " (the upstream's Retry-After)" : ""));
+        } else {
+          Skip(route, admission.opened_by,
+               absl::StrCat("half-open after ", admission.opened_by,
+                            ": another execution's probe call is testing it"));
+        }
         continue;
       }
       if (route.kind == Route::Kind::kNode) return CallNode(route);
 
       absl::StatusOr<Json> body = openrouter::BuildChatBody(route.chat, Streaming());
       if (!body.ok()) {
+        ReleaseProbe();
         return Finish(sdk::Annotate(body.status(), absl::StrCat("route '", route.name, "'")));
       }
       double reserved = 0;
@@ -102,7 +131,30 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   bool Streaming() const { return run_->listening || settings().stream; }
 
+  // The caller saw text from the last chat attempt, which did not answer (it failed, or its answer
+  // was rejected): tell it to discard that text, before any other attempt's.
+  void VoidStreamedText() {
+    std::shared_ptr<StreamedAttempt> streamed = std::move(streamed_);
+    if (streamed != nullptr && streamed->sent.load(std::memory_order_relaxed)) {
+      context().events().TokensReset(index_, streamed->source());
+    }
+  }
+
+  // Gives back a probe this walk holds and will not use.
+  void ReleaseProbe() {
+    if (probe_) run_->health->ReleaseProbe(key_);
+    probe_ = false;
+  }
+
+  // The route's health policy: the router's, with the route's own `cooldown`.
+  HealthPolicy PolicyFor(const Route& route) const {
+    HealthPolicy policy = settings().health;
+    if (route.cooldown.has_value()) policy.open_for = *route.cooldown;
+    return policy;
+  }
+
   void Skip(const Route& route, std::string_view error_class, std::string message) {
+    ReleaseProbe();
     sdk::AttemptRecord record;
     record.route = route.name;
     record.model = route.kind == Route::Kind::kChat ? route.model_label : "";
@@ -117,6 +169,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void CallChat(const Route& route, Json body, double reserved) {
     ++attempt_;
+    ++item_attempt_;
+    waited_for_window_ = false;
+    VoidStreamedText();
     StartAttemptClock(route);
     ChatCallRequest request;
     request.endpoint = *endpoint_;
@@ -124,11 +179,17 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     request.stream = Streaming();
     request.model_label = route.model_label;
     request.token = attempt_source_->token();
+    streamed_ = std::make_shared<StreamedAttempt>();
+    streamed_->route = route.name;
+    streamed_->model = route.model_label;
+    streamed_->attempt = item_attempt_;
     if (run_->listening) {
       sdk::EventSink* events = &context().events();
       size_t index = index_;
-      request.on_delta = [events, index](std::string_view text, std::string_view kind) {
-        events->TokenDelta(index, text, kind);
+      request.on_delta = [events, index, streamed = streamed_](std::string_view text,
+                                                               std::string_view kind) {
+        streamed->sent.store(true, std::memory_order_relaxed);
+        events->TokenDeltaFrom(index, text, kind, streamed->source());
       };
     }
     run_->client->Chat(std::move(request), context().http(), scheduler().clock(),
@@ -139,6 +200,9 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void CallNode(const Route& route) {
     ++attempt_;
+    ++item_attempt_;
+    waited_for_window_ = false;
+    VoidStreamedText();
     StartAttemptClock(route);
     context().InvokeNode(route.node, sdk::Items{item_},
                          [self = shared_from_this()](absl::StatusOr<sdk::NodeResult> result) {
@@ -176,6 +240,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     result.record.route = route.name;
     result.record.item_index = index_;
     if (!result.status.ok()) return OnFailure(route, result.status, result.record);
+    run_->health->RecordSuccess(key_, Now(), probe_);
+    probe_ = false;
     OnAnswer(route, std::move(result.item), result.record, result.cost_usd.value_or(0));
   }
 
@@ -213,6 +279,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     }
     if (run_->budget != nullptr) run_->budget->Spend(cost);
     record.outcome = "ok";
+    run_->health->RecordSuccess(key_, Now(), probe_);
+    probe_ = false;
     OnAnswer(route, std::move(answer), record, cost, /*cost_reported_elsewhere=*/true);
   }
 
@@ -239,6 +307,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
       return Next();
     }
     Record(record, shown);
+    streamed_.reset();  // the answer's text stands
     answer["route"] = route.name;
     answer["route_index"] = route_;
     answer["attempts"] = log_.attempts();
@@ -248,16 +317,27 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
 
   void OnFailure(const Route& route, const absl::Status& status, sdk::AttemptRecord record) {
     Record(record, std::nullopt);
-    if (token_.cancelled()) return Finish(token_.reason());
+    if (token_.cancelled()) {
+      ReleaseProbe();
+      return Finish(token_.reason());
+    }
     last_failure_ = status;
     std::string error_class = sdk::ErrorClassOf(status);
-    if (settings().escalate_on.count(error_class) == 0)
-      return Finish(log_.NotEscalated(route.name, status));
 
-    // The upstream's delay is cut to the host's ceiling, in retries and cool-downs alike: one
+    // The upstream's delay is cut to the host's ceiling, in retries and open windows alike: one
     // answer must not bench a model for years (an `x-node-ref` route's node may be a plugin that
     // did not cut it itself).
     const absl::Duration max_retry_after = run_->client->options().max_retry_after;
+    std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
+    if (retry_after.has_value()) retry_after = std::min(*retry_after, max_retry_after);
+    // Every failed call tells the route's health, before anything else is called: a Retry-After
+    // opens it at once for every execution, this one's own retries included.
+    run_->health->RecordFailure(key_, Now(), PolicyFor(route), error_class, retry_after,
+                                settings().cooldown_on.count(error_class) > 0, probe_);
+    probe_ = false;
+    if (settings().escalate_on.count(error_class) == 0)
+      return Finish(log_.NotEscalated(route.name, status));
+
     sdk::RetryPolicy policy = settings().same_route_retry;
     policy.max_attempts = route.attempts;
     policy.max_retry_after = max_retry_after;
@@ -266,16 +346,6 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     if (retry.verdict == sdk::RetryPlan::Verdict::kRetry &&
         retry.delay <= settings().max_same_route_wait) {
       return WaitThenRetry(retry.delay);
-    }
-    std::optional<absl::Duration> retry_after = sdk::RetryAfterOf(status);
-    if (retry_after.has_value()) retry_after = std::min(*retry_after, max_retry_after);
-    // Give up on the route: cool it down (for the Retry-After it was given, else the period).
-    if (settings().cooldown_on.count(error_class) > 0) {
-      absl::Duration period = retry_after.value_or(route.cooldown.value_or(settings().cooldown));
-      if (period > absl::ZeroDuration()) {
-        absl::Time now = Now();
-        run_->cooldowns->CoolDown(key_, now, now + period, error_class);
-      }
     }
     ++route_;
     attempt_ = 0;
@@ -321,7 +391,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     }
   }
 
-  // No route answered: the error carries every attempt; when routes are cooling down, its retry
+  // No route answered: the error carries every attempt; when routes are open, its retry
   // delay says when the first one is back.
   absl::Status AllFailed() const {
     std::optional<absl::Duration> retry_after;
@@ -329,8 +399,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     for (const Route& route : routes_) {
       std::string key = RouteKey(route, endpoint_.has_value() ? endpoint_->base_url : "",
                                  context().execution().workflow);
-      if (auto entry = run_->cooldowns->Active(key, now)) {
-        absl::Duration left = entry->until - now;
+      if (std::optional<absl::Time> until = run_->health->OpenUntil(key, now)) {
+        absl::Duration left = *until - now;
         if (!retry_after.has_value() || left < *retry_after) retry_after = left;
       }
     }
@@ -340,6 +410,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   void Finish(absl::StatusOr<Json> outcome) {
     if (finished_) return;
     finished_ = true;
+    if (!outcome.ok()) VoidStreamedText();
+    ReleaseProbe();
     ForgetRetryWait();
     auto done = std::move(done_);
     done(std::move(outcome));  // the last thing: the context may be gone after this
@@ -355,7 +427,11 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   std::vector<Route> routes_;
   size_t route_ = 0;
   int attempt_ = 0;  // calls made on routes_[route_]
-  std::string key_;  // cool-down key of routes_[route_]
+  std::string key_;  // health key of routes_[route_]
+  bool probe_ = false;              // this walk holds key_'s half-open probe
+  bool waited_for_window_ = false;  // the current retry already waited for an open window
+  int item_attempt_ = 0;            // calls made for the item, across routes
+  std::shared_ptr<StreamedAttempt> streamed_;  // the last chat attempt, until it answers
   std::optional<Endpoint> endpoint_;
   AttemptLog log_;
   double total_cost_ = 0;

@@ -1,8 +1,9 @@
 // One input item's way through the router's routes: try each route in order (its attempts, its
-// timeout), skip routes that are cooling down or would break the cost ceiling, check each answer
-// (`accept_schema`, `accept`), escalate on the configured failure classes, put abandoned routes in
-// cool-down, and finish with the answer (saying which route gave it and listing every attempt) or
-// with an error that carries every attempt.
+// timeout), skip routes that are open (or half-open with another execution's probe out) or would
+// break the cost ceiling, check each answer (`accept_schema`, `accept`), escalate on the
+// configured failure classes, tell the route health every call's outcome, and finish with the
+// answer (saying which route gave it and listing every attempt) or with an error that carries
+// every attempt.
 //
 // Ownership: a walk keeps itself alive (shared_ptr) until it reports through `done`.
 // Thread-safety: one step at a time; steps run on the host's worker pool, one after another.

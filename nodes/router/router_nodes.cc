@@ -3,15 +3,17 @@
 #include <memory>
 #include <utility>
 
-#include "nodes/router/cooldown_table.h"
 #include "nodes/router/fallback_router_node.h"
+#include "nodes/router/route_health.h"
 
 namespace flowhost::nodes::router {
 
 absl::Status RegisterRouterNodes(sdk::NodeRegistry& registry,
-                                 std::shared_ptr<openrouter::OpenRouterClient> client) {
-  return registry.Register(std::make_shared<FallbackRouterNodeType>(
-      std::move(client), std::make_shared<CooldownTable>()));
+                                 std::shared_ptr<openrouter::OpenRouterClient> client,
+                                 std::shared_ptr<RouteHealthTable> health) {
+  if (health == nullptr) health = std::make_shared<RouteHealthTable>();
+  return registry.Register(
+      std::make_shared<FallbackRouterNodeType>(std::move(client), std::move(health)));
 }
 
 }  // namespace flowhost::nodes::router

@@ -17,12 +17,15 @@
 #include "absl/status/status.h"
 #include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/registry.h"
+#include "nodes/router/route_health.h"
 
 namespace flowhost::nodes::router {
 
-// Registers router.fallback, sharing `client` with the openrouter family.
+// Registers router.fallback, sharing `client` with the openrouter family. `health` is the
+// process's route health table (the host keeps it to report it); a new one when null.
 absl::Status RegisterRouterNodes(sdk::NodeRegistry& registry,
-                                 std::shared_ptr<openrouter::OpenRouterClient> client);
+                                 std::shared_ptr<openrouter::OpenRouterClient> client,
+                                 std::shared_ptr<RouteHealthTable> health = nullptr);
 
 }  // namespace flowhost::nodes::router
 

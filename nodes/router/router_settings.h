@@ -16,8 +16,8 @@
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/retry.h"
-#include "nodes/router/cooldown_table.h"
 #include "nodes/router/cost_budget.h"
+#include "nodes/router/route_health.h"
 
 namespace flowhost::nodes::router {
 
@@ -25,8 +25,8 @@ struct RouterSettings {
   std::string credential = "openrouter";
   std::set<std::string, std::less<>> escalate_on;  // failure classes that move on to the next route
   std::set<std::string, std::less<>>
-      cooldown_on;                              // failure classes that put the route in cool-down
-  absl::Duration cooldown = absl::Seconds(60);  // when the upstream gave no Retry-After
+      cooldown_on;      // failure classes that count against a route's health
+  HealthPolicy health;  // when those failures open a route (route_health.h)
   bool has_accept = false;                      // an `accept` expression is configured
   sdk::Json accept_schema = nullptr;            // a JSON schema the answer must match, or null
   std::optional<double> max_cost_usd;
@@ -46,7 +46,7 @@ struct RouterRun {
   sdk::NodeContext* context = nullptr;  // valid until the run's done is called
   std::shared_ptr<const RouterSettings> settings;
   std::shared_ptr<openrouter::OpenRouterClient> client;
-  std::shared_ptr<CooldownTable> cooldowns;
+  std::shared_ptr<RouteHealthTable> health;
   std::shared_ptr<CostBudget> budget;  // null without max_cost_usd
   openrouter::CataloguePtr catalogue;  // set when there is a budget
   bool listening = false;              // a caller wants token deltas

@@ -182,6 +182,9 @@ int CallCommand(const Args& args, std::ostream& out, std::ostream& err) {
     } else if (event.has_token_delta()) {
       const v1::TokenDelta& delta = event.token_delta();
       progress.TokenDelta(delta.node(), delta.item_index(), delta.text(), delta.kind());
+    } else if (event.has_tokens_reset()) {
+      const v1::TokensReset& reset = event.tokens_reset();
+      progress.TokensReset(reset.node(), reset.item_index(), reset.attempt(), reset.route());
     } else if (event.has_node_finished()) {
       progress.NodeEnded(OutcomeOf(event.node_finished()));
     } else if (event.has_node_failed()) {

@@ -45,6 +45,17 @@ void ProgressRenderer::TokenDelta(std::string_view node, int64_t item, std::stri
   held_[key].append(text);
 }
 
+void ProgressRenderer::TokensReset(std::string_view node, int64_t item, int attempt,
+                                   std::string_view route) {
+  ItemKey key(std::string(node), item);
+  held_.erase(key);
+  if (!has_live_ || key != live_) return;
+  EndLiveLine();
+  err_ << "  " << node << "[" << item << "] x discarded: the text above, from route '" << route
+       << "' (attempt " << attempt << "), which failed after it began\n";
+  err_.flush();
+}
+
 void ProgressRenderer::NodeEnded(const NodeOutcome& outcome) {
   EndLiveLine();
   if (has_live_ && live_.first == outcome.name) has_live_ = false;

@@ -6,7 +6,9 @@
 // Streamed text is rendered per item, each line labelled with its node and item
 // ("  answer[2] > ..."). One item's text is written as it arrives (the live item); the text other
 // items write meanwhile is held, and written as labelled lines when their node ends. So the text
-// of two items never shares a line, and a label always names whose text follows it.
+// of two items never shares a line, and a label always names whose text follows it. When a router
+// discards an attempt's text (a tokens_reset), held text is dropped and written text is followed
+// by a "  answer[0] x discarded: ..." line, so what follows the mark is the answer.
 //
 // Thread-compatible: the caller serialises calls (run's observer holds a mutex; call reads one
 // stream on one thread).
@@ -61,6 +63,9 @@ class ProgressRenderer {
   // `kind` other than "content" (the model's reasoning) is not shown.
   void TokenDelta(std::string_view node, int64_t item, std::string_view text,
                   std::string_view kind);
+  // The item's text from `route`'s attempt is void (a router moved on after it streamed): text
+  // still held is dropped; text already written is marked with a line saying so.
+  void TokensReset(std::string_view node, int64_t item, int attempt, std::string_view route);
   void NodeEnded(const NodeOutcome& outcome);
   // Writes whatever text is still held (the stream ended).
   void FlushAll();

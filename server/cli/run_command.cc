@@ -72,6 +72,12 @@ class ProgressPrinter : public executor::ExecutionObserver {
     renderer_.TokenDelta(node, static_cast<int64_t>(item_index), text, kind);
   }
 
+  void OnTokensReset(std::string_view node, size_t item_index,
+                     const sdk::TokenSource& source) override {
+    absl::MutexLock lock(&mu_);
+    renderer_.TokensReset(node, static_cast<int64_t>(item_index), source.attempt, source.route);
+  }
+
   // The stream is over: anything still held is written.
   void Finish() {
     absl::MutexLock lock(&mu_);

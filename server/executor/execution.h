@@ -99,6 +99,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   void RecordCall(int node, int attempt, sdk::AttemptRecord call);
   bool wants_tokens() const;
   void TokenDelta(int node, size_t item_index, std::string_view text, std::string_view kind);
+  void TokenDeltaFrom(int node, size_t item_index, std::string_view text, std::string_view kind,
+                      const sdk::TokenSource& source);
+  void TokensReset(int node, size_t item_index, const sdk::TokenSource& source);
 
   // NodeContext::RunWorkflow for attempt `attempt` of node `node`: a child execution cancelled
   // with `parent`; its upstream calls are recorded under that attempt.

@@ -65,6 +65,17 @@ void Execution::TokenDelta(int node, size_t item_index, std::string_view text,
   observer_->OnTokenDelta(workflow_->nodes[node].name, item_index, text, kind);
 }
 
+void Execution::TokenDeltaFrom(int node, size_t item_index, std::string_view text,
+                               std::string_view kind, const sdk::TokenSource& source) {
+  if (observer_ == nullptr || finished()) return;
+  observer_->OnTokenDeltaFrom(workflow_->nodes[node].name, item_index, text, kind, source);
+}
+
+void Execution::TokensReset(int node, size_t item_index, const sdk::TokenSource& source) {
+  if (observer_ == nullptr || finished()) return;
+  observer_->OnTokensReset(workflow_->nodes[node].name, item_index, source);
+}
+
 void Execution::RunSubWorkflow(int node, int attempt, std::string_view name, sdk::Json inputs,
                                const sdk::CancellationToken& parent,
                                absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/credential.h"
+#include "flowhost/sdk/event_sink.h"
 #include "flowhost/sdk/http_client.h"
 #include "flowhost/sdk/logger.h"
 #include "flowhost/sdk/retry.h"
@@ -95,6 +96,15 @@ class ExecutionObserver {
   virtual bool wants_tokens() const { return false; }
   virtual void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                             std::string_view kind) {}
+  // A delta whose node said which route and attempt it belongs to (sdk::EventSink::TokenDeltaFrom);
+  // observers that do not care get OnTokenDelta.
+  virtual void OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
+                                std::string_view kind, const sdk::TokenSource& source) {
+    OnTokenDelta(node, item_index, text, kind);
+  }
+  // The text `node` streamed for the item from `source` is void (sdk::EventSink::TokensReset).
+  virtual void OnTokensReset(std::string_view node, size_t item_index,
+                             const sdk::TokenSource& source) {}
 };
 
 // What the host lends the executor; all must outlive it.

@@ -296,4 +296,13 @@ void NodeAttempt::TokenDelta(size_t item_index, std::string_view text, std::stri
   execution_->TokenDelta(node_, item_index, text, kind);
 }
 
+void NodeAttempt::TokenDeltaFrom(size_t item_index, std::string_view text, std::string_view kind,
+                                 const sdk::TokenSource& source) {
+  execution_->TokenDeltaFrom(node_, item_index, text, kind, source);
+}
+
+void NodeAttempt::TokensReset(size_t item_index, const sdk::TokenSource& source) {
+  execution_->TokensReset(node_, item_index, source);
+}
+
 }  // namespace flowhost::executor

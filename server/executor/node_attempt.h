@@ -75,6 +75,9 @@ class NodeAttempt : public sdk::NodeContext,
   // ---- sdk::EventSink ----
   bool wants_tokens() const override;
   void TokenDelta(size_t item_index, std::string_view text, std::string_view kind) override;
+  void TokenDeltaFrom(size_t item_index, std::string_view text, std::string_view kind,
+                      const sdk::TokenSource& source) override;
+  void TokensReset(size_t item_index, const sdk::TokenSource& source) override;
 
  private:
   friend class AttemptDone;

@@ -18,7 +18,7 @@ absl::Status RegisterBuiltinNodes(NodeTypeRegistry& registry, const BuiltinNodeO
       !status.ok()) {
     return status;
   }
-  return nodes::router::RegisterRouterNodes(registry, openrouter);
+  return nodes::router::RegisterRouterNodes(registry, openrouter, options.route_health);
 }
 
 }  // namespace flowhost::registry

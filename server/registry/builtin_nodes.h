@@ -4,9 +4,12 @@
 #ifndef FLOWHOST_SERVER_REGISTRY_BUILTIN_NODES_H_
 #define FLOWHOST_SERVER_REGISTRY_BUILTIN_NODES_H_
 
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/retry.h"
+#include "nodes/router/route_health.h"
 #include "server/registry/node_type_registry.h"
 
 namespace flowhost::registry {
@@ -15,6 +18,9 @@ namespace flowhost::registry {
 struct BuiltinNodeOptions {
   // The longest Retry-After honoured from OpenRouter (the host's http.max_retry_after).
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
+  // The process's route health, which router.fallback updates and the host reports
+  // (ListRouteHealth); a private one when null.
+  std::shared_ptr<nodes::router::RouteHealthTable> route_health;
 };
 
 // Registers every built-in node type. Fails on a duplicate or a malformed type description.

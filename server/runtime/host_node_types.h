@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "server/config/host_config.h"
 #include "server/plugins/plugin_loader.h"
+#include "nodes/router/route_health.h"
 #include "server/registry/node_type_registry.h"
 
 namespace flowhost::runtime {
@@ -19,8 +20,10 @@ namespace flowhost::runtime {
 // Registers the built-in node types and loads `config.plugins` into `registry`; returns what each
 // plugin declared and registered. INTERNAL when a built-in type fails to register (a bug);
 // otherwise the loader's error, which starts with the plugin's path (plugin_loader.h).
+// `route_health` is the table router.fallback shares (a private one when null).
 absl::StatusOr<std::vector<plugins::LoadedPlugin>> RegisterHostNodeTypes(
-    const config::HostConfig& config, registry::NodeTypeRegistry& registry);
+    const config::HostConfig& config, registry::NodeTypeRegistry& registry,
+    std::shared_ptr<nodes::router::RouteHealthTable> route_health = nullptr);
 
 }  // namespace flowhost::runtime
 

@@ -74,7 +74,7 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   runtime->logger_ = std::make_unique<common::JsonLogger>(sink, level, nullptr, runtime->scrubber_);
 
   absl::StatusOr<std::vector<plugins::LoadedPlugin>> loaded =
-      RegisterHostNodeTypes(config, runtime->registry_);
+      RegisterHostNodeTypes(config, runtime->registry_, runtime->route_health_);
   if (!loaded.ok()) return loaded.status();
   runtime->plugins_ = *std::move(loaded);
   for (const plugins::LoadedPlugin& plugin : runtime->plugins_) {

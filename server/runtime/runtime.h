@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nodes/router/route_health.h"
 #include "server/common/json_logger.h"
 #include "server/common/secret_scrubber.h"
 #include "server/common/thread_pool_scheduler.h"
@@ -72,6 +73,8 @@ class Runtime {
   const common::SecretScrubber& scrubber() const { return *scrubber_; }
   // The load limits derived from the configuration.
   const workflow::LoadLimits& load_limits() const { return load_limits_; }
+  // The health of every route router.fallback has called in this process (ListRouteHealth).
+  const nodes::router::RouteHealthTable& route_health() const { return *route_health_; }
 
   // Where execute_workflow finds other workflows (the service's workflow store, or the CLI's
   // directory). `resolver` must outlive the Runtime; null turns sub-workflows off.
@@ -97,6 +100,8 @@ class Runtime {
   std::shared_ptr<const common::SecretScrubber> scrubber_;
   std::unique_ptr<common::JsonLogger> logger_;
   registry::NodeTypeRegistry registry_;
+  std::shared_ptr<nodes::router::RouteHealthTable> route_health_ =
+      std::make_shared<nodes::router::RouteHealthTable>();
   std::vector<plugins::LoadedPlugin> plugins_;
   std::unique_ptr<config::ConfigCredentialStore> credentials_;
   ForwardingResolver resolver_;

@@ -80,6 +80,8 @@ void WorkflowServiceImpl::TakeRequestsAsBytes() {
       "ListExecutions", &WorkflowServiceImpl::ListExecutions, nullptr);
   TakeUnaryRequestAsBytes<v1::CancelExecutionRequest, v1::CancelExecutionResponse>(
       "CancelExecution", &WorkflowServiceImpl::CancelExecution, nullptr);
+  TakeUnaryRequestAsBytes<v1::ListRouteHealthRequest, v1::ListRouteHealthResponse>(
+      "ListRouteHealth", &WorkflowServiceImpl::ListRouteHealth, nullptr);
   MarkMethodCallback(
       MethodIndex("StreamWorkflow"),
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,

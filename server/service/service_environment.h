@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/logger.h"
 #include "flowhost/sdk/retry.h"
+#include "nodes/router/route_health.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
 #include "server/registry/node_type_registry.h"
@@ -42,6 +43,8 @@ struct ServiceEnvironment {
   size_t stream_queue_events = 1024;  // see StreamSession
   // Error details carry at most this retry delay (http.max_retry_after).
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
+  // What ListRouteHealth reports; null: no routes.
+  const nodes::router::RouteHealthTable* route_health = nullptr;
 };
 
 }  // namespace flowhost::service

@@ -66,6 +66,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
   env.max_retry_after = config.http.max_retry_after;
+  env.route_health = &runtime.route_health();
 
   ServerOptions options;
   options.listen = config.listen;

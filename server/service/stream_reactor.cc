@@ -42,6 +42,24 @@ class SessionObserver : public executor::ExecutionObserver {
     session_->PushTokenDelta(node, item_index, text, kind);
   }
 
+  void OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
+                        std::string_view kind, const sdk::TokenSource& source) override {
+    session_->PushTokenDelta(node, item_index, text, kind, source.route, source.model,
+                             source.attempt);
+  }
+
+  void OnTokensReset(std::string_view node, size_t item_index,
+                     const sdk::TokenSource& source) override {
+    v1::StreamWorkflowResponse event;
+    v1::TokensReset& reset = *event.mutable_tokens_reset();
+    reset.set_node(std::string(node));
+    reset.set_item_index(static_cast<int32_t>(item_index));
+    reset.set_attempt(source.attempt);
+    reset.set_route(std::string(source.route));
+    reset.set_model(std::string(source.model));
+    session_->Push(std::move(event));
+  }
+
  private:
   std::shared_ptr<StreamSession> session_;
   const common::SecretScrubber& scrubber_;  // owned by the host, which outlives executions

@@ -18,7 +18,8 @@ void StreamSession::Push(v1::StreamWorkflowResponse event) {
 }
 
 void StreamSession::PushTokenDelta(std::string_view node, size_t item_index, std::string_view text,
-                                   std::string_view kind) {
+                                   std::string_view kind, std::string_view route,
+                                   std::string_view model, int attempt) {
   {
     absl::MutexLock lock(&mu_);
     if (closed_ || reader_gone_) return;
@@ -26,10 +27,14 @@ void StreamSession::PushTokenDelta(std::string_view node, size_t item_index, std
       // Far behind: append to the latest queued delta of the same stream of text, if any. Later
       // events in the queue belong to other nodes or items, so the text's order is kept.
       for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+        if (it->has_tokens_reset() && it->tokens_reset().node() == node &&
+            it->tokens_reset().item_index() == static_cast<int32_t>(item_index)) {
+          break;  // the text before the reset is void: never join the next attempt's to it
+        }
         if (!it->has_token_delta()) continue;
         v1::TokenDelta& queued = *it->mutable_token_delta();
         if (queued.node() == node && queued.item_index() == static_cast<int32_t>(item_index) &&
-            queued.kind() == kind) {
+            queued.kind() == kind && queued.attempt() == attempt && queued.route() == route) {
           queued.mutable_text()->append(text);
           ++merged_deltas_;
           return;  // a write is in flight (the queue is not empty), so no Pump is needed
@@ -42,6 +47,9 @@ void StreamSession::PushTokenDelta(std::string_view node, size_t item_index, std
     delta.set_item_index(static_cast<int32_t>(item_index));
     delta.set_text(std::string(text));
     delta.set_kind(std::string(kind));
+    delta.set_route(std::string(route));
+    delta.set_model(std::string(model));
+    delta.set_attempt(attempt);
     queue_.push_back(std::move(event));
   }
   Pump();

@@ -45,9 +45,12 @@ class StreamSession {
 
   // Queues an event. Ignored after Close.
   void Push(v1::StreamWorkflowResponse event);
-  // Queues a token delta, merged into a queued one when the reader is far behind.
+  // Queues a token delta, merged into a queued one of the same attempt when the reader is far
+  // behind (never across a tokens_reset of its item). `route`, `model` and `attempt` say where
+  // the text comes from (TokenDelta's fields; empty / 0 when the node does not say).
   void PushTokenDelta(std::string_view node, size_t item_index, std::string_view text,
-                      std::string_view kind);
+                      std::string_view kind, std::string_view route = "",
+                      std::string_view model = "", int attempt = 0);
   // No more events: finish the call with `status` once everything queued is written.
   void Close(grpc::Status status);
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "flowhost/sdk/error.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_convert.h"
@@ -47,6 +48,36 @@ std::vector<workflow::Diagnostic> SortedDiagnostics(std::vector<workflow::Diagno
                             std::pair(b.location.line, b.location.column);
                    });
   return diagnostics;
+}
+
+v1::RouteState RouteStateToProto(nodes::router::RouteState state) {
+  switch (state) {
+    case nodes::router::RouteState::kClosed:
+      return v1::ROUTE_STATE_CLOSED;
+    case nodes::router::RouteState::kOpen:
+      return v1::ROUTE_STATE_OPEN;
+    case nodes::router::RouteState::kHalfOpen:
+      return v1::ROUTE_STATE_HALF_OPEN;
+  }
+  return v1::ROUTE_STATE_UNSPECIFIED;
+}
+
+void RouteHealthToProto(const nodes::router::RouteHealthTable::Snapshot& route,
+                        v1::RouteHealth& out) {
+  out.set_route(route.key);
+  out.set_state(RouteStateToProto(route.state));
+  out.set_calls(route.calls);
+  out.set_failures(route.failures);
+  out.set_failure_rate(route.calls > 0 ? static_cast<double>(route.failures) / route.calls : 0);
+  if (route.state == nodes::router::RouteState::kOpen) {
+    ToTimestamp(route.open_until, *out.mutable_open_until());
+  }
+  out.set_opened_by(route.opened_by);
+  out.set_retry_after(route.retry_after);
+  out.set_failed_probes(route.failed_probes);
+  if (route.last_failure != absl::InfinitePast()) {
+    ToTimestamp(route.last_failure, *out.mutable_last_failure_time());
+  }
 }
 
 }  // namespace
@@ -165,6 +196,19 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::ListNodeTypes(
       }
     }
     response->set_next_page_token(std::move(page->next_page_token));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::ListRouteHealth(
+    grpc::CallbackServerContext* context, const v1::ListRouteHealthRequest* /*request*/,
+    v1::ListRouteHealthResponse* response) {
+  return Answer(context, [&]() -> absl::Status {
+    if (env_.route_health == nullptr) return absl::OkStatus();
+    for (const nodes::router::RouteHealthTable::Snapshot& route :
+         env_.route_health->List(absl::Now())) {
+      RouteHealthToProto(route, *response->add_routes());
+    }
     return absl::OkStatus();
   });
 }

@@ -107,5 +107,28 @@ TEST(ProgressRendererTest, RunAndCallEndWithTheSameWords) {
   EXPECT_EQ(ExecutionStatusWord(absl::StatusCode::kUnavailable), "failed");
 }
 
+TEST(ProgressRendererTest, AResetMarksTheLiveItemsDiscardedTextAndDropsAHeldItemsText) {
+  std::ostringstream err;
+  {
+    ProgressRenderer progress(err);
+    progress.NodeStarted("r", 1);
+    progress.TokenDelta("r", 0, "Half an ans", "content");  // item 0 is live
+    progress.TokenDelta("r", 1, "held, then void", "content");
+    progress.TokensReset("r", 1, 1, "free");
+    progress.TokensReset("r", 0, 1, "free");
+    progress.TokenDelta("r", 0, "The answer.", "content");
+    progress.TokenDelta("r", 1, "Other answer.", "content");
+    progress.NodeEnded(Succeeded("r", 2));
+  }
+  EXPECT_EQ(err.str(),
+            "  r: started\n"
+            "  r[0] > Half an ans\n"
+            "  r[0] x discarded: the text above, from route 'free' (attempt 1), which failed "
+            "after it began\n"
+            "  r[0] > The answer.\n"
+            "  r[1] > Other answer.\n"
+            "  r: succeeded, 2 item(s) in 12 ms\n");
+}
+
 }  // namespace
 }  // namespace flowhost::cli

@@ -371,6 +371,37 @@ TEST_F(FakeBehaviorTest, RulesApplyInOrderAndClearRemovesThem) {
   EXPECT_EQ(Chat(body).status, 200);
 }
 
+TEST_F(FakeBehaviorTest, ARuleWithAProbabilityAppliesToAboutThatShareReproducibly) {
+  ASSERT_TRUE(
+      fake_
+          ->AddRules(Json::array(
+              {{{"model", "fake/ok"}, {"probability", 0.2}, {"behavior", {{"status", 503}}}}}))
+          .ok());
+  int failed = 0;
+  for (int i = 0; i < 200; ++i) failed += Chat(ChatBody("fake/ok", "x")).status == 503 ? 1 : 0;
+  EXPECT_GT(failed, 20);
+  EXPECT_LT(failed, 60);
+}
+
+TEST_F(FakeBehaviorTest, ARateLimitRuleRefusesRequestsBeyondItsWindowsAllowanceWithRetryAfter) {
+  ASSERT_TRUE(fake_
+                  ->AddRules(Json::array({{{"model", "fake/ok"},
+                                           {"rate_limit", {{"requests", 2}, {"window_ms", 60000}}},
+                                           {"behavior", {{"status", 429}}}}}))
+                  .ok());
+  Json body = ChatBody("fake/ok", "x");
+  EXPECT_EQ(Chat(body).status, 200);
+  EXPECT_EQ(Chat(body).status, 200);
+  HttpResponse limited = Chat(body);
+  EXPECT_EQ(limited.status, 429);
+  int64_t seconds = 0;
+  ASSERT_NE(limited.Header("retry-after"), nullptr);
+  ASSERT_TRUE(absl::SimpleAtoi(*limited.Header("retry-after"), &seconds));
+  EXPECT_GT(seconds, 55);
+  EXPECT_LE(seconds, 60);
+  EXPECT_EQ(Chat(ChatBody("fake/scripted", "another model")).status, 200);
+}
+
 TEST_F(FakeBehaviorTest, ModelsEndpointRuleScriptsTheCatalogueFetch) {
   ASSERT_TRUE(fake_
                   ->AddRules(Json::array(

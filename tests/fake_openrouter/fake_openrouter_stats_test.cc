@@ -69,6 +69,23 @@ TEST_F(FakeStatsTest, SeparateClientsOpenSeparateConnections) {
   EXPECT_EQ(stats["connections_accepted"], 8);
 }
 
+TEST_F(FakeStatsTest, CountsRequestsForAModelInsideTheRetryAfterWindowItAnnounced) {
+  ASSERT_TRUE(fake_
+                  ->AddRules(Json::array({{{"model", "fake/scripted"},
+                                           {"times", 1},
+                                           {"behavior", {{"status", 429}, {"retry_after", "30"}}}}}))
+                  .ok());
+  BlockingHttp http;
+  ASSERT_EQ(http.Send(ChatCall(*fake_, ChatBody("fake/scripted", "a"))).status, 429);
+  EXPECT_EQ(Stats()["requests_inside_retry_after"], 0);
+  ASSERT_EQ(http.Send(ChatCall(*fake_, ChatBody("fake/ok", "other model"))).status, 200);
+  ASSERT_EQ(http.Send(ChatCall(*fake_, ChatBody("fake/scripted", "too soon"))).status, 200);
+  Json stats = Stats();
+  EXPECT_EQ(stats["requests_inside_retry_after"], 1);
+  EXPECT_EQ(stats["inside_retry_after_by_model"]["fake/scripted"], 1);
+  EXPECT_FALSE(stats["inside_retry_after_by_model"].contains("fake/ok"));
+}
+
 TEST_F(FakeStatsTest, StopsCleanlyOnSigtermEvenWithRequestsInFlight) {
   // A raw connection whose request hangs stays open while the fake stops.
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/numbers.h"
+
 namespace flowhost::fake_openrouter {
 
 int64_t TotalLatency(const Behavior& behavior, int64_t base_ms, std::mt19937_64& rng) {
@@ -69,7 +71,14 @@ ResponseScript FixedReply(const HttpRequest& request, FixedAnswer answer, const 
   }
   builder.Filler(filler);
   builder.Body(suffix);
-  return builder.Finish();
+  ResponseScript script = builder.Finish();
+  for (const auto& [name, value] : answer.headers) {
+    int64_t seconds = 0;
+    if (name == "Retry-After" && absl::SimpleAtoi(value, &seconds) && seconds > 0) {
+      script.retry_after_window_ms = latency_ms + seconds * 1000;
+    }
+  }
+  return script;
 }
 
 }  // namespace flowhost::fake_openrouter

@@ -63,7 +63,8 @@ HandledRequest RequestHandler::Handle(const HttpRequest& request) {
   state_->stats.ApiRequestStarted(kind);
   std::string requested_model;
   HandledRequest handled{HandleApi(request, route, &requested_model), true};
-  state_->stats.ApiRequestAnswered(handled.script.status, requested_model);
+  state_->stats.ApiRequestAnswered(handled.script.status, requested_model,
+                                   handled.script.retry_after_window_ms);
   return handled;
 }
 

@@ -39,6 +39,9 @@ struct ScriptStep {
 struct ResponseScript {
   int status = 200;
   bool close_after = false;  // close the connection once the response is complete
+  // The Retry-After window the answer announces (a whole number of seconds), from when the
+  // request was handled: its latency plus the delay (for the stats' calls inside a window).
+  std::optional<int64_t> retry_after_window_ms;
   std::vector<ScriptStep> steps;
 };
 

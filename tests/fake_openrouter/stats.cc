@@ -59,10 +59,24 @@ void Stats::ApiRequestStarted(RequestKind kind) {
   if (kind == RequestKind::kModels) models_requests_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Stats::ApiRequestAnswered(int status, std::string_view model) {
+void Stats::ApiRequestAnswered(int status, std::string_view model,
+                               std::optional<int64_t> retry_after_window_ms) {
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mu_);
   ++status_counts_[status];
-  if (!model.empty()) ++by_model_[std::string(model)];
+  if (model.empty()) return;
+  std::string key(model);
+  ++by_model_[key];
+  auto window = retry_after_until_.find(key);
+  if (window != retry_after_until_.end() && now < window->second) ++inside_retry_after_[key];
+  if (retry_after_window_ms.has_value()) {
+    absl::Time until = now + absl::Milliseconds(*retry_after_window_ms);
+    if (window == retry_after_until_.end()) {
+      retry_after_until_.emplace(key, until);
+    } else {
+      window->second = std::max(window->second, until);
+    }
+  }
 }
 
 void Stats::ApiRequestEnded(bool aborted) {
@@ -88,6 +102,14 @@ Json Stats::ToJson() const {
   for (const auto& [status, count] : status_counts_) status_counts[std::to_string(status)] = count;
   out["by_model"] = std::move(by_model);
   out["status_counts"] = std::move(status_counts);
+  int64_t inside = 0;
+  Json inside_by_model = Json::object();
+  for (const auto& [model, count] : inside_retry_after_) {
+    inside += count;
+    inside_by_model[model] = count;
+  }
+  out["requests_inside_retry_after"] = inside;
+  out["inside_retry_after_by_model"] = std::move(inside_by_model);
   out["last_request_headers"] = HeadersToJson(last_api_headers_);
   return out;
 }
@@ -120,6 +142,8 @@ void Stats::Reset() {
   absl::MutexLock lock(&mu_);
   by_model_.clear();
   status_counts_.clear();
+  retry_after_until_.clear();
+  inside_retry_after_.clear();
   log_.clear();
   log_next_ = 0;
   log_count_ = 0;

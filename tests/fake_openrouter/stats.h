@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "tests/fake_openrouter/http_request.h"
 
 namespace flowhost::fake_openrouter {
@@ -41,14 +43,18 @@ class Stats {
 
   // An API request (chat, models, or an unknown API path) started; it ends with ApiRequestEnded.
   void ApiRequestStarted(RequestKind kind);
-  // The answer's status and, for chat requests, the requested model ("" for none).
-  void ApiRequestAnswered(int status, std::string_view model);
+  // The answer's status and, for chat requests, the requested model ("" for none). A request for
+  // a model inside a Retry-After window an earlier answer announced for it is counted; the answer's
+  // own window (`retry_after_window_ms` from now) starts one.
+  void ApiRequestAnswered(int status, std::string_view model,
+                          std::optional<int64_t> retry_after_window_ms = std::nullopt);
   // The response finished (completely written, or cut on purpose), or the client went away first.
   void ApiRequestEnded(bool aborted);
 
   // {"requests", "chat_requests", "models_requests", "connections_accepted", "connections_open",
   //  "requests_aborted", "in_flight", "max_in_flight", "by_model", "status_counts",
-  //  "last_request_headers"}. max_in_flight is the most API requests in flight at once.
+  //  "last_request_headers", "requests_inside_retry_after", "inside_retry_after_by_model"}.
+  //  max_in_flight is the most API requests in flight at once.
   nlohmann::json ToJson() const;
 
   // The latest `limit` logged requests, oldest first: [{method, path, headers, body}]. Bodies may
@@ -79,6 +85,8 @@ class Stats {
   mutable absl::Mutex mu_;
   std::map<std::string, int64_t> by_model_ ABSL_GUARDED_BY(mu_);
   std::map<int, int64_t> status_counts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> retry_after_until_ ABSL_GUARDED_BY(mu_);  // by model
+  std::map<std::string, int64_t> inside_retry_after_ ABSL_GUARDED_BY(mu_);    // by model
   std::vector<LoggedRequest> log_ ABSL_GUARDED_BY(mu_);  // ring buffer
   size_t log_next_ ABSL_GUARDED_BY(mu_) = 0;             // where the next entry goes
   size_t log_count_ ABSL_GUARDED_BY(mu_) = 0;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -472,6 +473,39 @@ TEST(WorkflowService, ListNodeTypesListsEveryTypeWithItsSchema) {
   }
 }
 
+TEST(WorkflowService, ListRouteHealthShowsARouteOpenedByRetryAfter) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::RunWorkflowRequest run;
+  run.set_yaml(
+      "name: routed\nnodes:\n  - name: r\n    type: router.fallback\n    params:\n"
+      "      prompt: hi\n      routes: [{model: fake/fail429}, {model: fake/ok}]\n");
+  auto run_context = ServiceHarness::Context();
+  v1::RunWorkflowResponse run_response;
+  ASSERT_TRUE(harness->stub().RunWorkflow(run_context.get(), run, &run_response).ok());
+
+  auto context = ServiceHarness::Context();
+  v1::ListRouteHealthResponse response;
+  grpc::Status status =
+      harness->stub().ListRouteHealth(context.get(), v1::ListRouteHealthRequest(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.routes_size(), 2);  // sorted: fake/fail429 before fake/ok
+  const v1::RouteHealth& limited = response.routes(0);
+  EXPECT_THAT(limited.route(), HasSubstr("|fake/fail429"));
+  EXPECT_EQ(limited.state(), v1::ROUTE_STATE_OPEN);  // fake/fail429 sends Retry-After: 1
+  EXPECT_TRUE(limited.retry_after());
+  EXPECT_EQ(limited.opened_by(), "rate_limited");
+  EXPECT_EQ(limited.calls(), 1);
+  EXPECT_DOUBLE_EQ(limited.failure_rate(), 1.0);
+  EXPECT_TRUE(limited.has_open_until());
+  EXPECT_TRUE(limited.has_last_failure_time());
+  const v1::RouteHealth& healthy = response.routes(1);
+  EXPECT_THAT(healthy.route(), HasSubstr("|fake/ok"));
+  EXPECT_EQ(healthy.state(), v1::ROUTE_STATE_CLOSED);
+  EXPECT_EQ(healthy.failures(), 0);
+  EXPECT_FALSE(healthy.has_open_until());
+}
+
 TEST(WorkflowService, ListNodeTypesSaysWhichPluginATypeComesFrom) {
   HarnessOptions options;
   options.plugins = {FH_TEST_PLUGIN_C_MINIMAL_PLUGIN};
@@ -492,6 +526,57 @@ TEST(WorkflowService, ListNodeTypesSaysWhichPluginATypeComesFrom) {
     EXPECT_EQ(type.plugin().version(), "1.0.0");
   }
   EXPECT_EQ(plugin_types, 1);
+}
+
+TEST(WorkflowService, AStreamingRouterSaysToDiscardTheTextOfARouteThatFailedMidStream) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::StreamWorkflowRequest request;
+  // fake/stream-error streams two chunks, then an error event; fake/ok answers.
+  request.set_yaml(
+      "name: routed-stream\nnodes:\n  - name: r\n    type: router.fallback\n    params:\n"
+      "      prompt: tell me\n      routes: [{model: fake/stream-error}, {model: fake/ok}]\n");
+  auto context = ServiceHarness::Context();
+  auto reader = harness->stub().StreamWorkflow(context.get(), request);
+
+  // What a caller keeps: each attempt's text, dropping an attempt's when told to.
+  std::map<int, std::string> text_by_attempt;
+  std::vector<std::string> order;  // "delta:<attempt>" / "reset:<attempt>"
+  v1::StreamWorkflowResponse event;
+  std::string answer;
+  while (reader->Read(&event)) {
+    if (event.has_token_delta()) {
+      const v1::TokenDelta& delta = event.token_delta();
+      if (delta.kind() != "content") continue;
+      text_by_attempt[delta.attempt()] += delta.text();
+      if (order.empty() || order.back() != "delta:" + std::to_string(delta.attempt())) {
+        order.push_back("delta:" + std::to_string(delta.attempt()));
+      }
+      EXPECT_EQ(delta.model(), delta.attempt() == 1 ? "fake/stream-error" : "fake/ok");
+      EXPECT_EQ(delta.route(), delta.model());
+    } else if (event.has_tokens_reset()) {
+      const v1::TokensReset& reset = event.tokens_reset();
+      EXPECT_EQ(reset.node(), "r");
+      EXPECT_EQ(reset.item_index(), 0);
+      EXPECT_EQ(reset.route(), "fake/stream-error");
+      text_by_attempt.erase(reset.attempt());
+      order.push_back("reset:" + std::to_string(reset.attempt()));
+    } else if (event.has_execution_finished()) {
+      ASSERT_EQ(event.execution_finished().output_items_size(), 1);
+      answer = event.execution_finished()
+                   .output_items(0)
+                   .struct_value()
+                   .fields()
+                   .at("content")
+                   .string_value();
+    }
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(order, (std::vector<std::string>{"delta:1", "reset:1", "delta:2"}));
+  std::string joined;
+  for (const auto& [attempt, text] : text_by_attempt) joined += text;
+  EXPECT_EQ(joined, "Fake answer to: tell me");
+  EXPECT_EQ(joined, answer);
 }
 
 TEST(WorkflowService, StreamWorkflowSendsStartedDeltasInOrderThenFinished) {

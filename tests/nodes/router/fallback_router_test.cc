@@ -13,6 +13,7 @@
 namespace flowhost::nodes::router {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 
 TEST_F(RouterTest, AnswersFromTheFirstRouteAndSaysWhichOne) {
@@ -90,7 +91,7 @@ TEST_F(RouterTest, EscalatesOnExactlyTheDefaultClasses) {
     SCOPED_TRACE(failure.name);
     Upstream fresh;
     upstream_ = fresh;
-    type_.cooldowns().Clear();
+    type_.health().Clear();
     upstream_.On("free/a:free", failure.behaviour);
     auto node = Create(TwoRoutes());
     absl::StatusOr<sdk::NodeResult> result = RunOnce(*node);
@@ -138,7 +139,8 @@ TEST_F(RouterTest, ARouteRateLimitedWithRetryAfterIsSkippedByLaterRunsUntilItEnd
   ASSERT_EQ(attempts.size(), 2u);
   EXPECT_EQ(attempts[0]["outcome"], "skipped");
   EXPECT_EQ(attempts[0]["error_class"], "rate_limited");
-  EXPECT_THAT(attempts[0]["error_message"].get<std::string>(), HasSubstr("cooling down"));
+  EXPECT_THAT(attempts[0]["error_message"].get<std::string>(),
+              HasSubstr("open for another 1s after rate_limited (the upstream's Retry-After)"));
   EXPECT_EQ(last_attempts_[0].outcome, "skipped");
 
   now_ += absl::Seconds(2);
@@ -149,16 +151,72 @@ TEST_F(RouterTest, ARouteRateLimitedWithRetryAfterIsSkippedByLaterRunsUntilItEnd
   EXPECT_EQ(upstream_.calls("free/a:free"), 2);
 }
 
-TEST_F(RouterTest, WithoutRetryAfterARouteCoolsDownForTheConfiguredPeriod) {
-  auto node = Create(TwoRoutes({{"cooldown", "5s"}}));
-  upstream_.On("free/a:free", [](auto&) { return Status(502, "Provider returned error"); });
+TEST_F(RouterTest, OneFailureWithoutRetryAfterDoesNotOpenTheRoute) {
+  auto node = Create(TwoRoutes());
+  int calls = 0;
+  upstream_.On("free/a:free", [&calls](auto&) {
+    return ++calls == 1 ? Status(502, "Provider returned error") : Ok("free/a:free");
+  });
   ASSERT_TRUE(RunOnce(*node).ok());
-  now_ += absl::Seconds(4);
-  ASSERT_TRUE(RunOnce(*node).ok());
-  EXPECT_EQ(upstream_.calls("free/a:free"), 1);
-  now_ += absl::Seconds(2);
-  ASSERT_TRUE(RunOnce(*node).ok());
+  absl::StatusOr<sdk::NodeResult> second = RunOnce(*node);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->outputs[0][0]["route"], "free/a:free");
   EXPECT_EQ(upstream_.calls("free/a:free"), 2);
+}
+
+TEST_F(RouterTest, FailuresPastTheThresholdOpenTheRouteForTheConfiguredPeriod) {
+  auto node = Create(TwoRoutes({{"cooldown", "5s"}, {"failure_min_calls", 3}}));
+  upstream_.On("free/a:free", [](auto&) { return Status(502, "Provider returned error"); });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(RunOnce(*node).ok());
+  EXPECT_EQ(upstream_.calls("free/a:free"), 3);  // 3 calls, all failed: open
+  now_ += absl::Seconds(4);
+  absl::StatusOr<sdk::NodeResult> skipped = RunOnce(*node);
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_EQ(upstream_.calls("free/a:free"), 3);
+  EXPECT_THAT(skipped->outputs[0][0]["attempts"][0]["error_message"].get<std::string>(),
+              HasSubstr("open for another 1s after upstream"));
+  now_ += absl::Seconds(2);
+  ASSERT_TRUE(RunOnce(*node).ok());  // half-open: this run's call is the probe
+  EXPECT_EQ(upstream_.calls("free/a:free"), 4);
+  // The probe failed: open again, now for 10 s.
+  now_ += absl::Seconds(9);
+  ASSERT_TRUE(RunOnce(*node).ok());
+  EXPECT_EQ(upstream_.calls("free/a:free"), 4);
+  now_ += absl::Seconds(1);
+  upstream_.On("free/a:free", [](auto&) { return Ok("free/a:free"); });
+  ASSERT_TRUE(RunOnce(*node).ok());
+  EXPECT_EQ(upstream_.calls("free/a:free"), 5);
+  EXPECT_TRUE(EveryRouteHealthy());
+}
+
+TEST_F(RouterTest, TheFailureRateAndWindowAreTheNodesParameters) {
+  auto node = Create(TwoRoutes(
+      {{"failure_rate", 0.75}, {"failure_min_calls", 4}, {"failure_window", "10s"}}));
+  int calls = 0;
+  // Fails every other call: under 75 %, the route stays closed however long it goes on (the
+  // 50 % would have opened it).
+  upstream_.On("free/a:free", [&calls](auto&) {
+    return ++calls % 2 != 0 ? Status(500, "blip") : Ok("free/a:free");
+  });
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(RunOnce(*node).ok());
+    now_ += absl::Seconds(1);
+  }
+  EXPECT_EQ(upstream_.calls("free/a:free"), 12);
+  // Then every call fails: the route opens once 75 % of the calls of the last 10 s failed.
+  upstream_.On("free/a:free", [](auto&) { return Status(500, "down"); });
+  while (RunOnce(*node)->outputs[0][0]["attempts"][0]["outcome"] != "skipped") {
+    ASSERT_LT(upstream_.calls("free/a:free"), 30) << "never opened";
+  }
+  EXPECT_GT(upstream_.calls("free/a:free"), 12);
+}
+
+TEST_F(RouterTest, ParametersOfRouteHealthAreChecked) {
+  Create(TwoRoutes({{"failure_window", "0s"}, {"max_cooldown", "1s"}, {"cooldown", "2s"}}));
+  EXPECT_THAT(errors_, Contains(HasSubstr("/failure_window: must be longer than zero")));
+  EXPECT_THAT(errors_, Contains(HasSubstr("/max_cooldown: must not be shorter than cooldown")));
+  Create(TwoRoutes({{"failure_rate", 0}}));
+  EXPECT_THAT(errors_, Contains(HasSubstr("/failure_rate: must be a share of calls above 0")));
 }
 
 TEST_F(RouterTest, ContextLengthEscalatesButDoesNotCoolTheRouteDown) {
@@ -168,7 +226,7 @@ TEST_F(RouterTest, ContextLengthEscalatesButDoesNotCoolTheRouteDown) {
   ASSERT_TRUE(RunOnce(*node).ok());
   ASSERT_TRUE(RunOnce(*node).ok());
   EXPECT_EQ(upstream_.calls("free/a:free"), 2);
-  EXPECT_EQ(type_.cooldowns().size(), 0u);
+  EXPECT_TRUE(EveryRouteHealthy());
 }
 
 TEST_F(RouterTest, RetriesARouteItsAttemptsTimesAfterABackoff) {
@@ -188,7 +246,7 @@ TEST_F(RouterTest, RetriesARouteItsAttemptsTimesAfterABackoff) {
   absl::StatusOr<sdk::NodeResult> result = context->result();
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->outputs[0][0]["attempts"].size(), 2u);
-  EXPECT_EQ(type_.cooldowns().size(), 0u);
+  EXPECT_EQ(type_.health().List(now_)[0].state, RouteState::kClosed);  // one blip of two calls
 }
 
 TEST_F(RouterTest, HonoursAShortRetryAfterBeforeRetryingTheSameRoute) {
@@ -225,7 +283,7 @@ TEST_F(RouterTest, MovesOnAtOnceWhenRetryAfterIsLongerThanARetryMayWait) {
 TEST_F(RouterTest, ARetryAfterOfDecadesCoolsTheRouteDownForTheCeilingOnly) {
   for (const char* retry_after : {"999999999", "Thu, 01 Jan 2099 00:00:00 GMT"}) {
     SCOPED_TRACE(retry_after);
-    type_.cooldowns().Clear();
+    type_.health().Clear();
     auto node = Create(TwoRoutes());
     int calls_before = upstream_.calls("free/a:free");
     upstream_.On("free/a:free", [retry_after](auto&) {
@@ -247,7 +305,7 @@ TEST_F(RouterTest, TheCooldownCeilingIsTheClientsSetting) {
   openrouter::OpenRouterOptions options;
   options.max_retry_after = absl::Seconds(20);
   FallbackRouterNodeType strict(std::make_shared<openrouter::OpenRouterClient>(options),
-                                std::make_shared<CooldownTable>());
+                                std::make_shared<RouteHealthTable>());
   FakeNodeConfig config(TwoRoutes(), strict.info().parameter_schema);
   std::unique_ptr<sdk::Node> node = strict.Create(config);
   ASSERT_NE(node, nullptr);
@@ -257,13 +315,8 @@ TEST_F(RouterTest, TheCooldownCeilingIsTheClientsSetting) {
   });
   auto first = NewContext();
   ASSERT_TRUE(first->Run(*node).ok());
-  ASSERT_EQ(strict.cooldowns().size(), 1u);
-  EXPECT_FALSE(strict.cooldowns()
-                   .Active("chat:http://fake.test/v1|free/a:free", now_ + absl::Seconds(21))
-                   .has_value());
-  EXPECT_TRUE(strict.cooldowns()
-                  .Active("chat:http://fake.test/v1|free/a:free", now_ + absl::Seconds(19))
-                  .has_value());
+  EXPECT_EQ(strict.health().OpenUntil("chat:http://fake.test/v1|free/a:free", now_),
+            now_ + absl::Seconds(20));
 }
 
 TEST_F(RouterTest, ARouteTimeoutCancelsItsCallAndEscalates) {

@@ -148,7 +148,7 @@ TEST_F(RouterEndToEnd, EscalatesOnExactlyTheConfiguredClasses) {
   EXPECT_EQ(Calls(kFlagship), 1);
 }
 
-TEST_F(RouterEndToEnd, ASecondExecutionSkipsTheCooledRouteWithoutCallingIt) {
+TEST_F(RouterEndToEnd, ASecondExecutionSkipsTheOpenRouteWithoutCallingIt) {
   workflow::WorkflowPtr workflow = Load(RouterWorkflow());
   Script(kFree, {{"status", 429}, {"retry_after", "30"}});
   ExecutionRecord first = Run(workflow);
@@ -165,17 +165,17 @@ TEST_F(RouterEndToEnd, ASecondExecutionSkipsTheCooledRouteWithoutCallingIt) {
   EXPECT_EQ(attempts[0]["error_class"], "rate_limited");
   EXPECT_EQ(second.nodes[0].calls[0].outcome, "skipped");
 
-  // The cool-down lasts the Retry-After the fake gave (30 s), not the default period (60 s).
+  // The route stays open for the Retry-After the fake gave (30 s), not the default period.
   std::string key = absl::StrCat("chat:", host_->fake().base_url(), "|", kFree);
-  std::optional<CooldownTable::Entry> entry = RouterType().cooldowns().Active(key, absl::Now());
-  ASSERT_TRUE(entry.has_value());
-  absl::Duration left = entry->until - absl::Now();
+  std::optional<absl::Time> until = RouterType().health().OpenUntil(key, absl::Now());
+  ASSERT_TRUE(until.has_value());
+  absl::Duration left = *until - absl::Now();
   EXPECT_GT(left, absl::Seconds(20));
   EXPECT_LE(left, absl::Seconds(30));
 }
 
-TEST_F(RouterEndToEnd, CoolDownsAreSharedByDifferentWorkflowsUsingTheSameModel) {
-  Script(kFree, {{"status", 502}});
+TEST_F(RouterEndToEnd, RouteHealthIsSharedByDifferentWorkflowsUsingTheSameModel) {
+  Script(kFree, {{"status", 502}, {"retry_after", "30"}});
   ASSERT_TRUE(Run(Load(RouterWorkflow())).status.ok());
   std::string other = RouterWorkflow();
   other.replace(other.find("ask-with-fallback"), 17, "other-router");

@@ -1,6 +1,6 @@
 // Shared by the router's unit tests: an in-memory upstream with per-model behaviours and call
 // counts, OpenRouter-shaped replies, and a fixture that creates router nodes and runs them on fresh
-// FakeNodeContexts sharing one clock time (so cool-downs carry from run to run).
+// FakeNodeContexts sharing one clock time (so route health carries from run to run).
 //
 // Thread-safety: single-threaded, like the ManualScheduler the contexts drive.
 #ifndef FLOWHOST_TESTS_NODES_ROUTER_ROUTER_TEST_SUPPORT_H_
@@ -103,6 +103,14 @@ class RouterTest : public ::testing::Test {
     return result;
   }
 
+  // True when no route is open or half-open and no failure counts against any.
+  bool EveryRouteHealthy() const {
+    for (const RouteHealthTable::Snapshot& route : type_.health().List(now_)) {
+      if (route.state != RouteState::kClosed || route.failures > 0) return false;
+    }
+    return true;
+  }
+
   static Json TwoRoutes(Json extra = Json::object()) {
     Json params = {{"prompt", "Say hi"},
                    {"routes", {{{"model", "free/a:free"}}, {{"model", "paid/b"}}}}};
@@ -112,7 +120,7 @@ class RouterTest : public ::testing::Test {
 
   std::shared_ptr<openrouter::OpenRouterClient> client_ =
       std::make_shared<openrouter::OpenRouterClient>();
-  FallbackRouterNodeType type_{client_, std::make_shared<CooldownTable>()};
+  FallbackRouterNodeType type_{client_, std::make_shared<RouteHealthTable>()};
   Upstream upstream_;
   Json params_;
   std::vector<std::string> errors_;

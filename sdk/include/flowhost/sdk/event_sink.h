@@ -13,6 +13,15 @@
 
 namespace flowhost::sdk {
 
+// Where a piece of streamed text comes from, for a node that may call several sources for one item
+// (a router's routes, retries): the route's name, the model asked, and the item's attempt (its
+// calls counted from 1, across routes). Views valid only during the call that passes them.
+struct TokenSource {
+  std::string_view route;
+  std::string_view model;
+  int attempt = 0;
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -21,6 +30,16 @@ class EventSink {
   // A piece of text for input item `item_index`. `kind` is "content" or "reasoning".
   virtual void TokenDelta(size_t item_index, std::string_view text,
                           std::string_view kind = "content") = 0;
+  // The same, saying which route and attempt the text belongs to. Sinks that do not keep the
+  // source forward it to TokenDelta.
+  virtual void TokenDeltaFrom(size_t item_index, std::string_view text, std::string_view kind,
+                              const TokenSource& source) {
+    TokenDelta(item_index, text, kind);
+  }
+  // The text streamed so far for item `item_index` by `source` is void: that attempt failed (or its
+  // answer was rejected) after it began to stream. Text sent after this replaces it. Sent before
+  // the next attempt's first delta.
+  virtual void TokensReset(size_t item_index, const TokenSource& source) {}
 };
 
 }  // namespace flowhost::sdk

@@ -1,0 +1,147 @@
+// The health of every route the routers of this process call: a circuit breaker per route key,
+// shared by every execution (and every workflow: the key names what is called, see route.h).
+//
+// A route is closed (called), open (skipped without a call until a time) or half-open (its open
+// period has ended: one execution's call, the probe, goes through; the others skip it until the
+// probe reports). It opens:
+//   - at once, for the window the upstream gave, when a failure carries a Retry-After (a 429, or
+//     a 503 with Retry-After): nobody calls inside that window, the execution that got it
+//     included;
+//   - when, over the last `window`, at least `min_calls` calls were made and the share of them
+//     that failed reached `failure_rate`: for `open_for`, doubled after each failed probe up to
+//     `max_open_for`.
+// A probe that succeeds closes the route and forgets its failures; one that fails opens it again.
+//
+// Ownership: the router node type holds one table for the process (shared_ptr); the host keeps
+// another reference to report it (ListRouteHealth).
+// Thread-safety: safe from any thread; every method takes one short lock.
+#ifndef FLOWHOST_NODES_ROUTER_ROUTE_HEALTH_H_
+#define FLOWHOST_NODES_ROUTER_ROUTE_HEALTH_H_
+
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace flowhost::nodes::router {
+
+// When failures open a route, and for how long. Set per router node (its parameters); the node
+// whose call failed decides.
+struct HealthPolicy {
+  // The share of calls in `window` that must fail to open the route (0 < rate <= 1).
+  double failure_rate = 0.6;
+  // Fewer calls than this in `window` never open the route (one failure is not an outage).
+  int min_calls = 10;
+  // How far back calls count.
+  absl::Duration window = absl::Seconds(30);
+  // How long the route stays open when failures (not a Retry-After) open it.
+  absl::Duration open_for = absl::Seconds(5);
+  // The longest open period after repeated failed probes (each doubles the last).
+  absl::Duration max_open_for = absl::Seconds(30);
+};
+
+enum class RouteState { kClosed, kOpen, kHalfOpen };
+
+// "closed", "open", "half_open".
+std::string_view RouteStateName(RouteState state);
+
+class RouteHealthTable {
+ public:
+  // What an execution may do with a route now.
+  struct Admission {
+    enum class Verdict { kCall, kProbe, kSkip };
+    Verdict verdict = Verdict::kCall;
+    RouteState state = RouteState::kClosed;
+    absl::Time open_until = absl::InfinitePast();  // kSkip while open: when it ends
+    std::string opened_by;                         // kSkip: the failure class that opened it
+    bool retry_after = false;                      // kSkip while open: the upstream asked for it
+  };
+
+  // One route as ListRouteHealth shows it.
+  struct Snapshot {
+    std::string key;
+    RouteState state = RouteState::kClosed;
+    int calls = 0;     // in the window (of the policy that last recorded)
+    int failures = 0;  // of those
+    absl::Time open_until = absl::InfinitePast();  // when open
+    std::string opened_by;                         // when open or half-open
+    bool retry_after = false;                      // opened by an upstream's Retry-After
+    int failed_probes = 0;                         // since the route last closed
+    absl::Time last_failure = absl::InfinitePast();
+  };
+
+  // Bounds the routes tracked; when full, the least recently used closed route is dropped.
+  // A probe unanswered for `probe_lease` (its execution vanished) lets another execution probe.
+  explicit RouteHealthTable(size_t max_routes = 10'000,
+                            absl::Duration probe_lease = absl::Minutes(2))
+      : max_routes_(max_routes), probe_lease_(probe_lease) {}
+
+  // Whether to call `key` now. kProbe makes the caller the route's one probe: it must report the
+  // call's outcome (RecordSuccess / RecordFailure with `probe` true) or ReleaseProbe.
+  Admission Admit(std::string_view key, absl::Time now);
+
+  // A call on `key` answered.
+  void RecordSuccess(std::string_view key, absl::Time now, bool probe);
+
+  // A call on `key` failed with `error_class`. `counts` says whether the class counts against the
+  // route (the router's `cooldown_on`); `retry_after` is the upstream's delay, already capped.
+  void RecordFailure(std::string_view key, absl::Time now, const HealthPolicy& policy,
+                     std::string_view error_class, std::optional<absl::Duration> retry_after,
+                     bool counts, bool probe);
+
+  // The probe made no call that says anything about the route (cancelled, or a failure of a class
+  // that does not count): another execution may probe.
+  void ReleaseProbe(std::string_view key);
+
+  // When `key` is open at `now`, the time it ends.
+  std::optional<absl::Time> OpenUntil(std::string_view key, absl::Time now) const;
+
+  // Every tracked route, sorted by key.
+  std::vector<Snapshot> List(absl::Time now) const;
+
+  // Forgets every route (for tests and operators).
+  void Clear();
+
+  size_t size() const;
+
+ private:
+  struct Sample {
+    absl::Time at;
+    bool failed;
+  };
+  struct Route {
+    RouteState state = RouteState::kClosed;
+    std::deque<Sample> samples;  // newest last, at most kMaxSamples
+    absl::Duration window = absl::Seconds(30);
+    absl::Time open_until = absl::InfinitePast();
+    absl::Duration last_open_for = absl::ZeroDuration();  // of a failure-driven opening
+    std::string opened_by;
+    bool retry_after = false;
+    bool probe_out = false;
+    absl::Time probe_started;
+    int failed_probes = 0;
+    absl::Time last_failure = absl::InfinitePast();
+    absl::Time last_used;
+  };
+  static constexpr size_t kMaxSamples = 256;
+
+  Route& Find(std::string_view key, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static void Forget(Route& route, absl::Time now);
+  static void Open(Route& route, absl::Time until, std::string_view error_class, bool retry_after);
+
+  const size_t max_routes_;
+  const absl::Duration probe_lease_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Route, std::less<>> routes_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace flowhost::nodes::router
+
+#endif  // FLOWHOST_NODES_ROUTER_ROUTE_HEALTH_H_

@@ -1,0 +1,167 @@
+// The route health table alone: a Retry-After opens a route at once and nobody is admitted
+// inside the window; other failures open it only past the rate over the sliding window; half-open
+// admits exactly one probe, whose answer closes the route or whose failure opens it again for
+// twice as long (up to the ceiling); the table is bounded.
+#include "nodes/router/route_health.h"
+
+#include "gtest/gtest.h"
+
+namespace flowhost::nodes::router {
+namespace {
+
+using Verdict = RouteHealthTable::Admission::Verdict;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+constexpr char kKey[] = "chat:x|free";
+
+HealthPolicy Policy() {
+  HealthPolicy policy;
+  policy.failure_rate = 0.5;
+  policy.min_calls = 4;
+  policy.window = absl::Seconds(30);
+  policy.open_for = absl::Seconds(10);
+  policy.max_open_for = absl::Seconds(35);
+  return policy;
+}
+
+void Fail(RouteHealthTable& table, absl::Time at, bool probe = false) {
+  table.RecordFailure(kKey, at, Policy(), "upstream", std::nullopt, /*counts=*/true, probe);
+}
+
+TEST(RouteHealth, AnUnknownRouteIsClosed) {
+  RouteHealthTable table;
+  EXPECT_EQ(table.Admit(kKey, kT0).verdict, Verdict::kCall);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(RouteHealth, ARetryAfterOpensTheRouteAtOnceForItsWindow) {
+  RouteHealthTable table;
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(3), true, false);
+  RouteHealthTable::Admission inside = table.Admit(kKey, kT0 + absl::Milliseconds(2999));
+  EXPECT_EQ(inside.verdict, Verdict::kSkip);
+  EXPECT_EQ(inside.state, RouteState::kOpen);
+  EXPECT_EQ(inside.open_until, kT0 + absl::Seconds(3));
+  EXPECT_TRUE(inside.retry_after);
+  EXPECT_EQ(inside.opened_by, "rate_limited");
+  EXPECT_EQ(table.Admit(kKey, kT0 + absl::Seconds(3)).verdict, Verdict::kProbe);
+}
+
+TEST(RouteHealth, AShorterRetryAfterDoesNotShortenAnOpenWindow) {
+  RouteHealthTable table;
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(20), true, false);
+  table.RecordFailure(kKey, kT0 + absl::Seconds(1), Policy(), "rate_limited", absl::Seconds(2),
+                      true, false);
+  EXPECT_EQ(table.OpenUntil(kKey, kT0 + absl::Seconds(5)), kT0 + absl::Seconds(20));
+}
+
+TEST(RouteHealth, FailuresBelowTheMinimumNumberOfCallsNeverOpenTheRoute) {
+  RouteHealthTable table;
+  for (int i = 0; i < 3; ++i) Fail(table, kT0 + absl::Seconds(i));  // 3 of 3 failed, min is 4
+  EXPECT_EQ(table.Admit(kKey, kT0 + absl::Seconds(3)).verdict, Verdict::kCall);
+}
+
+TEST(RouteHealth, TheRouteOpensWhenTheFailureRateOverTheWindowReachesTheThreshold) {
+  RouteHealthTable table;
+  table.RecordSuccess(kKey, kT0, false);
+  table.RecordSuccess(kKey, kT0 + absl::Seconds(1), false);
+  Fail(table, kT0 + absl::Seconds(2));
+  EXPECT_EQ(table.Admit(kKey, kT0 + absl::Seconds(2)).verdict, Verdict::kCall);  // 1 of 3
+  Fail(table, kT0 + absl::Seconds(3));                                           // 2 of 4: 50 %
+  RouteHealthTable::Admission open = table.Admit(kKey, kT0 + absl::Seconds(4));
+  EXPECT_EQ(open.verdict, Verdict::kSkip);
+  EXPECT_EQ(open.open_until, kT0 + absl::Seconds(13));
+  EXPECT_FALSE(open.retry_after);
+}
+
+TEST(RouteHealth, OneFailureInFiveDoesNotOpenTheRoute) {
+  RouteHealthTable table;
+  for (int i = 0; i < 100; ++i) {
+    absl::Time at = kT0 + absl::Milliseconds(100 * i);
+    if (i % 5 == 0) {
+      Fail(table, at);
+    } else {
+      table.RecordSuccess(kKey, at, false);
+    }
+    ASSERT_EQ(table.Admit(kKey, at).verdict, Verdict::kCall) << i;
+  }
+}
+
+TEST(RouteHealth, FailuresOlderThanTheWindowNoLongerCount) {
+  RouteHealthTable table;
+  for (int i = 0; i < 3; ++i) Fail(table, kT0 + absl::Seconds(i));
+  Fail(table, kT0 + absl::Seconds(40));  // the first three are out of the 30 s window
+  EXPECT_EQ(table.Admit(kKey, kT0 + absl::Seconds(40)).verdict, Verdict::kCall);
+  std::vector<RouteHealthTable::Snapshot> list = table.List(kT0 + absl::Seconds(40));
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].calls, 1);
+  EXPECT_EQ(list[0].failures, 1);
+}
+
+TEST(RouteHealth, HalfOpenAdmitsOneProbeAndItsSuccessClosesTheRoute) {
+  RouteHealthTable table;
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(5), true, false);
+  absl::Time later = kT0 + absl::Seconds(5);
+  EXPECT_EQ(table.Admit(kKey, later).verdict, Verdict::kProbe);
+  RouteHealthTable::Admission other = table.Admit(kKey, later);
+  EXPECT_EQ(other.verdict, Verdict::kSkip);
+  EXPECT_EQ(other.state, RouteState::kHalfOpen);
+  EXPECT_EQ(table.List(later)[0].state, RouteState::kHalfOpen);
+  table.RecordSuccess(kKey, later + absl::Seconds(1), /*probe=*/true);
+  EXPECT_EQ(table.Admit(kKey, later + absl::Seconds(1)).verdict, Verdict::kCall);
+  EXPECT_EQ(table.List(later)[0].state, RouteState::kClosed);
+}
+
+TEST(RouteHealth, AFailedProbeOpensTheRouteAgainForTwiceAsLongUpToTheCeiling) {
+  RouteHealthTable table;
+  for (int i = 0; i < 4; ++i) Fail(table, kT0);  // opens for 10 s
+  absl::Time t = kT0 + absl::Seconds(10);
+  for (absl::Duration expected : {absl::Seconds(20), absl::Seconds(35), absl::Seconds(35)}) {
+    ASSERT_EQ(table.Admit(kKey, t).verdict, Verdict::kProbe);
+    Fail(table, t, /*probe=*/true);
+    EXPECT_EQ(table.OpenUntil(kKey, t), t + expected);
+    t += expected;
+  }
+  EXPECT_EQ(table.List(t)[0].failed_probes, 3);
+  ASSERT_EQ(table.Admit(kKey, t).verdict, Verdict::kProbe);
+  table.RecordSuccess(kKey, t, true);
+  for (int i = 0; i < 4; ++i) Fail(table, t);  // closed and forgotten: back to 10 s
+  EXPECT_EQ(table.OpenUntil(kKey, t), t + absl::Seconds(10));
+}
+
+TEST(RouteHealth, AReleasedProbeLetsAnotherExecutionProbe) {
+  RouteHealthTable table;
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(1), true, false);
+  absl::Time t = kT0 + absl::Seconds(1);
+  ASSERT_EQ(table.Admit(kKey, t).verdict, Verdict::kProbe);
+  table.ReleaseProbe(kKey);
+  EXPECT_EQ(table.Admit(kKey, t).verdict, Verdict::kProbe);
+}
+
+TEST(RouteHealth, AProbeThatNeverReportsExpiresAfterItsLease) {
+  RouteHealthTable table(/*max_routes=*/10, /*probe_lease=*/absl::Seconds(60));
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(1), true, false);
+  absl::Time t = kT0 + absl::Seconds(1);
+  ASSERT_EQ(table.Admit(kKey, t).verdict, Verdict::kProbe);
+  EXPECT_EQ(table.Admit(kKey, t + absl::Seconds(59)).verdict, Verdict::kSkip);
+  EXPECT_EQ(table.Admit(kKey, t + absl::Seconds(60)).verdict, Verdict::kProbe);
+}
+
+TEST(RouteHealth, FailuresOfClassesThatDoNotCountLeaveTheRouteAlone) {
+  RouteHealthTable table;
+  for (int i = 0; i < 10; ++i) {
+    table.RecordFailure(kKey, kT0, Policy(), "context_length", absl::Seconds(5), false, false);
+  }
+  EXPECT_EQ(table.Admit(kKey, kT0).verdict, Verdict::kCall);
+}
+
+TEST(RouteHealth, StaysWithinItsBoundDroppingClosedRoutesFirst) {
+  RouteHealthTable table(/*max_routes=*/2);
+  table.RecordFailure("open", kT0, Policy(), "rate_limited", absl::Seconds(60), true, false);
+  table.RecordSuccess("closed", kT0 + absl::Seconds(1), false);
+  table.RecordSuccess("newer", kT0 + absl::Seconds(2), false);
+  EXPECT_EQ(table.size(), 2u);
+  EXPECT_TRUE(table.OpenUntil("open", kT0 + absl::Seconds(2)).has_value());
+}
+
+}  // namespace
+}  // namespace flowhost::nodes::router
