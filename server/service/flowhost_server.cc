@@ -41,6 +41,13 @@ FlowhostServer::FlowhostServer(ServiceEnvironment env, ServerOptions options)
 
 FlowhostServer::~FlowhostServer() { Shutdown(); }
 
+std::shared_ptr<grpc::Channel> FlowhostServer::InProcessChannel() {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(-1);
+  arguments.SetMaxSendMessageSize(-1);
+  return server_->InProcessChannel(arguments);
+}
+
 absl::Status FlowhostServer::Start() {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (!options_.tls_cert_file.empty()) {

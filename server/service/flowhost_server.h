@@ -48,6 +48,10 @@ class FlowhostServer {
   // The port bound (useful with port 0); 0 before Start.
   int port() const { return port_; }
 
+  // A channel to this server that never leaves the process, without message size limits of its
+  // own (the HTTP gateway's); after Start.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
   // Drains and stops (see above). Returns once the gRPC server has stopped. Idempotent.
   void Shutdown();
 
