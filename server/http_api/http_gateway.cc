@@ -316,6 +316,12 @@ void HttpGateway::CallEnded(Exchange* exchange) {
   calls_.erase(exchange);
 }
 
+void HttpGateway::WaitForCalls(absl::Duration timeout) {
+  auto calls_ended = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(calls_mu_) { return calls_.empty(); };
+  absl::MutexLock lock(&calls_mu_);
+  calls_mu_.AwaitWithTimeout(absl::Condition(&calls_ended), timeout);
+}
+
 void HttpGateway::Shutdown(absl::Duration grace) {
   if (shut_down_ || loop_ == nullptr) return;
   shut_down_ = true;

@@ -61,6 +61,10 @@ class HttpGateway {
   // the calls have ended. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
+  // Blocks until no call of the gateway is in progress, or `timeout` passes. For the drain: the
+  // executions have ended, and their answers are being read out of the in-process channel.
+  void WaitForCalls(absl::Duration timeout);
+
   // For exchanges (exchange.h).
   EventLoop& loop() { return *loop_; }
   absl::Duration io_timeout() const { return options_.io_timeout; }

@@ -13,6 +13,7 @@
 #ifndef FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 #define FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,10 @@ class FlowhostServer {
   // Drains and stops (see above). Returns once the gRPC server has stopped. Idempotent.
   void Shutdown();
 
+  // Runs `hook` during Shutdown once the executions have drained, before the gRPC server stops
+  // (the HTTP gateway lets the answers of its in-process calls be read out). Before Shutdown.
+  void SetBeforeStop(std::function<void()> hook) { before_stop_ = std::move(hook); }
+
   // Ends the drain's grace period now (a second SIGTERM): Shutdown, running on another thread or
   // called later, cancels the executions still in flight instead of waiting for them.
   void EndGracePeriod();
@@ -70,6 +75,7 @@ class FlowhostServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  std::function<void()> before_stop_;
 };
 
 }  // namespace flowhost::service

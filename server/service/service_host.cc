@@ -76,6 +76,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
         std::move(http_options), host->server_->InProcessChannel(), &runtime.logger());
     if (!http.ok()) return http.status();
     host->http_ = *std::move(http);
+    http_api::HttpGateway* gateway = host->http_.get();
+    host->server_->SetBeforeStop([gateway] { gateway->WaitForCalls(absl::Seconds(5)); });
   }
 
   runtime.logger().Log(sdk::LogLevel::kInfo, "workflows loaded",
