@@ -90,12 +90,14 @@ void ConnectionGuard::ArmDeadline() {
   if (deadline_ != nullptr) evtimer_add(deadline_, &request_timeout_);
 }
 
-void ConnectionGuard::RequestArrived(evhttp_request* request,
-                                     std::function<void()> on_peer_gone) {
+void ConnectionGuard::RequestArrived(evhttp_request* request) {
   evtimer_del(deadline_);
   evhttp_request_set_on_complete_cb(request, &ConnectionGuard::OnAnswerWritten, this);
   evhttp_connection_set_closecb(evhttp_request_get_connection(request),
                                 &ConnectionGuard::OnConnectionClosed, this);
+}
+
+void ConnectionGuard::WatchPeer(std::function<void()> on_peer_gone) {
   on_peer_gone_ = std::move(on_peer_gone);
   int fd = bufferevent_getfd(bufferevent_);
   if (fd < 0) return;

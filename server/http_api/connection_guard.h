@@ -43,10 +43,12 @@ class ConnectionGuard {
   // The guard of `request`'s connection; null when evhttp no longer has one.
   static ConnectionGuard* Of(const Registry& registry, evhttp_request* request);
 
-  // A whole request has arrived and is being answered: the deadline stops, the peer is watched;
-  // `on_peer_gone` runs if it closes (or evhttp drops the connection) before AnswerFinished. The
-  // deadline starts again once the answer has been written.
-  void RequestArrived(evhttp_request* request, std::function<void()> on_peer_gone);
+  // A whole request has arrived: the deadline stops until its answer has been written.
+  void RequestArrived(evhttp_request* request);
+
+  // The request is being answered by a call: the peer is watched, and `on_peer_gone` runs if it
+  // closes (or evhttp drops the connection) before AnswerFinished.
+  void WatchPeer(std::function<void()> on_peer_gone);
 
   // The answer's head is being sent: evhttp watches the peer from now on (it reads while writing),
   // and reports its going through the connection's close callback.

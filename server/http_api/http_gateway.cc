@@ -200,6 +200,8 @@ void HttpGateway::OnRequest(evhttp_request* request, void* self) {
 }
 
 void HttpGateway::Handle(evhttp_request* request) {
+  ConnectionGuard* guard = GuardOf(request);
+  if (guard != nullptr) guard->RequestArrived(request);
   const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
   if (evhttp_request_get_uri(request) == nullptr || uri == nullptr) {
     int status = evhttp_request_get_response_code(request);
@@ -297,9 +299,9 @@ void HttpGateway::Handle(evhttp_request* request) {
     }
     exchange->context().AddMetadata("authorization", authorization);
   }
-  if (ConnectionGuard* guard = GuardOf(request)) {
+  if (guard != nullptr) {
     std::weak_ptr<Exchange> weak = exchange;
-    guard->RequestArrived(request, [weak] {
+    guard->WatchPeer([weak] {
       if (std::shared_ptr<Exchange> gone = weak.lock()) gone->PeerGone();
     });
   }

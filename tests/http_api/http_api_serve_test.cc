@@ -392,6 +392,20 @@ TEST_F(HttpApiServeTest, ASlowlorisConnectionIsCutAtTheRequestTimeout) {
   idle.ReadUntil([](const std::string&) { return false; }, std::chrono::seconds(5), &idle_closed);
   EXPECT_TRUE(idle_closed);
   EXPECT_EQ(Call("GET", "/v1/workflows").status, 200);
+
+  // The deadline counts from the previous answer: a connection that keeps asking (even for paths
+  // that do not exist) outlives it.
+  RawConnection busy(http_port_);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(busy.Send(i % 2 == 0 ? "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     : "GET /v1/workflows/ask HTTP/1.1\r\nHost: x\r\n\r\n"))
+        << "request " << i;
+    bool closed = false;
+    std::string answer = busy.ReadUntil(WholeResponse, std::chrono::seconds(5), &closed);
+    EXPECT_THAT(answer, HasSubstr(i % 2 == 0 ? "HTTP/1.1 404 " : "HTTP/1.1 200 ")) << i;
+    ASSERT_FALSE(closed) << "request " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 TEST_F(HttpApiServeTest, AnOversizedBodyIsRefusedWith413) {
