@@ -22,6 +22,18 @@ std::string EventName(const v1::StreamWorkflowResponse& message) {
   return field != nullptr ? field->json_name() : "message";
 }
 
+// The execution's id and trace context the service sent as initial metadata, as HTTP headers.
+void AddCallHeaders(evhttp_request* request, const grpc::ClientContext& context) {
+  evkeyvalq* headers = evhttp_request_get_output_headers(request);
+  const auto& metadata = context.GetServerInitialMetadata();
+  for (const char* key : {"x-flowhost-execution-id", "traceparent"}) {
+    auto it = metadata.find(key);
+    if (it == metadata.end()) continue;
+    std::string value(it->second.data(), it->second.size());
+    evhttp_add_header(headers, key, value.c_str());
+  }
+}
+
 void AddJsonHeaders(evhttp_request* request) {
   evhttp_add_header(evhttp_request_get_output_headers(request), "Content-Type",
                     "application/json");
@@ -53,6 +65,7 @@ void Exchange::AnswerJson(int http_status, const std::string& body) {
 }
 
 void Exchange::AnswerError(const grpc::Status& status) {
+  if (request_ != nullptr) AddCallHeaders(request_, context_);
   AnswerJson(HttpStatusFor(status.error_code()),
              ErrorBody(status, service::ReadErrorDetails(context_)));
 }
@@ -73,6 +86,7 @@ void UnaryExchange<Request, Response>::Begin() {
 template <typename Request, typename Response>
 void UnaryExchange<Request, Response>::Finish(const grpc::Status& status) {
   if (!status.ok()) return AnswerError(status);
+  if (request_ != nullptr) AddCallHeaders(request_, context_);
   AnswerJson(200, MessageToJson(response_));
 }
 
@@ -124,6 +138,7 @@ void StreamExchange::WriteEvent(const std::string& name, const std::string& json
     evkeyvalq* headers = evhttp_request_get_output_headers(request_);
     evhttp_add_header(headers, "Content-Type", "text/event-stream");
     evhttp_add_header(headers, "Cache-Control", "no-cache");
+    AddCallHeaders(request_, context_);  // the first message follows the initial metadata
     evhttp_send_reply_start(request_, 200, "OK");
     // evhttp reads while it writes (to see the peer close), with the read timeout: an execution
     // quiet for longer must not cut its stream. Writes keep their timeout; the connection's idle

@@ -299,6 +299,12 @@ void HttpGateway::Handle(evhttp_request* request) {
     }
     exchange->context().AddMetadata("authorization", authorization);
   }
+  // A W3C trace context continues into the execution, as from gRPC metadata.
+  const char* traceparent =
+      evhttp_find_header(evhttp_request_get_input_headers(request), "traceparent");
+  if (traceparent != nullptr && IsPrintableAscii(traceparent)) {
+    exchange->context().AddMetadata("traceparent", traceparent);
+  }
   if (guard != nullptr) {
     std::weak_ptr<Exchange> weak = exchange;
     guard->WatchPeer([weak] {

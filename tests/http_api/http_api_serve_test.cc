@@ -186,6 +186,16 @@ TEST_F(HttpApiServeTest, RunAnswersWithTheRunWorkflowResponseInJson) {
   EXPECT_THAT(body["executionId"].get<std::string>(), HasSubstr("ex-"));
   EXPECT_EQ(body["outputItems"][0]["content"], "Fake answer to: hi");
   EXPECT_EQ(body["summary"]["nodes"][0]["status"], "NODE_STATUS_SUCCEEDED");
+  ASSERT_NE(response.Header("x-flowhost-execution-id"), nullptr);
+  EXPECT_EQ(*response.Header("x-flowhost-execution-id"), body["executionId"]);
+
+  // A caller's trace context continues into the execution (docs/observability.md).
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  HttpResponse traced = Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "t"}})",
+                             {"traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01"});
+  EXPECT_EQ(traced.status, 200);
+  ASSERT_NE(traced.Header("traceparent"), nullptr);
+  EXPECT_THAT(*traced.Header("traceparent"), HasSubstr(trace_id));
 
   // Without a name in the path, the body names the workflow, or carries it as YAML.
   HttpResponse named = Call("POST", "/v1/workflows:run",
