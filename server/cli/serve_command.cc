@@ -23,7 +23,8 @@ constexpr char kServeUsage[] =
     "Serves flowhost.v1.WorkflowService (with grpc.health.v1 and server reflection) until SIGTERM\n"
     "or SIGINT, then drains: health NOT_SERVING, no new executions, in-flight ones get the grace\n"
     "period; a second SIGTERM or SIGINT cancels them at once. The first line on stdout is\n"
-    "'LISTENING <port>'. Logs are JSON lines on stderr.\n"
+    "'LISTENING <port>'; with --http-listen the next is 'HTTP LISTENING <port>' (the HTTP/JSON\n"
+    "API, docs/http.md). Logs are JSON lines on stderr.\n"
     "\n"
     "Executions are recorded in the execution history: by default an SQLite file under\n"
     "--data-dir ($XDG_STATE_HOME/flowhost, else ~/.local/state/flowhost); --store none turns it\n"
@@ -139,6 +140,7 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitFailed;
   }
   out << "LISTENING " << (*host)->port() << std::endl;
+  if ((*host)->http_port() != 0) out << "HTTP LISTENING " << (*host)->http_port() << std::endl;
 
   ServeUntilSignalled(**host, (*runtime)->logger(), signals);  // drains, closes the history
   host->reset();

@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 45> kSettings = {{
+const std::array<Setting, 49> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -82,6 +82,18 @@ const std::array<Setting, 45> kSettings = {{
     {"tls.key_file", "FLOWHOST_TLS_KEY_FILE", "tls-key-file", "",
      "PEM private key of the gRPC listener.",
      [](HostConfig& c) -> SettingField { return &c.tls.key_file; }},
+    {"http_server.listen", "FLOWHOST_HTTP_LISTEN", "http-listen", "",
+     "Address of the HTTP/JSON listener beside the gRPC one (HOST:PORT; port 0 picks a free port; docs/http.md). Off when empty.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.listen; }},
+    {"http_server.max_body_bytes", "FLOWHOST_HTTP_SERVER_MAX_BODY_BYTES", "http-server-max-body-bytes", "4194304",
+     "Largest HTTP request body accepted, in bytes; a larger one is refused with 413.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.max_body_bytes; }, 1024},
+    {"http_server.request_timeout", "FLOWHOST_HTTP_SERVER_REQUEST_TIMEOUT", "http-server-request-timeout", "30s",
+     "An HTTP request's head and body must arrive within this, counted from the connection's opening or the previous answer; also the longest a kept-alive connection may sit idle. Slower connections are closed.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.request_timeout; }},
+    {"http_server.io_timeout", "FLOWHOST_HTTP_SERVER_IO_TIMEOUT", "http-server-io-timeout", "60s",
+     "Longest an HTTP connection may go without a byte moving while a request is read or an answer written.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.io_timeout; }},
     {"shutdown_grace_period", "FLOWHOST_SHUTDOWN_GRACE_PERIOD", "shutdown-grace-period", "30s",
      "On SIGTERM/SIGINT, how long in-flight executions may finish before they are cancelled.",
      [](HostConfig& c) -> SettingField { return &c.shutdown_grace_period; }},

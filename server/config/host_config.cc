@@ -224,6 +224,18 @@ void Validate(const HostConfig& config, Problems& problems) {
     problems.Add("listen: expected HOST:PORT (such as 127.0.0.1:50051), got '" + config.listen +
                  "'");
   }
+  if (config.http_server.enabled()) {
+    size_t http_colon = config.http_server.listen.rfind(':');
+    if (http_colon == std::string::npos || http_colon == 0 ||
+        http_colon + 1 == config.http_server.listen.size()) {
+      problems.Add("http_server.listen: expected HOST:PORT (such as 127.0.0.1:8080), got '" +
+                   config.http_server.listen + "'");
+    }
+  }
+  if (config.http_server.request_timeout < absl::Seconds(1) ||
+      config.http_server.io_timeout < absl::Seconds(1)) {
+    problems.Add("http_server: request_timeout and io_timeout must be at least 1s");
+  }
   if (config.workflows_dir.empty()) problems.Add("workflows_dir: must not be empty");
   for (const std::string& plugin : config.plugins) {
     if (plugin.empty()) problems.Add("plugins: an entry is empty (name a plugin library's file)");

@@ -66,6 +66,19 @@ struct HttpConfig {
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
+// The HTTP/JSON listener beside the gRPC port (server/http_api, docs/http.md); off unless `listen`
+// is set.
+struct HttpServerConfig {
+  std::string listen;                    // HOST:PORT; empty: no HTTP listener
+  int64_t max_body_bytes = 4 << 20;      // larger request bodies are refused with 413
+  // A request's head and body must arrive within this, counted from the connection's opening or
+  // the previous answer: also the longest a kept-alive connection may sit idle (slowloris).
+  absl::Duration request_timeout = absl::Seconds(30);
+  // Longest a connection may go without a byte moving while a request is read or an answer written.
+  absl::Duration io_timeout = absl::Seconds(60);
+  bool enabled() const { return !listen.empty(); }
+};
+
 struct HostConfig {
   std::string listen = "127.0.0.1:50051";
   std::string workflows_dir = "workflows";
@@ -77,6 +90,7 @@ struct HostConfig {
   std::vector<std::string> env_allowlist;  // environment variables workflows may read as $env
   AuthConfig auth;
   TlsConfig tls;
+  HttpServerConfig http_server;
   absl::Duration shutdown_grace_period = absl::Seconds(30);
   HttpConfig http;
   StoreConfig store;  // the execution store (docs/executions.md)

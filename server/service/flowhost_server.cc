@@ -42,6 +42,13 @@ FlowhostServer::FlowhostServer(ServiceEnvironment env, ServerOptions options)
 
 FlowhostServer::~FlowhostServer() { Shutdown(); }
 
+std::shared_ptr<grpc::Channel> FlowhostServer::InProcessChannel() {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(-1);
+  arguments.SetMaxSendMessageSize(-1);
+  return server_->InProcessChannel(arguments);
+}
+
 absl::Status FlowhostServer::Start() {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (!options_.tls_cert_file.empty()) {
@@ -120,6 +127,9 @@ void FlowhostServer::Shutdown() {
                                         "the server is shutting down"));
     env_.gate->WaitUntilIdle(options_.cancel_grace_period);
   }
+  // Calls on the in-process channel end when their caller has read them out, not at the transport's
+  // close: their callers get the time to do so.
+  if (before_stop_) before_stop_();
   // Calls still open (none normally) are cancelled at the deadline.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   if (logger != nullptr) logger->Log(sdk::LogLevel::kInfo, "stopped", nullptr);

@@ -13,6 +13,7 @@
 #ifndef FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 #define FLOWHOST_SERVER_SERVICE_FLOWHOST_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -48,8 +49,16 @@ class FlowhostServer {
   // The port bound (useful with port 0); 0 before Start.
   int port() const { return port_; }
 
+  // A channel to this server that never leaves the process, without message size limits of its
+  // own (the HTTP gateway's); after Start.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
   // Drains and stops (see above). Returns once the gRPC server has stopped. Idempotent.
   void Shutdown();
+
+  // Runs `hook` during Shutdown once the executions have drained, before the gRPC server stops
+  // (the HTTP gateway lets the answers of its in-process calls be read out). Before Shutdown.
+  void SetBeforeStop(std::function<void()> hook) { before_stop_ = std::move(hook); }
 
   // Ends the drain's grace period now (a second SIGTERM): Shutdown, running on another thread or
   // called later, cancels the executions still in flight instead of waiting for them.
@@ -66,6 +75,7 @@ class FlowhostServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  std::function<void()> before_stop_;
 };
 
 }  // namespace flowhost::service

@@ -77,6 +77,20 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   host->server_ = std::make_unique<FlowhostServer>(std::move(env), std::move(options));
   if (absl::Status started = host->server_->Start(); !started.ok()) return started;
 
+  if (config.http_server.enabled()) {
+    http_api::GatewayOptions http_options;
+    http_options.listen = config.http_server.listen;
+    http_options.max_body_bytes = static_cast<size_t>(config.http_server.max_body_bytes);
+    http_options.request_timeout = config.http_server.request_timeout;
+    http_options.io_timeout = config.http_server.io_timeout;
+    absl::StatusOr<std::unique_ptr<http_api::HttpGateway>> http = http_api::HttpGateway::Start(
+        std::move(http_options), host->server_->InProcessChannel(), &runtime.logger());
+    if (!http.ok()) return http.status();
+    host->http_ = *std::move(http);
+    http_api::HttpGateway* gateway = host->http_.get();
+    host->server_->SetBeforeStop([gateway] { gateway->WaitForCalls(absl::Seconds(5)); });
+  }
+
   runtime.logger().Log(sdk::LogLevel::kInfo, "workflows loaded",
                        {{"directory", config.workflows_dir},
                         {"workflows", host->store_->List().size()},
@@ -92,6 +106,7 @@ ServiceHost::~ServiceHost() {
 
 void ServiceHost::Shutdown() {
   if (server_ != nullptr) server_->Shutdown();
+  if (http_ != nullptr) http_->Shutdown();
   // Every execution has completed and queued its last writes: commit them, and run the store's
   // callbacks while the recorder they refer to still exists.
   if (history_ != nullptr) history_->Shutdown();

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/config/host_config.h"
+#include "server/http_api/http_gateway.h"
 #include "server/metrics/host_metrics.h"
 #include "server/runtime/runtime.h"
 #include "server/service/caller_auth.h"
@@ -39,14 +40,16 @@ class ServiceHost {
   ~ServiceHost();
 
   int port() const { return server_->port(); }
+  // The HTTP/JSON listener's port; 0 when http_server.listen is not set.
+  int http_port() const { return http_ != nullptr ? http_->port() : 0; }
   WorkflowStore& store() { return *store_; }
   store::ExecutionStore* history() { return history_.get(); }
   ExecutionGate& gate() { return *gate_; }
   // The host's Prometheus metrics (GET /metrics serves their Scrape()).
   metrics::HostMetrics& metrics() { return *metrics_; }
 
-  // Drains and stops serving (see FlowhostServer::Shutdown), then shuts the execution store
-  // down. Idempotent.
+  // Drains and stops serving (see FlowhostServer::Shutdown), closes the HTTP listener, whose
+  // requests are calls of the same server, then shuts the execution store down. Idempotent.
   void Shutdown();
   // Cuts the drain short (see FlowhostServer::EndGracePeriod); from any thread, also during
   // Shutdown.
@@ -66,6 +69,7 @@ class ServiceHost {
   store::ExecutionStorePtr history_;             // null without a history
   std::unique_ptr<ExecutionRecorder> recorder_;  // null without a history
   std::unique_ptr<FlowhostServer> server_;
+  std::unique_ptr<http_api::HttpGateway> http_;  // after server_: destroyed before it
 };
 
 }  // namespace flowhost::service

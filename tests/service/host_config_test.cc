@@ -156,6 +156,26 @@ TEST_F(ConfigTest, InconsistentSettingsAreRefused) {
   EXPECT_THAT(message, HasSubstr("listen: expected HOST:PORT"));
 }
 
+TEST_F(ConfigTest, TheHttpListenerIsOffByDefaultAndItsSettingsAreChecked) {
+  absl::StatusOr<HostConfig> defaults = LoadHostConfig(Sources());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_FALSE(defaults->http_server.enabled());
+
+  ConfigSources on = Sources();
+  on.flags = {{"http-listen", "127.0.0.1:8080"}, {"http-server-request-timeout", "5s"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(on);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http_server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(config->http_server.request_timeout, absl::Seconds(5));
+
+  ConfigSources bad = Sources();
+  bad.flags = {{"http-listen", "8080"}, {"http-server-io-timeout", "10ms"}};
+  absl::StatusOr<HostConfig> refused = LoadHostConfig(bad);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("http_server.listen: expected HOST:PORT"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("io_timeout must be at least 1s"));
+}
+
 TEST_F(ConfigTest, AnUpstreamCaFileIsTakenWhenReadableAndRefusedOtherwise) {
   ConfigSources readable = Sources();
   const std::string ca = Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");

@@ -1,0 +1,80 @@
+#include "server/http_api/routes.h"
+
+#include <event2/http.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace flowhost::http_api {
+namespace {
+
+constexpr std::string_view kWorkflows = "/v1/workflows";
+
+std::string Decode(std::string_view text) {
+  std::string copy(text);
+  size_t size = 0;
+  std::unique_ptr<char, decltype(&std::free)> decoded(
+      evhttp_uridecode(copy.c_str(), /*decode_plus=*/0, &size), &std::free);
+  if (decoded == nullptr) return copy;
+  return std::string(decoded.get(), size);
+}
+
+Route Found(Method method, std::string workflow = "") {
+  Route route;
+  route.outcome = Route::Outcome::kFound;
+  route.method = method;
+  route.workflow = std::move(workflow);
+  return route;
+}
+
+Route WrongMethod(std::string allow) {
+  Route route;
+  route.outcome = Route::Outcome::kWrongMethod;
+  route.allow = std::move(allow);
+  return route;
+}
+
+// `verb` after the colon of "...:verb": run, stream or validate.
+Route MatchVerb(HttpMethod http_method, std::string_view verb, std::string workflow) {
+  Method method;
+  if (verb == "run") {
+    method = Method::kRun;
+  } else if (verb == "stream") {
+    method = Method::kStream;
+  } else if (verb == "validate" && workflow.empty()) {
+    method = Method::kValidate;
+  } else {
+    return Route{};
+  }
+  if (http_method != HttpMethod::kPost) return WrongMethod("POST");
+  return Found(method, std::move(workflow));
+}
+
+}  // namespace
+
+Route MatchRoute(HttpMethod http_method, std::string_view path) {
+  if (path == "/v1/nodeTypes") {
+    if (http_method != HttpMethod::kGet) return WrongMethod("GET");
+    return Found(Method::kListNodeTypes);
+  }
+  if (path.substr(0, kWorkflows.size()) != kWorkflows) return Route{};
+  std::string_view rest = path.substr(kWorkflows.size());
+  if (rest.empty()) {
+    if (http_method != HttpMethod::kGet) return WrongMethod("GET");
+    return Found(Method::kListWorkflows);
+  }
+  if (rest[0] == ':') return MatchVerb(http_method, rest.substr(1), "");
+  if (rest[0] != '/' || rest.size() == 1) return Route{};
+  std::string_view name = rest.substr(1);
+  if (name.find('/') != std::string_view::npos) return Route{};
+  // A name never holds an encoded colon as its verb separator: "a%3Arun" is the workflow "a:run".
+  size_t colon = name.rfind(':');
+  if (colon != std::string_view::npos) {
+    if (colon == 0) return Route{};
+    return MatchVerb(http_method, name.substr(colon + 1), Decode(name.substr(0, colon)));
+  }
+  if (http_method != HttpMethod::kGet) return WrongMethod("GET");
+  return Found(Method::kGetWorkflow, Decode(name));
+}
+
+}  // namespace flowhost::http_api

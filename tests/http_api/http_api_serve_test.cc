@@ -1,0 +1,496 @@
+// The real `flowhost serve` binary with --http-listen, against the fake OpenRouter: every JSON
+// endpoint and its status mapping, Server-Sent Events in order, a client that leaves (its
+// execution is cancelled and the upstream call aborted), a slowloris connection cut by the request
+// deadline, an oversized body refused, keep-alive, caller authentication, and a drain on SIGTERM.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/fake_openrouter/blocking_http.h"
+#include "tests/fake_openrouter/child_process.h"
+#include "tests/fake_openrouter/fake_process.h"
+
+namespace flowhost::http_api {
+namespace {
+
+using fake_openrouter::BlockingHttp;
+using fake_openrouter::HttpCall;
+using fake_openrouter::HttpResponse;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+constexpr char kAsk[] = R"(name: ask
+inputs:
+  question: {type: string, required: true}
+  model: {type: string, default: fake/ok}
+nodes:
+  - name: answer
+    type: openrouter.chat
+    params: {model: "{{ $inputs.model }}", prompt: "{{ $inputs.question }}"}
+)";
+
+constexpr char kSlow[] = R"(name: slow
+nodes:
+  - name: pause
+    type: wait
+    params: {duration: 1s}
+)";
+
+// A raw connection to the HTTP port, for what a well-behaved client does not do.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~RawConnection() { Close(); }
+
+  bool connected() const { return connected_; }
+  bool Send(std::string_view bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+  // Reads what arrives until `done` holds for it, the peer closes, or `timeout` passes. Sets
+  // `closed` when the peer closed.
+  std::string ReadUntil(const std::function<bool(const std::string&)>& done,
+                        std::chrono::milliseconds timeout, bool* closed = nullptr) {
+    std::string received;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (closed != nullptr) *closed = false;
+    while (!done(received)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd poll_fd{fd_, POLLIN, 0};
+      if (poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buffer[4096];
+      ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        if (closed != nullptr) *closed = true;
+        break;
+      }
+      received.append(buffer, static_cast<size_t>(n));
+    }
+    return received;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// Whether `text` holds a whole response with a Content-Length body.
+bool WholeResponse(const std::string& text) {
+  size_t head_end = text.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  size_t length_at = text.find("Content-Length: ");
+  if (length_at == std::string::npos || length_at > head_end) return true;
+  size_t length = std::stoul(text.substr(length_at + 16));
+  return text.size() >= head_end + 4 + length;
+}
+
+class HttpApiServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto fake = fake_openrouter::FakeProcess::Start();
+    ASSERT_TRUE(fake.ok()) << fake.status();
+    fake_ = *std::move(fake);
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("flowhost_http_api_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "workflows");
+    std::ofstream(dir_ / "workflows" / "ask.yaml") << kAsk;
+    std::ofstream(dir_ / "workflows" / "slow.yaml") << kSlow;
+    std::ofstream(dir_ / "key.txt") << fake_->api_key() << "\n";
+  }
+
+  // Starts the server with `extra` flags.
+  void StartServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
+        FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+        "--workflows", (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
+        "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--log-level", "warning"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto child = fake_openrouter::ChildProcess::Spawn(argv);
+    ASSERT_TRUE(child.ok()) << child.status();
+    server_ = *std::move(child);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    absl::StatusOr<std::string> grpc_line = server_->ReadLine(deadline);
+    ASSERT_TRUE(grpc_line.ok()) << grpc_line.status();
+    ASSERT_THAT(*grpc_line, HasSubstr("LISTENING "));
+    absl::StatusOr<std::string> http_line = server_->ReadLine(deadline);
+    ASSERT_TRUE(http_line.ok()) << http_line.status();
+    ASSERT_THAT(*http_line, HasSubstr("HTTP LISTENING "));
+    http_port_ = std::stoi(http_line->substr(std::string("HTTP LISTENING ").size()));
+    origin_ = "http://127.0.0.1:" + std::to_string(http_port_);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Stop().IgnoreError();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpResponse Call(const std::string& method, const std::string& path, const std::string& body = "",
+                    std::vector<std::string> headers = {}) {
+    HttpCall call;
+    call.method = method;
+    call.url = origin_ + path;
+    call.body = body;
+    call.headers = std::move(headers);
+    if (!body.empty()) call.headers.push_back("Content-Type: application/json");
+    return BlockingHttp().Send(call);
+  }
+
+  static Json BodyOf(const HttpResponse& response) {
+    return Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  }
+
+  std::unique_ptr<fake_openrouter::FakeProcess> fake_;
+  std::filesystem::path dir_;
+  std::unique_ptr<fake_openrouter::ChildProcess> server_;
+  int http_port_ = 0;
+  std::string origin_;
+};
+
+TEST_F(HttpApiServeTest, RunAnswersWithTheRunWorkflowResponseInJson) {
+  StartServer();
+  HttpResponse response =
+      Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "hi"}})");
+  ASSERT_TRUE(response.completed()) << response.error;
+  EXPECT_EQ(response.status, 200) << response.body;
+  ASSERT_NE(response.Header("Content-Type"), nullptr);
+  EXPECT_EQ(*response.Header("Content-Type"), "application/json");
+  Json body = BodyOf(response);
+  EXPECT_EQ(body["workflow"], "ask");
+  EXPECT_THAT(body["executionId"].get<std::string>(), HasSubstr("ex-"));
+  EXPECT_EQ(body["outputItems"][0]["content"], "Fake answer to: hi");
+  EXPECT_EQ(body["summary"]["nodes"][0]["status"], "NODE_STATUS_SUCCEEDED");
+  ASSERT_NE(response.Header("x-flowhost-execution-id"), nullptr);
+  EXPECT_EQ(*response.Header("x-flowhost-execution-id"), body["executionId"]);
+
+  // A caller's trace context continues into the execution (docs/observability.md).
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  HttpResponse traced = Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "t"}})",
+                             {"traceparent: 00-" + trace_id + "-00f067aa0ba902b7-01"});
+  EXPECT_EQ(traced.status, 200);
+  ASSERT_NE(traced.Header("traceparent"), nullptr);
+  EXPECT_THAT(*traced.Header("traceparent"), HasSubstr(trace_id));
+
+  // Without a name in the path, the body names the workflow, or carries it as YAML.
+  HttpResponse named = Call("POST", "/v1/workflows:run",
+                            R"({"workflow": "ask", "input": {"question": "again"}})");
+  EXPECT_EQ(named.status, 200) << named.body;
+  EXPECT_EQ(BodyOf(named)["outputItems"][0]["content"], "Fake answer to: again");
+  Json inline_yaml = {{"yaml", "name: inline\nnodes:\n  - name: a\n    type: noop\n"}};
+  HttpResponse yaml = Call("POST", "/v1/workflows:run", inline_yaml.dump());
+  EXPECT_EQ(yaml.status, 200) << yaml.body;
+  EXPECT_EQ(BodyOf(yaml)["workflow"], "inline");
+}
+
+TEST_F(HttpApiServeTest, StreamSendsOneServerSentEventPerMessageInOrder) {
+  StartServer();
+  HttpResponse response =
+      Call("POST", "/v1/workflows/ask:stream", R"({"input": {"question": "stream me"}})");
+  ASSERT_TRUE(response.completed()) << response.error;
+  EXPECT_EQ(response.status, 200);
+  ASSERT_NE(response.Header("Content-Type"), nullptr);
+  EXPECT_EQ(*response.Header("Content-Type"), "text/event-stream");
+
+  std::vector<std::string> names;
+  std::string text;
+  std::string execution_id;
+  size_t at = 0;
+  while (true) {
+    size_t end = response.body.find("\n\n", at);
+    if (end == std::string::npos) break;
+    std::string event = response.body.substr(at, end - at);
+    at = end + 2;
+    ASSERT_EQ(event.rfind("event: ", 0), 0u) << event;
+    size_t newline = event.find('\n');
+    std::string name = event.substr(7, newline - 7);
+    ASSERT_EQ(event.compare(newline + 1, 6, "data: "), 0) << event;
+    Json data = Json::parse(event.substr(newline + 7));
+    ASSERT_TRUE(data.contains(name)) << event;  // the event is named after its oneof case
+    names.push_back(name);
+    if (name == "executionStarted") execution_id = data[name]["executionId"];
+    if (name == "tokenDelta") text += data[name]["text"].get<std::string>();
+    if (name == "executionFinished") {
+      EXPECT_EQ(data[name]["status"], "EXECUTION_STATUS_SUCCEEDED");
+      EXPECT_EQ(data[name]["outputItems"][0]["content"], "Fake answer to: stream me");
+    }
+  }
+  EXPECT_EQ(at, response.body.size()) << "a partial event at the end: " << response.body;
+  ASSERT_GE(names.size(), 4u);
+  EXPECT_EQ(names.front(), "executionStarted");
+  EXPECT_EQ(names[1], "nodeStarted");
+  EXPECT_EQ(names[names.size() - 2], "nodeFinished");
+  EXPECT_EQ(names.back(), "executionFinished");
+  EXPECT_THAT(execution_id, HasSubstr("ex-"));
+  EXPECT_EQ(text, "Fake answer to: stream me");  // the deltas, in order, make the answer
+}
+
+TEST_F(HttpApiServeTest, AStreamRefusedBeforeItsFirstEventGetsItsOwnHttpStatus) {
+  StartServer();
+  HttpResponse missing = Call("POST", "/v1/workflows/nope:stream", "{}");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(BodyOf(missing)["code"], 5);
+
+  // A failure after the first event is the stream's last event.
+  HttpResponse failed = Call("POST", "/v1/workflows/ask:stream",
+                             R"({"input": {"question": "q", "model": "fake/fail402"}})");
+  EXPECT_EQ(failed.status, 200);
+  EXPECT_THAT(failed.body, HasSubstr("event: executionFinished\n"));
+  size_t error_at = failed.body.rfind("event: error\ndata: ");
+  ASSERT_NE(error_at, std::string::npos) << failed.body;
+  Json status = Json::parse(failed.body.substr(error_at + 19));
+  EXPECT_EQ(status["code"], 9);  // FAILED_PRECONDITION
+  EXPECT_EQ(status["details"][0]["errorClass"], "insufficient_credits");
+}
+
+TEST_F(HttpApiServeTest, ValidateListGetAndNodeTypesMirrorTheGrpcMethods) {
+  StartServer();
+  Json validate_request = {{"yaml", "name: v\nnodes: []\n"}, {"fileName", "v.yaml"}};
+  HttpResponse validated = Call("POST", "/v1/workflows:validate", validate_request.dump());
+  EXPECT_EQ(validated.status, 200);
+  Json validation = BodyOf(validated);
+  EXPECT_EQ(validation["valid"], false);
+  EXPECT_EQ(validation["diagnostics"][0]["file"], "v.yaml");
+
+  HttpResponse listed = Call("GET", "/v1/workflows");
+  EXPECT_EQ(listed.status, 200);
+  Json list = BodyOf(listed);
+  EXPECT_EQ(list["totalSize"], 2);
+  EXPECT_EQ(list["workflows"][0]["name"], "ask");
+
+  HttpResponse paged = Call("GET", "/v1/workflows?page_size=1");
+  Json page = BodyOf(paged);
+  EXPECT_EQ(page["workflows"].size(), 1u);
+  ASSERT_FALSE(page["nextPageToken"].get<std::string>().empty());
+  HttpResponse next = Call("GET", "/v1/workflows?pageSize=1&pageToken=" +
+                                      page["nextPageToken"].get<std::string>());
+  EXPECT_EQ(BodyOf(next)["workflows"][0]["name"], "slow");
+
+  HttpResponse got = Call("GET", "/v1/workflows/ask?view=WORKFLOW_VIEW_FULL");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(BodyOf(got)["workflow"]["name"], "ask");
+
+  HttpResponse types = Call("GET", "/v1/nodeTypes?pageSize=2");
+  EXPECT_EQ(types.status, 200);
+  Json type_page = BodyOf(types);
+  EXPECT_EQ(type_page["nodeTypes"].size(), 2u);
+  EXPECT_GT(type_page["totalSize"].get<int>(), 10);
+  EXPECT_FALSE(type_page["nodeTypes"][0]["type"].get<std::string>().empty());
+}
+
+TEST_F(HttpApiServeTest, ErrorsCarryTheMappedHttpStatusAndAGoogleRpcStatusBody) {
+  StartServer();
+  struct Case {
+    std::string method, path, body;
+    int http_status;
+    int grpc_code;
+    std::string message_part;
+  };
+  const Case cases[] = {
+      {"POST", "/v1/workflows/nope:run", "{}", 404, 5, "no workflow named 'nope'"},
+      {"GET", "/v1/workflows/nope", "", 404, 5, "nope"},
+      {"POST", "/v1/workflows/ask:run", R"({"input": {}})", 400, 3, "question"},
+      {"POST", "/v1/workflows/ask:run", R"({"input": )", 400, 3,
+       "the request body does not fit flowhost.v1.RunWorkflowRequest"},
+      {"POST", "/v1/workflows/ask:run", R"({"inptu": {}})", 400, 3, "inptu"},
+      {"POST", "/v1/workflows/ask:run", R"({"workflow": "slow"})", 400, 3,
+       "the path names the workflow"},
+      {"POST", "/v1/workflows:run", "{}", 400, 3, "names no workflow"},
+      {"GET", "/v1/workflows?bogus=1", "", 400, 3, "bogus"},
+      {"GET", "/v1/nope", "", 404, 5, "no API at '/v1/nope'"},
+      {"POST", "/v1/workflows/ask:run",
+       R"({"input": {"question": "q", "model": "fake/fail503"}})", 503, 14, ""},
+      {"POST", "/v1/workflows/ask:run",
+       R"({"input": {"question": "q", "model": "fake/fail429"}})", 429, 8, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.path + " " + c.body);
+    HttpResponse response = Call(c.method, c.path, c.body);
+    ASSERT_TRUE(response.completed()) << response.error;
+    EXPECT_EQ(response.status, c.http_status) << response.body;
+    Json body = BodyOf(response);
+    ASSERT_TRUE(body.is_object()) << response.body;
+    EXPECT_EQ(body["code"], c.grpc_code);
+    EXPECT_THAT(body["message"].get<std::string>(), HasSubstr(c.message_part));
+    ASSERT_TRUE(body["details"].is_array());
+  }
+  // The service's ErrorDetails travel as the one entry of details.
+  HttpResponse upstream = Call("POST", "/v1/workflows/ask:run",
+                               R"({"input": {"question": "q", "model": "fake/fail503"}})");
+  Json details = BodyOf(upstream)["details"][0];
+  EXPECT_EQ(details["@type"], "type.googleapis.com/flowhost.v1.ErrorDetails");
+  EXPECT_EQ(details["errorClass"], "upstream");
+  EXPECT_EQ(details["node"], "answer");
+
+  HttpResponse wrong_method = Call("DELETE", "/v1/workflows");
+  EXPECT_EQ(wrong_method.status, 405);
+  ASSERT_NE(wrong_method.Header("Allow"), nullptr);
+  EXPECT_EQ(*wrong_method.Header("Allow"), "GET");
+  EXPECT_EQ(BodyOf(wrong_method)["code"], 12);
+}
+
+TEST_F(HttpApiServeTest, AClientThatLeavesCancelsTheExecutionAndAbortsTheUpstreamCall) {
+  StartServer();
+  for (const char* verb : {"run", "stream"}) {
+    SCOPED_TRACE(verb);
+    ASSERT_TRUE(fake_->ResetStats().ok());
+    RawConnection connection(http_port_);
+    ASSERT_TRUE(connection.connected());
+    std::string body = R"({"input": {"question": "q", "model": "fake/hang"}})";
+    ASSERT_TRUE(connection.Send("POST /v1/workflows/ask:" + std::string(verb) +
+                                " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body));
+    auto hanging = fake_->WaitForStats([](const Json& s) { return s["in_flight"] == 1; });
+    ASSERT_TRUE(hanging.ok()) << hanging.status();
+    connection.Close();
+    auto aborted = fake_->WaitForStats([](const Json& s) { return s["requests_aborted"] == 1; });
+    EXPECT_TRUE(aborted.ok()) << aborted.status();
+  }
+  // The server is fine afterwards.
+  EXPECT_EQ(Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "hi"}})").status,
+            200);
+}
+
+TEST_F(HttpApiServeTest, ASlowlorisConnectionIsCutAtTheRequestTimeout) {
+  StartServer({"--http-server-request-timeout", "2s"});
+  RawConnection slow(http_port_);
+  ASSERT_TRUE(slow.connected());
+  std::string head = "GET /v1/workflows HTTP/1.1\r\nHost: x\r\nX-Padding: ";
+  auto start = std::chrono::steady_clock::now();
+  bool cut = false;
+  // One byte every 200 ms: never idle long enough for an inactivity timeout.
+  for (int i = 0; i < 40 && !cut; ++i) {
+    if (!slow.Send(std::string(1, i < static_cast<int>(head.size()) ? head[i] : 'a'))) cut = true;
+    bool closed = false;
+    slow.ReadUntil([](const std::string&) { return false; }, std::chrono::milliseconds(200),
+                   &closed);
+    cut |= closed;
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(cut) << "the dripping connection was still open after 8 s";
+  EXPECT_GE(elapsed, std::chrono::milliseconds(1800));
+  EXPECT_LT(elapsed, std::chrono::seconds(6));
+
+  // A connection that sends nothing is cut too, and one that behaves is served.
+  RawConnection idle(http_port_);
+  bool idle_closed = false;
+  idle.ReadUntil([](const std::string&) { return false; }, std::chrono::seconds(5), &idle_closed);
+  EXPECT_TRUE(idle_closed);
+  EXPECT_EQ(Call("GET", "/v1/workflows").status, 200);
+
+  // The deadline counts from the previous answer: a connection that keeps asking (even for paths
+  // that do not exist) outlives it.
+  RawConnection busy(http_port_);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(busy.Send(i % 2 == 0 ? "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     : "GET /v1/workflows/ask HTTP/1.1\r\nHost: x\r\n\r\n"))
+        << "request " << i;
+    bool closed = false;
+    std::string answer = busy.ReadUntil(WholeResponse, std::chrono::seconds(5), &closed);
+    EXPECT_THAT(answer, HasSubstr(i % 2 == 0 ? "HTTP/1.1 404 " : "HTTP/1.1 200 ")) << i;
+    ASSERT_FALSE(closed) << "request " << i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+TEST_F(HttpApiServeTest, AnOversizedBodyIsRefusedWith413) {
+  StartServer({"--http-server-max-body-bytes", "2048"});
+  RawConnection connection(http_port_);
+  ASSERT_TRUE(connection.Send(
+      "POST /v1/workflows/ask:run HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n"));
+  bool closed = false;
+  std::string answer =
+      connection.ReadUntil(WholeResponse, std::chrono::seconds(10), &closed);
+  EXPECT_THAT(answer, HasSubstr("HTTP/1.1 413 "));
+
+  // Just under the limit is read (and answered on its merits).
+  std::string body = R"({"input": {"question": ")" + std::string(1900, 'a') + "\"}}";
+  HttpResponse fits = Call("POST", "/v1/workflows/ask:run", body);
+  EXPECT_EQ(fits.status, 200) << fits.body;
+}
+
+TEST_F(HttpApiServeTest, AKeptAliveConnectionServesRequestAfterRequest) {
+  StartServer();
+  RawConnection connection(http_port_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(connection.Send("GET /v1/workflows/ask HTTP/1.1\r\nHost: x\r\n\r\n"));
+    bool closed = false;
+    std::string answer = connection.ReadUntil(WholeResponse, std::chrono::seconds(10), &closed);
+    EXPECT_THAT(answer, HasSubstr("HTTP/1.1 200 OK"));
+    EXPECT_THAT(answer, HasSubstr("\"name\":\"ask\""));
+    EXPECT_FALSE(closed);
+  }
+}
+
+TEST_F(HttpApiServeTest, WithTokensConfiguredTheBearerTokenIsCheckedAsForGrpc) {
+  std::ofstream(dir_ / "tokens.txt") << "# callers\nsecret-one\n";
+  StartServer({"--auth-tokens-file", (dir_ / "tokens.txt").string()});
+  HttpResponse missing = Call("GET", "/v1/workflows");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(BodyOf(missing)["code"], 16);
+  HttpResponse unknown = Call("GET", "/v1/workflows", "", {"Authorization: Bearer nope"});
+  EXPECT_EQ(unknown.status, 403);
+  EXPECT_EQ(BodyOf(unknown)["code"], 7);
+  EXPECT_THAT(unknown.body, ::testing::Not(HasSubstr("nope")));
+  HttpResponse known = Call("GET", "/v1/workflows", "", {"Authorization: Bearer secret-one"});
+  EXPECT_EQ(known.status, 200);
+  HttpResponse run = Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "hi"}})",
+                          {"Authorization: Bearer secret-one"});
+  EXPECT_EQ(run.status, 200);
+  HttpResponse refused_run =
+      Call("POST", "/v1/workflows/ask:stream", R"({"input": {"question": "hi"}})");
+  EXPECT_EQ(refused_run.status, 401);
+}
+
+TEST_F(HttpApiServeTest, SigtermLetsAnHttpStreamInFlightFinishThenExits) {
+  StartServer();
+  RawConnection connection(http_port_);
+  ASSERT_TRUE(connection.Send(
+      "POST /v1/workflows/slow:stream HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"));
+  std::string received = connection.ReadUntil(
+      [](const std::string& text) {
+        return text.find("event: nodeStarted") != std::string::npos;
+      },
+      std::chrono::seconds(30));
+  ASSERT_THAT(received, HasSubstr("event: nodeStarted"));
+  // SIGTERM while the execution runs: it is let finish, its stream ends, then the server exits.
+  absl::Status stopped;
+  std::thread stopper([&] { stopped = server_->Stop(30000); });
+  bool closed = false;
+  received += connection.ReadUntil(
+      [](const std::string& text) { return text.find("\r\n0\r\n\r\n") != std::string::npos; },
+      std::chrono::seconds(30), &closed);
+  stopper.join();
+  server_.reset();
+  EXPECT_TRUE(stopped.ok()) << stopped;
+  EXPECT_THAT(received, HasSubstr("EXECUTION_STATUS_SUCCEEDED"));
+  EXPECT_THAT(received, HasSubstr("\r\n0\r\n\r\n"));  // the last chunk
+}
+
+}  // namespace
+}  // namespace flowhost::http_api
