@@ -50,6 +50,16 @@ void AnswerLocally(evhttp_request* request, int http_status, grpc::StatusCode co
   evbuffer_free(buffer);
 }
 
+// GET /metrics: the scrape, in Prometheus' text exposition format.
+void AnswerMetrics(evhttp_request* request, const std::string& text) {
+  evhttp_add_header(evhttp_request_get_output_headers(request), "Content-Type",
+                    "text/plain; version=0.0.4; charset=utf-8");
+  evbuffer* buffer = evbuffer_new();
+  evbuffer_add(buffer, text.data(), text.size());
+  evhttp_send_reply(request, 200, "OK", buffer);
+  evbuffer_free(buffer);
+}
+
 std::string_view BodyOf(evhttp_request* request) {
   evbuffer* input = evhttp_request_get_input_buffer(request);
   size_t size = evbuffer_get_length(input);
@@ -224,6 +234,13 @@ void HttpGateway::Handle(evhttp_request* request) {
   }
   const char* raw_path = evhttp_uri_get_path(uri);
   std::string path = raw_path != nullptr ? raw_path : "/";
+  if (path == "/metrics" && options_.metrics) {
+    if (http_method != HttpMethod::kGet) {
+      evhttp_add_header(evhttp_request_get_output_headers(request), "Allow", "GET");
+      return AnswerLocally(request, 405, grpc::StatusCode::UNIMPLEMENTED, "'/metrics' takes GET");
+    }
+    return AnswerMetrics(request, options_.metrics());
+  }
   Route route = MatchRoute(http_method, path);
   if (route.outcome == Route::Outcome::kUnknownPath) {
     return AnswerLocally(request, 404, grpc::StatusCode::NOT_FOUND,

@@ -16,6 +16,7 @@
 #ifndef FLOWHOST_SERVER_HTTP_API_HTTP_GATEWAY_H_
 #define FLOWHOST_SERVER_HTTP_API_HTTP_GATEWAY_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,9 @@ struct GatewayOptions {
   size_t max_body_bytes = 4 << 20;
   absl::Duration request_timeout = absl::Seconds(30);
   absl::Duration io_timeout = absl::Seconds(60);
+  // What GET /metrics answers (Prometheus' text format), called on the loop thread; unset: no
+  // /metrics.
+  std::function<std::string()> metrics;
 };
 
 class HttpGateway {

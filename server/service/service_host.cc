@@ -1,5 +1,9 @@
 #include "server/service/service_host.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "server/config/credential_store.h"
 #include "server/metrics/http_client_metrics.h"
 
@@ -62,6 +66,24 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
             "Executions running now that callers started (sub-workflows are inside them).",
             static_cast<double>(gate->in_flight())));
       });
+  host->metrics_->AddScrapeSource([&runtime](std::vector<prometheus::MetricFamily>& families) {
+    std::map<std::string, int> by_state = {{"closed", 0}, {"open", 0}, {"half_open", 0}};
+    for (const nodes::router::RouteHealthTable::Snapshot& route :
+         runtime.route_health().List(absl::Now())) {
+      ++by_state[std::string(nodes::router::RouteStateName(route.state))];
+    }
+    prometheus::MetricFamily routes{"flowhost_router_routes",
+                                    "Routes of router.fallback nodes by circuit-breaker state "
+                                    "(open: skipped, cooling down; half_open: one probe decides).",
+                                    prometheus::MetricType::Gauge,
+                                    {}};
+    for (const auto& [state, count] : by_state) {
+      prometheus::ClientMetric& metric = routes.metric.emplace_back();
+      metric.label = {{"state", state}};
+      metric.gauge.value = count;
+    }
+    families.push_back(std::move(routes));
+  });
   env.metrics = host->metrics_.get();
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
@@ -83,6 +105,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     http_options.max_body_bytes = static_cast<size_t>(config.http_server.max_body_bytes);
     http_options.request_timeout = config.http_server.request_timeout;
     http_options.io_timeout = config.http_server.io_timeout;
+    http_options.metrics = [metrics = host->metrics_.get()] { return metrics->Scrape(); };
     absl::StatusOr<std::unique_ptr<http_api::HttpGateway>> http = http_api::HttpGateway::Start(
         std::move(http_options), host->server_->InProcessChannel(), &runtime.logger());
     if (!http.ok()) return http.status();

@@ -128,7 +128,8 @@ class HttpApiServeTest : public ::testing::Test {
   // Starts the server with `extra` flags.
   void StartServer(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {
-        FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+        FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--store",
+        "none",
         "--workflows", (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
         "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--log-level", "warning"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -374,6 +375,25 @@ TEST_F(HttpApiServeTest, AClientThatLeavesCancelsTheExecutionAndAbortsTheUpstrea
   // The server is fine afterwards.
   EXPECT_EQ(Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "hi"}})").status,
             200);
+}
+
+// GET /metrics after a known workload: Prometheus' text format, counting what ran, HTTP calls
+// included (they are calls of the same gRPC service).
+TEST_F(HttpApiServeTest, MetricsCountAKnownWorkloadInPrometheusTextFormat) {
+  StartServer();
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse run = Call("POST", "/v1/workflows/ask:run", R"({"input": {"question": "n"}})");
+    ASSERT_EQ(run.status, 200) << run.body;
+  }
+  HttpResponse metrics = Call("GET", "/metrics", "");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  ASSERT_NE(metrics.Header("Content-Type"), nullptr);
+  EXPECT_THAT(*metrics.Header("Content-Type"), HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_executions_total{status=\"ok\",workflow=\"ask\"} 2\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_grpc_server_requests_total{code=\"OK\",method=\""
+                                      "/flowhost.v1.WorkflowService/RunWorkflow\"} 2\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_router_routes{state=\"open\"} 0\n"));
+  EXPECT_EQ(Call("POST", "/metrics", "").status, 405);
 }
 
 TEST_F(HttpApiServeTest, ASlowlorisConnectionIsCutAtTheRequestTimeout) {
