@@ -3,7 +3,8 @@
 #   - the kustomize base and every overlay under deploy/kubernetes/overlays, rendered with
 #     `kubectl kustomize`, then checked by validate_manifests.mjs (the Kubernetes JSON schemas, and
 #     how the objects fit together);
-#   - deploy/compose/compose.yaml, alone and with offline.yaml, by `docker-compose config`.
+#   - deploy/compose/compose.yaml, alone and with offline.yaml, by `docker-compose config`, and its
+#     prometheus.yml by `promtool check config`.
 # Exits 77 (ctest: skipped) naming what is missing when a tool is; .ci/setup installs them all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +15,7 @@ command -v kubectl >/dev/null 2>&1 || missing+=("kubectl (Debian: kubernetes-cli
 command -v node >/dev/null 2>&1 || missing+=("node (Debian: nodejs)")
 [ -d "$here/node_modules/kubernetes-models" ] || missing+=("tests/deploy/node_modules (npm ci --prefix tests/deploy)")
 command -v docker-compose >/dev/null 2>&1 || missing+=("docker-compose")
+command -v promtool >/dev/null 2>&1 || missing+=("promtool (Debian: prometheus)")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "skipped: missing ${missing[*]}; .ci/setup installs them"
   exit 77
@@ -41,4 +43,9 @@ for files in "compose.yaml" "compose.yaml offline.yaml"; do
     echo "FAIL compose ($files)"; failed=1
   fi
 done
+if promtool check config "$compose/prometheus.yml" > "$work/promtool.out" 2>&1; then
+  echo "compose prometheus.yml: valid"
+else
+  echo "FAIL compose prometheus.yml:"; cat "$work/promtool.out"; failed=1
+fi
 exit $failed
