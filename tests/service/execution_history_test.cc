@@ -42,7 +42,13 @@ class ExecutionHistoryTest : public ::testing::Test {
   std::unique_ptr<ServiceHarness> StartWithHistory(HarnessOptions options = {}) {
     options.open_history = [this]() { return backend_.Open(store::StoreOptions()); };
     std::unique_ptr<ServiceHarness> harness = StartHarness(std::move(options));
-    if (harness != nullptr) harness->WriteWorkflow("failing.yaml", kFailing);
+    if (harness != nullptr) {
+      harness->WriteWorkflow("failing.yaml", kFailing);
+      // Loaded now, not whenever the directory watcher gets to it: a run before that would be
+      // NOT_FOUND and record nothing.
+      harness->host().store().Rescan();
+      EXPECT_NE(harness->host().store().Find("failing"), nullptr);
+    }
     return harness;
   }
 
@@ -224,6 +230,7 @@ TYPED_TEST(ExecutionHistoryTest, AFailedExecutionIsRecordedWithItsFailedNodeAndE
   v1::RunWorkflowResponse run;
   grpc::Status status = this->Run(*harness, "failing", run);
   ASSERT_FALSE(status.ok());
+  ASSERT_NE(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
 
   std::string id = this->WaitForOnly(*harness, "failing", v1::EXECUTION_STATE_FAILED);
   ASSERT_FALSE(id.empty());
