@@ -11,59 +11,19 @@
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/output_schema.h"
-#include "nodes/openrouter/model_query.h"
+#include "flowhost/openrouter/model_query.h"
 
 namespace flowhost::nodes::openrouter {
 namespace {
 
 using sdk::Json;
 
-Json StringOrList(const char* description) {
-  return Json{
-      {"type", {"string", "array"}}, {"items", {{"type", "string"}}}, {"description", description}};
-}
-
-Json List(const char* description) {
-  return Json{{"type", "array"}, {"items", {{"type", "string"}}}, {"description", description}};
-}
-
 Json ModelsSchema() {
-  Json properties = {
-      {"credential",
-       {{"type", "string"},
-        {"default", "openrouter"},
-        {"x-credential", true},
-        {"description", "The host credential holding the key and base URL."}}},
-      {"free",
-       {{"type", "boolean"},
-        {"description",
-         "Only free models (id ending in :free, or zero prompt and completion price)."}}},
-      {"id", {{"type", "string"}, {"description", "Glob over the model id, e.g. 'anthropic/*'."}}},
-      {"id_regex",
-       {{"type", "string"}, {"description", "Regular expression (RE2) searched in the model id."}}},
-      {"author", StringOrList("Author(s): the id before '/', e.g. google.")},
-      {"min_context_length", {{"type", "integer"}, {"minimum", 0}}},
-      {"input_modalities", List("Modalities the model must accept, e.g. [image].")},
-      {"output_modalities", List("Modalities the model must produce.")},
-      {"supported_parameters", List("Parameters the model must support, e.g. [tools].")},
-      {"max_prompt_price",
-       {{"type", "number"}, {"minimum", 0}, {"description", "USD per million prompt tokens."}}},
-      {"max_completion_price",
-       {{"type", "number"}, {"minimum", 0}, {"description", "USD per million completion tokens."}}},
-      {"sort",
-       {{"type", "string"},
-        {"enum", {"catalogue", "price", "context_length", "created", "name"}},
-        {"default", "catalogue"},
-        {"description",
-         "Order: price (prompt + completion, cheapest first), context_length (longest first), "
-         "created (newest first), name, or the catalogue's own order."}}},
-      {"order",
-       {{"type", "string"},
-        {"enum", {"asc", "desc"}},
-        {"description", "Overrides the sort's natural direction."}}},
-      {"limit",
-       {{"type", "integer"}, {"minimum", 0}, {"default", 0}, {"description", "0: no limit."}}},
-  };
+  Json properties = ModelQueryProperties();
+  properties["credential"] = {{"type", "string"},
+                              {"default", "openrouter"},
+                              {"x-credential", true},
+                              {"description", "The host credential holding the key and base URL."}};
   return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
 }
 

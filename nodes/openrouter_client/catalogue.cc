@@ -54,6 +54,26 @@ std::vector<std::string> Strings(const Json& object, const char* name) {
   return out;
 }
 
+// `expiration_date`: "2025-09-30" (OpenRouter's form), an RFC 3339 time, or Unix seconds.
+std::optional<absl::Time> Expiration(const Json& entry) {
+  auto it = entry.find("expiration_date");
+  if (it == entry.end()) return std::nullopt;
+  if (it->is_number()) {
+    double seconds = it->get<double>();
+    if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e11) return std::nullopt;
+    return absl::FromUnixSeconds(static_cast<int64_t>(seconds));
+  }
+  if (!it->is_string()) return std::nullopt;
+  const std::string& text = it->get_ref<const std::string&>();
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, absl::UTCTimeZone(), &time, &error)) {
+    return time;
+  }
+  return std::nullopt;
+}
+
 std::optional<CatalogueModel> ParseModel(const Json& entry) {
   if (!entry.is_object()) return std::nullopt;
   auto id = entry.find("id");
@@ -68,6 +88,7 @@ std::optional<CatalogueModel> ParseModel(const Json& entry) {
   model.author = slash == std::string::npos ? "" : model.id.substr(0, slash);
   model.context_length = sdk::IntField(entry, "context_length");
   model.created = sdk::IntField(entry, "created");
+  model.expires_at = Expiration(entry);
   if (auto top = entry.find("top_provider"); top != entry.end()) {
     model.max_completion_tokens = sdk::IntField(*top, "max_completion_tokens");
   }

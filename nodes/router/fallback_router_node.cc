@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/openrouter/client.h"
+#include "flowhost/openrouter/model_query.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/duration.h"
@@ -76,6 +77,20 @@ Json RouteSchema() {
                             {"default", 1},
                             {"description", "Calls on this route before moving on."}};
   properties["cooldown"] = DurationSchema("Overrides the router's cooldown for this route.");
+  Json query = openrouter::ModelQueryProperties();
+  query["limit"] = {{"type", "integer"},
+                    {"minimum", 0},
+                    {"default", kDefaultQueryModels},
+                    {"description",
+                     "How many matching models the route calls, in the query's order, leaving out "
+                     "expired models and models whose route is open; 0: every one."}};
+  properties["query"] = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties", query},
+      {"description",
+       "Instead of 'model': the catalogue models to call (openrouter.models' filters), resolved "
+       "against the live catalogue each time the route is reached."}};
   return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
 }
 
@@ -184,9 +199,17 @@ void CheckRoutes(sdk::NodeConfig& config) {
     if (!route.is_object()) continue;
     bool node = route.contains("node");
     bool chat = route.contains("model") || route.contains("models");
-    if (node == chat) {
-      config.Error(base, "set either 'node' (another node of the workflow) or 'model'/'models'");
+    bool query = route.contains("query");
+    if (int(node) + int(chat) + int(query) != 1) {
+      config.Error(base,
+                   "set one of 'node' (another node of the workflow), 'model'/'models', or "
+                   "'query' (catalogue models)");
       continue;
+    }
+    if (query && route["query"].is_object() && !config.IsDynamic(base + "/query")) {
+      absl::StatusOr<openrouter::ModelQuery> parsed =
+          openrouter::ModelQuery::FromParams(route["query"]);
+      if (!parsed.ok()) config.Error(base + "/query", sdk::AsStd(parsed.status().message()));
     }
     for (const char* name : {"timeout", "cooldown"}) {
       if (!route.contains(name) || config.IsDynamic(absl::StrCat(base, "/", name))) continue;
@@ -217,7 +240,8 @@ void CheckRoutes(sdk::NodeConfig& config) {
       return config.IsDynamic(absl::StrCat(base, sdk::AsAbsl(pointer))) ||
              config.IsDynamic(pointer);
     };
-    for (const auto& problem : openrouter::CheckChatParams(merged, true, dynamic)) {
+    merged.erase("query");
+    for (const auto& problem : openrouter::CheckChatParams(merged, !query, dynamic)) {
       config.Error(base + problem.pointer, problem.message);
     }
   }
@@ -267,6 +291,15 @@ const std::vector<std::string>& RouterAddedFields() {
   return *fields;
 }
 
+bool HasQueryRoute(const Json& params) {
+  auto routes = params.find("routes");
+  if (routes == params.end() || !routes->is_array()) return false;
+  for (const Json& route : *routes) {
+    if (route.is_object() && route.contains("query")) return true;
+  }
+  return false;
+}
+
 // A chat route answers with a chat item; a node route with whatever its node outputs, so the
 // shape is exact only when every route is a chat route.
 Json RouterOutputSchema(const Json& params) {
@@ -277,6 +310,7 @@ Json RouterOutputSchema(const Json& params) {
   }
   std::vector<std::string> fields = openrouter::ChatItemFields();
   fields.insert(fields.end(), RouterAddedFields().begin(), RouterAddedFields().end());
+  if (HasQueryRoute(params)) fields.push_back("query_picks");
   return sdk::ExactOutputSchema(fields);
 }
 
@@ -299,22 +333,33 @@ class FallbackRouterNode : public sdk::Node {
     run->client = client_;
     run->health = health_;
     run->listening = context.events().wants_tokens();
-    if (!settings_->max_cost_usd.has_value()) return RunItems(std::move(run), std::move(done));
+    const bool budget = settings_->max_cost_usd.has_value();
+    if (!budget && !settings_->has_query_routes) return RunItems(std::move(run), std::move(done));
 
-    // The ceiling needs the catalogue's prices: get them once for the whole run.
-    run->budget = std::make_shared<CostBudget>(*settings_->max_cost_usd);
+    // The ceiling needs the catalogue's prices, query routes its models: get it once for the
+    // whole run (the client's cache refreshes it as it ages).
+    if (budget) run->budget = std::make_shared<CostBudget>(*settings_->max_cost_usd);
     absl::StatusOr<openrouter::Endpoint> endpoint =
         openrouter::ResolveEndpoint(context, settings_->credential);
     if (!endpoint.ok()) return done(endpoint.status());
     auto wait = sdk::CancellableWait<CataloguePtr>::Start(
         context.cancellation(),
-        [run, done = std::move(done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
-          if (!catalogue.ok()) {
+        [run, budget, done = std::move(done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
+          if (!catalogue.ok() && run->context->cancellation().cancelled()) {
+            done(catalogue.status());
+            return;
+          }
+          if (!catalogue.ok() && budget) {
             done(sdk::Annotate(catalogue.status(),
                                "router: max_cost_usd needs the model catalogue's prices"));
             return;
           }
-          run->catalogue = *std::move(catalogue);
+          // Without a budget, query routes are skipped and the other routes still answer.
+          if (catalogue.ok()) {
+            run->catalogue = *std::move(catalogue);
+          } else {
+            run->catalogue_error = std::string(catalogue.status().message());
+          }
           RunItems(std::move(run), std::move(done));
         });
     client_->GetCatalogue(
@@ -397,6 +442,7 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   if (auto it = params.find("stream"); it != params.end() && it->is_boolean()) {
     settings->stream = it->get<bool>();
   }
+  settings->has_query_routes = HasQueryRoute(params);
   CheckRoutes(config);
   return std::make_unique<FallbackRouterNode>(std::move(settings), client_, health_,
                                               RouterOutputSchema(params));

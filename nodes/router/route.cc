@@ -41,25 +41,44 @@ absl::StatusOr<std::vector<Route>> RoutesFromParams(const Json& params) {
     std::string where = absl::StrCat("routes[", i, "]");
     if (!spec.is_object()) return Invalid(absl::StrCat(where, ": must be an object"));
     Route route;
+    route.index = i;
     if (auto node = spec.find("node"); node != spec.end() && node->is_string()) {
       route.kind = Route::Kind::kNode;
       route.node = node->get<std::string>();
       route.name = route.node;
     } else {
-      route.kind = Route::Kind::kChat;
       // Shared settings first, the route's own over them.
       for (const std::string& name : openrouter::ChatSettingNames()) {
         if (auto it = params.find(name); it != params.end()) route.chat[name] = *it;
       }
       for (const auto& [key, value] : spec.items()) {
-        if (key == "name" || key == "timeout" || key == "attempts" || key == "cooldown") continue;
+        if (key == "name" || key == "timeout" || key == "attempts" || key == "cooldown" ||
+            key == "query") {
+          continue;
+        }
         route.chat[key] = value;
       }
-      route.model_label = openrouter::ModelLabel(route.chat);
-      if (route.model_label.empty()) {
-        return Invalid(absl::StrCat(where, ": set 'model', 'models' or 'node'"));
+      if (auto query = spec.find("query"); query != spec.end()) {
+        if (!query->is_object()) return Invalid(absl::StrCat(where, ".query: must be an object"));
+        absl::StatusOr<openrouter::ModelQuery> parsed = openrouter::ModelQuery::FromParams(*query);
+        if (!parsed.ok()) {
+          return Invalid(absl::StrCat(where, ".query.", parsed.status().message()));
+        }
+        route.kind = Route::Kind::kQuery;
+        route.query_models = query->contains("limit") ? parsed->limit : kDefaultQueryModels;
+        parsed->limit = 0;
+        route.query = std::make_shared<const openrouter::ModelQuery>(*std::move(parsed));
+        route.chat.erase("model");
+        route.chat.erase("models");
+        route.name = "query";
+      } else {
+        route.kind = Route::Kind::kChat;
+        route.model_label = openrouter::ModelLabel(route.chat);
+        if (route.model_label.empty()) {
+          return Invalid(absl::StrCat(where, ": set 'model', 'models', 'query' or 'node'"));
+        }
+        route.name = route.model_label;
       }
-      route.name = route.model_label;
     }
     if (auto name = spec.find("name"); name != spec.end() && name->is_string()) {
       route.name = name->get<std::string>();
@@ -88,6 +107,8 @@ std::string RouteKey(const Route& route, std::string_view base_url, std::string_
   if (route.kind == Route::Kind::kNode) {
     return absl::StrCat("node:", sdk::AsAbsl(workflow), "/", route.node);
   }
+  // Never called itself: the models it resolves to have their own keys.
+  if (route.kind == Route::Kind::kQuery) return absl::StrCat("query:", route.name);
   return absl::StrCat("chat:", sdk::AsAbsl(base_url), "|", route.model_label);
 }
 

@@ -17,6 +17,7 @@
 #include "flowhost/sdk/retry.h"
 #include "nodes/router/answer_check.h"
 #include "nodes/router/attempt_log.h"
+#include "nodes/router/query_route.h"
 #include "nodes/router/route.h"
 
 namespace flowhost::nodes::router {
@@ -68,13 +69,17 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     while (true) {
       if (token_.cancelled()) return Finish(token_.reason());
       if (route_ >= routes_.size()) return Finish(AllFailed());
-      const Route& route = routes_[route_];
-      if (route.kind == Route::Kind::kChat && !endpoint_.has_value()) {
+      if (routes_[route_].kind != Route::Kind::kNode && !endpoint_.has_value()) {
         absl::StatusOr<Endpoint> endpoint =
             openrouter::ResolveEndpoint(context(), settings().credential);
         if (!endpoint.ok()) return Finish(endpoint.status());
         endpoint_ = *std::move(endpoint);
       }
+      if (routes_[route_].kind == Route::Kind::kQuery) {
+        ResolveQuery();
+        continue;
+      }
+      const Route& route = routes_[route_];
       key_ = RouteKey(route, endpoint_.has_value() ? endpoint_->base_url : "",
                       context().execution().workflow);
       const absl::Time now = Now();
@@ -130,6 +135,37 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   }
 
   bool Streaming() const { return run_->listening || settings().stream; }
+
+  // Replaces the query route at route_ by a chat route per model it picks now, or skips it.
+  void ResolveQuery() {
+    const Route query_route = routes_[route_];
+    if (run_->catalogue == nullptr) {
+      return Skip(query_route, sdk::error_class::kNotFound,
+                  absl::StrCat("its query needs the model catalogue: ", run_->catalogue_error));
+    }
+    const absl::Time now = Now();
+    QueryResolution resolution =
+        ResolveQueryRoute(query_route, *run_->catalogue, now, [&](const Route& candidate) {
+          return run_->health
+              ->OpenUntil(RouteKey(candidate, endpoint_->base_url, context().execution().workflow),
+                          now)
+              .has_value();
+        });
+    sdk::Logger& logger = context().logger();
+    if (logger.Enabled(sdk::LogLevel::kInfo)) {
+      Json fields = resolution.pick;
+      fields["item"] = index_;
+      logger.Log(sdk::LogLevel::kInfo, "query route resolved", fields);
+    }
+    query_picks_.push_back(std::move(resolution.pick));
+    if (resolution.routes.empty()) {
+      return Skip(query_route, sdk::error_class::kNotFound, resolution.why_none);
+    }
+    routes_.erase(routes_.begin() + static_cast<std::ptrdiff_t>(route_));
+    routes_.insert(routes_.begin() + static_cast<std::ptrdiff_t>(route_),
+                   std::make_move_iterator(resolution.routes.begin()),
+                   std::make_move_iterator(resolution.routes.end()));
+  }
 
   // The caller saw text from the last chat attempt, which did not answer (it failed, or its answer
   // was rejected): tell it to discard that text, before any other attempt's.
@@ -309,9 +345,10 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     Record(record, shown);
     streamed_.reset();  // the answer's text stands
     answer["route"] = route.name;
-    answer["route_index"] = route_;
+    answer["route_index"] = route.index;
     answer["attempts"] = log_.attempts();
     answer["total_cost_usd"] = total_cost_;
+    if (settings().has_query_routes) answer["query_picks"] = query_picks_;
     Finish(std::move(answer));
   }
 
@@ -437,6 +474,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   double total_cost_ = 0;
   absl::Status last_failure_;
   std::string last_skip_class_;
+  Json query_picks_ = Json::array();  // what each query route reached picked (query_route.h)
 
   std::shared_ptr<sdk::CancellationSource> attempt_source_;
   sdk::TimerId timeout_timer_ = 0;

@@ -30,6 +30,7 @@ struct RouterSettings {
   bool has_accept = false;                      // an `accept` expression is configured
   sdk::Json accept_schema = nullptr;            // a JSON schema the answer must match, or null
   std::optional<double> max_cost_usd;
+  bool has_query_routes = false;  // a route has a catalogue `query` (query_route.h)
   size_t concurrency = 4;
   bool stream = false;
   // A route's own retries (`attempts` > 1) back off by this policy (its max_attempts is the
@@ -48,7 +49,10 @@ struct RouterRun {
   std::shared_ptr<openrouter::OpenRouterClient> client;
   std::shared_ptr<RouteHealthTable> health;
   std::shared_ptr<CostBudget> budget;  // null without max_cost_usd
-  openrouter::CataloguePtr catalogue;  // set when there is a budget
+  // Set when there is a budget or a query route (fetched once per run: the client's cache
+  // refreshes it). Null when the fetch failed for query routes alone: `catalogue_error` says why.
+  openrouter::CataloguePtr catalogue;
+  std::string catalogue_error;
   bool listening = false;              // a caller wants token deltas
 };
 

@@ -1,5 +1,5 @@
 // Fuzz target: OpenRouter's model catalogue (nodes/openrouter_client/catalogue.h) and the
-// `openrouter.models` query over it (nodes/openrouter/model_query.h). The input's first line is the
+// `openrouter.models` query over it (flowhost/openrouter/model_query.h). The input's first line is the
 // query, the node's parameters as one JSON object; the rest is the `GET /models` body. Parameters
 // that do not parse, or that the node's parameter schema refuses (as the host would at load),
 // become `{}`.
@@ -17,7 +17,7 @@
 
 #include "flowhost/openrouter/client.h"
 #include "flowhost/sdk/json_schema.h"
-#include "nodes/openrouter/model_query.h"
+#include "flowhost/openrouter/model_query.h"
 #include "server/registry/builtin_nodes.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/openrouter_checks.h"

@@ -95,6 +95,31 @@ TEST(Catalogue, FindsExactlyTheFreeModelsOfTheProjectCatalogueFile) {
   EXPECT_EQ(free, expected);
 }
 
+TEST(Catalogue, ReadsTheExpirationDateInEachFormOpenRouterMayUse) {
+  auto entry = [](const std::string& id, Json expiration) {
+    Json model = CatalogueEntry(id, "0", "0");
+    model["expiration_date"] = expiration;
+    return model;
+  };
+  absl::StatusOr<CataloguePtr> catalogue = Catalogue::Parse(
+      CatalogueBody({entry("date", "2025-09-30"), entry("time", "2025-09-30T12:00:00Z"),
+                     entry("seconds", 1759233600), entry("none", nullptr),
+                     entry("garbage", "next tuesday"), entry("absent", nullptr)}),
+      absl::UnixEpoch());
+  ASSERT_TRUE(catalogue.ok()) << catalogue.status();
+  auto expires = [&](const char* id) { return (*catalogue)->Find(id)->expires_at; };
+  EXPECT_EQ(expires("date"), absl::FromCivil(absl::CivilDay(2025, 9, 30), absl::UTCTimeZone()));
+  EXPECT_EQ(expires("time"),
+            absl::FromCivil(absl::CivilSecond(2025, 9, 30, 12, 0, 0), absl::UTCTimeZone()));
+  EXPECT_EQ(expires("seconds"), absl::FromUnixSeconds(1759233600));
+  EXPECT_EQ(expires("none"), std::nullopt);
+  EXPECT_EQ(expires("garbage"), std::nullopt);
+  const CatalogueModel& dated = *(*catalogue)->Find("date");
+  EXPECT_FALSE(dated.ExpiredAt(*expires("date") - absl::Seconds(1)));
+  EXPECT_TRUE(dated.ExpiredAt(*expires("date")));
+  EXPECT_FALSE((*catalogue)->Find("none")->ExpiredAt(absl::InfiniteFuture()));
+}
+
 TEST(Catalogue, RejectsABodyWithoutData) {
   EXPECT_EQ(sdk::ErrorClassOf(Catalogue::Parse("{}", absl::UnixEpoch()).status()),
             "malformed_response");

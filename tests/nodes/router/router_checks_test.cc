@@ -185,7 +185,7 @@ TEST_F(RouterTest, LoadTimeChecksReportEveryProblem) {
   EXPECT_THAT(
       errors_,
       ElementsAre(HasSubstr("/max_cost_usd: must be a constant"), HasSubstr("/accept_schema"),
-                  HasSubstr("/routes/0: set either 'node'"),
+                  HasSubstr("/routes/0: set one of 'node'"),
                   HasSubstr("/routes/1/timeout: a node route"), HasSubstr("/routes/1/temperature"),
                   HasSubstr("/routes/2/timeout"), HasSubstr("/routes/3/extra/stream")));
   EXPECT_THAT(warnings_, ElementsAre(HasSubstr("'made_up'")));

@@ -193,6 +193,12 @@ struct CatalogueModel {
   std::vector<std::string> output_modalities;
   std::vector<std::string> supported_parameters;
   int64_t created = 0;  // Unix seconds
+  // OpenRouter's `expiration_date`: when the model is withdrawn (a date is its first instant, UTC);
+  // nullopt when none is announced or it cannot be read.
+  std::optional<absl::Time> expires_at;
+
+  // Whether the model has been withdrawn by `now`.
+  bool ExpiredAt(absl::Time now) const { return expires_at.has_value() && *expires_at <= now; }
 
   // Per million tokens, rounded to 1e-6 USD; nullopt when unknown.
   std::optional<double> prompt_price_per_million() const;

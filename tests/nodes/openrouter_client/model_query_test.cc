@@ -1,5 +1,5 @@
 // The models node's query: every filter, each sort and its direction, the limit, and globs.
-#include "nodes/openrouter/model_query.h"
+#include "flowhost/openrouter/model_query.h"
 
 #include <string>
 #include <vector>

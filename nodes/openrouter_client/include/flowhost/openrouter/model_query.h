@@ -1,10 +1,11 @@
-// The `openrouter.models` query: which catalogue models to keep (free, id glob or regular
-// expression, author, minimum context length, modalities, supported parameters, price caps), in
-// which order, and how many. Built once from parameters, then run against catalogue snapshots.
+// A catalogue query: which catalogue models to keep (free, id glob or regular expression, author,
+// minimum context length, modalities, supported parameters, price caps), in which order, and how
+// many. `openrouter.models` lists its result; `router.fallback`'s query routes call it. Built once
+// from parameters, then run against catalogue snapshots.
 //
 // Thread-safety: an immutable value after FromParams; Run may be called from any thread.
-#ifndef FLOWHOST_NODES_OPENROUTER_MODEL_QUERY_H_
-#define FLOWHOST_NODES_OPENROUTER_MODEL_QUERY_H_
+#ifndef FLOWHOST_OPENROUTER_MODEL_QUERY_H_
+#define FLOWHOST_OPENROUTER_MODEL_QUERY_H_
 
 #include <memory>
 #include <optional>
@@ -24,6 +25,10 @@ namespace flowhost::nodes::openrouter {
 
 // Shell-style matching: '*' any run of characters (including '/'), '?' one character.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// The query's parameters as JSON schema properties (free, id, id_regex, author, ...), for the
+// schemas of the nodes that take a query.
+sdk::Json ModelQueryProperties();
 
 struct ModelQuery {
   enum class Sort { kCatalogue, kPrice, kContextLength, kCreated, kName };
@@ -54,4 +59,4 @@ struct ModelQuery {
 
 }  // namespace flowhost::nodes::openrouter
 
-#endif  // FLOWHOST_NODES_OPENROUTER_MODEL_QUERY_H_
+#endif  // FLOWHOST_OPENROUTER_MODEL_QUERY_H_

@@ -1,4 +1,4 @@
-#include "nodes/openrouter/model_query.h"
+#include "flowhost/openrouter/model_query.h"
 
 #include <algorithm>
 #include <string>
@@ -47,7 +47,50 @@ std::optional<DecimalPrice> PriceKey(const CatalogueModel& model) {
   return *model.exact_prompt_price + *model.exact_completion_price;
 }
 
+Json StringOrList(const char* description) {
+  return Json{
+      {"type", {"string", "array"}}, {"items", {{"type", "string"}}}, {"description", description}};
+}
+
+Json List(const char* description) {
+  return Json{{"type", "array"}, {"items", {{"type", "string"}}}, {"description", description}};
+}
+
 }  // namespace
+
+Json ModelQueryProperties() {
+  return Json{
+      {"free",
+       {{"type", "boolean"},
+        {"description",
+         "Only free models (id ending in :free, or zero prompt and completion price)."}}},
+      {"id", {{"type", "string"}, {"description", "Glob over the model id, e.g. 'anthropic/*'."}}},
+      {"id_regex",
+       {{"type", "string"}, {"description", "Regular expression (RE2) searched in the model id."}}},
+      {"author", StringOrList("Author(s): the id before '/', e.g. google.")},
+      {"min_context_length", {{"type", "integer"}, {"minimum", 0}}},
+      {"input_modalities", List("Modalities the model must accept, e.g. [image].")},
+      {"output_modalities", List("Modalities the model must produce.")},
+      {"supported_parameters", List("Parameters the model must support, e.g. [tools].")},
+      {"max_prompt_price",
+       {{"type", "number"}, {"minimum", 0}, {"description", "USD per million prompt tokens."}}},
+      {"max_completion_price",
+       {{"type", "number"}, {"minimum", 0}, {"description", "USD per million completion tokens."}}},
+      {"sort",
+       {{"type", "string"},
+        {"enum", {"catalogue", "price", "context_length", "created", "name"}},
+        {"default", "catalogue"},
+        {"description",
+         "Order: price (prompt + completion, cheapest first), context_length (longest first), "
+         "created (newest first), name, or the catalogue's own order."}}},
+      {"order",
+       {{"type", "string"},
+        {"enum", {"asc", "desc"}},
+        {"description", "Overrides the sort's natural direction."}}},
+      {"limit",
+       {{"type", "integer"}, {"minimum", 0}, {"default", 0}, {"description", "0: no limit."}}},
+  };
+}
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
   // Iterative matcher with one backtrack point: linear in practice, no recursion.
