@@ -185,6 +185,34 @@ TEST_F(RouterEndToEnd, RouteHealthIsSharedByDifferentWorkflowsUsingTheSameModel)
   EXPECT_EQ(record.output[0]["attempts"][0]["outcome"], "skipped");
 }
 
+TEST_F(RouterEndToEnd, AQueryRouteCallsTheCatalogueModelItPicksAndLeavesOutAnOpenOne) {
+  // Of the project catalogue's 17 free models with tools, the two with the longest context.
+  constexpr char kLongest[] = "z-ai/glm-4.5-air-latest-exp-v210:free";
+  constexpr char kNext[] = "amazon/nova-lite-v1-instruct-v158:free";
+  workflow::WorkflowPtr workflow = Load(RouterWorkflow(
+      "", absl::StrCat("        - name: free\n"
+                       "          query: {free: true, supported_parameters: [tools],\n"
+                       "                  sort: context_length, limit: 2}\n"
+                       "        - model: ", kFlagship, "\n")));
+  Script(kLongest, {{"status", 429}, {"retry_after", "30"}});
+  ExecutionRecord first = Run(workflow);
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.output[0]["route"], absl::StrCat("free: ", kNext));
+  EXPECT_EQ(first.output[0]["model"], kNext);
+  EXPECT_EQ(first.output[0]["query_picks"][0]["matched"], 17);
+  EXPECT_EQ(first.output[0]["query_picks"][0]["picked"], Json({kLongest, kNext}));
+  EXPECT_EQ(Calls(kLongest), 1);
+  EXPECT_EQ(Calls(kNext), 1);
+
+  // Inside the Retry-After window the query leaves the rate-limited model out without a call.
+  ExecutionRecord second = Run(workflow);
+  ASSERT_TRUE(second.status.ok()) << second.status;
+  EXPECT_EQ(second.output[0]["query_picks"][0]["open"], Json({kLongest}));
+  EXPECT_EQ(Calls(kLongest), 1);
+  EXPECT_EQ(Calls(kNext), 2);
+  EXPECT_EQ(Calls(kFlagship), 0);
+}
+
 TEST_F(RouterEndToEnd, StopsBeforeARouteWhoseWorstCaseWouldExceedTheCeiling) {
   // The flagship's worst case for max_tokens 1000 is over 1000 x $0.00005 = $0.05.
   workflow::WorkflowPtr workflow = Load(RouterWorkflow(
