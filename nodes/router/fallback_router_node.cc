@@ -158,6 +158,12 @@ Json RouterSchema() {
   properties["stream"] = {{"type", "boolean"},
                           {"default", false},
                           {"description", "Stream chat routes even when nobody listens."}};
+  properties["hold_back"] = {
+      {"type", "boolean"},
+      {"default", false},
+      {"description",
+       "A streaming caller gets a route's text only once its answer has passed the checks "
+       "(accept, accept_schema): text of failed or rejected attempts never reaches it."}};
   return Json{{"type", "object"}, {"additionalProperties", false}, {"properties", properties}};
 }
 
@@ -416,7 +422,7 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   auto settings = std::make_shared<RouterSettings>();
   for (const char* name :
        {"credential", "max_cost_usd", "concurrency", "accept_schema", "cooldown", "stream",
-        "max_cooldown", "failure_rate", "failure_min_calls", "failure_window"}) {
+        "hold_back", "max_cooldown", "failure_rate", "failure_min_calls", "failure_window"}) {
     if (config.IsDynamic(absl::StrCat("/", name))) {
       config.Error(absl::StrCat("/", name),
                    "must be a constant (it is fixed when the workflow loads)");
@@ -441,6 +447,9 @@ std::unique_ptr<sdk::Node> FallbackRouterNodeType::Create(sdk::NodeConfig& confi
   }
   if (auto it = params.find("stream"); it != params.end() && it->is_boolean()) {
     settings->stream = it->get<bool>();
+  }
+  if (auto it = params.find("hold_back"); it != params.end() && it->is_boolean()) {
+    settings->hold_back = it->get<bool>();
   }
   settings->has_query_routes = HasQueryRoute(params);
   CheckRoutes(config);

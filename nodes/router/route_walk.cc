@@ -30,13 +30,18 @@ using sdk::Json;
 
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3gs", absl::ToDoubleSeconds(d)); }
 
-// One chat attempt's streamed text: where it comes from, and whether any was sent (set on the
-// HTTP client's I/O thread, read on the pool once the attempt has completed).
+// One chat attempt's streamed text: where it comes from, whether any was sent (set on the HTTP
+// client's I/O thread, read on the pool once the attempt has completed), and in hold-back mode the
+// pieces held until the answer passes its checks (appended on the I/O thread, released on the pool
+// after the call completed).
 struct StreamedAttempt {
   std::string route;
   std::string model;
   int attempt = 0;
+  bool hold_back = false;
   std::atomic<bool> sent{false};
+  absl::Mutex mu;
+  std::vector<std::pair<std::string, std::string>> held ABSL_GUARDED_BY(mu);  // (text, kind)
   sdk::TokenSource source() const { return {route, model, attempt}; }
 };
 
@@ -176,6 +181,21 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     }
   }
 
+  // Hold-back mode: the answer passed its checks, so the caller now gets the text its attempt held
+  // back, in the pieces and order it arrived. (A failed or rejected attempt's held text is dropped
+  // with it: the caller never saw it, so no tokens_reset is needed.)
+  void ReleaseHeldText() {
+    if (streamed_ == nullptr || !streamed_->hold_back) return;
+    std::vector<std::pair<std::string, std::string>> held;
+    {
+      absl::MutexLock lock(&streamed_->mu);
+      held.swap(streamed_->held);
+    }
+    for (const auto& [text, kind] : held) {
+      context().events().TokenDeltaFrom(index_, text, kind, streamed_->source());
+    }
+  }
+
   // Gives back a probe this walk holds and will not use.
   void ReleaseProbe() {
     if (probe_) run_->health->ReleaseProbe(key_);
@@ -219,11 +239,17 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
     streamed_->route = route.name;
     streamed_->model = route.model_label;
     streamed_->attempt = item_attempt_;
+    streamed_->hold_back = settings().hold_back;
     if (run_->listening) {
       sdk::EventSink* events = &context().events();
       size_t index = index_;
       request.on_delta = [events, index, streamed = streamed_](std::string_view text,
                                                                std::string_view kind) {
+        if (streamed->hold_back) {
+          absl::MutexLock lock(&streamed->mu);
+          streamed->held.emplace_back(text, kind);
+          return;
+        }
         streamed->sent.store(true, std::memory_order_relaxed);
         events->TokenDeltaFrom(index, text, kind, streamed->source());
       };
@@ -343,6 +369,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
       return Next();
     }
     Record(record, shown);
+    ReleaseHeldText();
     streamed_.reset();  // the answer's text stands
     answer["route"] = route.name;
     answer["route_index"] = route.index;

@@ -33,6 +33,9 @@ struct RouterSettings {
   bool has_query_routes = false;  // a route has a catalogue `query` (query_route.h)
   size_t concurrency = 4;
   bool stream = false;
+  // A streaming caller gets a chat route's text only once its answer passed the checks (accept,
+  // accept_schema): failed and rejected attempts stream nothing.
+  bool hold_back = false;
   // A route's own retries (`attempts` > 1) back off by this policy (its max_attempts is the
   // route's `attempts`), or wait the Retry-After when longer (sdk::PlanRetry).
   sdk::RetryPolicy same_route_retry = {

@@ -579,6 +579,66 @@ TEST(WorkflowService, AStreamingRouterSaysToDiscardTheTextOfARouteThatFailedMidS
   EXPECT_EQ(joined, answer);
 }
 
+// Streams `yaml` and returns the content deltas' attempts in order, whether a tokens_reset came,
+// the joined content text, and the answer's content.
+struct HeldBackStream {
+  std::vector<int> delta_attempts;
+  bool reset = false;
+  std::string text;
+  std::string answer;
+};
+
+HeldBackStream StreamRouter(ServiceHarness& harness, const std::string& yaml) {
+  v1::StreamWorkflowRequest request;
+  request.set_yaml(yaml);
+  auto context = ServiceHarness::Context();
+  auto reader = harness.stub().StreamWorkflow(context.get(), request);
+  HeldBackStream out;
+  v1::StreamWorkflowResponse event;
+  while (reader->Read(&event)) {
+    if (event.has_token_delta() && event.token_delta().kind() == "content") {
+      out.delta_attempts.push_back(event.token_delta().attempt());
+      out.text += event.token_delta().text();
+    } else if (event.has_tokens_reset()) {
+      out.reset = true;
+    } else if (event.has_execution_finished() &&
+               event.execution_finished().output_items_size() == 1) {
+      out.answer =
+          event.execution_finished().output_items(0).struct_value().fields().at("content").string_value();
+    }
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  return out;
+}
+
+TEST(WorkflowService, InHoldBackModeAStreamingCallerGetsOnlyTheAnsweringRoutesText) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  // fake/stream-error streams two chunks, then an error event; fake/drip answers in pieces.
+  HeldBackStream failed = StreamRouter(
+      *harness,
+      "name: held-back\nnodes:\n  - name: r\n    type: router.fallback\n    params:\n"
+      "      prompt: tell me\n      hold_back: true\n"
+      "      routes: [{model: fake/stream-error}, {model: fake/drip}]\n");
+  EXPECT_FALSE(failed.reset);  // nothing of the failed attempt was sent, nothing to take back
+  ASSERT_GT(failed.delta_attempts.size(), 1u);  // the answer's own pieces, not one block
+  for (int attempt : failed.delta_attempts) EXPECT_EQ(attempt, 2);
+  EXPECT_EQ(failed.text, failed.answer);
+  EXPECT_FALSE(failed.answer.empty());
+
+  // An answer the accept check rejects streams nothing either.
+  HeldBackStream rejected = StreamRouter(
+      *harness,
+      "name: held-back-accept\nnodes:\n  - name: r\n    type: router.fallback\n    params:\n"
+      "      prompt: tell me\n      hold_back: true\n"
+      "      accept: \"{{ $json.model == 'fake/drip' }}\"\n"
+      "      routes: [{model: fake/ok}, {model: fake/drip}]\n");
+  EXPECT_FALSE(rejected.reset);
+  ASSERT_FALSE(rejected.delta_attempts.empty());
+  for (int attempt : rejected.delta_attempts) EXPECT_EQ(attempt, 2);
+  EXPECT_EQ(rejected.text, rejected.answer);
+}
+
 TEST(WorkflowService, StreamWorkflowSendsStartedDeltasInOrderThenFinished) {
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
