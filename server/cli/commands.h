@@ -49,6 +49,9 @@ int ListCommand(const Args& args, std::ostream& out, std::ostream& err);
 // flowhost executions list|show ID|cancel ID [--json] [--target ADDR] [--token TOKEN] ...
 int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err);
 
+// flowhost routes [--open] [--json] [--target ADDR] [--timeout DURATION] [--token TOKEN]
+int RoutesCommand(const Args& args, std::ostream& out, std::ostream& err);
+
 // flowhost version
 int VersionCommand(const Args& args, std::ostream& out, std::ostream& err);
 

@@ -33,6 +33,8 @@ commands:
                               the workflows a running server has loaded, and their load state
   executions list|show ID|cancel ID [--json]
                               a running server's execution history (--help: filters)
+  routes [--open] [--json]    a running server's route health: each router route's circuit
+                              breaker (closed, open, half_open), its failures, when it reopens
   version                     print the version
   help [COMMAND]              print this text, or COMMAND's (as COMMAND --help does)
 
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
   if (verb == "call") return flowhost::cli::CallCommand(args, std::cout, std::cerr);
   if (verb == "list") return flowhost::cli::ListCommand(args, std::cout, std::cerr);
   if (verb == "executions") return flowhost::cli::ExecutionsCommand(args, std::cout, std::cerr);
+  if (verb == "routes") return flowhost::cli::RoutesCommand(args, std::cout, std::cerr);
   if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);

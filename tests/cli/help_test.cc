@@ -14,7 +14,7 @@ using ::testing::IsEmpty;
 
 const std::vector<std::string>& Verbs() {
   static const std::vector<std::string> verbs = {"validate", "run",  "nodes",      "serve",
-                                                 "plugin",   "call", "list",  "executions",
+                                                 "plugin",   "call", "list",  "executions", "routes",
                                                  "version"};
   return verbs;
 }
