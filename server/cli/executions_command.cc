@@ -12,6 +12,7 @@
 #include "flowhost/sdk/duration.h"
 #include "google/protobuf/util/json_util.h"
 #include "server/cli/commands.h"
+#include "server/cli/proto_time.h"
 #include "server/cli/server_client.h"
 
 namespace flowhost::cli {
@@ -83,21 +84,15 @@ std::string NodeStatusWord(v1::NodeStatus status) {
   return name;
 }
 
-bool HasTime(const google::protobuf::Timestamp& t) { return t.seconds() != 0 || t.nanos() != 0; }
-
-absl::Time ToAbsl(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 std::string TimeText(const google::protobuf::Timestamp& t) {
   if (!HasTime(t)) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbsl(t), absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbslTime(t), absl::LocalTimeZone());
 }
 
 std::string DurationText(const google::protobuf::Timestamp& start,
                          const google::protobuf::Timestamp& end) {
   if (!HasTime(start) || !HasTime(end)) return "-";
-  absl::Duration d = ToAbsl(end) - ToAbsl(start);
+  absl::Duration d = ToAbslTime(end) - ToAbslTime(start);
   return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d));
 }
 

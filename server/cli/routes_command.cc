@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/json.h"
 #include "server/cli/commands.h"
+#include "server/cli/proto_time.h"
 #include "server/cli/server_client.h"
 
 namespace flowhost::cli {
@@ -49,15 +50,9 @@ std::string StateWord(v1::RouteState state) {
   }
 }
 
-bool HasTime(const google::protobuf::Timestamp& t) { return t.seconds() != 0 || t.nanos() != 0; }
-
-absl::Time ToAbsl(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 sdk::Json TimeJson(const google::protobuf::Timestamp& t) {
   if (!HasTime(t)) return nullptr;
-  return absl::FormatTime(absl::RFC3339_full, ToAbsl(t), absl::UTCTimeZone());
+  return absl::FormatTime(absl::RFC3339_full, ToAbslTime(t), absl::UTCTimeZone());
 }
 
 sdk::Json RouteJson(const v1::RouteHealth& route) {
@@ -77,7 +72,7 @@ sdk::Json RouteJson(const v1::RouteHealth& route) {
 std::string OpenText(const v1::RouteHealth& route, absl::Time now) {
   if (route.state() == v1::ROUTE_STATE_HALF_OPEN) return "probing";
   if (route.state() != v1::ROUTE_STATE_OPEN || !HasTime(route.open_until())) return "-";
-  double left = std::max(0.0, absl::ToDoubleSeconds(ToAbsl(route.open_until()) - now));
+  double left = std::max(0.0, absl::ToDoubleSeconds(ToAbslTime(route.open_until()) - now));
   return absl::StrFormat("%.1fs%s", left, route.retry_after() ? " (Retry-After)" : "");
 }
 
