@@ -182,7 +182,7 @@ machine_header() {
 }
 
 # ab_rounds: two sides, A and B, measured in alternating rounds so that drift in the machine's load
-# hits both alike (ab.sh, plugin_ab.sh). Reads the associative arrays TARGET, PID and WORKFLOW_OF
+# hits both alike (ab.sh, plugin_ab.sh): A then B in odd rounds, B then A in even ones. Reads the associative arrays TARGET, PID and WORKFLOW_OF
 # (keyed A and B: each side's gRPC target, server pid and workflow) and ROUNDS, CONCURRENCY, RATE,
 # DURATION, WARMUP. Each round measures, per side, executions/s and the server's CPU per execution
 # closed-loop at CONCURRENCY in flight, and latency p50/p99 open-loop at RATE/s; prints every round,
@@ -193,7 +193,11 @@ ab_rounds() {
   echo "|---|---|---|---|---|---|"
   declare -A SAMPLES
   for round in $(seq 1 "$ROUNDS"); do
-    for side in A B; do
+    # A B, then B A, so that neither side always runs second (an A/A run with a fixed order,
+    # plugin_ab.sh CONTROL=1, measured the second slot 9 % slower).
+    sides="A B"
+    [ $((round % 2)) -eq 0 ] && sides="B A"
+    for side in $sides; do
       c0=$(proc_cpu_ticks "${PID[$side]}"); t0=$(date +%s%N)
       out=$(loadgen --target "${TARGET[$side]}" --workflow "${WORKFLOW_OF[$side]}" --concurrency "$CONCURRENCY" \
               --warmup "$WARMUP" --duration "$DURATION" --label "$side@$CONCURRENCY")

@@ -10,6 +10,7 @@
 #
 #   bench/scenarios/plugin_ab.sh BUILD_DIR          e.g. build/release
 #     env: ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s
+#          CONTROL=1: both sides run the built-in `set` (an A/A run: the method's own noise)
 source "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-5}
 CONCURRENCY=${CONCURRENCY:-16}
@@ -19,12 +20,13 @@ WARMUP=${WARMUP:-1s}
 PLUGIN="$BUILD_DIR/bench/libbench_core_plugin.so"
 [ -f "$PLUGIN" ] || { echo "no $PLUGIN: cmake --build $BUILD_DIR --target bench_core_plugin" >&2; exit 2; }
 
-machine_header "plugin_ab: built-in set (A) against plugin_set from $PLUGIN (B)"
+machine_header "plugin_ab: built-in set (A) against $([ "${CONTROL:-0}" = 1 ] && echo "built-in set again (B, CONTROL=1)" || echo "plugin_set from $PLUGIN (B)")"
 start_fake
 mkdir -p "$WORK/workflows"
 cp "$BENCH_DIR/workflows/set.yaml" "$BENCH_DIR/workflows/plugin/set-plugin.yaml" "$WORK/workflows/"
 start_flowhost "$WORK/workflows" --max-executions-in-flight 20000 --plugin "$PLUGIN"
 declare -A WORKFLOW_OF=([A]=set [B]=set-plugin) TARGET=([A]=$FLOWHOST_TARGET [B]=$FLOWHOST_TARGET)
+[ "${CONTROL:-0}" = 1 ] && WORKFLOW_OF[B]=set
 declare -A PID=([A]=$FLOWHOST_PID [B]=$FLOWHOST_PID)
 for side in A B; do
   loadgen --target "$FLOWHOST_TARGET" --workflow "${WORKFLOW_OF[$side]}" --concurrency 4 --warmup 0s \
