@@ -88,6 +88,11 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
     }
   }
   for (int start : workflow_->start_nodes) nodes_[start].is_start = true;
+  for (auto& [name, outputs] : setup.reused_outputs) {
+    auto it = workflow_->node_index.find(name);
+    if (it == workflow_->node_index.end()) continue;
+    nodes_[it->second].reused = std::make_shared<std::vector<sdk::Items>>(std::move(outputs));
+  }
 }
 
 Execution::~Execution() {
@@ -201,6 +206,13 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
     ready.pop_back();
     const workflow::CompiledNode& compiled = workflow_->nodes[node];
     NodeRecord& record = record_.nodes[node];
+    if (nodes_[node].reused != nullptr) {
+      if (absl::Status status = ReuseLocked(node, ready); !status.ok()) {
+        failed_node = compiled.name;
+        return sdk::Annotate(status, absl::StrCat("node '", compiled.name, "'"));
+      }
+      continue;
+    }
     // The copies are reserved before they are made.
     std::vector<size_t> port_bytes = InputBytesLocked(node);
     size_t input_bytes = Sum(port_bytes);
@@ -245,6 +257,38 @@ absl::Status Execution::ResolveReadyLocked(std::vector<int> ready, std::vector<i
     ++running_;
     to_run.push_back(node);
   }
+  return absl::OkStatus();
+}
+
+absl::Status Execution::ReuseLocked(int node, std::vector<int>& ready) {
+  NodeRecord& record = record_.nodes[node];
+  std::shared_ptr<std::vector<sdk::Items>> outputs = std::move(nodes_[node].reused);
+  record.reused = true;
+  record.started_at = record.finished_at = Now();
+  record.items_in = nodes_[node].is_start ? 1 : 0;
+  for (const std::vector<Slot>& port : nodes_[node].slots) {
+    for (const Slot& slot : port) {
+      if (slot.outputs != nullptr && slot.port < static_cast<int>(slot.outputs->size())) {
+        record.items_in += (*slot.outputs)[slot.port].size();
+      }
+    }
+  }
+  // A node that ran has an output 0, even an empty one (as in NodeFinished).
+  if (outputs->empty()) outputs->resize(1);
+  std::vector<size_t> output_bytes = ListBytes(*outputs);
+  absl::Status status = CheckItemsLocked(node, *outputs);
+  if (status.ok()) status = HoldBytesLocked(Sum(output_bytes));
+  if (!status.ok()) {
+    record.status = NodeStatus::kFailed;
+    record.error = status;
+    PublishFinishedLocked(node);
+    return status;
+  }
+  record.status = NodeStatus::kSucceeded;
+  record.items_out = CountItems(*outputs);
+  nodes_[node].output_bytes = std::move(output_bytes);
+  PublishFinishedLocked(node, outputs);
+  RouteLocked(node, std::move(outputs), ready);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,7 @@
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTION_H_
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     bool start_on_caller_thread = false;  // see ExecutionRequest
     std::shared_ptr<ItemBudget> items;    // the budget of the tree the execution belongs to
     common::TraceContext trace;           // the caller's trace, or a new one
+    // ExecutionRequest::reused_outputs.
+    std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -142,6 +145,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     size_t input_bytes = 0;                                 // reserved for `inputs`
     Outputs outputs;                                        // once finished
     std::vector<size_t> output_bytes;                       // per output, reserved with `outputs`
+    // Given by ExecutionRequest::reused_outputs: the node finishes with these instead of running.
+    std::shared_ptr<std::vector<sdk::Items>> reused;
   };
 
   // Marks `ready` nodes, then everything that becomes ready by resolving disabled and skipped nodes
@@ -149,6 +154,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // naming the node that crossed it in `failed_node`.
   absl::Status ResolveReadyLocked(std::vector<int> ready, std::vector<int>& to_run,
                                   std::string& failed_node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Finishes the ready node `node` with its reused outputs; appends the nodes that became ready.
+  // Returns a crossed limit.
+  absl::Status ReuseLocked(int node, std::vector<int>& ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores node `node`'s outputs and resolves its connections; nodes that became ready are
   // appended.
   void RouteLocked(int node, Outputs outputs, std::vector<int>& ready)

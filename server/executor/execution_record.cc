@@ -59,6 +59,7 @@ Json NodeJson(const NodeRecord& node) {
                {"completion_tokens", node.completion_tokens},
                {"cost_usd", node.cost_usd}};
   if (!node.model.empty()) json["model"] = node.model;
+  if (node.reused) json["reused"] = true;
   if (!node.error.ok()) json["error"] = ErrorJson(node.error);
   if (!node.calls.empty()) {
     Json calls = Json::array();

@@ -46,6 +46,8 @@ struct NodeRecord {
   int64_t completion_tokens = 0;
   double cost_usd = 0;
   std::string model;
+  // Not run: its outputs were given (ExecutionRequest::reused_outputs) from an earlier run.
+  bool reused = false;
 
   absl::Duration duration() const;
 };

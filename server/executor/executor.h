@@ -133,6 +133,12 @@ struct ExecutionRequest {
   // for callers that hold no lock and whose thread may run node code for a moment: the gRPC
   // service's reactors set it. `done` still never runs inside Start.
   bool start_on_caller_thread = false;
+  // Results of nodes that already finished in an earlier run of this execution (a resume after
+  // a crash) or of the execution it retries, by node name: one list of items per output port.
+  // Such a node is not run again; once its inputs have resolved it finishes at once with these
+  // outputs (NodeRecord::reused), so the nodes downstream see the stored items. Names the
+  // workflow does not have are ignored.
+  std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
 };
 
 // A running execution, for its starter.

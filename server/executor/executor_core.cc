@@ -123,6 +123,7 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.done = std::move(done);
   setup.start_on_caller_thread = request.start_on_caller_thread;
   setup.trace = std::move(trace);
+  setup.reused_outputs = std::move(request.reused_outputs);
   setup.items = parent != nullptr ? parent->items
                                   : std::make_shared<ItemBudget>(
                                         limits_.max_execution_item_bytes, "the execution",

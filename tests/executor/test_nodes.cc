@@ -263,6 +263,13 @@ absl::Status RegisterTestNodes(sdk::NodeRegistry& registry, std::shared_ptr<Test
           Schema({{"value", any}, {"count", {{"type", "integer"}, {"description", "x"}}}}), Echo),
       std::make_shared<LambdaNodeType>("test.drop", Schema(Json::object()), Drop),
       std::make_shared<LambdaNodeType>(
+          "test.key", Schema(Json::object()),
+          [](sdk::NodeContext& c, sdk::NodeDone d) {
+            sdk::NodeResult result;
+            result.outputs.push_back({Json{{"key", c.idempotency_key()}}});
+            d(std::move(result));
+          }),
+      std::make_shared<LambdaNodeType>(
           "test.items", Schema({{"count", {{"type", "integer"}, {"description", "x"}}}}),
           ManyItems),
       std::make_shared<LambdaNodeType>(

@@ -11,7 +11,8 @@
 //   test.usage   reports upstream calls (RecordAttempt) and token deltas, then passes input 0
 //   through. test.echo    outputs its evaluated parameters, one item per input item. test.items
 //   outputs `count` items {"i": k}. test.invoke  invokes the attached node named by `target` on its
-//   input 0 and outputs its result.
+//   input 0 and outputs its result. test.key outputs one item {"key": the node's idempotency
+//   key}.
 //
 // Thread-safety: TestNodeState may be used from any thread.
 #ifndef FLOWHOST_TESTS_EXECUTOR_TEST_NODES_H_

@@ -42,6 +42,11 @@ class NodeContext {
   virtual const std::string& node_name() const = 0;
   virtual const ExecutionInfo& execution() const = 0;
 
+  // A key naming this node's work in this execution, "<execution id>/<node name>". It stays the
+  // same when the execution is resumed after a crash (docs/executions.md: nodes run at least
+  // once), so a node may pass it upstream where an API deduplicates by idempotency key.
+  std::string idempotency_key() const { return execution().id + "/" + node_name(); }
+
   // The executor's attempt number for this run of the node: 1, then 2... when `retry` is configured.
   virtual int attempt() const = 0;
 
