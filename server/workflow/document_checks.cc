@@ -16,7 +16,8 @@ using sdk::Json;
 
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* keys = new std::vector<std::string>{
-      "name", "description", "inputs", "vars", "start", "nodes", "output", "history"};
+      "name", "description", "inputs", "vars", "start", "nodes", "output", "history",
+      "restart_policy"};
   return *keys;
 }
 
@@ -36,6 +37,18 @@ HistorySave CheckHistory(const Json& history, Reporter& reporter) {
                  absl::StrCat("'history.save' must be one of ", ListOfNames(*values), ", got ",
                               DescribeValue(*save), DidYouMean(written, *values)));
   return HistorySave::kDefault;
+}
+
+// `restart_policy: resume | fail`: what happens to an execution whose server died while it ran.
+RestartPolicy CheckRestartPolicy(const Json& policy, Reporter& reporter) {
+  static const auto* values = new std::vector<std::string>{"resume", "fail"};
+  std::string written = policy.is_string() ? policy.get<std::string>() : "";
+  if (written == "resume") return RestartPolicy::kResume;
+  if (written == "fail") return RestartPolicy::kFail;
+  reporter.Error("/restart_policy",
+                 absl::StrCat("'restart_policy' must be one of ", ListOfNames(*values), ", got ",
+                              DescribeValue(policy), DidYouMean(written, *values)));
+  return RestartPolicy::kResume;
 }
 
 const std::vector<std::string>& NodeKeys() {
@@ -216,6 +229,9 @@ WorkflowDraft CheckDocument(const YamlDocument& document, size_t max_nodes, Repo
   }
   if (const Json* history = Member(root, "history"); history != nullptr && !history->is_null()) {
     draft.history_save = CheckHistory(*history, reporter);
+  }
+  if (const Json* policy = Member(root, "restart_policy"); policy != nullptr && !policy->is_null()) {
+    draft.restart_policy = CheckRestartPolicy(*policy, reporter);
   }
   if (const Json* start = Member(root, "start")) {
     CheckNameOrList(*start, "/start", "start", reporter);

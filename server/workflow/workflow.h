@@ -82,10 +82,16 @@ struct CompiledNode {
 // cancelled) ones, or none.
 enum class HistorySave { kDefault, kAll, kFailed, kNone };
 
+// What happens to an execution whose server died while it ran (the workflow's `restart_policy`,
+// docs/executions.md): resumed from its last finished node by the server that claims it, or
+// failed.
+enum class RestartPolicy { kResume, kFail };
+
 struct CompiledWorkflow {
   std::string name;
   std::string description;
   HistorySave history_save = HistorySave::kDefault;
+  RestartPolicy restart_policy = RestartPolicy::kResume;
   std::vector<InputSpec> inputs;
   Json vars = Json::object();
   std::vector<CompiledNode> nodes;  // in file order
