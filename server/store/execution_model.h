@@ -87,6 +87,7 @@ struct ExecutionRow {
   RestartPolicy restart_policy = RestartPolicy::kResume;
   int64_t stored_output_bytes = 0;  // bytes of output items stored so far (against the cap)
   bool output_truncated = false;    // some node's or the final output was cut at the cap
+  std::string retry_of;             // the execution this one retries (RetryExecution); empty if none
 };
 
 // One node's row within an execution.

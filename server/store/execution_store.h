@@ -63,6 +63,7 @@ struct NewExecution {
   std::optional<SavePolicy> save_policy;  // unset: the store's default
   RestartPolicy restart_policy = RestartPolicy::kResume;
   bool claim_now = false;
+  std::string retry_of;  // the execution this one retries (RetryExecution); empty for none
 };
 
 struct CreatedExecution {

@@ -10,12 +10,12 @@ const char* const kExecutionSummaryColumns =
     "id, workflow, workflow_hash, status, created_at, started_at, finished_at, error_code, "
     "error_message, failed_node, prompt_tokens, completion_tokens, cost_usd, idempotency_key, "
     "owner, lease_expires_at, fencing_token, wake_at, cancel_requested, save_policy, "
-    "restart_policy, stored_output_bytes, output_truncated";
+    "restart_policy, stored_output_bytes, output_truncated, retry_of";
 const char* const kExecutionColumns =
     "id, workflow, workflow_hash, status, created_at, started_at, finished_at, error_code, "
     "error_message, failed_node, prompt_tokens, completion_tokens, cost_usd, idempotency_key, "
     "owner, lease_expires_at, fencing_token, wake_at, cancel_requested, save_policy, "
-    "restart_policy, stored_output_bytes, output_truncated, input_json, output_json";
+    "restart_policy, stored_output_bytes, output_truncated, retry_of, input_json, output_json";
 const char* const kNodeColumns =
     "name, type, state, attempts, started_at, finished_at, items_in, items_out, error_code, "
     "error_message, prompt_tokens, completion_tokens, cost_usd, output_json, output_truncated";
@@ -85,10 +85,11 @@ absl::StatusOr<ExecutionRow> DecodeExecution(const RowReader& row, bool with_tex
   e.restart_policy = *restart_policy;
   e.stored_output_bytes = row.Int(21);
   e.output_truncated = row.Int(22) != 0;
+  e.retry_of = row.Text(23);
   if (with_texts) {
-    e.input_json = row.Text(23);
+    e.input_json = row.Text(24);
     if (!sdk::Json::accept(e.input_json)) return Corrupt(e.id, "input_json", "is not valid JSON");
-    e.output_json = row.Text(24);
+    e.output_json = row.Text(25);
     if (!e.output_json.empty() && !sdk::Json::accept(e.output_json)) {
       return Corrupt(e.id, "output_json", "is not valid JSON");
     }

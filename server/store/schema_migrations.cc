@@ -10,7 +10,7 @@ namespace {
 // that differ (see MigrationSql). Times are microseconds since the Unix epoch (NULL: not yet);
 // flags are 0/1 integers; JSON is text. Node and event rows belong to their execution and go with
 // it (ON DELETE CASCADE).
-const std::array<Migration, 2> kMigrations = {{
+const std::array<Migration, 3> kMigrations = {{
     {1, "executions and their nodes",
      R"sql(
 CREATE TABLE executions (
@@ -81,6 +81,10 @@ CREATE TABLE execution_timers (
 );
 CREATE INDEX executions_claimable ON executions (status, created_at);
 CREATE INDEX executions_by_finished ON executions (finished_at)
+)sql"},
+    {3, "the execution a retry was made from",
+     R"sql(
+ALTER TABLE executions ADD COLUMN retry_of TEXT NOT NULL DEFAULT ''
 )sql"},
 }};
 

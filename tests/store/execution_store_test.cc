@@ -189,6 +189,21 @@ TYPED_TEST(ExecutionStoreTest, RecordsAnExecutionWithItsNodesAndReadsItBack) {
   EXPECT_TRUE(without_items->nodes[0].output_json.empty());
 }
 
+TYPED_TEST(ExecutionStoreTest, ARetryKeepsTheIdOfTheExecutionItRetries) {
+  ExecutionStorePtr store = this->OpenStore();
+  NewExecution retry = Execution("summarise");
+  retry.retry_of = "ex-original";
+  absl::StatusOr<CreatedExecution> created = this->Create(*store, std::move(retry));
+  ASSERT_TRUE(created.ok()) << created.status();
+  absl::StatusOr<ExecutionDetail> detail = this->Get(*store, created->id);
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->execution.retry_of, "ex-original");
+  std::string plain = this->Queue(*store);
+  absl::StatusOr<ExecutionDetail> other = this->Get(*store, plain);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->execution.retry_of, "");
+}
+
 TYPED_TEST(ExecutionStoreTest, AnUnknownExecutionIsNotFound) {
   ExecutionStorePtr store = this->OpenStore();
   EXPECT_EQ(this->Get(*store, "nope").status().code(), absl::StatusCode::kNotFound);

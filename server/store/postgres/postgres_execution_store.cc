@@ -260,8 +260,8 @@ class PostgresExecutionStore final : public StoreCore {
     statements.push_back(PgStatement{
         "WITH ins AS (INSERT INTO executions (id, workflow, workflow_hash, status, created_at, "
         "started_at, idempotency_key, owner, lease_expires_at, fencing_token, save_policy, "
-        "restart_policy, input_json) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7, $8, "
-        "$9::bigint, $10::bigint, $11, $12, $13) ON CONFLICT (idempotency_key) DO NOTHING "
+        "restart_policy, input_json, retry_of) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7, "
+        "$8, $9::bigint, $10::bigint, $11, $12, $13, $14) ON CONFLICT (idempotency_key) DO NOTHING "
         "RETURNING id, status) SELECT id, status, 1, '', '' FROM ins UNION ALL SELECT id, status, "
         "0, workflow, input_json FROM executions WHERE $7::text IS NOT NULL AND idempotency_key "
         "= $7 AND NOT EXISTS (SELECT 1 FROM ins)",
@@ -272,7 +272,7 @@ class PostgresExecutionStore final : public StoreCore {
          e.claim_now ? Int(absl::ToUnixMicros(now + options_.lease)) : PgParam{},
          Int(e.claim_now ? 1 : 0),
          Text(SavePolicyName(e.save_policy.value_or(options_.default_save_policy))),
-         Text(RestartPolicyName(e.restart_policy)), Text(input)}});
+         Text(RestartPolicyName(e.restart_policy)), Text(input), Text(e.retry_of)}});
     if (!e.claim_now) {
       statements.push_back(
           PgStatement{absl::StrCat("SELECT pg_notify('", kWorkChannel, "', '')"), {}});

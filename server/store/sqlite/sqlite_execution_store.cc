@@ -221,8 +221,8 @@ class SqliteExecutionStore final : public StoreCore {
         auto insert,
         db_->Query("INSERT INTO executions (id, workflow, workflow_hash, status, created_at, "
                    "started_at, idempotency_key, owner, lease_expires_at, fencing_token, "
-                   "save_policy, restart_policy, input_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                   "?8, ?9, ?10, ?11, ?12, ?13)"));
+                   "save_policy, restart_policy, input_json, retry_of) VALUES (?1, ?2, ?3, ?4, ?5, "
+                   "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
     insert->Bind(1, created.id).Bind(2, e.workflow).Bind(3, e.workflow_hash);
     insert->Bind(4, ExecutionStatusName(created.status)).Bind(5, absl::ToUnixMicros(now));
     if (e.idempotency_key.empty()) {
@@ -237,7 +237,7 @@ class SqliteExecutionStore final : public StoreCore {
       insert->BindNull(6).Bind(8, std::string_view()).BindNull(9).Bind(10, int64_t{0});
     }
     insert->Bind(11, SavePolicyName(e.save_policy.value_or(options_.default_save_policy)));
-    insert->Bind(12, RestartPolicyName(e.restart_policy)).Bind(13, input);
+    insert->Bind(12, RestartPolicyName(e.restart_policy)).Bind(13, input).Bind(14, e.retry_of);
     RETURN_IF_ERROR(insert->Run());
     if (e.claim_now) {
       created.fence = Fence{created.id, 1};
