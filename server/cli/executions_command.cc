@@ -1,6 +1,6 @@
 // flowhost executions: the execution history of a running `flowhost serve` (docs/executions.md):
-// `list` (ListExecutions, filtered), `show ID` (GetExecution with its nodes) and `cancel ID`
-// (CancelExecution).
+// `list` (ListExecutions, filtered), `show ID` (GetExecution with its nodes), `cancel ID`
+// (CancelExecution) and `retry ID` (RetryExecution).
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -22,7 +22,9 @@ constexpr char kExecutionsUsage[] =
     "usage: flowhost executions list [--workflow NAME] [--state STATE]... [--since DURATION]\n"
     "                                [--limit N] [--json] [--target ADDR] [--token TOKEN]\n"
     "       flowhost executions show ID [--items] [--json] [--target ADDR] [--token TOKEN]\n"
-    "       flowhost executions cancel ID [--json] [--target ADDR] [--token TOKEN]\n";
+    "       flowhost executions cancel ID [--json] [--target ADDR] [--token TOKEN]\n"
+    "       flowhost executions retry ID [--from-failed-node] [--json] [--target ADDR]\n"
+    "                                [--token TOKEN]\n";
 
 constexpr char kExecutionsHelp[] =
     "\n"
@@ -34,6 +36,8 @@ constexpr char kExecutionsHelp[] =
     "                (GetExecution)\n"
     "  cancel ID     stop a running execution; prints its state after the request\n"
     "                (CancelExecution)\n"
+    "  retry ID      run a finished execution's workflow again on its input, as a new\n"
+    "                execution; prints its id (RetryExecution)\n"
     "\n"
     "  --workflow NAME     list: only this workflow's executions\n"
     "  --state STATE       list: only executions in this state (queued, running, waiting,\n"
@@ -41,6 +45,8 @@ constexpr char kExecutionsHelp[] =
     "  --since DURATION    list: only executions created within this long (such as 1h, 7d)\n"
     "  --limit N           list: at most N executions (default 50)\n"
     "  --items             show: include the output items, the execution's and each node's\n"
+    "  --from-failed-node  retry: do not run again the nodes that succeeded; their stored\n"
+    "                      outputs go to the nodes after them\n"
     "  --json              the API's messages as JSON (list: one object with `executions`)\n"
     "  --target ADDR       the server (default 127.0.0.1:50051)\n"
     "  --timeout DURATION  give up after this long (default 10m)\n"
@@ -115,6 +121,7 @@ struct ExecutionsArgs {
   int limit = 50;
   bool items = false;
   bool json = false;
+  bool from_failed_node = false;
 };
 
 std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
@@ -133,6 +140,8 @@ std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
       parsed.json = true;
     } else if (arg == "--items") {
       parsed.items = true;
+    } else if (arg == "--from-failed-node") {
+      parsed.from_failed_node = true;
     } else if (arg == "--workflow" || arg == "--state" || arg == "--since" || arg == "--limit") {
       if (!has_value) return fail(arg + " needs a value");
       const std::string& value = args[++i];
@@ -262,6 +271,7 @@ int Show(const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
   }
   if (!e.failed_node().empty()) out << "failed at  " << e.failed_node() << "\n";
   if (!e.idempotency_key().empty()) out << "key        " << e.idempotency_key() << "\n";
+  if (!e.retry_of().empty()) out << "retry of   " << e.retry_of() << "\n";
   if (e.nodes_size() > 0) {
     size_t name_width = 4;
     for (const v1::ExecutionNode& n : e.nodes()) name_width = std::max(name_width, n.name().size());
@@ -308,6 +318,34 @@ int Cancel(const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+int Retry(const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.positional.size() != 1) {
+    err << "flowhost executions retry: expected one execution id\n" << kExecutionsUsage;
+    return kExitInvalid;
+  }
+  auto stub = NewWorkflowStub(args.client);
+  v1::RetryExecutionRequest request;
+  request.set_execution_id(args.positional[0]);
+  request.set_from_failed_node(args.from_failed_node);
+  grpc::ClientContext context;
+  PrepareContext(args.client, context);
+  v1::RetryExecutionResponse response;
+  grpc::Status status = stub->RetryExecution(&context, request, &response);
+  if (!status.ok()) return ReportFailedCall("executions retry", status, context, args.client, err);
+  if (args.json) {
+    out << ToJson(response) << "\n";
+    return kExitOk;
+  }
+  out << response.execution_id() << ": " << StateWord(response.state()) << " (retry of "
+      << response.retry_of();
+  if (response.reused_nodes_size() > 0) {
+    out << "; reused:";
+    for (const std::string& node : response.reused_nodes()) out << " " << node;
+  }
+  out << ")\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
@@ -316,7 +354,7 @@ int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitOk;
   }
   if (args.empty()) {
-    err << "flowhost executions: expected list, show or cancel\n" << kExecutionsUsage;
+    err << "flowhost executions: expected list, show, cancel or retry\n" << kExecutionsUsage;
     return kExitInvalid;
   }
   std::optional<ExecutionsArgs> parsed = ParseArgs(args, err);
@@ -325,7 +363,8 @@ int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
   if (sub == "list") return List(*parsed, out, err);
   if (sub == "show") return Show(*parsed, out, err);
   if (sub == "cancel") return Cancel(*parsed, out, err);
-  err << "flowhost executions: unknown command '" << sub << "' (expected list, show or cancel)\n"
+  if (sub == "retry") return Retry(*parsed, out, err);
+  err << "flowhost executions: unknown command '" << sub << "' (expected list, show, cancel or retry)\n"
       << kExecutionsUsage;
   return kExitInvalid;
 }

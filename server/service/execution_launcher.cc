@@ -78,6 +78,15 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
                                                    const WorkflowSource& source,
                                                    const google::protobuf::Struct* input,
                                                    FailureContext& failure) {
+  return PrepareExecution(env, context, source,
+                          input != nullptr ? StructToJson(*input) : sdk::Json::object(), failure);
+}
+
+absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
+                                                   const grpc::CallbackServerContext& context,
+                                                   const WorkflowSource& source,
+                                                   const sdk::Json& inputs,
+                                                   FailureContext& failure) {
   if (env.auth != nullptr) {
     absl::Status allowed = env.auth->Check(context);
     if (!allowed.ok()) return allowed;
@@ -85,7 +94,6 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
   absl::StatusOr<workflow::WorkflowPtr> workflow = ResolveWorkflow(env, source, failure);
   if (!workflow.ok()) return workflow.status();
 
-  sdk::Json inputs = input != nullptr ? StructToJson(*input) : sdk::Json::object();
   absl::StatusOr<sdk::Json> bound = workflow::BindInputs(**workflow, inputs);
   if (!bound.ok()) return bound.status();
 
@@ -114,6 +122,22 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
           .ToHeader();
   failure.execution_id = prepared.request.id;
   return prepared;
+}
+
+void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
+                   std::shared_ptr<Recording> recording, executor::ExecutionRequest request,
+                   std::shared_ptr<ExecutionGate::Ticket> ticket) {
+  ExecutionRecorder::Observe(recording, request);
+  LogExecutionStarted(env, rpc, request);
+  std::shared_ptr<executor::ExecutionHandle> handle = env.executor->Start(
+      std::move(request), [&env, rpc = std::string(rpc), recording,
+                           ticket](executor::ExecutionRecord record) mutable {
+        recording->Finish(record);
+        ReportExecutionFinished(env, rpc, record);
+        ticket.reset();  // its place at the gate is free
+      });
+  if (ticket != nullptr) ticket->Attach(handle);
+  recording->Attach(handle);
 }
 
 FailureContext FailureOf(const executor::ExecutionRecord& record) {

@@ -55,6 +55,21 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
                                                    const google::protobuf::Struct* input,
                                                    FailureContext& failure);
 
+// The same with the inputs as JSON (a retried execution's stored input).
+absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
+                                                   const grpc::CallbackServerContext& context,
+                                                   const WorkflowSource& source,
+                                                   const sdk::Json& inputs,
+                                                   FailureContext& failure);
+
+// Starts `request` in the background, recorded by `recording` (made its observer): logs the
+// start as `rpc`, records the outcome and reports it when it ends, and holds `ticket` (its place
+// at the ExecutionGate, which may cancel it at shutdown) until then. StartWorkflow,
+// RetryExecution and resumed executions start this way. Any thread.
+void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
+                   std::shared_ptr<Recording> recording, executor::ExecutionRequest request,
+                   std::shared_ptr<ExecutionGate::Ticket> ticket);
+
 // What a failed execution's status is about: the failed node, its attempts and upstream calls; or,
 // when no node's failure stopped it (a deadline, a cancellation), the calls of the nodes it
 // stopped.

@@ -46,14 +46,21 @@ absl::Status Scrubbed(const absl::Status& status, const common::SecretScrubber& 
 
 Recording::Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
                      std::shared_ptr<executor::ExecutionObserver> inner,
-                     store::SavePolicy save_policy)
+                     store::SavePolicy save_policy, bool write_reused)
     : recorder_(recorder),
       id_(std::move(id)),
       workflow_(std::move(workflow)),
       inner_(std::move(inner)),
-      save_policy_(save_policy) {}
+      save_policy_(save_policy),
+      write_reused_(write_reused) {}
 
 Recording::~Recording() = default;
+
+std::optional<store::Fence> Recording::fence() const {
+  absl::MutexLock lock(&mu_);
+  if (failed_) return std::nullopt;
+  return fence_;
+}
 
 void Recording::Created(absl::StatusOr<store::CreatedExecution> created) {
   absl::MutexLock lock(&mu_);
@@ -144,6 +151,7 @@ void Recording::OnNodeStarted(std::string_view node, int attempt) {
 
 void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeOutputs outputs) {
   if (inner_ != nullptr) inner_->OnNodeResult(record, outputs);
+  if (record.reused && !write_reused_) return;
   store::NodeUpdate update;
   update.row.name = record.name;
   update.row.type = record.type;
@@ -224,6 +232,9 @@ store::NewExecution ExecutionRecorder::NewExecutionFor(const executor::Execution
   execution.workflow_hash = request.workflow->content_hash;
   execution.input = request.inputs;
   execution.save_policy = save_policy;
+  execution.restart_policy = request.workflow->restart_policy == workflow::RestartPolicy::kFail
+                                 ? store::RestartPolicy::kFail
+                                 : store::RestartPolicy::kResume;
   execution.claim_now = true;  // it runs here, now
   return execution;
 }
@@ -254,9 +265,24 @@ absl::Status ExecutionRecorder::CreateForStart(const executor::ExecutionRequest&
   store::NewExecution execution = NewExecutionFor(request, save_policy);
   execution.id = request.id;
   execution.idempotency_key = std::move(idempotency_key);
+  return CreateAsync(std::move(execution), request.workflow, save_policy, std::move(done));
+}
+
+absl::Status ExecutionRecorder::CreateForRetry(const executor::ExecutionRequest& request,
+                                               std::string retry_of, AsyncStartDone done) {
+  store::SavePolicy save_policy = SavePolicyFor(*request.workflow);
+  store::NewExecution execution = NewExecutionFor(request, save_policy);
+  execution.id = request.id;
+  execution.retry_of = std::move(retry_of);
+  return CreateAsync(std::move(execution), request.workflow, save_policy, std::move(done));
+}
+
+absl::Status ExecutionRecorder::CreateAsync(store::NewExecution execution,
+                                            workflow::WorkflowPtr workflow,
+                                            store::SavePolicy save_policy, AsyncStartDone done) {
   return store_.CreateExecution(
       std::move(execution),
-      [this, workflow = request.workflow, save_policy, done = std::move(done)](
+      [this, workflow = std::move(workflow), save_policy, done = std::move(done)](
           absl::StatusOr<store::CreatedExecution> created) mutable {
         if (!created.ok()) return std::move(done)(created.status());
         AsyncStart start;
@@ -269,6 +295,35 @@ absl::Status ExecutionRecorder::CreateForStart(const executor::ExecutionRequest&
         start.created = *std::move(created);
         std::move(done)(std::move(start));
       });
+}
+
+std::shared_ptr<Recording> ExecutionRecorder::RecordResumed(const store::Fence& fence,
+                                                            workflow::WorkflowPtr workflow,
+                                                            store::SavePolicy save_policy) {
+  auto recording = std::make_shared<Recording>(*this, fence.execution_id, std::move(workflow),
+                                               nullptr, save_policy, /*write_reused=*/false);
+  store::CreatedExecution claimed;
+  claimed.id = fence.execution_id;
+  claimed.status = store::ExecutionStatus::kRunning;
+  claimed.fence = fence;
+  recording->Created(std::move(claimed));
+  Register(recording);
+  return recording;
+}
+
+std::vector<store::Fence> ExecutionRecorder::RunningFences() const {
+  std::vector<std::shared_ptr<Recording>> recordings;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, weak] : running_) {
+      if (auto recording = weak.lock()) recordings.push_back(std::move(recording));
+    }
+  }
+  std::vector<store::Fence> fences;
+  for (const auto& recording : recordings) {
+    if (std::optional<store::Fence> fence = recording->fence()) fences.push_back(*fence);
+  }
+  return fences;
 }
 
 void ExecutionRecorder::Observe(const std::shared_ptr<Recording>& recording,

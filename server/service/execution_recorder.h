@@ -46,11 +46,17 @@ class ExecutionRecorder;
 class Recording : public executor::ExecutionObserver,
                   public std::enable_shared_from_this<Recording> {
  public:
+  // `write_reused`: whether nodes the executor did not run (NodeRecord::reused) are written. A
+  // retry writes them (the new execution's history is then whole); a resumed execution does not
+  // (their rows are already there, as the nodes' runs left them).
   Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
-            std::shared_ptr<executor::ExecutionObserver> inner, store::SavePolicy save_policy);
+            std::shared_ptr<executor::ExecutionObserver> inner, store::SavePolicy save_policy,
+            bool write_reused = true);
   ~Recording() override;
 
   const std::string& id() const { return id_; }
+  // The fence the writes carry once the store has created or claimed the execution.
+  std::optional<store::Fence> fence() const;
 
   // The store's answer to CreateExecution: from then on writes go straight to the store (the ones
   // held meanwhile first). An error, or a creation that returned another execution, ends the
@@ -88,8 +94,9 @@ class Recording : public executor::ExecutionObserver,
   const workflow::WorkflowPtr workflow_;
   const std::shared_ptr<executor::ExecutionObserver> inner_;
   const store::SavePolicy save_policy_;
+  const bool write_reused_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::optional<store::Fence> fence_ ABSL_GUARDED_BY(mu_);
   std::vector<Write> held_ ABSL_GUARDED_BY(mu_);  // writes made before the fence was known
   bool failed_ ABSL_GUARDED_BY(mu_) = false;
@@ -128,6 +135,18 @@ class ExecutionRecorder {
   // an error return means nothing was queued and `done` never runs.
   absl::Status CreateForStart(const executor::ExecutionRequest& request,
                               std::string idempotency_key, AsyncStartDone done);
+  // The same for RetryExecution: a new execution linked to `retry_of`.
+  absl::Status CreateForRetry(const executor::ExecutionRequest& request, std::string retry_of,
+                              AsyncStartDone done);
+
+  // The Recording of an execution this server has claimed (ExecutionStore::ClaimExecutions) to
+  // resume it: writes carry `fence`; nodes the executor reuses are not written again.
+  std::shared_ptr<Recording> RecordResumed(const store::Fence& fence,
+                                           workflow::WorkflowPtr workflow,
+                                           store::SavePolicy save_policy);
+
+  // The fences of the executions this server is running and recording, for RenewLeases.
+  std::vector<store::Fence> RunningFences() const;
 
   // Makes `recording` the observer of `request` (wrapping none: an async start has no caller
   // watching).
@@ -145,6 +164,8 @@ class ExecutionRecorder {
 
   store::NewExecution NewExecutionFor(const executor::ExecutionRequest& request,
                                       store::SavePolicy save_policy) const;
+  absl::Status CreateAsync(store::NewExecution execution, workflow::WorkflowPtr workflow,
+                           store::SavePolicy save_policy, AsyncStartDone done);
   void Register(const std::shared_ptr<Recording>& recording);
   void Unregister(const std::string& id);
   // One warning: the history of execution `id` was not (fully) recorded, and why.

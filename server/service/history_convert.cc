@@ -146,6 +146,7 @@ void ExecutionRowToProto(const store::ExecutionRow& row, const common::SecretScr
   out.set_idempotency_key(row.idempotency_key);
   out.set_cancel_requested(row.cancel_requested);
   out.set_save_policy(std::string(store::SavePolicyName(row.save_policy)));
+  out.set_retry_of(row.retry_of);
 }
 
 absl::Status ExecutionToProto(const store::ExecutionDetail& detail,

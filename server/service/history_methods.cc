@@ -11,6 +11,7 @@
 #include "server/service/execution_launcher.h"
 #include "server/service/history_convert.h"
 #include "server/service/status_mapping.h"
+#include "server/service/stored_execution.h"
 #include "server/service/workflow_service_impl.h"
 
 namespace flowhost::service {
@@ -81,21 +82,9 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
         response->set_created(start->created.created);
         response->set_state(ExecutionStateToProto(start->created.status));
         if (start->recording != nullptr) {
-          executor::ExecutionRequest& execution = pending->request;
-          execution.id = start->created.id;
-          ExecutionRecorder::Observe(start->recording, execution);
-          LogExecutionStarted(env_, "StartWorkflow", execution);
-          std::shared_ptr<ExecutionGate::Ticket> ticket = std::move(pending->ticket);
-          std::shared_ptr<Recording> recording = start->recording;
-          std::shared_ptr<executor::ExecutionHandle> handle = env_.executor->Start(
-              std::move(execution),
-              [this, recording, ticket](executor::ExecutionRecord record) mutable {
-                recording->Finish(record);
-                ReportExecutionFinished(env_, "StartWorkflow", record);
-                ticket.reset();  // its place at the gate is free
-              });
-          ticket->Attach(handle);
-          recording->Attach(handle);
+          pending->request.id = start->created.id;
+          StartRecorded(env_, "StartWorkflow", start->recording, std::move(pending->request),
+                        std::move(pending->ticket));
         }
         pending.reset();  // an earlier execution was returned: this one's place is free
         reactor->Finish(grpc::Status::OK);
@@ -186,6 +175,93 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::CancelExecution(
                                    "cancelled by CancelExecution"));
   }
   return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::RetryExecution(
+    grpc::CallbackServerContext* context, const v1::RetryExecutionRequest* request,
+    v1::RetryExecutionResponse* response) {
+  absl::Status allowed = HistoryAllowed(*context);
+  if (allowed.ok()) allowed = RequireId(request->execution_id());
+  if (!allowed.ok()) return Reply(context, allowed);
+  bool from_failed_node = request->from_failed_node();
+  store::GetOptions options;
+  options.with_nodes = from_failed_node;
+  options.with_items = from_failed_node;
+  response->set_retry_of(request->execution_id());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status queued = env_.recorder->store().GetExecution(
+      request->execution_id(), options,
+      [this, context, reactor, response,
+       from_failed_node](absl::StatusOr<store::ExecutionDetail> detail) mutable {
+        RetryRead(context, reactor, response, from_failed_node, std::move(detail));
+      });
+  if (!queued.ok()) return Reply(context, queued);
+  return reactor;
+}
+
+void WorkflowServiceImpl::RetryRead(grpc::CallbackServerContext* context,
+                                    grpc::ServerUnaryReactor* reactor,
+                                    v1::RetryExecutionResponse* response, bool from_failed_node,
+                                    absl::StatusOr<store::ExecutionDetail> detail) {
+  FailureContext failure;
+  auto fail = [&](const absl::Status& status) {
+    reactor->Finish(FailCall(*context, status, failure, *env_.scrubber, env_.max_retry_after));
+  };
+  if (!detail.ok()) return fail(detail.status());
+  const store::ExecutionRow& original = detail->execution;
+  failure.workflow = original.workflow;
+  if (!store::IsFinal(original.status)) {
+    return fail(absl::FailedPreconditionError(
+        "execution " + original.id + " is " +
+        std::string(store::ExecutionStatusName(original.status)) +
+        "; only a finished execution can be retried (cancel it first, or wait for it)"));
+  }
+  if (from_failed_node && original.status == store::ExecutionStatus::kSucceeded) {
+    return fail(absl::FailedPreconditionError(
+        "execution " + original.id +
+        " succeeded, so it has no failed node to retry from; retry it from the start"));
+  }
+  absl::StatusOr<sdk::Json> input = StoredInput(original);
+  if (!input.ok()) return fail(input.status());
+  absl::StatusOr<PreparedExecution> prepared = PrepareExecution(
+      env_, *context, WorkflowSource{WorkflowSource::Kind::kName, original.workflow}, *input,
+      failure);
+  if (!prepared.ok()) return fail(prepared.status());
+  prepared->request.deadline = absl::InfiniteFuture();  // it outlives this call
+  if (from_failed_node) {
+    prepared->request.reused_outputs = ReusableOutputs(*detail);
+    for (const workflow::CompiledNode& node : prepared->request.workflow->nodes) {
+      if (prepared->request.reused_outputs.contains(node.name)) {
+        response->add_reused_nodes(node.name);
+      }
+    }
+  }
+  auto pending = std::make_shared<PreparedExecution>(*std::move(prepared));
+  absl::Status queued = env_.recorder->CreateForRetry(
+      pending->request, original.id,
+      [this, context, reactor, response,
+       pending](absl::StatusOr<ExecutionRecorder::AsyncStart> start) mutable {
+        if (!start.ok()) {
+          FailureContext failure;
+          failure.workflow = pending->request.workflow->name;
+          reactor->Finish(
+              FailCall(*context, start.status(), failure, *env_.scrubber, env_.max_retry_after));
+          return;
+        }
+        if (start->recording == nullptr) {  // a retry has no idempotency key: always created
+          reactor->Finish(FailCall(
+              *context, absl::InternalError("the store returned an existing execution for a retry"),
+              FailureContext(), *env_.scrubber, env_.max_retry_after));
+          return;
+        }
+        response->set_execution_id(start->created.id);
+        response->set_state(ExecutionStateToProto(start->created.status));
+        pending->request.id = start->created.id;
+        StartRecorded(env_, "RetryExecution", start->recording, std::move(pending->request),
+                      std::move(pending->ticket));
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) fail(queued);
 }
 
 }  // namespace flowhost::service

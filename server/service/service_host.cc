@@ -96,8 +96,16 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   options.tls_cert_file = config.tls.cert_file;
   options.tls_key_file = config.tls.key_file;
   options.shutdown_grace_period = config.shutdown_grace_period;
+  ServiceEnvironment resumer_env = env;
   host->server_ = std::make_unique<FlowhostServer>(std::move(env), std::move(options));
   if (absl::Status started = host->server_->Start(); !started.ok()) return started;
+  if (host->recorder_ != nullptr) {
+    ExecutionResumer::Options resumer_options;
+    resumer_options.lease = config.store.lease;
+    host->resumer_ =
+        ExecutionResumer::Create(std::move(resumer_env), runtime.scheduler(), resumer_options);
+    host->resumer_->Start();
+  }
 
   if (config.http_server.enabled()) {
     http_api::GatewayOptions http_options;
@@ -128,6 +136,7 @@ ServiceHost::~ServiceHost() {
 }
 
 void ServiceHost::Shutdown() {
+  if (resumer_ != nullptr) resumer_->Stop();
   if (server_ != nullptr) server_->Shutdown();
   if (http_ != nullptr) http_->Shutdown();
   // Every execution has completed and queued its last writes: commit them, and run the store's

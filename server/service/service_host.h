@@ -21,6 +21,7 @@
 #include "server/service/caller_auth.h"
 #include "server/service/execution_gate.h"
 #include "server/service/execution_recorder.h"
+#include "server/service/execution_resumer.h"
 #include "server/service/flowhost_server.h"
 #include "server/service/library_logs.h"
 #include "server/service/workflow_store.h"
@@ -68,6 +69,8 @@ class ServiceHost {
   std::unique_ptr<CallerAuthenticator> auth_;
   store::ExecutionStorePtr history_;             // null without a history
   std::unique_ptr<ExecutionRecorder> recorder_;  // null without a history
+  // Renews leases, resumes executions whose server died; null without a history.
+  std::shared_ptr<ExecutionResumer> resumer_;
   std::unique_ptr<FlowhostServer> server_;
   std::unique_ptr<http_api::HttpGateway> http_;  // after server_: destroyed before it
 };

@@ -67,10 +67,17 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* CancelExecution(grpc::CallbackServerContext* context,
                                             const v1::CancelExecutionRequest* request,
                                             v1::CancelExecutionResponse* response) override;
+  grpc::ServerUnaryReactor* RetryExecution(grpc::CallbackServerContext* context,
+                                           const v1::RetryExecutionRequest* request,
+                                           v1::RetryExecutionResponse* response) override;
 
  private:
   // The caller's check, then whether the server keeps a history: the refusal, or OK.
   absl::Status HistoryAllowed(const grpc::CallbackServerContext& context) const;
+  // RetryExecution once the store has read the execution to retry (on the store's thread).
+  void RetryRead(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                 v1::RetryExecutionResponse* response, bool from_failed_node,
+                 absl::StatusOr<store::ExecutionDetail> detail);
 
   // Answers a method that replies inline: checks the caller (CallerAuth), runs `answer` when
   // allowed, and finishes `context`'s default reactor with the refusal or `answer`'s status

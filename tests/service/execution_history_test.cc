@@ -1,7 +1,7 @@
 // The execution history through the real server (the in-process ServiceHost over gRPC, the fake
 // OpenRouter), on a real SQLite file and a real PostgreSQL 15: what RunWorkflow and StartWorkflow
-// record, GetExecution, ListExecutions, CancelExecution, idempotency keys, save policies, and a
-// server without history.
+// record, GetExecution, ListExecutions, CancelExecution, RetryExecution (from the start and from
+// the failed node), idempotency keys, save policies, and a server without history.
 #include <memory>
 #include <string>
 #include <vector>
@@ -542,6 +542,122 @@ TEST(ExecutionHistoryOffTest, AStoreThatRefusesLeavesRunWorkflowWorkingAndSaysSo
   EXPECT_TRUE(logged) << "no log line says the history of " << ran.execution_id()
                       << " was not recorded";
   harness.reset();  // before the backend removes the directory
+}
+
+}  // namespace
+}  // namespace flowhost::service::testing
+
+namespace flowhost::service::testing {
+namespace {
+
+// An LLM node, then a node that fails; fixed later by replacing the failing node.
+constexpr char kAskThenFail[] = R"(name: ask-then-fail
+nodes:
+  - name: answer
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "hello"}
+    next: check
+  - name: check
+    type: fail
+    params: {message: "check failed on purpose"}
+)";
+constexpr char kAskThenSet[] = R"(name: ask-then-fail
+nodes:
+  - name: answer
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "hello"}
+    next: check
+  - name: check
+    type: set
+    params: {values: {checked: true}}
+)";
+
+int64_t FakeChatRequests(ServiceHarness& harness) {
+  absl::StatusOr<nlohmann::json> stats = harness.fake().Stats();
+  EXPECT_TRUE(stats.ok()) << stats.status();
+  return stats.ok() ? (*stats)["chat_requests"].get<int64_t>() : -1;
+}
+
+grpc::Status RetryCall(ServiceHarness& harness, const std::string& id, bool from_failed_node,
+                   v1::RetryExecutionResponse& response) {
+  v1::RetryExecutionRequest request;
+  request.set_execution_id(id);
+  request.set_from_failed_node(from_failed_node);
+  return harness.stub().RetryExecution(ServiceHarness::Context().get(), request, &response);
+}
+
+TYPED_TEST(ExecutionHistoryTest, RetryFromTheFailedNodeReusesTheStoredOutputsOfTheNodesBefore) {
+  std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
+  ASSERT_NE(harness, nullptr);
+  harness->WriteWorkflow("ask-then-fail.yaml", kAskThenFail);
+  harness->host().store().Rescan();
+  v1::RunWorkflowResponse run;
+  ASSERT_FALSE(this->Run(*harness, "ask-then-fail", run).ok());
+  std::string failed = this->WaitForOnly(*harness, "ask-then-fail", v1::EXECUTION_STATE_FAILED);
+  EXPECT_EQ(FakeChatRequests(*harness), 1);
+
+  // The workflow is fixed, then the execution retried from its failed node: the LLM node is not
+  // called again, and the fixed node gets its stored output.
+  harness->WriteWorkflow("ask-then-fail.yaml", kAskThenSet);
+  harness->host().store().Rescan();
+  v1::RetryExecutionResponse retried;
+  grpc::Status status = RetryCall(*harness, failed, /*from_failed_node=*/true, retried);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_NE(retried.execution_id(), failed);
+  EXPECT_EQ(retried.retry_of(), failed);
+  EXPECT_THAT(retried.reused_nodes(), ::testing::ElementsAre("answer"));
+  v1::Execution execution =
+      this->WaitForState(*harness, retried.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_EQ(execution.retry_of(), failed);
+  EXPECT_EQ(FakeChatRequests(*harness), 1);
+  ASSERT_EQ(execution.nodes_size(), 2);
+  EXPECT_EQ(execution.nodes(0).name(), "answer");
+  EXPECT_EQ(execution.nodes(0).status(), v1::NODE_STATUS_SUCCEEDED);
+  EXPECT_EQ(execution.nodes(0).attempts(), 0);  // not run: its output was reused
+  EXPECT_EQ(execution.nodes(1).name(), "check");
+  EXPECT_EQ(execution.nodes(1).attempts(), 1);
+  ASSERT_EQ(execution.output_items_size(), 1);
+  EXPECT_TRUE(execution.output_items(0).struct_value().fields().at("checked").bool_value());
+
+  // From the start, every node runs again.
+  v1::RetryExecutionResponse again;
+  ASSERT_TRUE(RetryCall(*harness, failed, /*from_failed_node=*/false, again).ok());
+  EXPECT_TRUE(again.reused_nodes().empty());
+  this->WaitForState(*harness, again.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_EQ(FakeChatRequests(*harness), 2);
+}
+
+TYPED_TEST(ExecutionHistoryTest, RetryRefusesUnknownRunningAndSucceededExecutionsClearly) {
+  std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
+  ASSERT_NE(harness, nullptr);
+  v1::RetryExecutionResponse response;
+  EXPECT_EQ(RetryCall(*harness, "", false, response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(RetryCall(*harness, "ex-nope", false, response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::StartWorkflowResponse slow;
+  ASSERT_TRUE(this->Start(*harness, "slow", "", slow).ok());
+  grpc::Status running = RetryCall(*harness, slow.execution_id(), false, response);
+  EXPECT_EQ(running.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(running.error_message(), HasSubstr("only a finished execution can be retried"));
+  v1::CancelExecutionRequest cancel;  // so that the harness need not wait for it at shutdown
+  cancel.set_execution_id(slow.execution_id());
+  v1::CancelExecutionResponse cancelled;
+  ASSERT_TRUE(
+      harness->stub().CancelExecution(ServiceHarness::Context().get(), cancel, &cancelled).ok());
+
+  v1::RunWorkflowResponse greeted;
+  ASSERT_TRUE(this->Run(*harness, "greet", greeted, "Ada").ok());
+  this->WaitForState(*harness, greeted.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  grpc::Status succeeded = RetryCall(*harness, greeted.execution_id(), true, response);
+  EXPECT_EQ(succeeded.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(succeeded.error_message(), HasSubstr("no failed node"));
+  // From the start it runs again, on the same input.
+  ASSERT_TRUE(RetryCall(*harness, greeted.execution_id(), false, response).ok());
+  v1::Execution again =
+      this->WaitForState(*harness, response.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_EQ(again.input().fields().at("who").string_value(), "Ada");
 }
 
 }  // namespace

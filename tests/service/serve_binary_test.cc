@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "server/cli/commands.h"
 #include "server/service/json_proto.h"
@@ -62,6 +64,30 @@ nodes:
     params: {model: fake/ok, prompt: "{{ $json.question }}"}
 )";
 
+// A quick LLM call, then a slow one (the fake answers it after 3 s): a server killed during the
+// second finds the first recorded as finished. The same with restart_policy: fail.
+constexpr char kResumable[] = R"(name: resumable
+nodes:
+  - name: quick
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "first"}
+    next: slow
+  - name: slow
+    type: openrouter.chat
+    params: {model: fake/slow-3000, prompt: "second"}
+)";
+constexpr char kFragile[] = R"(name: fragile
+restart_policy: fail
+nodes:
+  - name: quick
+    type: openrouter.chat
+    params: {model: fake/scripted, prompt: "first"}
+    next: slow
+  - name: slow
+    type: openrouter.chat
+    params: {model: fake/slow-3001, prompt: "second"}
+)";
+
 // A file that never loads, and one whose workflow name ask.yaml already serves.
 constexpr char kBroken[] = "name: broken\nnodes:\n  - name: x\n    type: no.such.type\n";
 constexpr char kTwin[] = R"(name: ask
@@ -86,8 +112,14 @@ class ServeBinaryTest : public ::testing::Test {
     std::ofstream(dir_ / "workflows" / "fives.yaml") << kFives;
     std::ofstream(dir_ / "workflows" / "broken.yaml") << kBroken;
     std::ofstream(dir_ / "workflows" / "twin.yaml") << kTwin;
+    std::ofstream(dir_ / "workflows" / "resumable.yaml") << kResumable;
+    std::ofstream(dir_ / "workflows" / "fragile.yaml") << kFragile;
     std::ofstream(dir_ / "key.txt") << fake_->api_key() << "\n";
+    StartServer();
+  }
 
+  // Starts `flowhost serve` on the test's directory (its data dir survives a restart).
+  void StartServer() {
     auto child = fake_openrouter::ChildProcess::Spawn(
         {FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--workflows",
          (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
@@ -102,6 +134,36 @@ class ServeBinaryTest : public ::testing::Test {
     target_ = "127.0.0.1:" + line->substr(std::string("LISTENING ").size());
     stub_ = v1::WorkflowService::NewStub(
         grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
+  }
+
+  // The chat requests the fake has seen for `model`.
+  int64_t RequestsFor(const std::string& model) {
+    absl::StatusOr<nlohmann::json> stats = fake_->Stats();
+    if (!stats.ok()) return -1;
+    const nlohmann::json& by_model = (*stats)["by_model"];
+    return by_model.contains(model) ? by_model[model].get<int64_t>() : 0;
+  }
+
+  // Polls GetExecution until `done` holds for the execution, for up to `timeout`.
+  v1::Execution WaitForExecution(const std::string& id,
+                                 const std::function<bool(const v1::Execution&)>& done,
+                                 absl::Duration timeout = absl::Seconds(30)) {
+    absl::Time give_up = absl::Now() + timeout;
+    v1::GetExecutionResponse response;
+    while (absl::Now() < give_up) {
+      v1::GetExecutionRequest request;
+      request.set_execution_id(id);
+      request.set_include_nodes(true);
+      response.Clear();
+      if (stub_->GetExecution(Context().get(), request, &response).ok() &&
+          done(response.execution())) {
+        return response.execution();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "execution " << id << " never got there; last seen "
+                  << response.execution().DebugString();
+    return response.execution();
   }
 
   void TearDown() override {
@@ -121,6 +183,48 @@ class ServeBinaryTest : public ::testing::Test {
   std::string target_;
   std::unique_ptr<v1::WorkflowService::Stub> stub_;
 };
+
+// kill -9 while an execution runs its second node: the restarted server claims it and resumes it
+// from its last finished node (the first node's upstream call is made once, the second's twice);
+// one whose workflow says restart_policy: fail is failed instead.
+TEST_F(ServeBinaryTest, AfterKillNineTheRestartedServerResumesFromTheLastFinishedNode) {
+  std::vector<std::string> ids;
+  for (const char* workflow : {"resumable", "fragile"}) {
+    v1::StartWorkflowRequest start;
+    start.set_workflow(workflow);
+    v1::StartWorkflowResponse started;
+    grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ids.push_back(started.execution_id());
+  }
+  auto second_running = [](const v1::Execution& e) {
+    return e.nodes_size() == 2 && e.nodes(0).status() == v1::NODE_STATUS_SUCCEEDED &&
+           e.nodes(1).status() == v1::NODE_STATUS_RUNNING;
+  };
+  for (const std::string& id : ids) WaitForExecution(id, second_running);
+  ASSERT_EQ(RequestsFor("fake/ok"), 1);
+  ASSERT_EQ(RequestsFor("fake/scripted"), 1);
+
+  ASSERT_EQ(kill(server_->pid(), SIGKILL), 0);
+  server_->Stop().IgnoreError();  // reaps it
+  StartServer();
+
+  v1::Execution resumed = WaitForExecution(ids[0], [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_SUCCEEDED;
+  });
+  EXPECT_EQ(resumed.id(), ids[0]);
+  ASSERT_EQ(resumed.nodes_size(), 2);
+  EXPECT_EQ(resumed.nodes(0).attempts(), 1);  // its row as its one run left it
+  EXPECT_EQ(RequestsFor("fake/ok"), 1);       // the finished node did not run again
+  v1::Execution failed = WaitForExecution(ids[1], [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_FAILED;
+  });
+  EXPECT_THAT(failed.error().message(), HasSubstr("restart_policy is fail"));
+  EXPECT_EQ(RequestsFor("fake/scripted"), 1);
+  // The slow node: once before the kill, once more after it (resumed); the failed one's once.
+  EXPECT_EQ(RequestsFor("fake/slow-3000"), 2);
+  EXPECT_EQ(RequestsFor("fake/slow-3001"), 1);
+}
 
 // `flowhost executions` against the real server, which records into its --data-dir by itself.
 TEST_F(ServeBinaryTest, TheExecutionsVerbListsShowsAndCancelsWhatTheServerRecorded) {

@@ -1,0 +1,203 @@
+#include "server/service/execution_resumer.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/error.h"
+#include "server/service/execution_launcher.h"
+#include "server/service/stored_execution.h"
+
+namespace flowhost::service {
+
+std::shared_ptr<ExecutionResumer> ExecutionResumer::Create(ServiceEnvironment env,
+                                                           sdk::Scheduler& scheduler,
+                                                           Options options) {
+  return std::shared_ptr<ExecutionResumer>(
+      new ExecutionResumer(std::move(env), scheduler, options));
+}
+
+void ExecutionResumer::Start() {
+  std::weak_ptr<ExecutionResumer> weak = weak_from_this();
+  store().SetWorkListener([weak] {
+    if (auto self = weak.lock()) self->Claim();
+  });
+  Claim();
+  ArmRenewal();
+}
+
+void ExecutionResumer::Stop() {
+  sdk::TimerId renewal = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+    renewal = renewal_;
+    renewal_ = 0;
+  }
+  if (renewal != 0) scheduler_.Cancel(renewal);
+}
+
+bool ExecutionResumer::stopped() const {
+  absl::MutexLock lock(&mu_);
+  return stopped_;
+}
+
+void ExecutionResumer::Claim() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    if (claiming_) {
+      claim_again_ = true;
+      return;
+    }
+    claiming_ = true;
+  }
+  absl::Status queued = store().ClaimExecutions(
+      options_.max_claims,
+      [self = shared_from_this()](absl::StatusOr<std::vector<store::Claim>> claims) {
+        if (!claims.ok()) {
+          self->env_.logger->Log(sdk::LogLevel::kWarning,
+                                 "cannot claim executions left by a stopped server; will retry",
+                                 {{"error", std::string(claims.status().message())}});
+        } else {
+          for (const store::Claim& claim : *claims) self->Resume(claim);
+        }
+        bool again = false;
+        {
+          absl::MutexLock lock(&self->mu_);
+          self->claiming_ = false;
+          again = self->claim_again_ || (claims.ok() && static_cast<int>(claims->size()) ==
+                                                            self->options_.max_claims);
+          self->claim_again_ = false;
+        }
+        if (again) self->Claim();
+      });
+  if (!queued.ok()) {
+    absl::MutexLock lock(&mu_);
+    claiming_ = false;
+  }
+}
+
+void ExecutionResumer::Resume(const store::Claim& claim) {
+  store::GetOptions options;
+  options.with_nodes = true;
+  options.with_items = true;
+  store::Fence fence = claim.fence;
+  absl::Status queued = store().GetExecution(
+      fence.execution_id, options,
+      [self = shared_from_this(), fence](absl::StatusOr<store::ExecutionDetail> detail) {
+        self->Resumed(fence, std::move(detail));
+      });
+  if (!queued.ok()) {
+    // It stays claimed by this server until its lease runs out; then it is claimed again.
+    env_.logger->Log(sdk::LogLevel::kWarning, "cannot read a claimed execution to resume it",
+                     {{"execution_id", fence.execution_id},
+                      {"error", std::string(queued.message())}});
+  }
+}
+
+void ExecutionResumer::Resumed(const store::Fence& fence,
+                               absl::StatusOr<store::ExecutionDetail> detail) {
+  if (!detail.ok()) return Abandon(fence, detail.status());
+  const store::ExecutionRow& row = detail->execution;
+  if (row.cancel_requested) {
+    return Abandon(fence, sdk::NodeError(absl::StatusCode::kCancelled,
+                                         sdk::error_class::kCancelled,
+                                         "cancelled by CancelExecution while its server was down"));
+  }
+  if (row.restart_policy == store::RestartPolicy::kFail) {
+    return Abandon(fence, absl::AbortedError(
+                              "the server running the execution stopped, and its workflow's "
+                              "restart_policy is fail"));
+  }
+  workflow::WorkflowPtr workflow = env_.store->Find(row.workflow);
+  if (workflow == nullptr) {
+    return Abandon(fence, absl::NotFoundError("the server running the execution stopped, and "
+                                              "its workflow '" +
+                                              row.workflow +
+                                              "' is no longer loaded, so it cannot resume"));
+  }
+  absl::StatusOr<sdk::Json> input = StoredInput(row);
+  if (!input.ok()) return Abandon(fence, input.status());
+  absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ticket = env_.gate->Enter();
+  if (!ticket.ok()) {
+    // Busy or draining: give it back, for this server (later) or another one.
+    (void)store().ReleaseExecution(fence);
+    return;
+  }
+  executor::ExecutionRequest request;
+  request.workflow = workflow;
+  request.inputs = *std::move(input);
+  request.id = row.id;
+  request.reused_outputs = ReusableOutputs(*detail);
+  env_.logger->Log(sdk::LogLevel::kInfo, "resuming an execution whose server stopped",
+                   {{"execution_id", row.id},
+                    {"workflow", row.workflow},
+                    {"nodes_reused", request.reused_outputs.size()},
+                    {"workflow_changed", row.workflow_hash != workflow->content_hash}});
+  std::shared_ptr<Recording> recording =
+      env_.recorder->RecordResumed(fence, workflow, row.save_policy);
+  StartRecorded(env_, "resume", std::move(recording), std::move(request),
+                std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
+}
+
+void ExecutionResumer::Abandon(const store::Fence& fence, absl::Status error) {
+  env_.logger->Log(sdk::LogLevel::kWarning, "not resuming an execution whose server stopped",
+                   {{"execution_id", fence.execution_id},
+                    {"error", env_.scrubber->Scrub(std::string(error.message()))}});
+  store::ExecutionOutcome outcome;
+  outcome.status = error.code() == absl::StatusCode::kCancelled
+                       ? store::ExecutionStatus::kCancelled
+                       : store::ExecutionStatus::kFailed;
+  outcome.error = std::move(error);
+  (void)store().FinishExecution(fence, std::move(outcome));
+}
+
+void ExecutionResumer::ArmRenewal() {
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  std::weak_ptr<ExecutionResumer> weak = weak_from_this();
+  renewal_ = scheduler_.RunAfter(options_.lease / 3, [weak] {
+    if (auto self = weak.lock()) self->Renew();
+  });
+}
+
+void ExecutionResumer::Renew() {
+  if (stopped()) return;
+  std::vector<store::Fence> fences = env_.recorder->RunningFences();
+  if (fences.empty()) return ArmRenewal();
+  absl::Status queued = store().RenewLeases(
+      std::move(fences), [self = shared_from_this()](absl::StatusOr<store::RenewResult> result) {
+        self->Renewed(std::move(result));
+      });
+  if (!queued.ok()) {
+    env_.logger->Log(sdk::LogLevel::kWarning, "cannot renew the leases of running executions",
+                     {{"error", std::string(queued.message())}});
+    ArmRenewal();
+  }
+}
+
+void ExecutionResumer::Renewed(absl::StatusOr<store::RenewResult> result) {
+  if (!result.ok()) {
+    env_.logger->Log(sdk::LogLevel::kWarning, "cannot renew the leases of running executions",
+                     {{"error", std::string(result.status().message())}});
+  } else {
+    for (const std::string& id : result->lost) {
+      if (std::shared_ptr<Recording> running = env_.recorder->FindRunning(id)) {
+        running->Cancel(absl::AbortedError(
+            "the execution's lease was lost: another server took it over"));
+      }
+    }
+    for (const std::string& id : result->cancel_requested) {
+      if (std::shared_ptr<Recording> running = env_.recorder->FindRunning(id)) {
+        running->Cancel(sdk::NodeError(absl::StatusCode::kCancelled,
+                                       sdk::error_class::kCancelled,
+                                       "cancelled by CancelExecution"));
+      }
+    }
+  }
+  ArmRenewal();
+}
+
+}  // namespace flowhost::service
