@@ -1,5 +1,6 @@
 #include "server/service/execution_resumer.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,11 @@ bool ExecutionResumer::stopped() const {
 }
 
 void ExecutionResumer::Claim() {
+  // No more than the gate has places for: a claim it would refuse is only given back.
+  size_t in_flight = env_.gate->in_flight();
+  size_t free = env_.gate->max_in_flight() > in_flight ? env_.gate->max_in_flight() - in_flight : 0;
+  int max = static_cast<int>(std::min<size_t>(free, static_cast<size_t>(options_.max_claims)));
+  if (max == 0) return;  // the next poll looks again
   {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
@@ -54,8 +60,7 @@ void ExecutionResumer::Claim() {
     claiming_ = true;
   }
   absl::Status queued = store().ClaimExecutions(
-      options_.max_claims,
-      [self = shared_from_this()](absl::StatusOr<std::vector<store::Claim>> claims) {
+      max, [self = shared_from_this(), max](absl::StatusOr<std::vector<store::Claim>> claims) {
         if (!claims.ok()) {
           self->env_.logger->Log(sdk::LogLevel::kWarning,
                                  "cannot claim executions left by a stopped server; will retry",
@@ -67,8 +72,7 @@ void ExecutionResumer::Claim() {
         {
           absl::MutexLock lock(&self->mu_);
           self->claiming_ = false;
-          again = self->claim_again_ || (claims.ok() && static_cast<int>(claims->size()) ==
-                                                            self->options_.max_claims);
+          again = self->claim_again_ || (claims.ok() && static_cast<int>(claims->size()) == max);
           self->claim_again_ = false;
         }
         if (again) self->Claim();

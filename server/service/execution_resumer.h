@@ -11,7 +11,8 @@
 //   nodes recorded as succeeded with their items whole are not run again (their stored items go
 //   to the nodes after them), every other node runs (so a node runs at least once). A workflow
 //   with `restart_policy: fail` is failed instead, as is one whose workflow is no longer loaded.
-//   A claimed execution that finds no place at the ExecutionGate is released, to be claimed again.
+//   It claims no more than the ExecutionGate has places for; one that finds no place after all
+//   is released, to be claimed again.
 //
 // Ownership: borrows everything in the ServiceEnvironment (which the ServiceHost owns); shared, so
 // that timers and the store's callbacks hold it. Stop before the store shuts down.
