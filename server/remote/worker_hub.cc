@@ -134,8 +134,11 @@ WorkerHub::WorkerHub(RemoteConfig config, sdk::Scheduler& scheduler, sdk::Logger
   for (const DeclaredRemoteType& type : config_.types) declared_[type.info.type] = &type;
 }
 
-WorkerHub::~WorkerHub() {
+WorkerHub::~WorkerHub() { Stop(); }
+
+void WorkerHub::Stop() {
   absl::MutexLock lock(&mu_);
+  if (stopped_) return;
   stopped_ = true;
   if (tick_timer_ != 0) scheduler_.Cancel(tick_timer_);
   std::vector<std::string> ids;
@@ -146,6 +149,8 @@ WorkerHub::~WorkerHub() {
   for (auto& [stream, session] : sessions_) {
     stream->Close(absl::UnavailableError("the host is shutting down"));
   }
+  sessions_.clear();
+  queued_.clear();
 }
 
 absl::Status WorkerHub::CheckHello(const pb::Hello& hello, pb::RefusedReason& reason) const {
@@ -524,6 +529,12 @@ void WorkerHub::Drain(absl::Duration grace) {
     message.mutable_drain()->set_grace_ms(Millis(grace));
     stream->Send(std::move(message));
   }
+}
+
+int64_t WorkerHub::QueuedItems(std::string_view type) const {
+  absl::MutexLock lock(&mu_);
+  auto it = queued_.find(std::string(type));
+  return it == queued_.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
 std::vector<WorkerSnapshot> WorkerHub::Workers() const {

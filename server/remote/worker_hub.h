@@ -83,8 +83,16 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   // The stream ended or broke; `why` says how. No-op for a stream not (or no longer) registered.
   void OnStreamGone(WorkerStream* stream, const absl::Status& why);
 
+  // Stops the hub for good: fails the work it holds (UNAVAILABLE), closes every worker's stream and
+  // refuses new ones; after it returns the hub never touches the scheduler again. Call it before
+  // the scheduler goes (the destructor calls it too). Idempotent.
+  void Stop();
+
   // Asks every worker to drain and refuses new ones from now on.
   void Drain(absl::Duration grace);
+
+  // Items of node type `type` waiting for a worker's credit.
+  int64_t QueuedItems(std::string_view type) const;
 
   // The sessions connected now, sorted by worker id.
   std::vector<WorkerSnapshot> Workers() const;
