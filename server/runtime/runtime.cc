@@ -24,6 +24,10 @@ std::vector<std::string> KnownSecrets(const config::HostConfig& config,
   if (tokens.ok()) {
     for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
   }
+  if (config.remote.enabled() && !config.remote.token_env.empty()) {
+    std::string worker_token = getenv(config.remote.token_env).value_or("");
+    if (!worker_token.empty()) secrets.push_back(std::move(worker_token));
+  }
   return secrets;
 }
 
