@@ -25,14 +25,17 @@ void WorkerSession::Send(plugin::v1::HostMessage message) {
 }
 
 void WorkerSession::Close(const absl::Status& status) {
-  absl::MutexLock lock(&mu_);
-  if (closing_) return;
-  closing_ = true;
-  finish_status_ = ToGrpc(status);
-  if (!writing_) {
+  grpc::Status finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return;
+    closing_ = true;
+    finish_status_ = ToGrpc(status);
+    if (writing_) return;  // OnWriteDone finishes once the queue is written
     finished_ = true;
-    Finish(finish_status_);
+    finish = finish_status_;
   }
+  Finish(finish);  // outside the lock: nothing here may run while OnDone deletes the session
 }
 
 void WorkerSession::WriteNextLocked() {
@@ -41,20 +44,26 @@ void WorkerSession::WriteNextLocked() {
 }
 
 void WorkerSession::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
-  outgoing_.pop_front();
-  writing_ = false;
-  if (!ok) {
-    // The stream is broken; reads fail too and OnReadDone tells the hub.
-    outgoing_.clear();
-    closing_ = true;
-  }
-  if (!outgoing_.empty()) {
-    WriteNextLocked();
-  } else if (closing_ && !finished_) {
+  grpc::Status finish;
+  {
+    absl::MutexLock lock(&mu_);
+    outgoing_.pop_front();
+    writing_ = false;
+    if (!ok) {
+      // The stream is broken; reads fail too and OnReadDone tells the hub.
+      outgoing_.clear();
+      if (!closing_) finish_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken");
+      closing_ = true;
+    }
+    if (!outgoing_.empty()) {
+      WriteNextLocked();
+      return;
+    }
+    if (!closing_ || finished_) return;
     finished_ = true;
-    Finish(ok ? finish_status_ : grpc::Status(grpc::StatusCode::UNAVAILABLE, "stream broken"));
+    finish = finish_status_;
   }
+  Finish(finish);
 }
 
 void WorkerSession::OnReadDone(bool ok) {
