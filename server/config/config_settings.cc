@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 49> kSettings = {{
+const std::array<Setting, 56> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -27,6 +27,27 @@ const std::array<Setting, 49> kSettings = {{
     {"plugins", "FLOWHOST_PLUGINS", "plugin", "(none)",
      "Node plugin libraries loaded at start-up, in order, after the built-in node types (a YAML list; colon-separated in the variable, like PATH; one file per --plugin, which may be repeated). A relative path is taken from the working directory. A plugin that cannot be loaded stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.plugins; }, 0, ':', true},
+    {"remote.listen", "FLOWHOST_REMOTE_LISTEN", "remote-listen", "",
+     "Address remote workers dial (HOST:PORT; port 0 picks a free port); remote nodes are off when empty. A non-loopback address needs a token (remote.token_env).",
+     [](HostConfig& c) -> SettingField { return &c.remote.listen; }},
+    {"remote.token_env", "", "remote-token-env", "FLOWHOST_WORKER_TOKEN",
+     "Name of the environment variable holding the token workers must present in their Hello; none needed on loopback when it is unset.",
+     [](HostConfig& c) -> SettingField { return &c.remote.token_env; }},
+    {"remote.heartbeat_interval", "", "remote-heartbeat-interval", "500ms",
+     "How often the host and each worker send a heartbeat.",
+     [](HostConfig& c) -> SettingField { return &c.remote.heartbeat_interval; }},
+    {"remote.heartbeat_timeout", "", "remote-heartbeat-timeout", "1500ms",
+     "A worker silent this long is lost: its items in flight fail with the retryable class unavailable.",
+     [](HostConfig& c) -> SettingField { return &c.remote.heartbeat_timeout; }},
+    {"remote.cancel_grace", "", "remote-cancel-grace", "1s",
+     "How long a worker has to answer a cancel before the item counts as lost.",
+     [](HostConfig& c) -> SettingField { return &c.remote.cancel_grace; }},
+    {"remote.worker_wait", "", "remote-worker-wait", "5s",
+     "How long a node of a declared remote type waits for a worker to connect before failing UNAVAILABLE.",
+     [](HostConfig& c) -> SettingField { return &c.remote.worker_wait; }},
+    {"remote.max_queued_per_type", "", "remote-max-queued-per-type", "10000",
+     "Items waiting for a worker's credit, per remote node type; more are refused with RESOURCE_EXHAUSTED.",
+     [](HostConfig& c) -> SettingField { return &c.remote.max_queued_per_type; }, 1},
     {"limits.max_executions_in_flight", "FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "max-executions-in-flight", "256",
      "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_executions_in_flight; }, 1},

@@ -158,6 +158,54 @@ void ApplyCredentials(const YAML::Node& node, const std::string& file, HostConfi
   }
 }
 
+// `remote.types:`, a mapping of node type names to {schema_file, description, outputs}.
+void ApplyRemoteTypes(const YAML::Node& node, const std::string& file, HostConfig& config,
+                      Problems& problems) {
+  if (!node.IsMap()) {
+    problems.Add(Where(file, node.Mark()) +
+                 "'remote.types' must be a mapping of node type names to {schema_file: PATH}");
+    return;
+  }
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar() || !entry.second.IsMap()) {
+      problems.Add(Where(file, entry.first.Mark()) +
+                   "each of remote.types is NAME: {schema_file: PATH, description: TEXT, "
+                   "outputs: [NAMES]}");
+      continue;
+    }
+    const std::string& name = entry.first.Scalar();
+    RemoteTypeConfig& type = config.remote.types[name];
+    for (const auto& field : entry.second) {
+      const std::string key = field.first.IsScalar() ? field.first.Scalar() : "";
+      const std::string where = Where(file, field.first.Mark()) + "remote.types." + name + ".";
+      if (key == "schema_file" && field.second.IsScalar()) {
+        type.schema_file = field.second.Scalar();
+      } else if (key == "description" && field.second.IsScalar()) {
+        type.description = field.second.Scalar();
+      } else if (key == "outputs" && field.second.IsSequence()) {
+        type.outputs.clear();
+        for (const auto& output : field.second) {
+          if (output.IsScalar()) type.outputs.push_back(output.Scalar());
+          else problems.Add(where + "outputs: each output is a name");
+        }
+      } else if (key == "schema_file" || key == "description" || key == "outputs") {
+        problems.Add(where + key + ": expected " +
+                     (key == "outputs" ? "a list of names" : "a value"));
+      } else {
+        std::string message = where + key + ": unknown key (a remote type takes schema_file, "
+                                            "description and outputs)";
+        std::string closest = sdk::ClosestMatch(key, {"schema_file", "description", "outputs"});
+        if (!closest.empty()) message += " (did you mean '" + closest + "'?)";
+        problems.Add(std::move(message));
+      }
+    }
+    if (type.schema_file.empty()) {
+      problems.Add(Where(file, entry.first.Mark()) + "remote.types." + name +
+                   ": set schema_file (the type's parameter schema, a JSON file)");
+    }
+  }
+}
+
 void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
               HostConfig& config, Problems& problems) {
   if (!node.IsMap()) {
@@ -176,6 +224,8 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
     std::string path = prefix.empty() ? key : prefix + "." + key;
     if (path == "credentials") {
       if (!entry.second.IsNull()) ApplyCredentials(entry.second, file, config, problems);
+    } else if (path == "remote.types") {
+      if (!entry.second.IsNull()) ApplyRemoteTypes(entry.second, file, config, problems);
     } else if (const Setting* setting = FindSettingByKey(path)) {
       ApplyYamlValue(*setting, entry.second, file, config, problems);
     } else if (IsSection(path)) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,27 @@ struct HttpServerConfig {
   bool enabled() const { return !listen.empty(); }
 };
 
+// A node type served by remote workers, declared so that workflows using it validate at load.
+struct RemoteTypeConfig {
+  std::string schema_file;  // the type's parameter schema, a JSON object (relative: to the cwd)
+  std::string description;
+  std::vector<std::string> outputs;  // empty: one output, "main"
+};
+
+// Remote nodes (server/remote, docs/plugins.md "Remote nodes"): where workers dial in, and the
+// types they may serve. Off unless `listen` is set.
+struct RemoteNodesConfig {
+  std::string listen;                             // HOST:PORT of the worker listener
+  std::string token_env = "FLOWHOST_WORKER_TOKEN";  // variable holding the workers' shared token
+  absl::Duration heartbeat_interval = absl::Milliseconds(500);
+  absl::Duration heartbeat_timeout = absl::Milliseconds(1500);
+  absl::Duration cancel_grace = absl::Seconds(1);
+  absl::Duration worker_wait = absl::Seconds(5);
+  int64_t max_queued_per_type = 10'000;
+  std::map<std::string, RemoteTypeConfig> types;  // by node type name
+  bool enabled() const { return !listen.empty(); }
+};
+
 struct HostConfig {
   std::string listen = "127.0.0.1:50051";
   std::string workflows_dir = "workflows";
@@ -94,6 +116,7 @@ struct HostConfig {
   absl::Duration shutdown_grace_period = absl::Seconds(30);
   HttpConfig http;
   StoreConfig store;  // the execution store (docs/executions.md)
+  RemoteNodesConfig remote;
 };
 
 // Reads an environment variable; nullopt when unset.

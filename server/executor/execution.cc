@@ -48,7 +48,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
     : core_(std::move(core)),
       workflow_(std::move(setup.workflow)),
       inputs_(std::move(setup.inputs)),
-      info_{setup.id, workflow_->name, setup.started_at},
+      info_{setup.id, workflow_->name, setup.started_at, setup.trace.ToHeader()},
       trace_(std::move(setup.trace)),
       deadline_(setup.deadline),
       arm_deadline_(setup.arm_deadline),

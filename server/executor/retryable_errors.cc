@@ -11,7 +11,8 @@ bool IsRetryable(const absl::Status& status) {
   namespace ec = sdk::error_class;
   std::string error_class = sdk::ErrorClassOf(status);
   for (std::string_view retryable : {ec::kTimeout, ec::kRateLimited, ec::kUpstream, ec::kNetwork,
-                                     ec::kQueueFull, ec::kMalformedResponse}) {
+                                     ec::kQueueFull, ec::kMalformedResponse,
+                                     ec::kUnavailable}) {
     if (error_class == retryable) return true;
   }
   return false;

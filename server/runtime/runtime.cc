@@ -1,5 +1,7 @@
 #include "server/runtime/runtime.h"
 
+#include "server/remote/declared_types.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +23,10 @@ std::vector<std::string> KnownSecrets(const config::HostConfig& config,
   absl::StatusOr<std::vector<sdk::Secret>> tokens = config::LoadCallerTokens(config.auth, getenv);
   if (tokens.ok()) {
     for (const sdk::Secret& token : *tokens) secrets.push_back(token.reveal());
+  }
+  if (config.remote.enabled() && !config.remote.token_env.empty()) {
+    std::string worker_token = getenv(config.remote.token_env).value_or("");
+    if (!worker_token.empty()) secrets.push_back(std::move(worker_token));
   }
   return secrets;
 }
@@ -94,6 +100,9 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 
   runtime->scheduler_ =
       std::make_unique<common::ThreadPoolScheduler>(options.worker_threads, runtime->logger_.get());
+  if (absl::Status remote = runtime->StartRemoteNodes(options.getenv); !remote.ok()) {
+    return remote;
+  }
 
   runtime->http_ = std::make_unique<http::CurlHttpClient>(*runtime->scheduler_,
                                                           HttpClientOptionsFor(config.http));
@@ -121,7 +130,47 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
   return runtime;
 }
 
+absl::Status Runtime::StartRemoteNodes(const config::GetEnvFunction& getenv) {
+  const config::RemoteNodesConfig& settings = config_.remote;
+  if (!settings.enabled()) return absl::OkStatus();
+  remote::RemoteConfig remote_config;
+  remote_config.listen = settings.listen;
+  if (!settings.token_env.empty()) {
+    remote_config.token = getenv(settings.token_env).value_or("");
+  }
+  remote_config.heartbeat_interval = settings.heartbeat_interval;
+  remote_config.heartbeat_timeout = settings.heartbeat_timeout;
+  remote_config.cancel_grace = settings.cancel_grace;
+  remote_config.worker_wait = settings.worker_wait;
+  remote_config.max_queued_per_type = settings.max_queued_per_type;
+  for (const auto& [name, type] : settings.types) {
+    absl::StatusOr<remote::DeclaredRemoteType> declared =
+        remote::LoadDeclaredRemoteType(name, type.schema_file, type.description, type.outputs);
+    if (!declared.ok()) return declared.status();
+    remote_config.types.push_back(*std::move(declared));
+  }
+  worker_hub_ = remote::WorkerHub::Create(
+      std::move(remote_config), *scheduler_, *logger_,
+      [this](std::string_view type) { return remote::DescribeTypeHolder(registry_, type); });
+  if (absl::Status registered = remote::RegisterRemoteNodeTypes(worker_hub_, registry_);
+      !registered.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("remote.types: ", registered.message()));
+  }
+  absl::StatusOr<std::unique_ptr<remote::WorkerListener>> listener =
+      remote::WorkerListener::Start(worker_hub_);
+  if (!listener.ok()) return listener.status();
+  worker_listener_ = *std::move(listener);
+  logger_->Log(sdk::LogLevel::kInfo, "listening for remote workers",
+               {{"address", settings.listen}, {"port", worker_listener_->port()},
+                {"types", settings.types.size()}});
+  return absl::OkStatus();
+}
+
 Runtime::~Runtime() {
+  // Workers first: the hub fails what it holds and never touches the pool again.
+  if (worker_listener_) worker_listener_->Shutdown(absl::ZeroDuration());
+  if (worker_hub_) worker_hub_->Stop();
   // The HTTP client cancels what is in flight and posts those completions to the pool; the pool
   // runs them and joins; only then may the executor, which they call back into, go.
   limited_http_.reset();

@@ -30,6 +30,8 @@
 #include "server/http/host_http_limits.h"
 #include "server/plugins/plugin_loader.h"
 #include "server/registry/node_type_registry.h"
+#include "server/remote/worker_hub.h"
+#include "server/remote/worker_listener.h"
 #include "server/workflow/loader.h"
 
 namespace flowhost::runtime {
@@ -76,6 +78,10 @@ class Runtime {
   // The health of every route router.fallback has called in this process (ListRouteHealth).
   const nodes::router::RouteHealthTable& route_health() const { return *route_health_; }
 
+  // The remote-node hub and the port remote workers dial; null / 0 when remote.listen is empty.
+  remote::WorkerHub* worker_hub() const { return worker_hub_.get(); }
+  int worker_port() const { return worker_listener_ ? worker_listener_->port() : 0; }
+
   // Where execute_workflow finds other workflows (the service's workflow store, or the CLI's
   // directory). `resolver` must outlive the Runtime; null turns sub-workflows off.
   void SetWorkflowResolver(const executor::WorkflowResolver* resolver) {
@@ -94,6 +100,9 @@ class Runtime {
   };
 
   Runtime() = default;
+  // Declares the remote node types and starts the worker listener (config_.remote), once the
+  // scheduler exists and before workflows load.
+  absl::Status StartRemoteNodes(const config::GetEnvFunction& getenv);
 
   config::HostConfig config_;
   workflow::LoadLimits load_limits_;
@@ -111,6 +120,8 @@ class Runtime {
   std::unique_ptr<http::CurlHttpClient> http_;
   // What nodes get: the pool behind the configuration's per-request bounds.
   std::unique_ptr<http::LimitedHttpClient> limited_http_;
+  std::shared_ptr<remote::WorkerHub> worker_hub_;
+  std::unique_ptr<remote::WorkerListener> worker_listener_;
 };
 
 }  // namespace flowhost::runtime

@@ -75,6 +75,13 @@ absl::StatusOr<std::unique_ptr<E2eHost>> E2eHost::Create(Options options) {
   if (auto loaded = plugins::LoadPlugins(options.plugins, host->registry_); !loaded.ok()) {
     return loaded.status();
   }
+  if (options.register_more_nodes) {
+    if (absl::Status s = options.register_more_nodes(host->registry_, *host->scheduler_,
+                                                     host->logger_);
+        !s.ok()) {
+      return s;
+    }
+  }
 
   executor::HostServices services;
   services.scheduler = host->scheduler_.get();

@@ -10,6 +10,7 @@
 #ifndef FLOWHOST_TESTS_NODES_TESTING_E2E_HOST_H_
 #define FLOWHOST_TESTS_NODES_TESTING_E2E_HOST_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ class E2eHost {
     executor::ExecutionLimits limits;
     // Plugin libraries to load after the built-in families (plugin_loader.h).
     std::vector<std::string> plugins;
+    // Registers more node types after those, given the host's pool and logger (remote node
+    // types, whose hub runs on them). Called once, from Create.
+    std::function<absl::Status(registry::NodeTypeRegistry& registry, sdk::Scheduler& scheduler,
+                               sdk::Logger& logger)>
+        register_more_nodes;
   };
 
   // An execution started with Start().

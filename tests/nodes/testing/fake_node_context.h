@@ -138,7 +138,7 @@ class FakeNodeContext : public sdk::NodeContext {
                   absl::AnyInvocable<void(absl::StatusOr<sdk::NodeResult>)> done) override;
 
   std::string node_name_ = "node";
-  sdk::ExecutionInfo execution_{"exec-1", "test", absl::FromUnixSeconds(1'700'000'000)};
+  sdk::ExecutionInfo execution_{"exec-1", "test", absl::FromUnixSeconds(1'700'000'000), ""};
 
  private:
   common::ManualClock clock_;

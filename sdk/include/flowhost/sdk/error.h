@@ -40,6 +40,7 @@ inline constexpr std::string_view kResponseTooLarge = "response_too_large";
 inline constexpr std::string_view kQueueFull = "queue_full";             // a client-side bound was hit
 inline constexpr std::string_view kInvalidInput = "invalid_input";       // bad items or parameters
 inline constexpr std::string_view kLimitExceeded = "limit_exceeded";     // an execution limit was crossed
+inline constexpr std::string_view kUnavailable = "unavailable";       // a remote worker was lost or absent
 inline constexpr std::string_view kFailed = "failed";                    // a `fail` node, or unclassified
 }  // namespace error_class
 

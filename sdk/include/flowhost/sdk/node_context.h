@@ -33,6 +33,9 @@ struct ExecutionInfo {
   std::string id;        // unique per execution
   std::string workflow;  // the workflow's name
   absl::Time started_at;
+  // The W3C `traceparent` naming the execution's trace and span, for a node that passes the trace
+  // on to work it hands to another process (remote nodes); empty when the host keeps no trace.
+  std::string traceparent;
 };
 
 class NodeContext {

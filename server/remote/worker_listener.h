@@ -1,0 +1,50 @@
+// The address remote workers dial (`remote.listen`): a gRPC server of its own, apart from the
+// public API's, serving WorkerHost.Connect with the callback API (no thread per worker). gRPC
+// keepalive pings a quiet connection, so a peer that vanished without closing its socket (a network
+// cut) is noticed even between heartbeats.
+//
+// Ownership: owns its gRPC server; the hub is shared with the node types. Thread-safety: Shutdown
+// from one thread, once; port() from any.
+#ifndef FLOWHOST_SERVER_REMOTE_WORKER_LISTENER_H_
+#define FLOWHOST_SERVER_REMOTE_WORKER_LISTENER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "server/remote/worker_hub.h"
+
+namespace flowhost::remote {
+
+class WorkerListener {
+ public:
+  // Starts listening on hub->config().listen. INVALID_ARGUMENT when the address is not loopback
+  // and no token is configured; UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<WorkerListener>> Start(std::shared_ptr<WorkerHub> hub);
+  ~WorkerListener();
+
+  // The port bound (useful with port 0).
+  int port() const { return port_; }
+
+  // Asks workers to drain, waits up to `grace` for their streams to end, then closes the rest.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  class Service;
+  WorkerListener() = default;
+
+  std::shared_ptr<WorkerHub> hub_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost" addresses (HOST:PORT, [V6]:PORT).
+bool IsLoopbackAddress(std::string_view address);
+
+}  // namespace flowhost::remote
+
+#endif  // FLOWHOST_SERVER_REMOTE_WORKER_LISTENER_H_
