@@ -88,6 +88,7 @@ std::shared_ptr<CompiledWorkflow> Assemble(std::string_view file, std::string_vi
   workflow->name = draft.name;
   workflow->description = draft.description;
   workflow->history_save = draft.history_save;
+  workflow->expose_openai = draft.expose_openai;
   workflow->inputs = std::move(draft.inputs);
   workflow->vars = std::move(draft.vars);
   for (size_t i = 0; i < nodes.size(); ++i) {

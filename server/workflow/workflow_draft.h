@@ -34,6 +34,7 @@ struct WorkflowDraft {
   absl::flat_hash_map<std::string, std::string> input_pointers;  // input name -> its pointer
   sdk::Json vars = sdk::Json::object();
   HistorySave history_save = HistorySave::kDefault;
+  bool expose_openai = false;
   const sdk::Json* start = nullptr;   // as written, or null
   const sdk::Json* output = nullptr;  // as written, or null
   // False when the node list is missing, malformed or over the limit: nothing past the document

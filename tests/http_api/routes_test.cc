@@ -56,5 +56,21 @@ TEST(HttpRoutes, UnknownPathsAndVerbsAreNotFound) {
   }
 }
 
+TEST(HttpRoutes, TheOpenAiPathsAreChatCompletionsAndModels) {
+  Route chat = MatchRoute(HttpMethod::kPost, "/v1/chat/completions");
+  ASSERT_EQ(chat.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(chat.method, Method::kChatCompletions);
+  Route models = MatchRoute(HttpMethod::kGet, "/v1/models");
+  ASSERT_EQ(models.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(models.method, Method::kListModels);
+
+  // A wrong method still says which endpoint it was, so its error takes OpenAI's shape.
+  Route get_chat = MatchRoute(HttpMethod::kGet, "/v1/chat/completions");
+  EXPECT_EQ(get_chat.outcome, Route::Outcome::kWrongMethod);
+  EXPECT_EQ(get_chat.allow, "POST");
+  EXPECT_TRUE(IsOpenAiMethod(get_chat.method));
+  EXPECT_FALSE(IsOpenAiMethod(MatchRoute(HttpMethod::kGet, "/v1/workflows").method));
+}
+
 }  // namespace
 }  // namespace flowhost::http_api
