@@ -53,14 +53,19 @@ grpc::ClientContext& SideCalls::Next(
   for (const auto& [key, value] : metadata) context->AddMetadata(key, value);
   absl::MutexLock lock(&mu_);
   if (cancelled_) context->TryCancel();
-  current_ = std::move(context);
-  return *current_;
+  contexts_.push_back(std::move(context));
+  return *contexts_.back();
+}
+
+grpc::ClientContext& SideCalls::current() {
+  absl::MutexLock lock(&mu_);
+  return *contexts_.back();
 }
 
 void SideCalls::Cancel() {
   absl::MutexLock lock(&mu_);
   cancelled_ = true;
-  if (current_ != nullptr) current_->TryCancel();
+  if (!contexts_.empty()) contexts_.back()->TryCancel();
 }
 
 // ---- GET /v1/models ----

@@ -30,19 +30,21 @@ namespace flowhost::http_api {
 // Answers `request` with an OpenAI error body (loop thread; for answers the gateway gives itself).
 void AnswerOpenAiError(evhttp_request* request, const openai::Error& error);
 
-// A call made before the exchange's main one (a lookup, a page), with its own context: the
-// exchange's metadata, cancelled with the exchange.
+// The calls made before the exchange's main one (a lookup, a page), each with its own context
+// carrying the exchange's metadata, cancelled with the exchange. Every context is kept until the
+// exchange goes: gRPC may still be finishing a call while its callback's continuation runs.
 class SideCalls {
  public:
-  // A fresh context carrying `metadata`; the previous one is dropped (its call has ended).
+  // A fresh context carrying `metadata` (loop thread).
   grpc::ClientContext& Next(const std::vector<std::pair<std::string, std::string>>& metadata);
-  grpc::ClientContext& current() { return *current_; }
+  // The context Next returned last (loop thread).
+  grpc::ClientContext& current();
   // Cancels the call in progress and every later one (any thread).
   void Cancel();
 
  private:
   absl::Mutex mu_;
-  std::unique_ptr<grpc::ClientContext> current_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -38,9 +38,9 @@ v1::StreamWorkflowResponse Finished(const Json& item) {
 }
 
 // Every payload the stream gives for `messages` and a call ending with `status`.
-std::vector<std::string> Run(CompletionStream& stream,
-                             const std::vector<v1::StreamWorkflowResponse>& messages,
-                             const grpc::Status& status = grpc::Status::OK) {
+std::vector<std::string> PayloadsOf(CompletionStream& stream,
+                                    const std::vector<v1::StreamWorkflowResponse>& messages,
+                                    const grpc::Status& status = grpc::Status::OK) {
   std::vector<std::string> payloads;
   for (const v1::StreamWorkflowResponse& message : messages) {
     for (std::string& payload : stream.OnMessage(message)) payloads.push_back(std::move(payload));
@@ -54,7 +54,7 @@ std::vector<std::string> Run(CompletionStream& stream,
 TEST(OpenAiStream, ChunksCarryTheRoleThenTheDeltasThenFinishReasonUsageAndDone) {
   CompletionStream stream("ask", 1700000000);
   std::vector<std::string> payloads =
-      Run(stream, {Started(), Delta("answer", "Hel"), Delta("answer", "lo", "reasoning"),
+      PayloadsOf(stream, {Started(), Delta("answer", "Hel"), Delta("answer", "lo", "reasoning"),
                    Delta("answer", "lo"),
                    Finished(Json::parse(R"({"content": "Hello", "finish_reason": "stop"})"))});
   ASSERT_EQ(payloads.size(), 7u);
@@ -80,7 +80,7 @@ TEST(OpenAiStream, ChunksCarryTheRoleThenTheDeltasThenFinishReasonUsageAndDone) 
 
 TEST(OpenAiStream, OnlyTheFirstStreamingNodeIsStreamedAndTheRestOfTheAnswerFollowsAtTheEnd) {
   CompletionStream stream("pipeline", 0);
-  std::vector<std::string> payloads = Run(
+  std::vector<std::string> payloads = PayloadsOf(
       stream, {Started(), Delta("draft", "Dr"), Delta("review", "ignored"),
                Finished(Json::parse(R"({"content": "Draft, reviewed"})"))});
   ASSERT_EQ(payloads.size(), 6u);
@@ -90,7 +90,7 @@ TEST(OpenAiStream, OnlyTheFirstStreamingNodeIsStreamedAndTheRestOfTheAnswerFollo
 
 TEST(OpenAiStream, AWorkflowThatDoesNotStreamSendsItsWholeAnswerAtTheEnd) {
   CompletionStream stream("words", 0);
-  std::vector<std::string> payloads = Run(stream, {Started(), Finished(Json("all at once"))});
+  std::vector<std::string> payloads = PayloadsOf(stream, {Started(), Finished(Json("all at once"))});
   ASSERT_EQ(payloads.size(), 5u);
   EXPECT_EQ(Json::parse(payloads[1])["choices"][0]["delta"]["content"], "all at once");
 }
@@ -100,7 +100,7 @@ TEST(OpenAiStream, TextVoidedByAFallbackEndsTheStreamWithAnErrorRatherThanAWrong
   v1::StreamWorkflowResponse reset;
   reset.mutable_tokens_reset()->set_node("answer");
   std::vector<std::string> payloads =
-      Run(stream, {Started(), Delta("answer", "Wrong"), reset, Delta("answer", "Right"),
+      PayloadsOf(stream, {Started(), Delta("answer", "Wrong"), reset, Delta("answer", "Right"),
                    Finished(Json::parse(R"({"content": "Right"})"))});
   ASSERT_EQ(payloads.size(), 4u);
   Json error = Json::parse(payloads[2]);
@@ -113,7 +113,7 @@ TEST(OpenAiStream, AResetBeforeAnyTextIsHarmless) {
   CompletionStream stream("ask", 0);
   v1::StreamWorkflowResponse reset;
   reset.mutable_tokens_reset()->set_node("answer");
-  std::vector<std::string> payloads = Run(
+  std::vector<std::string> payloads = PayloadsOf(
       stream, {Started(), Delta("answer", ""), reset, Delta("answer", "Right"),
                Finished(Json::parse(R"({"content": "Right"})"))});
   ASSERT_EQ(payloads.size(), 5u);
@@ -123,7 +123,7 @@ TEST(OpenAiStream, AResetBeforeAnyTextIsHarmless) {
 TEST(OpenAiStream, AFailedCallEndsWithAnErrorPayloadInOpenAisShape) {
   CompletionStream stream("ask", 0);
   std::vector<std::string> payloads =
-      Run(stream, {Started(), Delta("answer", "Par")},
+      PayloadsOf(stream, {Started(), Delta("answer", "Par")},
           grpc::Status(grpc::StatusCode::UNAVAILABLE, "every route failed"));
   ASSERT_EQ(payloads.size(), 4u);
   Json error = Json::parse(payloads[2]);
