@@ -745,5 +745,25 @@ TEST_F(OpenAiEndpointTest, TheBearerTokenIsCheckedAsForTheRestOfTheApi) {
             200);
 }
 
+TEST_F(OpenAiEndpointTest, MetricsCountHttpAnswersAndTheTimeToFirstTokenOfAStream) {
+  StartServer();
+  ASSERT_EQ(Chat({{"model", "chat"}, {"messages", Messages("a")}, {"stream", true}}).status, 200);
+  ASSERT_EQ(Chat({{"model", "nope"}, {"messages", Messages("b")}}).status, 404);
+  HttpResponse metrics = Call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_http_server_requests_total{code=\"200\","
+                                      "endpoint=\"chat_completions\"} 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_http_server_requests_total{code=\"404\","
+                                      "endpoint=\"chat_completions\"} 1\n"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("flowhost_llm_time_to_first_token_seconds_count{workflow=\"chat\"} 1\n"));
+}
+
+TEST_F(OpenAiEndpointTest, WithMetricsOffNothingIsServedOnMetricsAndCallsStillWork) {
+  StartServer({"--metrics", "off"});
+  EXPECT_EQ(Chat({{"model", "chat"}, {"messages", Messages("a")}}).status, 200);
+  EXPECT_EQ(Call("GET", "/metrics").status, 404);
+}
+
 }  // namespace
 }  // namespace flowhost::http_api

@@ -72,5 +72,16 @@ TEST(HttpRoutes, TheOpenAiPathsAreChatCompletionsAndModels) {
   EXPECT_FALSE(IsOpenAiMethod(MatchRoute(HttpMethod::kGet, "/v1/workflows").method));
 }
 
+TEST(HttpRoutes, EveryPathHasABoundedEndpointNameForMetrics) {
+  EXPECT_EQ(EndpointName("/v1/workflows/ask:run", HttpMethod::kPost), "run");
+  EXPECT_EQ(EndpointName("/v1/workflows/ask:stream", HttpMethod::kPost), "stream");
+  EXPECT_EQ(EndpointName("/v1/workflows/ask", HttpMethod::kGet), "get_workflow");
+  EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kPost), "chat_completions");
+  EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kGet), "chat_completions");
+  EXPECT_EQ(EndpointName("/v1/models", HttpMethod::kGet), "models");
+  EXPECT_EQ(EndpointName("/metrics", HttpMethod::kGet), "metrics");
+  EXPECT_EQ(EndpointName("/anything/else", HttpMethod::kGet), "unknown");
+}
+
 }  // namespace
 }  // namespace flowhost::http_api
