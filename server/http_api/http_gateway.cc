@@ -222,19 +222,21 @@ void HttpGateway::OnRequest(evhttp_request* request, void* self) {
   static_cast<HttpGateway*>(self)->Handle(request);
 }
 
-void HttpGateway::OnAnswered(evhttp_request* request, void* self) {
-  auto* gateway = static_cast<HttpGateway*>(self);
+void HttpGateway::CountAnswer(evhttp_request* request) {
   const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
   const char* path = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
-  gateway->options_.on_answered(
+  options_.on_answered(
       path != nullptr ? EndpointName(path, HttpMethodOf(request)) : "unknown",
       evhttp_request_get_response_code(request));
 }
 
 void HttpGateway::Handle(evhttp_request* request) {
-  if (options_.on_answered) evhttp_request_set_on_complete_cb(request, &OnAnswered, this);
   ConnectionGuard* guard = GuardOf(request);
-  if (guard != nullptr) guard->RequestArrived(request);
+  if (guard != nullptr) {
+    std::function<void(evhttp_request*)> on_written;
+    if (options_.on_answered) on_written = [this](evhttp_request* done) { CountAnswer(done); };
+    guard->RequestArrived(request, std::move(on_written));
+  }
   const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
   if (evhttp_request_get_uri(request) == nullptr || uri == nullptr) {
     int status = evhttp_request_get_response_code(request);

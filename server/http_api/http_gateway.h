@@ -92,7 +92,8 @@ class HttpGateway {
   HttpGateway(GatewayOptions options, std::shared_ptr<grpc::Channel> channel, sdk::Logger* logger);
 
   static void OnRequest(evhttp_request* request, void* self);
-  static void OnAnswered(evhttp_request* request, void* self);
+  // Reports a written answer to options_.on_answered (loop thread).
+  void CountAnswer(evhttp_request* request);
   void Handle(evhttp_request* request);
 
   const GatewayOptions options_;

@@ -697,16 +697,58 @@ TEST_F(OpenAiEndpointTest, TheDefaultWorkflowServesOtherModelIdsAsAFallbackRoute
   EXPECT_EQ(BodyOf(Call("GET", "/v1/models"))["data"].size(), 1u);
 }
 
-TEST_F(OpenAiEndpointTest, AStreamWhoseTextAFallbackReplacedEndsWithAnErrorNotAWrongAnswer) {
+// The fake's stream-error model streams the start of the fake's usual answer, then fails; the
+// fallback's answer begins with that same text, so the stream carries on with the rest of it.
+TEST_F(OpenAiEndpointTest, AFallbackAnswerThatBeginsWithTheVoidedTextCompletesTheStream) {
   StartServer({"--openai-default-workflow", "openrouter"});
   HttpResponse response = Chat({{"model", "fake/stream-error"}, {"messages", Messages("hi")},
                                 {"stream", true}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  std::vector<std::string> payloads = DataLines(response.body);
+  ASSERT_GE(payloads.size(), 4u) << response.body;
+  EXPECT_EQ(payloads.back(), "[DONE]");
+  std::string text;
+  for (size_t i = 0; i + 1 < payloads.size(); ++i) {
+    Json chunk = Json::parse(payloads[i]);
+    for (const Json& choice : chunk["choices"]) text += choice["delta"].value("content", "");
+  }
+  EXPECT_EQ(text, "Fake answer to: hi");
+}
+
+// Here the fallback is a canned reply: the text already streamed cannot be taken back, so the
+// stream ends with an error rather than a wrong answer.
+TEST_F(OpenAiEndpointTest, AStreamWhoseTextAFallbackReplacedEndsWithAnErrorNotAWrongAnswer) {
+  std::ofstream(dir_ / "workflows" / "replaced.yaml") << R"(name: replaced
+expose: openai
+inputs:
+  question: {type: string, required: true}
+nodes:
+  - name: answer
+    type: router.fallback
+    params:
+      prompt: "{{ $inputs.question }}"
+      routes:
+        - model: fake/stream-error
+        - node: canned
+  - name: canned
+    type: set
+    params:
+      mode: replace
+      values: {content: "A canned reply."}
+)";
+  StartServer();
+  HttpResponse response =
+      Chat({{"model", "replaced"}, {"messages", Messages("hi")}, {"stream", true}});
   ASSERT_EQ(response.status, 200) << response.body;
   std::vector<std::string> payloads = DataLines(response.body);
   ASSERT_GE(payloads.size(), 2u) << response.body;
   EXPECT_EQ(payloads.back(), "[DONE]");
   Json error = Json::parse(payloads[payloads.size() - 2]);
   EXPECT_EQ(error["error"]["code"], "stream_replaced") << response.body;
+  // Without streaming, the same request simply answers with the fallback's reply.
+  HttpResponse whole = Chat({{"model", "replaced"}, {"messages", Messages("hi")}});
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(BodyOf(whole)["choices"][0]["message"]["content"], "A canned reply.");
 }
 
 TEST_F(OpenAiEndpointTest, AClientThatLeavesAChatCancelsTheExecutionAndAbortsTheUpstreamCall) {
