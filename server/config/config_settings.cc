@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 56> kSettings = {{
+const std::array<Setting, 58> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -115,6 +115,12 @@ const std::array<Setting, 56> kSettings = {{
     {"http_server.io_timeout", "FLOWHOST_HTTP_SERVER_IO_TIMEOUT", "http-server-io-timeout", "60s",
      "Longest an HTTP connection may go without a byte moving while a request is read or an answer written.",
      [](HostConfig& c) -> SettingField { return &c.http_server.io_timeout; }},
+    {"http_server.openai_default_workflow", "FLOWHOST_OPENAI_DEFAULT_WORKFLOW", "openai-default-workflow", "",
+     "Workflow serving POST /v1/chat/completions for model ids that are not workflows exposed as OpenAI models; its 'model' input gets the id (docs/http.md). Unset: such ids are 404.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.openai_default_workflow; }},
+    {"metrics", "FLOWHOST_METRICS", "metrics", "on",
+     "Prometheus metrics: on (counted, served on GET /metrics of the HTTP listener) or off (nothing counted; docs/observability.md).",
+     [](HostConfig& c) -> SettingField { return &c.metrics; }},
     {"shutdown_grace_period", "FLOWHOST_SHUTDOWN_GRACE_PERIOD", "shutdown-grace-period", "30s",
      "On SIGTERM/SIGINT, how long in-flight executions may finish before they are cancelled.",
      [](HostConfig& c) -> SettingField { return &c.shutdown_grace_period; }},

@@ -286,6 +286,9 @@ void Validate(const HostConfig& config, Problems& problems) {
       config.http_server.io_timeout < absl::Seconds(1)) {
     problems.Add("http_server: request_timeout and io_timeout must be at least 1s");
   }
+  if (config.metrics != "on" && config.metrics != "off") {
+    problems.Add("metrics: expected on or off, got '" + config.metrics + "'");
+  }
   if (config.workflows_dir.empty()) problems.Add("workflows_dir: must not be empty");
   for (const std::string& plugin : config.plugins) {
     if (plugin.empty()) problems.Add("plugins: an entry is empty (name a plugin library's file)");

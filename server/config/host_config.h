@@ -77,6 +77,9 @@ struct HttpServerConfig {
   absl::Duration request_timeout = absl::Seconds(30);
   // Longest a connection may go without a byte moving while a request is read or an answer written.
   absl::Duration io_timeout = absl::Seconds(60);
+  // The workflow that serves OpenAI chat completions for model ids that are not workflows
+  // exposed as "openai" (docs/http.md); empty: such ids are 404 model_not_found.
+  std::string openai_default_workflow;
   bool enabled() const { return !listen.empty(); }
 };
 
@@ -114,6 +117,10 @@ struct HostConfig {
   TlsConfig tls;
   HttpServerConfig http_server;
   absl::Duration shutdown_grace_period = absl::Seconds(30);
+  // "on": Prometheus metrics are counted and served on GET /metrics (docs/observability.md);
+  // "off": nothing is counted (no gRPC interceptor, no per-execution records) and /metrics is 404.
+  std::string metrics = "on";
+  bool metrics_enabled() const { return metrics == "on"; }
   HttpConfig http;
   StoreConfig store;  // the execution store (docs/executions.md)
   RemoteNodesConfig remote;

@@ -90,8 +90,10 @@ void ConnectionGuard::ArmDeadline() {
   if (deadline_ != nullptr) evtimer_add(deadline_, &request_timeout_);
 }
 
-void ConnectionGuard::RequestArrived(evhttp_request* request) {
+void ConnectionGuard::RequestArrived(evhttp_request* request,
+                                     std::function<void(evhttp_request*)> on_written) {
   evtimer_del(deadline_);
+  on_written_ = std::move(on_written);
   evhttp_request_set_on_complete_cb(request, &ConnectionGuard::OnAnswerWritten, this);
   evhttp_connection_set_closecb(evhttp_request_get_connection(request),
                                 &ConnectionGuard::OnConnectionClosed, this);
@@ -148,9 +150,10 @@ void ConnectionGuard::OnPeerClosed(int, short, void* self) {
   static_cast<ConnectionGuard*>(self)->ReportPeerGone();
 }
 
-void ConnectionGuard::OnAnswerWritten(evhttp_request*, void* self) {
+void ConnectionGuard::OnAnswerWritten(evhttp_request* request, void* self) {
   auto* guard = static_cast<ConnectionGuard*>(self);
   guard->ArmDeadline();
+  if (guard->on_written_) std::exchange(guard->on_written_, nullptr)(request);
 }
 
 void ConnectionGuard::OnOutputAdded(evbuffer*, const evbuffer_cb_info* info, void* self) {

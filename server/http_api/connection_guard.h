@@ -44,7 +44,10 @@ class ConnectionGuard {
   static ConnectionGuard* Of(const Registry& registry, evhttp_request* request);
 
   // A whole request has arrived: the deadline stops until its answer has been written.
-  void RequestArrived(evhttp_request* request);
+  // `on_written` (optional) runs once that answer is written out (evhttp's completion callback,
+  // which the guard owns).
+  void RequestArrived(evhttp_request* request,
+                      std::function<void(evhttp_request*)> on_written = nullptr);
 
   // The request is being answered by a call: the peer is watched, and `on_peer_gone` runs if it
   // closes (or evhttp drops the connection) before AnswerFinished.
@@ -68,6 +71,7 @@ class ConnectionGuard {
       : registry_(registry), request_timeout_(request_timeout) {}
   ~ConnectionGuard();
 
+  std::function<void(evhttp_request*)> on_written_;  // of the request being answered
   void ArmDeadline();
   static void OnDeadline(int fd, short what, void* self);
   static void OnPeerClosed(int fd, short what, void* self);

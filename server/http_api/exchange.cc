@@ -22,7 +22,8 @@ std::string EventName(const v1::StreamWorkflowResponse& message) {
   return field != nullptr ? field->json_name() : "message";
 }
 
-// The execution's id and trace context the service sent as initial metadata, as HTTP headers.
+}  // namespace
+
 void AddCallHeaders(evhttp_request* request, const grpc::ClientContext& context) {
   evkeyvalq* headers = evhttp_request_get_output_headers(request);
   const auto& metadata = context.GetServerInitialMetadata();
@@ -34,12 +35,6 @@ void AddCallHeaders(evhttp_request* request, const grpc::ClientContext& context)
   }
 }
 
-void AddJsonHeaders(evhttp_request* request) {
-  evhttp_add_header(evhttp_request_get_output_headers(request), "Content-Type",
-                    "application/json");
-}
-
-}  // namespace
 
 template <typename Step>
 void Exchange::OnLoop(Step step) {
@@ -54,9 +49,13 @@ void Exchange::PeerGone() {
 }
 
 void Exchange::AnswerJson(int http_status, const std::string& body) {
+  Answer(http_status, "application/json", body);
+}
+
+void Exchange::Answer(int http_status, const char* content_type, const std::string& body) {
   if (request_ == nullptr) return;
   if (ConnectionGuard* guard = gateway_.GuardOf(request_)) guard->AnswerFinished();
-  AddJsonHeaders(request_);
+  evhttp_add_header(evhttp_request_get_output_headers(request_), "Content-Type", content_type);
   evbuffer* buffer = evbuffer_new();
   evbuffer_add(buffer, body.data(), body.size());
   evhttp_send_reply(request_, http_status, std::string(ReasonPhrase(http_status)).c_str(), buffer);

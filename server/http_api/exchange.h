@@ -21,6 +21,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "flowhost/v1/error_details.pb.h"
 #include "flowhost/v1/workflow_service.grpc.pb.h"
@@ -33,6 +35,10 @@ struct evhttp_request;
 namespace flowhost::http_api {
 
 class HttpGateway;
+
+// The execution's id and trace context the service sent as initial metadata (once the call has
+// them), as `request`'s HTTP answer headers x-flowhost-execution-id and traceparent.
+void AddCallHeaders(evhttp_request* request, const grpc::ClientContext& context);
 
 // The generated stub's callback API (a class named like its accessor, async()).
 using AsyncStub = class v1::WorkflowService::Stub::async;
@@ -52,7 +58,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   virtual void PeerGone();
 
   // Cancels the call from any thread (the gateway's shutdown).
-  void Cancel() { context_.TryCancel(); }
+  virtual void Cancel() { context_.TryCancel(); }
+
+  // Metadata for the call (the caller's Authorization, a traceparent); before Begin, loop thread.
+  // Kept for the exchanges that make more than one call (openai_exchange.h).
+  void AddCallMetadata(const std::string& key, const std::string& value) {
+    context_.AddMetadata(key, value);
+    metadata_.emplace_back(key, value);
+  }
 
   grpc::ClientContext& context() { return context_; }
 
@@ -65,6 +78,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // Runs `step` on the loop thread with this exchange kept alive.
   template <typename Step>
   void OnLoop(Step step);
+  // The final answer, any content type (loop thread). For a JSON body, AnswerJson.
+  void Answer(int http_status, const char* content_type, const std::string& body);
 
   bool answered() const { return request_ == nullptr; }
   bool peer_gone() const { return peer_gone_; }
@@ -72,6 +87,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   HttpGateway& gateway_;
   evhttp_request* request_;  // null once the final answer is sent
   grpc::ClientContext context_;
+  std::vector<std::pair<std::string, std::string>> metadata_;  // as added to context_
   bool peer_gone_ = false;
 };
 

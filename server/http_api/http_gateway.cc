@@ -16,6 +16,8 @@
 #include "flowhost/sdk/json.h"
 #include "server/http_api/exchange.h"
 #include "server/http_api/http_status.h"
+#include "server/http_api/openai_exchange.h"
+#include "server/http_api/openai_mapping.h"
 #include "server/http_api/routes.h"
 
 namespace flowhost::http_api {
@@ -131,6 +133,17 @@ std::shared_ptr<Exchange> Unary(HttpGateway& gateway, evhttp_request* request, R
                                                             start);
 }
 
+HttpMethod HttpMethodOf(evhttp_request* request) {
+  switch (evhttp_request_get_command(request)) {
+    case EVHTTP_REQ_GET:
+      return HttpMethod::kGet;
+    case EVHTTP_REQ_POST:
+      return HttpMethod::kPost;
+    default:
+      return HttpMethod::kOther;
+  }
+}
+
 }  // namespace
 
 HttpGateway::HttpGateway(GatewayOptions options, std::shared_ptr<grpc::Channel> channel,
@@ -209,9 +222,21 @@ void HttpGateway::OnRequest(evhttp_request* request, void* self) {
   static_cast<HttpGateway*>(self)->Handle(request);
 }
 
+void HttpGateway::CountAnswer(evhttp_request* request) {
+  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
+  const char* path = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
+  options_.on_answered(
+      path != nullptr ? EndpointName(path, HttpMethodOf(request)) : "unknown",
+      evhttp_request_get_response_code(request));
+}
+
 void HttpGateway::Handle(evhttp_request* request) {
   ConnectionGuard* guard = GuardOf(request);
-  if (guard != nullptr) guard->RequestArrived(request);
+  if (guard != nullptr) {
+    std::function<void(evhttp_request*)> on_written;
+    if (options_.on_answered) on_written = [this](evhttp_request* done) { CountAnswer(done); };
+    guard->RequestArrived(request, std::move(on_written));
+  }
   const evhttp_uri* uri = evhttp_request_get_evhttp_uri(request);
   if (evhttp_request_get_uri(request) == nullptr || uri == nullptr) {
     int status = evhttp_request_get_response_code(request);
@@ -221,17 +246,7 @@ void HttpGateway::Handle(evhttp_request* request) {
                                        : grpc::StatusCode::INVALID_ARGUMENT,
                          "the request cannot be read");
   }
-  HttpMethod http_method = HttpMethod::kOther;
-  switch (evhttp_request_get_command(request)) {
-    case EVHTTP_REQ_GET:
-      http_method = HttpMethod::kGet;
-      break;
-    case EVHTTP_REQ_POST:
-      http_method = HttpMethod::kPost;
-      break;
-    default:
-      break;
-  }
+  HttpMethod http_method = HttpMethodOf(request);
   const char* raw_path = evhttp_uri_get_path(uri);
   std::string path = raw_path != nullptr ? raw_path : "/";
   if (path == "/metrics" && options_.metrics) {
@@ -248,6 +263,12 @@ void HttpGateway::Handle(evhttp_request* request) {
   }
   if (route.outcome == Route::Outcome::kWrongMethod) {
     evhttp_add_header(evhttp_request_get_output_headers(request), "Allow", route.allow.c_str());
+    if (IsOpenAiMethod(route.method)) {
+      openai::Error error;
+      error.http_status = 405;
+      error.message = "'" + path + "' takes " + route.allow;
+      return AnswerOpenAiError(request, error);
+    }
     return AnswerLocally(request, 405, grpc::StatusCode::UNIMPLEMENTED,
                          "'" + path + "' takes " + route.allow);
   }
@@ -291,6 +312,18 @@ void HttpGateway::Handle(evhttp_request* request) {
       exchange = Unary<v1::GetWorkflowRequest, v1::GetWorkflowResponse>(*this, request, std::move(message), &Stub::GetWorkflow);
       break;
     }
+    case Method::kChatCompletions: {
+      openai::ChatRequest chat;
+      if (std::optional<openai::Error> error = openai::ParseChatRequest(BodyOf(request), chat)) {
+        return AnswerOpenAiError(request, *error);
+      }
+      exchange = std::make_shared<ChatCompletionExchange>(*this, request, std::move(chat),
+                                                          options_.openai_default_workflow);
+      break;
+    }
+    case Method::kListModels:
+      exchange = std::make_shared<ModelsExchange>(*this, request);
+      break;
     case Method::kListNodeTypes: {
       v1::ListNodeTypesRequest message;
       parsed = ParseQuery(request, message);
@@ -310,17 +343,24 @@ void HttpGateway::Handle(evhttp_request* request) {
       evhttp_find_header(evhttp_request_get_input_headers(request), "Authorization");
   if (authorization != nullptr) {
     if (!IsPrintableAscii(authorization)) {
+      if (IsOpenAiMethod(route.method)) {
+        openai::Error error;
+        error.http_status = 401;
+        error.type = "authentication_error";
+        error.message = "the Authorization header must read 'Bearer <token>' in printable ASCII";
+        return AnswerOpenAiError(request, error);
+      }
       return AnswerLocally(request, 401, grpc::StatusCode::UNAUTHENTICATED,
                            "the Authorization header must read 'Bearer <token>' in printable "
                            "ASCII");
     }
-    exchange->context().AddMetadata("authorization", authorization);
+    exchange->AddCallMetadata("authorization", authorization);
   }
   // A W3C trace context continues into the execution, as from gRPC metadata.
   const char* traceparent =
       evhttp_find_header(evhttp_request_get_input_headers(request), "traceparent");
   if (traceparent != nullptr && IsPrintableAscii(traceparent)) {
-    exchange->context().AddMetadata("traceparent", traceparent);
+    exchange->AddCallMetadata("traceparent", traceparent);
   }
   if (guard != nullptr) {
     std::weak_ptr<Exchange> weak = exchange;

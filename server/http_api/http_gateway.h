@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -47,6 +48,12 @@ struct GatewayOptions {
   // What GET /metrics answers (Prometheus' text format), called on the loop thread; unset: no
   // /metrics.
   std::function<std::string()> metrics;
+  // Called once an answer has been written out, with the endpoint's word (routes.h EndpointName)
+  // and the HTTP status; on the loop thread. Unset: nothing is counted.
+  std::function<void(std::string_view endpoint, int http_status)> on_answered;
+  // The workflow serving POST /v1/chat/completions for model ids that are not workflows exposed
+  // as "openai" (its `model` input gets the id); empty: those are 404 model_not_found.
+  std::string openai_default_workflow;
 };
 
 class HttpGateway {
@@ -85,6 +92,8 @@ class HttpGateway {
   HttpGateway(GatewayOptions options, std::shared_ptr<grpc::Channel> channel, sdk::Logger* logger);
 
   static void OnRequest(evhttp_request* request, void* self);
+  // Reports a written answer to options_.on_answered (loop thread).
+  void CountAnswer(evhttp_request* request);
   void Handle(evhttp_request* request);
 
   const GatewayOptions options_;

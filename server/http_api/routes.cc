@@ -27,9 +27,10 @@ Route Found(Method method, std::string workflow = "") {
   return route;
 }
 
-Route WrongMethod(std::string allow) {
+Route WrongMethod(std::string allow, Method method = Method::kRun) {
   Route route;
   route.outcome = Route::Outcome::kWrongMethod;
+  route.method = method;
   route.allow = std::move(allow);
   return route;
 }
@@ -53,6 +54,14 @@ Route MatchVerb(HttpMethod http_method, std::string_view verb, std::string workf
 }  // namespace
 
 Route MatchRoute(HttpMethod http_method, std::string_view path) {
+  if (path == "/v1/chat/completions") {
+    if (http_method != HttpMethod::kPost) return WrongMethod("POST", Method::kChatCompletions);
+    return Found(Method::kChatCompletions);
+  }
+  if (path == "/v1/models") {
+    if (http_method != HttpMethod::kGet) return WrongMethod("GET", Method::kListModels);
+    return Found(Method::kListModels);
+  }
   if (path == "/v1/nodeTypes") {
     if (http_method != HttpMethod::kGet) return WrongMethod("GET");
     return Found(Method::kListNodeTypes);
@@ -75,6 +84,31 @@ Route MatchRoute(HttpMethod http_method, std::string_view path) {
   }
   if (http_method != HttpMethod::kGet) return WrongMethod("GET");
   return Found(Method::kGetWorkflow, Decode(name));
+}
+
+std::string_view EndpointName(std::string_view path, HttpMethod http_method) {
+  if (path == "/metrics") return "metrics";
+  Route route = MatchRoute(http_method, path);
+  if (route.outcome == Route::Outcome::kUnknownPath) return "unknown";
+  switch (route.method) {
+    case Method::kRun:
+      return "run";
+    case Method::kStream:
+      return "stream";
+    case Method::kValidate:
+      return "validate";
+    case Method::kListWorkflows:
+      return "list_workflows";
+    case Method::kGetWorkflow:
+      return "get_workflow";
+    case Method::kListNodeTypes:
+      return "list_node_types";
+    case Method::kChatCompletions:
+      return "chat_completions";
+    case Method::kListModels:
+      return "models";
+  }
+  return "unknown";
 }
 
 }  // namespace flowhost::http_api

@@ -8,6 +8,8 @@
 //   GET  /v1/workflows                 ListWorkflows    query: page_size, page_token, view
 //   GET  /v1/workflows/{name}          GetWorkflow      query: view
 //   GET  /v1/nodeTypes                 ListNodeTypes    query: page_size, page_token
+//   POST /v1/chat/completions          the OpenAI-compatible endpoint (openai_exchange.h)
+//   GET  /v1/models                    the workflows exposed as OpenAI models
 //
 // Thread-safety: pure functions.
 #ifndef FLOWHOST_SERVER_HTTP_API_ROUTES_H_
@@ -18,17 +20,36 @@
 
 namespace flowhost::http_api {
 
-enum class Method { kRun, kStream, kValidate, kListWorkflows, kGetWorkflow, kListNodeTypes };
+enum class Method {
+  kRun,
+  kStream,
+  kValidate,
+  kListWorkflows,
+  kGetWorkflow,
+  kListNodeTypes,
+  kChatCompletions,
+  kListModels,
+};
+
+// Whether `method` belongs to the OpenAI-compatible endpoint (its errors take OpenAI's shape).
+inline bool IsOpenAiMethod(Method method) {
+  return method == Method::kChatCompletions || method == Method::kListModels;
+}
 
 enum class HttpMethod { kGet, kPost, kOther };
 
 struct Route {
   enum class Outcome { kFound, kUnknownPath, kWrongMethod };
   Outcome outcome = Outcome::kUnknownPath;
-  Method method = Method::kRun;
+  Method method = Method::kRun;  // also set for kWrongMethod
   std::string workflow;  // from the path (percent-decoded); empty when the path names none
   std::string allow;     // for kWrongMethod: the methods the path takes ("POST")
 };
+
+// The endpoint's word in metrics (flowhost_http_server_requests_total): run, stream, validate,
+// list_workflows, get_workflow, list_node_types, chat_completions, models; "metrics" for
+// /metrics and "unknown" for any other path.
+std::string_view EndpointName(std::string_view path, HttpMethod http_method);
 
 // Matches `path` (without the query, still percent-encoded) and `http_method`.
 Route MatchRoute(HttpMethod http_method, std::string_view path);

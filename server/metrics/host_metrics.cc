@@ -75,7 +75,17 @@ HostMetrics::HostMetrics()
       grpc_requests_(prometheus::BuildCounter()
                          .Name("flowhost_grpc_server_requests_total")
                          .Help("gRPC calls the server answered, by method and status code.")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      http_requests_(prometheus::BuildCounter()
+                         .Name("flowhost_http_server_requests_total")
+                         .Help("HTTP requests the HTTP listener answered, by endpoint and HTTP "
+                               "status code.")
+                         .Register(*registry_)),
+      time_to_first_token_(prometheus::BuildHistogram()
+                               .Name("flowhost_llm_time_to_first_token_seconds")
+                               .Help("Streamed executions: time from the execution's start to "
+                                     "the first token an LLM node streamed, by workflow.")
+                               .Register(*registry_)) {}
 
 std::string HostMetrics::Bounded(std::string_view label, std::string_view value) {
   absl::MutexLock lock(&mu_);
@@ -135,6 +145,17 @@ void HostMetrics::RecordGrpcRequest(std::string_view method, int code) {
       .Add({{"method", Bounded("method", method)},
             {"code", std::string(sdk::AsStd(
                          absl::StatusCodeToString(static_cast<absl::StatusCode>(code))))}})
+      .Increment();
+}
+
+void HostMetrics::RecordTimeToFirstToken(std::string_view workflow, absl::Duration elapsed) {
+  time_to_first_token_.Add({{"workflow", Bounded("workflow", workflow)}}, SecondsBuckets())
+      .Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+void HostMetrics::RecordHttpRequest(std::string_view endpoint, int http_status) {
+  http_requests_
+      .Add({{"endpoint", Bounded("endpoint", endpoint)}, {"code", std::to_string(http_status)}})
       .Increment();
 }
 

@@ -24,6 +24,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -53,6 +54,14 @@ class HostMetrics {
   // Counts a gRPC call answered with `code` (grpc::StatusCode) by `method` ("/pkg.Service/Method").
   void RecordGrpcRequest(std::string_view method, int code);
 
+  // Observes how long a streamed execution of `workflow` took from its start to its first token
+  // (the first text an LLM node streamed).
+  void RecordTimeToFirstToken(std::string_view workflow, absl::Duration elapsed);
+
+  // Counts an HTTP request the HTTP listener answered: `endpoint` is one of a fixed set of words
+  // (http_api/routes.h), `http_status` the status sent.
+  void RecordHttpRequest(std::string_view endpoint, int http_status);
+
   // Counts an execution refused before it started; `reason` is a bounded word ("busy",
   // "draining").
   void RecordRefused(std::string_view reason);
@@ -78,6 +87,8 @@ class HostMetrics {
   prometheus::Family<prometheus::Histogram>& llm_seconds_;
   prometheus::Family<prometheus::Counter>& refused_;
   prometheus::Family<prometheus::Counter>& grpc_requests_;
+  prometheus::Family<prometheus::Counter>& http_requests_;
+  prometheus::Family<prometheus::Histogram>& time_to_first_token_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::set<std::string>, std::less<>> label_values_ ABSL_GUARDED_BY(mu_);

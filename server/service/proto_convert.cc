@@ -227,6 +227,7 @@ void WorkflowToProto(const workflow::CompiledWorkflow& workflow, v1::WorkflowVie
     entry.set_disabled(node.settings.disabled);
     entry.set_attached(node.attached);
   }
+  if (workflow.expose_openai) out.add_expose("openai");
   if (view == v1::WORKFLOW_VIEW_FULL) out.set_yaml(workflow.source_text);
 }
 

@@ -84,7 +84,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     }
     families.push_back(std::move(routes));
   });
-  env.metrics = host->metrics_.get();
+  // With metrics off nothing counts: the service and the gRPC server get no metrics to record
+  // into, and the HTTP listener serves no /metrics.
+  env.metrics = config.metrics_enabled() ? host->metrics_.get() : nullptr;
   env.load_limits = runtime.load_limits();
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
   env.max_retry_after = config.http.max_retry_after;
@@ -113,7 +115,14 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     http_options.max_body_bytes = static_cast<size_t>(config.http_server.max_body_bytes);
     http_options.request_timeout = config.http_server.request_timeout;
     http_options.io_timeout = config.http_server.io_timeout;
-    http_options.metrics = [metrics = host->metrics_.get()] { return metrics->Scrape(); };
+    http_options.openai_default_workflow = config.http_server.openai_default_workflow;
+    if (config.metrics_enabled()) {
+      http_options.metrics = [metrics = host->metrics_.get()] { return metrics->Scrape(); };
+      http_options.on_answered = [metrics = host->metrics_.get()](std::string_view endpoint,
+                                                                  int http_status) {
+        metrics->RecordHttpRequest(endpoint, http_status);
+      };
+    }
     absl::StatusOr<std::unique_ptr<http_api::HttpGateway>> http = http_api::HttpGateway::Start(
         std::move(http_options), host->server_->InProcessChannel(), &runtime.logger());
     if (!http.ok()) return http.status();

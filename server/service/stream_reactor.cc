@@ -1,9 +1,12 @@
 #include "server/service/stream_reactor.h"
 
+#include <atomic>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "server/metrics/host_metrics.h"
 #include "server/service/execution_launcher.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
@@ -16,8 +19,14 @@ namespace {
 // outlive the call (a late token delta then goes nowhere).
 class SessionObserver : public executor::ExecutionObserver {
  public:
-  SessionObserver(std::shared_ptr<StreamSession> session, const common::SecretScrubber& scrubber)
-      : session_(std::move(session)), scrubber_(scrubber) {}
+  // `metrics` (null: none) gets the time from `started` to the first token, for `workflow`.
+  SessionObserver(std::shared_ptr<StreamSession> session, const common::SecretScrubber& scrubber,
+                  metrics::HostMetrics* metrics, std::string workflow, absl::Time started)
+      : session_(std::move(session)),
+        scrubber_(scrubber),
+        metrics_(metrics),
+        workflow_(std::move(workflow)),
+        started_(started) {}
 
   void OnNodeStarted(std::string_view node, int attempt) override {
     v1::StreamWorkflowResponse event;
@@ -39,11 +48,13 @@ class SessionObserver : public executor::ExecutionObserver {
 
   void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                     std::string_view kind) override {
+    FirstToken(text);
     session_->PushTokenDelta(node, item_index, text, kind);
   }
 
   void OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
                         std::string_view kind, const sdk::TokenSource& source) override {
+    FirstToken(text);
     session_->PushTokenDelta(node, item_index, text, kind, source.route, source.model,
                              source.attempt);
   }
@@ -61,8 +72,18 @@ class SessionObserver : public executor::ExecutionObserver {
   }
 
  private:
+  // Deltas come from the HTTP client's threads: the first one with text is timed, once.
+  void FirstToken(std::string_view text) {
+    if (metrics_ == nullptr || text.empty() || first_token_seen_.exchange(true)) return;
+    metrics_->RecordTimeToFirstToken(workflow_, absl::Now() - started_);
+  }
+
   std::shared_ptr<StreamSession> session_;
   const common::SecretScrubber& scrubber_;  // owned by the host, which outlives executions
+  metrics::HostMetrics* const metrics_;
+  const std::string workflow_;
+  const absl::Time started_;
+  std::atomic<bool> first_token_seen_{false};
 };
 
 }  // namespace
@@ -90,12 +111,15 @@ void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
   v1::StreamWorkflowResponse started;
   started.mutable_execution_started()->set_execution_id(prepared->request.id);
   started.mutable_execution_started()->set_workflow(prepared->request.workflow->name);
-  ToTimestamp(absl::Now(), *started.mutable_execution_started()->mutable_start_time());
+  absl::Time start_time = absl::Now();
+  ToTimestamp(start_time, *started.mutable_execution_started()->mutable_start_time());
   session_->Push(std::move(started));
 
   // The session takes events from here on, the started event above included, so the first node
   // may run on this thread (ExecutionCall::Start): one hand-off less before the first token.
-  prepared->request.observer = std::make_shared<SessionObserver>(session_, *env_.scrubber);
+  prepared->request.observer =
+      std::make_shared<SessionObserver>(session_, *env_.scrubber, env_.metrics,
+                                        prepared->request.workflow->name, start_time);
   // The reactor lives until the session finishes the call, which needs Complete to have run: `this`
   // stays valid for the completion.
   if (call_.Start(*std::move(prepared),

@@ -17,8 +17,40 @@ using sdk::Json;
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* keys = new std::vector<std::string>{
       "name", "description", "inputs", "vars", "start", "nodes", "output", "history",
-      "restart_policy"};
+      "restart_policy", "expose"};
   return *keys;
+}
+
+// `expose: openai` (or a list): the other APIs the workflow is offered through. An OpenAI model
+// takes the chat through an input named `messages` (array), `prompt` or `question` (string), so
+// one of those must be declared (docs/http.md, "Messages to inputs"). Runs after the inputs.
+void CheckExpose(const Json& expose, Reporter& reporter, WorkflowDraft& draft) {
+  static const auto* values = new std::vector<std::string>{"openai"};
+  auto check_one = [&](const Json& value, const std::string& pointer) {
+    std::string written = value.is_string() ? value.get<std::string>() : "";
+    if (written == "openai") {
+      draft.expose_openai = true;
+      return;
+    }
+    reporter.Error(pointer, absl::StrCat("'expose' takes ", ListOfNames(*values), ", got ",
+                                         DescribeValue(value), DidYouMean(written, *values)));
+  };
+  if (expose.is_array()) {
+    for (size_t i = 0; i < expose.size(); ++i) check_one(expose[i], ChildPointer("/expose", i));
+  } else {
+    check_one(expose, "/expose");
+  }
+  if (!draft.expose_openai) return;
+  for (const InputSpec& input : draft.inputs) {
+    if (input.name == "messages" && input.type == InputSpec::Type::kArray) return;
+    if ((input.name == "prompt" || input.name == "question") &&
+        input.type == InputSpec::Type::kString) {
+      return;
+    }
+  }
+  reporter.Error("/expose",
+                 "a workflow exposed as an OpenAI model takes the chat through an input named "
+                 "'messages' (type array), 'prompt' or 'question' (type string); declare one");
 }
 
 // `history: {save: all | failed | none}`: what the execution history keeps of this workflow.
@@ -232,6 +264,9 @@ WorkflowDraft CheckDocument(const YamlDocument& document, size_t max_nodes, Repo
   }
   if (const Json* policy = Member(root, "restart_policy"); policy != nullptr && !policy->is_null()) {
     draft.restart_policy = CheckRestartPolicy(*policy, reporter);
+  }
+  if (const Json* expose = Member(root, "expose"); expose != nullptr && !expose->is_null()) {
+    CheckExpose(*expose, reporter, draft);
   }
   if (const Json* start = Member(root, "start")) {
     CheckNameOrList(*start, "/start", "start", reporter);

@@ -92,6 +92,8 @@ struct CompiledWorkflow {
   std::string description;
   HistorySave history_save = HistorySave::kDefault;
   RestartPolicy restart_policy = RestartPolicy::kResume;
+  // `expose: openai`: offered as a model of the OpenAI-compatible endpoint (docs/http.md).
+  bool expose_openai = false;
   std::vector<InputSpec> inputs;
   Json vars = Json::object();
   std::vector<CompiledNode> nodes;  // in file order

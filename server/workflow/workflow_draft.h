@@ -35,6 +35,7 @@ struct WorkflowDraft {
   sdk::Json vars = sdk::Json::object();
   HistorySave history_save = HistorySave::kDefault;
   RestartPolicy restart_policy = RestartPolicy::kResume;
+  bool expose_openai = false;
   const sdk::Json* start = nullptr;   // as written, or null
   const sdk::Json* output = nullptr;  // as written, or null
   // False when the node list is missing, malformed or over the limit: nothing past the document

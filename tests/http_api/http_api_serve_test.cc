@@ -42,6 +42,34 @@ nodes:
     params: {model: "{{ $inputs.model }}", prompt: "{{ $inputs.question }}"}
 )";
 
+// Offered as the OpenAI model "chat" (docs/http.md): the last user message is the question.
+constexpr char kChat[] = R"(name: chat
+description: Answers the last user message.
+expose: openai
+inputs:
+  question: {type: string, required: true}
+  temperature: {type: number}
+nodes:
+  - name: answer
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "{{ $inputs.question }}", temperature: "{{ $inputs.temperature }}"}
+)";
+
+// The default workflow of the OpenAI endpoint: the requested model first, then fake/ok.
+constexpr char kOpenRouter[] = R"(name: openrouter
+inputs:
+  model: {type: string, required: true}
+  messages: {type: array, required: true}
+nodes:
+  - name: answer
+    type: router.fallback
+    params:
+      messages: "{{ $inputs.messages }}"
+      routes:
+        - model: "{{ $inputs.model }}"
+        - model: fake/ok
+)";
+
 constexpr char kSlow[] = R"(name: slow
 nodes:
   - name: pause
@@ -510,6 +538,273 @@ TEST_F(HttpApiServeTest, SigtermLetsAnHttpStreamInFlightFinishThenExits) {
   EXPECT_TRUE(stopped.ok()) << stopped;
   EXPECT_THAT(received, HasSubstr("EXECUTION_STATUS_SUCCEEDED"));
   EXPECT_THAT(received, HasSubstr("\r\n0\r\n\r\n"));  // the last chunk
+}
+
+// The data payloads of a Server-Sent Events body, in order.
+std::vector<std::string> DataLines(const std::string& body) {
+  std::vector<std::string> payloads;
+  size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    size_t end = body.find("\n\n", at);
+    payloads.push_back(body.substr(at + 6, end - at - 6));
+    at = end;
+  }
+  return payloads;
+}
+
+class OpenAiEndpointTest : public HttpApiServeTest {
+ protected:
+  void SetUp() override {
+    HttpApiServeTest::SetUp();
+    std::ofstream(dir_ / "workflows" / "chat.yaml") << kChat;
+    std::ofstream(dir_ / "workflows" / "openrouter.yaml") << kOpenRouter;
+  }
+  HttpResponse Chat(const Json& body, std::vector<std::string> headers = {}) {
+    return Call("POST", "/v1/chat/completions", body.dump(), std::move(headers));
+  }
+  static Json Messages(const std::string& question) {
+    return Json::array({{{"role", "system"}, {"content", "Be brief."}},
+                        {{"role", "user"}, {"content", question}}});
+  }
+};
+
+TEST_F(OpenAiEndpointTest, ModelsListsOnlyTheWorkflowsExposedAsOpenAi) {
+  StartServer();
+  HttpResponse models = Call("GET", "/v1/models");
+  ASSERT_EQ(models.status, 200) << models.body;
+  Json body = BodyOf(models);
+  EXPECT_EQ(body["object"], "list");
+  ASSERT_EQ(body["data"].size(), 1u) << models.body;
+  EXPECT_EQ(body["data"][0]["id"], "chat");
+  EXPECT_EQ(body["data"][0]["object"], "model");
+  EXPECT_EQ(body["data"][0]["owned_by"], "flowhost");
+  EXPECT_EQ(body["data"][0]["description"], "Answers the last user message.");
+}
+
+TEST_F(OpenAiEndpointTest, ACompletionRunsTheWorkflowAndMapsItsAnswerAndUsageBack) {
+  StartServer();
+  HttpResponse response = Chat({{"model", "chat"}, {"messages", Messages("hi")},
+                                {"temperature", 0.3}, {"seed", 1}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  Json body = BodyOf(response);
+  EXPECT_EQ(body["object"], "chat.completion");
+  ASSERT_NE(response.Header("x-flowhost-execution-id"), nullptr);
+  EXPECT_EQ(body["id"], "chatcmpl-" + *response.Header("x-flowhost-execution-id"));
+  EXPECT_EQ(body["model"], "fake/ok");  // the model that answered
+  EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(body["choices"][0]["message"]["content"], "Fake answer to: hi");
+  EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
+  EXPECT_GT(body["usage"]["prompt_tokens"].get<int>(), 0);
+  EXPECT_GT(body["usage"]["completion_tokens"].get<int>(), 0);
+  EXPECT_EQ(body["usage"]["total_tokens"].get<int>(),
+            body["usage"]["prompt_tokens"].get<int>() +
+                body["usage"]["completion_tokens"].get<int>());
+  EXPECT_TRUE(body["usage"]["cost"].is_number());
+  // The temperature reached the upstream request through the workflow's input; the seed, which
+  // the workflow does not declare, did not.
+  auto log = fake_->Requests(1);
+  ASSERT_TRUE(log.ok()) << log.status();
+  Json upstream = Json::parse((*log)[0]["body"].get<std::string>());
+  EXPECT_EQ(upstream["temperature"], 0.3);
+  EXPECT_FALSE(upstream.contains("seed"));
+}
+
+TEST_F(OpenAiEndpointTest, AStreamedCompletionSendsChunksThenFinishReasonUsageAndDone) {
+  StartServer();
+  HttpResponse response = Chat({{"model", "chat"}, {"messages", Messages("stream me")},
+                                {"stream", true}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  ASSERT_NE(response.Header("Content-Type"), nullptr);
+  EXPECT_EQ(*response.Header("Content-Type"), "text/event-stream");
+  std::vector<std::string> payloads = DataLines(response.body);
+  ASSERT_GE(payloads.size(), 5u) << response.body;
+  EXPECT_EQ(payloads.back(), "[DONE]");
+  std::string text;
+  std::string finish;
+  Json usage;
+  for (size_t i = 0; i + 1 < payloads.size(); ++i) {
+    Json chunk = Json::parse(payloads[i]);
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk");
+    EXPECT_EQ(chunk["model"], "chat");
+    for (const Json& choice : chunk["choices"]) {
+      text += choice["delta"].value("content", "");
+      if (choice["finish_reason"].is_string()) finish = choice["finish_reason"];
+    }
+    if (chunk.contains("usage")) usage = chunk["usage"];
+  }
+  EXPECT_EQ(Json::parse(payloads[0])["choices"][0]["delta"]["role"], "assistant");
+  EXPECT_EQ(text, "Fake answer to: stream me");
+  EXPECT_EQ(finish, "stop");
+  EXPECT_GT(usage["completion_tokens"].get<int>(), 0);
+}
+
+TEST_F(OpenAiEndpointTest, ErrorsTakeOpenAisShapeWithTheRightStatus) {
+  StartServer();
+  HttpResponse unknown = Chat({{"model", "nope"}, {"messages", Messages("x")}});
+  EXPECT_EQ(unknown.status, 404);
+  Json error = BodyOf(unknown)["error"];
+  EXPECT_EQ(error["code"], "model_not_found");
+  EXPECT_EQ(error["type"], "not_found_error");
+  EXPECT_EQ(error["param"], "model");
+  // A workflow that is not exposed is no model either, nor is an id no workflow can have.
+  EXPECT_EQ(Chat({{"model", "ask"}, {"messages", Messages("x")}}).status, 404);
+  EXPECT_EQ(Chat({{"model", "vendor/x"}, {"messages", Messages("x")}}).status, 404);
+
+  HttpResponse bad = Call("POST", "/v1/chat/completions", "{not json");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(BodyOf(bad)["error"]["type"], "invalid_request_error");
+  HttpResponse no_user = Chat({{"model", "chat"},
+                               {"messages", {{{"role", "system"}, {"content", "x"}}}}});
+  EXPECT_EQ(no_user.status, 400);
+  EXPECT_EQ(BodyOf(no_user)["error"]["param"], "messages");
+  HttpResponse wrong_type = Chat({{"model", "chat"}, {"messages", Messages("x")},
+                                  {"temperature", "hot"}});
+  EXPECT_EQ(wrong_type.status, 400);  // the workflow's input check, mapped back
+  EXPECT_THAT(BodyOf(wrong_type)["error"]["message"].get<std::string>(), HasSubstr("temperature"));
+
+  HttpResponse get = Call("GET", "/v1/chat/completions");
+  EXPECT_EQ(get.status, 405);
+  EXPECT_TRUE(BodyOf(get)["error"].is_object());
+  ASSERT_NE(get.Header("Allow"), nullptr);
+  EXPECT_EQ(*get.Header("Allow"), "POST");
+
+  // An upstream failure with nothing to fall back to: 503 with the error class as the code.
+  std::ofstream(dir_ / "workflows" / "failing.yaml")
+      << "name: failing\nexpose: openai\ninputs:\n  prompt: {type: string}\nnodes:\n"
+         "  - name: a\n    type: openrouter.chat\n    params: {model: fake/fail503, prompt: x}\n";
+  HttpResponse failed;
+  for (int i = 0; i < 100; ++i) {  // until the directory watcher has loaded it
+    failed = Chat({{"model", "failing"}, {"messages", Messages("x")}});
+    if (failed.status != 404) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  EXPECT_EQ(BodyOf(failed)["error"]["type"], "server_error");
+  EXPECT_FALSE(BodyOf(failed)["error"]["code"].get<std::string>().empty());
+}
+
+TEST_F(OpenAiEndpointTest, TheDefaultWorkflowServesOtherModelIdsAsAFallbackRouter) {
+  StartServer({"--openai-default-workflow", "openrouter"});
+  HttpResponse response = Chat({{"model", "fake/fail503"}, {"messages", Messages("hi")}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["model"], "fake/ok");
+  EXPECT_EQ(BodyOf(response)["choices"][0]["message"]["content"], "Fake answer to: hi");
+  auto stats = fake_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ((*stats)["by_model"]["fake/fail503"], 1);  // the requested model was asked first
+  // An exposed workflow still answers for itself; the model list does not grow.
+  EXPECT_EQ(Chat({{"model", "chat"}, {"messages", Messages("x")}}).status, 200);
+  EXPECT_EQ(BodyOf(Call("GET", "/v1/models"))["data"].size(), 1u);
+}
+
+// The fake's stream-error model streams the start of the fake's usual answer, then fails; the
+// fallback's answer begins with that same text, so the stream carries on with the rest of it.
+TEST_F(OpenAiEndpointTest, AFallbackAnswerThatBeginsWithTheVoidedTextCompletesTheStream) {
+  StartServer({"--openai-default-workflow", "openrouter"});
+  HttpResponse response = Chat({{"model", "fake/stream-error"}, {"messages", Messages("hi")},
+                                {"stream", true}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  std::vector<std::string> payloads = DataLines(response.body);
+  ASSERT_GE(payloads.size(), 4u) << response.body;
+  EXPECT_EQ(payloads.back(), "[DONE]");
+  std::string text;
+  for (size_t i = 0; i + 1 < payloads.size(); ++i) {
+    Json chunk = Json::parse(payloads[i]);
+    for (const Json& choice : chunk["choices"]) text += choice["delta"].value("content", "");
+  }
+  EXPECT_EQ(text, "Fake answer to: hi");
+}
+
+// Here the fallback is a canned reply: the text already streamed cannot be taken back, so the
+// stream ends with an error rather than a wrong answer.
+TEST_F(OpenAiEndpointTest, AStreamWhoseTextAFallbackReplacedEndsWithAnErrorNotAWrongAnswer) {
+  std::ofstream(dir_ / "workflows" / "replaced.yaml") << R"(name: replaced
+expose: openai
+inputs:
+  question: {type: string, required: true}
+nodes:
+  - name: answer
+    type: router.fallback
+    params:
+      prompt: "{{ $inputs.question }}"
+      routes:
+        - model: fake/stream-error
+        - node: canned
+  - name: canned
+    type: set
+    params:
+      mode: replace
+      values: {content: "A canned reply."}
+)";
+  StartServer();
+  HttpResponse response =
+      Chat({{"model", "replaced"}, {"messages", Messages("hi")}, {"stream", true}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  std::vector<std::string> payloads = DataLines(response.body);
+  ASSERT_GE(payloads.size(), 2u) << response.body;
+  EXPECT_EQ(payloads.back(), "[DONE]");
+  Json error = Json::parse(payloads[payloads.size() - 2]);
+  EXPECT_EQ(error["error"]["code"], "stream_replaced") << response.body;
+  // Without streaming, the same request simply answers with the fallback's reply.
+  HttpResponse whole = Chat({{"model", "replaced"}, {"messages", Messages("hi")}});
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(BodyOf(whole)["choices"][0]["message"]["content"], "A canned reply.");
+}
+
+TEST_F(OpenAiEndpointTest, AClientThatLeavesAChatCancelsTheExecutionAndAbortsTheUpstreamCall) {
+  StartServer({"--openai-default-workflow", "openrouter"});
+  for (bool stream : {false, true}) {
+    SCOPED_TRACE(stream);
+    ASSERT_TRUE(fake_->ResetStats().ok());
+    RawConnection connection(http_port_);
+    ASSERT_TRUE(connection.connected());
+    Json request = {{"model", "fake/hang"}, {"messages", Messages("q")}, {"stream", stream}};
+    std::string body = request.dump();
+    ASSERT_TRUE(connection.Send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body));
+    auto hanging = fake_->WaitForStats([](const Json& s) { return s["in_flight"] == 1; });
+    ASSERT_TRUE(hanging.ok()) << hanging.status();
+    connection.Close();
+    auto aborted = fake_->WaitForStats([](const Json& s) { return s["requests_aborted"] == 1; });
+    EXPECT_TRUE(aborted.ok()) << aborted.status();
+  }
+  EXPECT_EQ(Chat({{"model", "chat"}, {"messages", Messages("x")}}).status, 200);
+}
+
+TEST_F(OpenAiEndpointTest, TheBearerTokenIsCheckedAsForTheRestOfTheApi) {
+  std::ofstream(dir_ / "tokens.txt") << "secret-one\n";
+  StartServer({"--auth-tokens-file", (dir_ / "tokens.txt").string()});
+  HttpResponse missing = Call("GET", "/v1/models");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(BodyOf(missing)["error"]["type"], "authentication_error");
+  HttpResponse refused = Chat({{"model", "chat"}, {"messages", Messages("x")}},
+                              {"Authorization: Bearer nope"});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(BodyOf(refused)["error"]["type"], "permission_error");
+  EXPECT_EQ(Chat({{"model", "chat"}, {"messages", Messages("x")}},
+                 {"Authorization: Bearer secret-one"})
+                .status,
+            200);
+}
+
+TEST_F(OpenAiEndpointTest, MetricsCountHttpAnswersAndTheTimeToFirstTokenOfAStream) {
+  StartServer();
+  ASSERT_EQ(Chat({{"model", "chat"}, {"messages", Messages("a")}, {"stream", true}}).status, 200);
+  ASSERT_EQ(Chat({{"model", "nope"}, {"messages", Messages("b")}}).status, 404);
+  HttpResponse metrics = Call("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_http_server_requests_total{code=\"200\","
+                                      "endpoint=\"chat_completions\"} 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("flowhost_http_server_requests_total{code=\"404\","
+                                      "endpoint=\"chat_completions\"} 1\n"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("flowhost_llm_time_to_first_token_seconds_count{workflow=\"chat\"} 1\n"));
+}
+
+TEST_F(OpenAiEndpointTest, WithMetricsOffNothingIsServedOnMetricsAndCallsStillWork) {
+  StartServer({"--metrics", "off"});
+  EXPECT_EQ(Chat({{"model", "chat"}, {"messages", Messages("a")}}).status, 200);
+  EXPECT_EQ(Call("GET", "/metrics").status, 404);
 }
 
 }  // namespace

@@ -56,5 +56,32 @@ TEST(HttpRoutes, UnknownPathsAndVerbsAreNotFound) {
   }
 }
 
+TEST(HttpRoutes, TheOpenAiPathsAreChatCompletionsAndModels) {
+  Route chat = MatchRoute(HttpMethod::kPost, "/v1/chat/completions");
+  ASSERT_EQ(chat.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(chat.method, Method::kChatCompletions);
+  Route models = MatchRoute(HttpMethod::kGet, "/v1/models");
+  ASSERT_EQ(models.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(models.method, Method::kListModels);
+
+  // A wrong method still says which endpoint it was, so its error takes OpenAI's shape.
+  Route get_chat = MatchRoute(HttpMethod::kGet, "/v1/chat/completions");
+  EXPECT_EQ(get_chat.outcome, Route::Outcome::kWrongMethod);
+  EXPECT_EQ(get_chat.allow, "POST");
+  EXPECT_TRUE(IsOpenAiMethod(get_chat.method));
+  EXPECT_FALSE(IsOpenAiMethod(MatchRoute(HttpMethod::kGet, "/v1/workflows").method));
+}
+
+TEST(HttpRoutes, EveryPathHasABoundedEndpointNameForMetrics) {
+  EXPECT_EQ(EndpointName("/v1/workflows/ask:run", HttpMethod::kPost), "run");
+  EXPECT_EQ(EndpointName("/v1/workflows/ask:stream", HttpMethod::kPost), "stream");
+  EXPECT_EQ(EndpointName("/v1/workflows/ask", HttpMethod::kGet), "get_workflow");
+  EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kPost), "chat_completions");
+  EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kGet), "chat_completions");
+  EXPECT_EQ(EndpointName("/v1/models", HttpMethod::kGet), "models");
+  EXPECT_EQ(EndpointName("/metrics", HttpMethod::kGet), "metrics");
+  EXPECT_EQ(EndpointName("/anything/else", HttpMethod::kGet), "unknown");
+}
+
 }  // namespace
 }  // namespace flowhost::http_api

@@ -111,5 +111,29 @@ TEST(HostMetricsTest, ScrapeSourcesAddWhatOthersKeep) {
   EXPECT_THAT(text, HasSubstr("flowhost_http_client_requests_in_flight 3\n"));
 }
 
+TEST(HostMetricsTest, HttpAnswersAreCountedByEndpointAndStatus) {
+  HostMetrics metrics;
+  metrics.RecordHttpRequest("chat_completions", 200);
+  metrics.RecordHttpRequest("chat_completions", 200);
+  metrics.RecordHttpRequest("models", 403);
+  std::string text = metrics.Scrape();
+  EXPECT_THAT(text, HasSubstr("flowhost_http_server_requests_total{code=\"200\","
+                              "endpoint=\"chat_completions\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_http_server_requests_total{code=\"403\","
+                              "endpoint=\"models\"} 1\n"));
+}
+
+TEST(HostMetricsTest, TimeToFirstTokenIsAHistogramByWorkflow) {
+  HostMetrics metrics;
+  metrics.RecordTimeToFirstToken("chat", absl::Milliseconds(40));
+  metrics.RecordTimeToFirstToken("chat", absl::Milliseconds(700));
+  std::string text = metrics.Scrape();
+  EXPECT_THAT(text, HasSubstr("# TYPE flowhost_llm_time_to_first_token_seconds histogram"));
+  EXPECT_THAT(text,
+              HasSubstr("flowhost_llm_time_to_first_token_seconds_count{workflow=\"chat\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("flowhost_llm_time_to_first_token_seconds_sum{workflow=\"chat\"} 0.74"));
+}
+
 }  // namespace
 }  // namespace flowhost::metrics
