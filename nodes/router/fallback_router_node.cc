@@ -38,6 +38,7 @@ const std::set<std::string, std::less<>>& KnownClasses() {
                                                                       "timeout",
                                                                       "upstream",
                                                                       "network",
+                                                                      "unavailable",
                                                                       "malformed_response",
                                                                       "cancelled",
                                                                       "not_found",

@@ -142,6 +142,23 @@ TEST_F(RouterTest, RunsANodeRouteThroughInvokeNode) {
   EXPECT_DOUBLE_EQ(context->attempts()[1].cost_usd, 0);
 }
 
+TEST_F(RouterTest, ANodeRouteWhoseRemoteWorkerWasLostEscalatesAndCountsAgainstTheRoute) {
+  auto node = Create({{"prompt", "p"},
+                      {"routes", {{{"node", "remote_step"}}, {{"model", "paid/b"}}}}});
+  auto context = NewContext();
+  context->SetInvokeHandler([&](std::string_view, sdk::Items, auto done) {
+    context->manual_scheduler().Post([done = std::move(done)]() mutable {
+      done(sdk::NodeError(absl::StatusCode::kUnavailable, sdk::error_class::kUnavailable,
+                          "remote worker 'w1' was lost"));
+    });
+  });
+  absl::StatusOr<sdk::NodeResult> result = context->Run(*node);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outputs[0][0]["route"], "paid/b");
+  EXPECT_EQ(result->outputs[0][0]["attempts"][0]["error_class"], "unavailable");
+  EXPECT_FALSE(EveryRouteHealthy());  // the failure counted against the node route
+}
+
 TEST_F(RouterTest, CancellationStopsTheWalkAtOnce) {
   auto node = Create(TwoRoutes());
   upstream_.On("free/a:free", [](auto&) { return std::nullopt; });
