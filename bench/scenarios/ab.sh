@@ -12,12 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 A_BIN=$(realpath "${2:?usage: ab.sh BUILD_DIR FLOWHOST_A FLOWHOST_B}")
 B_BIN=$(realpath "${3:?usage: ab.sh BUILD_DIR FLOWHOST_A FLOWHOST_B}")
-ROUNDS=${ROUNDS:-5}
-CONCURRENCY=${CONCURRENCY:-16}
-RATE=${RATE:-1000}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-WORKFLOW=${WORKFLOW:-chat}
+ab_settings
 
 machine_header "ab: $A_BIN (A) against $B_BIN (B)"
 start_fake

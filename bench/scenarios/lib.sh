@@ -181,6 +181,17 @@ machine_header() {
        "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
 }
 
+# ab_settings: the defaults the A/B scenarios share (each overridable from the environment):
+# ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s WORKFLOW=chat.
+ab_settings() {
+  ROUNDS=${ROUNDS:-5}
+  CONCURRENCY=${CONCURRENCY:-16}
+  RATE=${RATE:-1000}
+  DURATION=${DURATION:-5s}
+  WARMUP=${WARMUP:-1s}
+  WORKFLOW=${WORKFLOW:-chat}
+}
+
 # ab_rounds: two sides, A and B, measured in alternating rounds so that drift in the machine's load
 # hits both alike (ab.sh, plugin_ab.sh): A then B in odd rounds, B then A in even ones. Reads the associative arrays TARGET, PID and WORKFLOW_OF
 # (keyed A and B: each side's gRPC target, server pid and workflow) and ROUNDS, CONCURRENCY, RATE,

@@ -6,12 +6,7 @@
 #   bench/scenarios/metrics_ab.sh [BUILD_DIR]
 #     env: ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s WORKFLOW=chat
 source "$(dirname "$0")/lib.sh"
-ROUNDS=${ROUNDS:-5}
-CONCURRENCY=${CONCURRENCY:-16}
-RATE=${RATE:-1000}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
-WORKFLOW=${WORKFLOW:-chat}
+ab_settings
 
 machine_header "metrics_ab: $FLOWHOST with --metrics off (A) and on (B)"
 start_fake

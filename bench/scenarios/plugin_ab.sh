@@ -12,11 +12,7 @@
 #     env: ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s
 #          CONTROL=1: both sides run the built-in `set` (an A/A run: the method's own noise)
 source "$(dirname "$0")/lib.sh"
-ROUNDS=${ROUNDS:-5}
-CONCURRENCY=${CONCURRENCY:-16}
-RATE=${RATE:-1000}
-DURATION=${DURATION:-5s}
-WARMUP=${WARMUP:-1s}
+ab_settings
 PLUGIN="$BUILD_DIR/bench/libbench_core_plugin.so"
 [ -f "$PLUGIN" ] || { echo "no $PLUGIN: cmake --build $BUILD_DIR --target bench_core_plugin" >&2; exit 2; }
 
