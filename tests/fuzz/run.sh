@@ -37,6 +37,7 @@ declare -A max_len=(
   [json_text]=4096
   [plugin_boundary]=4096
   [traceparent]=256
+  [openai_request]=8192
 )
 
 usage() {
