@@ -1,6 +1,10 @@
 #include "server/metrics/host_metrics.h"
 
+#include <cctype>
+#include <cstdio>
 #include <sstream>
+#include <string_view>
+#include <vector>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -19,11 +23,34 @@ const prometheus::Histogram::BucketBoundaries& SecondsBuckets() {
   return *buckets;
 }
 
-std::string StatusWord(const absl::Status& status) {
-  if (status.ok()) return "ok";
-  std::string code(sdk::AsStd(absl::StatusCodeToString(status.code())));
-  for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return code;  // "deadline_exceeded", "resource_exhausted", ...
+// "ok", or the status code's name in lower case: "deadline_exceeded", "resource_exhausted", ...
+std::string_view StatusWord(absl::StatusCode code) {
+  static const auto* words = [] {
+    auto* words = new std::vector<std::string>();
+    for (int c = 0; c <= 16; ++c) {
+      std::string word(sdk::AsStd(absl::StatusCodeToString(static_cast<absl::StatusCode>(c))));
+      for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      words->push_back(c == 0 ? "ok" : word);
+    }
+    return words;
+  }();
+  const auto index = static_cast<size_t>(code);
+  return index < words->size() ? std::string_view((*words)[index]) : std::string_view("unknown");
+}
+
+// The gRPC code's name as absl writes it ("OK", "DEADLINE_EXCEEDED", ...), the label the gRPC
+// request counter has always had.
+std::string_view GrpcCodeWord(int code) {
+  static const auto* words = [] {
+    auto* words = new std::vector<std::string>();
+    for (int c = 0; c <= 16; ++c) {
+      words->emplace_back(sdk::AsStd(absl::StatusCodeToString(static_cast<absl::StatusCode>(c))));
+    }
+    return words;
+  }();
+  return code >= 0 && static_cast<size_t>(code) < words->size()
+             ? std::string_view((*words)[static_cast<size_t>(code)])
+             : std::string_view("UNKNOWN");
 }
 
 }  // namespace
@@ -98,69 +125,85 @@ std::string HostMetrics::Bounded(std::string_view label, std::string_view value)
   return std::string(value);
 }
 
+template <typename Series, typename... Args>
+Series& HostMetrics::SeriesFor(prometheus::Family<Series>& family, SeriesCache<Series>& cache,
+                               typename SeriesCache<Series>::Labels labels, const Args&... args) {
+  return cache.Get(labels, [&]() -> Series& {
+    prometheus::Labels bounded;
+    for (const auto& [name, value] : labels) bounded.emplace(name, Bounded(name, value));
+    return family.Add(bounded, args...);
+  });
+}
+
 void HostMetrics::RecordExecution(const executor::ExecutionRecord& record) {
-  const std::string workflow = Bounded("workflow", record.workflow);
-  executions_.Add({{"workflow", workflow}, {"status", StatusWord(record.status)}}).Increment();
-  execution_seconds_.Add({{"workflow", workflow}}, SecondsBuckets())
+  const std::string_view workflow = record.workflow;
+  SeriesFor(executions_, executions_cache_,
+            {{"workflow", workflow}, {"status", StatusWord(record.status.code())}})
+      .Increment();
+  SeriesFor(execution_seconds_, execution_seconds_cache_, {{"workflow", workflow}},
+            SecondsBuckets())
       .Observe(absl::ToDoubleSeconds(record.duration()));
   for (const executor::NodeRecord& node : record.nodes) {
     if (node.status == executor::NodeStatus::kNotRun ||
         node.status == executor::NodeStatus::kRunning) {
       continue;
     }
-    const std::string type = Bounded("type", node.type);
-    nodes_.Add({{"type", type}, {"status", std::string(executor::NodeStatusName(node.status))}})
+    SeriesFor(nodes_, nodes_cache_,
+              {{"type", node.type}, {"status", executor::NodeStatusName(node.status)}})
         .Increment();
     if (node.status != executor::NodeStatus::kSkipped &&
         node.status != executor::NodeStatus::kDisabled) {
-      node_seconds_.Add({{"type", type}}, SecondsBuckets())
+      SeriesFor(node_seconds_, node_seconds_cache_, {{"type", node.type}}, SecondsBuckets())
           .Observe(absl::ToDoubleSeconds(node.duration()));
     }
     for (const sdk::AttemptRecord& call : node.calls) {
-      const std::string model = Bounded("model", call.model.empty() ? "unknown" : call.model);
+      const std::string_view model = call.model.empty() ? "unknown" : std::string_view(call.model);
       // A failed call by its error class (rate_limited, upstream, timeout, ...), others by their
       // outcome word (ok, timed_out, cancelled, rejected, skipped).
-      std::string_view word = call.outcome == sdk::outcome::kError && !call.error_class.empty()
-                                  ? std::string_view(call.error_class)
-                                  : std::string_view(call.outcome);
-      const std::string outcome = Bounded("outcome", word.empty() ? "unknown" : word);
-      llm_requests_.Add({{"model", model}, {"outcome", outcome}}).Increment();
+      std::string_view outcome = call.outcome == sdk::outcome::kError && !call.error_class.empty()
+                                     ? std::string_view(call.error_class)
+                                     : std::string_view(call.outcome);
+      if (outcome.empty()) outcome = "unknown";
+      SeriesFor(llm_requests_, llm_requests_cache_, {{"model", model}, {"outcome", outcome}})
+          .Increment();
       if (call.prompt_tokens > 0) {
-        llm_tokens_.Add({{"model", model}, {"kind", "prompt"}})
+        SeriesFor(llm_tokens_, llm_tokens_cache_, {{"model", model}, {"kind", "prompt"}})
             .Increment(static_cast<double>(call.prompt_tokens));
       }
       if (call.completion_tokens > 0) {
-        llm_tokens_.Add({{"model", model}, {"kind", "completion"}})
+        SeriesFor(llm_tokens_, llm_tokens_cache_, {{"model", model}, {"kind", "completion"}})
             .Increment(static_cast<double>(call.completion_tokens));
       }
-      if (call.cost_usd > 0) llm_cost_.Add({{"model", model}}).Increment(call.cost_usd);
-      llm_seconds_.Add({{"model", model}}, SecondsBuckets())
+      if (call.cost_usd > 0) {
+        SeriesFor(llm_cost_, llm_cost_cache_, {{"model", model}}).Increment(call.cost_usd);
+      }
+      SeriesFor(llm_seconds_, llm_seconds_cache_, {{"model", model}}, SecondsBuckets())
           .Observe(absl::ToDoubleSeconds(call.latency));
     }
   }
 }
 
 void HostMetrics::RecordGrpcRequest(std::string_view method, int code) {
-  grpc_requests_
-      .Add({{"method", Bounded("method", method)},
-            {"code", std::string(sdk::AsStd(
-                         absl::StatusCodeToString(static_cast<absl::StatusCode>(code))))}})
+  SeriesFor(grpc_requests_, grpc_requests_cache_, {{"method", method}, {"code", GrpcCodeWord(code)}})
       .Increment();
 }
 
 void HostMetrics::RecordTimeToFirstToken(std::string_view workflow, absl::Duration elapsed) {
-  time_to_first_token_.Add({{"workflow", Bounded("workflow", workflow)}}, SecondsBuckets())
+  SeriesFor(time_to_first_token_, time_to_first_token_cache_, {{"workflow", workflow}},
+            SecondsBuckets())
       .Observe(absl::ToDoubleSeconds(elapsed));
 }
 
 void HostMetrics::RecordHttpRequest(std::string_view endpoint, int http_status) {
-  http_requests_
-      .Add({{"endpoint", Bounded("endpoint", endpoint)}, {"code", std::to_string(http_status)}})
+  char code[12];
+  const int length = std::snprintf(code, sizeof code, "%d", http_status);
+  SeriesFor(http_requests_, http_requests_cache_,
+            {{"endpoint", endpoint}, {"code", std::string_view(code, static_cast<size_t>(length))}})
       .Increment();
 }
 
 void HostMetrics::RecordRefused(std::string_view reason) {
-  refused_.Add({{"reason", Bounded("reason", reason)}}).Increment();
+  SeriesFor(refused_, refused_cache_, {{"reason", reason}}).Increment();
 }
 
 void HostMetrics::AddScrapeSource(ScrapeSource source) {

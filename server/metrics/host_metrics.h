@@ -32,6 +32,7 @@
 #include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 #include "server/executor/execution_record.h"
+#include "server/metrics/series_cache.h"
 
 namespace flowhost::metrics {
 
@@ -76,6 +77,13 @@ class HostMetrics {
   // `value`, or "other" once `label` has kMaxLabelValues distinct values.
   std::string Bounded(std::string_view label, std::string_view value);
 
+  // The series of `family` for `labels` (names and values, in a fixed order per family), found
+  // through `cache`; made the first time with each value bounded (Bounded) and `args` (a
+  // histogram's buckets).
+  template <typename Series, typename... Args>
+  Series& SeriesFor(prometheus::Family<Series>& family, SeriesCache<Series>& cache,
+                    typename SeriesCache<Series>::Labels labels, const Args&... args);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& executions_;
   prometheus::Family<prometheus::Histogram>& execution_seconds_;
@@ -89,6 +97,12 @@ class HostMetrics {
   prometheus::Family<prometheus::Counter>& grpc_requests_;
   prometheus::Family<prometheus::Counter>& http_requests_;
   prometheus::Family<prometheus::Histogram>& time_to_first_token_;
+
+  SeriesCache<prometheus::Counter> executions_cache_, nodes_cache_, llm_requests_cache_,
+      llm_tokens_cache_, llm_cost_cache_, refused_cache_, grpc_requests_cache_,
+      http_requests_cache_;
+  SeriesCache<prometheus::Histogram> execution_seconds_cache_, node_seconds_cache_,
+      llm_seconds_cache_, time_to_first_token_cache_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::set<std::string>, std::less<>> label_values_ ABSL_GUARDED_BY(mu_);

@@ -90,6 +90,50 @@ TEST(HostMetricsTest, LabelValuesPastTheBoundAreCountedAsOther) {
   EXPECT_THAT(text, HasSubstr("flowhost_executions_total{status=\"ok\",workflow=\"other\"} 50\n"));
 }
 
+TEST(HostMetricsTest, AValuePastTheBoundIsCountedAsOtherEveryTimeItComesBack) {
+  HostMetrics metrics;
+  for (size_t i = 0; i < HostMetrics::kMaxLabelValues; ++i) {
+    metrics.RecordExecution(ChatExecution("inline-" + std::to_string(i), absl::OkStatus()));
+  }
+  for (int round = 0; round < 3; ++round) {  // found in the series cache after the first time
+    metrics.RecordExecution(ChatExecution("late", absl::OkStatus()));
+    metrics.RecordExecution(ChatExecution("inline-0", absl::OkStatus()));
+  }
+  const std::string text = metrics.Scrape();
+  EXPECT_THAT(text, HasSubstr("flowhost_executions_total{status=\"ok\",workflow=\"other\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("flowhost_executions_total{status=\"ok\",workflow=\"inline-0\"} 4\n"));
+  EXPECT_THAT(text, Not(HasSubstr("workflow=\"late\"")));
+}
+
+TEST(HostMetricsTest, LabelValuesThatJoinAlikeAreStillTwoSeries) {
+  HostMetrics metrics;
+  // An upstream names its models: a NUL inside one must not make it another model's series.
+  executor::ExecutionRecord first = ChatExecution("w", absl::OkStatus());
+  first.nodes[0].calls[1].model = std::string("a\0", 2);
+  executor::ExecutionRecord second = ChatExecution("w", absl::OkStatus());
+  second.nodes[0].calls[1].model = "a";
+  metrics.RecordExecution(first);
+  metrics.RecordExecution(second);
+  metrics.RecordExecution(second);
+  const std::string text = metrics.Scrape();
+  EXPECT_THAT(text, HasSubstr("flowhost_llm_requests_total{model=\"a\",outcome=\"ok\"} 2\n"));
+}
+
+TEST(HostMetricsTest, GrpcCallsAreCountedByMethodAndCodeName) {
+  HostMetrics metrics;
+  metrics.RecordGrpcRequest("/flowhost.v1.WorkflowService/RunWorkflow", 0);
+  metrics.RecordGrpcRequest("/flowhost.v1.WorkflowService/RunWorkflow", 0);
+  metrics.RecordGrpcRequest("/flowhost.v1.WorkflowService/RunWorkflow", 4);
+  metrics.RecordGrpcRequest("/flowhost.v1.WorkflowService/RunWorkflow", 99);
+  const std::string text = metrics.Scrape();
+  EXPECT_THAT(text, HasSubstr("flowhost_grpc_server_requests_total{code=\"OK\",method=\"/"
+                              "flowhost.v1.WorkflowService/RunWorkflow\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("{code=\"DEADLINE_EXCEEDED\",method=\"/"
+                              "flowhost.v1.WorkflowService/RunWorkflow\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("{code=\"UNKNOWN\",method=\"/"
+                              "flowhost.v1.WorkflowService/RunWorkflow\"} 1\n"));
+}
+
 TEST(HostMetricsTest, ScrapeSourcesAddWhatOthersKeep) {
   HostMetrics metrics;
   metrics.RecordRefused("busy");
