@@ -166,6 +166,11 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 
   std::unique_ptr<HttpGateway> gateway(
       new HttpGateway(std::move(options), std::move(channel), logger));
+  if (!gateway->options_.tls.cert_file.empty()) {
+    absl::StatusOr<std::unique_ptr<TlsContext>> tls = TlsContext::Create(gateway->options_.tls);
+    if (!tls.ok()) return tls.status();
+    gateway->tls_ = *std::move(tls);
+  }
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) return loop.status();
   gateway->loop_ = *std::move(loop);
@@ -193,8 +198,12 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
       http,
       [](event_base* loop_base, void* self) -> bufferevent* {
         auto* owner = static_cast<HttpGateway*>(self);
-        return ConnectionGuard::Create(loop_base, owner->guards_,
-                                       absl::ToTimeval(owner->options_.request_timeout));
+        timeval request_timeout = absl::ToTimeval(owner->options_.request_timeout);
+        if (owner->tls_ != nullptr) {
+          return ConnectionGuard::CreateTls(loop_base, owner->guards_, request_timeout,
+                                            owner->tls_->NewSsl());
+        }
+        return ConnectionGuard::Create(loop_base, owner->guards_, request_timeout);
       },
       gateway.get());
   evhttp_set_gencb(http, &HttpGateway::OnRequest, gateway.get());
