@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 58> kSettings = {{
+const std::array<Setting, 61> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -118,6 +118,15 @@ const std::array<Setting, 58> kSettings = {{
     {"http_server.openai_default_workflow", "FLOWHOST_OPENAI_DEFAULT_WORKFLOW", "openai-default-workflow", "",
      "Workflow serving POST /v1/chat/completions for model ids that are not workflows exposed as OpenAI models; its 'model' input gets the id (docs/http.md). Unset: such ids are 404.",
      [](HostConfig& c) -> SettingField { return &c.http_server.openai_default_workflow; }},
+    {"http_server.tls.cert_file", "FLOWHOST_HTTP_TLS_CERT_FILE", "http-tls-cert-file", "",
+     "PEM certificate chain of the HTTP/JSON listener; it speaks HTTPS only when set (with http_server.tls.key_file; docs/http.md).",
+     [](HostConfig& c) -> SettingField { return &c.http_server.tls.cert_file; }},
+    {"http_server.tls.key_file", "FLOWHOST_HTTP_TLS_KEY_FILE", "http-tls-key-file", "",
+     "PEM private key of the HTTP/JSON listener's certificate (not encrypted).",
+     [](HostConfig& c) -> SettingField { return &c.http_server.tls.key_file; }},
+    {"http_server.tls.client_ca_file", "FLOWHOST_HTTP_TLS_CLIENT_CA_FILE", "http-tls-client-ca-file", "",
+     "PEM CA certificates for mutual TLS on the HTTP/JSON listener: when set, every client must present a certificate they sign.",
+     [](HostConfig& c) -> SettingField { return &c.http_server.tls.client_ca_file; }},
     {"metrics", "FLOWHOST_METRICS", "metrics", "on",
      "Prometheus metrics: on (counted, served on GET /metrics of the HTTP listener) or off (nothing counted; docs/observability.md).",
      [](HostConfig& c) -> SettingField { return &c.metrics; }},

@@ -296,6 +296,18 @@ void Validate(const HostConfig& config, Problems& problems) {
   if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
     problems.Add("tls: cert_file and key_file must be set together");
   }
+  const HttpServerTlsConfig& http_tls = config.http_server.tls;
+  if (http_tls.cert_file.empty() != http_tls.key_file.empty()) {
+    problems.Add("http_server.tls: cert_file and key_file must be set together");
+  }
+  if (!http_tls.client_ca_file.empty() && http_tls.cert_file.empty()) {
+    problems.Add(
+        "http_server.tls.client_ca_file: needs http_server.tls.cert_file and key_file "
+        "(mutual TLS is TLS)");
+  }
+  if (http_tls.enabled() && !config.http_server.enabled()) {
+    problems.Add("http_server.tls: set, but there is no HTTP listener (http_server.listen)");
+  }
   for (std::string& problem : CredentialConfigProblems(config.credentials)) {
     problems.Add(std::move(problem));
   }

@@ -67,6 +67,14 @@ struct HttpConfig {
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
 };
 
+// TLS for the HTTP/JSON listener (docs/http.md "TLS"); off unless cert_file is set.
+struct HttpServerTlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;  // set: mutual TLS, clients must present a certificate it signs
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 // The HTTP/JSON listener beside the gRPC port (server/http_api, docs/http.md); off unless `listen`
 // is set.
 struct HttpServerConfig {
@@ -80,6 +88,7 @@ struct HttpServerConfig {
   // The workflow that serves OpenAI chat completions for model ids that are not workflows
   // exposed as "openai" (docs/http.md); empty: such ids are 404 model_not_found.
   std::string openai_default_workflow;
+  HttpServerTlsConfig tls;
   bool enabled() const { return !listen.empty(); }
 };
 

@@ -2,8 +2,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <utility>
@@ -41,7 +43,61 @@ bufferevent_filter_result PassOutput(evbuffer* source, evbuffer* destination, ev
   return BEV_OK;
 }
 
+// The guard of a TLS connection rides on its SSL object, and ends when OpenSSL frees it (libevent
+// frees the SSL object when it frees the connection's bufferevent).
+void FreeGuardWithSsl(void*, void* guard, CRYPTO_EX_DATA*, int, long, void*) {
+  if (guard != nullptr) ConnectionGuard::OnFreed(guard);
+}
+
+int GuardIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, &FreeGuardWithSsl);
+  return index;
+}
+
+// Input of a connection that could not be given TLS: dropped unread, so no request is ever taken.
+bufferevent_filter_result DropInput(evbuffer* source, evbuffer*, ev_ssize_t, bufferevent_flush_mode,
+                                    void*) {
+  evbuffer_drain(source, evbuffer_get_length(source));
+  return BEV_OK;
+}
+
+bufferevent* RefusingBufferevent(event_base* base) {
+  bufferevent* socket = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+  if (socket == nullptr) return nullptr;
+  bufferevent* filter =
+      bufferevent_filter_new(socket, DropInput, nullptr, BEV_OPT_CLOSE_ON_FREE, nullptr, nullptr);
+  if (filter == nullptr) bufferevent_free(socket);
+  return filter;
+}
+
 }  // namespace
+
+bufferevent* ConnectionGuard::CreateTls(event_base* base, Registry& registry,
+                                        timeval request_timeout, ssl_st* ssl) {
+  int index = GuardIndex();
+  if (ssl == nullptr || index < 0) {
+    if (ssl != nullptr) SSL_free(ssl);
+    return RefusingBufferevent(base);
+  }
+  auto* guard = new ConnectionGuard(registry, request_timeout);
+  SSL_set_ex_data(ssl, index, guard);  // from here freeing `ssl` ends the guard
+  bufferevent* tls = bufferevent_openssl_socket_new(
+      base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+  if (tls == nullptr) {
+    SSL_free(ssl);
+    return RefusingBufferevent(base);
+  }
+  // A client that closes without TLS's close_notify has simply left, as over plain HTTP.
+  bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+  // The OpenSSL bufferevent reports output as written once OpenSSL has handed it to the socket,
+  // so it needs none of the filter's care below.
+  guard->bufferevent_ = tls;
+  guard->socket_ = tls;
+  guard->deadline_ = evtimer_new(base, &ConnectionGuard::OnDeadline, guard);
+  registry[tls] = guard;
+  guard->ArmDeadline();
+  return tls;
+}
 
 bufferevent* ConnectionGuard::Create(event_base* base, Registry& registry,
                                      timeval request_timeout) {
@@ -122,9 +178,7 @@ void ConnectionGuard::AnswerFinished() {
 
 size_t ConnectionGuard::pending_output() const {
   size_t pending = evbuffer_get_length(bufferevent_get_output(bufferevent_));
-  if (bufferevent* socket = bufferevent_get_underlying(bufferevent_)) {
-    pending += evbuffer_get_length(bufferevent_get_output(socket));
-  }
+  if (socket_ != bufferevent_) pending += evbuffer_get_length(bufferevent_get_output(socket_));
   return pending;
 }
 

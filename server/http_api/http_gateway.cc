@@ -3,7 +3,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +13,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "flowhost/sdk/json.h"
+#include "server/http_api/call_request.h"
 #include "server/http_api/exchange.h"
 #include "server/http_api/http_status.h"
 #include "server/http_api/openai_exchange.h"
@@ -69,60 +69,12 @@ std::string_view BodyOf(evhttp_request* request) {
   return std::string_view(reinterpret_cast<const char*>(evbuffer_pullup(input, -1)), size);
 }
 
-// The query's parameters as a JSON object of strings, for protobuf's JSON parser (which takes
-// numbers and enum names as strings). INVALID_ARGUMENT when the query cannot be parsed.
-absl::StatusOr<std::string> QueryAsJson(const evhttp_uri* uri) {
-  const char* query = uri != nullptr ? evhttp_uri_get_query(uri) : nullptr;
-  sdk::Json object = sdk::Json::object();
-  if (query == nullptr || *query == '\0') return object.dump();
-  evkeyvalq parameters;
-  if (evhttp_parse_query_str(query, &parameters) != 0) {
-    return absl::InvalidArgumentError("the query string cannot be parsed");
-  }
-  for (evkeyval* parameter = parameters.tqh_first; parameter != nullptr;
-       parameter = parameter->next.tqe_next) {
-    object[parameter->key] = parameter->value;
-  }
-  evhttp_clear_headers(&parameters);
-  return object.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
-}
-
 // A header value gRPC metadata can carry (printable ASCII).
 bool IsPrintableAscii(std::string_view text) {
   for (char c : text) {
     if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
-}
-
-template <typename Message>
-absl::Status ParseBody(evhttp_request* request, Message& message) {
-  std::string_view body = BodyOf(request);
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return absl::OkStatus();
-  return JsonToMessage(body, "the request body", message);
-}
-
-template <typename Message>
-absl::Status ParseQuery(evhttp_request* request, Message& message) {
-  absl::StatusOr<std::string> json = QueryAsJson(evhttp_request_get_evhttp_uri(request));
-  if (!json.ok()) return json.status();
-  return JsonToMessage(*json, "the query string", message);
-}
-
-// The body of :run or :stream; the path's workflow, when it names one, is the request's.
-template <typename Message>
-absl::Status ParseExecutionRequest(evhttp_request* request, const Route& route,
-                                   Message& message) {
-  if (absl::Status parsed = ParseBody(request, message); !parsed.ok()) return parsed;
-  if (route.workflow.empty()) return absl::OkStatus();
-  if (message.source_case() != Message::SOURCE_NOT_SET) {
-    return absl::InvalidArgumentError(
-        "the path names the workflow ('" + route.workflow +
-        "'); the request body must not set `workflow` or `yaml` (POST /v1/workflows:run takes "
-        "them in the body)");
-  }
-  message.set_workflow(route.workflow);
-  return absl::OkStatus();
 }
 
 // An exchange for a unary method; `start` picks the stub's callback overload.
@@ -166,6 +118,11 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 
   std::unique_ptr<HttpGateway> gateway(
       new HttpGateway(std::move(options), std::move(channel), logger));
+  if (!gateway->options_.tls.cert_file.empty()) {
+    absl::StatusOr<std::unique_ptr<TlsContext>> tls = TlsContext::Create(gateway->options_.tls);
+    if (!tls.ok()) return tls.status();
+    gateway->tls_ = *std::move(tls);
+  }
   absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
   if (!loop.ok()) return loop.status();
   gateway->loop_ = *std::move(loop);
@@ -193,8 +150,12 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
       http,
       [](event_base* loop_base, void* self) -> bufferevent* {
         auto* owner = static_cast<HttpGateway*>(self);
-        return ConnectionGuard::Create(loop_base, owner->guards_,
-                                       absl::ToTimeval(owner->options_.request_timeout));
+        timeval request_timeout = absl::ToTimeval(owner->options_.request_timeout);
+        if (owner->tls_ != nullptr) {
+          return ConnectionGuard::CreateTls(loop_base, owner->guards_, request_timeout,
+                                            owner->tls_->NewSsl());
+        }
+        return ConnectionGuard::Create(loop_base, owner->guards_, request_timeout);
       },
       gateway.get());
   evhttp_set_gencb(http, &HttpGateway::OnRequest, gateway.get());
@@ -273,68 +234,57 @@ void HttpGateway::Handle(evhttp_request* request) {
                          "'" + path + "' takes " + route.allow);
   }
 
+  const char* query = evhttp_uri_get_query(uri);
+  CallRequest call = ParseCallRequest(route, query != nullptr ? query : "", BodyOf(request));
+  if (call.openai_refused.has_value()) return AnswerOpenAiError(request, *call.openai_refused);
+  if (!call.refused.ok()) {
+    return AnswerLocally(request, 400, grpc::StatusCode::INVALID_ARGUMENT,
+                         std::string(call.refused.message()));
+  }
   std::shared_ptr<Exchange> exchange;
-  absl::Status parsed;
   using Stub = AsyncStub;
   switch (route.method) {
-    case Method::kRun: {
-      v1::RunWorkflowRequest message;
-      parsed = ParseExecutionRequest(request, route, message);
-      exchange = Unary<v1::RunWorkflowRequest, v1::RunWorkflowResponse>(*this, request, std::move(message), &Stub::RunWorkflow);
+    case Method::kRun:
+      exchange = Unary<v1::RunWorkflowRequest, v1::RunWorkflowResponse>(
+          *this, request, std::get<v1::RunWorkflowRequest>(std::move(call.message)),
+          &Stub::RunWorkflow);
       break;
-    }
-    case Method::kStream: {
-      v1::StreamWorkflowRequest message;
-      parsed = ParseExecutionRequest(request, route, message);
-      exchange = std::make_shared<StreamExchange>(*this, request, std::move(message));
+    case Method::kStream:
+      exchange = std::make_shared<StreamExchange>(
+          *this, request, std::get<v1::StreamWorkflowRequest>(std::move(call.message)));
       break;
-    }
-    case Method::kValidate: {
-      v1::ValidateWorkflowRequest message;
-      parsed = ParseBody(request, message);
-      exchange = Unary<v1::ValidateWorkflowRequest, v1::ValidateWorkflowResponse>(*this, request, std::move(message), &Stub::ValidateWorkflow);
+    case Method::kValidate:
+      exchange = Unary<v1::ValidateWorkflowRequest, v1::ValidateWorkflowResponse>(
+          *this, request, std::get<v1::ValidateWorkflowRequest>(std::move(call.message)),
+          &Stub::ValidateWorkflow);
       break;
-    }
-    case Method::kListWorkflows: {
-      v1::ListWorkflowsRequest message;
-      parsed = ParseQuery(request, message);
-      exchange =
-          Unary<v1::ListWorkflowsRequest, v1::ListWorkflowsResponse>(*this, request, std::move(message), &Stub::ListWorkflows);
+    case Method::kListWorkflows:
+      exchange = Unary<v1::ListWorkflowsRequest, v1::ListWorkflowsResponse>(
+          *this, request, std::get<v1::ListWorkflowsRequest>(std::move(call.message)),
+          &Stub::ListWorkflows);
       break;
-    }
-    case Method::kGetWorkflow: {
-      v1::GetWorkflowRequest message;
-      parsed = ParseQuery(request, message);
-      if (parsed.ok() && !message.name().empty()) {
-        parsed = absl::InvalidArgumentError("the path names the workflow; the query must not");
-      }
-      message.set_name(route.workflow);
-      exchange = Unary<v1::GetWorkflowRequest, v1::GetWorkflowResponse>(*this, request, std::move(message), &Stub::GetWorkflow);
+    case Method::kGetWorkflow:
+      exchange = Unary<v1::GetWorkflowRequest, v1::GetWorkflowResponse>(
+          *this, request, std::get<v1::GetWorkflowRequest>(std::move(call.message)),
+          &Stub::GetWorkflow);
       break;
-    }
-    case Method::kChatCompletions: {
-      openai::ChatRequest chat;
-      if (std::optional<openai::Error> error = openai::ParseChatRequest(BodyOf(request), chat)) {
-        return AnswerOpenAiError(request, *error);
-      }
-      exchange = std::make_shared<ChatCompletionExchange>(*this, request, std::move(chat),
-                                                          options_.openai_default_workflow);
+    case Method::kListNodeTypes:
+      exchange = Unary<v1::ListNodeTypesRequest, v1::ListNodeTypesResponse>(
+          *this, request, std::get<v1::ListNodeTypesRequest>(std::move(call.message)),
+          &Stub::ListNodeTypes);
       break;
-    }
+    case Method::kChatCompletions:
+      exchange = std::make_shared<ChatCompletionExchange>(
+          *this, request, std::get<openai::ChatRequest>(std::move(call.message)),
+          options_.openai_default_workflow);
+      break;
     case Method::kListModels:
       exchange = std::make_shared<ModelsExchange>(*this, request);
       break;
-    case Method::kListNodeTypes: {
-      v1::ListNodeTypesRequest message;
-      parsed = ParseQuery(request, message);
-      exchange =
-          Unary<v1::ListNodeTypesRequest, v1::ListNodeTypesResponse>(*this, request, std::move(message), &Stub::ListNodeTypes);
+    case Method::kGetModel:
+      exchange = std::make_shared<ModelExchange>(*this, request, route.workflow,
+                                                 options_.openai_default_workflow);
       break;
-    }
-  }
-  if (!parsed.ok()) {
-    return AnswerLocally(request, 400, grpc::StatusCode::INVALID_ARGUMENT,
-                         std::string(parsed.message()));
   }
 
   // The caller's credentials travel as the call's metadata: the service checks them as it checks

@@ -8,7 +8,9 @@
 // request. Keep-alive; bodies over max_body_bytes are refused with 413; a request's head and body
 // must arrive within request_timeout (which also bounds a kept-alive connection's idle time), and
 // no connection may stall longer than io_timeout while a request is read or an answer written.
-// Plain HTTP only: TLS is terminated in front (docs/http.md).
+// With tls.cert_file set the listener speaks HTTPS only: each connection's bytes go through
+// libevent's OpenSSL bufferevent on the same loop thread (tls_context.h); optionally every client
+// must present a certificate signed by tls.client_ca_file (mutual TLS).
 //
 // Ownership: owns its loop, its listener and its connections; the channel's server must outlive it
 // (ServiceHost stops the gateway after the gRPC server's drain). Thread-safety: Start and Shutdown
@@ -31,6 +33,7 @@
 #include "grpcpp/channel.h"
 #include "server/http_api/connection_guard.h"
 #include "server/http_api/event_loop.h"
+#include "server/http_api/tls_context.h"
 
 struct evhttp;
 struct evhttp_bound_socket;
@@ -54,12 +57,15 @@ struct GatewayOptions {
   // The workflow serving POST /v1/chat/completions for model ids that are not workflows exposed
   // as "openai" (its `model` input gets the id); empty: those are 404 model_not_found.
   std::string openai_default_workflow;
+  // TLS on the listener; off when tls.cert_file is empty.
+  TlsFiles tls;
 };
 
 class HttpGateway {
  public:
   // Binds and starts serving, calling the service over `channel`. UNAVAILABLE when the address
-  // cannot be bound; INVALID_ARGUMENT when it is not HOST:PORT.
+  // cannot be bound; INVALID_ARGUMENT when it is not HOST:PORT; FAILED_PRECONDITION naming the
+  // setting and the file when a TLS file cannot be read or used.
   static absl::StatusOr<std::unique_ptr<HttpGateway>> Start(GatewayOptions options,
                                                             std::shared_ptr<grpc::Channel> channel,
                                                             sdk::Logger* logger);
@@ -100,6 +106,7 @@ class HttpGateway {
   sdk::Logger* const logger_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkflowService::Stub> stub_;
+  std::unique_ptr<TlsContext> tls_;  // null: plain HTTP
   std::unique_ptr<EventLoop> loop_;
   evhttp* http_ = nullptr;
   evhttp_bound_socket* listener_ = nullptr;

@@ -113,6 +113,66 @@ void ModelsExchange::OnPage(const grpc::Status& status) {
                                                      sdk::Json::error_handler_t::replace));
 }
 
+// ---- GET /v1/models/{id} ----
+
+void ModelExchange::Begin() {
+  if (openai::CanNameWorkflow(model_)) return LookUp(model_, /*is_default=*/false);
+  if (!default_workflow_.empty()) return LookUp(default_workflow_, /*is_default=*/true);
+  openai::Error error = ModelNotFound(model_);
+  AnswerJson(error.http_status, openai::ErrorBody(error));
+}
+
+void ModelExchange::Cancel() {
+  lookups_.Cancel();
+  Exchange::Cancel();
+}
+
+void ModelExchange::PeerGone() {
+  peer_gone_ = true;
+  Cancel();
+}
+
+void ModelExchange::LookUp(const std::string& workflow, bool is_default) {
+  auto self = std::static_pointer_cast<ModelExchange>(shared_from_this());
+  gateway_.CallStarted(self);
+  lookup_request_.set_name(workflow);
+  lookup_response_.Clear();
+  gateway_.stub().async()->GetWorkflow(
+      &lookups_.Next(metadata_), &lookup_request_, &lookup_response_,
+      [self, is_default, &gateway = gateway_](grpc::Status status) {
+        PostToLoop(gateway, self, [status, is_default](ModelExchange& exchange) {
+          exchange.OnLookedUp(status, is_default);
+        });
+        gateway.CallEnded(self.get());
+      });
+}
+
+void ModelExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
+  const v1::Workflow& workflow = lookup_response_.workflow();
+  // As for a chat completion: a workflow exposed as "openai" serves its name; any other id goes
+  // to the default workflow, which serves it if it is loaded.
+  bool served = status.ok() && (is_default ? workflow.load_state() != v1::LOAD_STATE_FAILED
+                                           : openai::IsServedModel(workflow));
+  if (served) {
+    return AnswerJson(200, openai::ModelObject(model_, workflow)
+                               .dump(-1, ' ', false, sdk::Json::error_handler_t::replace));
+  }
+  if (status.ok() || status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    if (!is_default && !default_workflow_.empty()) {
+      return LookUp(default_workflow_, /*is_default=*/true);
+    }
+    openai::Error error = ModelNotFound(model_);
+    if (is_default) {
+      error.message += "; the default workflow '" + default_workflow_ +
+                       "' (http_server.openai_default_workflow) that would serve it is not loaded";
+    }
+    return AnswerJson(error.http_status, openai::ErrorBody(error));
+  }
+  AnswerJson(HttpStatusFor(status.error_code()),
+             openai::ErrorBody(
+                 openai::ErrorFromStatus(status, service::ReadErrorDetails(lookups_.current()))));
+}
+
 // ---- POST /v1/chat/completions ----
 
 ChatCompletionExchange::ChatCompletionExchange(HttpGateway& gateway, evhttp_request* request,

@@ -66,6 +66,31 @@ class ModelsExchange final : public Exchange {
   std::vector<v1::Workflow> workflows_;
 };
 
+// GET /v1/models/{id}: the model object when a chat completion for `id` would run a workflow
+// (a workflow of that name exposed as "openai", else the default workflow when one is configured
+// and loaded); 404 model_not_found otherwise.
+class ModelExchange final : public Exchange {
+ public:
+  ModelExchange(HttpGateway& gateway, evhttp_request* request, std::string model,
+                std::string default_workflow)
+      : Exchange(gateway, request),
+        model_(std::move(model)),
+        default_workflow_(std::move(default_workflow)) {}
+  void Begin() override;
+  void Cancel() override;
+  void PeerGone() override;
+
+ private:
+  void LookUp(const std::string& workflow, bool is_default);
+  void OnLookedUp(const grpc::Status& status, bool is_default);  // loop thread
+
+  const std::string model_;
+  const std::string default_workflow_;
+  SideCalls lookups_;
+  v1::GetWorkflowRequest lookup_request_;
+  v1::GetWorkflowResponse lookup_response_;
+};
+
 // POST /v1/chat/completions.
 class ChatCompletionExchange final
     : public Exchange,

@@ -266,14 +266,22 @@ Json ModelList(const std::vector<v1::Workflow>& workflows) {
   Json data = Json::array();
   for (const v1::Workflow& workflow : workflows) {
     if (!IsServedModel(workflow)) continue;
-    Json model = {{"id", workflow.name()},
-                  {"object", "model"},
-                  {"created", workflow.load_time().seconds()},
-                  {"owned_by", "flowhost"}};
-    if (!workflow.description().empty()) model["description"] = workflow.description();
-    data.push_back(std::move(model));
+    data.push_back(ModelObject(workflow.name(), workflow));
   }
   return {{"object", "list"}, {"data", std::move(data)}};
+}
+
+Json ModelObject(const std::string& id, const v1::Workflow& served_by) {
+  Json model = {{"id", id},
+                {"object", "model"},
+                {"created", served_by.load_time().seconds()},
+                {"owned_by", "flowhost"}};
+  if (id != served_by.name()) {
+    model["description"] = "served by the default workflow '" + served_by.name() + "'";
+  } else if (!served_by.description().empty()) {
+    model["description"] = served_by.description();
+  }
+  return model;
 }
 
 bool CanNameWorkflow(std::string_view id) {

@@ -102,6 +102,11 @@ sdk::Json Completion(const std::string& execution_id, const std::string& model, 
 // GET /v1/models: the workflows that expose "openai" and can run, as OpenAI's model list.
 sdk::Json ModelList(const std::vector<v1::Workflow>& workflows);
 
+// GET /v1/models/{id}: one model object of the list's shape. `served_by` is the workflow answering
+// `id`: the workflow of that name, or the default workflow (the object then says so in its
+// description).
+sdk::Json ModelObject(const std::string& id, const v1::Workflow& served_by);
+
 // Whether `workflow` is served as an OpenAI model: it exposes "openai" and a version of it loaded.
 bool IsServedModel(const v1::Workflow& workflow);
 

@@ -9,6 +9,7 @@ namespace flowhost::http_api {
 namespace {
 
 constexpr std::string_view kWorkflows = "/v1/workflows";
+constexpr std::string_view kModelsSlash = "/v1/models/";
 
 std::string Decode(std::string_view text) {
   std::string copy(text);
@@ -62,6 +63,12 @@ Route MatchRoute(HttpMethod http_method, std::string_view path) {
     if (http_method != HttpMethod::kGet) return WrongMethod("GET", Method::kListModels);
     return Found(Method::kListModels);
   }
+  if (path.substr(0, kModelsSlash.size()) == kModelsSlash && path.size() > kModelsSlash.size()) {
+    // The rest is the id, slashes and all ("anthropic/claude-fable-5", as the openai clients send
+    // it unencoded).
+    if (http_method != HttpMethod::kGet) return WrongMethod("GET", Method::kGetModel);
+    return Found(Method::kGetModel, Decode(path.substr(kModelsSlash.size())));
+  }
   if (path == "/v1/nodeTypes") {
     if (http_method != HttpMethod::kGet) return WrongMethod("GET");
     return Found(Method::kListNodeTypes);
@@ -107,6 +114,8 @@ std::string_view EndpointName(std::string_view path, HttpMethod http_method) {
       return "chat_completions";
     case Method::kListModels:
       return "models";
+    case Method::kGetModel:
+      return "get_model";
   }
   return "unknown";
 }

@@ -10,6 +10,7 @@
 //   GET  /v1/nodeTypes                 ListNodeTypes    query: page_size, page_token
 //   POST /v1/chat/completions          the OpenAI-compatible endpoint (openai_exchange.h)
 //   GET  /v1/models                    the workflows exposed as OpenAI models
+//   GET  /v1/models/{id}               one of them (or an id the default workflow serves)
 //
 // Thread-safety: pure functions.
 #ifndef FLOWHOST_SERVER_HTTP_API_ROUTES_H_
@@ -29,11 +30,13 @@ enum class Method {
   kListNodeTypes,
   kChatCompletions,
   kListModels,
+  kGetModel,
 };
 
 // Whether `method` belongs to the OpenAI-compatible endpoint (its errors take OpenAI's shape).
 inline bool IsOpenAiMethod(Method method) {
-  return method == Method::kChatCompletions || method == Method::kListModels;
+  return method == Method::kChatCompletions || method == Method::kListModels ||
+         method == Method::kGetModel;
 }
 
 enum class HttpMethod { kGet, kPost, kOther };
@@ -42,12 +45,14 @@ struct Route {
   enum class Outcome { kFound, kUnknownPath, kWrongMethod };
   Outcome outcome = Outcome::kUnknownPath;
   Method method = Method::kRun;  // also set for kWrongMethod
-  std::string workflow;  // from the path (percent-decoded); empty when the path names none
+  // From the path (percent-decoded): the workflow, or for kGetModel the model id; empty when the
+  // path names none.
+  std::string workflow;
   std::string allow;     // for kWrongMethod: the methods the path takes ("POST")
 };
 
 // The endpoint's word in metrics (flowhost_http_server_requests_total): run, stream, validate,
-// list_workflows, get_workflow, list_node_types, chat_completions, models; "metrics" for
+// list_workflows, get_workflow, list_node_types, chat_completions, models, get_model; "metrics" for
 // /metrics and "unknown" for any other path.
 std::string_view EndpointName(std::string_view path, HttpMethod http_method);
 

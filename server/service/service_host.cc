@@ -116,6 +116,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     http_options.request_timeout = config.http_server.request_timeout;
     http_options.io_timeout = config.http_server.io_timeout;
     http_options.openai_default_workflow = config.http_server.openai_default_workflow;
+    http_options.tls.cert_file = config.http_server.tls.cert_file;
+    http_options.tls.key_file = config.http_server.tls.key_file;
+    http_options.tls.client_ca_file = config.http_server.tls.client_ca_file;
     if (config.metrics_enabled()) {
       http_options.metrics = [metrics = host->metrics_.get()] { return metrics->Scrape(); };
       http_options.on_answered = [metrics = host->metrics_.get()](std::string_view endpoint,

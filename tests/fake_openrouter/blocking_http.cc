@@ -79,6 +79,11 @@ HttpResponse BlockingHttp::Send(const HttpCall& call) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, call.timeout_ms);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (!call.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, call.ca_file.c_str());
+  if (!call.client_cert_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, call.client_cert_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, call.client_key_file.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);

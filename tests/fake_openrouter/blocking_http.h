@@ -22,6 +22,11 @@ struct HttpCall {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   long timeout_ms = 30000;  // total time allowed for the call
+  // For https: the PEM CA file to trust instead of the system's store, and the client
+  // certificate and key to present (mutual TLS); empty: none.
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 struct HttpResponse {

@@ -38,6 +38,7 @@ declare -A max_len=(
   [plugin_boundary]=4096
   [traceparent]=256
   [openai_request]=8192
+  [http_request]=8192
 )
 
 usage() {

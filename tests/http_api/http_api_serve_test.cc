@@ -581,6 +581,55 @@ TEST_F(OpenAiEndpointTest, ModelsListsOnlyTheWorkflowsExposedAsOpenAi) {
   EXPECT_EQ(body["data"][0]["description"], "Answers the last user message.");
 }
 
+TEST_F(OpenAiEndpointTest, RetrievingAModelAnswersItsObjectOrA404InOpenAisShape) {
+  StartServer();
+  HttpResponse chat = Call("GET", "/v1/models/chat");
+  ASSERT_EQ(chat.status, 200) << chat.body;
+  Json listed = BodyOf(Call("GET", "/v1/models"))["data"][0];
+  EXPECT_EQ(BodyOf(chat), listed);  // the object the list holds
+
+  // A workflow that is not exposed, a workflow that does not exist, an id that cannot name one.
+  for (const char* id : {"ask", "nope", "anthropic/claude-fable-5"}) {
+    SCOPED_TRACE(id);
+    HttpResponse missing = Call("GET", std::string("/v1/models/") + id);
+    EXPECT_EQ(missing.status, 404) << missing.body;
+    Json error = BodyOf(missing)["error"];
+    EXPECT_EQ(error["type"], "not_found_error");
+    EXPECT_EQ(error["code"], "model_not_found");
+    EXPECT_THAT(error["message"].get<std::string>(), HasSubstr(id));
+  }
+  HttpResponse posted = Call("POST", "/v1/models/chat", "{}");
+  EXPECT_EQ(posted.status, 405);
+  EXPECT_TRUE(BodyOf(posted).contains("error")) << posted.body;
+}
+
+TEST_F(OpenAiEndpointTest, WithADefaultWorkflowEveryModelIdCanBeRetrieved) {
+  StartServer({"--openai-default-workflow", "openrouter"});
+  for (const char* id : {"anthropic/claude-fable-5", "ask"}) {
+    SCOPED_TRACE(id);
+    HttpResponse model = Call("GET", std::string("/v1/models/") + id);
+    ASSERT_EQ(model.status, 200) << model.body;
+    Json body = BodyOf(model);
+    EXPECT_EQ(body["id"], id);
+    EXPECT_EQ(body["object"], "model");
+    EXPECT_THAT(body["description"].get<std::string>(), HasSubstr("'openrouter'"));
+  }
+  EXPECT_EQ(BodyOf(Call("GET", "/v1/models/chat"))["description"],
+            "Answers the last user message.");  // an exposed workflow still answers for itself
+
+  // A default workflow that is not loaded serves nothing.
+  std::filesystem::remove(dir_ / "workflows" / "openrouter.yaml");
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = Call("GET", "/v1/workflows/openrouter").status == 404;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(gone) << "the deleted workflow was not unloaded";
+  HttpResponse unserved = Call("GET", "/v1/models/anthropic/claude-fable-5");
+  EXPECT_EQ(unserved.status, 404) << unserved.body;
+  EXPECT_THAT(BodyOf(unserved)["error"]["message"].get<std::string>(), HasSubstr("not loaded"));
+}
+
 TEST_F(OpenAiEndpointTest, ACompletionRunsTheWorkflowAndMapsItsAnswerAndUsageBack) {
   StartServer();
   HttpResponse response = Chat({{"model", "chat"}, {"messages", Messages("hi")},

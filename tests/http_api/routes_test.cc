@@ -63,6 +63,20 @@ TEST(HttpRoutes, TheOpenAiPathsAreChatCompletionsAndModels) {
   Route models = MatchRoute(HttpMethod::kGet, "/v1/models");
   ASSERT_EQ(models.outcome, Route::Outcome::kFound);
   EXPECT_EQ(models.method, Method::kListModels);
+  Route model = MatchRoute(HttpMethod::kGet, "/v1/models/chat");
+  ASSERT_EQ(model.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(model.method, Method::kGetModel);
+  EXPECT_EQ(model.workflow, "chat");
+  // An id keeps its slashes, whether the client encodes them or not.
+  EXPECT_EQ(MatchRoute(HttpMethod::kGet, "/v1/models/anthropic/claude-fable-5").workflow,
+            "anthropic/claude-fable-5");
+  EXPECT_EQ(MatchRoute(HttpMethod::kGet, "/v1/models/anthropic%2Fclaude-fable-5").workflow,
+            "anthropic/claude-fable-5");
+  EXPECT_EQ(MatchRoute(HttpMethod::kGet, "/v1/models/").outcome, Route::Outcome::kUnknownPath);
+  Route post_model = MatchRoute(HttpMethod::kPost, "/v1/models/chat");
+  EXPECT_EQ(post_model.outcome, Route::Outcome::kWrongMethod);
+  EXPECT_EQ(post_model.allow, "GET");
+  EXPECT_TRUE(IsOpenAiMethod(post_model.method));
 
   // A wrong method still says which endpoint it was, so its error takes OpenAI's shape.
   Route get_chat = MatchRoute(HttpMethod::kGet, "/v1/chat/completions");
@@ -79,6 +93,7 @@ TEST(HttpRoutes, EveryPathHasABoundedEndpointNameForMetrics) {
   EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kPost), "chat_completions");
   EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kGet), "chat_completions");
   EXPECT_EQ(EndpointName("/v1/models", HttpMethod::kGet), "models");
+  EXPECT_EQ(EndpointName("/v1/models/some/id", HttpMethod::kGet), "get_model");
   EXPECT_EQ(EndpointName("/metrics", HttpMethod::kGet), "metrics");
   EXPECT_EQ(EndpointName("/anything/else", HttpMethod::kGet), "unknown");
 }

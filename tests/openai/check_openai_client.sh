@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The OpenAI-compatible endpoint driven by the official `openai` npm package (openai_client.mjs):
 # starts the fake OpenRouter and `flowhost serve` with the HTTP listener and a caller token on
-# loopback, serving workflows/, then runs the client against http://127.0.0.1:PORT/v1.
+# loopback, serving workflows/, then runs the client against http://127.0.0.1:PORT/v1; then a
+# second server with TLS on its HTTP listener, and the client over https:// trusting the test's
+# self-signed certificate through NODE_EXTRA_CA_CERTS (when the openssl command is installed).
 #
 #   check_openai_client.sh FLOWHOST_BINARY FAKE_OPENROUTER_BINARY
 #
@@ -58,5 +60,22 @@ http_port=$(port_from "$work/serve.out" "HTTP LISTENING" "${pids[1]}")
 
 if ! node "$here/openai_client.mjs" "http://127.0.0.1:$http_port/v1" test-caller-token; then
   echo "--- flowhost stderr:"; tail -n 40 "$work/serve.out.err"
+  exit 1
+fi
+
+command -v openssl >/dev/null 2>&1 || { echo "skipped the https run: no openssl command"; exit 0; }
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls-key.pem" -out "$work/tls-cert.pem" \
+  >/dev/null 2>&1
+"$flowhost" serve --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --store none \
+  --workflows "$here/workflows" --openrouter-base-url "http://127.0.0.1:$fake_port/api/v1" \
+  --openrouter-api-key-file "$work/key.txt" --auth-tokens-file "$work/tokens.txt" \
+  --http-tls-cert-file "$work/tls-cert.pem" --http-tls-key-file "$work/tls-key.pem" \
+  --log-level warning >"$work/tls.out" 2>"$work/tls.out.err" &
+pids+=($!)
+tls_port=$(port_from "$work/tls.out" "HTTP LISTENING" "${pids[2]}")
+if ! NODE_EXTRA_CA_CERTS="$work/tls-cert.pem" \
+    node "$here/openai_client.mjs" "https://127.0.0.1:$tls_port/v1" test-caller-token https; then
+  echo "--- flowhost (TLS) stderr:"; tail -n 40 "$work/tls.out.err"
   exit 1
 fi

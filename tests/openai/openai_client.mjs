@@ -1,14 +1,16 @@
 // Drives flowhost's OpenAI-compatible endpoint with the official `openai` package, as any OpenAI
-// client would: list the models, a completion, a streamed completion, and the errors (an unknown
+// client would: list the models, retrieve one, a completion, a streamed completion, and the errors (an unknown
 // model, a request without messages, a refused token). Run by
 // check_openai_client.sh, which starts the fake OpenRouter and `flowhost serve`; exits non-zero
 // on the first failed check.
 //
-//   node openai_client.mjs BASE_URL TOKEN
+//   node openai_client.mjs BASE_URL TOKEN          every check
+//   node openai_client.mjs BASE_URL TOKEN https    an https:// BASE_URL (TLS on the listener): the
+//                                                  model list, a completion and a stream
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 
-const [baseURL, token] = process.argv.slice(2);
+const [baseURL, token, mode] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey: token, maxRetries: 0, timeout: 30_000 });
 const messages = [
   { role: "system", content: "Be brief." },
@@ -20,10 +22,40 @@ async function check(name, body) {
   console.log(`ok - ${name}`);
 }
 
+if (mode === "https") {
+  await check("over https: models.list, a completion and a streamed completion", async () => {
+    assert.match(baseURL, /^https:/);
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids, ["chat"]);
+    const completion = await client.chat.completions.create({ model: "chat", messages });
+    assert.ok(completion.choices[0].message.content.length > 0);
+    const stream = await client.chat.completions.create({ model: "chat", messages, stream: true });
+    let text = "";
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) text += choice.delta.content ?? "";
+    }
+    assert.equal(text, completion.choices[0].message.content);
+  });
+  process.exit(0);
+}
+
 await check("models.list lists the workflows exposed as OpenAI models", async () => {
   const ids = [];
   for await (const model of client.models.list()) ids.push(model.id);
   assert.deepEqual(ids, ["chat"]);
+});
+
+await check("models.retrieve answers one model, and an unknown one is a NotFoundError", async () => {
+  const model = await client.models.retrieve("chat");
+  assert.equal(model.id, "chat");
+  assert.equal(model.object, "model");
+  assert.equal(model.owned_by, "flowhost");
+  await assert.rejects(client.models.retrieve("nope"), (error) => {
+    assert.ok(error instanceof OpenAI.NotFoundError, String(error));
+    assert.equal(error.code, "model_not_found");
+    return true;
+  });
 });
 
 await check("chat.completions.create answers with content, finish_reason and usage", async () => {

@@ -176,6 +176,40 @@ TEST_F(ConfigTest, TheHttpListenerIsOffByDefaultAndItsSettingsAreChecked) {
   EXPECT_THAT(refused.status().message(), HasSubstr("io_timeout must be at least 1s"));
 }
 
+TEST_F(ConfigTest, TheHttpListenersTlsSettingsComeFromFileEnvAndFlagsAndMustBeConsistent) {
+  ConfigSources sources = Sources({{"FLOWHOST_HTTP_TLS_KEY_FILE", "env-key.pem"}});
+  sources.file = Write("host.yaml", R"(http_server:
+  listen: 127.0.0.1:8443
+  tls:
+    cert_file: file-cert.pem
+    key_file: file-key.pem
+    client_ca_file: file-ca.pem
+)");
+  sources.flags = {{"http-tls-client-ca-file", "flag-ca.pem"}};
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->http_server.tls.enabled());
+  EXPECT_EQ(config->http_server.tls.cert_file, "file-cert.pem");
+  EXPECT_EQ(config->http_server.tls.key_file, "env-key.pem");
+  EXPECT_EQ(config->http_server.tls.client_ca_file, "flag-ca.pem");
+  EXPECT_FALSE(config->tls.enabled());  // the gRPC listener's are apart
+
+  ConfigSources bad = Sources();
+  bad.flags = {{"http-tls-cert-file", "cert.pem"}, {"http-tls-client-ca-file", "ca.pem"}};
+  absl::StatusOr<HostConfig> refused = LoadHostConfig(bad);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  std::string message(refused.status().message());
+  EXPECT_THAT(message, HasSubstr("http_server.tls: cert_file and key_file must be set together"));
+  EXPECT_THAT(message, HasSubstr("http_server.tls: set, but there is no HTTP listener"));
+
+  ConfigSources ca_alone = Sources();
+  ca_alone.flags = {{"http-listen", "127.0.0.1:0"}, {"http-tls-client-ca-file", "ca.pem"}};
+  refused = LoadHostConfig(ca_alone);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("http_server.tls.client_ca_file: needs http_server.tls.cert_file"));
+}
+
 TEST_F(ConfigTest, AnUpstreamCaFileIsTakenWhenReadableAndRefusedOtherwise) {
   ConfigSources readable = Sources();
   const std::string ca = Write("ca.pem", "-----BEGIN CERTIFICATE-----\n");

@@ -1,0 +1,119 @@
+#include "server/http_api/call_request.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "flowhost/sdk/json.h"
+#include "server/http_api/http_status.h"
+
+namespace flowhost::http_api {
+namespace {
+
+// The query's parameters as a JSON object of strings, for protobuf's JSON parser (which takes
+// numbers and enum names as strings). INVALID_ARGUMENT when the query cannot be parsed.
+absl::StatusOr<std::string> QueryAsJson(std::string_view query) {
+  sdk::Json object = sdk::Json::object();
+  if (query.empty()) return object.dump();
+  evkeyvalq parameters;
+  if (evhttp_parse_query_str(std::string(query).c_str(), &parameters) != 0) {
+    return absl::InvalidArgumentError("the query string cannot be parsed");
+  }
+  for (evkeyval* parameter = parameters.tqh_first; parameter != nullptr;
+       parameter = parameter->next.tqe_next) {
+    object[parameter->key] = parameter->value;
+  }
+  evhttp_clear_headers(&parameters);
+  return object.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
+}
+
+template <typename Message>
+absl::Status ParseBody(std::string_view body, Message& message) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return absl::OkStatus();
+  return JsonToMessage(body, "the request body", message);
+}
+
+template <typename Message>
+absl::Status ParseQuery(std::string_view query, Message& message) {
+  absl::StatusOr<std::string> json = QueryAsJson(query);
+  if (!json.ok()) return json.status();
+  return JsonToMessage(*json, "the query string", message);
+}
+
+// The body of :run or :stream; the path's workflow, when it names one, is the request's.
+template <typename Message>
+absl::Status ParseExecutionRequest(std::string_view body, const Route& route, Message& message) {
+  if (absl::Status parsed = ParseBody(body, message); !parsed.ok()) return parsed;
+  if (route.workflow.empty()) return absl::OkStatus();
+  if (message.source_case() != Message::SOURCE_NOT_SET) {
+    return absl::InvalidArgumentError(
+        "the path names the workflow ('" + route.workflow +
+        "'); the request body must not set `workflow` or `yaml` (POST /v1/workflows:run takes "
+        "them in the body)");
+  }
+  message.set_workflow(route.workflow);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+CallRequest ParseCallRequest(const Route& route, std::string_view query, std::string_view body) {
+  CallRequest call;
+  switch (route.method) {
+    case Method::kRun: {
+      v1::RunWorkflowRequest message;
+      call.refused = ParseExecutionRequest(body, route, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kStream: {
+      v1::StreamWorkflowRequest message;
+      call.refused = ParseExecutionRequest(body, route, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kValidate: {
+      v1::ValidateWorkflowRequest message;
+      call.refused = ParseBody(body, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kListWorkflows: {
+      v1::ListWorkflowsRequest message;
+      call.refused = ParseQuery(query, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kGetWorkflow: {
+      v1::GetWorkflowRequest message;
+      call.refused = ParseQuery(query, message);
+      if (call.refused.ok() && !message.name().empty()) {
+        call.refused =
+            absl::InvalidArgumentError("the path names the workflow; the query must not");
+      }
+      message.set_name(route.workflow);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kListNodeTypes: {
+      v1::ListNodeTypesRequest message;
+      call.refused = ParseQuery(query, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kChatCompletions: {
+      openai::ChatRequest chat;
+      call.openai_refused = openai::ParseChatRequest(body, chat);
+      call.message = std::move(chat);
+      break;
+    }
+    case Method::kListModels:
+    case Method::kGetModel:
+      break;
+  }
+  return call;
+}
+
+}  // namespace flowhost::http_api
