@@ -89,7 +89,7 @@ TEST_F(ExecutionBudgetEndToEnd, AThreeNodeWorkflowStopsPayingAtItsBudget) {
   EXPECT_EQ(Calls(kFlagship), 2);  // the third call was never made
   double spent = 0;
   for (const executor::NodeRecord& node : record.nodes) {
-    for (const sdk::AttemptRecord& call : node.calls) spent += call.cost_usd.value_or(0);
+    for (const sdk::AttemptRecord& call : node.calls) spent += call.cost_usd;
   }
   EXPECT_GT(spent, 0.004);
   EXPECT_LE(spent, 0.005);
@@ -109,7 +109,8 @@ TEST_F(ExecutionBudgetEndToEnd, RetriesAndASubWorkflowSpendFromTheParentsBudget)
   // The child pays for one flagship call, then fails on a route that answers 503 (upstream, which
   // the parent's node retries). Each retry runs the child again and pays again, from the parent's
   // budget: the third attempt's flagship call no longer fits and is never made.
-  Load(absl::StrCat("name: paid-then-failing\nnodes:\n", ChatNode("paid", "failing"), R"(
+  Load(absl::StrCat("name: paid-then-failing\ninputs:\n  question: {type: string}\nnodes:\n",
+                    ChatNode("paid", "failing"), R"(
   - name: failing
     type: openrouter.chat
     params: {model: )",
@@ -122,6 +123,8 @@ TEST_F(ExecutionBudgetEndToEnd, RetriesAndASubWorkflowSpendFromTheParentsBudget)
   workflow::WorkflowPtr parent = Load(R"(
 name: parent
 max_cost_usd: 0.005
+inputs:
+  question: {type: string}
 nodes:
   - name: child
     type: execute_workflow
@@ -141,11 +144,14 @@ nodes:
 TEST_F(ExecutionBudgetEndToEnd, ASubWorkflowsOwnBudgetIsHeldWithinItsParents) {
   // The child may spend $1 by itself, but the parent only $0.003: the child's second call is
   // refused by the parent's budget.
-  Load(absl::StrCat("name: generous-child\nmax_cost_usd: 1\nnodes:\n", ChatNode("a", "b"),
-                    ChatNode("b", "")));
+  Load(absl::StrCat(
+      "name: generous-child\nmax_cost_usd: 1\ninputs:\n  question: {type: string}\nnodes:\n",
+      ChatNode("a", "b"), ChatNode("b", "")));
   workflow::WorkflowPtr parent = Load(R"(
 name: strict-parent
 max_cost_usd: 0.003
+inputs:
+  question: {type: string}
 nodes:
   - name: child
     type: execute_workflow
@@ -184,6 +190,8 @@ TEST_F(ExecutionBudgetEndToEnd, ExpressionsSeeWhatIsLeftOfTheBudget) {
 TEST_F(ExecutionBudgetEndToEnd, WithoutABudgetTheBudgetIsNull) {
   workflow::WorkflowPtr workflow = Load(R"(
 name: no-budget
+inputs:
+  question: {type: string}
 nodes:
   - name: show
     type: set
