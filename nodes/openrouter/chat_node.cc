@@ -1,11 +1,13 @@
 #include "nodes/openrouter/chat_node.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "flowhost/sdk/cancellable_wait.h"
 #include "flowhost/sdk/error.h"
 #include "flowhost/sdk/item_batch.h"
 #include "flowhost/sdk/node_context.h"
@@ -72,10 +74,57 @@ class ChatNode : public sdk::Node {
         events->TokenDelta(index, text, kind);
       };
     }
+    if (!context.CostRemaining().has_value()) {
+      Call(context, index, std::move(request), /*reserved_usd=*/0, std::move(item_done));
+      return;
+    }
+    // The execution has a cost budget (the workflow's max_cost_usd): the call's worst case, from
+    // the catalogue's prices, is reserved before it is made, and refused when it does not fit.
+    Endpoint catalogue_endpoint = request.endpoint;
+    auto wait = sdk::CancellableWait<CataloguePtr>::Start(
+        token, [this, &context, index, token, request = std::move(request),
+                item_done = std::move(item_done)](absl::StatusOr<CataloguePtr> catalogue) mutable {
+          if (!catalogue.ok()) {
+            item_done(token.cancelled()
+                          ? catalogue.status()
+                          : sdk::Annotate(catalogue.status(),
+                                          absl::StrCat("item ", index,
+                                                       ": the workflow's max_cost_usd needs the "
+                                                       "model catalogue's prices")));
+            return;
+          }
+          std::optional<double> worst = WorstCaseCost(**catalogue, request.body);
+          if (!worst.has_value()) {
+            item_done(sdk::NodeError(
+                absl::StatusCode::kFailedPrecondition, sdk::error_class::kLimitExceeded,
+                absl::StrCat("item ", index, ": the worst-case cost of '", request.model_label,
+                             "' cannot be estimated (a model is not in the catalogue or has "
+                             "variable prices), so the call cannot be held to the workflow's "
+                             "max_cost_usd")));
+            return;
+          }
+          if (absl::Status refused = context.ReserveCost(*worst); !refused.ok()) {
+            item_done(sdk::Annotate(
+                refused, absl::StrCat("item ", index, " ('", request.model_label, "')")));
+            return;
+          }
+          Call(context, index, std::move(request), *worst, std::move(item_done));
+        });
+    client_->GetCatalogue(
+        catalogue_endpoint, context.http(), context.scheduler().clock(),
+        [wait](absl::StatusOr<CataloguePtr> catalogue) { wait->Deliver(std::move(catalogue)); });
+  }
+
+  // Makes the chat call for item `index`; `reserved_usd` of the execution's budget was reserved
+  // for it, and is settled by what it cost.
+  void Call(sdk::NodeContext& context, size_t index, ChatCallRequest request, double reserved_usd,
+            sdk::ItemBatch::ItemDone item_done) const {
     client_->Chat(
         std::move(request), context.http(), context.scheduler().clock(),
-        [&context, index, item_done = std::move(item_done)](ChatCallResult result) mutable {
+        [&context, index, reserved_usd,
+         item_done = std::move(item_done)](ChatCallResult result) mutable {
           result.record.item_index = index;
+          context.SettleCost(reserved_usd, result.cost_usd.value_or(0));
           context.RecordAttempt(result.record);
           if (!result.status.ok()) {
             // An item cancelled because a sibling failed (or the execution stopped) is not a

@@ -4,9 +4,11 @@
 // input item, in order (content, reasoning, tool_calls, model, provider, finish_reason, usage,
 // cost_usd, generation_id, latency_ms). When a caller listens for tokens (or `stream: true`), the
 // answer is streamed over SSE and each piece goes to the execution's event sink as it arrives.
-// Every upstream call is reported with RecordAttempt. A failure is a classified error
-// (flowhost/openrouter/client.h) and fails the node; the executor's `retry` and `on_error` settings
-// decide what happens next.
+// Every upstream call is reported with RecordAttempt. Under a workflow's `max_cost_usd` each call's
+// worst case (catalogue prices) is reserved from the execution's budget first, and the call is not
+// made when it does not fit (RESOURCE_EXHAUSTED); its actual cost is charged after. A failure is a
+// classified error (flowhost/openrouter/client.h) and fails the node; the executor's `retry` and
+// `on_error` settings decide what happens next.
 //
 // Thread-safety: the type and its nodes are immutable; Execute runs concurrently for many
 // executions.

@@ -32,10 +32,6 @@ std::string Endpoint::Scrub(std::string_view text) const {
   return absl::StrReplaceAll(AsAbsl(text), {{api_key.reveal(), "<redacted>"}});
 }
 
-namespace {
-
-// Builds an Endpoint from a resolved credential: attributes `base_url`, `http_referer`,
-// `app_title`. INVALID_ARGUMENT when base_url is not an http(s) URL.
 absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credential) {
   Endpoint endpoint;
   endpoint.api_key = credential.secret;
@@ -54,8 +50,6 @@ absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credentia
   endpoint.app_title = sdk::StringField(credential.attributes, "app_title");
   return endpoint;
 }
-
-}  // namespace
 
 std::string CredentialNameOf(const sdk::Json& params) {
   std::string name = sdk::StringField(params, "credential");

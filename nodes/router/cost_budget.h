@@ -1,20 +1,16 @@
 // The router's cost ceiling (`max_cost_usd`) for one run of the node, shared by the items it
 // processes concurrently. Before a chat route is called, its worst case (the prompt's estimated
 // tokens at the model's prompt price, plus max_tokens, or the model's completion limit, at its
-// completion price) is reserved; a route whose worst case does not fit in what is left is not
-// called. After the call the reservation is replaced by what it actually cost.
+// completion price: openrouter::WorstCaseCost) is reserved; a route whose worst case does not fit
+// in what is left is not called. After the call the reservation is replaced by what it actually
+// cost. (The workflow's `max_cost_usd` is the host's, NodeContext::ReserveCost; both apply.)
 //
 // Thread-safety: safe from any thread.
 #ifndef FLOWHOST_NODES_ROUTER_COST_BUDGET_H_
 #define FLOWHOST_NODES_ROUTER_COST_BUDGET_H_
 
-#include <cstdint>
-#include <optional>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "flowhost/openrouter/client.h"
-#include "flowhost/sdk/json.h"
 
 namespace flowhost::nodes::router {
 
@@ -43,16 +39,6 @@ class CostBudget {
   double spent_ ABSL_GUARDED_BY(mu_) = 0;
   double reserved_ ABSL_GUARDED_BY(mu_) = 0;
 };
-
-// The most a chat call with `body` (from BuildChatBody) could cost on `model`: the prompt's
-// estimated tokens at the prompt price, plus the completion cap (body's max_tokens, else the
-// model's max_completion_tokens, else its context length minus the prompt) at the completion price,
-// plus the request price. nullopt when the prices are unknown.
-std::optional<double> WorstCaseCost(const openrouter::CatalogueModel& model, const sdk::Json& body);
-
-// The worst case over the model(s) the body names (`model`, then each of `models`). nullopt when
-// one is not in the catalogue or has unknown prices.
-std::optional<double> WorstCaseCost(const openrouter::Catalogue& catalogue, const sdk::Json& body);
 
 }  // namespace flowhost::nodes::router
 

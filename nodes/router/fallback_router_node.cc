@@ -340,12 +340,15 @@ class FallbackRouterNode : public sdk::Node {
     run->client = client_;
     run->health = health_;
     run->listening = context.events().wants_tokens();
-    const bool budget = settings_->max_cost_usd.has_value();
+    run->execution_budget = context.CostRemaining().has_value();
+    const bool budget = settings_->max_cost_usd.has_value() || run->execution_budget;
     if (!budget && !settings_->has_query_routes) return RunItems(std::move(run), std::move(done));
 
-    // The ceiling needs the catalogue's prices, query routes its models: get it once for the
+    // The ceilings need the catalogue's prices, query routes its models: get it once for the
     // whole run (the client's cache refreshes it as it ages).
-    if (budget) run->budget = std::make_shared<CostBudget>(*settings_->max_cost_usd);
+    if (settings_->max_cost_usd.has_value()) {
+      run->budget = std::make_shared<CostBudget>(*settings_->max_cost_usd);
+    }
     absl::StatusOr<openrouter::Endpoint> endpoint =
         openrouter::ResolveEndpoint(context, settings_->credential);
     if (!endpoint.ok()) return done(endpoint.status());
@@ -358,7 +361,10 @@ class FallbackRouterNode : public sdk::Node {
           }
           if (!catalogue.ok() && budget) {
             done(sdk::Annotate(catalogue.status(),
-                               "router: max_cost_usd needs the model catalogue's prices"));
+                               run->budget != nullptr
+                                   ? "router: max_cost_usd needs the model catalogue's prices"
+                                   : "router: the workflow's max_cost_usd needs the model "
+                                     "catalogue's prices"));
             return;
           }
           // Without a budget, query routes are skipped and the other routes still answer.

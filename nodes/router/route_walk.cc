@@ -118,15 +118,25 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
         return Finish(sdk::Annotate(body.status(), absl::StrCat("route '", route.name, "'")));
       }
       double reserved = 0;
-      if (run_->budget != nullptr) {
-        std::optional<double> worst = WorstCaseCost(*run_->catalogue, *body);
+      if (run_->budget != nullptr || run_->execution_budget) {
+        std::optional<double> worst = openrouter::WorstCaseCost(*run_->catalogue, *body);
         if (!worst.has_value()) {
           Skip(route, sdk::error_class::kLimitExceeded,
                "its worst-case cost cannot be estimated (a model is not in the catalogue or has "
                "variable prices), so it cannot be held to max_cost_usd");
           continue;
         }
-        if (!run_->budget->Reserve(*worst)) {
+        // The execution's budget first (the workflow's max_cost_usd), then the node's own.
+        if (run_->execution_budget) {
+          if (absl::Status refused = context().ReserveCost(*worst); !refused.ok()) {
+            Skip(route, sdk::error_class::kLimitExceeded,
+                 absl::StrCat("its worst-case cost does not fit the execution's budget: ",
+                              refused.message()));
+            continue;
+          }
+        }
+        if (run_->budget != nullptr && !run_->budget->Reserve(*worst)) {
+          if (run_->execution_budget) context().SettleCost(*worst, 0);
           Skip(route, sdk::error_class::kLimitExceeded,
                absl::StrFormat("its worst-case cost $%.6f would exceed max_cost_usd $%.6f "
                                "($%.6f left)",
@@ -298,6 +308,7 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   void OnChatDone(ChatCallResult result, double reserved) {
     EndAttemptClock();
     if (run_->budget != nullptr) run_->budget->Settle(reserved, result.cost_usd.value_or(0));
+    if (run_->execution_budget) context().SettleCost(reserved, result.cost_usd.value_or(0));
     const Route& route = routes_[route_];
     result.record.route = route.name;
     result.record.item_index = index_;

@@ -52,6 +52,9 @@ struct RouterRun {
   std::shared_ptr<openrouter::OpenRouterClient> client;
   std::shared_ptr<RouteHealthTable> health;
   std::shared_ptr<CostBudget> budget;  // null without max_cost_usd
+  // The execution has a cost budget (the workflow's max_cost_usd, NodeContext::ReserveCost): chat
+  // routes reserve their worst case from it too.
+  bool execution_budget = false;
   // Set when there is a budget or a query route (fetched once per run: the client's cache
   // refreshes it). Null when the fetch failed for query routes alone: `catalogue_error` says why.
   openrouter::CataloguePtr catalogue;

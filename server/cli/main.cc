@@ -35,6 +35,9 @@ commands:
                               a running server's execution history (--help: filters)
   routes [--open] [--json]    a running server's route health: each router route's circuit
                               breaker (closed, open, half_open), its failures, when it reopens
+  plan FILE [--catalogue FILE | --offline] [--json]
+                              what a workflow could cost per item (expected and worst case)
+                              from the model catalogue, without running it
   version                     print the version
   help [COMMAND]              print this text, or COMMAND's (as COMMAND --help does)
 
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   if (verb == "list") return flowhost::cli::ListCommand(args, std::cout, std::cerr);
   if (verb == "executions") return flowhost::cli::ExecutionsCommand(args, std::cout, std::cerr);
   if (verb == "routes") return flowhost::cli::RoutesCommand(args, std::cout, std::cerr);
+  if (verb == "plan") return flowhost::cli::PlanCommand(args, std::cout, std::cerr);
   if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {
     return flowhost::cli::VersionCommand(args, std::cout, std::cerr);

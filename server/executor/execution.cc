@@ -57,6 +57,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       observer_(std::move(setup.observer)),
       start_on_caller_thread_(setup.start_on_caller_thread),
       items_(std::move(setup.items)),
+      cost_(std::move(setup.cost)),
       input_bytes_(sdk::ItemBytes(inputs_)),
       logger_(core_->logger(), LogContext{.execution = info_.id,
                                           .workflow = workflow_->name,

@@ -42,6 +42,7 @@
 #include "flowhost/sdk/node_context.h"
 #include "server/common/trace_context.h"
 #include "server/executor/context_logger.h"
+#include "server/executor/cost_budget.h"
 #include "server/executor/event_sequencer.h"
 #include "server/executor/execution_view.h"
 #include "server/executor/executor.h"
@@ -65,6 +66,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     Executor::Done done;
     bool start_on_caller_thread = false;  // see ExecutionRequest
     std::shared_ptr<ItemBudget> items;    // the budget of the tree the execution belongs to
+    std::shared_ptr<CostBudget> cost;     // its cost budget (max_cost_usd), or null
     common::TraceContext trace;           // the caller's trace, or a new one
     // ExecutionRequest::reused_outputs.
     std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
@@ -90,6 +92,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   sdk::Logger& logger() { return logger_; }
   // The item budget of this execution's tree (NodeContext::ReserveItemBytes reserves from it).
   ItemBudget& items() const { return *items_; }
+  // The cost budget the execution spends from (NodeContext::ReserveCost), or null without one.
+  CostBudget* cost() const { return cost_.get(); }
 
   // An attempt of node `node` is starting: counts it and tells the observer.
   void AttemptStarted(int node, int attempt);
@@ -120,6 +124,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const sdk::Json& vars() const override { return workflow_->vars; }
   // Built on first use: most workflows never read `$execution`.
   const sdk::Json& execution_json() const override;
+  sdk::Json budget_json() const override { return cost_ != nullptr ? cost_->ToJson() : nullptr; }
   const sdk::Json* env(std::string_view name) const override { return core_->env(name); }
   std::shared_ptr<const std::vector<sdk::Items>> NodeOutputs(std::string_view name) const override;
   absl::Time Now() const override { return core_->scheduler().clock().Now(); }
@@ -210,6 +215,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const std::shared_ptr<ExecutionObserver> observer_;
   const bool start_on_caller_thread_;
   const std::shared_ptr<ItemBudget> items_;
+  const std::shared_ptr<CostBudget> cost_;  // null without max_cost_usd
   const size_t input_bytes_;  // ItemBytes of inputs_
   ContextLogger logger_;
   std::unique_ptr<sdk::CancellationSource> root_;

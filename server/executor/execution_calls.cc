@@ -113,7 +113,7 @@ void Execution::RunSubWorkflow(int node, int attempt, std::string_view name, sdk
   request.inputs = std::move(inputs);
   request.id = absl::StrCat(info_.id, "/", next_child_.fetch_add(1) + 1);
   request.traceparent = trace_.ToHeader();  // the sub-workflow continues the caller's trace
-  ParentLink link{parent, depth, std::move(chain), items_};
+  ParentLink link{parent, depth, std::move(chain), items_, cost_};
   core_->Start(
       std::move(request),
       [self = shared_from_this(), node, attempt,

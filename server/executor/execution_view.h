@@ -26,6 +26,8 @@ class ExecutionView {
   virtual const sdk::Json& vars() const = 0;
   // {"id", "workflow", "started_at"} (RFC 3339).
   virtual const sdk::Json& execution_json() const = 0;
+  // `$budget`: the tree's cost budget as it is now (CostBudget::ToJson), or null without one.
+  virtual sdk::Json budget_json() const { return nullptr; }
   // The allowlisted environment variable `name`, or nullptr.
   virtual const sdk::Json* env(std::string_view name) const = 0;
   // Every output of node `name` once it has finished (immutable from then on), else nullptr.

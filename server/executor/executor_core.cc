@@ -128,6 +128,13 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
                                   : std::make_shared<ItemBudget>(
                                         limits_.max_execution_item_bytes, "the execution",
                                         "max_execution_item_bytes", &total_items_);
+  // A workflow's own max_cost_usd is a budget within its parent's; without one it spends from the
+  // parent's (or has none).
+  setup.cost = parent != nullptr ? parent->cost : nullptr;
+  if (setup.workflow->max_cost_usd.has_value()) {
+    setup.cost = std::make_shared<CostBudget>(*setup.workflow->max_cost_usd, setup.workflow->name,
+                                              std::move(setup.cost));
+  }
   setup.deadline = request.deadline;
   setup.arm_deadline = true;
   setup.deadline_error = absl::DeadlineExceededError("the execution's deadline passed");

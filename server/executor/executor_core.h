@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "flowhost/sdk/cancellation.h"
+#include "server/executor/cost_budget.h"
 #include "server/executor/executor.h"
 #include "server/executor/item_budget.h"
 
@@ -30,6 +31,7 @@ struct ParentLink {
   int depth = 0;                      // the child's depth (1 for a child of a top-level execution)
   std::vector<std::string> chain;     // workflow names from the top-level execution to the child
   std::shared_ptr<ItemBudget> items;  // the top-level execution's, shared by the whole tree
+  std::shared_ptr<CostBudget> cost;   // the parent's cost budget, or null when it has none
 };
 
 class ExecutorCore : public std::enable_shared_from_this<ExecutorCore> {

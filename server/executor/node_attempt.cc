@@ -1,6 +1,7 @@
 #include "server/executor/node_attempt.h"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <utility>
 
@@ -132,17 +133,22 @@ void NodeAttempt::Complete(absl::StatusOr<sdk::NodeResult> result) {
   sdk::TimerId timer;
   sdk::TimerId grace;
   size_t reserved;
+  double reserved_cost;
   {
     absl::MutexLock lock(&mu_);
     timer = timeout_timer_;
     grace = grace_timer_;
     reserved = std::exchange(reserved_bytes_, 0);
+    reserved_cost = std::exchange(reserved_cost_, 0.0);
     // Once the timeout struck, the attempt fails with it, whatever the node said on its way out.
     if (!timed_out_.ok()) result = timed_out_;
   }
   if (timer != 0) execution_->core().scheduler().Cancel(timer);
   if (grace != 0) execution_->core().scheduler().Cancel(grace);
   if (reserved > 0) execution_->items().Release(reserved);
+  if (reserved_cost > 0 && execution_->cost() != nullptr) {
+    execution_->cost()->Settle(reserved_cost, 0);
+  }
   // Aborts anything the node left running (a no-op when its timeout is what ended it).
   source_.Cancel(absl::CancelledError("the node attempt has finished"));
   invocation_->AttemptFinished(attempt_, std::move(result));
@@ -278,6 +284,37 @@ absl::Status NodeAttempt::ReserveItemBytes(size_t bytes) {
   absl::Status status = execution_->items().Reserve(bytes);
   if (status.ok()) reserved_bytes_ += bytes;
   return status;
+}
+
+std::optional<double> NodeAttempt::CostRemaining() const {
+  if (execution_->cost() == nullptr) return std::nullopt;
+  return execution_->cost()->remaining();
+}
+
+absl::Status NodeAttempt::ReserveCost(double worst_case_usd) {
+  CostBudget* budget = execution_->cost();
+  if (budget == nullptr) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  // As with item bytes: a reservation after Complete collected them would never be given back.
+  if (completed_.load()) {
+    return absl::CancelledError("the node attempt has finished; it may not start a paid call");
+  }
+  absl::Status status = budget->Reserve(worst_case_usd);
+  if (status.ok()) reserved_cost_ += worst_case_usd;
+  return status;
+}
+
+void NodeAttempt::SettleCost(double reserved_usd, double actual_usd) {
+  CostBudget* budget = execution_->cost();
+  if (budget == nullptr) return;
+  double give_back = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    // Only what is still held here: Complete gave back the rest already.
+    give_back = std::clamp(std::isfinite(reserved_usd) ? reserved_usd : 0.0, 0.0, reserved_cost_);
+    reserved_cost_ -= give_back;
+  }
+  budget->Settle(give_back, actual_usd);
 }
 
 void NodeAttempt::RunWorkflow(std::string_view workflow, sdk::Json inputs,

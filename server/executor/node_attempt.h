@@ -7,7 +7,8 @@
 // on a worker and so drops `done` fails it the same way. When it ends, its cancellation fires, so
 // leftover work the node started is aborted, and the item bytes the node reserved while it built
 // its output are given back (the execution then accounts the output itself); a reservation after
-// that is refused.
+// that is refused. So is the cost it reserved and did not settle (a cost settled after that is
+// still charged: the call was made).
 //
 // A timeout cancels the node and then waits for it to return (its calls, aborted by the
 // cancellation, are then in the record before the attempt ends and the next one starts), at most
@@ -67,6 +68,9 @@ class NodeAttempt : public sdk::NodeContext,
   sdk::EventSink& events() override { return *this; }
   void RecordAttempt(const sdk::AttemptRecord& attempt) override;
   absl::Status ReserveItemBytes(size_t bytes) override;
+  std::optional<double> CostRemaining() const override;
+  absl::Status ReserveCost(double worst_case_usd) override;
+  void SettleCost(double reserved_usd, double actual_usd) override;
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override;
   void InvokeNode(std::string_view node, sdk::Items input,
@@ -113,6 +117,7 @@ class NodeAttempt : public sdk::NodeContext,
   absl::Mutex mu_;
   sdk::TimerId timeout_timer_ ABSL_GUARDED_BY(mu_) = 0;
   size_t reserved_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // by ReserveItemBytes, until Complete
+  double reserved_cost_ ABSL_GUARDED_BY(mu_) = 0;   // by ReserveCost, not yet settled
   sdk::TimerId grace_timer_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status timed_out_ ABSL_GUARDED_BY(mu_);  // the timeout error, once it struck
   bool executing_ ABSL_GUARDED_BY(mu_) = false;  // Node::Execute has not returned yet

@@ -29,6 +29,7 @@ class NodeEvalScope : public expr::EvalScope {
   const sdk::Json& inputs() const override { return view_.inputs(); }
   const sdk::Json& vars() const override { return view_.vars(); }
   const sdk::Json& execution() const override { return view_.execution_json(); }
+  sdk::Json budget() const override { return view_.budget_json(); }
   const sdk::Json* env(std::string_view name) const override { return view_.env(name); }
   const sdk::Items* node_output(std::string_view name) const override;
   const sdk::Items& input_items() const override { return input_; }

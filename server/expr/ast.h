@@ -25,7 +25,7 @@ struct ExprNode;
 using ExprPtr = std::unique_ptr<const ExprNode>;
 
 // A value the scope provides directly.
-enum class ScopeName { kJson, kItemIndex, kInputs, kVars, kExecution };
+enum class ScopeName { kJson, kItemIndex, kInputs, kVars, kExecution, kBudget };
 
 // How a list of items is read: $input.item, $("X").first(), ...
 enum class ItemAccessor { kItem, kFirst, kLast, kAll, kIsExecuted };

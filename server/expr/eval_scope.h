@@ -6,6 +6,7 @@
 //   $vars            the workflow's `vars`
 //   $env.NAME        an environment variable, only when NAME is on the host's allowlist
 //   $execution       {id, workflow, started_at}
+//   $budget          {max_usd, spent_usd, remaining_usd} of the execution's max_cost_usd, or null
 //   $("Node") / $node["Node"]   an upstream node's output (see expressions.md for the accessors)
 //   $input           the current node's input items ($input.all(), $input.first(), $input.item)
 //   now()            the scope's clock
@@ -35,6 +36,9 @@ class EvalScope {
   virtual const Json& inputs() const = 0;
   virtual const Json& vars() const = 0;
   virtual const Json& execution() const = 0;
+  // The execution's cost budget as it is now ({max_usd, spent_usd, remaining_usd}), or null when
+  // it has none (this default).
+  virtual Json budget() const { return nullptr; }
   // The allowlisted environment variable `name`, or nullptr when unset or not allowed.
   virtual const Json* env(std::string_view name) const = 0;
   // The items on output 0 of node `name` in this execution, or nullptr if it has not produced any.

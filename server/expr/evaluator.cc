@@ -76,6 +76,8 @@ class Evaluator {
         return Value::Borrow(scope_.vars());
       case ScopeName::kExecution:
         return Value::Borrow(scope_.execution());
+      case ScopeName::kBudget:
+        return Value::Own(scope_.budget());
     }
     return Value::Borrow(NullJson());
   }

@@ -14,8 +14,8 @@ namespace {
 
 using sdk::AsAbsl;
 
-constexpr std::string_view kDollarNames[] = {"$json",      "$itemIndex", "$inputs", "$vars",
-                                             "$execution", "$env",       "$input",  "$node"};
+constexpr std::string_view kDollarNames[] = {
+    "$json", "$itemIndex", "$inputs", "$vars", "$execution", "$budget", "$env", "$input", "$node"};
 
 }  // namespace
 
@@ -77,6 +77,7 @@ ExprPtr Parser::ParseDollarName() {
   if (name == "$json") return MakeNode(offset, ScopeNameNode{ScopeName::kJson});
   if (name == "$itemIndex") return MakeNode(offset, ScopeNameNode{ScopeName::kItemIndex});
   if (name == "$execution") return MakeNode(offset, ScopeNameNode{ScopeName::kExecution});
+  if (name == "$budget") return MakeNode(offset, ScopeNameNode{ScopeName::kBudget});
   if (name == "$inputs" || name == "$vars") {
     if (auto member = StaticMemberAhead()) {
       AddReference(name == "$inputs" ? Reference::Kind::kInput : Reference::Kind::kVar,
@@ -117,7 +118,7 @@ ExprPtr Parser::ParseDollarName() {
   } else {
     absl::StrAppend(&message,
                     "; the names are $json, $itemIndex, $inputs, $vars, $env, $execution, "
-                    "$input, $node and $(\"Node\")");
+                    "$budget, $input, $node and $(\"Node\")");
   }
   return Fail(offset, std::move(message));
 }

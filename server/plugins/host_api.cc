@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -243,6 +244,27 @@ int32_t ExecReserveItemBytes(fh_exec token, uint64_t bytes, fh_error_out* error)
   PluginExecRef exec = Find(token);
   if (exec == nullptr) return Report(DeadToken(), error);
   return Report(exec->context.ReserveItemBytes(bytes), error);
+}
+
+int32_t ExecCostRemaining(fh_exec token, double* remaining) {
+  PluginExecRef exec = Find(token);
+  if (exec == nullptr) return 0;
+  std::optional<double> left = exec->context.CostRemaining();
+  if (!left.has_value()) return 0;
+  if (remaining != nullptr) *remaining = *left;
+  return 1;
+}
+
+int32_t ExecReserveCost(fh_exec token, double worst_case_usd, fh_error_out* error) {
+  PluginExecRef exec = Find(token);
+  if (exec == nullptr) return Report(DeadToken(), error);
+  return Report(exec->context.ReserveCost(worst_case_usd), error);
+}
+
+void ExecSettleCost(fh_exec token, double reserved_usd, double actual_usd) {
+  PluginExecRef exec = Find(token);
+  if (exec == nullptr) return;
+  exec->context.SettleCost(reserved_usd, actual_usd);
 }
 
 sdk::LogLevel LevelOf(int32_t level) {
@@ -504,6 +526,10 @@ const fh_host_api kHostApi = {
     HttpRelease,
     // ABI 1.1
     ConfigParamsFixed,
+    // ABI 1.2
+    ExecCostRemaining,
+    ExecReserveCost,
+    ExecSettleCost,
 };
 
 }  // namespace

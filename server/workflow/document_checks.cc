@@ -1,5 +1,7 @@
 #include "server/workflow/document_checks.h"
 
+#include <cmath>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -16,8 +18,8 @@ using sdk::Json;
 
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* keys = new std::vector<std::string>{
-      "name", "description", "inputs", "vars", "start", "nodes", "output", "history",
-      "restart_policy", "expose"};
+      "name",   "description", "inputs",         "vars",   "start",       "nodes",
+      "output", "history",     "restart_policy", "expose", "max_cost_usd"};
   return *keys;
 }
 
@@ -81,6 +83,18 @@ RestartPolicy CheckRestartPolicy(const Json& policy, Reporter& reporter) {
                  absl::StrCat("'restart_policy' must be one of ", ListOfNames(*values), ", got ",
                               DescribeValue(policy), DidYouMean(written, *values)));
   return RestartPolicy::kResume;
+}
+
+// `max_cost_usd`: what one execution may spend, in US dollars; a positive finite number.
+std::optional<double> CheckMaxCost(const Json& value, Reporter& reporter) {
+  if (value.is_number() && std::isfinite(value.get<double>()) && value.get<double>() > 0) {
+    return value.get<double>();
+  }
+  reporter.Error("/max_cost_usd",
+                 absl::StrCat("'max_cost_usd' must be a positive number of US dollars (such as "
+                              "0.05), got ",
+                              DescribeValue(value)));
+  return std::nullopt;
 }
 
 const std::vector<std::string>& NodeKeys() {
@@ -267,6 +281,9 @@ WorkflowDraft CheckDocument(const YamlDocument& document, size_t max_nodes, Repo
   }
   if (const Json* expose = Member(root, "expose"); expose != nullptr && !expose->is_null()) {
     CheckExpose(*expose, reporter, draft);
+  }
+  if (const Json* max_cost = Member(root, "max_cost_usd"); max_cost != nullptr) {
+    draft.max_cost_usd = CheckMaxCost(*max_cost, reporter);
   }
   if (const Json* start = Member(root, "start")) {
     CheckNameOrList(*start, "/start", "start", reporter);

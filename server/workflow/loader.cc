@@ -90,6 +90,7 @@ std::shared_ptr<CompiledWorkflow> Assemble(std::string_view file, std::string_vi
   workflow->history_save = draft.history_save;
   workflow->restart_policy = draft.restart_policy;
   workflow->expose_openai = draft.expose_openai;
+  workflow->max_cost_usd = draft.max_cost_usd;
   workflow->inputs = std::move(draft.inputs);
   workflow->vars = std::move(draft.vars);
   for (size_t i = 0; i < nodes.size(); ++i) {

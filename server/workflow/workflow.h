@@ -94,6 +94,9 @@ struct CompiledWorkflow {
   RestartPolicy restart_policy = RestartPolicy::kResume;
   // `expose: openai`: offered as a model of the OpenAI-compatible endpoint (docs/http.md).
   bool expose_openai = false;
+  // `max_cost_usd`: what one execution (with its sub-workflows and retries) may spend on paid
+  // calls; none when unset.
+  std::optional<double> max_cost_usd;
   std::vector<InputSpec> inputs;
   Json vars = Json::object();
   std::vector<CompiledNode> nodes;  // in file order

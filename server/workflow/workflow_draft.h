@@ -8,6 +8,7 @@
 #ifndef FLOWHOST_SERVER_WORKFLOW_WORKFLOW_DRAFT_H_
 #define FLOWHOST_SERVER_WORKFLOW_WORKFLOW_DRAFT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct WorkflowDraft {
   HistorySave history_save = HistorySave::kDefault;
   RestartPolicy restart_policy = RestartPolicy::kResume;
   bool expose_openai = false;
+  std::optional<double> max_cost_usd;
   const sdk::Json* start = nullptr;   // as written, or null
   const sdk::Json* output = nullptr;  // as written, or null
   // False when the node list is missing, malformed or over the limit: nothing past the document

@@ -13,9 +13,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 const std::vector<std::string>& Verbs() {
-  static const std::vector<std::string> verbs = {"validate", "run",  "nodes",      "serve",
-                                                 "plugin",   "call", "list",  "executions", "routes",
-                                                 "version"};
+  static const std::vector<std::string> verbs = {"validate", "run",  "nodes",  "serve",
+                                                 "plugin",   "call", "list",   "executions",
+                                                 "routes",   "plan", "version"};
   return verbs;
 }
 

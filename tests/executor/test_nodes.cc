@@ -1,6 +1,7 @@
 #include "tests/executor/test_nodes.h"
 
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -151,6 +152,24 @@ void Invoke(sdk::NodeContext& context, sdk::NodeDone done) {
   context.InvokeNode(params->value("target", std::string()), Input0(context), std::move(done));
 }
 
+// test.spend: reserves `reserve` of the execution's cost budget, then settles it with `actual`
+// (when given; without it the reservation is left for the attempt's end to give back). Outputs
+// {"before": what was left before, "after": what is left after} (null without a budget), or fails
+// with the refusal.
+void Spend(sdk::NodeContext& context, sdk::NodeDone done) {
+  absl::StatusOr<Json> params = context.params().ForItem(0);
+  if (!params.ok()) return done(params.status());
+  const double reserve = params->value("reserve", 0.0);
+  std::optional<double> before = context.CostRemaining();
+  if (absl::Status refused = context.ReserveCost(reserve); !refused.ok()) return done(refused);
+  if (params->contains("actual")) context.SettleCost(reserve, (*params)["actual"].get<double>());
+  std::optional<double> after = context.CostRemaining();
+  sdk::NodeResult result;
+  result.outputs.push_back({Json{{"before", before ? Json(*before) : Json()},
+                                 {"after", after ? Json(*after) : Json()}}});
+  done(std::move(result));
+}
+
 }  // namespace
 
 std::shared_ptr<TestNodeState::HeldCall> TestNodeState::Hold(std::string node, sdk::Items input,
@@ -269,6 +288,11 @@ absl::Status RegisterTestNodes(sdk::NodeRegistry& registry, std::shared_ptr<Test
             result.outputs.push_back({Json{{"key", c.idempotency_key()}}});
             d(std::move(result));
           }),
+      std::make_shared<LambdaNodeType>(
+          "test.spend",
+          Schema({{"reserve", {{"type", "number"}, {"description", "x"}}},
+                  {"actual", {{"type", "number"}, {"description", "x"}}}}),
+          Spend),
       std::make_shared<LambdaNodeType>(
           "test.items", Schema({{"count", {{"type", "integer"}, {"description", "x"}}}}),
           ManyItems),

@@ -12,7 +12,8 @@
 //   through. test.echo    outputs its evaluated parameters, one item per input item. test.items
 //   outputs `count` items {"i": k}. test.invoke  invokes the attached node named by `target` on its
 //   input 0 and outputs its result. test.key outputs one item {"key": the node's idempotency
-//   key}.
+//   key}. test.spend reserves `reserve` of the execution's cost budget and settles it with
+//   `actual` (when given), outputting {"before", "after"}: what was left (null without a budget).
 //
 // Thread-safety: TestNodeState may be used from any thread.
 #ifndef FLOWHOST_TESTS_EXECUTOR_TEST_NODES_H_

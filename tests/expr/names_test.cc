@@ -2,6 +2,8 @@
 // upstream nodes through $("X") / $node["X"], including the n8n spellings.
 #include "gtest/gtest.h"
 #include "tests/expr/case_table.h"
+#include "tests/expr/eval_helpers.h"
+#include "tests/expr/test_scope.h"
 
 namespace flowhost::expr::testing {
 namespace {
@@ -18,6 +20,18 @@ TEST(ExpressionNames, ReadTheScopesValues) {
       {"$execution.workflow", R"("demo")"},
       {"$execution.started_at", R"("2023-11-14T22:13:20Z")"},
   });
+}
+
+TEST(ExpressionNames, BudgetReadsTheExecutionsCostBudgetOrNullWithoutOne) {
+  TestScope budgeted;
+  budgeted.WithBudget(Json{{"max_usd", 0.5}, {"spent_usd", 0.125}, {"remaining_usd", 0.375}});
+  absl::StatusOr<Json> left = Eval("$budget.remaining_usd", budgeted);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, Json(0.375));
+  absl::StatusOr<Json> small = Eval("$budget.remaining_usd < 0.5 ? 'tight' : 'fine'", budgeted);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(*small, Json("tight"));
+  ExpectValues({{"$budget", "null"}, {"$budget.remaining_usd ?? 1", "1"}});
 }
 
 TEST(ExpressionNames, EnvReadsOnlyAllowlistedVariables) {

@@ -38,6 +38,11 @@ class TestScope final : public EvalScope {
     execution_ = std::move(execution);
     return *this;
   }
+  // `$budget`: the execution's cost budget (null: none).
+  TestScope& WithBudget(Json budget) {
+    budget_ = std::move(budget);
+    return *this;
+  }
   // An allowlisted environment variable.
   TestScope& WithEnv(std::string name, std::string value) {
     env_[std::move(name)] = Json(std::move(value));
@@ -62,6 +67,7 @@ class TestScope final : public EvalScope {
   const Json& inputs() const override { return inputs_; }
   const Json& vars() const override { return vars_; }
   const Json& execution() const override { return execution_; }
+  Json budget() const override { return budget_; }
   const Json* env(std::string_view name) const override {
     auto it = env_.find(name);
     return it == env_.end() ? nullptr : &it->second;
@@ -79,6 +85,7 @@ class TestScope final : public EvalScope {
   Json inputs_ = Json::object();
   Json vars_ = Json::object();
   Json execution_ = Json::object();
+  Json budget_ = nullptr;
   std::map<std::string, Json, std::less<>> env_;
   std::map<std::string, Items, std::less<>> nodes_;
   Items input_items_;

@@ -10,8 +10,11 @@
 //                           credential its `credential` parameter names; aborts it on cancellation
 //   test.params             outputs, per input item, its parameters for that item and whether
 //                           the host said at create that they are fixed (ABI 1.1)
+//   test.spend              reserves `reserve` of the execution's cost budget and settles it at
+//                           `actual`, outputting what was left before and after (ABI 1.2)
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -179,6 +182,18 @@ class ParamsType : public NodeType {
   NodeTypeInfo info_;
 };
 
+void Spend(NodeContext& context, NodeDone done) {
+  absl::StatusOr<Json> params = context.params().ForItem(0);
+  if (!params.ok()) return done(params.status());
+  std::optional<double> before = context.CostRemaining();
+  const double reserve = params->value("reserve", 0.0);
+  if (absl::Status refused = context.ReserveCost(reserve); !refused.ok()) return done(refused);
+  context.SettleCost(reserve, params->value("actual", 0.0));
+  std::optional<double> after = context.CostRemaining();
+  done(NodeResult{{{Json{{"before", before ? Json(*before) : Json()},
+                         {"after", after ? Json(*after) : Json()}}}}});
+}
+
 absl::Status Register(flowhost::sdk::NodeRegistry& registry) {
   Json stream_schema = {{"type", "object"},
                         {"properties", {{"pieces", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
@@ -189,14 +204,20 @@ absl::Status Register(flowhost::sdk::NodeRegistry& registry) {
                         {"model", {{"type", "string"}}},
                         {"credential", {{"type", "string"}, {"x-credential", true}}}}},
                       {"required", {"url", "model", "credential"}}};
-  for (auto type : {std::make_shared<FunctionType>("test.from_thread", NoParams(), &FromThread),
-                    std::make_shared<FunctionType>("test.stream", stream_schema, &Stream),
-                    std::make_shared<FunctionType>("test.wait_for_cancel", NoParams(), &WaitForCancel),
-                    std::make_shared<FunctionType>("test.ignore_everything", NoParams(),
-                                                   &IgnoreEverything),
-                    std::make_shared<FunctionType>("test.throw", NoParams(), &Throw),
-                    std::make_shared<FunctionType>("test.throw_in_task", NoParams(), &ThrowInTask),
-                    std::make_shared<FunctionType>("test.chat", chat_schema, &Chat)}) {
+  for (auto type :
+       {std::make_shared<FunctionType>("test.from_thread", NoParams(), &FromThread),
+        std::make_shared<FunctionType>("test.stream", stream_schema, &Stream),
+        std::make_shared<FunctionType>("test.wait_for_cancel", NoParams(), &WaitForCancel),
+        std::make_shared<FunctionType>("test.ignore_everything", NoParams(), &IgnoreEverything),
+        std::make_shared<FunctionType>("test.throw", NoParams(), &Throw),
+        std::make_shared<FunctionType>("test.throw_in_task", NoParams(), &ThrowInTask),
+        std::make_shared<FunctionType>("test.chat", chat_schema, &Chat),
+        std::make_shared<FunctionType>(
+            "test.spend",
+            Json{{"type", "object"},
+                 {"properties",
+                  {{"reserve", {{"type", "number"}}}, {"actual", {{"type", "number"}}}}}},
+            &Spend)}) {
     if (absl::Status status = registry.Register(type); !status.ok()) return status;
   }
   return registry.Register(std::make_shared<ParamsType>());

@@ -224,5 +224,32 @@ TEST_F(PluginExecution, AnEscapedBraceIsNotFixedBecauseTheHostDecodesIt) {
                                                {"params", Json{{"greeting", "{{ as written }}"}}}}));
 }
 
+// ABI 1.2: a plugin node spends from the execution's cost budget through the host.
+TEST_F(PluginExecution, APluginNodeSpendsFromTheExecutionsBudgetAndIsRefusedPastIt) {
+  absl::StatusOr<workflow::WorkflowPtr> workflow = host_->Load(R"(
+name: budgeted
+max_cost_usd: 1
+nodes:
+  - {name: a, type: test.spend, params: {reserve: 0.5, actual: 0.25}, next: b}
+  - {name: b, type: test.spend, params: {reserve: 0.8, actual: 0.1}}
+)");
+  ASSERT_TRUE(workflow.ok()) << workflow.status();
+  absl::StatusOr<ExecutionRecord> record = host_->Run(*workflow);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(record->failed_node, "b");
+  EXPECT_THAT(std::string(record->status.message()),
+              HasSubstr("workflow 'budgeted' max_cost_usd $1.000000 cannot cover a call's worst "
+                        "case of $0.800000: $0.750000 left"));
+}
+
+TEST_F(PluginExecution, APluginNodeSeesNoBudgetWhenTheWorkflowHasNone) {
+  absl::StatusOr<ExecutionRecord> record =
+      host_->Run(OneNode("test.spend", "    params: {reserve: 100, actual: 100}\n"));
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_THAT(record->output, ElementsAre(Json{{"before", nullptr}, {"after", nullptr}}));
+}
+
 }  // namespace
 }  // namespace flowhost::plugins

@@ -250,6 +250,22 @@ nodes:
               ElementsAre(ElementsAre(PortRef{1, 0}), ElementsAre(PortRef{0, 0})));
 }
 
+TEST(Loader, KeepsTheWorkflowsCostBudget) {
+  LoadResult result = Load(R"(name: budgeted
+max_cost_usd: 0.25
+nodes:
+  - {name: echo, type: test.echo, params: {message: hi}}
+)");
+  ASSERT_TRUE(result.ok()) << FormatDiagnostics(result.diagnostics);
+  ASSERT_TRUE(result.workflow->max_cost_usd.has_value());
+  EXPECT_DOUBLE_EQ(*result.workflow->max_cost_usd, 0.25);
+
+  LoadResult unbudgeted =
+      Load("name: free\nnodes:\n  - {name: e, type: test.echo, params: {message: hi}}\n");
+  ASSERT_TRUE(unbudgeted.ok()) << FormatDiagnostics(unbudgeted.diagnostics);
+  EXPECT_FALSE(unbudgeted.workflow->max_cost_usd.has_value());
+}
+
 TEST(Loader, AttachesNodesNamedInsideListsOfObjects) {
   LoadResult result = Load(R"(name: routes
 nodes:

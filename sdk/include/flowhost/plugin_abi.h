@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define FLOWHOST_ABI_MAJOR 1
-#define FLOWHOST_ABI_MINOR 1
+#define FLOWHOST_ABI_MINOR 2
 
 /* What must match between the host's build and the plugin's beyond the version: byte order and the
  * sizes of the C types the structs below are made of. */
@@ -362,6 +362,19 @@ typedef struct fh_host_api {
    * expression, or only deferred ones). A node may then read its parameters once, at create, and
    * never call exec_params_for_item. 0 when they may vary, or when the host cannot tell. */
   int32_t (*config_params_fixed)(fh_node_config* config);
+
+  /* ---- ABI 1.2 ---- */
+
+  /* -- The execution's cost budget (the workflow's max_cost_usd), in US dollars -- */
+  /* Non-zero when the execution has a budget; what is left of it is then written to `remaining`.
+   * 0 without one (or for a dead token). */
+  int32_t (*exec_cost_remaining)(fh_exec exec, double* remaining);
+  /* Reserves `worst_case_usd` before a paid call; non-zero with RESOURCE_EXHAUSTED (class
+   * "limit_exceeded") when it does not fit: then do not make the call. */
+  int32_t (*exec_reserve_cost)(fh_exec exec, double worst_case_usd, fh_error_out* error);
+  /* After the call: gives back `reserved_usd` (0 when nothing was reserved) and charges
+   * `actual_usd`. What is reserved and not settled is given back at complete. */
+  void (*exec_settle_cost)(fh_exec exec, double reserved_usd, double actual_usd);
 } fh_host_api;
 
 /* ---- The plugin's handshake ---------------------------------------------------------------------- */

@@ -1,5 +1,6 @@
 #include "tests/nodes/testing/e2e_host.h"
 
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,24 @@ std::vector<std::string> TokenCollector::Deltas(std::string_view node, size_t it
   }
   return out;
 }
+
+// Every workflow the test loaded, by name (the latest of a name wins).
+class E2eHost::LoadedWorkflows : public executor::WorkflowResolver {
+ public:
+  void Add(workflow::WorkflowPtr workflow) {
+    absl::MutexLock lock(&mu_);
+    by_name_[workflow->name] = std::move(workflow);
+  }
+  workflow::WorkflowPtr Find(std::string_view name) const override {
+    absl::MutexLock lock(&mu_);
+    auto it = by_name_.find(name);
+    return it != by_name_.end() ? it->second : nullptr;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, workflow::WorkflowPtr, std::less<>> by_name_ ABSL_GUARDED_BY(mu_);
+};
 
 // The one credential, `openrouter`, pointing at the fake.
 class E2eHost::Credentials : public executor::CredentialStore {
@@ -88,9 +107,12 @@ absl::StatusOr<std::unique_ptr<E2eHost>> E2eHost::Create(Options options) {
   services.http = host->http_.get();
   services.credentials = host->credentials_.get();
   services.logger = &host->logger_;
+  services.workflows = host->workflows_.get();
   host->executor_ = std::make_unique<executor::Executor>(std::move(services), options.limits);
   return host;
 }
+
+E2eHost::E2eHost() : workflows_(std::make_unique<LoadedWorkflows>()) {}
 
 E2eHost::~E2eHost() {
   std::vector<std::shared_ptr<Running>> running;
@@ -113,6 +135,7 @@ absl::StatusOr<workflow::WorkflowPtr> E2eHost::Load(std::string_view yaml) {
   if (!result.ok()) {
     return absl::InvalidArgumentError(workflow::FormatDiagnostics(result.diagnostics));
   }
+  workflows_->Add(result.workflow);
   return result.workflow;
 }
 

@@ -77,7 +77,8 @@ class E2eHost {
   static absl::StatusOr<std::unique_ptr<E2eHost>> Create() { return Create(Options()); }
   ~E2eHost();
 
-  // Loads a workflow; INVALID_ARGUMENT with the formatted diagnostics when it does not load.
+  // Loads a workflow; INVALID_ARGUMENT with the formatted diagnostics when it does not load. A
+  // loaded workflow can be run by name as a sub-workflow (execute_workflow) of later executions.
   absl::StatusOr<workflow::WorkflowPtr> Load(std::string_view yaml);
 
   std::shared_ptr<Running> Start(workflow::WorkflowPtr workflow, sdk::Json inputs,
@@ -99,7 +100,8 @@ class E2eHost {
 
  private:
   class Credentials;
-  E2eHost() = default;
+  class LoadedWorkflows;
+  E2eHost();
 
   std::unique_ptr<fake_openrouter::FakeProcess> fake_;
   std::string credential_key_;
@@ -107,6 +109,7 @@ class E2eHost {
   std::unique_ptr<common::ThreadPoolScheduler> scheduler_;
   std::unique_ptr<http::CurlHttpClient> http_;
   std::unique_ptr<Credentials> credentials_;
+  std::unique_ptr<LoadedWorkflows> workflows_;
   registry::NodeTypeRegistry registry_;
   std::shared_ptr<nodes::openrouter::OpenRouterClient> openrouter_;
   std::unique_ptr<executor::Executor> executor_;

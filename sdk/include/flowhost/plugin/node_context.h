@@ -106,6 +106,28 @@ class PluginNodeContext final : public sdk::NodeContext,
     return absl::OkStatus();
   }
 
+  // The cost budget's functions came with ABI 1.2; an older host has no budget to offer.
+  std::optional<double> CostRemaining() const override {
+    double remaining = 0;
+    if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_settle_cost) ||
+        Host().exec_cost_remaining(exec_, &remaining) == 0) {
+      return std::nullopt;
+    }
+    return remaining;
+  }
+
+  absl::Status ReserveCost(double worst_case_usd) override {
+    if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_settle_cost)) return absl::OkStatus();
+    fh_error_out error = NoError();
+    if (Host().exec_reserve_cost(exec_, worst_case_usd, &error) != 0) return TakeError(error);
+    return absl::OkStatus();
+  }
+
+  void SettleCost(double reserved_usd, double actual_usd) override {
+    if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_settle_cost)) return;
+    Host().exec_settle_cost(exec_, reserved_usd, actual_usd);
+  }
+
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override {
     using Done = absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)>;

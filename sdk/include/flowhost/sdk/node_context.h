@@ -8,6 +8,7 @@
 #define FLOWHOST_SDK_NODE_CONTEXT_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,23 @@ class NodeContext {
   // attempt ends, and the host then accounts the outputs it returned. A host without such a limit
   // accepts everything (this default).
   virtual absl::Status ReserveItemBytes(size_t bytes) { return absl::OkStatus(); }
+
+  // The execution's cost budget: the workflow's `max_cost_usd` (docs/workflows.md), one budget for
+  // the whole execution tree (its nodes, their retries, its sub-workflows). A node that makes paid
+  // calls reserves each call's worst case (in US dollars) before making it and settles what it
+  // actually cost afterwards, so that the budget stops a call before any money is spent. A host or
+  // execution without a budget accepts everything (these defaults).
+  //
+  // What is left (the ceiling, less what was spent and what is reserved); nullopt: no budget.
+  virtual std::optional<double> CostRemaining() const { return std::nullopt; }
+  // Reserves `worst_case_usd` for a call about to be made. RESOURCE_EXHAUSTED (class
+  // "limit_exceeded", naming max_cost_usd and what is left) when it does not fit: the node must
+  // not make the call.
+  virtual absl::Status ReserveCost(double worst_case_usd) { return absl::OkStatus(); }
+  // After a call (answered or failed): gives back `reserved_usd` (what ReserveCost took for it, 0
+  // when nothing was reserved) and charges `actual_usd`, which may be more. What an attempt
+  // reserved and did not settle is given back when its attempt ends.
+  virtual void SettleCost(double reserved_usd, double actual_usd) {}
 
   // Runs another loaded workflow by name with `inputs` as a child of this execution (sharing its
   // cancellation; bounded by the sub-workflow depth limit). `done` gets the child's output items.

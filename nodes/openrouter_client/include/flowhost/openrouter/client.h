@@ -82,6 +82,11 @@ std::string CredentialNameOf(const sdk::Json& params);
 // and a message saying how to configure it; a base_url that is not http(s) is INVALID_ARGUMENT.
 absl::StatusOr<Endpoint> ResolveEndpoint(sdk::NodeContext& context, std::string_view name);
 
+// The Endpoint of a credential the caller resolved itself (`flowhost plan`, which runs no node):
+// attributes `base_url`, `http_referer`, `app_title`. INVALID_ARGUMENT when base_url is not an
+// http(s) URL.
+absl::StatusOr<Endpoint> EndpointFromCredential(const sdk::Credential& credential);
+
 // ---- Chat parameters ---------------------------------------------------------------------------
 // The parameters of a chat completion, shared by `openrouter.chat` and by the chat routes of
 // `router.fallback` (a route is a chat configuration that inherits the router's shared settings).
@@ -235,6 +240,17 @@ class Catalogue {
 
 using CataloguePtr = std::shared_ptr<const Catalogue>;
 using CatalogueDone = absl::AnyInvocable<void(absl::StatusOr<CataloguePtr>)>;
+
+// The most a chat call with `body` (from BuildChatBody) could cost on `model`: the prompt's
+// estimated tokens at the prompt price, plus the completion cap (body's max_tokens, else the
+// model's max_completion_tokens, else its context length minus the prompt) at the completion price,
+// plus the request price. nullopt when the prices are unknown. What a cost budget reserves before
+// the call (NodeContext::ReserveCost; the router's max_cost_usd).
+std::optional<double> WorstCaseCost(const CatalogueModel& model, const sdk::Json& body);
+
+// The worst case over the model(s) the body names (`model`, then each of `models`). nullopt when
+// one is not in the catalogue or has unknown prices.
+std::optional<double> WorstCaseCost(const Catalogue& catalogue, const sdk::Json& body);
 
 // ---- Errors ------------------------------------------------------------------------------------
 
