@@ -2,6 +2,9 @@
 // (server/store/execution_store.h) while they happen: the execution when it starts, each node
 // when it starts and when it finishes (state, attempts, timings, item counts, error, totals and
 // its output items, under the store's cap), and the outcome at the end (docs/executions.md).
+// Beside the rows it appends the execution's events to its log in the store (execution_events.h),
+// numbered from 1 in the order they happen, for WatchExecution; it tells the watchers on this
+// server when one is committed (ListenForEvents).
 //
 // Nothing here waits for the store. Every write is queued on it (its own thread commits them in
 // batches). A synchronous run (RunWorkflow, StreamWorkflow) starts at once, under an id the
@@ -21,6 +24,8 @@
 #ifndef FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
 #define FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/v1/workflow_service.pb.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
 #include "server/store/execution_store.h"
@@ -49,9 +55,11 @@ class Recording : public executor::ExecutionObserver,
   // `write_reused`: whether nodes the executor did not run (NodeRecord::reused) are written. A
   // retry writes them (the new execution's history is then whole); a resumed execution does not
   // (their rows are already there, as the nodes' runs left them).
+  // `last_event_sequence`: the last sequence number already in the execution's event log (a
+  // resumed execution continues it); 0 for a new execution.
   Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
             std::shared_ptr<executor::ExecutionObserver> inner, store::SavePolicy save_policy,
-            bool write_reused = true);
+            bool write_reused = true, int64_t last_event_sequence = 0);
   ~Recording() override;
 
   const std::string& id() const { return id_; }
@@ -62,6 +70,9 @@ class Recording : public executor::ExecutionObserver,
   // held meanwhile first). An error, or a creation that returned another execution, ends the
   // recording: nothing more is written, and the warning is logged.
   void Created(absl::StatusOr<store::CreatedExecution> created);
+
+  // Logs the execution_started event (a new execution, or a resumed one whose log is empty).
+  void LogStarted(absl::Time started);
 
   // The execution's handle, once the executor has started it (for CancelExecution).
   void Attach(std::shared_ptr<executor::ExecutionHandle> handle);
@@ -78,6 +89,10 @@ class Recording : public executor::ExecutionObserver,
   bool wants_tokens() const override { return inner_ != nullptr && inner_->wants_tokens(); }
   void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                     std::string_view kind) override;
+  void OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
+                        std::string_view kind, const sdk::TokenSource& source) override;
+  void OnTokensReset(std::string_view node, size_t item_index,
+                     const sdk::TokenSource& source) override;
 
  private:
   using Write = absl::AnyInvocable<absl::Status(store::ExecutionStore&, const store::Fence&) &&>;
@@ -85,6 +100,9 @@ class Recording : public executor::ExecutionObserver,
   // Queues `write` on the store, or holds it until the fence is known; dropped once the
   // recording has failed.
   void Submit(Write write);
+  void SubmitLocked(Write write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends `event` to the execution's log under the next sequence number.
+  void Log(const v1::StreamWorkflowResponse& event);
   // Ends the recording after `error` (once): logs that the history was not recorded.
   void FailLocked(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string TypeOf(std::string_view node) const;
@@ -105,6 +123,9 @@ class Recording : public executor::ExecutionObserver,
   absl::Status pending_cancel_ ABSL_GUARDED_BY(mu_);  // asked for before Attach
   // When each node's first attempt started (the store keeps one row per node).
   absl::flat_hash_map<std::string, absl::Time> node_started_ ABSL_GUARDED_BY(mu_);
+  // The next event's sequence number. Past store.max_events_per_execution the store refuses
+  // events (it keeps an events_truncated marker); the rows are written on regardless.
+  int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
 };
 
 class ExecutionRecorder {
@@ -141,9 +162,11 @@ class ExecutionRecorder {
 
   // The Recording of an execution this server has claimed (ExecutionStore::ClaimExecutions) to
   // resume it: writes carry `fence`; nodes the executor reuses are not written again.
+  // Its events continue the log after `last_event_sequence` (store::Claim).
   std::shared_ptr<Recording> RecordResumed(const store::Fence& fence,
                                            workflow::WorkflowPtr workflow,
-                                           store::SavePolicy save_policy);
+                                           store::SavePolicy save_policy,
+                                           int64_t last_event_sequence);
 
   // The fences of the executions this server is running and recording, for RenewLeases.
   std::vector<store::Fence> RunningFences() const;
@@ -155,6 +178,13 @@ class ExecutionRecorder {
 
   // The Recording of an execution running on this server, or null.
   std::shared_ptr<Recording> FindRunning(const std::string& id) const;
+
+  // Calls `wake` (on the store's thread, quickly) after each event of execution `id` that this
+  // server's recording commits to the log, until StopListening with the returned token. For
+  // WatchExecution: a watcher listens before it reads, so that no event slips between the two.
+  using ListenerToken = uint64_t;
+  ListenerToken ListenForEvents(const std::string& id, absl::AnyInvocable<void()> wake);
+  void StopListening(ListenerToken token);
 
   // The save policy `workflow` asks for (its history.save, else the default).
   store::SavePolicy SavePolicyFor(const workflow::CompiledWorkflow& workflow) const;
@@ -168,6 +198,10 @@ class ExecutionRecorder {
                            store::SavePolicy save_policy, AsyncStartDone done);
   void Register(const std::shared_ptr<Recording>& recording);
   void Unregister(const std::string& id);
+  // Whether any watcher listens (then appended events get a callback that wakes it).
+  bool listened() const { return listener_count_.load(std::memory_order_acquire) > 0; }
+  // Wakes the listeners of execution `id` (an event of its was committed).
+  void EventsCommitted(const std::string& id);
   // One warning: the history of execution `id` was not (fully) recorded, and why.
   void LogNotRecorded(const std::string& id, const absl::Status& error) const;
 
@@ -178,6 +212,17 @@ class ExecutionRecorder {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<Recording>> running_ ABSL_GUARDED_BY(mu_);
+
+  struct Listener {
+    std::string id;
+    std::shared_ptr<absl::AnyInvocable<void()>> wake;
+  };
+  mutable absl::Mutex listeners_mu_;
+  absl::flat_hash_map<ListenerToken, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  absl::flat_hash_map<std::string, int> listened_ids_ ABSL_GUARDED_BY(listeners_mu_);
+  ListenerToken next_token_ ABSL_GUARDED_BY(listeners_mu_) = 1;
+  // Whether anyone listens at all: spares the store a callback per event when nobody watches.
+  std::atomic<int> listener_count_{0};
 };
 
 }  // namespace flowhost::service

@@ -88,10 +88,12 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
   options.with_nodes = true;
   options.with_items = true;
   store::Fence fence = claim.fence;
+  int64_t last_event_sequence = claim.last_event_sequence;
   absl::Status queued = store().GetExecution(
       fence.execution_id, options,
-      [self = shared_from_this(), fence](absl::StatusOr<store::ExecutionDetail> detail) {
-        self->Resumed(fence, std::move(detail));
+      [self = shared_from_this(), fence,
+       last_event_sequence](absl::StatusOr<store::ExecutionDetail> detail) {
+        self->Resumed(fence, last_event_sequence, std::move(detail));
       });
   if (!queued.ok()) {
     // It stays claimed by this server until its lease runs out; then it is claimed again.
@@ -101,7 +103,7 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
   }
 }
 
-void ExecutionResumer::Resumed(const store::Fence& fence,
+void ExecutionResumer::Resumed(const store::Fence& fence, int64_t last_event_sequence,
                                absl::StatusOr<store::ExecutionDetail> detail) {
   if (!detail.ok()) return Abandon(fence, detail.status());
   const store::ExecutionRow& row = detail->execution;
@@ -141,7 +143,7 @@ void ExecutionResumer::Resumed(const store::Fence& fence,
                     {"nodes_reused", request.reused_outputs.size()},
                     {"workflow_changed", row.workflow_hash != workflow->content_hash}});
   std::shared_ptr<Recording> recording =
-      env_.recorder->RecordResumed(fence, workflow, row.save_policy);
+      env_.recorder->RecordResumed(fence, workflow, row.save_policy, last_event_sequence);
   StartRecorded(env_, "resume", std::move(recording), std::move(request),
                 std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
 }

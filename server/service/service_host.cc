@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
 
   ServiceEnvironment env;
   env.recorder = host->recorder_.get();
+  env.scheduler = &runtime.scheduler();
   env.executor = &runtime.executor();
   env.store = host->store_.get();
   env.registry = &runtime.registry();
