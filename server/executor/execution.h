@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     common::TraceContext trace;           // the caller's trace, or a new one
     // ExecutionRequest::reused_outputs.
     std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
+    // ExecutionRequest::durable_timers and park.
+    std::map<std::string, absl::Time, std::less<>> durable_timers;
+    std::function<bool(std::string_view node, absl::Time wake_at)> park;
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -90,6 +94,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   sdk::Logger& logger() { return logger_; }
   // The item budget of this execution's tree (NodeContext::ReserveItemBytes reserves from it).
   ItemBudget& items() const { return *items_; }
+  // Durable timers (ExecutionRequest::durable_timers, park) for node `node`.
+  absl::Time DurableTimer(std::string_view node) const;
+  bool Park(std::string_view node, absl::Time wake_at) const;
 
   // An attempt of node `node` is starting: counts it and tells the observer.
   void AttemptStarted(int node, int attempt);
@@ -207,6 +214,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const bool arm_deadline_;
   const absl::Status deadline_error_;
   const std::optional<ParentLink> parent_;
+  const std::map<std::string, absl::Time, std::less<>> durable_timers_;
+  const std::function<bool(std::string_view node, absl::Time wake_at)> park_;
   const std::shared_ptr<ExecutionObserver> observer_;
   const bool start_on_caller_thread_;
   const std::shared_ptr<ItemBudget> items_;

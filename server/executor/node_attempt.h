@@ -67,6 +67,8 @@ class NodeAttempt : public sdk::NodeContext,
   sdk::EventSink& events() override { return *this; }
   void RecordAttempt(const sdk::AttemptRecord& attempt) override;
   absl::Status ReserveItemBytes(size_t bytes) override;
+  absl::Time durable_timer() const override;
+  bool ParkUntil(absl::Time wake_at) override;
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override;
   void InvokeNode(std::string_view node, sdk::Items input,

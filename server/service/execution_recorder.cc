@@ -1,8 +1,10 @@
 #include "server/service/execution_recorder.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "server/service/execution_events.h"
 
@@ -96,6 +98,16 @@ void Recording::Attach(std::shared_ptr<executor::ExecutionHandle> handle) {
 }
 
 bool Recording::Cancel(absl::Status reason) {
+  {
+    // A real cancellation wins over a park in progress: the execution then ends.
+    absl::MutexLock lock(&mu_);
+    park_at_.reset();
+    cancelled_ = true;
+  }
+  return Stop(std::move(reason));
+}
+
+bool Recording::Stop(absl::Status reason) {
   std::shared_ptr<executor::ExecutionHandle> handle;
   {
     absl::MutexLock lock(&mu_);
@@ -130,6 +142,29 @@ void Recording::Log(const v1::StreamWorkflowResponse& event) {
       if (committed.ok()) recorder.EventsCommitted(id);
     });
   });
+}
+
+bool Recording::Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler) {
+  bool first = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (failed_ || finished_ || cancelled_ || !fence_.has_value()) return false;
+    store::TimerRow timer{std::string(node), wake_at};
+    SubmitLocked([timer = std::move(timer)](store::ExecutionStore& store,
+                                            const store::Fence& fence) mutable {
+      return store.SetTimer(fence, std::move(timer));
+    });
+    if (failed_) return false;
+    first = !park_at_.has_value();
+    park_at_ = first ? wake_at : std::min(*park_at_, wake_at);
+  }
+  if (first) {
+    scheduler.Post([self = shared_from_this(), wake_at] {
+      self->Stop(absl::CancelledError(absl::StrCat(
+          "parked on a durable timer until ", absl::FormatTime(wake_at, absl::UTCTimeZone()))));
+    });
+  }
+  return true;
 }
 
 void Recording::Submit(Write write) {
@@ -219,12 +254,27 @@ void Recording::OnTokensReset(std::string_view node, size_t item_index,
 }
 
 void Recording::Finish(const executor::ExecutionRecord& record) {
+  std::optional<absl::Time> park_at;
   {
     absl::MutexLock lock(&mu_);
     finished_ = true;
     handle_.reset();
+    park_at = park_at_;
   }
   recorder_.Unregister(id_);
+  if (park_at.has_value() && record.status.code() == absl::StatusCode::kCancelled) {
+    // Stopped to wait on its timer: it is not over. Waiting in the store, it is claimed again
+    // once due (by the resumer here, or by another replica).
+    Submit([park_at = *park_at, self = shared_from_this()](store::ExecutionStore& store,
+                                                           const store::Fence& fence) {
+      return store.ParkExecution(fence, park_at, [self, park_at](absl::Status committed) {
+        if (committed.ok()) return self->recorder_.Parked(park_at);
+        absl::MutexLock lock(&self->mu_);
+        self->FailLocked(committed);
+      });
+    });
+    return;
+  }
   Log(ExecutionFinishedEvent(record, recorder_.scrubber_));
   store::ExecutionOutcome outcome;
   outcome.status = OutcomeOf(record.status);
@@ -391,6 +441,20 @@ void ExecutionRecorder::Register(const std::shared_ptr<Recording>& recording) {
 void ExecutionRecorder::Unregister(const std::string& id) {
   absl::MutexLock lock(&mu_);
   running_.erase(id);
+}
+
+void ExecutionRecorder::SetParkListener(absl::AnyInvocable<void(absl::Time)> parked) {
+  absl::MutexLock lock(&listeners_mu_);
+  park_listener_ = std::make_shared<absl::AnyInvocable<void(absl::Time)>>(std::move(parked));
+}
+
+void ExecutionRecorder::Parked(absl::Time wake_at) {
+  std::shared_ptr<absl::AnyInvocable<void(absl::Time)>> listener;
+  {
+    absl::MutexLock lock(&listeners_mu_);
+    listener = park_listener_;
+  }
+  if (listener != nullptr) (*listener)(wake_at);
 }
 
 ExecutionRecorder::ListenerToken ExecutionRecorder::ListenForEvents(

@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/scheduler.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
@@ -76,8 +77,16 @@ class Recording : public executor::ExecutionObserver,
 
   // The execution's handle, once the executor has started it (for CancelExecution).
   void Attach(std::shared_ptr<executor::ExecutionHandle> handle);
-  // Cancels the execution with `reason`, now or as soon as it is attached. False once finished.
+  // Cancels the execution with `reason`, now or as soon as it is attached (a park in progress
+  // is called off: the execution ends). False once finished.
   bool Cancel(absl::Status reason);
+
+  // Parks the execution on node `node`'s durable timer (ExecutionRequest::park): records the
+  // timer, then cancels the execution from `scheduler` (never on the node's thread); Finish then
+  // parks it in the store (ExecutionStore::ParkExecution: waiting, no owner, claimable once due)
+  // instead of finishing it. False, and nothing done, when the execution is not recorded (its
+  // fence is not known, or its recording failed) or is finishing.
+  bool Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler);
 
   // From the execution's completion, before the caller's: records the outcome.
   void Finish(const executor::ExecutionRecord& record);
@@ -97,6 +106,8 @@ class Recording : public executor::ExecutionObserver,
  private:
   using Write = absl::AnyInvocable<absl::Status(store::ExecutionStore&, const store::Fence&) &&>;
 
+  // Stops the execution in memory with `reason` (Cancel, or a park).
+  bool Stop(absl::Status reason);
   // Queues `write` on the store, or holds it until the fence is known; dropped once the
   // recording has failed.
   void Submit(Write write);
@@ -126,6 +137,9 @@ class Recording : public executor::ExecutionObserver,
   // The next event's sequence number. Past store.max_events_per_execution the store refuses
   // events (it keeps an events_truncated marker); the rows are written on regardless.
   int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
+  // Set by Park: the earliest wake-up time asked for.
+  std::optional<absl::Time> park_at_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // Cancel was called: nothing parks any more
 };
 
 class ExecutionRecorder {
@@ -179,6 +193,11 @@ class ExecutionRecorder {
   // The Recording of an execution running on this server, or null.
   std::shared_ptr<Recording> FindRunning(const std::string& id) const;
 
+  // Calls `parked` (on the store's thread, quickly) with the wake-up time of each execution
+  // this server has parked, once the store has committed it: the resumer arms a timer for it.
+  // Set once.
+  void SetParkListener(absl::AnyInvocable<void(absl::Time)> parked);
+
   // Calls `wake` (on the store's thread, quickly) after each event of execution `id` that this
   // server's recording commits to the log, until StopListening with the returned token. For
   // WatchExecution: a watcher listens before it reads, so that no event slips between the two.
@@ -198,6 +217,8 @@ class ExecutionRecorder {
                            store::SavePolicy save_policy, AsyncStartDone done);
   void Register(const std::shared_ptr<Recording>& recording);
   void Unregister(const std::string& id);
+  // Tells the park listener (SetParkListener).
+  void Parked(absl::Time wake_at);
   // Whether any watcher listens (then appended events get a callback that wakes it).
   bool listened() const { return listener_count_.load(std::memory_order_acquire) > 0; }
   // Wakes the listeners of execution `id` (an event of its was committed).
@@ -223,6 +244,8 @@ class ExecutionRecorder {
   ListenerToken next_token_ ABSL_GUARDED_BY(listeners_mu_) = 1;
   // Whether anyone listens at all: spares the store a callback per event when nobody watches.
   std::atomic<int> listener_count_{0};
+  std::shared_ptr<absl::AnyInvocable<void(absl::Time)>> park_listener_
+      ABSL_GUARDED_BY(listeners_mu_);
 };
 
 }  // namespace flowhost::service

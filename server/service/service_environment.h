@@ -40,6 +40,9 @@ struct ServiceEnvironment {
   // The host's timers (WatchExecution polls with them for events another replica writes); null:
   // watches are woken only by this server's own events.
   sdk::Scheduler* scheduler = nullptr;
+  // A `wait` node with more than this long left parks its background execution in the store
+  // (store.durable_wait_threshold; docs/executions.md); zero: never.
+  absl::Duration durable_wait_threshold = absl::Seconds(1);
   const common::SecretScrubber* scrubber = nullptr;
   sdk::Logger* logger = nullptr;
   metrics::HostMetrics* metrics = nullptr;  // null: nothing is counted

@@ -20,7 +20,8 @@ using ::testing::HasSubstr;
 using store::testing::PostgresBackend;
 using store::testing::SqliteBackend;
 
-// Three nodes, the middle one waiting `pause` (so that a watch can begin while it runs).
+// Three nodes, the middle one waiting `pause` (so that a watch can begin while it runs). Under a
+// second it waits in memory; longer, it parks the execution (store.durable_wait_threshold).
 constexpr char kSteps[] = R"(name: steps
 inputs:
   pause: {type: string, default: 1s}
@@ -172,7 +173,7 @@ TYPED_TEST(WatchExecutionTest, AWatchFromZeroOfAFinishedExecutionReplaysItsWhole
 TYPED_TEST(WatchExecutionTest, AWatchOfARunningExecutionGetsTheRecordedThenTheLiveEventsWithNoSeam) {
   std::unique_ptr<ServiceHarness> harness = this->StartServer();
   ASSERT_NE(harness, nullptr);
-  std::string id = this->StartSteps(*harness, "1s");
+  std::string id = this->StartSteps(*harness, "900ms");
   ASSERT_FALSE(id.empty());
   // Begins while the wait runs: the first events are read from the store, the rest come live.
   absl::SleepFor(absl::Milliseconds(200));
@@ -203,7 +204,7 @@ TYPED_TEST(WatchExecutionTest, AWatchOfARunningExecutionGetsTheRecordedThenTheLi
 TYPED_TEST(WatchExecutionTest, AWatcherThatReconnectsFromASequenceNumberMissesNothing) {
   std::unique_ptr<ServiceHarness> harness = this->StartServer();
   ASSERT_NE(harness, nullptr);
-  std::string id = this->StartSteps(*harness, "1s");
+  std::string id = this->StartSteps(*harness, "900ms");
   ASSERT_FALSE(id.empty());
 
   // The watcher goes away after three events (mid-stream, while the wait runs)...
@@ -224,6 +225,56 @@ TYPED_TEST(WatchExecutionTest, AWatcherThatReconnectsFromASequenceNumberMissesNo
   for (size_t i = 0; i < joined.size(); ++i) {
     EXPECT_EQ(joined[i].sequence(), static_cast<int64_t>(i + 1));
   }
+}
+
+// A wait over store.durable_wait_threshold parks the execution in the store (waiting), and the
+// server continues it when due: the watch stays open across the park and sees both runs.
+TYPED_TEST(WatchExecutionTest, AWatchFollowsAnExecutionParkedOnADurableTimerUntilItEnds) {
+  std::unique_ptr<ServiceHarness> harness = this->StartServer();
+  ASSERT_NE(harness, nullptr);
+  absl::Time began = absl::Now();
+  std::string id = this->StartSteps(*harness, "2s");
+  ASSERT_FALSE(id.empty());
+  // Waiting in the store while the timer runs.
+  bool parked = false;
+  for (absl::Time give_up = absl::Now() + absl::Seconds(2); !parked && absl::Now() < give_up;) {
+    v1::GetExecutionRequest get;
+    get.set_execution_id(id);
+    v1::GetExecutionResponse got;
+    parked = harness->stub().GetExecution(ServiceHarness::Context().get(), get, &got).ok() &&
+             got.execution().state() == v1::EXECUTION_STATE_WAITING;
+    if (!parked) absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(parked) << "the execution was not parked";
+
+  WatchedEvents watched = this->Watch(*harness, id, 0);
+  ASSERT_TRUE(watched.status.ok()) << watched.status.error_message();
+  EXPECT_GE(absl::Now() - began, absl::Seconds(2));
+  EXPECT_THAT(Kinds(watched.events),
+              ::testing::ElementsAre("execution_started", "node_started:first",
+                                     "node_finished:first", "node_started:pause",
+                                     "node_finished:pause", "node_started:pause",
+                                     "node_finished:pause", "node_started:last",
+                                     "node_finished:last", "execution_finished"));
+  ASSERT_EQ(watched.events.size(), 10u);
+  // The park cancelled the first run of the wait; the second finished it.
+  EXPECT_EQ(watched.events[4].event().node_finished().status(), v1::NODE_STATUS_CANCELLED);
+  EXPECT_EQ(watched.events[6].event().node_finished().status(), v1::NODE_STATUS_SUCCEEDED);
+  for (size_t i = 0; i < watched.events.size(); ++i) {
+    EXPECT_EQ(watched.events[i].sequence(), static_cast<int64_t>(i + 1));
+  }
+  EXPECT_EQ(watched.events.back().event().execution_finished().status(),
+            v1::EXECUTION_STATUS_SUCCEEDED);
+  // "first" ran once: the continued execution reused its stored output.
+  v1::GetExecutionRequest get;
+  get.set_execution_id(id);
+  get.set_include_nodes(true);
+  v1::GetExecutionResponse got;
+  ASSERT_TRUE(harness->stub().GetExecution(ServiceHarness::Context().get(), get, &got).ok());
+  EXPECT_EQ(got.execution().state(), v1::EXECUTION_STATE_SUCCEEDED);
+  ASSERT_EQ(got.execution().nodes_size(), 3);
+  EXPECT_EQ(got.execution().nodes(0).name(), "first");
+  EXPECT_EQ(got.execution().nodes(0).attempts(), 1);
 }
 
 TYPED_TEST(WatchExecutionTest, ACancelledExecutionsWatchEndsWithItsCancellation) {
