@@ -1,6 +1,10 @@
 // `wait`: passes its input items through after a delay. The delay is a timer on the host's
 // scheduler, so a waiting node holds no thread; cancellation (the execution's or the node's
-// timeout) ends the wait at once with the cancellation's reason.
+// timeout) ends the wait at once with the cancellation's reason. The host may park a long wait's
+// execution in its store (NodeContext::ParkUntil): it then cancels this wait, and the execution
+// comes back once due, when the node finds its timer (NodeContext::durable_timer) and waits only
+// what is left of it.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <utility>
@@ -84,7 +88,13 @@ class WaitNode : public sdk::Node {
     if (!delay.ok()) {
       return done(InvalidInput(absl::StrCat("parameter 'duration': ", delay.status().message())));
     }
-    PendingWait::Start(context, std::move(done), *delay);
+    // A resumed wait continues the one its timer recorded; a long one may park its execution
+    // (docs/executions.md, "Durable waits"): the host then cancels it, which ends this wait.
+    absl::Time now = context.scheduler().clock().Now();
+    absl::Time wake_at = context.durable_timer();
+    if (wake_at == absl::InfinitePast()) wake_at = now + *delay;
+    if (wake_at > now) context.ParkUntil(wake_at);
+    PendingWait::Start(context, std::move(done), std::max(wake_at - now, absl::ZeroDuration()));
   }
 };
 

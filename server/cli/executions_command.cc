@@ -1,6 +1,6 @@
 // flowhost executions: the execution history of a running `flowhost serve` (docs/executions.md):
 // `list` (ListExecutions, filtered), `show ID` (GetExecution with its nodes), `cancel ID`
-// (CancelExecution) and `retry ID` (RetryExecution).
+// (CancelExecution), `retry ID` (RetryExecution) and `watch ID` (WatchExecution).
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -24,7 +24,8 @@ constexpr char kExecutionsUsage[] =
     "       flowhost executions show ID [--items] [--json] [--target ADDR] [--token TOKEN]\n"
     "       flowhost executions cancel ID [--json] [--target ADDR] [--token TOKEN]\n"
     "       flowhost executions retry ID [--from-failed-node] [--json] [--target ADDR]\n"
-    "                                [--token TOKEN]\n";
+    "                                [--token TOKEN]\n"
+    "       flowhost executions watch ID [--from N] [--json] [--target ADDR] [--token TOKEN]\n";
 
 constexpr char kExecutionsHelp[] =
     "\n"
@@ -38,6 +39,9 @@ constexpr char kExecutionsHelp[] =
     "                (CancelExecution)\n"
     "  retry ID      run a finished execution's workflow again on its input, as a new\n"
     "                execution; prints its id (RetryExecution)\n"
+    "  watch ID      the execution's events, a line each with its sequence number: those\n"
+    "                recorded so far, then the new ones as they happen, until it ends\n"
+    "                (WatchExecution)\n"
     "\n"
     "  --workflow NAME     list: only this workflow's executions\n"
     "  --state STATE       list: only executions in this state (queued, running, waiting,\n"
@@ -47,7 +51,10 @@ constexpr char kExecutionsHelp[] =
     "  --items             show: include the output items, the execution's and each node's\n"
     "  --from-failed-node  retry: do not run again the nodes that succeeded; their stored\n"
     "                      outputs go to the nodes after them\n"
-    "  --json              the API's messages as JSON (list: one object with `executions`)\n"
+    "  --from N            watch: start at the event with sequence number N (one past the\n"
+    "                      last one seen, to pick up where a watch stopped)\n"
+    "  --json              the API's messages as JSON (list: one object with `executions`;\n"
+    "                      watch: one object per event, each on one line)\n"
     "  --target ADDR       the server (default 127.0.0.1:50051)\n"
     "  --timeout DURATION  give up after this long (default 10m)\n"
     "  --token TOKEN       sent as a bearer token (default: FLOWHOST_TOKEN)\n"
@@ -122,6 +129,7 @@ struct ExecutionsArgs {
   bool items = false;
   bool json = false;
   bool from_failed_node = false;
+  int64_t from_sequence = 0;
 };
 
 std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
@@ -142,7 +150,8 @@ std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
       parsed.items = true;
     } else if (arg == "--from-failed-node") {
       parsed.from_failed_node = true;
-    } else if (arg == "--workflow" || arg == "--state" || arg == "--since" || arg == "--limit") {
+    } else if (arg == "--workflow" || arg == "--state" || arg == "--since" || arg == "--limit" ||
+               arg == "--from") {
       if (!has_value) return fail(arg + " needs a value");
       const std::string& value = args[++i];
       if (arg == "--workflow") {
@@ -161,6 +170,12 @@ std::optional<ExecutionsArgs> ParseArgs(const Args& args, std::ostream& err) {
           return fail("--since: expected a duration such as 30m or 7d, got '" + value + "'");
         }
         parsed.since = *since;
+      } else if (arg == "--from") {
+        int64_t from = 0;
+        if (!absl::SimpleAtoi(value, &from) || from < 0) {
+          return fail("--from: expected a sequence number (0 or more), got '" + value + "'");
+        }
+        parsed.from_sequence = from;
       } else {
         int limit = 0;
         if (!absl::SimpleAtoi(value, &limit) || limit < 1) {
@@ -346,6 +361,77 @@ int Retry(const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+// One event of a watch as a line of text: its sequence number, kind and what it says.
+std::string EventLine(const v1::WatchExecutionResponse& response) {
+  const v1::StreamWorkflowResponse& event = response.event();
+  std::string line = absl::StrFormat("%6d  ", response.sequence());
+  switch (event.event_case()) {
+    case v1::StreamWorkflowResponse::kExecutionStarted:
+      return line + absl::StrFormat("execution_started   %s (%s) at %s",
+                                    event.execution_started().workflow(),
+                                    event.execution_started().execution_id(),
+                                    TimeText(event.execution_started().start_time()));
+    case v1::StreamWorkflowResponse::kNodeStarted:
+      return line + absl::StrFormat("node_started        %s (attempt %d)",
+                                    event.node_started().node(), event.node_started().attempt());
+    case v1::StreamWorkflowResponse::kNodeFinished:
+    case v1::StreamWorkflowResponse::kNodeFailed: {
+      const v1::NodeSummary& node = event.has_node_finished() ? event.node_finished()
+                                                              : event.node_failed();
+      line += absl::StrFormat("%-18s  %s %s", event.has_node_finished() ? "node_finished"
+                                                                         : "node_failed",
+                              node.name(), NodeStatusWord(node.status()));
+      if (node.has_error()) line += ": " + node.error().message();
+      return line;
+    }
+    case v1::StreamWorkflowResponse::kExecutionFinished: {
+      const v1::ExecutionFinished& finished = event.execution_finished();
+      std::string status = v1::ExecutionStatus_Name(finished.status());
+      constexpr std::string_view kPrefix = "EXECUTION_STATUS_";
+      if (status.rfind(kPrefix, 0) == 0) status = status.substr(kPrefix.size());
+      std::transform(status.begin(), status.end(), status.begin(),
+                     [](char c) { return std::tolower(c); });
+      line += "execution_finished  " + status;
+      if (!finished.failed_node().empty()) line += " at node " + finished.failed_node();
+      if (finished.has_error()) line += ": " + finished.error().message();
+      return line;
+    }
+    default:
+      return line + "event";
+  }
+}
+
+int Watch(const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
+  if (args.positional.size() != 1) {
+    err << "flowhost executions watch: expected one execution id\n" << kExecutionsUsage;
+    return kExitInvalid;
+  }
+  auto stub = NewWorkflowStub(args.client);
+  v1::WatchExecutionRequest request;
+  request.set_execution_id(args.positional[0]);
+  request.set_from_sequence(args.from_sequence);
+  grpc::ClientContext context;
+  PrepareContext(args.client, context);
+  std::unique_ptr<grpc::ClientReader<v1::WatchExecutionResponse>> reader =
+      stub->WatchExecution(&context, request);
+  v1::WatchExecutionResponse response;
+  while (reader->Read(&response)) {
+    if (args.json) {
+      std::string json;
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      (void)google::protobuf::util::MessageToJsonString(response, &json, options);
+      out << json << "\n";
+    } else {
+      out << EventLine(response) << "\n";
+    }
+    out.flush();
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return ReportFailedCall("executions watch", status, context, args.client, err);
+  return kExitOk;
+}
+
 }  // namespace
 
 int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
@@ -354,7 +440,7 @@ int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitOk;
   }
   if (args.empty()) {
-    err << "flowhost executions: expected list, show, cancel or retry\n" << kExecutionsUsage;
+    err << "flowhost executions: expected list, show, cancel, retry or watch\n" << kExecutionsUsage;
     return kExitInvalid;
   }
   std::optional<ExecutionsArgs> parsed = ParseArgs(args, err);
@@ -364,7 +450,9 @@ int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err) {
   if (sub == "show") return Show(*parsed, out, err);
   if (sub == "cancel") return Cancel(*parsed, out, err);
   if (sub == "retry") return Retry(*parsed, out, err);
-  err << "flowhost executions: unknown command '" << sub << "' (expected list, show, cancel or retry)\n"
+  if (sub == "watch") return Watch(*parsed, out, err);
+  err << "flowhost executions: unknown command '" << sub
+      << "' (expected list, show, cancel, retry or watch)\n"
       << kExecutionsUsage;
   return kExitInvalid;
 }

@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 61> kSettings = {{
+const std::array<Setting, 62> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -196,6 +196,9 @@ const std::array<Setting, 61> kSettings = {{
     {"store.poll_interval", "FLOWHOST_STORE_POLL_INTERVAL", "store-poll-interval", "5s",
      "How often a replica looks for claimable executions without a NOTIFY hint.",
      [](HostConfig& c) -> SettingField { return &c.store.poll_interval; }},
+    {"store.durable_wait_threshold", "FLOWHOST_STORE_DURABLE_WAIT_THRESHOLD", "store-durable-wait-threshold", "1s",
+     "A wait node with more than this long left parks its background execution in the store until due, surviving restarts; 0s: never.",
+     [](HostConfig& c) -> SettingField { return &c.store.durable_wait_threshold; }},
     {"store.replicas", "FLOWHOST_STORE_REPLICAS", "store-replicas", "1",
      "How many flowhost processes share this store; more than 1 needs store.backend: postgres.",
      [](HostConfig& c) -> SettingField { return &c.store.replicas; }, 1},

@@ -32,6 +32,9 @@ struct StoreConfig {
   int64_t max_database_bytes = 0;  // sqlite: 0 for no bound but the disk
   absl::Duration lease = absl::Seconds(30);
   absl::Duration poll_interval = absl::Seconds(5);
+  // A `wait` node with more than this long left in a background execution parks it in the store (a
+  // durable timer) instead of holding it in memory; 0 turns that off.
+  absl::Duration durable_wait_threshold = absl::Seconds(1);
   int64_t replicas = 1;  // flowhost processes sharing this store
 };
 

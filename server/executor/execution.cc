@@ -54,6 +54,8 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       arm_deadline_(setup.arm_deadline),
       deadline_error_(std::move(setup.deadline_error)),
       parent_(std::move(setup.parent)),
+      durable_timers_(std::move(setup.durable_timers)),
+      park_(std::move(setup.park)),
       observer_(std::move(setup.observer)),
       start_on_caller_thread_(setup.start_on_caller_thread),
       items_(std::move(setup.items)),
@@ -94,6 +96,15 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
     if (it == workflow_->node_index.end()) continue;
     nodes_[it->second].reused = std::make_shared<std::vector<sdk::Items>>(std::move(outputs));
   }
+}
+
+absl::Time Execution::DurableTimer(std::string_view node) const {
+  auto it = durable_timers_.find(node);
+  return it == durable_timers_.end() ? absl::InfinitePast() : it->second;
+}
+
+bool Execution::Park(std::string_view node, absl::Time wake_at) const {
+  return park_ != nullptr && park_(node, wake_at);
 }
 
 Execution::~Execution() {

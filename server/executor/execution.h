@@ -29,6 +29,7 @@
 
 #include <atomic>
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     common::TraceContext trace;           // the caller's trace, or a new one
     // ExecutionRequest::reused_outputs.
     std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
+    // ExecutionRequest::durable_timers and park.
+    std::map<std::string, absl::Time, std::less<>> durable_timers;
+    std::function<bool(std::string_view node, absl::Time wake_at)> park;
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -94,6 +98,9 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   ItemBudget& items() const { return *items_; }
   // The cost budget the execution spends from (NodeContext::ReserveCost), or null without one.
   CostBudget* cost() const { return cost_.get(); }
+  // Durable timers (ExecutionRequest::durable_timers, park) for node `node`.
+  absl::Time DurableTimer(std::string_view node) const;
+  bool Park(std::string_view node, absl::Time wake_at) const;
 
   // An attempt of node `node` is starting: counts it and tells the observer.
   void AttemptStarted(int node, int attempt);
@@ -212,6 +219,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const bool arm_deadline_;
   const absl::Status deadline_error_;
   const std::optional<ParentLink> parent_;
+  const std::map<std::string, absl::Time, std::less<>> durable_timers_;
+  const std::function<bool(std::string_view node, absl::Time wake_at)> park_;
   const std::shared_ptr<ExecutionObserver> observer_;
   const bool start_on_caller_thread_;
   const std::shared_ptr<ItemBudget> items_;

@@ -139,6 +139,13 @@ struct ExecutionRequest {
   // outputs (NodeRecord::reused), so the nodes downstream see the stored items. Names the
   // workflow does not have are ignored.
   std::map<std::string, std::vector<sdk::Items>, std::less<>> reused_outputs;
+  // Durable timers recorded by an earlier run of this execution, by node name
+  // (sdk::NodeContext::durable_timer).
+  std::map<std::string, absl::Time, std::less<>> durable_timers;
+  // Called by a node's NodeContext::ParkUntil (on the node's thread): true when the caller parks
+  // the execution until `wake_at` (it records the timer, then cancels the execution). Null:
+  // nothing parks. Only this execution's own nodes get it, not a sub-workflow's.
+  std::function<bool(std::string_view node, absl::Time wake_at)> park;
 };
 
 // A running execution, for its starter.

@@ -124,6 +124,8 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.start_on_caller_thread = request.start_on_caller_thread;
   setup.trace = std::move(trace);
   setup.reused_outputs = std::move(request.reused_outputs);
+  setup.durable_timers = std::move(request.durable_timers);
+  setup.park = std::move(request.park);
   setup.items = parent != nullptr ? parent->items
                                   : std::make_shared<ItemBudget>(
                                         limits_.max_execution_item_bytes, "the execution",

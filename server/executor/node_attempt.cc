@@ -317,6 +317,15 @@ void NodeAttempt::SettleCost(double reserved_usd, double actual_usd) {
   budget->Settle(give_back, actual_usd);
 }
 
+absl::Time NodeAttempt::durable_timer() const {
+  return execution_->DurableTimer(node_name());
+}
+
+bool NodeAttempt::ParkUntil(absl::Time wake_at) {
+  if (completed_.load()) return false;
+  return execution_->Park(node_name(), wake_at);
+}
+
 void NodeAttempt::RunWorkflow(std::string_view workflow, sdk::Json inputs,
                               absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) {
   execution_->RunSubWorkflow(node_, attempt_, workflow, std::move(inputs), token_, std::move(done));

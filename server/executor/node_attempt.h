@@ -71,6 +71,8 @@ class NodeAttempt : public sdk::NodeContext,
   std::optional<double> CostRemaining() const override;
   absl::Status ReserveCost(double worst_case_usd) override;
   void SettleCost(double reserved_usd, double actual_usd) override;
+  absl::Time durable_timer() const override;
+  bool ParkUntil(absl::Time wake_at) override;
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<sdk::Items>)> done) override;
   void InvokeNode(std::string_view node, sdk::Items input,

@@ -128,6 +128,16 @@ void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
                    std::shared_ptr<Recording> recording, executor::ExecutionRequest request,
                    std::shared_ptr<ExecutionGate::Ticket> ticket) {
   ExecutionRecorder::Observe(recording, request);
+  if (env.scheduler != nullptr && env.durable_wait_threshold > absl::ZeroDuration()) {
+    // Its caller does not wait for it, so a long `wait` may park it in the store.
+    std::weak_ptr<Recording> weak = recording;
+    request.park = [weak, scheduler = env.scheduler, threshold = env.durable_wait_threshold](
+                       std::string_view node, absl::Time wake_at) {
+      if (wake_at - absl::Now() <= threshold) return false;
+      std::shared_ptr<Recording> recording = weak.lock();
+      return recording != nullptr && recording->Park(node, wake_at, *scheduler);
+    };
+  }
   LogExecutionStarted(env, rpc, request);
   std::shared_ptr<executor::ExecutionHandle> handle = env.executor->Start(
       std::move(request), [&env, rpc = std::string(rpc), recording,

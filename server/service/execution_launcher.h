@@ -65,7 +65,8 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
 // Starts `request` in the background, recorded by `recording` (made its observer): logs the
 // start as `rpc`, records the outcome and reports it when it ends, and holds `ticket` (its place
 // at the ExecutionGate, which may cancel it at shutdown) until then. StartWorkflow,
-// RetryExecution and resumed executions start this way. Any thread.
+// RetryExecution and resumed executions start this way; a `wait` with more than
+// env.durable_wait_threshold left parks such an execution in the store (Recording::Park). Any thread.
 void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
                    std::shared_ptr<Recording> recording, executor::ExecutionRequest request,
                    std::shared_ptr<ExecutionGate::Ticket> ticket);

@@ -1,9 +1,12 @@
 #include "server/service/execution_recorder.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "server/service/execution_events.h"
 
 namespace flowhost::service {
 namespace {
@@ -46,13 +49,15 @@ absl::Status Scrubbed(const absl::Status& status, const common::SecretScrubber& 
 
 Recording::Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
                      std::shared_ptr<executor::ExecutionObserver> inner,
-                     store::SavePolicy save_policy, bool write_reused)
+                     store::SavePolicy save_policy, bool write_reused,
+                     int64_t last_event_sequence)
     : recorder_(recorder),
       id_(std::move(id)),
       workflow_(std::move(workflow)),
       inner_(std::move(inner)),
       save_policy_(save_policy),
-      write_reused_(write_reused) {}
+      write_reused_(write_reused),
+      next_sequence_(last_event_sequence + 1) {}
 
 Recording::~Recording() = default;
 
@@ -93,6 +98,16 @@ void Recording::Attach(std::shared_ptr<executor::ExecutionHandle> handle) {
 }
 
 bool Recording::Cancel(absl::Status reason) {
+  {
+    // A real cancellation wins over a park in progress: the execution then ends.
+    absl::MutexLock lock(&mu_);
+    park_at_.reset();
+    cancelled_ = true;
+  }
+  return Stop(std::move(reason));
+}
+
+bool Recording::Stop(absl::Status reason) {
   std::shared_ptr<executor::ExecutionHandle> handle;
   {
     absl::MutexLock lock(&mu_);
@@ -108,8 +123,56 @@ bool Recording::Cancel(absl::Status reason) {
   return true;
 }
 
+void Recording::LogStarted(absl::Time started) {
+  Log(ExecutionStartedEvent(id_, workflow_->name, started));
+}
+
+void Recording::Log(const v1::StreamWorkflowResponse& event) {
+  store::EventRow row;
+  row.at = absl::Now();
+  row.kind = EventKind(event);
+  event.SerializeToString(&row.payload);
+  absl::MutexLock lock(&mu_);
+  if (failed_) return;
+  row.sequence = next_sequence_++;
+  SubmitLocked([row = std::move(row), &recorder = recorder_, id = id_](
+                   store::ExecutionStore& store, const store::Fence& fence) mutable {
+    if (!recorder.listened()) return store.AppendEvent(fence, std::move(row));
+    return store.AppendEvent(fence, std::move(row), [&recorder, id](absl::Status committed) {
+      if (committed.ok()) recorder.EventsCommitted(id);
+    });
+  });
+}
+
+bool Recording::Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler) {
+  bool first = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (failed_ || finished_ || cancelled_ || !fence_.has_value()) return false;
+    store::TimerRow timer{std::string(node), wake_at};
+    SubmitLocked([timer = std::move(timer)](store::ExecutionStore& store,
+                                            const store::Fence& fence) mutable {
+      return store.SetTimer(fence, std::move(timer));
+    });
+    if (failed_) return false;
+    first = !park_at_.has_value();
+    park_at_ = first ? wake_at : std::min(*park_at_, wake_at);
+  }
+  if (first) {
+    scheduler.Post([self = shared_from_this(), wake_at] {
+      self->Stop(absl::CancelledError(absl::StrCat(
+          "parked on a durable timer until ", absl::FormatTime(wake_at, absl::UTCTimeZone()))));
+    });
+  }
+  return true;
+}
+
 void Recording::Submit(Write write) {
   absl::MutexLock lock(&mu_);
+  SubmitLocked(std::move(write));
+}
+
+void Recording::SubmitLocked(Write write) {
   if (failed_) return;
   if (!fence_.has_value()) {
     held_.push_back(std::move(write));
@@ -133,6 +196,7 @@ std::string Recording::TypeOf(std::string_view node) const {
 
 void Recording::OnNodeStarted(std::string_view node, int attempt) {
   if (inner_ != nullptr) inner_->OnNodeStarted(node, attempt);
+  Log(NodeStartedEvent(node, attempt));
   store::NodeUpdate update;
   update.row.name = std::string(node);
   update.row.type = TypeOf(node);
@@ -152,6 +216,7 @@ void Recording::OnNodeStarted(std::string_view node, int attempt) {
 void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeOutputs outputs) {
   if (inner_ != nullptr) inner_->OnNodeResult(record, outputs);
   if (record.reused && !write_reused_) return;
+  Log(NodeResultEvent(record, recorder_.scrubber_));
   store::NodeUpdate update;
   update.row.name = record.name;
   update.row.type = record.type;
@@ -178,13 +243,39 @@ void Recording::OnTokenDelta(std::string_view node, size_t item_index, std::stri
   if (inner_ != nullptr) inner_->OnTokenDelta(node, item_index, text, kind);
 }
 
+void Recording::OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
+                                 std::string_view kind, const sdk::TokenSource& source) {
+  if (inner_ != nullptr) inner_->OnTokenDeltaFrom(node, item_index, text, kind, source);
+}
+
+void Recording::OnTokensReset(std::string_view node, size_t item_index,
+                              const sdk::TokenSource& source) {
+  if (inner_ != nullptr) inner_->OnTokensReset(node, item_index, source);
+}
+
 void Recording::Finish(const executor::ExecutionRecord& record) {
+  std::optional<absl::Time> park_at;
   {
     absl::MutexLock lock(&mu_);
     finished_ = true;
     handle_.reset();
+    park_at = park_at_;
   }
   recorder_.Unregister(id_);
+  if (park_at.has_value() && record.status.code() == absl::StatusCode::kCancelled) {
+    // Stopped to wait on its timer: it is not over. Waiting in the store, it is claimed again
+    // once due (by the resumer here, or by another replica).
+    Submit([park_at = *park_at, self = shared_from_this()](store::ExecutionStore& store,
+                                                           const store::Fence& fence) {
+      return store.ParkExecution(fence, park_at, [self, park_at](absl::Status committed) {
+        if (committed.ok()) return self->recorder_.Parked(park_at);
+        absl::MutexLock lock(&self->mu_);
+        self->FailLocked(committed);
+      });
+    });
+    return;
+  }
+  Log(ExecutionFinishedEvent(record, recorder_.scrubber_));
   store::ExecutionOutcome outcome;
   outcome.status = OutcomeOf(record.status);
   outcome.error = Scrubbed(record.status, recorder_.scrubber_);
@@ -244,6 +335,7 @@ std::shared_ptr<Recording> ExecutionRecorder::RecordRun(executor::ExecutionReque
   if (save_policy == store::SavePolicy::kNone) return nullptr;
   auto recording = std::make_shared<Recording>(*this, request.id, request.workflow,
                                                request.observer, save_policy);
+  recording->LogStarted(absl::Now());
   store::NewExecution execution = NewExecutionFor(request, save_policy);
   execution.id = request.id;
   absl::Status queued = store_.CreateExecution(
@@ -290,6 +382,7 @@ absl::Status ExecutionRecorder::CreateAsync(store::NewExecution execution,
           start.recording =
               std::make_shared<Recording>(*this, created->id, workflow, nullptr, save_policy);
           start.recording->Created(*created);
+          start.recording->LogStarted(absl::Now());
           Register(start.recording);
         }
         start.created = *std::move(created);
@@ -299,14 +392,17 @@ absl::Status ExecutionRecorder::CreateAsync(store::NewExecution execution,
 
 std::shared_ptr<Recording> ExecutionRecorder::RecordResumed(const store::Fence& fence,
                                                             workflow::WorkflowPtr workflow,
-                                                            store::SavePolicy save_policy) {
-  auto recording = std::make_shared<Recording>(*this, fence.execution_id, std::move(workflow),
-                                               nullptr, save_policy, /*write_reused=*/false);
+                                                            store::SavePolicy save_policy,
+                                                            int64_t last_event_sequence) {
+  auto recording =
+      std::make_shared<Recording>(*this, fence.execution_id, std::move(workflow), nullptr,
+                                  save_policy, /*write_reused=*/false, last_event_sequence);
   store::CreatedExecution claimed;
   claimed.id = fence.execution_id;
   claimed.status = store::ExecutionStatus::kRunning;
   claimed.fence = fence;
   recording->Created(std::move(claimed));
+  if (last_event_sequence == 0) recording->LogStarted(absl::Now());
   Register(recording);
   return recording;
 }
@@ -345,6 +441,53 @@ void ExecutionRecorder::Register(const std::shared_ptr<Recording>& recording) {
 void ExecutionRecorder::Unregister(const std::string& id) {
   absl::MutexLock lock(&mu_);
   running_.erase(id);
+}
+
+void ExecutionRecorder::SetParkListener(absl::AnyInvocable<void(absl::Time)> parked) {
+  absl::MutexLock lock(&listeners_mu_);
+  park_listener_ = std::make_shared<absl::AnyInvocable<void(absl::Time)>>(std::move(parked));
+}
+
+void ExecutionRecorder::Parked(absl::Time wake_at) {
+  std::shared_ptr<absl::AnyInvocable<void(absl::Time)>> listener;
+  {
+    absl::MutexLock lock(&listeners_mu_);
+    listener = park_listener_;
+  }
+  if (listener != nullptr) (*listener)(wake_at);
+}
+
+ExecutionRecorder::ListenerToken ExecutionRecorder::ListenForEvents(
+    const std::string& id, absl::AnyInvocable<void()> wake) {
+  absl::MutexLock lock(&listeners_mu_);
+  ListenerToken token = next_token_++;
+  listeners_[token] = Listener{id, std::make_shared<absl::AnyInvocable<void()>>(std::move(wake))};
+  ++listened_ids_[id];
+  listener_count_.fetch_add(1, std::memory_order_acq_rel);
+  return token;
+}
+
+void ExecutionRecorder::StopListening(ListenerToken token) {
+  absl::MutexLock lock(&listeners_mu_);
+  auto it = listeners_.find(token);
+  if (it == listeners_.end()) return;
+  auto ids = listened_ids_.find(it->second.id);
+  if (ids != listened_ids_.end() && --ids->second == 0) listened_ids_.erase(ids);
+  listeners_.erase(it);
+  listener_count_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void ExecutionRecorder::EventsCommitted(const std::string& id) {
+  std::vector<std::shared_ptr<absl::AnyInvocable<void()>>> wakes;
+  {
+    absl::MutexLock lock(&listeners_mu_);
+    if (!listened_ids_.contains(id)) return;
+    for (const auto& [token, listener] : listeners_) {
+      if (listener.id == id) wakes.push_back(listener.wake);
+    }
+  }
+  // Outside the lock: a wake-up may queue a read, or stop listening.
+  for (const auto& wake : wakes) (*wake)();
 }
 
 void ExecutionRecorder::LogNotRecorded(const std::string& id, const absl::Status& error) const {

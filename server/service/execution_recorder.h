@@ -2,6 +2,9 @@
 // (server/store/execution_store.h) while they happen: the execution when it starts, each node
 // when it starts and when it finishes (state, attempts, timings, item counts, error, totals and
 // its output items, under the store's cap), and the outcome at the end (docs/executions.md).
+// Beside the rows it appends the execution's events to its log in the store (execution_events.h),
+// numbered from 1 in the order they happen, for WatchExecution; it tells the watchers on this
+// server when one is committed (ListenForEvents).
 //
 // Nothing here waits for the store. Every write is queued on it (its own thread commits them in
 // batches). A synchronous run (RunWorkflow, StreamWorkflow) starts at once, under an id the
@@ -21,6 +24,8 @@
 #ifndef FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
 #define FLOWHOST_SERVER_SERVICE_EXECUTION_RECORDER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +38,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/logger.h"
+#include "flowhost/sdk/scheduler.h"
+#include "flowhost/v1/workflow_service.pb.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
 #include "server/store/execution_store.h"
@@ -49,9 +56,11 @@ class Recording : public executor::ExecutionObserver,
   // `write_reused`: whether nodes the executor did not run (NodeRecord::reused) are written. A
   // retry writes them (the new execution's history is then whole); a resumed execution does not
   // (their rows are already there, as the nodes' runs left them).
+  // `last_event_sequence`: the last sequence number already in the execution's event log (a
+  // resumed execution continues it); 0 for a new execution.
   Recording(ExecutionRecorder& recorder, std::string id, workflow::WorkflowPtr workflow,
             std::shared_ptr<executor::ExecutionObserver> inner, store::SavePolicy save_policy,
-            bool write_reused = true);
+            bool write_reused = true, int64_t last_event_sequence = 0);
   ~Recording() override;
 
   const std::string& id() const { return id_; }
@@ -63,10 +72,21 @@ class Recording : public executor::ExecutionObserver,
   // recording: nothing more is written, and the warning is logged.
   void Created(absl::StatusOr<store::CreatedExecution> created);
 
+  // Logs the execution_started event (a new execution, or a resumed one whose log is empty).
+  void LogStarted(absl::Time started);
+
   // The execution's handle, once the executor has started it (for CancelExecution).
   void Attach(std::shared_ptr<executor::ExecutionHandle> handle);
-  // Cancels the execution with `reason`, now or as soon as it is attached. False once finished.
+  // Cancels the execution with `reason`, now or as soon as it is attached (a park in progress
+  // is called off: the execution ends). False once finished.
   bool Cancel(absl::Status reason);
+
+  // Parks the execution on node `node`'s durable timer (ExecutionRequest::park): records the
+  // timer, then cancels the execution from `scheduler` (never on the node's thread); Finish then
+  // parks it in the store (ExecutionStore::ParkExecution: waiting, no owner, claimable once due)
+  // instead of finishing it. False, and nothing done, when the execution is not recorded (its
+  // fence is not known, or its recording failed) or is finishing.
+  bool Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler);
 
   // From the execution's completion, before the caller's: records the outcome.
   void Finish(const executor::ExecutionRecord& record);
@@ -78,13 +98,22 @@ class Recording : public executor::ExecutionObserver,
   bool wants_tokens() const override { return inner_ != nullptr && inner_->wants_tokens(); }
   void OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
                     std::string_view kind) override;
+  void OnTokenDeltaFrom(std::string_view node, size_t item_index, std::string_view text,
+                        std::string_view kind, const sdk::TokenSource& source) override;
+  void OnTokensReset(std::string_view node, size_t item_index,
+                     const sdk::TokenSource& source) override;
 
  private:
   using Write = absl::AnyInvocable<absl::Status(store::ExecutionStore&, const store::Fence&) &&>;
 
+  // Stops the execution in memory with `reason` (Cancel, or a park).
+  bool Stop(absl::Status reason);
   // Queues `write` on the store, or holds it until the fence is known; dropped once the
   // recording has failed.
   void Submit(Write write);
+  void SubmitLocked(Write write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends `event` to the execution's log under the next sequence number.
+  void Log(const v1::StreamWorkflowResponse& event);
   // Ends the recording after `error` (once): logs that the history was not recorded.
   void FailLocked(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string TypeOf(std::string_view node) const;
@@ -105,6 +134,12 @@ class Recording : public executor::ExecutionObserver,
   absl::Status pending_cancel_ ABSL_GUARDED_BY(mu_);  // asked for before Attach
   // When each node's first attempt started (the store keeps one row per node).
   absl::flat_hash_map<std::string, absl::Time> node_started_ ABSL_GUARDED_BY(mu_);
+  // The next event's sequence number. Past store.max_events_per_execution the store refuses
+  // events (it keeps an events_truncated marker); the rows are written on regardless.
+  int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
+  // Set by Park: the earliest wake-up time asked for.
+  std::optional<absl::Time> park_at_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // Cancel was called: nothing parks any more
 };
 
 class ExecutionRecorder {
@@ -141,9 +176,11 @@ class ExecutionRecorder {
 
   // The Recording of an execution this server has claimed (ExecutionStore::ClaimExecutions) to
   // resume it: writes carry `fence`; nodes the executor reuses are not written again.
+  // Its events continue the log after `last_event_sequence` (store::Claim).
   std::shared_ptr<Recording> RecordResumed(const store::Fence& fence,
                                            workflow::WorkflowPtr workflow,
-                                           store::SavePolicy save_policy);
+                                           store::SavePolicy save_policy,
+                                           int64_t last_event_sequence);
 
   // The fences of the executions this server is running and recording, for RenewLeases.
   std::vector<store::Fence> RunningFences() const;
@@ -155,6 +192,18 @@ class ExecutionRecorder {
 
   // The Recording of an execution running on this server, or null.
   std::shared_ptr<Recording> FindRunning(const std::string& id) const;
+
+  // Calls `parked` (on the store's thread, quickly) with the wake-up time of each execution
+  // this server has parked, once the store has committed it: the resumer arms a timer for it.
+  // Set once.
+  void SetParkListener(absl::AnyInvocable<void(absl::Time)> parked);
+
+  // Calls `wake` (on the store's thread, quickly) after each event of execution `id` that this
+  // server's recording commits to the log, until StopListening with the returned token. For
+  // WatchExecution: a watcher listens before it reads, so that no event slips between the two.
+  using ListenerToken = uint64_t;
+  ListenerToken ListenForEvents(const std::string& id, absl::AnyInvocable<void()> wake);
+  void StopListening(ListenerToken token);
 
   // The save policy `workflow` asks for (its history.save, else the default).
   store::SavePolicy SavePolicyFor(const workflow::CompiledWorkflow& workflow) const;
@@ -168,6 +217,12 @@ class ExecutionRecorder {
                            store::SavePolicy save_policy, AsyncStartDone done);
   void Register(const std::shared_ptr<Recording>& recording);
   void Unregister(const std::string& id);
+  // Tells the park listener (SetParkListener).
+  void Parked(absl::Time wake_at);
+  // Whether any watcher listens (then appended events get a callback that wakes it).
+  bool listened() const { return listener_count_.load(std::memory_order_acquire) > 0; }
+  // Wakes the listeners of execution `id` (an event of its was committed).
+  void EventsCommitted(const std::string& id);
   // One warning: the history of execution `id` was not (fully) recorded, and why.
   void LogNotRecorded(const std::string& id, const absl::Status& error) const;
 
@@ -178,6 +233,19 @@ class ExecutionRecorder {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<Recording>> running_ ABSL_GUARDED_BY(mu_);
+
+  struct Listener {
+    std::string id;
+    std::shared_ptr<absl::AnyInvocable<void()>> wake;
+  };
+  mutable absl::Mutex listeners_mu_;
+  absl::flat_hash_map<ListenerToken, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  absl::flat_hash_map<std::string, int> listened_ids_ ABSL_GUARDED_BY(listeners_mu_);
+  ListenerToken next_token_ ABSL_GUARDED_BY(listeners_mu_) = 1;
+  // Whether anyone listens at all: spares the store a callback per event when nobody watches.
+  std::atomic<int> listener_count_{0};
+  std::shared_ptr<absl::AnyInvocable<void(absl::Time)>> park_listener_
+      ABSL_GUARDED_BY(listeners_mu_);
 };
 
 }  // namespace flowhost::service

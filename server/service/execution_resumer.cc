@@ -24,6 +24,13 @@ void ExecutionResumer::Start() {
   store().SetWorkListener([weak] {
     if (auto self = weak.lock()) self->Claim();
   });
+  // A timer per parked execution, on the host's timers: it is claimed when due (the poll is the
+  // fallback, and what finds the ones parked before a restart).
+  env_.recorder->SetParkListener([weak, &scheduler = scheduler_](absl::Time wake_at) {
+    scheduler.RunAt(wake_at + absl::Milliseconds(10), [weak] {
+      if (auto self = weak.lock()) self->Claim();
+    });
+  });
   Claim();
   ArmRenewal();
 }
@@ -90,8 +97,8 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
   store::Fence fence = claim.fence;
   absl::Status queued = store().GetExecution(
       fence.execution_id, options,
-      [self = shared_from_this(), fence](absl::StatusOr<store::ExecutionDetail> detail) {
-        self->Resumed(fence, std::move(detail));
+      [self = shared_from_this(), claim](absl::StatusOr<store::ExecutionDetail> detail) {
+        self->Resumed(claim, std::move(detail));
       });
   if (!queued.ok()) {
     // It stays claimed by this server until its lease runs out; then it is claimed again.
@@ -101,8 +108,11 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
   }
 }
 
-void ExecutionResumer::Resumed(const store::Fence& fence,
+void ExecutionResumer::Resumed(const store::Claim& claim,
                                absl::StatusOr<store::ExecutionDetail> detail) {
+  const store::Fence& fence = claim.fence;
+  // Parked on a durable timer, now due: it did not stop with its server, it waited.
+  const bool timer_due = claim.previous_status == store::ExecutionStatus::kWaiting;
   if (!detail.ok()) return Abandon(fence, detail.status());
   const store::ExecutionRow& row = detail->execution;
   if (row.cancel_requested) {
@@ -110,7 +120,7 @@ void ExecutionResumer::Resumed(const store::Fence& fence,
                                          sdk::error_class::kCancelled,
                                          "cancelled by CancelExecution while its server was down"));
   }
-  if (row.restart_policy == store::RestartPolicy::kFail) {
+  if (row.restart_policy == store::RestartPolicy::kFail && !timer_due) {
     return Abandon(fence, absl::AbortedError(
                               "the server running the execution stopped, and its workflow's "
                               "restart_policy is fail"));
@@ -135,13 +145,18 @@ void ExecutionResumer::Resumed(const store::Fence& fence,
   request.inputs = *std::move(input);
   request.id = row.id;
   request.reused_outputs = ReusableOutputs(*detail);
-  env_.logger->Log(sdk::LogLevel::kInfo, "resuming an execution whose server stopped",
+  for (const store::TimerRow& timer : detail->timers) {
+    request.durable_timers[timer.node] = timer.due_at;
+  }
+  env_.logger->Log(sdk::LogLevel::kInfo,
+                   timer_due ? "continuing an execution whose durable timer is due"
+                             : "resuming an execution whose server stopped",
                    {{"execution_id", row.id},
                     {"workflow", row.workflow},
                     {"nodes_reused", request.reused_outputs.size()},
                     {"workflow_changed", row.workflow_hash != workflow->content_hash}});
   std::shared_ptr<Recording> recording =
-      env_.recorder->RecordResumed(fence, workflow, row.save_policy);
+      env_.recorder->RecordResumed(fence, workflow, row.save_policy, claim.last_event_sequence);
   StartRecorded(env_, "resume", std::move(recording), std::move(request),
                 std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
 }

@@ -56,7 +56,7 @@ class ExecutionResumer : public std::enable_shared_from_this<ExecutionResumer> {
   bool stopped() const;
   void Claim();
   void Resume(const store::Claim& claim);
-  void Resumed(const store::Fence& fence, absl::StatusOr<store::ExecutionDetail> detail);
+  void Resumed(const store::Claim& claim, absl::StatusOr<store::ExecutionDetail> detail);
   // Ends a claimed execution without running it: failed (or cancelled) with `error`.
   void Abandon(const store::Fence& fence, absl::Status error);
   void ArmRenewal();

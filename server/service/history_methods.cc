@@ -12,6 +12,7 @@
 #include "server/service/history_convert.h"
 #include "server/service/status_mapping.h"
 #include "server/service/stored_execution.h"
+#include "server/service/watch_reactor.h"
 #include "server/service/workflow_service_impl.h"
 
 namespace flowhost::service {
@@ -95,6 +96,11 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
     reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
   }
   return reactor;
+}
+
+grpc::ServerWriteReactor<v1::WatchExecutionResponse>* WorkflowServiceImpl::WatchExecution(
+    grpc::CallbackServerContext* context, const v1::WatchExecutionRequest* request) {
+  return WatchReactor::Start(env_, context, *request, HistoryAllowed(*context));
 }
 
 grpc::ServerUnaryReactor* WorkflowServiceImpl::GetExecution(

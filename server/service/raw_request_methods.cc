@@ -27,10 +27,11 @@ int MethodIndex(std::string_view method) {
   return found->index();
 }
 
-// A StreamWorkflow call whose request could not be parsed: finishes at once with `status`.
-class RefusedStream : public grpc::ServerWriteReactor<v1::StreamWorkflowResponse> {
+// A streaming call whose request could not be parsed: finishes at once with `status`.
+template <typename Response>
+class RefusedStream : public grpc::ServerWriteReactor<Response> {
  public:
-  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  explicit RefusedStream(grpc::Status status) { this->Finish(std::move(status)); }
   void OnDone() override { delete this; }
 };
 
@@ -91,10 +92,24 @@ void WorkflowServiceImpl::TakeRequestsAsBytes() {
             v1::StreamWorkflowRequest request;
             absl::Status parsed = ParseRequest(*bytes, request);
             if (!parsed.ok()) {
-              return new RefusedStream(FailCall(*context, parsed, FailureContext(), *env_.scrubber,
-                                                env_.max_retry_after));
+              return new RefusedStream<v1::StreamWorkflowResponse>(FailCall(
+                  *context, parsed, FailureContext(), *env_.scrubber, env_.max_retry_after));
             }
             return StreamWorkflow(context, &request);
+          }));
+  MarkMethodCallback(
+      MethodIndex("WatchExecution"),
+      new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,
+                                                         v1::WatchExecutionResponse>(
+          [this](grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes)
+              -> grpc::ServerWriteReactor<v1::WatchExecutionResponse>* {
+            v1::WatchExecutionRequest request;
+            absl::Status parsed = ParseRequest(*bytes, request);
+            if (!parsed.ok()) {
+              return new RefusedStream<v1::WatchExecutionResponse>(FailCall(
+                  *context, parsed, FailureContext(), *env_.scrubber, env_.max_retry_after));
+            }
+            return WatchExecution(context, &request);
           }));
 }
 

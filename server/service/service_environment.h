@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "flowhost/sdk/logger.h"
 #include "flowhost/sdk/retry.h"
+#include "flowhost/sdk/scheduler.h"
 #include "nodes/router/route_health.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
@@ -36,6 +37,12 @@ struct ServiceEnvironment {
   const CallerAuthenticator* auth = nullptr;  // null: no authentication
   // The execution history (docs/executions.md); null when the server keeps none (store: none).
   ExecutionRecorder* recorder = nullptr;
+  // The host's timers (WatchExecution polls with them for events another replica writes); null:
+  // watches are woken only by this server's own events.
+  sdk::Scheduler* scheduler = nullptr;
+  // A `wait` node with more than this long left parks its background execution in the store
+  // (store.durable_wait_threshold; docs/executions.md); zero: never.
+  absl::Duration durable_wait_threshold = absl::Seconds(1);
   const common::SecretScrubber* scrubber = nullptr;
   sdk::Logger* logger = nullptr;
   metrics::HostMetrics* metrics = nullptr;  // null: nothing is counted

@@ -49,6 +49,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
 
   ServiceEnvironment env;
   env.recorder = host->recorder_.get();
+  env.scheduler = &runtime.scheduler();
+  env.durable_wait_threshold = config.store.durable_wait_threshold;
   env.executor = &runtime.executor();
   env.store = host->store_.get();
   env.registry = &runtime.registry();

@@ -70,6 +70,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* RetryExecution(grpc::CallbackServerContext* context,
                                            const v1::RetryExecutionRequest* request,
                                            v1::RetryExecutionResponse* response) override;
+  // Streams an execution's event log (watch_reactor.h).
+  grpc::ServerWriteReactor<v1::WatchExecutionResponse>* WatchExecution(
+      grpc::CallbackServerContext* context, const v1::WatchExecutionRequest* request) override;
 
  private:
   // The caller's check, then whether the server keeps a history: the refusal, or OK.

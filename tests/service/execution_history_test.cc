@@ -376,8 +376,15 @@ TYPED_TEST(ExecutionHistoryTest, BadRequestsGetInvalidArgumentAndUnknownIdsNotFo
 TYPED_TEST(ExecutionHistoryTest, CancelExecutionStopsARunningExecutionAndRecordsItCancelled) {
   std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
   ASSERT_NE(harness, nullptr);
+  // An upstream call the fake answers after 30 s (a long `wait` would park the execution in the
+  // store instead of running: docs/executions.md, "Durable waits").
+  v1::StartWorkflowRequest start;
+  start.set_workflow("ask");
+  (*start.mutable_input()->mutable_fields())["question"].set_string_value("slowly");
+  (*start.mutable_input()->mutable_fields())["model"].set_string_value("fake/slow-30000");
   v1::StartWorkflowResponse started;
-  ASSERT_TRUE(this->Start(*harness, "slow", "", started).ok());
+  ASSERT_TRUE(
+      harness->stub().StartWorkflow(ServiceHarness::Context().get(), start, &started).ok());
   // Once its node is recorded running (a node cancelled before it starts is never recorded).
   absl::Time give_up = absl::Now() + absl::Seconds(20);
   v1::GetExecutionResponse running;

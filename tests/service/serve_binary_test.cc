@@ -4,6 +4,7 @@
 // (nghttpx) whose certificate no system store knows, it reaches it only when http.ca_file names it.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "server/cli/commands.h"
@@ -88,6 +90,23 @@ nodes:
     params: {model: fake/slow-3001, prompt: "second"}
 )";
 
+// An LLM call, a 3 s wait (over store.durable_wait_threshold: it parks the execution in the
+// store), then a last node.
+constexpr char kNapping[] = R"(name: napping
+nodes:
+  - name: before
+    type: openrouter.chat
+    params: {model: fake/ok, prompt: "before the nap"}
+    next: nap
+  - name: nap
+    type: wait
+    params: {duration: 3s}
+    next: after
+  - name: after
+    type: set
+    params: {values: {woke: true}}
+)";
+
 // A file that never loads, and one whose workflow name ask.yaml already serves.
 constexpr char kBroken[] = "name: broken\nnodes:\n  - name: x\n    type: no.such.type\n";
 constexpr char kTwin[] = R"(name: ask
@@ -114,17 +133,21 @@ class ServeBinaryTest : public ::testing::Test {
     std::ofstream(dir_ / "workflows" / "twin.yaml") << kTwin;
     std::ofstream(dir_ / "workflows" / "resumable.yaml") << kResumable;
     std::ofstream(dir_ / "workflows" / "fragile.yaml") << kFragile;
+    std::ofstream(dir_ / "workflows" / "napping.yaml") << kNapping;
     std::ofstream(dir_ / "key.txt") << fake_->api_key() << "\n";
     StartServer();
   }
 
-  // Starts `flowhost serve` on the test's directory (its data dir survives a restart).
-  void StartServer() {
-    auto child = fake_openrouter::ChildProcess::Spawn(
-        {FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--workflows",
-         (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
-         "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--shutdown-grace-period", "30s",
-         "--data-dir", (dir_ / "data").string(), "--log-level", "warning"});
+  // Starts `flowhost serve` on the test's directory (its data dir survives a restart), with
+  // `extra` flags.
+  void StartServer(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {
+        FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--workflows",
+        (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
+        "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--shutdown-grace-period", "30s",
+        "--data-dir", (dir_ / "data").string(), "--log-level", "warning"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto child = fake_openrouter::ChildProcess::Spawn(argv);
     ASSERT_TRUE(child.ok()) << child.status();
     server_ = *std::move(child);
     absl::StatusOr<std::string> line =
@@ -224,6 +247,65 @@ TEST_F(ServeBinaryTest, AfterKillNineTheRestartedServerResumesFromTheLastFinishe
   // The slow node: once before the kill, once more after it (resumed); the failed one's once.
   EXPECT_EQ(RequestsFor("fake/slow-3000"), 2);
   EXPECT_EQ(RequestsFor("fake/slow-3001"), 1);
+}
+
+// A durable wait: the 3 s `wait` parks its execution in the store (waiting, its node before
+// finished); the server is killed with kill -9 during the wait and restarted; the execution
+// finishes after the wait, and the node before it ran once.
+TEST_F(ServeBinaryTest, ADurableWaitOutlivesAKillNineAndTheNodeBeforeItRunsOnce) {
+  absl::Time started_at = absl::Now();
+  v1::StartWorkflowRequest start;
+  start.set_workflow("napping");
+  v1::StartWorkflowResponse started;
+  grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::Execution parked = WaitForExecution(started.execution_id(), [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_WAITING;
+  });
+  ASSERT_EQ(parked.state(), v1::EXECUTION_STATE_WAITING);
+  ASSERT_GE(parked.nodes_size(), 1);
+  EXPECT_EQ(parked.nodes(0).name(), "before");
+  EXPECT_EQ(parked.nodes(0).status(), v1::NODE_STATUS_SUCCEEDED);
+  ASSERT_EQ(RequestsFor("fake/ok"), 1);
+
+  ASSERT_EQ(kill(server_->pid(), SIGKILL), 0);
+  server_->Stop().IgnoreError();  // reaps it
+  StartServer({"--store-poll-interval", "200ms"});
+
+  v1::Execution done = WaitForExecution(started.execution_id(), [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_SUCCEEDED;
+  });
+  ASSERT_EQ(done.state(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_GE(absl::Now() - started_at, absl::Seconds(3)) << "it did not wait";
+  EXPECT_EQ(RequestsFor("fake/ok"), 1);  // the node before the wait did not run again
+  std::vector<std::string> succeeded;
+  for (const v1::ExecutionNode& node : done.nodes()) {
+    if (node.status() == v1::NODE_STATUS_SUCCEEDED) succeeded.push_back(node.name());
+  }
+  EXPECT_THAT(succeeded, ::testing::UnorderedElementsAre("before", "nap", "after"));
+  ASSERT_GE(done.nodes_size(), 1);
+  EXPECT_EQ(done.nodes(0).attempts(), 1);
+
+  // Its event log, through `flowhost executions watch`: both runs, one sequence.
+  std::ostringstream watch_out, watch_err;
+  ASSERT_EQ(cli::ExecutionsCommand({"watch", started.execution_id(), "--target", target_},
+                                   watch_out, watch_err),
+            cli::kExitOk)
+      << watch_err.str();
+  std::string log = watch_out.str();
+  EXPECT_THAT(log, HasSubstr("execution_started   napping"));
+  EXPECT_THAT(log, HasSubstr("node_finished       before succeeded"));
+  EXPECT_THAT(log, HasSubstr("node_finished       after succeeded"));
+  EXPECT_THAT(log, ::testing::EndsWith("execution_finished  succeeded\n"));
+  int lines = static_cast<int>(std::count(log.begin(), log.end(), '\n'));
+  std::ostringstream last_out, last_err;
+  ASSERT_EQ(cli::ExecutionsCommand({"watch", started.execution_id(), "--from",
+                                    std::to_string(lines), "--target", target_},
+                                   last_out, last_err),
+            cli::kExitOk);
+  std::string last = last_out.str();
+  EXPECT_THAT(last, ::testing::StartsWith(absl::StrFormat("%6d  execution_finished", lines)));
+  EXPECT_EQ(std::count(last.begin(), last.end(), '\n'), 1);
 }
 
 // `flowhost executions` against the real server, which records into its --data-dir by itself.

@@ -134,6 +134,11 @@ class FakeNodeContext : public sdk::NodeContext, public sdk::EventSink {
     host_.item_bytes_reserved += bytes;
     return absl::OkStatus();
   }
+  absl::Time durable_timer() const override { return host_.durable_timer; }
+  bool ParkUntil(absl::Time wake_at) override {
+    host_.parks.push_back(wake_at);
+    return host_.accept_park;
+  }
   void RunWorkflow(std::string_view workflow, Json inputs,
                    absl::AnyInvocable<void(absl::StatusOr<Items>)> done) override {
     if (host_.run_workflow) return host_.run_workflow(workflow, std::move(inputs), std::move(done));

@@ -78,6 +78,12 @@ class NodeTestHost {
   size_t item_bytes_reserved = 0;
   int reservations = 0;
 
+  // Durable waits: the timer NodeContext::durable_timer reports (InfinitePast: none), whether
+  // ParkUntil accepts, and the wake-up times it was offered.
+  absl::Time durable_timer = absl::InfinitePast();
+  bool accept_park = false;
+  std::vector<absl::Time> parks;
+
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   common::ManualClock clock;

@@ -63,6 +63,48 @@ TEST(WaitNode, ACancellationAfterTheWaitEndedChangesNothing) {
   EXPECT_TRUE(running->result->ok());
 }
 
+TEST(WaitNode, OffersTheHostToParkUntilItsWakeUpTimeAndStillWaitsWhenRefused) {
+  NodeTestHost host;
+  absl::Time started = host.clock.Now();
+  auto running = host.Start("wait", {{"duration", "10m"}}, {{Json::object()}});
+  ASSERT_EQ(host.parks.size(), 1u);
+  EXPECT_EQ(host.parks[0], started + absl::Minutes(10));
+  host.scheduler.AdvanceBy(absl::Minutes(10));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_TRUE(running->result->ok());
+}
+
+TEST(WaitNode, AParkedWaitEndsWithTheHostsCancellation) {
+  NodeTestHost host;
+  host.accept_park = true;
+  auto running = host.Start("wait", {{"duration", "1h"}}, {{Json::object()}});
+  ASSERT_EQ(host.parks.size(), 1u);
+  running->Cancel(absl::CancelledError("parked on a durable timer"));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_EQ(running->result->status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(host.scheduler.pending_timers(), 0u);
+}
+
+TEST(WaitNode, AResumedWaitWaitsOnlyWhatIsLeftOfItsRecordedTimer) {
+  NodeTestHost host;
+  host.durable_timer = host.clock.Now() + absl::Seconds(5);  // recorded by an earlier run
+  auto running = host.Start("wait", {{"duration", "1h"}}, {{{{"a", 1}}}});
+  EXPECT_EQ(host.parks.size(), 1u);  // still in the future: offered again, refused here
+  host.scheduler.AdvanceBy(absl::Seconds(5));
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_THAT(OutputOf(*running->result), ElementsAre(Json{{"a", 1}}));
+}
+
+TEST(WaitNode, AResumedWaitWhoseTimerIsDueFinishesAtOnceWithoutParking) {
+  NodeTestHost host;
+  host.durable_timer = host.clock.Now() - absl::Seconds(1);
+  auto running = host.Start("wait", {{"duration", "1h"}}, {{{{"a", 1}}}});
+  host.scheduler.RunUntilIdle();
+  EXPECT_TRUE(host.parks.empty());
+  ASSERT_TRUE(running->result.has_value());
+  EXPECT_TRUE(running->result->ok());
+}
+
 TEST(WaitNode, AMalformedDurationIsReportedWhenTheWorkflowLoads) {
   NodeTestHost host;
   EXPECT_EQ(host.Create("wait", {{"duration", "soon"}}), nullptr);

@@ -111,6 +111,20 @@ class NodeContext {
   // reserved and did not settle is given back when its attempt ends.
   virtual void SettleCost(double reserved_usd, double actual_usd) {}
 
+  // Durable timers (docs/executions.md, "Durable waits"), for a node that waits for a time: the
+  // `wait` node. When this node parked its execution in an earlier run (ParkUntil), the time it
+  // asked to wake at; InfinitePast otherwise. A node resumed after its timer is due finishes
+  // its wait at once; one resumed early (its server restarted) waits only what is left.
+  virtual absl::Time durable_timer() const { return absl::InfinitePast(); }
+
+  // Offers the host to park the execution until `wake_at` instead of keeping it in memory. True
+  // when the host takes it: it records the timer, stops the execution soon after (cancelling
+  // this node, whose wait should end as any cancelled wait does) and runs it again once due, on
+  // this server or another, from its unfinished nodes (this one then sees durable_timer()).
+  // False when the host does not park this execution (a synchronous run, a server without
+  // history, a wait shorter than its threshold): wait as usual. This default never parks.
+  virtual bool ParkUntil(absl::Time wake_at) { return false; }
+
   // Runs another loaded workflow by name with `inputs` as a child of this execution (sharing its
   // cancellation; bounded by the sub-workflow depth limit). `done` gets the child's output items.
   virtual void RunWorkflow(std::string_view workflow, Json inputs,

@@ -1,0 +1,312 @@
+#include "server/service/watch_reactor.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/service/execution_events.h"
+#include "server/service/execution_recorder.h"
+#include "server/service/status_mapping.h"
+
+namespace flowhost::service {
+
+// Events read from the store at a time.
+constexpr int kReadBatch = 256;
+
+// The watch itself (watch_reactor.h): shared by the reactor, the store's callbacks, the poll
+// timer and the recorder's listener.
+class WatchState : public std::enable_shared_from_this<WatchState> {
+ public:
+  WatchState(const ServiceEnvironment& env, WatchReactor* reactor,
+             grpc::CallbackServerContext* context, std::string id, int64_t first_sequence)
+      : env_(env), context_(context), id_(std::move(id)), reactor_(reactor), next_(first_sequence) {}
+
+  // Listens for this server's events of the execution, then reads the log.
+  void Begin() {
+    std::weak_ptr<WatchState> weak = weak_from_this();
+    ExecutionRecorder::ListenerToken token = env_.recorder->ListenForEvents(id_, [weak] {
+      if (auto self = weak.lock()) self->Wake();
+    });
+    {
+      absl::MutexLock lock(&mu_);
+      listener_ = token;
+    }
+    Read();
+  }
+
+  // New events may be there: read them now.
+  void Wake() {
+    sdk::TimerId poll = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      std::swap(poll, poll_);
+    }
+    if (poll != 0 && env_.scheduler != nullptr) env_.scheduler->Cancel(poll);
+    Read();
+  }
+
+  void OnWriteDone(bool ok) {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
+    }
+    Pump();
+  }
+
+  void OnCancel() {
+    {
+      absl::MutexLock lock(&mu_);
+      EndLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
+    }
+    Pump();
+  }
+
+  // The reactor is going away: nothing more is written, and nobody wakes this watch.
+  void Detach() {
+    sdk::TimerId poll = 0;
+    ExecutionRecorder::ListenerToken listener = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      reactor_ = nullptr;
+      pending_.clear();
+      std::swap(poll, poll_);
+      std::swap(listener, listener_);
+    }
+    if (poll != 0 && env_.scheduler != nullptr) env_.scheduler->Cancel(poll);
+    if (listener != 0) env_.recorder->StopListening(listener);
+  }
+
+ private:
+  // Reads the log from next_, unless a read is in flight (it reads again after), events wait to
+  // be written (Pump reads once they are), or the watch has ended.
+  void Read() {
+    int64_t from = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ended_ || reactor_ == nullptr) return;
+      if (reading_) {
+        read_again_ = true;
+        return;
+      }
+      if (writing_ || !pending_.empty()) return;
+      reading_ = true;
+      read_again_ = false;
+      from = next_;
+    }
+    absl::Status queued = env_.recorder->store().ReadEvents(
+        id_, from, kReadBatch,
+        [self = shared_from_this()](absl::StatusOr<std::vector<store::EventRow>> events) {
+          self->OnRead(std::move(events));
+        });
+    if (!queued.ok()) Fail(queued);
+  }
+
+  void OnRead(absl::StatusOr<std::vector<store::EventRow>> events) {
+    if (!events.ok()) return Fail(events.status());
+    bool caught_up = false;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      for (store::EventRow& row : *events) {
+        if (row.sequence < next_) continue;
+        next_ = row.sequence + 1;
+        if (row.kind == "events_truncated") continue;  // the cap's marker: nothing to send
+        v1::WatchExecutionResponse response;
+        response.set_sequence(row.sequence);
+        if (!response.mutable_event()->ParseFromString(row.payload)) {
+          EndLocked(FailLocked(absl::DataLossError(
+              absl::StrCat("event ", row.sequence, " of execution ", id_, " (", row.kind,
+                           ") does not parse as a StreamWorkflowResponse"))));
+          break;
+        }
+        bool last = response.event().has_execution_finished();
+        pending_.push_back(std::move(response));
+        if (last) {
+          EndLocked(grpc::Status::OK);
+          break;
+        }
+      }
+      if (events->empty() && !ended_) {
+        if (final_row_.has_value()) {
+          // Caught up with a finished execution: its log says all there is.
+          if (!sent_finished_) {
+            v1::WatchExecutionResponse response;
+            response.set_sequence(next_);
+            *response.mutable_event() = FinishedEventFromRow(*final_row_, *env_.scrubber);
+            pending_.push_back(std::move(response));
+          }
+          EndLocked(grpc::Status::OK);
+        } else if (read_again_) {
+          read_again_ = false;
+        } else {
+          caught_up = true;
+          reading_ = true;  // until the status check below has answered
+        }
+      }
+    }
+    if (caught_up) return CheckStatus();
+    Pump();
+  }
+
+  // Caught up: ends once the execution is final, else waits for a wake-up.
+  void CheckStatus() {
+    store::GetOptions options;
+    options.with_nodes = false;
+    absl::Status queued = env_.recorder->store().GetExecution(
+        id_, options, [self = shared_from_this()](absl::StatusOr<store::ExecutionDetail> detail) {
+          self->OnStatus(std::move(detail));
+        });
+    if (!queued.ok()) Fail(queued);
+  }
+
+  void OnStatus(absl::StatusOr<store::ExecutionDetail> detail) {
+    if (!detail.ok()) return Fail(detail.status());
+    bool read_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (store::IsFinal(detail->execution.status)) {
+        // Its last events were committed before its outcome: one more read gets them all.
+        final_row_ = detail->execution;
+        read_now = true;
+      } else if (read_again_) {
+        read_now = true;
+      } else if (!ended_ && reactor_ != nullptr && env_.scheduler != nullptr) {
+        std::weak_ptr<WatchState> weak = weak_from_this();
+        poll_ = env_.scheduler->RunAfter(WatchReactor::kPollInterval, [weak] {
+          if (auto self = weak.lock()) self->Wake();
+        });
+      }
+    }
+    if (read_now) Read();
+  }
+
+  // Ends the watch with `error` (mapped for the caller).
+  void Fail(const absl::Status& error) {
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      EndLocked(FailLocked(error));
+    }
+    Pump();
+  }
+
+  grpc::Status FailLocked(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // The context is valid until the reactor is done; after that nobody reads the status.
+    if (reactor_ == nullptr) return grpc::Status(grpc::StatusCode::CANCELLED, "");
+    return FailCall(*context_, error, FailureContext(), *env_.scrubber, env_.max_retry_after);
+  }
+
+  void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (ended_) return;
+    ended_ = true;
+    final_status_ = std::move(status);
+    if (!final_status_.ok()) pending_.clear();
+  }
+
+  // Writes the next pending event, or finishes once the watch has ended and nothing is pending,
+  // or reads on once everything read is written.
+  void Pump() {
+    enum class Action { kNone, kWrite, kFinish, kRead } action = Action::kNone;
+    WatchReactor* reactor = nullptr;
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (reactor_ == nullptr || finished_ || writing_) return;
+      reactor = reactor_;
+      if (!pending_.empty()) {
+        current_ = std::move(pending_.front());
+        pending_.pop_front();
+        if (current_.event().has_execution_finished()) sent_finished_ = true;
+        writing_ = true;
+        action = Action::kWrite;
+      } else if (ended_) {
+        finished_ = true;
+        status = final_status_;
+        action = Action::kFinish;
+      } else if (!reading_) {
+        action = Action::kRead;
+      }
+    }
+    // Outside the lock: the reactor may complete inline. While writing_ is set nobody else
+    // writes or finishes, and the reactor cannot be done before it has finished.
+    switch (action) {
+      case Action::kWrite:
+        reactor->StartWrite(&current_);
+        break;
+      case Action::kFinish:
+        reactor->Finish(std::move(status));
+        break;
+      case Action::kRead:
+        Read();
+        break;
+      case Action::kNone:
+        break;
+    }
+  }
+
+  const ServiceEnvironment env_;
+  grpc::CallbackServerContext* const context_;
+  const std::string id_;
+
+  absl::Mutex mu_;
+  WatchReactor* reactor_ ABSL_GUARDED_BY(mu_);
+  int64_t next_ ABSL_GUARDED_BY(mu_);  // the next sequence number to read
+  std::deque<v1::WatchExecutionResponse> pending_ ABSL_GUARDED_BY(mu_);  // read, not yet written
+  v1::WatchExecutionResponse current_;  // being written; touched only by the writing side
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;     // a read or status check is in flight
+  bool read_again_ ABSL_GUARDED_BY(mu_) = false;  // woken meanwhile
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool sent_finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  // Set once the store said the execution is final.
+  std::optional<store::ExecutionRow> final_row_ ABSL_GUARDED_BY(mu_);
+  sdk::TimerId poll_ ABSL_GUARDED_BY(mu_) = 0;
+  ExecutionRecorder::ListenerToken listener_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+WatchReactor* WatchReactor::Start(const ServiceEnvironment& env,
+                                  grpc::CallbackServerContext* context,
+                                  const v1::WatchExecutionRequest& request, absl::Status refusal) {
+  auto* reactor = new WatchReactor();
+  if (refusal.ok() && request.execution_id().empty()) {
+    refusal = absl::InvalidArgumentError("execution_id is required");
+  }
+  if (refusal.ok() && request.from_sequence() < 0) {
+    refusal = absl::InvalidArgumentError(absl::StrCat(
+        "from_sequence is ", request.from_sequence(), "; it must be 0 or more"));
+  }
+  if (!refusal.ok()) {
+    reactor->Finish(
+        FailCall(*context, refusal, FailureContext(), *env.scrubber, env.max_retry_after));
+    return reactor;
+  }
+  reactor->state_ = std::make_shared<WatchState>(env, reactor, context, request.execution_id(),
+                                                 std::max<int64_t>(request.from_sequence(), 1));
+  reactor->state_->Begin();
+  return reactor;
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  if (state_ != nullptr) state_->OnWriteDone(ok);
+}
+
+void WatchReactor::OnCancel() {
+  if (state_ != nullptr) state_->OnCancel();
+}
+
+void WatchReactor::OnDone() {
+  if (state_ != nullptr) state_->Detach();
+  delete this;
+}
+
+}  // namespace flowhost::service
