@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "flowhost/plugin/convert.h"
 #include "flowhost/sdk/error.h"
 #include "server/plugins/host_objects.h"
@@ -265,6 +266,19 @@ void ExecSettleCost(fh_exec token, double reserved_usd, double actual_usd) {
   PluginExecRef exec = Find(token);
   if (exec == nullptr) return;
   exec->context.SettleCost(reserved_usd, actual_usd);
+}
+
+int64_t ExecDurableTimer(fh_exec token) {
+  PluginExecRef exec = Find(token);
+  if (exec == nullptr) return 0;
+  const absl::Time timer = exec->context.durable_timer();
+  return timer == absl::InfinitePast() ? 0 : absl::ToUnixMicros(timer);
+}
+
+int32_t ExecParkUntil(fh_exec token, int64_t wake_at_unix_micros) {
+  PluginExecRef exec = Find(token);
+  if (exec == nullptr) return 0;
+  return exec->context.ParkUntil(absl::FromUnixMicros(wake_at_unix_micros)) ? 1 : 0;
 }
 
 sdk::LogLevel LevelOf(int32_t level) {
@@ -530,6 +544,8 @@ const fh_host_api kHostApi = {
     ExecCostRemaining,
     ExecReserveCost,
     ExecSettleCost,
+    ExecDurableTimer,
+    ExecParkUntil,
 };
 
 }  // namespace

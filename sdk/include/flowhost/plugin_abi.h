@@ -375,6 +375,16 @@ typedef struct fh_host_api {
   /* After the call: gives back `reserved_usd` (0 when nothing was reserved) and charges
    * `actual_usd`. What is reserved and not settled is given back at complete. */
   void (*exec_settle_cost)(fh_exec exec, double reserved_usd, double actual_usd);
+
+  /* -- Durable timers (docs/executions.md, "Durable waits"), for a node that waits for a time -- */
+  /* When this node parked its execution in an earlier run, the wake-up time it asked for, in
+   * microseconds since the Unix epoch; 0 when it did not (or for a dead token). */
+  int64_t (*exec_durable_timer)(fh_exec exec);
+  /* Offers the host to park the execution until `wake_at_unix_micros` instead of keeping it in
+   * memory. Non-zero when the host takes it: it then cancels this node (its wait ends as any
+   * cancelled wait does) and runs the execution again once due. 0 when it does not: wait as
+   * usual. */
+  int32_t (*exec_park_until)(fh_exec exec, int64_t wake_at_unix_micros);
 } fh_host_api;
 
 /* ---- The plugin's handshake ---------------------------------------------------------------------- */

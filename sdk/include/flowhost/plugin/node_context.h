@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
 #include "flowhost/plugin/convert.h"
 #include "flowhost/plugin/host_services.h"
 #include "flowhost/plugin_abi.h"
@@ -126,6 +127,18 @@ class PluginNodeContext final : public sdk::NodeContext,
   void SettleCost(double reserved_usd, double actual_usd) override {
     if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_settle_cost)) return;
     Host().exec_settle_cost(exec_, reserved_usd, actual_usd);
+  }
+
+  // Durable timers came with ABI 1.2 too (after the budget); an older host never parks.
+  absl::Time durable_timer() const override {
+    if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_park_until)) return absl::InfinitePast();
+    const int64_t micros = Host().exec_durable_timer(exec_);
+    return micros == 0 ? absl::InfinitePast() : absl::FromUnixMicros(micros);
+  }
+
+  bool ParkUntil(absl::Time wake_at) override {
+    if (!FH_HAS_FIELD(&Host(), fh_host_api, exec_park_until)) return false;
+    return Host().exec_park_until(exec_, absl::ToUnixMicros(wake_at)) != 0;
   }
 
   void RunWorkflow(std::string_view workflow, sdk::Json inputs,
