@@ -1,6 +1,6 @@
 'use strict';
 // Readable text out of an HTML page, with Node built-ins only: the title, and the body's text with
-// scripts, styles, navigation and comments dropped, block elements on lines of their own, entities
+// scripts, styles, navigation, comments and declarations (<!doctype>) dropped, block elements on lines of their own, entities
 // decoded and whitespace collapsed. A tag-level reading, not a browser's DOM: good for articles,
 // docs and most server-rendered pages; a page that renders itself with JavaScript has little text.
 
@@ -29,7 +29,7 @@ function decodeEntities(text) {
 function htmlToText(html) {
   const titleMatch = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
   const title = titleMatch ? decodeEntities(titleMatch[1]).replace(/\s+/g, ' ').trim() : '';
-  let body = html.replace(/<!--[\s\S]*?-->/g, ' ');
+  let body = html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<![^>]*>|<\?[^>]*>/g, ' ');
   for (const tag of DROPPED) {
     body = body.replace(new RegExp(`<${tag}\\b[\\s\\S]*?<\\/${tag}\\s*>`, 'gi'), ' ');
   }
