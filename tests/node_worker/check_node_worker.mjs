@@ -53,6 +53,8 @@ function start(name, argv, env = {}) {
   });
   const stderr = fs.createWriteStream(path.join(work, `${name}.err`), { flags: 'a' });
   child.stderr.pipe(stderr);
+  child.stderrText = '';
+  child.stderr.on('data', (chunk) => { child.stderrText += chunk; });
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
     children.delete(child);
     resolve({ code, signal });
@@ -84,6 +86,14 @@ function tail(file) {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
   } catch {
     return '(none)';
+  }
+}
+
+/** Polls `condition` every 20 ms for up to 2 s. */
+async function until(condition, what) {
+  for (const stop = Date.now() + 2000; !condition();) {
+    if (Date.now() > stop) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -295,7 +305,7 @@ test('a client cancel reaches the worker, which aborts its fetch', async () => {
     () => reject(new Error('the worker did not abort its fetch within 2 s of the cancel')), 2000))]);
   assert.ok(closedAt >= cancelledAt, 'the fetch ended before the cancel');
   // The worker's debug log (NODE_DEBUG=flowhost-worker) names the host's Cancel.
-  assert.match(fs.readFileSync(worker.stderrFile, 'utf8'), /cancel \S+: /);
+  await until(() => /cancel \S+: /.test(worker.stderrText), 'the worker to log the Cancel');
 });
 
 test('after a flowhost restart the worker reconnects and the next call succeeds', async () => {
@@ -308,11 +318,12 @@ test('after a flowhost restart the worker reconnects and the next call succeeds'
   assert.equal(fromValue(response.outputItems[0]).title, 'Rivers & Lakes');
 });
 
-test('a worker with a wrong token is refused with a clear message', async () => {
+test('a worker with a wrong token is refused with a clear message', async (t) => {
   const wrong = start('wrong-token', ['node', workerScript, '--address',
                                       `127.0.0.1:${remotePort}`, '--id', 'wrong-token', '--once'],
   { FLOWHOST_WORKER_TOKEN: 'not-the-token' });
   const line = await waitForLine(wrong, (l) => l.startsWith('REFUSED '), 'REFUSED');
+  t.diagnostic(line);
   assert.match(line, /token/i);
   const { code } = await wrong.exited;
   assert.equal(code, 2);
