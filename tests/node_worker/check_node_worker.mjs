@@ -1,6 +1,7 @@
-// The Node.js worker SDK end to end: sdk/node/examples/page_text.js serves web.page_text to the
-// real `flowhost serve` (with the fake OpenRouter beside it, all on loopback); a gRPC client runs
-// workflows/page-text.yaml against pages a loopback HTTP server here serves.
+// The Node.js worker SDK end to end (run by check_node_worker.sh): sdk/node/examples/page_text.js
+// serves web.page_text to the real `flowhost serve` (with the fake OpenRouter beside it, all on
+// loopback); a gRPC client runs workflows/page-text.yaml against pages a loopback HTTP server here
+// serves.
 //
 //   node check_node_worker.mjs FLOWHOST_BINARY FAKE_OPENROUTER_BINARY
 //

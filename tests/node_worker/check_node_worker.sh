@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The Node.js worker SDK end to end (check_node_worker.mjs): the example node web.page_text served
-# by sdk/node to the real `flowhost serve`.
+# Runs one of this directory's node:test checks with node, skipping when node or the Node SDK's npm
+# packages are missing:
 #
-#   check_node_worker.sh FLOWHOST_BINARY FAKE_OPENROUTER_BINARY
+#   check_node_worker.sh check_node_worker.mjs FLOWHOST_BINARY FAKE_OPENROUTER_BINARY
+#   check_node_worker.sh page_text_parts.mjs
 #
-# Exits 77 (ctest: skipped) when node or the SDK's npm packages are missing; .ci/setup installs them
+# Exits 77 (ctest: skipped) when node or sdk/node/node_modules is missing; .ci/setup installs them
 # (`npm ci --prefix sdk/node`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,4 +18,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "skipped: missing ${missing[*]}; .ci/setup installs them"
   exit 77
 fi
-exec node "$here/check_node_worker.mjs" "$1" "$2"
+check=$1
+shift
+exec node "$here/$check" "$@"

@@ -33,8 +33,13 @@ function htmlToText(html) {
   for (const tag of DROPPED) {
     body = body.replace(new RegExp(`<${tag}\\b[\\s\\S]*?<\\/${tag}\\s*>`, 'gi'), ' ');
   }
-  body = body.replace(/<\/?([a-z][a-z0-9]*)\b[^>]*>/gi,
-                      (tag, name) => (BLOCKS.has(name.toLowerCase()) ? '\n' : ' '));
+  // Block elements end a line, table cells a word; inline elements (<b>, <a>...) add nothing, as
+  // in a browser.
+  body = body.replace(/<\/?([a-z][a-z0-9]*)\b[^>]*>/gi, (tag, name) => {
+    const lower = name.toLowerCase();
+    if (BLOCKS.has(lower)) return '\n';
+    return lower === 'td' || lower === 'th' ? ' ' : '';
+  });
   const paragraphs = decodeEntities(body)
     .split(/\n/)
     .map((line) => line.replace(/\s+/g, ' ').trim())

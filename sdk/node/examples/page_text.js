@@ -76,12 +76,23 @@ async function fetchPage(url, signal) {
     throw new WorkError(`${url} is ${type || 'of no content type'}, not HTML or text`,
                         { errorClass: 'invalid_input', code: Code.FAILED_PRECONDITION });
   }
-  const body = await response.arrayBuffer().catch((error) => {
+  const text = await readCapped(response, MAX_PAGE_BYTES).catch((error) => {
     throw signal.aborted ? signal.reason : new WorkError(`reading ${url}: ${error.message}`,
                                                          { errorClass: 'network', code: Code.UNAVAILABLE });
   });
-  const text = Buffer.from(body.slice(0, MAX_PAGE_BYTES)).toString('utf8');
   return /^text\/plain/i.test(type) ? `<pre>${text.replace(/</g, '&lt;')}</pre>` : text;
+}
+
+/** The first `maxBytes` of a response's body as UTF-8; the rest is not downloaded. */
+async function readCapped(response, maxBytes) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= maxBytes) break; // leaving the loop cancels the rest of the download
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 /** The node function: one output item per input item. */
