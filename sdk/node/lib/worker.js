@@ -269,6 +269,7 @@ class Worker extends EventEmitter {
 
   _onDrain(session, drain) {
     session.draining = true;
+    debug('flowhost asks to drain (%d in flight, grace %d ms)', session.work.size, drain.graceMs);
     this.emit('draining', drain.graceMs);
     if (session.work.size === 0) session.call.end();
   }
