@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "flowhost/openrouter/client.h"
 #include "server/cli/commands.h"
+#include "server/cli/verb_config.h"
 #include "server/cli/cost_plan.h"
 #include "server/cli/offline_upstream.h"
 #include "server/cli/sibling_workflows.h"
@@ -149,13 +150,7 @@ int PlanCommand(const Args& args, std::ostream& out, std::ostream& err) {
     out << kPlanUsage << kPlanHelp;
     return kExitOk;
   }
-  config::ConfigSources sources;
-  config::GetEnvFunction process_env = config::ProcessEnvironment();
-  sources.getenv = [process_env](const std::string& name) -> std::optional<std::string> {
-    std::optional<std::string> value = process_env(name);
-    if (!value && name == "FLOWHOST_LOG_LEVEL") return "warning";
-    return value;
-  };
+  config::ConfigSources sources = QuietCliSources();
   auto rest = config::ExtractConfigFlags(args, sources);
   if (!rest.ok()) {
     err << "flowhost plan: " << rest.status().message() << "\n" << kPlanUsage;

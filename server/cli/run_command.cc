@@ -12,6 +12,7 @@
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
 #include "server/cli/commands.h"
+#include "server/cli/verb_config.h"
 #include "server/cli/offline_upstream.h"
 #include "server/cli/progress_renderer.h"
 #include "server/cli/sibling_workflows.h"
@@ -194,14 +195,7 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
     out << kRunUsage << kRunHelp;
     return kExitOk;
   }
-  config::ConfigSources sources;
-  // The CLI is quieter than the service: warnings and errors only, unless configured otherwise.
-  config::GetEnvFunction process_env = config::ProcessEnvironment();
-  sources.getenv = [process_env](const std::string& name) -> std::optional<std::string> {
-    std::optional<std::string> value = process_env(name);
-    if (!value && name == "FLOWHOST_LOG_LEVEL") return "warning";
-    return value;
-  };
+  config::ConfigSources sources = QuietCliSources();
   auto rest = config::ExtractConfigFlags(args, sources);
   if (!rest.ok()) {
     err << "flowhost run: " << rest.status().message() << "\n" << kRunUsage;

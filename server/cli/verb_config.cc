@@ -1,8 +1,21 @@
 #include "server/cli/verb_config.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace flowhost::cli {
+
+config::ConfigSources QuietCliSources() {
+  config::ConfigSources sources;
+  config::GetEnvFunction process_env = config::ProcessEnvironment();
+  sources.getenv = [process_env](const std::string& name) -> std::optional<std::string> {
+    std::optional<std::string> value = process_env(name);
+    if (!value && name == "FLOWHOST_LOG_LEVEL") return "warning";
+    return value;
+  };
+  return sources;
+}
 
 absl::StatusOr<VerbConfig> LoadVerbConfig(const Args& args) {
   config::ConfigSources sources;

@@ -18,6 +18,11 @@ struct VerbConfig {
   Args rest;  // the arguments that are not configuration flags, in order
 };
 
+// The configuration sources of a verb that runs workflows in the CLI's own process (`run`, `plan`):
+// the process environment, except that the log level defaults to "warning" (the CLI is quieter
+// than the service unless configured otherwise).
+config::ConfigSources QuietCliSources();
+
 // Takes the configuration flags out of `args` and loads the configuration. INVALID_ARGUMENT (or
 // NOT_FOUND for a missing file) with LoadHostConfig's message.
 absl::StatusOr<VerbConfig> LoadVerbConfig(const Args& args);
