@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "flowhost/openrouter/client.h"
+#include "server/cli/cli_host.h"
 #include "server/cli/commands.h"
 #include "server/cli/verb_config.h"
 #include "server/cli/cost_plan.h"
@@ -166,29 +167,13 @@ int PlanCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "flowhost plan: configuration: " << config.status().message() << "\n";
     return kExitInvalid;
   }
-  runtime::RuntimeOptions options;
-  options.config = *std::move(config);
-  options.getenv = sources.getenv;
-  options.missing_secret_advice = config::MissingSecretAdvice::kRunAgain;
-  // Declared before the runtime, so it outlives the HTTP call the runtime makes to it.
-  std::unique_ptr<OfflineUpstream> offline;
-  if (flags->offline) {
-    absl::StatusOr<std::unique_ptr<OfflineUpstream>> started =
-        OfflineUpstream::Start(sources.getenv);
-    if (!started.ok()) {
-      err << "flowhost plan: " << started.status().message() << "\n";
-      return started.status().code() == absl::StatusCode::kNotFound ? kExitInvalid : kExitFailed;
-    }
-    offline = *std::move(started);
-    offline->Apply(options.config);
-    options.getenv = offline->Environment(std::move(options.getenv));
+  CliHost cli_host;
+  if (int code = StartCliHost("plan", *std::move(config), sources, flags->offline,
+                              /*announce_offline=*/false, err, cli_host);
+      code != kExitOk) {
+    return code;
   }
-  auto runtime = runtime::Runtime::Create(std::move(options));
-  if (!runtime.ok()) {
-    err << "flowhost plan: " << runtime.status().message() << "\n";
-    return kExitInvalid;
-  }
-  runtime::Runtime& host = **runtime;
+  runtime::Runtime& host = *cli_host.runtime;
 
   workflow::LoadResult loaded =
       workflow::LoadWorkflowFile(flags->file, host.registry(), host.load_limits());

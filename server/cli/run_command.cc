@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "flowhost/sdk/duration.h"
 #include "flowhost/sdk/error.h"
+#include "server/cli/cli_host.h"
 #include "server/cli/commands.h"
 #include "server/cli/verb_config.h"
 #include "server/cli/offline_upstream.h"
@@ -217,31 +218,13 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitInvalid;
   }
 
-  runtime::RuntimeOptions options;
-  options.config = *std::move(config);
-  options.getenv = sources.getenv;
-  options.missing_secret_advice = config::MissingSecretAdvice::kRunAgain;
-  // Declared before the runtime, so it outlives every HTTP call the runtime makes to it.
-  std::unique_ptr<OfflineUpstream> offline;
-  if (flags->offline) {
-    absl::StatusOr<std::unique_ptr<OfflineUpstream>> started =
-        OfflineUpstream::Start(sources.getenv);
-    if (!started.ok()) {
-      err << "flowhost run: " << started.status().message() << "\n";
-      return started.status().code() == absl::StatusCode::kNotFound ? kExitInvalid : kExitFailed;
-    }
-    offline = *std::move(started);
-    offline->Apply(options.config);
-    options.getenv = offline->Environment(std::move(options.getenv));
-    err << "flowhost: offline: OpenRouter calls go to the bundled fake OpenRouter at "
-        << offline->base_url() << " (canned answers, no key needed)\n";
+  CliHost cli_host;
+  if (int code = StartCliHost("run", *std::move(config), sources, flags->offline,
+                              /*announce_offline=*/true, err, cli_host);
+      code != kExitOk) {
+    return code;
   }
-  auto runtime = runtime::Runtime::Create(std::move(options));
-  if (!runtime.ok()) {
-    err << "flowhost run: " << runtime.status().message() << "\n";
-    return kExitInvalid;
-  }
-  runtime::Runtime& host = **runtime;
+  runtime::Runtime& host = *cli_host.runtime;
 
   workflow::LoadResult loaded =
       workflow::LoadWorkflowFile(flags->file, host.registry(), host.load_limits());
