@@ -71,8 +71,6 @@ const Unit* FindUnit(std::string_view name) {
   return nullptr;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 // One term of `text` from `pos` ("1.5h"): its length in nanoseconds, or more than `max_nanos`
 // (never more than twice it, so a sum of two cannot overflow) when it is too long. Advances `pos`
 // past the term; an error says what is wrong with `text`.
@@ -80,7 +78,7 @@ absl::StatusOr<int64_t> ReadTerm(std::string_view text, size_t& pos, int64_t max
   uint64_t whole = 0;
   bool whole_too_large = false;
   size_t digits = 0;
-  for (; pos < text.size() && IsDigit(text[pos]); ++pos, ++digits) {
+  for (; pos < text.size() && absl::ascii_isdigit(text[pos]); ++pos, ++digits) {
     if (whole > static_cast<uint64_t>(max_nanos)) {
       whole_too_large = true;  // already more than any unit allows; the rest cannot matter
     } else {
@@ -92,7 +90,7 @@ absl::StatusOr<int64_t> ReadTerm(std::string_view text, size_t& pos, int64_t max
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
     size_t fraction_digits = 0;
-    for (; pos < text.size() && IsDigit(text[pos]); ++pos, ++fraction_digits) {
+    for (; pos < text.size() && absl::ascii_isdigit(text[pos]); ++pos, ++fraction_digits) {
       if (fraction_digits < kMaxFractionDigits) {
         fraction = fraction * 10 + static_cast<uint64_t>(text[pos] - '0');
         scale *= 10;
@@ -104,7 +102,7 @@ absl::StatusOr<int64_t> ReadTerm(std::string_view text, size_t& pos, int64_t max
   if (digits == 0) return NotADuration(Quoted(text));
 
   size_t unit_begin = pos;
-  while (pos < text.size() && !IsDigit(text[pos]) && text[pos] != '.') ++pos;
+  while (pos < text.size() && !absl::ascii_isdigit(text[pos]) && text[pos] != '.') ++pos;
   std::string_view unit_name = text.substr(unit_begin, pos - unit_begin);
   if (unit_name.empty()) {
     if (pos < text.size()) return NotADuration(Quoted(text));  // "1.2.3s"

@@ -1,6 +1,4 @@
 // flowhost call: a small client of a running `flowhost serve` (RunWorkflow / StreamWorkflow).
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -10,6 +8,7 @@
 #include "flowhost/v1/workflow_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/cli/commands.h"
+#include "server/cli/input_flag.h"
 #include "server/cli/progress_renderer.h"
 #include "server/cli/server_client.h"
 #include "server/service/json_proto.h"
@@ -69,20 +68,13 @@ absl::StatusOr<CallFlags> ParseFlags(const Args& args) {
   return flags;
 }
 
+// --input as the request's Struct.
 absl::StatusOr<google::protobuf::Struct> ReadInput(const std::string& value) {
-  std::string text = value;
-  if (!value.empty() && value[0] == '@') {
-    std::ifstream file(value.substr(1));
-    if (!file) return absl::NotFoundError("cannot read input file '" + value.substr(1) + "'");
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    text = buffer.str();
-  }
-  sdk::Json json = sdk::Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return absl::InvalidArgumentError("--input is not valid JSON");
+  absl::StatusOr<sdk::Json> json = ReadInputFlag(value);
+  if (!json.ok()) return json.status();
   google::protobuf::Struct input;
-  if (absl::Status status = service::JsonToStruct(json, input); !status.ok()) {
-    return absl::InvalidArgumentError("--input must be a JSON object");
+  if (absl::Status status = service::JsonToStruct(*json, input); !status.ok()) {
+    return absl::InvalidArgumentError("--input: " + std::string(status.message()));
   }
   return input;
 }

@@ -1,9 +1,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,6 +11,7 @@
 #include "flowhost/sdk/error.h"
 #include "server/cli/cli_host.h"
 #include "server/cli/commands.h"
+#include "server/cli/input_flag.h"
 #include "server/cli/verb_config.h"
 #include "server/cli/offline_upstream.h"
 #include "server/cli/progress_renderer.h"
@@ -92,25 +91,6 @@ class ProgressPrinter : public executor::ExecutionObserver {
   absl::Mutex mu_;
   ProgressRenderer renderer_ ABSL_GUARDED_BY(mu_);
 };
-
-// Reads --input's value: JSON text, or @FILE for a file holding it.
-absl::StatusOr<sdk::Json> ReadInput(const std::string& value) {
-  std::string text = value;
-  if (!value.empty() && value[0] == '@') {
-    std::ifstream file(value.substr(1));
-    if (!file) return absl::NotFoundError("cannot read input file '" + value.substr(1) + "'");
-    std::stringstream buffer;
-    buffer << file.rdbuf();
-    text = buffer.str();
-  }
-  sdk::Json input = sdk::Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (input.is_discarded()) {
-    return absl::InvalidArgumentError("--input is not valid JSON: " +
-                                      (text.size() > 60 ? text.substr(0, 60) + "..." : text));
-  }
-  if (!input.is_object()) return absl::InvalidArgumentError("--input must be a JSON object");
-  return input;
-}
 
 struct RunFlags {
   std::string file;
@@ -212,7 +192,7 @@ int RunCommand(const Args& args, std::ostream& out, std::ostream& err) {
     err << "flowhost run: configuration: " << config.status().message() << "\n";
     return kExitInvalid;
   }
-  auto input = ReadInput(flags->input);
+  auto input = ReadInputFlag(flags->input);
   if (!input.ok()) {
     err << "flowhost run: " << input.status().message() << "\n";
     return kExitInvalid;

@@ -23,7 +23,7 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path, std::string_
   return text.str();
 }
 
-std::string Trim(std::string_view text) {
+std::string Stripped(std::string_view text) {
   return std::string(sdk::AsStd(absl::StripAsciiWhitespace(sdk::AsAbsl(text))));
 }
 
@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> ConfigCredentialStore::Cr
       absl::StatusOr<std::string> text =
           ReadSecretFile(source.from_file, "credential '" + name + "': the secret");
       if (!text.ok()) return text.status();
-      secret = Trim(*text);
+      secret = Stripped(*text);
       if (secret.empty()) {
         return absl::FailedPreconditionError("credential '" + name + "': the secret file '" +
                                              source.from_file + "' (credentials." + name +
@@ -47,8 +47,8 @@ absl::StatusOr<std::unique_ptr<ConfigCredentialStore>> ConfigCredentialStore::Cr
       }
       entry.source = "file " + source.from_file;
     } else if (std::optional<std::string> value = getenv ? getenv(source.from_env) : std::nullopt;
-               value.has_value() && !Trim(*value).empty()) {
-      secret = Trim(*value);
+               value.has_value() && !Stripped(*value).empty()) {
+      secret = Stripped(*value);
       entry.source = "environment variable " + source.from_env;
     } else {
       entry.source = "not set: environment variable " + source.from_env + " is unset";
@@ -115,7 +115,7 @@ absl::StatusOr<std::vector<sdk::Secret>> LoadCallerTokens(const AuthConfig& auth
   if (!auth.tokens_env.empty() && getenv) {
     if (std::optional<std::string> value = getenv(auth.tokens_env)) {
       for (absl::string_view token : absl::StrSplit(sdk::AsAbsl(*value), ',')) {
-        std::string trimmed = Trim(sdk::AsStd(token));
+        std::string trimmed = Stripped(sdk::AsStd(token));
         if (!trimmed.empty()) tokens.emplace_back(std::move(trimmed));
       }
     }
@@ -124,7 +124,7 @@ absl::StatusOr<std::vector<sdk::Secret>> LoadCallerTokens(const AuthConfig& auth
     absl::StatusOr<std::string> text = ReadSecretFile(auth.tokens_file, "auth tokens");
     if (!text.ok()) return text.status();
     for (absl::string_view line : absl::StrSplit(sdk::AsAbsl(*text), '\n')) {
-      std::string trimmed = Trim(sdk::AsStd(line));
+      std::string trimmed = Stripped(sdk::AsStd(line));
       if (!trimmed.empty() && trimmed[0] != '#') tokens.emplace_back(std::move(trimmed));
     }
   }

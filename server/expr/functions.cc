@@ -91,6 +91,10 @@ std::string SuggestFunction(std::string_view name, bool method) {
 
 std::vector<std::string_view> LibraryFunctionNames() { return GetTables().names; }
 
+absl::Status CallError(const CallContext& ctx, std::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(ctx.name), "() ", AsAbsl(message)));
+}
+
 absl::Status ArgTypeError(const CallContext& ctx, size_t index, std::string_view what,
                           const Json& got) {
   if (ctx.method && index == 0) {

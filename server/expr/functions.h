@@ -53,6 +53,8 @@ std::vector<std::string_view> LibraryFunctionNames();
 
 // ---- Shared by the implementation files (functions_*.cc) ----
 
+// "NAME() MESSAGE": an INVALID_ARGUMENT naming the function.
+absl::Status CallError(const CallContext& ctx, std::string_view message);
 // "NAME() expects argument N to be WHAT, got TYPE" ("NAME() must be called on WHAT, got TYPE" for
 // the receiver of a method call; method arguments are then numbered without it).
 absl::Status ArgTypeError(const CallContext& ctx, size_t index, std::string_view what,

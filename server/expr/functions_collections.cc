@@ -17,10 +17,6 @@ namespace {
 
 using sdk::AsAbsl;
 
-absl::Status Error(const CallContext& ctx, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(ctx.name), "() ", AsAbsl(message)));
-}
-
 absl::StatusOr<Json> Length(const CallContext& ctx, std::vector<Value>& args) {
   const Json& x = args[0].get();
   if (x.is_string()) return Json(CodePointCount(x.get_ref<const std::string&>()));
@@ -144,7 +140,7 @@ absl::StatusOr<Json> ParsePath(const CallContext& ctx, std::string_view path) {
   Json steps = Json::array();
   size_t i = 0;
   auto bad = [&](std::string_view why) {
-    return Error(ctx, absl::StrCat("cannot read the path \"", AsAbsl(path), "\": ", AsAbsl(why),
+    return CallError(ctx, absl::StrCat("cannot read the path \"", AsAbsl(path), "\": ", AsAbsl(why),
                                    " at character ", i + 1));
   };
   while (i < path.size()) {
@@ -201,7 +197,7 @@ absl::StatusOr<const Json*> FindAtPath(const CallContext& ctx, const Json& value
       if (index < 0 || static_cast<uint64_t>(index) >= current->size()) return nullptr;
       current = &(*current)[index];
     } else if (!step.is_string() && !step.is_number_integer() && !step.is_number_unsigned()) {
-      return Error(ctx, absl::StrCat("expects path steps to be strings or integers, got ",
+      return CallError(ctx, absl::StrCat("expects path steps to be strings or integers, got ",
                                      AsAbsl(TypeName(step))));
     } else {
       return nullptr;
@@ -268,7 +264,7 @@ absl::StatusOr<Json> Sort(const CallContext& ctx, std::vector<Value>& args) {
       std::all_of(array->begin(), array->end(), [](const Json& e) { return e.is_number(); });
   const bool strings =
       std::all_of(array->begin(), array->end(), [](const Json& e) { return e.is_string(); });
-  if (!numbers && !strings) return Error(ctx, "expects an array of numbers or of strings");
+  if (!numbers && !strings) return CallError(ctx, "expects an array of numbers or of strings");
   Json out = std::move(args[0]).Take();
   std::stable_sort(out.begin(), out.end(),
                    [](const Json& a, const Json& b) { return *Compare(BinaryOp::kLess, a, b); });
@@ -300,7 +296,7 @@ absl::StatusOr<Json> Range(const CallContext& ctx, std::vector<Value>& args) {
       ASSIGN_OR_RETURN(step, IntegerArg(ctx, args, 2));
     }
   }
-  if (step == 0) return Error(ctx, "expects a step other than 0");
+  if (step == 0) return CallError(ctx, "expects a step other than 0");
   // Counted in long double so that extreme bounds cannot overflow.
   const long double quotient =
       (static_cast<long double>(end) - static_cast<long double>(start)) / step;

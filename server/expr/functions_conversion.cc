@@ -20,19 +20,15 @@ using sdk::AsAbsl;
 // later recursive walks (equality, printing) stay shallow.
 constexpr int kMaxParsedJsonDepth = 256;
 
-absl::Status Error(const CallContext& ctx, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(ctx.name), "() ", AsAbsl(message)));
-}
-
 absl::StatusOr<Json> Number(const CallContext& ctx, std::vector<Value>& args) {
   auto result = ToNumber(args[0].get());
-  if (!result.ok()) return Error(ctx, sdk::AsStd(result.status().message()));
+  if (!result.ok()) return CallError(ctx, sdk::AsStd(result.status().message()));
   return result;
 }
 
 absl::StatusOr<Json> Int(const CallContext& ctx, std::vector<Value>& args) {
   auto number = ToNumber(args[0].get());
-  if (!number.ok()) return Error(ctx, sdk::AsStd(number.status().message()));
+  if (!number.ok()) return CallError(ctx, sdk::AsStd(number.status().message()));
   if (AsInt64(*number)) return number;
   return IntegralOrFloat(std::trunc(AsDouble(*number)));
 }
@@ -49,7 +45,7 @@ absl::StatusOr<Json> ToJson(const CallContext& ctx, std::vector<Value>& args) {
   int64_t indent = -1;
   if (args.size() > 1) {
     ASSIGN_OR_RETURN(indent, IntegerArg(ctx, args, 1));
-    if (indent < 0 || indent > 8) return Error(ctx, "expects an indent between 0 and 8");
+    if (indent < 0 || indent > 8) return CallError(ctx, "expects an indent between 0 and 8");
   }
   RETURN_IF_ERROR(CheckResultBytes(ctx, ApproxBytes(args[0].get(), ctx.limits.max_value_bytes)));
   return Json(ToJsonText(args[0].get(), static_cast<int>(indent)));
@@ -112,14 +108,14 @@ int NestingDepth(std::string_view text, int limit) {
 absl::StatusOr<Json> ParseJson(const CallContext& ctx, std::vector<Value>& args) {
   ASSIGN_OR_RETURN(std::string_view text, StringArg(ctx, args, 0));
   if (NestingDepth(text, kMaxParsedJsonDepth) > kMaxParsedJsonDepth) {
-    return Error(
+    return CallError(
         ctx, absl::StrCat("cannot parse JSON nested deeper than ", kMaxParsedJsonDepth, " levels"));
   }
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_discarded()) return parsed;
   ErrorOnlySax sax;
   Json::sax_parse(text, &sax);
-  return Error(ctx, absl::StrCat("got invalid JSON: ", sax.message()));
+  return CallError(ctx, absl::StrCat("got invalid JSON: ", sax.message()));
 }
 
 absl::StatusOr<Json> Default(const CallContext& ctx, std::vector<Value>& args) {
@@ -166,7 +162,7 @@ absl::StatusOr<absl::Time> DateArg(const CallContext& ctx, const std::vector<Val
   const Json& x = args[index].get();
   if (x.is_number()) {
     const double millis = AsDouble(x);
-    if (!(std::fabs(millis) < 1e15)) return Error(ctx, "got a timestamp out of range");
+    if (!(std::fabs(millis) < 1e15)) return CallError(ctx, "got a timestamp out of range");
     return absl::FromUnixMicros(static_cast<int64_t>(millis * 1000));
   }
   if (!x.is_string()) return ArgTypeError(ctx, index, "a date string or epoch milliseconds", x);
@@ -176,7 +172,7 @@ absl::StatusOr<absl::Time> DateArg(const CallContext& ctx, const std::vector<Val
   for (const char* format : {absl::RFC3339_full, "%Y-%m-%dT%H:%M:%E*S", "%Y-%m-%d"}) {
     if (absl::ParseTime(format, text, absl::UTCTimeZone(), &t, &err)) return t;
   }
-  return Error(ctx, absl::StrCat("cannot read \"", text.substr(0, 40),
+  return CallError(ctx, absl::StrCat("cannot read \"", text.substr(0, 40),
                                  "\" as a date (expected ISO 8601, like 2024-05-01T12:00:00Z)"));
 }
 
@@ -184,7 +180,7 @@ absl::StatusOr<Json> FormatDate(const CallContext& ctx, std::vector<Value>& args
   ASSIGN_OR_RETURN(absl::Time t, DateArg(ctx, args, 0));
   if (args.size() < 2) return Json(IsoUtc(t));
   ASSIGN_OR_RETURN(std::string_view format, StringArg(ctx, args, 1));
-  if (format.size() > 256) return Error(ctx, "expects a format of at most 256 characters");
+  if (format.size() > 256) return CallError(ctx, "expects a format of at most 256 characters");
   return Json(std::string(absl::FormatTime(std::string(format), t, absl::UTCTimeZone())));
 }
 

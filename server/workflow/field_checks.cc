@@ -157,13 +157,6 @@ std::string Suggest(const std::string& field, const ItemShape& shape) {
   return "";
 }
 
-bool UnderAny(const std::string& pointer, const std::vector<std::string>& prefixes) {
-  for (const std::string& prefix : prefixes) {
-    if (PointerWithin(pointer, prefix)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 void CheckFieldReads(const WorkflowDraft& draft, const std::vector<CompiledNode>& nodes,
@@ -176,7 +169,7 @@ void CheckFieldReads(const WorkflowDraft& draft, const std::vector<CompiledNode>
     for (const expr::LocatedReference& located : facts[i].references) {
       const expr::Reference& reference = located.reference;
       if (reference.kind != expr::Reference::Kind::kField) continue;
-      if (UnderAny(located.pointer, facts[i].deferred)) continue;
+      if (PointerWithinAny(located.pointer, facts[i].deferred)) continue;
       const std::string at = absl::StrCat(facts[i].params_pointer, located.pointer);
       if (reference.node.empty()) {
         const ItemShape& shape = tracer.input(static_cast<int>(i));

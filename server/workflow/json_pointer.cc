@@ -60,6 +60,13 @@ bool PointerWithin(std::string_view pointer, std::string_view prefix) {
   return pointer.size() == prefix.size() || pointer[prefix.size()] == '/';
 }
 
+bool PointerWithinAny(std::string_view pointer, const std::vector<std::string>& prefixes) {
+  for (const std::string& prefix : prefixes) {
+    if (PointerWithin(pointer, prefix)) return true;
+  }
+  return false;
+}
+
 const sdk::Json* ResolvePointer(const sdk::Json& root, std::string_view pointer) {
   const sdk::Json* current = &root;
   for (const std::string& token : PointerTokens(pointer)) {

@@ -27,6 +27,8 @@ std::vector<std::string> PointerTokens(std::string_view pointer);
 
 // True when `pointer` is `prefix` or lies inside it.
 bool PointerWithin(std::string_view pointer, std::string_view prefix);
+// True when `pointer` is within any of `prefixes`.
+bool PointerWithinAny(std::string_view pointer, const std::vector<std::string>& prefixes);
 
 // The value at `pointer` inside `root`, or nullptr.
 const sdk::Json* ResolvePointer(const sdk::Json& root, std::string_view pointer);

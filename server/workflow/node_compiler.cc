@@ -48,13 +48,6 @@ void ReportViolation(const sdk::SchemaViolation& violation, const Json& params,
   }
 }
 
-bool UnderAny(const std::string& pointer, const std::vector<std::string>& prefixes) {
-  for (const std::string& prefix : prefixes) {
-    if (PointerWithin(pointer, prefix)) return true;
-  }
-  return false;
-}
-
 // Resolves the node names in "x-node-ref" parameters.
 void ResolveNodeRefs(const WorkflowDraft& workflow, int index, const Json& params,
                      const std::vector<std::string>& node_refs, const expr::CompiledJson* compiled,
@@ -218,7 +211,7 @@ void CompileNode(const WorkflowDraft& workflow, int index,
   std::unique_ptr<const expr::CompiledJson> compiled = expr::CompiledJson::Compile(
       params, limits,
       [&annotations](const std::string& pointer) {
-        return UnderAny(pointer, annotations.deferred);
+        return PointerWithinAny(pointer, annotations.deferred);
       },
       template_errors);
   for (const expr::TemplateError& error : template_errors) {
