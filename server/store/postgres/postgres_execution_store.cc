@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -101,12 +102,19 @@ class PostgresExecutionStore final : public StoreCore {
       NotifyWork();
     });
     listen_.SetInputListener([this](PGconn* conn) {
-      bool notified = false;
+      bool work = false;
+      std::vector<std::string> cancelled;
       while (PGnotify* notify = PQnotifies(conn)) {
-        notified = true;
+        std::string_view payload = notify->extra != nullptr ? notify->extra : "";
+        if (payload.starts_with(kCancelPrefix)) {
+          cancelled.emplace_back(payload.substr(std::string_view(kCancelPrefix).size()));
+        } else {
+          work = true;
+        }
         PQfreemem(notify);
       }
-      if (notified) NotifyWork();
+      if (work) NotifyWork();
+      for (const std::string& id : cancelled) NotifyCancel(id);
     });
     // `listen` already LISTENs (OpenPostgresStore waited for it), so no NOTIFY sent after Open
     // returns is missed.
@@ -445,7 +453,13 @@ class PostgresExecutionStore final : public StoreCore {
   }
 
   Write Translate(ReleaseOp& op) {
-    return FencedUpdate(op.fence, "owner = '', lease_expires_at = 0", {}, std::move(op.done), true);
+    // Requeued: as it was before the claim (it never started). Released: running, with a lease
+    // already over, so that the next claim resumes it.
+    return FencedUpdate(op.fence,
+                        op.requeue ? "status = 'queued', owner = '', lease_expires_at = NULL, "
+                                     "started_at = NULL"
+                                   : "owner = '', lease_expires_at = 0",
+                        {}, std::move(op.done), true);
   }
 
   Write Translate(FinishOp& op) {
@@ -499,6 +513,11 @@ class PostgresExecutionStore final : public StoreCore {
         "UPDATE executions SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
         {Text(op.id)}});
     statements.push_back(PgStatement{"SELECT status FROM executions WHERE id = $1", {Text(op.id)}});
+    // The hint to its owner, wherever it runs (RenewLeases reports the flag too, later).
+    statements.push_back(PgStatement{
+        absl::StrCat("SELECT pg_notify('", kWorkChannel, "', '", kCancelPrefix,
+                     "' || id) FROM executions WHERE id = $1 AND status = 'running'"),
+        {Text(op.id)}});
     return Write{std::move(statements),
                  [done = std::move(op.done), id = op.id](const absl::Status& status,
                                                          std::span<PgResult> results) mutable {
