@@ -31,7 +31,13 @@ PgParam OptInt(std::optional<int64_t> value) {
 PgParam Bytes(std::string bytes) { return PgParam{std::move(bytes), true}; }
 PgParam ErrorMessage(const absl::Status& status) { return Text(sdk::AsStd(status.message())); }
 
-constexpr int kMaxJobsInFlight = 32;
+// Pipelined jobs (each one implicit transaction) in flight at most. The server commits them one
+// after another on this connection, each waiting for its own WAL flush: more in flight only cuts
+// the queue into smaller transactions, so fewer writes share each sync. With two, one commits
+// while the next is sent (hiding the round trip), and under load the queue grows into large
+// batches instead; 32 in flight halved StartWorkflow throughput on a synced disk (BENCHMARKS.md,
+// "Background executions").
+constexpr int kMaxJobsInFlight = 2;
 
 // The number in row 0, column `column` of `result`, or 0.
 int64_t Scalar(const PgResult& result, int column = 0) {
