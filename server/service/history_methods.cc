@@ -55,11 +55,12 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
   }
   FailureContext failure;
   // At the limit of executions in flight it is queued in the store instead, for whichever
-  // replica (this one included) has a place first.
-  absl::StatusOr<PreparedExecution> prepared =
-      PrepareExecution(env_, *context, SourceOf(*request),
-                       request->has_input() ? &request->input() : nullptr, failure,
-                       WhenBusy::kQueue);
+  // replica (this one included) has a place first. Only a loaded workflow's: the store keeps its
+  // name, not inline YAML, so no other server could run that.
+  WorkflowSource source = SourceOf(*request);
+  absl::StatusOr<PreparedExecution> prepared = PrepareExecution(
+      env_, *context, source, request->has_input() ? &request->input() : nullptr, failure,
+      source.kind == WorkflowSource::Kind::kName ? WhenBusy::kQueue : WhenBusy::kRefuse);
   if (!prepared.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(
