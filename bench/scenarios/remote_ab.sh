@@ -24,13 +24,14 @@ cp "$BENCH_DIR/workflows/noop.yaml" "$BENCH_DIR/workflows/remote/remote-noop.yam
    "$BENCH_DIR/workflows/remote/python-noop.yaml" "$WORK/workflows/"
 "$WORKER" --write-schemas "$WORK/schemas"
 REMOTE_PORT=$(free_port)
-cat >"$WORK/host.yaml" <<YAML
-remote:
-  listen: 127.0.0.1:$REMOTE_PORT
-  types:
-    test.noop: {schema_file: $WORK/schemas/test.noop.schema.json}
-    bench.py_noop: {schema_file: $BENCH_DIR/remote/py_noop.schema.json}
-YAML
+# The C++ worker offers all its test types, so all are declared.
+{
+  printf 'remote:\n  listen: 127.0.0.1:%s\n  types:\n' "$REMOTE_PORT"
+  for schema in "$WORK"/schemas/*.schema.json; do
+    printf '    %s: {schema_file: %s}\n' "$(basename "$schema" .schema.json)" "$schema"
+  done
+  printf '    bench.py_noop: {schema_file: %s}\n' "$BENCH_DIR/remote/py_noop.schema.json"
+} >"$WORK/host.yaml"
 start_flowhost "$WORK/workflows" --config "$WORK/host.yaml" --max-executions-in-flight 20000
 
 run "$WORKER" --address "127.0.0.1:$REMOTE_PORT" --id cpp-noop --credits "${CPP_CREDITS:-1024}" \
