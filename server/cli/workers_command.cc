@@ -119,11 +119,10 @@ int WorkersCommand(const Args& args, std::ostream& out, std::ostream& err) {
     out << absl::StrFormat("%-*s  %-8s  %7s  %9s  %-10s  %s\n", width, "WORKER", "SESSION",
                            "CREDITS", "IN FLIGHT", "HEARD", "TYPES");
     for (const v1::RemoteWorker& worker : response.workers()) {
-      out << absl::StrFormat("%-*s  %-8s  %7d  %9d  %-10s  %s%s\n", width, worker.worker_id(),
-                             worker.session_id(), worker.credits_free(), worker.in_flight(),
-                             AgoText(worker.last_heard_time(), now),
-                             absl::StrJoin(worker.node_types(), ","),
-                             worker.draining() ? " (draining)" : "");
+      out << absl::StrFormat(
+          "%-*s  %-8s  %7d  %9d  %-10s  %s%s\n", width, worker.worker_id(), worker.session_id(),
+          worker.credits_free(), worker.in_flight(), AgoText(worker.last_heard_time(), now),
+          absl::StrJoin(worker.node_types(), ","), worker.draining() ? " (draining)" : "");
     }
   }
   for (const auto& [type, count] : response.queued_items()) {

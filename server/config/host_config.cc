@@ -227,8 +227,10 @@ void ApplyManagedWorkers(const YAML::Node& node, const std::string& file, HostCo
       if (key == "command" && field.second.IsSequence()) {
         worker.command.clear();
         for (const auto& arg : field.second) {
-          if (arg.IsScalar()) worker.command.push_back(arg.Scalar());
-          else problems.Add(where + "command: each argument is a plain value");
+          if (arg.IsScalar())
+            worker.command.push_back(arg.Scalar());
+          else
+            problems.Add(where + "command: each argument is a plain value");
         }
       } else if (key == "command") {
         problems.Add(where + "command: expected a list, [PROGRAM, ARG...]");

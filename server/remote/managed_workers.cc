@@ -4,8 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,10 +102,9 @@ void ManagedWorkers::Stop(absl::Duration grace) {
 
 void ManagedWorkers::Launch(Child& child) {
   // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-  std::vector<std::string> env_strings = {
-      absl::StrCat("FLOWHOST_WORKER_ADDRESS=", address_),
-      absl::StrCat("FLOWHOST_WORKER_TOKEN=", token_),
-      absl::StrCat("FLOWHOST_WORKER_ID=", child.spec.name)};
+  std::vector<std::string> env_strings = {absl::StrCat("FLOWHOST_WORKER_ADDRESS=", address_),
+                                          absl::StrCat("FLOWHOST_WORKER_TOKEN=", token_),
+                                          absl::StrCat("FLOWHOST_WORKER_ID=", child.spec.name)};
   std::vector<char*> envp;
   for (char** var = environ; *var != nullptr; ++var) {
     if (!absl::StartsWith(*var, "FLOWHOST_WORKER_")) envp.push_back(*var);
@@ -153,8 +152,8 @@ void ManagedWorkers::Launch(Child& child) {
     pids_[child.spec.name] = pid;
   }
   logger_.Log(sdk::LogLevel::kInfo,
-              absl::StrCat("started managed worker '", child.spec.name, "' (pid ", pid, "): ",
-                           child.spec.command.front()),
+              absl::StrCat("started managed worker '", child.spec.name, "' (pid ", pid,
+                           "): ", child.spec.command.front()),
               sdk::Json{{"worker", child.spec.name}, {"pid", pid}});
 }
 
@@ -167,12 +166,12 @@ void ManagedWorkers::Reap(Child& child) {
   if (now - child.started >= kHealthyRun) child.backoff = kFirstBackoff;
   child.restart_at = now + child.backoff;
   logger_.Log(sdk::LogLevel::kWarning,
-              absl::StrCat("managed worker '", child.spec.name, "' (pid ", child.pid, ") ",
-                           ExitText(status),
-                           restarting_.load() ? absl::StrCat("; starting it again in ",
-                                                             absl::FormatDuration(child.backoff))
-                                              : std::string("; not started again: the host is "
-                                                            "shutting down")),
+              absl::StrCat(
+                  "managed worker '", child.spec.name, "' (pid ", child.pid, ") ", ExitText(status),
+                  restarting_.load()
+                      ? absl::StrCat("; starting it again in ", absl::FormatDuration(child.backoff))
+                      : std::string("; not started again: the host is "
+                                    "shutting down")),
               sdk::Json{{"worker", child.spec.name}, {"pid", child.pid}});
   child.backoff = std::min(child.backoff * 2, kMaxBackoff);
   child.pid = 0;
@@ -240,10 +239,10 @@ void ManagedWorkers::Supervise() {
     }
     if (child->pidfd >= 0) close(child->pidfd);
     if (child->pid > 0) {
-      logger_.Log(sdk::LogLevel::kInfo,
-                  absl::StrCat("stopped managed worker '", child->spec.name, "' (pid ",
-                               child->pid, ")"),
-                  sdk::Json{{"worker", child->spec.name}});
+      logger_.Log(
+          sdk::LogLevel::kInfo,
+          absl::StrCat("stopped managed worker '", child->spec.name, "' (pid ", child->pid, ")"),
+          sdk::Json{{"worker", child->spec.name}});
     }
     child->pid = 0;
     child->pidfd = -1;

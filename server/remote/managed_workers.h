@@ -67,7 +67,7 @@ class ManagedWorkers {
   const std::string token_;
   sdk::Logger& logger_;
   std::vector<std::unique_ptr<Child>> children_;  // the supervisor's; pids also under mu_
-  int wake_fd_ = -1;  // eventfd: Stop wakes the supervisor
+  int wake_fd_ = -1;                              // eventfd: Stop wakes the supervisor
   std::thread supervisor_;
   absl::Duration stop_grace_;  // written before the wake-up, read by the supervisor after it
   std::atomic<bool> restarting_{true};

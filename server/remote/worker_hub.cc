@@ -572,8 +572,8 @@ void WorkerHub::Drain(absl::Duration grace) {
   }
   logger_.Log(sdk::LogLevel::kInfo,
               absl::StrCat("draining ", sessions_.size(), " remote workers: ", in_flight,
-                           " items in flight may finish within ", absl::FormatDuration(grace),
-                           "; ", queued.size(), " queued items failed"),
+                           " items in flight may finish within ", absl::FormatDuration(grace), "; ",
+                           queued.size(), " queued items failed"),
               sdk::Json{{"workers", sessions_.size()},
                         {"in_flight", in_flight},
                         {"grace_ms", absl::ToInt64Milliseconds(grace)}});
@@ -622,10 +622,9 @@ std::vector<WorkerSnapshot> WorkerHub::Workers() const {
     worker.last_heard = session->last_heard;
     worker.draining = draining_;
   }
-  std::sort(workers.begin(), workers.end(),
-            [](const auto& a, const auto& b) {
-              return std::tie(a.worker_id, a.session_id) < std::tie(b.worker_id, b.session_id);
-            });
+  std::sort(workers.begin(), workers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.worker_id, a.session_id) < std::tie(b.worker_id, b.session_id);
+  });
   return workers;
 }
 

@@ -1,8 +1,8 @@
 // A minimal remote worker in C++ for the tests and benchmarks (docs/plugins.md, "Remote nodes"):
 // it dials the host's worker listener, says Hello with the types of test_worker_types.h, grants
 // credits, sends heartbeats, and answers assignments. It prints "CONNECTED <session id>" once
-// accepted, or "REFUSED <reason> <message>" and exits with status 2 when refused; "DRAIN <grace ms>"
-// when the host asks it to drain (it finishes what it holds; the host closes the stream); and
+// accepted, or "REFUSED <reason> <message>" and exits with status 2 when refused; "DRAIN <grace
+// ms>" when the host asks it to drain (it finishes what it holds; the host closes the stream); and
 // "ENDED <gRPC code>" when the stream has ended (then exits, 0 for OK).
 //
 //   test_worker --address HOST:PORT [--id NAME] [--token T] [--credits N] [--hold]
@@ -194,8 +194,7 @@ int Run(const Options& options) {
           if (work.attempt() <= params.value("fail_attempts", 1000)) {
             SendError(writer, work.work_id(), params.value("error_class", "failed"),
                       "test.fail failed attempt " + std::to_string(work.attempt()),
-                      params.value("code", 14),
-                      params.value("retry_after_ms", 0));
+                      params.value("code", 14), params.value("retry_after_ms", 0));
           } else {
             std::vector<Json> items = InputItems(work);
             for (Json& item : items) item["attempt"] = work.attempt();

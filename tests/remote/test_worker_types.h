@@ -17,7 +17,8 @@ struct TestWorkerType {
 //   streams "echo <i>" per item when a caller listens. Under --hold it never answers.
 // test.fail: fails with `error_class`, gRPC `code` (and `retry_after_ms`) while the attempt is at
 //   most `fail_attempts`, then succeeds like test.noop.
-// test.slow: its input items with "worker" added, after `delay_ms`; on a Cancel it logs "cancel observed" and
+// test.slow: its input items with "worker" added, after `delay_ms`; on a Cancel it logs "cancel
+// observed" and
 //   answers with class "cancelled"; at the assignment's deadline it answers class "timeout".
 inline constexpr TestWorkerType kTestWorkerTypes[] = {
     {"test.noop", R"({"type":"object","properties":{}})"},
