@@ -51,6 +51,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* ListRouteHealth(grpc::CallbackServerContext* context,
                                             const v1::ListRouteHealthRequest* request,
                                             v1::ListRouteHealthResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,
+                                        const v1::ListWorkersRequest* request,
+                                        v1::ListWorkersResponse* response) override;
 
   // The execution history (history_methods.cc): each answers from the store's thread once the
   // store has answered, never waiting on a gRPC thread. FAILED_PRECONDITION when the server keeps
