@@ -7,6 +7,7 @@
 #
 #   bench/scenarios/history_ab.sh BUILD_DIR
 #     env: ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s WORKFLOW=chat
+#          HISTORY_FLAGS="--store-sqlite-synchronous full" (more flags for B)
 source "$(dirname "$0")/lib.sh"
 ab_settings
 
@@ -18,7 +19,8 @@ cp "$BENCH_DIR/workflows/"*.yaml "$WORK/workflows/"
 declare -A TARGET PID
 for side in A B; do
   history=(--store none)
-  [ "$side" = B ] && history=(--store sqlite --data-dir "$WORK/history")
+  # shellcheck disable=SC2206 # HISTORY_FLAGS is a list of flags
+  [ "$side" = B ] && history=(--store sqlite --data-dir "$WORK/history" ${HISTORY_FLAGS:-})
   start_flowhost "$WORK/workflows" --max-executions-in-flight 20000 "${history[@]}"
   TARGET[$side]=$FLOWHOST_TARGET
   PID[$side]=$FLOWHOST_PID

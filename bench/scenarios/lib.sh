@@ -197,8 +197,10 @@ ab_settings() {
 # (keyed A and B: each side's gRPC target, server pid and workflow) and ROUNDS, CONCURRENCY, RATE,
 # DURATION, WARMUP. Each round measures, per side, executions/s and the server's CPU per execution
 # closed-loop at CONCURRENCY in flight, and latency p50/p99 open-loop at RATE/s; prints every round,
-# then the medians and the B/A ratios.
+# then the medians and the B/A ratios. AB_SIDES="A B C" measures more sides (each round rotates the
+# order; every side is compared with A).
 ab_rounds() {
+  local all=(${AB_SIDES:-A B})
   echo
   echo "| round | side | exec/s at $CONCURRENCY in flight | CPU µs/exec | p50 µs at $RATE/s | p99 µs at $RATE/s |"
   echo "|---|---|---|---|---|---|"
@@ -206,8 +208,8 @@ ab_rounds() {
   for round in $(seq 1 "$ROUNDS"); do
     # A B, then B A, so that neither side always runs second (an A/A run with a fixed order,
     # plugin_ab.sh CONTROL=1, measured the second slot 9 % slower).
-    sides="A B"
-    [ $((round % 2)) -eq 0 ] && sides="B A"
+    local rot=$(( (round - 1) % ${#all[@]} ))
+    sides="${all[*]:$rot} ${all[*]:0:$rot}"
     for side in $sides; do
       c0=$(proc_cpu_ticks "${PID[$side]}"); t0=$(date +%s%N)
       out=$(loadgen --target "${TARGET[$side]}" --workflow "${WORKFLOW_OF[$side]}" --concurrency "$CONCURRENCY" \
@@ -230,11 +232,13 @@ ab_rounds() {
   echo
   echo "| median | exec/s | CPU µs/exec | p50 µs | p99 µs |"
   echo "|---|---|---|---|---|"
-  for side in A B; do
+  for side in "${all[@]}"; do
     echo "| $side | $(median "${SAMPLES[$side.rps]}") | $(median "${SAMPLES[$side.cpu]}") |" \
          "$(median "${SAMPLES[$side.p50]}") | $(median "${SAMPLES[$side.p99]}") |"
   done
   ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { printf "%.2f", (a > 0) ? b / a : 0 }'; }
-  echo "| B/A | $(ratio "${SAMPLES[A.rps]}" "${SAMPLES[B.rps]}") | $(ratio "${SAMPLES[A.cpu]}" "${SAMPLES[B.cpu]}") |" \
-       "$(ratio "${SAMPLES[A.p50]}" "${SAMPLES[B.p50]}") | $(ratio "${SAMPLES[A.p99]}" "${SAMPLES[B.p99]}") |"
+  for side in "${all[@]:1}"; do
+    echo "| $side/A | $(ratio "${SAMPLES[A.rps]}" "${SAMPLES[$side.rps]}") | $(ratio "${SAMPLES[A.cpu]}" "${SAMPLES[$side.cpu]}") |" \
+         "$(ratio "${SAMPLES[A.p50]}" "${SAMPLES[$side.p50]}") | $(ratio "${SAMPLES[A.p99]}" "${SAMPLES[$side.p99]}") |"
+  done
 }

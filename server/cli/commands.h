@@ -52,6 +52,9 @@ int ExecutionsCommand(const Args& args, std::ostream& out, std::ostream& err);
 // flowhost routes [--open] [--json] [--target ADDR] [--timeout DURATION] [--token TOKEN]
 int RoutesCommand(const Args& args, std::ostream& out, std::ostream& err);
 
+// flowhost workers [--type TYPE] [--json] [--target ADDR] [--timeout DURATION] [--token TOKEN]
+int WorkersCommand(const Args& args, std::ostream& out, std::ostream& err);
+
 // flowhost plan FILE [--catalogue FILE | --offline] [--prompt-tokens N] [--answer-tokens N]
 //                    [--workflows DIR] [--json] [--config FILE]
 int PlanCommand(const Args& args, std::ostream& out, std::ostream& err);

@@ -35,6 +35,9 @@ commands:
                               a running server's execution history (--help: filters)
   routes [--open] [--json]    a running server's route health: each router route's circuit
                               breaker (closed, open, half_open), its failures, when it reopens
+  workers [--type TYPE] [--json]
+                              a running server's remote workers: their node types, free
+                              credits, items in flight and last heartbeat
   plan FILE [--catalogue FILE | --offline] [--json]
                               what a workflow could cost per item (expected and worst case)
                               from the model catalogue, without running it
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
   if (verb == "list") return flowhost::cli::ListCommand(args, std::cout, std::cerr);
   if (verb == "executions") return flowhost::cli::ExecutionsCommand(args, std::cout, std::cerr);
   if (verb == "routes") return flowhost::cli::RoutesCommand(args, std::cout, std::cerr);
+  if (verb == "workers") return flowhost::cli::WorkersCommand(args, std::cout, std::cerr);
   if (verb == "plan") return flowhost::cli::PlanCommand(args, std::cout, std::cerr);
   if (verb == "plugin") return flowhost::cli::PluginCommand(args, std::cout, std::cerr);
   if (verb == "version" || verb == "--version") {

@@ -22,9 +22,11 @@ constexpr char kServeUsage[] =
     "\n"
     "Serves flowhost.v1.WorkflowService (with grpc.health.v1 and server reflection) until SIGTERM\n"
     "or SIGINT, then drains: health NOT_SERVING, no new executions, in-flight ones get the grace\n"
-    "period; a second SIGTERM or SIGINT cancels them at once. The first line on stdout is\n"
-    "'LISTENING <port>'; with --http-listen the next is 'HTTP LISTENING <port>' (the HTTP/JSON\n"
-    "API, docs/http.md). Logs are JSON lines on stderr.\n"
+    "period (remote workers are sent Drain and finish what they hold); a second SIGTERM or SIGINT\n"
+    "cancels them at once. The first line on stdout is 'LISTENING <port>'; with --http-listen the\n"
+    "next is 'HTTP LISTENING <port>' (the HTTP/JSON API, docs/http.md); with remote.listen the\n"
+    "next is 'WORKERS LISTENING <port>' (where remote workers dial, docs/plugins.md). Logs are\n"
+    "JSON lines on stderr.\n"
     "\n"
     "Executions are recorded in the execution history: by default an SQLite file under\n"
     "--data-dir ($XDG_STATE_HOME/flowhost, else ~/.local/state/flowhost); --store none turns it\n"
@@ -141,6 +143,9 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
   }
   out << "LISTENING " << (*host)->port() << std::endl;
   if ((*host)->http_port() != 0) out << "HTTP LISTENING " << (*host)->http_port() << std::endl;
+  if ((*runtime)->worker_port() != 0) {
+    out << "WORKERS LISTENING " << (*runtime)->worker_port() << std::endl;
+  }
 
   ServeUntilSignalled(**host, (*runtime)->logger(), signals);  // drains, closes the history
   host->reset();

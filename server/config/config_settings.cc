@@ -14,7 +14,7 @@ namespace {
 using sdk::AsAbsl;
 
 // clang-format off
-const std::array<Setting, 62> kSettings = {{
+const std::array<Setting, 63> kSettings = {{
     {"listen", "FLOWHOST_LISTEN", "listen", "127.0.0.1:50051",
      "Address the gRPC server listens on (HOST:PORT; port 0 picks a free port). Use 0.0.0.0:50051 in a container. A port already in use stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.listen; }},
@@ -49,7 +49,7 @@ const std::array<Setting, 62> kSettings = {{
      "Items waiting for a worker's credit, per remote node type; more are refused with RESOURCE_EXHAUSTED.",
      [](HostConfig& c) -> SettingField { return &c.remote.max_queued_per_type; }, 1},
     {"limits.max_executions_in_flight", "FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "max-executions-in-flight", "256",
-     "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED.",
+     "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED, except StartWorkflow's, which are queued in the execution store for any replica with a place.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_executions_in_flight; }, 1},
     {"limits.max_message_bytes", "FLOWHOST_MAX_MESSAGE_BYTES", "max-message-bytes", "4194304",
      "Largest gRPC message received or sent, in bytes.",
@@ -190,6 +190,9 @@ const std::array<Setting, 62> kSettings = {{
     {"store.max_database_bytes", "FLOWHOST_STORE_MAX_DATABASE_BYTES", "store-max-database-bytes", "0",
      "Largest size of the sqlite store's file (0: the disk's); writes past it fail with RESOURCE_EXHAUSTED.",
      [](HostConfig& c) -> SettingField { return &c.store.max_database_bytes; }, 0},
+    {"store.sqlite.synchronous", "FLOWHOST_STORE_SQLITE_SYNCHRONOUS", "store-sqlite-synchronous", "normal",
+     "SQLite commit durability: normal (a commit survives the process being killed; an OS crash or power loss may lose the last ones, never the database) or full (the WAL is synced at every commit: survives power loss too, at a throughput cost).",
+     [](HostConfig& c) -> SettingField { return &c.store.sqlite_synchronous; }},
     {"store.lease", "FLOWHOST_STORE_LEASE", "store-lease", "30s",
      "How long a replica holds a claimed execution without renewing it; after it another replica takes over.",
      [](HostConfig& c) -> SettingField { return &c.store.lease; }},

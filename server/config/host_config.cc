@@ -206,6 +206,45 @@ void ApplyRemoteTypes(const YAML::Node& node, const std::string& file, HostConfi
   }
 }
 
+// `remote.managed:`, a mapping of worker ids to {command: [PROGRAM, ARG...]}.
+void ApplyManagedWorkers(const YAML::Node& node, const std::string& file, HostConfig& config,
+                         Problems& problems) {
+  const std::string shape = "each of remote.managed is NAME: {command: [PROGRAM, ARG...]}";
+  if (!node.IsMap()) {
+    problems.Add(Where(file, node.Mark()) + "'remote.managed' must be a mapping: " + shape);
+    return;
+  }
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar() || !entry.second.IsMap()) {
+      problems.Add(Where(file, entry.first.Mark()) + shape);
+      continue;
+    }
+    const std::string& name = entry.first.Scalar();
+    ManagedWorkerConfig& worker = config.remote.managed[name];
+    for (const auto& field : entry.second) {
+      const std::string key = field.first.IsScalar() ? field.first.Scalar() : "";
+      const std::string where = Where(file, field.first.Mark()) + "remote.managed." + name + ".";
+      if (key == "command" && field.second.IsSequence()) {
+        worker.command.clear();
+        for (const auto& arg : field.second) {
+          if (arg.IsScalar())
+            worker.command.push_back(arg.Scalar());
+          else
+            problems.Add(where + "command: each argument is a plain value");
+        }
+      } else if (key == "command") {
+        problems.Add(where + "command: expected a list, [PROGRAM, ARG...]");
+      } else {
+        problems.Add(where + key + ": unknown key (a managed worker takes command)");
+      }
+    }
+    if (worker.command.empty() || worker.command.front().empty()) {
+      problems.Add(Where(file, entry.first.Mark()) + "remote.managed." + name +
+                   ": set command, the program to run and its arguments");
+    }
+  }
+}
+
 void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::string& file,
               HostConfig& config, Problems& problems) {
   if (!node.IsMap()) {
@@ -226,6 +265,8 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
       if (!entry.second.IsNull()) ApplyCredentials(entry.second, file, config, problems);
     } else if (path == "remote.types") {
       if (!entry.second.IsNull()) ApplyRemoteTypes(entry.second, file, config, problems);
+    } else if (path == "remote.managed") {
+      if (!entry.second.IsNull()) ApplyManagedWorkers(entry.second, file, config, problems);
     } else if (const Setting* setting = FindSettingByKey(path)) {
       ApplyYamlValue(*setting, entry.second, file, config, problems);
     } else if (IsSection(path)) {

@@ -99,8 +99,13 @@ struct RemoteTypeConfig {
   std::vector<std::string> outputs;  // empty: one output, "main"
 };
 
-// Remote nodes (server/remote, docs/plugins.md "Remote nodes"): where workers dial in, and the
-// types they may serve. Off unless `listen` is set.
+// A worker command flowhost starts and keeps running itself (managed mode).
+struct ManagedWorkerConfig {
+  std::vector<std::string> command;  // argv; argv[0] is looked up on PATH
+};
+
+// Remote nodes (server/remote, docs/plugins.md "Remote nodes"): where workers dial in, the types
+// they may serve, and the workers flowhost starts itself. Off unless `listen` is set.
 struct RemoteNodesConfig {
   std::string listen;                             // HOST:PORT of the worker listener
   std::string token_env = "FLOWHOST_WORKER_TOKEN";  // variable holding the workers' shared token
@@ -110,6 +115,7 @@ struct RemoteNodesConfig {
   absl::Duration worker_wait = absl::Seconds(5);
   int64_t max_queued_per_type = 10'000;
   std::map<std::string, RemoteTypeConfig> types;  // by node type name
+  std::map<std::string, ManagedWorkerConfig> managed;  // by worker id
   bool enabled() const { return !listen.empty(); }
 };
 

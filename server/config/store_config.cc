@@ -17,6 +17,10 @@ std::vector<std::string> StoreConfigProblems(const StoreConfig& store) {
     problems.push_back("store.backend: expected sqlite, postgres or none, got '" + store.backend +
                        "'");
   }
+  if (store.sqlite_synchronous != "normal" && store.sqlite_synchronous != "full") {
+    problems.push_back("store.sqlite.synchronous: expected normal or full, got '" +
+                       store.sqlite_synchronous + "'");
+  }
   if (store.save != "all" && store.save != "failed" && store.save != "none") {
     problems.push_back("store.save: expected all, failed or none, got '" + store.save + "'");
   }

@@ -30,6 +30,9 @@ struct StoreConfig {
   int64_t max_events_per_execution = 10'000;
   int64_t max_queued_operations = 10'000;
   int64_t max_database_bytes = 0;  // sqlite: 0 for no bound but the disk
+  // sqlite: `normal` (commits survive the process; the WAL is synced at checkpoints) or `full`
+  // (synced at every commit: survives power loss, at a throughput cost; docs/executions.md).
+  std::string sqlite_synchronous = "normal";
   absl::Duration lease = absl::Seconds(30);
   absl::Duration poll_interval = absl::Seconds(5);
   // A `wait` node with more than this long left in a background execution parks it in the store (a

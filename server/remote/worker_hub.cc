@@ -1,6 +1,7 @@
 #include "server/remote/worker_hub.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -106,9 +107,11 @@ struct WorkerHub::Session {
   WorkerStream* stream = nullptr;
   std::string id;
   std::string worker_id;
+  std::string worker_build;
   std::vector<std::string> types;
   int64_t credits_free = 0;
   std::set<std::string> in_flight;
+  absl::Time connected;
   absl::Time last_heard;
 
   bool Serves(std::string_view type) const {
@@ -216,6 +219,7 @@ void WorkerHub::Submit(RemoteWorkRequest request) {
 }
 
 void WorkerHub::SendAssignmentsLocked(const std::string& type) {
+  if (draining_) return;  // nothing is queued any more, and no worker takes new work
   auto queue_it = queued_.find(type);
   if (queue_it == queued_.end()) return;
   std::deque<std::string>& queue = queue_it->second;
@@ -284,8 +288,10 @@ absl::Status WorkerHub::Admit(WorkerStream* stream, const pb::Hello& hello) {
   session->stream = stream;
   session->id = absl::StrCat("s", next_id_.fetch_add(1, std::memory_order_relaxed));
   session->worker_id = hello.worker_id();
+  session->worker_build = hello.worker_build();
   for (const pb::NodeTypeSpec& type : hello.node_types()) session->types.push_back(type.name());
-  session->last_heard = scheduler_.clock().Now();
+  session->connected = scheduler_.clock().Now();
+  session->last_heard = session->connected;
   pb::HostMessage message;
   pb::Accepted& accepted = *message.mutable_accepted();
   accepted.set_session_id(session->id);
@@ -395,7 +401,25 @@ void WorkerHub::OnResultLocked(Session& session, const pb::WorkResult& result) {
                                   absl::StrCat("remote worker '", session.worker_id,
                                                "' sent a result with neither outputs nor error")));
   }
+  AfterItemLocked(session, type);
+}
+
+void WorkerHub::AfterItemLocked(Session& session, const std::string& type) {
+  if (draining_) {
+    if (session.in_flight.empty()) CloseDrainedLocked(session);
+    return;
+  }
   SendAssignmentsLocked(type);
+}
+
+void WorkerHub::CloseDrainedLocked(Session& session) {
+  logger_.Log(sdk::LogLevel::kInfo,
+              absl::StrCat("remote worker '", session.worker_id,
+                           "' drained: it holds no more work; closing its session"),
+              sdk::Json{{"worker", session.worker_id}, {"session", session.id}});
+  WorkerStream* stream = session.stream;
+  stream->Close(absl::OkStatus());
+  sessions_.erase(stream);  // `session` is gone from here on
 }
 
 void WorkerHub::LoseSessionLocked(Session& session, const absl::Status& why) {
@@ -465,7 +489,7 @@ void WorkerHub::OnGraceExpired(const std::string& work_id) {
   ++session.credits_free;  // given up: the credit comes back, so a stuck item cannot block others
   const std::string type = work.type;
   CompleteLocked(work_id, work.cancel_reason);
-  SendAssignmentsLocked(type);
+  AfterItemLocked(session, type);
 }
 
 void WorkerHub::OnWaitExpired(const std::string& work_id) {
@@ -523,12 +547,58 @@ void WorkerHub::Tick() {
 
 void WorkerHub::Drain(absl::Duration grace) {
   absl::MutexLock lock(&mu_);
+  if (draining_ || stopped_) return;
   draining_ = true;
+  // Queued items would wait for credits no worker will grant again: they fail now, retryably, so
+  // a caller can run them on another host.
+  std::vector<std::string> queued;
+  for (const auto& [type, queue] : queued_) queued.insert(queued.end(), queue.begin(), queue.end());
+  queued_.clear();
+  for (const std::string& id : queued) {
+    auto it = works_.find(id);
+    if (it == works_.end()) continue;
+    CompleteLocked(id, Unavailable(absl::StrCat(
+                           "the host is shutting down; remote node type '", it->second->type,
+                           "' takes no new work (the item had not reached a worker yet)")));
+  }
+  int64_t in_flight = 0;
+  std::vector<Session*> idle;
   for (auto& [stream, session] : sessions_) {
     pb::HostMessage message;
     message.mutable_drain()->set_grace_ms(Millis(grace));
     stream->Send(std::move(message));
+    in_flight += static_cast<int64_t>(session->in_flight.size());
+    if (session->in_flight.empty()) idle.push_back(session.get());
   }
+  logger_.Log(sdk::LogLevel::kInfo,
+              absl::StrCat("draining ", sessions_.size(), " remote workers: ", in_flight,
+                           " items in flight may finish within ", absl::FormatDuration(grace), "; ",
+                           queued.size(), " queued items failed"),
+              sdk::Json{{"workers", sessions_.size()},
+                        {"in_flight", in_flight},
+                        {"grace_ms", absl::ToInt64Milliseconds(grace)}});
+  for (Session* session : idle) CloseDrainedLocked(*session);
+}
+
+bool WorkerHub::IdleLocked() const {
+  for (const auto& [stream, session] : sessions_) {
+    if (!session->in_flight.empty()) return false;
+  }
+  return true;
+}
+
+bool WorkerHub::WaitUntilIdle(absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithDeadline(absl::Condition(this, &WorkerHub::IdleLocked), deadline);
+}
+
+std::map<std::string, int64_t> WorkerHub::QueuedByType() const {
+  absl::MutexLock lock(&mu_);
+  std::map<std::string, int64_t> queued;
+  for (const auto& [type, queue] : queued_) {
+    if (!queue.empty()) queued[type] = static_cast<int64_t>(queue.size());
+  }
+  return queued;
 }
 
 int64_t WorkerHub::QueuedItems(std::string_view type) const {
@@ -541,11 +611,20 @@ std::vector<WorkerSnapshot> WorkerHub::Workers() const {
   absl::MutexLock lock(&mu_);
   std::vector<WorkerSnapshot> workers;
   for (const auto& [stream, session] : sessions_) {
-    workers.push_back({session->id, session->worker_id, session->types, session->credits_free,
-                       static_cast<int64_t>(session->in_flight.size())});
+    WorkerSnapshot& worker = workers.emplace_back();
+    worker.session_id = session->id;
+    worker.worker_id = session->worker_id;
+    worker.worker_build = session->worker_build;
+    worker.node_types = session->types;
+    worker.credits_free = session->credits_free;
+    worker.in_flight = static_cast<int64_t>(session->in_flight.size());
+    worker.connected = session->connected;
+    worker.last_heard = session->last_heard;
+    worker.draining = draining_;
   }
-  std::sort(workers.begin(), workers.end(),
-            [](const auto& a, const auto& b) { return a.worker_id < b.worker_id; });
+  std::sort(workers.begin(), workers.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.worker_id, a.session_id) < std::tie(b.worker_id, b.session_id);
+  });
   return workers;
 }
 

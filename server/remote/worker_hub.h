@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "flowhost/plugin/v1/worker.pb.h"
 #include "flowhost/sdk/node.h"
 #include "flowhost/sdk/node_context.h"
@@ -46,13 +47,17 @@ struct RemoteWorkRequest {
   size_t output_count = 1;  // the node's outputs, to bound what a worker returns
 };
 
-// A connected worker, as ListWorkers would show it.
+// A connected worker, as ListWorkers shows it.
 struct WorkerSnapshot {
   std::string session_id;
   std::string worker_id;
+  std::string worker_build;
   std::vector<std::string> node_types;
   int64_t credits_free = 0;
   int64_t in_flight = 0;
+  absl::Time connected;
+  absl::Time last_heard;  // any message, heartbeats included
+  bool draining = false;  // asked to drain
 };
 
 class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
@@ -88,14 +93,24 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   // the scheduler goes (the destructor calls it too). Idempotent.
   void Stop();
 
-  // Asks every worker to drain and refuses new ones from now on.
+  // Starts the shutdown drain: sends every worker Drain (`grace` is how long the host will wait for
+  // what it holds), refuses new workers and new work from now on, fails the queued items
+  // (UNAVAILABLE, class "unavailable"), and closes each session with OK once it holds nothing.
+  // Work in flight runs on: its result still counts. Never blocks. Idempotent.
   void Drain(absl::Duration grace);
+
+  // Waits until no worker holds work (or `deadline` passes); true when none does. For the shutdown
+  // path, which may block: never call it from the scheduler's pool.
+  bool WaitUntilIdle(absl::Time deadline) const;
 
   // Items of node type `type` waiting for a worker's credit.
   int64_t QueuedItems(std::string_view type) const;
 
   // The sessions connected now, sorted by worker id.
   std::vector<WorkerSnapshot> Workers() const;
+
+  // Items waiting for a worker's credit, by node type (types with none are left out).
+  std::map<std::string, int64_t> QueuedByType() const;
 
  private:
   struct Work;
@@ -111,6 +126,12 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LoseSessionLocked(Session& session, const absl::Status& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends a draining session that holds nothing with OK, and forgets it.
+  void CloseDrainedLocked(Session& session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a session's item completed: closes it when it is drained, else sends `type`'s queue on.
+  void AfterItemLocked(Session& session, const std::string& type)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool IdleLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void OnResultLocked(Session& session, const plugin::v1::WorkResult& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnCancelled(const std::string& work_id);

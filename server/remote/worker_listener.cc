@@ -68,9 +68,12 @@ absl::StatusOr<std::unique_ptr<WorkerListener>> WorkerListener::Start(
 void WorkerListener::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  hub_->Drain(grace);
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+  hub_->Drain(grace);  // a no-op when the drain began earlier (serve's SIGTERM)
+  hub_->WaitUntilIdle(absl::Now() + grace);
+  // What is still held fails (UNAVAILABLE) and every stream gets its status before the server
+  // stops; the deadline only bounds a stream gRPC cannot finish.
+  hub_->Stop();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server_->Wait();
 }
 

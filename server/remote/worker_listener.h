@@ -28,7 +28,9 @@ class WorkerListener {
   // The port bound (useful with port 0).
   int port() const { return port_; }
 
-  // Asks workers to drain, waits up to `grace` for their streams to end, then closes the rest.
+  // Asks workers to drain (WorkerHub::Drain, unless that began earlier), waits up to `grace` for
+  // the work they hold, then stops the hub (failing what is left) and closes every stream. Blocks:
+  // call it from the shutdown path, never from the scheduler's pool.
   void Shutdown(absl::Duration grace);
 
  private:

@@ -132,7 +132,12 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(RuntimeOptions options)
 
 absl::Status Runtime::StartRemoteNodes(const config::GetEnvFunction& getenv) {
   const config::RemoteNodesConfig& settings = config_.remote;
-  if (!settings.enabled()) return absl::OkStatus();
+  if (!settings.enabled()) {
+    if (settings.managed.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "remote.managed names workers to start, but remote.listen is empty: set the address "
+        "they dial (127.0.0.1:0 picks a free port)");
+  }
   remote::RemoteConfig remote_config;
   remote_config.listen = settings.listen;
   if (!settings.token_env.empty()) {
@@ -164,13 +169,35 @@ absl::Status Runtime::StartRemoteNodes(const config::GetEnvFunction& getenv) {
   logger_->Log(sdk::LogLevel::kInfo, "listening for remote workers",
                {{"address", settings.listen}, {"port", worker_listener_->port()},
                 {"types", settings.types.size()}});
+  if (settings.managed.empty()) return absl::OkStatus();
+  // Managed workers dial the listener's host (loopback when it listens on every address).
+  std::string host = settings.listen.substr(0, settings.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "*") host = "127.0.0.1";
+  std::vector<remote::ManagedWorkerSpec> specs;
+  for (const auto& [name, worker] : settings.managed) specs.push_back({name, worker.command});
+  absl::StatusOr<std::unique_ptr<remote::ManagedWorkers>> managed = remote::ManagedWorkers::Start(
+      std::move(specs), absl::StrCat(host, ":", worker_listener_->port()),
+      worker_hub_->config().token, *logger_);
+  if (!managed.ok()) return managed.status();
+  managed_workers_ = *std::move(managed);
   return absl::OkStatus();
+}
+
+void Runtime::DrainRemoteWorkers(absl::Duration grace) {
+  if (managed_workers_) managed_workers_->StopRestarting();
+  if (worker_hub_) worker_hub_->Drain(grace);
+}
+
+void Runtime::StopRemoteWorkers(absl::Duration grace) {
+  if (worker_listener_) worker_listener_->Shutdown(grace);
+  if (managed_workers_) managed_workers_->Stop(absl::Seconds(5));
 }
 
 Runtime::~Runtime() {
   // Workers first: the hub fails what it holds and never touches the pool again.
   if (worker_listener_) worker_listener_->Shutdown(absl::ZeroDuration());
   if (worker_hub_) worker_hub_->Stop();
+  managed_workers_.reset();
   // The HTTP client cancels what is in flight and posts those completions to the pool; the pool
   // runs them and joins; only then may the executor, which they call back into, go.
   limited_http_.reset();

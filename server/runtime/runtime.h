@@ -30,6 +30,7 @@
 #include "server/http/host_http_limits.h"
 #include "server/plugins/plugin_loader.h"
 #include "server/registry/node_type_registry.h"
+#include "server/remote/managed_workers.h"
 #include "server/remote/worker_hub.h"
 #include "server/remote/worker_listener.h"
 #include "server/workflow/loader.h"
@@ -81,6 +82,15 @@ class Runtime {
   // The remote-node hub and the port remote workers dial; null / 0 when remote.listen is empty.
   remote::WorkerHub* worker_hub() const { return worker_hub_.get(); }
   int worker_port() const { return worker_listener_ ? worker_listener_->port() : 0; }
+  // The shutdown's first step (serve, on SIGTERM): asks the remote workers to drain
+  // (WorkerHub::Drain) while the executions in flight finish; `grace` is how long the host waits
+  // for the work they hold. Never blocks; a no-op without remote nodes.
+  void DrainRemoteWorkers(absl::Duration grace);
+  // The shutdown's last step, once the executions have drained: waits up to `grace` for what the
+  // workers still hold (answers to cancels), then closes their streams and the worker listener, and
+  // stops the managed workers (remote.managed). Blocks; a no-op without remote nodes. The
+  // destructor does it with no grace.
+  void StopRemoteWorkers(absl::Duration grace);
 
   // Where execute_workflow finds other workflows (the service's workflow store, or the CLI's
   // directory). `resolver` must outlive the Runtime; null turns sub-workflows off.
@@ -122,6 +132,7 @@ class Runtime {
   std::unique_ptr<http::LimitedHttpClient> limited_http_;
   std::shared_ptr<remote::WorkerHub> worker_hub_;
   std::unique_ptr<remote::WorkerListener> worker_listener_;
+  std::unique_ptr<remote::ManagedWorkers> managed_workers_;  // remote.managed; null when none
 };
 
 }  // namespace flowhost::runtime

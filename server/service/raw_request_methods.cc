@@ -83,6 +83,8 @@ void WorkflowServiceImpl::TakeRequestsAsBytes() {
       "CancelExecution", &WorkflowServiceImpl::CancelExecution, nullptr);
   TakeUnaryRequestAsBytes<v1::ListRouteHealthRequest, v1::ListRouteHealthResponse>(
       "ListRouteHealth", &WorkflowServiceImpl::ListRouteHealth, nullptr);
+  TakeUnaryRequestAsBytes<v1::ListWorkersRequest, v1::ListWorkersResponse>(
+      "ListWorkers", &WorkflowServiceImpl::ListWorkers, nullptr);
   MarkMethodCallback(
       MethodIndex("StreamWorkflow"),
       new grpc::internal::CallbackServerStreamingHandler<grpc::ByteBuffer,

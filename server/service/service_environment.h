@@ -26,6 +26,9 @@
 namespace flowhost::metrics {
 class HostMetrics;
 }  // namespace flowhost::metrics
+namespace flowhost::remote {
+class WorkerHub;
+}  // namespace flowhost::remote
 
 namespace flowhost::service {
 
@@ -52,6 +55,8 @@ struct ServiceEnvironment {
   absl::Duration max_retry_after = sdk::kDefaultMaxRetryAfter;
   // What ListRouteHealth reports; null: no routes.
   const nodes::router::RouteHealthTable* route_health = nullptr;
+  // What ListWorkers reports; null: no worker listener (remote.listen unset).
+  const remote::WorkerHub* workers = nullptr;
 };
 
 }  // namespace flowhost::service

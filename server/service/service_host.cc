@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   env.stream_queue_events = static_cast<size_t>(config.limits.stream_queue_events);
   env.max_retry_after = config.http.max_retry_after;
   env.route_health = &runtime.route_health();
+  env.workers = runtime.worker_hub();
 
   ServerOptions options;
   options.listen = config.listen;
@@ -150,9 +151,15 @@ ServiceHost::~ServiceHost() {
 }
 
 void ServiceHost::Shutdown() {
+  // Remote workers hear of the shutdown first (Drain): they finish what they hold, which the
+  // executions in flight wait for below, and take no new work.
+  const config::HostConfig& config = runtime_.config();
+  runtime_.DrainRemoteWorkers(config.shutdown_grace_period);
   if (resumer_ != nullptr) resumer_->Stop();
   if (server_ != nullptr) server_->Shutdown();
   if (http_ != nullptr) http_->Shutdown();
+  // The executions are done; what a worker may still hold is a cancelled item's answer.
+  runtime_.StopRemoteWorkers(config.remote.cancel_grace);
   // Every execution has completed and queued its last writes: commit them, and run the store's
   // callbacks while the recorder they refer to still exists.
   if (history_ != nullptr) history_->Shutdown();

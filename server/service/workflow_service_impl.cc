@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "flowhost/sdk/error.h"
+#include "server/remote/worker_hub.h"
 #include "server/service/page_token.h"
 #include "server/service/proto_convert.h"
 #include "server/service/run_reactor.h"
@@ -208,6 +209,35 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::ListRouteHealth(
     for (const nodes::router::RouteHealthTable::Snapshot& route :
          env_.route_health->List(absl::Now())) {
       RouteHealthToProto(route, *response->add_routes());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::ListWorkers(grpc::CallbackServerContext* context,
+                                                           const v1::ListWorkersRequest* request,
+                                                           v1::ListWorkersResponse* response) {
+  return Answer(context, [&]() -> absl::Status {
+    if (env_.workers == nullptr) return absl::OkStatus();
+    const std::string& type = request->node_type();
+    for (const remote::WorkerSnapshot& worker : env_.workers->Workers()) {
+      if (!type.empty() && std::find(worker.node_types.begin(), worker.node_types.end(), type) ==
+                               worker.node_types.end()) {
+        continue;
+      }
+      v1::RemoteWorker& out = *response->add_workers();
+      out.set_worker_id(worker.worker_id);
+      out.set_session_id(worker.session_id);
+      out.set_worker_build(worker.worker_build);
+      for (const std::string& node_type : worker.node_types) out.add_node_types(node_type);
+      out.set_credits_free(worker.credits_free);
+      out.set_in_flight(worker.in_flight);
+      ToTimestamp(worker.connected, *out.mutable_connect_time());
+      ToTimestamp(worker.last_heard, *out.mutable_last_heard_time());
+      out.set_draining(worker.draining);
+    }
+    for (const auto& [node_type, count] : env_.workers->QueuedByType()) {
+      if (type.empty() || node_type == type) (*response->mutable_queued_items())[node_type] = count;
     }
     return absl::OkStatus();
   });

@@ -51,6 +51,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   grpc::ServerUnaryReactor* ListRouteHealth(grpc::CallbackServerContext* context,
                                             const v1::ListRouteHealthRequest* request,
                                             v1::ListRouteHealthResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorkers(grpc::CallbackServerContext* context,
+                                        const v1::ListWorkersRequest* request,
+                                        v1::ListWorkersResponse* response) override;
 
   // The execution history (history_methods.cc): each answers from the store's thread once the
   // store has answered, never waiting on a gRPC thread. FAILED_PRECONDITION when the server keeps
@@ -77,6 +80,13 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  private:
   // The caller's check, then whether the server keeps a history: the refusal, or OK.
   absl::Status HistoryAllowed(const grpc::CallbackServerContext& context) const;
+  // StartWorkflow when no place is free here: records `request` queued in the store (any
+  // replica with a place claims it) and answers with its id and state.
+  grpc::ServerUnaryReactor* StartQueued(grpc::CallbackServerContext* context,
+                                        grpc::ServerUnaryReactor* reactor,
+                                        v1::StartWorkflowResponse* response,
+                                        const executor::ExecutionRequest& request,
+                                        const std::string& idempotency_key);
   // RetryExecution once the store has read the execution to retry (on the store's thread).
   void RetryRead(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                  v1::RetryExecutionResponse* response, bool from_failed_node,

@@ -31,7 +31,8 @@ absl::StatusOr<ExecutionStorePtr> OpenConfiguredStore(const config::StoreConfig&
   }
   StoreOptions options = StoreOptionsFromConfig(config, clock);
   if (config.backend == "sqlite") {
-    return OpenSqliteStore(SqliteStoreOptions{config.data_dir, config.max_database_bytes},
+    return OpenSqliteStore(SqliteStoreOptions{config.data_dir, config.max_database_bytes,
+                                              config.sqlite_synchronous == "full"},
                            std::move(options));
   }
   if (config.backend == "postgres") return OpenPostgresStore(config.url, std::move(options));

@@ -15,7 +15,7 @@ using ::testing::IsEmpty;
 const std::vector<std::string>& Verbs() {
   static const std::vector<std::string> verbs = {"validate", "run",  "nodes",  "serve",
                                                  "plugin",   "call", "list",   "executions",
-                                                 "routes",   "plan", "version"};
+                                                 "routes",   "plan", "version", "workers"};
   return verbs;
 }
 

@@ -89,5 +89,37 @@ remote:
               HasSubstr("remote.types.textkit.chunk: cannot read schema file '/nonexistent/chunk.json'"));
 }
 
+TEST(RemoteConfig, ManagedWorkersAreReadAndNeedAListener) {
+  absl::StatusOr<config::HostConfig> config = config::LoadHostConfig(FromText(R"(
+remote:
+  managed:
+    chunker-1: {command: [/usr/bin/python3, chunker.py, --credits, '4']}
+)"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->remote.managed["chunker-1"].command,
+              ::testing::ElementsAre("/usr/bin/python3", "chunker.py", "--credits", "4"));
+  runtime::RuntimeOptions options;
+  options.config = *config;
+  options.getenv = FromText("").getenv;
+  absl::StatusOr<std::unique_ptr<runtime::Runtime>> runtime =
+      runtime::Runtime::Create(std::move(options));
+  EXPECT_EQ(runtime.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(runtime.status().message(), HasSubstr("remote.managed"));
+  EXPECT_THAT(runtime.status().message(), HasSubstr("remote.listen is empty"));
+
+  config = config::LoadHostConfig(FromText(R"(
+remote:
+  managed:
+    chunker-1: {command: python3}
+    chunker-2: {cmd: [python3]}
+)"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("remote.managed.chunker-1.command: expected a list, [PROGRAM, ARG...]"));
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("remote.managed.chunker-2.cmd: unknown key (a managed worker takes "
+                        "command)"));
+}
+
 }  // namespace
 }  // namespace flowhost::remote

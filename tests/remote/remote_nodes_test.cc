@@ -349,6 +349,46 @@ TEST_F(RemoteNodes, AWorkerCannotServeABuiltInTypeOrAnUndeclaredOne) {
                          "not declared in the host's remote.types"));
 }
 
+TEST_F(RemoteNodes, ADrainLetsHeldItemsFinishFailsQueuedOnesAndThenClosesTheSessionCleanly) {
+  StartHost();
+  common::ChildProcess* worker = nullptr;
+  ASSERT_THAT(StartWorker({"--id", "drained", "--credits", "1"}, &worker),
+              StartsWith("CONNECTED "));
+  workflow::WorkflowPtr slow = OneNode("test.slow", "    params: {delay_ms: 300}\n");
+  auto held = host_->Start(slow, Json{{"n", 1}});
+  ASSERT_TRUE(WaitForInFlight(1));
+  auto queued = host_->Start(slow, Json{{"n", 2}});
+  for (int i = 0; i < 2000 && hub_->QueuedItems("test.slow") < 1; ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(hub_->QueuedItems("test.slow"), 1);
+
+  hub_->Drain(absl::Seconds(5));
+  const auto soon = [] { return std::chrono::steady_clock::now() + std::chrono::seconds(10); };
+  EXPECT_EQ(worker->ReadLine(soon()).value_or("(none)"), "DRAIN 5000");
+  // The queued item never reached a worker: it fails at once, retryably, saying why.
+  absl::StatusOr<ExecutionRecord> record = E2eHost::Wait(*queued, absl::Seconds(5));
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->status.code(), absl::StatusCode::kUnavailable) << record->status;
+  EXPECT_EQ(sdk::ErrorClassOf(record->status), "unavailable");
+  EXPECT_THAT(record->status.message(), HasSubstr("shutting down"));
+  // New work is refused, not queued.
+  record = host_->Run(OneNode("test.noop"), Json{{"n", 3}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->status.code(), absl::StatusCode::kUnavailable) << record->status;
+  // The held item finishes on the worker, and its result counts.
+  record = E2eHost::Wait(*held, absl::Seconds(5));
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  EXPECT_EQ(record->output[0]["worker"], "drained");
+  // Then the host ends the session with OK, not UNAVAILABLE.
+  EXPECT_EQ(worker->ReadLine(soon()).value_or("(none)"), "ENDED 0");
+  EXPECT_TRUE(hub_->WaitUntilIdle(absl::Now()));
+  EXPECT_THAT(hub_->Workers(), ::testing::IsEmpty());
+  // A worker that dials in now is refused: the host is going away.
+  EXPECT_THAT(StartWorker({"--id", "late"}), StartsWith("REFUSED REFUSED_REASON_DRAINING "));
+}
+
 // The Python SDK's example node (sdk/python/examples/text_chunker.py) on Debian's python3-grpcio.
 TEST_F(RemoteNodes, ThePythonTextChunkerServesItsTypeAndStreamsProgress) {
   if (std::system("/usr/bin/python3 -c 'import grpc, google.protobuf' 2>/dev/null") != 0) {

@@ -1,10 +1,16 @@
 // A minimal remote worker in C++ for the tests and benchmarks (docs/plugins.md, "Remote nodes"):
 // it dials the host's worker listener, says Hello with the types of test_worker_types.h, grants
 // credits, sends heartbeats, and answers assignments. It prints "CONNECTED <session id>" once
-// accepted, or "REFUSED <reason> <message>" and exits with status 2 when refused.
+// accepted, or "REFUSED <reason> <message>" and exits with status 2 when refused; "DRAIN <grace
+// ms>" when the host asks it to drain (it finishes what it holds; the host closes the stream); and
+// "ENDED <gRPC code>" when the stream has ended (then exits, 0 for OK).
 //
 //   test_worker --address HOST:PORT [--id NAME] [--token T] [--credits N] [--hold]
 //               [--protocol-version N] [--bad-schema] [--offer TYPE]
+//   (--address, --token and --id default to $FLOWHOST_WORKER_ADDRESS, _TOKEN and _ID, which
+//   flowhost's managed mode sets)
+//   test_worker --write-schemas DIR   writes DIR/<type>.schema.json for each type, for a host's
+//                                     remote.types, and exits
 //
 // Threads: main reads the stream; one thread sends heartbeats; each test.slow item waits on a
 // thread of its own (a test tool, not the host: the host never does this).
@@ -187,8 +193,8 @@ int Run(const Options& options) {
           Json params = Params(work);
           if (work.attempt() <= params.value("fail_attempts", 1000)) {
             SendError(writer, work.work_id(), params.value("error_class", "failed"),
-                      "test.fail failed attempt " + std::to_string(work.attempt()), 14,
-                      params.value("retry_after_ms", 0));
+                      "test.fail failed attempt " + std::to_string(work.attempt()),
+                      params.value("code", 14), params.value("retry_after_ms", 0));
           } else {
             std::vector<Json> items = InputItems(work);
             for (Json& item : items) item["attempt"] = work.attempt();
@@ -247,7 +253,8 @@ int Run(const Options& options) {
         break;
       }
       case pb::HostMessage::kDrain:
-        writer.Write([] { pb::WorkerMessage m; m.mutable_heartbeat(); return m; }());
+        std::printf("DRAIN %u\n", message.drain().grace_ms());
+        std::fflush(stdout);
         break;
       default:
         break;
@@ -258,13 +265,33 @@ int Run(const Options& options) {
   std::fprintf(stderr, "test_worker %s: stream ended: %d %s\n", options.id.c_str(),
                static_cast<int>(status.error_code()), status.error_message().c_str());
   std::fflush(stderr);
+  std::printf("ENDED %d\n", static_cast<int>(status.error_code()));
+  std::fflush(stdout);
   std::_Exit(status.ok() ? 0 : 2);  // detached item threads may still hold the writer
 }
 
 }  // namespace
 
+int WriteSchemas(const std::string& dir) {
+  for (const auto& type : flowhost::remote_testing::kTestWorkerTypes) {
+    const std::string path = dir + "/" + std::string(type.name) + ".schema.json";
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    if (file == nullptr) {
+      std::fprintf(stderr, "test_worker: cannot write %s\n", path.c_str());
+      return 1;
+    }
+    std::fprintf(file, "%s\n", std::string(type.schema_json).c_str());
+    std::fclose(file);
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--write-schemas") return WriteSchemas(argv[2]);
   Options options;
+  if (const char* address = std::getenv("FLOWHOST_WORKER_ADDRESS")) options.address = address;
+  if (const char* token = std::getenv("FLOWHOST_WORKER_TOKEN")) options.token = token;
+  if (const char* id = std::getenv("FLOWHOST_WORKER_ID")) options.id = id;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     auto value = [&]() -> std::string {

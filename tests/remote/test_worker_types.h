@@ -15,15 +15,16 @@ struct TestWorkerType {
 // test.noop: its input items, unchanged.
 // test.echo: each input item with "worker" (the worker's id) and "tag" (its parameter) added;
 //   streams "echo <i>" per item when a caller listens. Under --hold it never answers.
-// test.fail: fails with `error_class` (and `retry_after_ms`) while the attempt is at most
-//   `fail_attempts`, then succeeds like test.noop.
-// test.slow: its input items with "worker" added, after `delay_ms`; on a Cancel it logs "cancel observed" and
+// test.fail: fails with `error_class`, gRPC `code` (and `retry_after_ms`) while the attempt is at
+//   most `fail_attempts`, then succeeds like test.noop.
+// test.slow: its input items with "worker" added, after `delay_ms`; on a Cancel it logs "cancel
+// observed" and
 //   answers with class "cancelled"; at the assignment's deadline it answers class "timeout".
 inline constexpr TestWorkerType kTestWorkerTypes[] = {
     {"test.noop", R"({"type":"object","properties":{}})"},
     {"test.echo", R"({"type":"object","properties":{"tag":{"type":"string","default":""}}})"},
     {"test.fail",
-     R"({"type":"object","properties":{"error_class":{"type":"string"},"retry_after_ms":{"type":"integer","default":0},"fail_attempts":{"type":"integer","default":1000}},"required":["error_class"]})"},
+     R"({"type":"object","properties":{"error_class":{"type":"string"},"code":{"type":"integer","default":14},"retry_after_ms":{"type":"integer","default":0},"fail_attempts":{"type":"integer","default":1000}},"required":["error_class"]})"},
     {"test.slow",
      R"({"type":"object","properties":{"delay_ms":{"type":"integer","default":60000}}})"},
 };

@@ -58,7 +58,7 @@ TEST(UnparseableRequest, EveryMethodAnswersGarbageWithInvalidArgumentSayingWhatI
   auto harness = StartHarness();
   ASSERT_NE(harness, nullptr);
   for (const char* method : {"RunWorkflow", "StreamWorkflow", "ValidateWorkflow", "ListWorkflows",
-                             "GetWorkflow", "ListNodeTypes", "ListRouteHealth"}) {
+                             "GetWorkflow", "ListNodeTypes", "ListRouteHealth", "ListWorkers"}) {
     SCOPED_TRACE(method);
     Refusal refusal = Call(*harness, method, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
     EXPECT_EQ(refusal.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

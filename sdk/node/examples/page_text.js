@@ -125,7 +125,10 @@ async function pageText(work) {
 
 async function main() {
   const { values } = parseArgs({ options: {
-    address: { type: 'string' }, id: { type: 'string' }, credits: { type: 'string', default: '8' },
+    // Managed by flowhost (remote.managed), the address and id come from its environment.
+    address: { type: 'string', default: process.env.FLOWHOST_WORKER_ADDRESS },
+    id: { type: 'string', default: process.env.FLOWHOST_WORKER_ID },
+    credits: { type: 'string', default: '8' },
     once: { type: 'boolean', default: false },
   } });
   if (!values.address) {

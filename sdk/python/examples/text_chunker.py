@@ -74,11 +74,16 @@ def chunk(work):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--address", required=True, help="the host's remote.listen")
-    parser.add_argument("--id", default=None, help="this worker's id")
+    parser.add_argument("--address", default=os.environ.get("FLOWHOST_WORKER_ADDRESS"),
+                        help="the host's remote.listen (default $FLOWHOST_WORKER_ADDRESS, which "
+                             "flowhost sets for a managed worker)")
+    parser.add_argument("--id", default=os.environ.get("FLOWHOST_WORKER_ID"),
+                        help="this worker's id (default $FLOWHOST_WORKER_ID)")
     parser.add_argument("--credits", type=int, default=8)
     parser.add_argument("--once", action="store_true", help="exit when the session ends")
     args = parser.parse_args()
+    if not args.address:
+        parser.error("--address is required (or $FLOWHOST_WORKER_ADDRESS)")
     with open(SCHEMA_FILE) as f:
         schema = json.load(f)
     worker = Worker(args.address, worker_id=args.id, credits=args.credits,

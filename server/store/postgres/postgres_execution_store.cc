@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,7 +31,13 @@ PgParam OptInt(std::optional<int64_t> value) {
 PgParam Bytes(std::string bytes) { return PgParam{std::move(bytes), true}; }
 PgParam ErrorMessage(const absl::Status& status) { return Text(sdk::AsStd(status.message())); }
 
-constexpr int kMaxJobsInFlight = 32;
+// Pipelined jobs (each one implicit transaction) in flight at most. The server commits them one
+// after another on this connection, each waiting for its own WAL flush: more in flight only cuts
+// the queue into smaller transactions, so fewer writes share each sync. With two, one commits
+// while the next is sent (hiding the round trip), and under load the queue grows into large
+// batches instead; 32 in flight halved StartWorkflow throughput on a synced disk (BENCHMARKS.md,
+// "Background executions").
+constexpr int kMaxJobsInFlight = 2;
 
 // The number in row 0, column `column` of `result`, or 0.
 int64_t Scalar(const PgResult& result, int column = 0) {
@@ -101,12 +108,19 @@ class PostgresExecutionStore final : public StoreCore {
       NotifyWork();
     });
     listen_.SetInputListener([this](PGconn* conn) {
-      bool notified = false;
+      bool work = false;
+      std::vector<std::string> cancelled;
       while (PGnotify* notify = PQnotifies(conn)) {
-        notified = true;
+        std::string_view payload = notify->extra != nullptr ? notify->extra : "";
+        if (payload.starts_with(kCancelPrefix)) {
+          cancelled.emplace_back(payload.substr(std::string_view(kCancelPrefix).size()));
+        } else {
+          work = true;
+        }
         PQfreemem(notify);
       }
-      if (notified) NotifyWork();
+      if (work) NotifyWork();
+      for (const std::string& id : cancelled) NotifyCancel(id);
     });
     // `listen` already LISTENs (OpenPostgresStore waited for it), so no NOTIFY sent after Open
     // returns is missed.
@@ -445,7 +459,13 @@ class PostgresExecutionStore final : public StoreCore {
   }
 
   Write Translate(ReleaseOp& op) {
-    return FencedUpdate(op.fence, "owner = '', lease_expires_at = 0", {}, std::move(op.done), true);
+    // Requeued: as it was before the claim (it never started). Released: running, with a lease
+    // already over, so that the next claim resumes it.
+    return FencedUpdate(op.fence,
+                        op.requeue ? "status = 'queued', owner = '', lease_expires_at = NULL, "
+                                     "started_at = NULL"
+                                   : "owner = '', lease_expires_at = 0",
+                        {}, std::move(op.done), true);
   }
 
   Write Translate(FinishOp& op) {
@@ -499,6 +519,11 @@ class PostgresExecutionStore final : public StoreCore {
         "UPDATE executions SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
         {Text(op.id)}});
     statements.push_back(PgStatement{"SELECT status FROM executions WHERE id = $1", {Text(op.id)}});
+    // The hint to its owner, wherever it runs (RenewLeases reports the flag too, later).
+    statements.push_back(PgStatement{
+        absl::StrCat("SELECT pg_notify('", kWorkChannel, "', '", kCancelPrefix,
+                     "' || id) FROM executions WHERE id = $1 AND status = 'running'"),
+        {Text(op.id)}});
     return Write{std::move(statements),
                  [done = std::move(op.done), id = op.id](const absl::Status& status,
                                                          std::span<PgResult> results) mutable {

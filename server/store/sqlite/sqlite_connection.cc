@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "server/expr/status_macros.h"
+
 namespace flowhost::store {
 
 SqliteQuery::~SqliteQuery() {
@@ -93,6 +95,11 @@ absl::Status SqliteConnection::Execute(const std::string& sql) {
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Error(rc, sql.substr(0, 60));
   return absl::OkStatus();
+}
+
+absl::Status SqliteConnection::Run(const std::string& sql) {
+  ASSIGN_OR_RETURN(auto query, Query(sql));
+  return query->Run();
 }
 
 int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }

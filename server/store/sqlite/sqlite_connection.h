@@ -65,6 +65,8 @@ class SqliteConnection {
   absl::StatusOr<std::unique_ptr<SqliteQuery>> Query(const std::string& sql);
   // Runs statements without parameters (several, separated by ';').
   absl::Status Execute(const std::string& sql);
+  // Runs one statement without parameters, prepared once (BEGIN, SAVEPOINT, COMMIT, ...).
+  absl::Status Run(const std::string& sql);
   // Rows changed by the last statement.
   int64_t Changes() const;
 

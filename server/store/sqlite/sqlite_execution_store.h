@@ -23,6 +23,11 @@ struct SqliteStoreOptions {
   std::string data_dir = "data";  // created if missing
   int64_t max_database_bytes =
       0;  // 0: no bound but the disk; else writes past it: RESOURCE_EXHAUSTED
+  // SQLite's `synchronous` in WAL mode (store.sqlite.synchronous). NORMAL: a commit is in the WAL
+  // when its callback runs, so it survives the process being killed; the WAL is synced at
+  // checkpoints, so an OS crash or power loss may lose the last commits (never the database).
+  // FULL: the WAL is also synced at every commit (every batch), which survives power loss too.
+  bool sync_every_commit = false;
 };
 
 // Opens (creating) the database, applies missing schema migrations and starts the store thread.
