@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/store/execution_store.h"
+#include "server/store/shared_route_health_store.h"
 
 namespace flowhost::store {
 
@@ -76,8 +77,19 @@ struct PruneOp {
   Callback<PruneResult> done;  // may be empty: the store's own periodic prune
 };
 
-using Operation = std::variant<CreateOp, NodeOp, EventOp, TimerOp, ParkOp, ReleaseOp, FinishOp,
-                               CancelOp, ClaimOp, RenewOp, GetOp, ListOp, EventsOp, PruneOp>;
+// Shared route health (PostgreSQL only; shared_route_health_store.h).
+struct RoutePublishOp {
+  SharedRouteRecord record;
+  DoneCallback done;
+};
+struct RouteReadOp {
+  absl::Time since;
+  Callback<SharedRoutePage> done;
+};
+
+using Operation =
+    std::variant<CreateOp, NodeOp, EventOp, TimerOp, ParkOp, ReleaseOp, FinishOp, CancelOp, ClaimOp,
+                 RenewOp, GetOp, ListOp, EventsOp, PruneOp, RoutePublishOp, RouteReadOp>;
 
 // Whether the operation only reads (reads end a write batch, so they see it committed).
 bool IsRead(const Operation& op);
