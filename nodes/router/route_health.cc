@@ -18,6 +18,14 @@ std::string_view RouteStateName(RouteState state) {
 }
 
 RouteHealthTable::Admission RouteHealthTable::Admit(std::string_view key, absl::Time now) {
+  ProbeClaimRequest claim;
+  Admission admission = AdmitLocked(key, now, claim);
+  if (claim.publisher != nullptr) claim.publisher->ClaimProbe(std::string(key), now, claim.lease);
+  return admission;
+}
+
+RouteHealthTable::Admission RouteHealthTable::AdmitLocked(std::string_view key, absl::Time now,
+                                                          ProbeClaimRequest& claim) {
   absl::MutexLock lock(&mu_);
   auto it = routes_.find(key);
   Admission admission;
@@ -41,10 +49,19 @@ RouteHealthTable::Admission RouteHealthTable::Admit(std::string_view key, absl::
     admission.state = RouteState::kHalfOpen;
     admission.opened_by = route.opened_by;
     admission.opened_by_replica = route.opened_by_replica;
-    if (!route.probe_out || now - route.probe_started >= probe_lease_) {
+    if (!HoldsProbeClaim(route, now, claim)) {
+      admission.verdict = Admission::Verdict::kSkip;
+      admission.probe_elsewhere = true;
+    } else if (!route.probe_out || now - route.probe_started >= probe_lease_) {
       route.probe_out = true;
       route.probe_started = now;
       admission.verdict = Admission::Verdict::kProbe;
+      if (route.probe_claim == Route::ProbeClaim::kGranted) {
+        // The probe starts: hold the cluster's claim for as long as a probe may take.
+        route.probe_claim_until = now + probe_lease_;
+        claim.publisher = publisher_;
+        claim.lease = probe_lease_;
+      }
     } else {
       admission.verdict = Admission::Verdict::kSkip;
     }
@@ -88,8 +105,10 @@ void RouteHealthTable::RecordFailure(std::string_view key, absl::Time now,
     std::optional<bool> opened =
         RecordFailureLocked(key, now, policy, error_class, retry_after, counts, probe);
     if (opened.value_or(false)) {
-      change = Opened(key, routes_.find(key)->second, now);
+      Route& route = routes_.find(key)->second;
+      change = Opened(key, route, now);
       publisher = publisher_;
+      route.shared = publisher != nullptr;
     }
   }
   if (change.has_value() && publisher != nullptr) publisher->Publish(*std::move(change));
@@ -142,6 +161,32 @@ void RouteHealthTable::SetPublisher(std::shared_ptr<RouteHealthPublisher> publis
   publisher_ = std::move(publisher);
 }
 
+void RouteHealthTable::ProbeClaimed(std::string_view key, bool granted, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = routes_.find(key);
+  // The route opened or closed since the claim was made: the answer is about an older window.
+  if (it == routes_.end() || it->second.probe_claim != Route::ProbeClaim::kPending) return;
+  Route& route = it->second;
+  route.probe_claim = granted ? Route::ProbeClaim::kGranted : Route::ProbeClaim::kElsewhere;
+  route.probe_claim_until = now + (granted ? kProbeClaimLease : kProbeClaimRetry);
+}
+
+// Whether this process may probe `route` (half-open) now. Without sharing, always; with it, only
+// while it holds the cluster's claim. Starts a claim (through `claimer`, after the lock) when
+// there is none, or the last one has lapsed.
+bool RouteHealthTable::HoldsProbeClaim(Route& route, absl::Time now, ProbeClaimRequest& claim) {
+  if (!route.shared || publisher_ == nullptr) return true;
+  if (route.probe_claim != Route::ProbeClaim::kNone && now < route.probe_claim_until) {
+    return route.probe_claim == Route::ProbeClaim::kGranted;
+  }
+  route.probe_claim = Route::ProbeClaim::kPending;
+  route.probe_claim_until = now + kProbeClaimTimeout;
+  route.probe_out = false;
+  claim.publisher = publisher_;
+  claim.lease = kProbeClaimLease;
+  return false;
+}
+
 void RouteHealthTable::ApplyShared(const RouteHealthChange& change, std::string_view replica,
                                    absl::Time now) {
   absl::MutexLock lock(&mu_);
@@ -149,6 +194,7 @@ void RouteHealthTable::ApplyShared(const RouteHealthChange& change, std::string_
     if (change.open_until <= now) return;  // ended: nothing to keep anyone off
     Route& route = Find(change.key, now);
     if (!Open(route, change.open_until, change.opened_by, change.retry_after)) return;
+    route.shared = true;
     route.opened_by_replica = std::string(replica);
     route.failed_probes = std::max(route.failed_probes, change.failed_probes);
     return;
@@ -258,6 +304,8 @@ bool RouteHealthTable::Open(Route& route, absl::Time until, std::string_view err
   route.opened_by = std::string(error_class);
   route.retry_after = retry_after;
   route.opened_by_replica.clear();
+  route.shared = false;
+  route.probe_claim = Route::ProbeClaim::kNone;
   route.probe_out = false;
   return true;
 }
@@ -270,6 +318,8 @@ void RouteHealthTable::Close(Route& route) {
   route.opened_by.clear();
   route.retry_after = false;
   route.opened_by_replica.clear();
+  route.shared = false;
+  route.probe_claim = Route::ProbeClaim::kNone;
   route.probe_out = false;
 }
 

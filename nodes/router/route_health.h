@@ -73,6 +73,8 @@ class RouteHealthTable {
     std::string opened_by;                         // kSkip: the failure class that opened it
     bool retry_after = false;                      // kSkip while open: the upstream asked for it
     std::string opened_by_replica;  // kSkip: the replica whose call opened it; empty: this one
+    // kSkip while half-open: the probe is another replica's, or being claimed (sharing only).
+    bool probe_elsewhere = false;
   };
 
   // One route as ListRouteHealth shows it.
@@ -124,6 +126,14 @@ class RouteHealthTable {
   // at start-up and clears it before the publisher goes.
   void SetPublisher(std::shared_ptr<RouteHealthPublisher> publisher);
 
+  // The answer to RouteHealthPublisher::ClaimProbe: `granted` makes this process the route's
+  // prober (one of its executions probes, as without sharing; if none starts within
+  // kProbeClaimLease, the claim lapses);
+  // otherwise another replica probes, and executions here skip the route, asking again after
+  // `kProbeClaimRetry` unless the route has opened or closed meanwhile.
+  void ProbeClaimed(std::string_view key, bool granted, absl::Time now);
+  static constexpr absl::Duration kProbeClaimRetry = absl::Seconds(1);
+
   // Merges a transition that another replica (`replica`) published, at `now`:
   //   - kOpened with an end after `now` opens the route here until then, unless it is already open
   //     for at least as long; an ended one is ignored.
@@ -151,6 +161,12 @@ class RouteHealthTable {
     std::string opened_by;
     bool retry_after = false;
     std::string opened_by_replica;  // empty: opened here
+    // The current window is known to the other replicas (published or learned), so its probe is
+    // claimed cluster-wide (route_health_sharing.h).
+    bool shared = false;
+    enum class ProbeClaim { kNone, kPending, kGranted, kElsewhere };
+    ProbeClaim probe_claim = ProbeClaim::kNone;
+    absl::Time probe_claim_until;  // kPending / kGranted / kElsewhere: until when it holds
     bool probe_out = false;
     absl::Time probe_started;
     int failed_probes = 0;
@@ -160,6 +176,20 @@ class RouteHealthTable {
   static constexpr size_t kMaxSamples = 256;
 
   Route& Find(std::string_view key, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A ClaimProbe to send once the lock is released (none while `publisher` is null).
+  struct ProbeClaimRequest {
+    std::shared_ptr<RouteHealthPublisher> publisher;
+    absl::Duration lease;
+  };
+  Admission AdmitLocked(std::string_view key, absl::Time now, ProbeClaimRequest& claim);
+  bool HoldsProbeClaim(Route& route, absl::Time now, ProbeClaimRequest& claim)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A claim unanswered this long (the store is slow or gone) is made again.
+  static constexpr absl::Duration kProbeClaimTimeout = absl::Seconds(5);
+  // A granted claim holds this long for one of this process's executions to start the probe;
+  // when one does, it is renewed for the probe lease.
+  static constexpr absl::Duration kProbeClaimLease = absl::Seconds(10);
+
   // RecordFailure under the lock: whether the route opened (or its window grew); nullopt when the
   // failure does not count.
   std::optional<bool> RecordFailureLocked(std::string_view key, absl::Time now,

@@ -7,6 +7,11 @@
 //
 // Only transitions travel, never each call: a closed route that answers costs no publication.
 // Failure counts stay per process; what the threshold decides (the route opens) is shared.
+//
+// The half-open probe is claimed cluster-wide: when a shared window ends, a table with a publisher
+// lets no execution probe until the publisher has claimed the probe for this process
+// (ClaimProbe) and the answer has come back (RouteHealthTable::ProbeClaimed); meanwhile, and on
+// the other replicas, executions skip the route as while a local probe is out.
 #ifndef FLOWHOST_NODES_ROUTER_ROUTE_HEALTH_SHARING_H_
 #define FLOWHOST_NODES_ROUTER_ROUTE_HEALTH_SHARING_H_
 
@@ -38,6 +43,11 @@ class RouteHealthPublisher {
  public:
   virtual ~RouteHealthPublisher() = default;
   virtual void Publish(RouteHealthChange change) = 0;
+  // Asks to be the one process that probes `key`, whose shared window has ended at `now`, for
+  // `lease`. The answer (granted, or not: another replica probes) comes later, from any thread,
+  // through RouteHealthTable::ProbeClaimed. When the claim cannot be made (the store is
+  // unreachable), grant it: the replicas then probe one each, rather than none.
+  virtual void ClaimProbe(std::string key, absl::Time now, absl::Duration lease) = 0;
 };
 
 }  // namespace flowhost::nodes::router

@@ -109,7 +109,10 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
         } else {
           Skip(route, admission.opened_by,
                absl::StrCat("half-open after ", admission.opened_by,
-                            ": another execution's probe call is testing it"));
+                            admission.probe_elsewhere
+                                ? ": another replica's probe call is testing it (or the "
+                                  "replicas are settling which one probes)"
+                                : ": another execution's probe call is testing it"));
         }
         continue;
       }

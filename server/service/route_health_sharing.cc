@@ -75,6 +75,24 @@ void RouteHealthSharing::Publish(RouteHealthChange change) {
   }
 }
 
+void RouteHealthSharing::ClaimProbe(std::string key, absl::Time now, absl::Duration lease) {
+  bool stopped;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped = stopped_;
+  }
+  if (stopped) return table_->ProbeClaimed(key, /*granted=*/true, now);
+  absl::Status queued = store_.ClaimSharedProbe(
+      key, replica_, now, now + lease,
+      [weak = weak_from_this(), key](absl::StatusOr<bool> granted) {
+        std::shared_ptr<RouteHealthSharing> self = weak.lock();
+        if (self == nullptr) return;
+        // No answer from the store: probe here rather than leave the route unprobed.
+        self->table_->ProbeClaimed(key, !granted.ok() || *granted, self->scheduler_.clock().Now());
+      });
+  if (!queued.ok()) table_->ProbeClaimed(key, /*granted=*/true, now);
+}
+
 void RouteHealthSharing::Read() {
   absl::Time since;
   {

@@ -12,9 +12,12 @@
 // What it guarantees: a window one replica publishes keeps the others off the route from the
 // moment they read it (a NOTIFY round trip, typically milliseconds; at most `poll_interval` when a
 // notification is lost) until its end. Calls already in flight, or admitted before the news
-// arrived, are not recalled. Half-open probing is per replica: when a shared window ends, each
-// replica lets at most one probe through; the first probe that answers closes the route for all.
-// Failure counts stay per replica; a route the threshold opens on one replica is open for all.
+// arrived, are not recalled. One probe for the cluster: when a shared window ends, the replicas
+// claim its probe with a conditional UPDATE and only the one granted lets an execution probe (the
+// others skip the route until the probe's outcome arrives, or the claim lapses: 10 s unless a
+// probe starts, then the probe lease; RouteHealthTable::ProbeClaimed); if the store cannot
+// be asked, the replica probes anyway (then at most one probe per replica). Failure counts stay
+// per replica; a route the threshold opens on one replica is open for all.
 //
 // Ownership: the ServiceHost owns it (shared, so that timers and store callbacks hold it weakly);
 // Stop before the store shuts down and before the table's other users go.
@@ -57,6 +60,7 @@ class RouteHealthSharing : public nodes::router::RouteHealthPublisher,
   void Stop();
 
   void Publish(nodes::router::RouteHealthChange change) override;
+  void ClaimProbe(std::string key, absl::Time now, absl::Duration lease) override;
 
  private:
   RouteHealthSharing(std::shared_ptr<nodes::router::RouteHealthTable> table,

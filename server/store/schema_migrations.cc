@@ -100,7 +100,9 @@ CREATE TABLE route_health (
   failed_probes INTEGER NOT NULL DEFAULT 0,
   replica TEXT NOT NULL DEFAULT '',
   published_at BIGINT NOT NULL DEFAULT 0,
-  updated_at BIGINT NOT NULL DEFAULT 0
+  updated_at BIGINT NOT NULL DEFAULT 0,
+  probe_owner TEXT NOT NULL DEFAULT '',
+  probe_until BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX route_health_by_update ON route_health (updated_at)
 )sql"},

@@ -7,7 +7,9 @@
 // Merge rules, applied by the store in one conditional statement so replicas racing agree:
 //   - an opening replaces the row unless the row is already open until at least as late;
 //   - a closing (a probe answered) replaces an open row only when that row's window has ended at
-//     the closing's time: a later window another replica published stands.
+//     the closing's time: a later window another replica published stands;
+//   - the probe of an ended window is claimed by one replica at a time (a conditional UPDATE):
+//     the claim holds until its lease ends, or the row opens or closes again.
 //
 // The SQLite store and "no store" do not offer it (ExecutionStore::shared_route_health() is null):
 // route health then stays per process.
@@ -58,6 +60,13 @@ class SharedRouteHealthStore {
   // unreachable): the transition is then not shared, and stays in this process.
   virtual absl::Status PublishSharedRoute(SharedRouteRecord record,
                                           DoneCallback done = nullptr) = 0;
+
+  // Claims the probe of `route`, whose window has ended at `now` (the replica's clock), for
+  // `replica` until `lease_until`: true when granted (no other replica holds an unexpired claim,
+  // or the route has no row: nothing to coordinate); false when another replica holds it, or the
+  // row has opened again or closed meanwhile (the news is on its way).
+  virtual absl::Status ClaimSharedProbe(std::string route, std::string replica, absl::Time now,
+                                        absl::Time lease_until, Callback<bool> done) = 0;
 
   // The rows changed since `since` on the database's clock (InfinitePast: every row), with the
   // database's time of the read.

@@ -82,14 +82,21 @@ struct RoutePublishOp {
   SharedRouteRecord record;
   DoneCallback done;
 };
+struct RouteClaimOp {
+  std::string route;
+  std::string replica;
+  absl::Time now;
+  absl::Time lease_until;
+  Callback<bool> done;
+};
 struct RouteReadOp {
   absl::Time since;
   Callback<SharedRoutePage> done;
 };
 
-using Operation =
-    std::variant<CreateOp, NodeOp, EventOp, TimerOp, ParkOp, ReleaseOp, FinishOp, CancelOp, ClaimOp,
-                 RenewOp, GetOp, ListOp, EventsOp, PruneOp, RoutePublishOp, RouteReadOp>;
+using Operation = std::variant<CreateOp, NodeOp, EventOp, TimerOp, ParkOp, ReleaseOp, FinishOp,
+                               CancelOp, ClaimOp, RenewOp, GetOp, ListOp, EventsOp, PruneOp,
+                               RoutePublishOp, RouteClaimOp, RouteReadOp>;
 
 // Whether the operation only reads (reads end a write batch, so they see it committed).
 bool IsRead(const Operation& op);

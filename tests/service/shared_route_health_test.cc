@@ -1,13 +1,18 @@
 // Route health shared by two replicas: two in-process servers, each with its own runtime and route
 // health table, recording in one real PostgreSQL 15 database and calling one fake OpenRouter,
 // whose counters prove what reached the upstream. A 429 with Retry-After that replica A gets keeps
-// replica B off the route for the window (B's requests never reach it); when the window ends B
-// probes, and B's answered probe closes the route on A too.
+// replica B off the route for the window (B's requests never reach it); when the window ends, one
+// probe for both replicas (while executions on both arrive), and its answer closes the route on
+// both.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "flowhost/sdk/json.h"
 #include "gmock/gmock.h"
@@ -137,14 +142,40 @@ TEST_F(SharedRouteHealthTest, ARetryAfterSeenByOneReplicaKeepsTheOtherOffTheRout
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ((*stats)["requests_inside_retry_after"], 0);
 
-  // Once the window has ended, B probes; the answer closes the route, for A too.
+  // Once the window has ended, the replicas claim its probe: executions arriving on both while it
+  // runs (it takes 2 s; they all arrive within 0.7 s) make one probe call between them; the
+  // others use the fallback.
+  ASSERT_TRUE(
+      a->fake()
+          .AddRules(
+              {{{"model", kLimitedModel}, {"times", 1}, {"behavior", {{"latency_ms", 2000}}}}})
+          .ok());
   absl::SleepFor(open_until - absl::Now() + absl::Milliseconds(20));  // wall-clock window
-  EXPECT_EQ(Route(*b).first, kLimitedModel);
+  absl::Mutex mu;
+  std::vector<std::string> answered_by;
+  std::vector<std::thread> executions;
+  for (int i = 0; i < 12; ++i) {
+    ServiceHarness& replica = i % 2 == 0 ? *b : *a;
+    executions.emplace_back([&replica, &mu, &answered_by] {
+      std::string route = Route(replica).first;
+      absl::MutexLock lock(&mu);
+      answered_by.push_back(std::move(route));
+    });
+    absl::SleepFor(absl::Milliseconds(60));
+  }
+  for (std::thread& execution : executions) execution.join();
+  EXPECT_EQ(std::count(answered_by.begin(), answered_by.end(), kLimitedModel), 1);
+  EXPECT_EQ(std::count(answered_by.begin(), answered_by.end(), kFallbackModel), 11);
   EXPECT_EQ(Calls(*a, kLimitedModel), 2);
-  WaitForRoute(*a, key, [](const v1::RouteHealth& route) {
-    return route.state() == v1::ROUTE_STATE_CLOSED;
-  });
-  EXPECT_EQ(Route(*a).first, kLimitedModel);
+
+  // The probe answered: the route is closed on both replicas.
+  for (ServiceHarness* replica : {a.get(), b.get()}) {
+    WaitForRoute(*replica, key, [](const v1::RouteHealth& route) {
+      return route.state() == v1::ROUTE_STATE_CLOSED;
+    });
+    EXPECT_EQ(Route(*replica).first, kLimitedModel);
+  }
+  EXPECT_EQ(Calls(*a, kLimitedModel), 4);
 }
 
 }  // namespace

@@ -204,6 +204,39 @@ TEST_F(PostgresStoreTest, ASharedRouteOpeningReachesAnotherReplicaAndOnlyAnEnded
   shared_b->SetSharedRouteListener(nullptr);
 }
 
+// The probe of an ended shared window goes to one replica at a time: a conditional UPDATE grants
+// it while nobody holds an unexpired claim; a new window clears it.
+TEST_F(PostgresStoreTest, OneReplicaAtATimeIsGrantedTheProbeOfAnEndedSharedWindow) {
+  ExecutionStorePtr a = Open(clock_a_, "replica-a");
+  ExecutionStorePtr b = Open(clock_b_, "replica-b");
+  SharedRouteHealthStore& shared_a = *a->shared_route_health();
+  SharedRouteHealthStore& shared_b = *b->shared_route_health();
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  auto open = [&](absl::Time until) {
+    SharedRouteRecord record{"chat:x|free", true, until, "upstream", false, 0, "replica-a", t0};
+    return AwaitDone(
+        [&](auto done) { return shared_a.PublishSharedRoute(std::move(record), std::move(done)); });
+  };
+  auto claim = [](SharedRouteHealthStore& store, const std::string& route,
+                  const std::string& replica, absl::Time now) {
+    absl::StatusOr<bool> granted = Await<bool>([&](auto done) {
+      return store.ClaimSharedProbe(route, replica, now, now + absl::Seconds(30), std::move(done));
+    });
+    EXPECT_TRUE(granted.ok()) << granted.status();
+    return granted.value_or(false);
+  };
+  ASSERT_TRUE(open(t0 + absl::Seconds(30)).ok());
+  EXPECT_FALSE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(20)));  // still open
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(31)));
+  EXPECT_FALSE(claim(shared_b, "chat:x|free", "replica-b", t0 + absl::Seconds(32)));
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(33)));  // renewed
+  EXPECT_TRUE(claim(shared_b, "chat:x|free", "replica-b", t0 + absl::Seconds(64)));  // lapsed
+  EXPECT_TRUE(claim(shared_b, "chat:x|unknown", "replica-b", t0));  // nothing to coordinate
+  // The probe failed and the route opened again: its next probe is anyone's.
+  ASSERT_TRUE(open(t0 + absl::Seconds(100)).ok());
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(101)));
+}
+
 TEST_F(PostgresStoreTest, AStoppedServerGivesUnavailableAndTheStoreRecoversWhenItIsBack) {
   ExecutionStorePtr store = Open(clock_a_, "replica-a");
   std::string id = Queue(*store);

@@ -147,6 +147,12 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     return Queue(RoutePublishOp{std::move(record), std::move(done)});
   }
 
+  absl::Status ClaimSharedProbe(std::string route, std::string replica, absl::Time now,
+                                absl::Time lease_until, Callback<bool> done) override {
+    return Queue(
+        RouteClaimOp{std::move(route), std::move(replica), now, lease_until, std::move(done)});
+  }
+
   absl::Status ReadSharedRoutes(absl::Time since, Callback<SharedRoutePage> done) override {
     return Queue(RouteReadOp{since, std::move(done)});
   }
@@ -695,8 +701,9 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
               "excluded.open_until, opened_by = excluded.opened_by, retry_after = "
               "excluded.retry_after, failed_probes = excluded.failed_probes, replica = "
               "excluded.replica, published_at = excluded.published_at, updated_at = "
-              "excluded.updated_at WHERE route_health.state <> 'open' OR route_health.open_until "
-              "< excluded.open_until RETURNING 1) SELECT pg_notify('",
+              "excluded.updated_at, probe_owner = '', probe_until = 0 WHERE route_health.state "
+              "<> 'open' OR route_health.open_until < excluded.open_until RETURNING 1) SELECT "
+              "pg_notify('",
               kSharedRouteChannel, "', '') FROM u"),
           {Text(r.route), Int(MicrosOrMin(r.open_until)), Text(r.opened_by),
            Int(r.retry_after ? 1 : 0), Int(r.failed_probes), Text(r.replica),
@@ -705,7 +712,8 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
       statements.push_back(PgStatement{
           absl::StrCat("WITH u AS (UPDATE route_health SET state = 'closed', open_until = 0, "
                        "opened_by = '', retry_after = 0, failed_probes = 0, replica = $2, "
-                       "published_at = $3::bigint, updated_at = ",
+                       "published_at = $3::bigint, probe_owner = '', probe_until = 0, "
+                       "updated_at = ",
                        kDatabaseNowMicros,
                        " WHERE route = $1 AND state = 'open' AND open_until <= $3::bigint "
                        "RETURNING 1) SELECT pg_notify('",
@@ -715,6 +723,25 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     return Write{std::move(statements), [done = std::move(op.done)](const absl::Status& status,
                                                                     std::span<PgResult>) mutable {
                    if (done) std::move(done)(status);
+                 }};
+  }
+
+  // Granted when the conditional UPDATE took the claim, or when the route has no row at all.
+  Write Translate(RouteClaimOp& op) {
+    std::vector<PgStatement> statements;
+    statements.push_back(PgStatement{
+        "WITH u AS (UPDATE route_health SET probe_owner = $2, probe_until = $4::bigint WHERE "
+        "route = $1 AND state = 'open' AND open_until <= $3::bigint AND (probe_owner = '' OR "
+        "probe_owner = $2 OR probe_until <= $3::bigint) RETURNING 1) SELECT (SELECT count(*) FROM "
+        "u) + (CASE WHEN EXISTS (SELECT 1 FROM route_health WHERE route = $1) THEN 0 ELSE 1 END)",
+        {Text(op.route), Text(op.replica), Int(MicrosOrMin(op.now)),
+         Int(MicrosOrMin(op.lease_until))}});
+    return Write{std::move(statements),
+                 [done = std::move(op.done)](const absl::Status& status,
+                                             std::span<PgResult> results) mutable {
+                   if (!done) return;
+                   if (!status.ok()) return std::move(done)(status);
+                   std::move(done)(!results.empty() && Scalar(results[0]) > 0);
                  }};
   }
 

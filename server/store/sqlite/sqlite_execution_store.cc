@@ -569,6 +569,12 @@ class SqliteExecutionStore final : public StoreCore {
     completion = CompleteDone(std::move(op.done), status);
     return status;
   }
+  absl::Status Apply(RouteClaimOp& op, Completion& completion, bool&) {
+    absl::Status status =
+        absl::UnimplementedError("the SQLite store serves one process: route health is not shared");
+    completion = Complete<bool>(std::move(op.done), status);
+    return status;
+  }
 
   // Reads never reach ExecuteWrites (StoreCore splits them out).
   template <typename ReadOp>

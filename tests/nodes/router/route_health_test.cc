@@ -171,7 +171,11 @@ TEST(RouteHealth, StaysWithinItsBoundDroppingClosedRoutesFirst) {
 class RecordingPublisher : public RouteHealthPublisher {
  public:
   void Publish(RouteHealthChange change) override { changes.push_back(std::move(change)); }
+  void ClaimProbe(std::string key, absl::Time /*now*/, absl::Duration /*lease*/) override {
+    claims.push_back(std::move(key));
+  }
   std::vector<RouteHealthChange> changes;
+  std::vector<std::string> claims;
 };
 
 RouteHealthChange SharedOpening(absl::Time until) {
@@ -202,6 +206,8 @@ TEST(RouteHealth, OpeningsAndClosingsArePublishedButCallsOnAClosedRouteAreNot) {
   table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(1), true, false);
   EXPECT_EQ(publisher->changes.size(), 1u);
 
+  ASSERT_EQ(table.Admit(kKey, kT0 + absl::Seconds(3)).verdict, Verdict::kSkip);  // claiming
+  table.ProbeClaimed(kKey, /*granted=*/true, kT0 + absl::Seconds(3));
   ASSERT_EQ(table.Admit(kKey, kT0 + absl::Seconds(3)).verdict, Verdict::kProbe);
   table.RecordSuccess(kKey, kT0 + absl::Seconds(3), true);
   ASSERT_EQ(publisher->changes.size(), 2u);
@@ -240,6 +246,51 @@ TEST(RouteHealth, ALocalProbeThatAnswersInsideAnotherReplicasNewWindowLeavesTheR
   table.ApplyShared(SharedOpening(t + absl::Seconds(10)), "replica-a", t);
   table.RecordSuccess(kKey, t + absl::Seconds(1), /*probe=*/true);
   EXPECT_EQ(table.OpenUntil(kKey, t + absl::Seconds(1)), t + absl::Seconds(10));
+}
+
+TEST(RouteHealth, WhenASharedWindowEndsOnlyTheReplicaGrantedTheClaimProbes) {
+  RouteHealthTable table;
+  auto publisher = std::make_shared<RecordingPublisher>();
+  table.SetPublisher(publisher);
+  table.ApplyShared(SharedOpening(kT0 + absl::Seconds(5)), "replica-a", kT0);
+  absl::Time t = kT0 + absl::Seconds(5);
+
+  // The window ends: the first execution asks for the probe and skips; so do the next ones
+  // until the answer comes, without asking again.
+  RouteHealthTable::Admission first = table.Admit(kKey, t);
+  EXPECT_EQ(first.verdict, Verdict::kSkip);
+  EXPECT_TRUE(first.probe_elsewhere);
+  EXPECT_EQ(table.Admit(kKey, t).verdict, Verdict::kSkip);
+  ASSERT_EQ(publisher->claims.size(), 1u);
+  EXPECT_EQ(publisher->claims[0], kKey);
+
+  // Another replica probes: skip, and ask again only after kProbeClaimRetry.
+  table.ProbeClaimed(kKey, /*granted=*/false, t);
+  EXPECT_EQ(table.Admit(kKey, t + absl::Milliseconds(999)).verdict, Verdict::kSkip);
+  EXPECT_EQ(publisher->claims.size(), 1u);
+  absl::Time retry = t + RouteHealthTable::kProbeClaimRetry;
+  EXPECT_EQ(table.Admit(kKey, retry).verdict, Verdict::kSkip);
+  EXPECT_EQ(publisher->claims.size(), 2u);
+
+  // Granted: one execution here probes, the others skip as without sharing.
+  table.ProbeClaimed(kKey, /*granted=*/true, retry);
+  EXPECT_EQ(table.Admit(kKey, retry).verdict, Verdict::kProbe);
+  RouteHealthTable::Admission other = table.Admit(kKey, retry);
+  EXPECT_EQ(other.verdict, Verdict::kSkip);
+  EXPECT_FALSE(other.probe_elsewhere);
+  // A late answer to an old claim changes nothing once the route has closed.
+  table.RecordSuccess(kKey, retry, /*probe=*/true);
+  table.ProbeClaimed(kKey, /*granted=*/false, retry);
+  EXPECT_EQ(table.Admit(kKey, retry).verdict, Verdict::kCall);
+}
+
+TEST(RouteHealth, AWindowThatWasNeverSharedIsProbedWithoutAClaim) {
+  RouteHealthTable table;
+  table.RecordFailure(kKey, kT0, Policy(), "rate_limited", absl::Seconds(1), true, false);
+  auto publisher = std::make_shared<RecordingPublisher>();
+  table.SetPublisher(publisher);  // sharing began after the route opened
+  EXPECT_EQ(table.Admit(kKey, kT0 + absl::Seconds(1)).verdict, Verdict::kProbe);
+  EXPECT_TRUE(publisher->claims.empty());
 }
 
 TEST(RouteHealth, AnotherReplicasClosingClosesOnlyARouteWhoseWindowHasEnded) {
