@@ -17,7 +17,8 @@
 //
 // Sharing (route_health_sharing.h): with a publisher set, the table publishes its own openings and
 // closings, and ApplyShared merges those of other replicas, so an outage one replica sees keeps all
-// of them off the route. Without one the table is private to the process.
+// of them off the route; the half-open probe of a shared window is claimed for the whole cluster
+// (ClaimProbe / ProbeClaimed). Without one the table is private to the process.
 //
 // Ownership: the router node type holds one table for the process (shared_ptr); the host keeps
 // another reference to report it (ListRouteHealth) and to share it.
@@ -128,9 +129,9 @@ class RouteHealthTable {
 
   // The answer to RouteHealthPublisher::ClaimProbe: `granted` makes this process the route's
   // prober (one of its executions probes, as without sharing; if none starts within
-  // kProbeClaimLease, the claim lapses);
-  // otherwise another replica probes, and executions here skip the route, asking again after
-  // `kProbeClaimRetry` unless the route has opened or closed meanwhile.
+  // kProbeClaimLease, the claim lapses); otherwise another replica probes, and executions here
+  // skip the route, asking again after kProbeClaimRetry. An answer that comes after the route
+  // opened or closed again is ignored.
   void ProbeClaimed(std::string_view key, bool granted, absl::Time now);
   static constexpr absl::Duration kProbeClaimRetry = absl::Seconds(1);
 
@@ -181,6 +182,7 @@ class RouteHealthTable {
     std::shared_ptr<RouteHealthPublisher> publisher;
     absl::Duration lease;
   };
+  // Admit's decision, under the lock it takes; a claim to send is left in `claim`.
   Admission AdmitLocked(std::string_view key, absl::Time now, ProbeClaimRequest& claim);
   bool HoldsProbeClaim(Route& route, absl::Time now, ProbeClaimRequest& claim)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
