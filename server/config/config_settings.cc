@@ -49,7 +49,7 @@ const std::array<Setting, 62> kSettings = {{
      "Items waiting for a worker's credit, per remote node type; more are refused with RESOURCE_EXHAUSTED.",
      [](HostConfig& c) -> SettingField { return &c.remote.max_queued_per_type; }, 1},
     {"limits.max_executions_in_flight", "FLOWHOST_MAX_EXECUTIONS_IN_FLIGHT", "max-executions-in-flight", "256",
-     "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED.",
+     "Executions running at once; more are refused at once with RESOURCE_EXHAUSTED, except StartWorkflow's, which are queued in the execution store for any replica with a place.",
      [](HostConfig& c) -> SettingField { return &c.limits.max_executions_in_flight; }, 1},
     {"limits.max_message_bytes", "FLOWHOST_MAX_MESSAGE_BYTES", "max-message-bytes", "4194304",
      "Largest gRPC message received or sent, in bytes.",

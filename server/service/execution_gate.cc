@@ -33,8 +33,18 @@ absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ExecutionGate::Enter() {
 }
 
 void ExecutionGate::Release(uint64_t id) {
+  std::shared_ptr<absl::AnyInvocable<void()>> listener;
+  {
+    absl::MutexLock lock(&mu_);
+    admitted_.erase(id);
+    listener = release_listener_;
+  }
+  if (listener != nullptr) (*listener)();
+}
+
+void ExecutionGate::SetReleaseListener(absl::AnyInvocable<void()> freed) {
   absl::MutexLock lock(&mu_);
-  admitted_.erase(id);
+  release_listener_ = std::make_shared<absl::AnyInvocable<void()>>(std::move(freed));
 }
 
 void ExecutionGate::Attach(uint64_t id, std::shared_ptr<executor::ExecutionHandle> handle) {

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -68,6 +69,11 @@ class ExecutionGate {
   size_t in_flight() const;
   size_t max_in_flight() const { return max_in_flight_; }
 
+  // Calls `freed` after each ticket's place is released (on the releasing thread, outside the
+  // gate's lock; it must be quick): the resumer then claims queued work, if it saw some while the
+  // gate was full. Replaces any earlier listener.
+  void SetReleaseListener(absl::AnyInvocable<void()> freed);
+
  private:
   void Release(uint64_t id);
   void Attach(uint64_t id, std::shared_ptr<executor::ExecutionHandle> handle);
@@ -80,6 +86,7 @@ class ExecutionGate {
   absl::Status cancel_reason_ ABSL_GUARDED_BY(mu_);  // set by CancelAll
   // Admitted executions; the handle is null until attached.
   std::map<uint64_t, std::shared_ptr<executor::ExecutionHandle>> admitted_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<absl::AnyInvocable<void()>> release_listener_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flowhost::service

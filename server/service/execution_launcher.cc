@@ -77,16 +77,17 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
                                                    const grpc::CallbackServerContext& context,
                                                    const WorkflowSource& source,
                                                    const google::protobuf::Struct* input,
-                                                   FailureContext& failure) {
+                                                   FailureContext& failure, WhenBusy when_busy) {
   return PrepareExecution(env, context, source,
-                          input != nullptr ? StructToJson(*input) : sdk::Json::object(), failure);
+                          input != nullptr ? StructToJson(*input) : sdk::Json::object(), failure,
+                          when_busy);
 }
 
 absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
                                                    const grpc::CallbackServerContext& context,
                                                    const WorkflowSource& source,
                                                    const sdk::Json& inputs,
-                                                   FailureContext& failure) {
+                                                   FailureContext& failure, WhenBusy when_busy) {
   if (env.auth != nullptr) {
     absl::Status allowed = env.auth->Check(context);
     if (!allowed.ok()) return allowed;
@@ -98,7 +99,9 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
   if (!bound.ok()) return bound.status();
 
   absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ticket = env.gate->Enter();
-  if (!ticket.ok()) {
+  const bool queue = !ticket.ok() && when_busy == WhenBusy::kQueue &&
+                     absl::IsResourceExhausted(ticket.status());
+  if (!ticket.ok() && !queue) {
     if (env.metrics != nullptr) {
       env.metrics->RecordRefused(absl::IsUnavailable(ticket.status()) ? "draining" : "busy");
     }
@@ -106,7 +109,7 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
   }
 
   PreparedExecution prepared;
-  prepared.ticket = *std::move(ticket);
+  if (!queue) prepared.ticket = *std::move(ticket);
   prepared.request.workflow = *std::move(workflow);
   prepared.request.inputs = *std::move(bound);
   prepared.request.deadline = DeadlineOf(context);
@@ -142,8 +145,11 @@ void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
   std::shared_ptr<executor::ExecutionHandle> handle = env.executor->Start(
       std::move(request), [&env, rpc = std::string(rpc), recording,
                            ticket](executor::ExecutionRecord record) mutable {
-        recording->Finish(record);
-        ReportExecutionFinished(env, rpc, record);
+        if (recording->Finish(record)) {
+          LogExecutionParked(env, rpc, record);
+        } else {
+          ReportExecutionFinished(env, rpc, record);
+        }
         ticket.reset();  // its place at the gate is free
       });
   if (ticket != nullptr) ticket->Attach(handle);
@@ -223,6 +229,17 @@ void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc
     if (!record.failed_node.empty()) fields["node"] = record.failed_node;
   }
   env.logger->Log(level, "execution finished", fields);
+}
+
+void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
+                        const executor::ExecutionRecord& record) {
+  if (env.logger == nullptr || !env.logger->Enabled(sdk::LogLevel::kInfo)) return;
+  env.logger->Log(sdk::LogLevel::kInfo, "execution parked on a durable timer",
+                  {{"execution_id", record.id},
+                   {"trace_id", record.trace_id},
+                   {"workflow", record.workflow},
+                   {"rpc", rpc},
+                   {"duration_ms", absl::ToDoubleMilliseconds(record.duration())}});
 }
 
 std::string NewExecutionId() {

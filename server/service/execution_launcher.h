@@ -44,7 +44,14 @@ WorkflowSource SourceOf(const Request& request) {
 // An execution ready to start.
 struct PreparedExecution {
   executor::ExecutionRequest request;  // workflow, bound inputs, deadline, id
+  // Its place at the gate; null when the gate was full and the caller allowed queueing.
   std::unique_ptr<ExecutionGate::Ticket> ticket;
+};
+
+// What PrepareExecution does when the gate is full (limits.max_executions_in_flight).
+enum class WhenBusy {
+  kRefuse,  // RESOURCE_EXHAUSTED (a synchronous run: its caller waits)
+  kQueue,   // prepared without a ticket: the caller queues it in the store (StartWorkflow)
 };
 
 // Everything up to the start. On failure returns the status to map and fills `failure` (workflow
@@ -53,14 +60,16 @@ absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env
                                                    const grpc::CallbackServerContext& context,
                                                    const WorkflowSource& source,
                                                    const google::protobuf::Struct* input,
-                                                   FailureContext& failure);
+                                                   FailureContext& failure,
+                                                   WhenBusy when_busy = WhenBusy::kRefuse);
 
 // The same with the inputs as JSON (a retried execution's stored input).
 absl::StatusOr<PreparedExecution> PrepareExecution(const ServiceEnvironment& env,
                                                    const grpc::CallbackServerContext& context,
                                                    const WorkflowSource& source,
                                                    const sdk::Json& inputs,
-                                                   FailureContext& failure);
+                                                   FailureContext& failure,
+                                                   WhenBusy when_busy = WhenBusy::kRefuse);
 
 // Starts `request` in the background, recorded by `recording` (made its observer): logs the
 // start as `rpc`, records the outcome and reports it when it ends, and holds `ticket` (its place
@@ -89,6 +98,11 @@ void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
 // duration, tokens and cost) and its count in the metrics.
 void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
                              const executor::ExecutionRecord& record);
+
+// Logs one line for an execution that left memory to wait on a durable timer (it did not
+// finish, so it is not counted in the metrics): id, workflow, rpc, how long it ran.
+void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
+                        const executor::ExecutionRecord& record);
 
 // A fresh execution id ("ex-" and 16 hex digits).
 std::string NewExecutionId();

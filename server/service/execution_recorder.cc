@@ -253,7 +253,7 @@ void Recording::OnTokensReset(std::string_view node, size_t item_index,
   if (inner_ != nullptr) inner_->OnTokensReset(node, item_index, source);
 }
 
-void Recording::Finish(const executor::ExecutionRecord& record) {
+bool Recording::Finish(const executor::ExecutionRecord& record) {
   std::optional<absl::Time> park_at;
   {
     absl::MutexLock lock(&mu_);
@@ -273,7 +273,7 @@ void Recording::Finish(const executor::ExecutionRecord& record) {
         self->FailLocked(committed);
       });
     });
-    return;
+    return true;
   }
   Log(ExecutionFinishedEvent(record, recorder_.scrubber_));
   store::ExecutionOutcome outcome;
@@ -294,6 +294,7 @@ void Recording::Finish(const executor::ExecutionRecord& record) {
       self->FailLocked(committed);
     });
   });
+  return false;
 }
 
 // ---- ExecutionRecorder ----
@@ -358,6 +359,16 @@ absl::Status ExecutionRecorder::CreateForStart(const executor::ExecutionRequest&
   execution.id = request.id;
   execution.idempotency_key = std::move(idempotency_key);
   return CreateAsync(std::move(execution), request.workflow, save_policy, std::move(done));
+}
+
+absl::Status ExecutionRecorder::CreateQueued(const executor::ExecutionRequest& request,
+                                             std::string idempotency_key,
+                                             store::Callback<store::CreatedExecution> done) {
+  store::NewExecution execution = NewExecutionFor(request, SavePolicyFor(*request.workflow));
+  execution.id = request.id;
+  execution.idempotency_key = std::move(idempotency_key);
+  execution.claim_now = false;  // for whichever replica has a place first
+  return store_.CreateExecution(std::move(execution), std::move(done));
 }
 
 absl::Status ExecutionRecorder::CreateForRetry(const executor::ExecutionRequest& request,

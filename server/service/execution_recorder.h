@@ -88,8 +88,10 @@ class Recording : public executor::ExecutionObserver,
   // fence is not known, or its recording failed) or is finishing.
   bool Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler);
 
-  // From the execution's completion, before the caller's: records the outcome.
-  void Finish(const executor::ExecutionRecord& record);
+  // From the execution's completion, before the caller's: records the outcome. Returns true
+  // when the execution did not end but parked on a durable timer (Park): it is then written
+  // `waiting`, and continues when due.
+  bool Finish(const executor::ExecutionRecord& record);
 
   // ---- ExecutionObserver ----
   void OnNodeStarted(std::string_view node, int attempt) override;
@@ -170,6 +172,13 @@ class ExecutionRecorder {
   // an error return means nothing was queued and `done` never runs.
   absl::Status CreateForStart(const executor::ExecutionRequest& request,
                               std::string idempotency_key, AsyncStartDone done);
+  // Records a new execution of `request` for StartWorkflow as queued (not claimed): the server
+  // has no place for it now, so any replica (this one included) claims it when it has one
+  // (ExecutionResumer). `done` runs on the store's thread with the store's answer (an existing
+  // execution when the idempotency key names one); an error return means nothing was queued.
+  absl::Status CreateQueued(const executor::ExecutionRequest& request,
+                            std::string idempotency_key,
+                            store::Callback<store::CreatedExecution> done);
   // The same for RetryExecution: a new execution linked to `retry_of`.
   absl::Status CreateForRetry(const executor::ExecutionRequest& request, std::string retry_of,
                               AsyncStartDone done);

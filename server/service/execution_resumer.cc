@@ -24,6 +24,20 @@ void ExecutionResumer::Start() {
   store().SetWorkListener([weak] {
     if (auto self = weak.lock()) self->Claim();
   });
+  // CancelExecution asked on any replica for an execution running here (a NOTIFY on
+  // PostgreSQL): cancel it now rather than at the next renewal.
+  store().SetCancelListener([weak](const std::string& id) {
+    auto self = weak.lock();
+    if (self == nullptr) return;
+    if (std::shared_ptr<Recording> running = self->env_.recorder->FindRunning(id)) {
+      running->Cancel(sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
+                                     "cancelled by CancelExecution"));
+    }
+  });
+  // A place freed at the gate: claim the work queued while this server was full.
+  env_.gate->SetReleaseListener([weak] {
+    if (auto self = weak.lock()) self->PlaceFreed();
+  });
   // A timer per parked execution, on the host's timers: it is claimed when due (the poll is the
   // fallback, and what finds the ones parked before a restart).
   env_.recorder->SetParkListener([weak, &scheduler = scheduler_](absl::Time wake_at) {
@@ -51,15 +65,28 @@ bool ExecutionResumer::stopped() const {
   return stopped_;
 }
 
+void ExecutionResumer::PlaceFreed() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_ || !work_waiting_) return;
+  }
+  Claim();
+}
+
 void ExecutionResumer::Claim() {
-  // No more than the gate has places for: a claim it would refuse is only given back.
-  size_t in_flight = env_.gate->in_flight();
-  size_t free = env_.gate->max_in_flight() > in_flight ? env_.gate->max_in_flight() - in_flight : 0;
-  int max = static_cast<int>(std::min<size_t>(free, static_cast<size_t>(options_.max_claims)));
-  if (max == 0) return;  // the next poll looks again
+  int max = 0;
   {
     absl::MutexLock lock(&mu_);
     if (stopped_) return;
+    // No more than the gate has places for, less those of claims not started yet: a claim it
+    // would refuse is only given back.
+    size_t taken = env_.gate->in_flight() + starting_;
+    size_t free = env_.gate->max_in_flight() > taken ? env_.gate->max_in_flight() - taken : 0;
+    max = static_cast<int>(std::min<size_t>(free, static_cast<size_t>(options_.max_claims)));
+    if (max == 0) {
+      work_waiting_ = true;  // the next place freed (or the next poll) looks again
+      return;
+    }
     if (claiming_) {
       claim_again_ = true;
       return;
@@ -70,16 +97,23 @@ void ExecutionResumer::Claim() {
       max, [self = shared_from_this(), max](absl::StatusOr<std::vector<store::Claim>> claims) {
         if (!claims.ok()) {
           self->env_.logger->Log(sdk::LogLevel::kWarning,
-                                 "cannot claim executions left by a stopped server; will retry",
+                                 "cannot claim executions (queued, due or left by a stopped "
+                                 "server); will retry",
                                  {{"error", std::string(claims.status().message())}});
         } else {
+          {
+            absl::MutexLock lock(&self->mu_);
+            self->starting_ += claims->size();
+          }
           for (const store::Claim& claim : *claims) self->Resume(claim);
         }
         bool again = false;
         {
           absl::MutexLock lock(&self->mu_);
           self->claiming_ = false;
-          again = self->claim_again_ || (claims.ok() && static_cast<int>(claims->size()) == max);
+          bool full = claims.ok() && static_cast<int>(claims->size()) == max;
+          self->work_waiting_ = !claims.ok() || full;
+          again = self->claim_again_ || full;
           self->claim_again_ = false;
         }
         if (again) self->Claim();
@@ -101,6 +135,7 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
         self->Resumed(claim, std::move(detail));
       });
   if (!queued.ok()) {
+    Started();
     // It stays claimed by this server until its lease runs out; then it is claimed again.
     env_.logger->Log(sdk::LogLevel::kWarning, "cannot read a claimed execution to resume it",
                      {{"execution_id", fence.execution_id},
@@ -110,9 +145,12 @@ void ExecutionResumer::Resume(const store::Claim& claim) {
 
 void ExecutionResumer::Resumed(const store::Claim& claim,
                                absl::StatusOr<store::ExecutionDetail> detail) {
+  Started();  // from here on the gate counts its place, if it gets one
   const store::Fence& fence = claim.fence;
   // Parked on a durable timer, now due: it did not stop with its server, it waited.
   const bool timer_due = claim.previous_status == store::ExecutionStatus::kWaiting;
+  // Queued by StartWorkflow on a server that had no place: it starts now, for the first time.
+  const bool queued = claim.previous_status == store::ExecutionStatus::kQueued;
   if (!detail.ok()) return Abandon(fence, detail.status());
   const store::ExecutionRow& row = detail->execution;
   if (row.cancel_requested) {
@@ -120,7 +158,7 @@ void ExecutionResumer::Resumed(const store::Claim& claim,
                                          sdk::error_class::kCancelled,
                                          "cancelled by CancelExecution while its server was down"));
   }
-  if (row.restart_policy == store::RestartPolicy::kFail && !timer_due) {
+  if (row.restart_policy == store::RestartPolicy::kFail && !timer_due && !queued) {
     return Abandon(fence, absl::AbortedError(
                               "the server running the execution stopped, and its workflow's "
                               "restart_policy is fail"));
@@ -136,8 +174,15 @@ void ExecutionResumer::Resumed(const store::Claim& claim,
   if (!input.ok()) return Abandon(fence, input.status());
   absl::StatusOr<std::unique_ptr<ExecutionGate::Ticket>> ticket = env_.gate->Enter();
   if (!ticket.ok()) {
-    // Busy or draining: give it back, for this server (later) or another one.
-    (void)store().ReleaseExecution(fence);
+    // Busy (places were taken meanwhile) or draining: give it back as it was, for this server
+    // (once a place is free) or another one.
+    if (queued) {
+      (void)store().RequeueExecution(fence);
+    } else {
+      (void)store().ReleaseExecution(fence);
+    }
+    absl::MutexLock lock(&mu_);
+    work_waiting_ = true;
     return;
   }
   executor::ExecutionRequest request;
@@ -148,17 +193,24 @@ void ExecutionResumer::Resumed(const store::Claim& claim,
   for (const store::TimerRow& timer : detail->timers) {
     request.durable_timers[timer.node] = timer.due_at;
   }
-  env_.logger->Log(sdk::LogLevel::kInfo,
-                   timer_due ? "continuing an execution whose durable timer is due"
-                             : "resuming an execution whose server stopped",
-                   {{"execution_id", row.id},
-                    {"workflow", row.workflow},
-                    {"nodes_reused", request.reused_outputs.size()},
-                    {"workflow_changed", row.workflow_hash != workflow->content_hash}});
+  if (!queued) {
+    env_.logger->Log(sdk::LogLevel::kInfo,
+                     timer_due ? "continuing an execution whose durable timer is due"
+                               : "resuming an execution whose server stopped",
+                     {{"execution_id", row.id},
+                      {"workflow", row.workflow},
+                      {"nodes_reused", request.reused_outputs.size()},
+                      {"workflow_changed", row.workflow_hash != workflow->content_hash}});
+  }
   std::shared_ptr<Recording> recording =
       env_.recorder->RecordResumed(fence, workflow, row.save_policy, claim.last_event_sequence);
-  StartRecorded(env_, "resume", std::move(recording), std::move(request),
-                std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
+  StartRecorded(env_, queued ? "StartWorkflow (queued)" : "resume", std::move(recording),
+                std::move(request), std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
+}
+
+void ExecutionResumer::Started() {
+  absl::MutexLock lock(&mu_);
+  if (starting_ > 0) --starting_;
 }
 
 void ExecutionResumer::Abandon(const store::Fence& fence, absl::Status error) {

@@ -5,9 +5,13 @@
 //   (ExecutionStore::RenewLeases). One the store reports lost (taken over after its lease
 //   expired) is stopped with ABORTED; one CancelExecution flagged (on another replica) is
 //   cancelled.
-// - Claims: at Start, and whenever the store signals claimable work (every store.poll_interval,
-//   a NOTIFY on PostgreSQL), it claims executions whose owner is gone (their lease expired; on
-//   SQLite, any left running by an earlier process) and resumes each under its original id: the
+// - Cancellation: the store's cancel listener (a NOTIFY from the replica that was asked, on
+//   PostgreSQL) cancels an execution running here at once; the renewal is the fallback.
+// - Claims: at Start, whenever the store signals claimable work (every store.poll_interval, a
+//   NOTIFY on PostgreSQL), and when a place frees up at the gate after work was seen while it
+//   was full, it claims executions: queued ones (StartWorkflow on a replica that had no place),
+//   which start as new; due durable timers; and executions whose owner is gone (their lease
+//   expired; on SQLite, any left running by an earlier process), each resumed under its id: the
 //   nodes recorded as succeeded with their items whole are not run again (their stored items go
 //   to the nodes after them), every other node runs (so a node runs at least once). A workflow
 //   with `restart_policy: fail` is failed instead, as is one whose workflow is no longer loaded.
@@ -55,6 +59,10 @@ class ExecutionResumer : public std::enable_shared_from_this<ExecutionResumer> {
   store::ExecutionStore& store() { return env_.recorder->store(); }
   bool stopped() const;
   void Claim();
+  // A place at the gate was freed: claims again when work was seen while the gate was full.
+  void PlaceFreed();
+  // A claim has been started or given up: its place no longer needs reserving.
+  void Started();
   void Resume(const store::Claim& claim);
   void Resumed(const store::Claim& claim, absl::StatusOr<store::ExecutionDetail> detail);
   // Ends a claimed execution without running it: failed (or cancelled) with `error`.
@@ -71,6 +79,10 @@ class ExecutionResumer : public std::enable_shared_from_this<ExecutionResumer> {
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   bool claiming_ ABSL_GUARDED_BY(mu_) = false;  // a ClaimExecutions is in flight
   bool claim_again_ ABSL_GUARDED_BY(mu_) = false;  // work was signalled meanwhile
+  // Claimable work may be waiting for a place here: the last claim filled every place it asked
+  // for, or found none free. A freed place then claims again (PlaceFreed).
+  bool work_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  size_t starting_ ABSL_GUARDED_BY(mu_) = 0;  // claimed, not yet at the gate
   sdk::TimerId renewal_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -54,9 +54,13 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
                               " bytes; at most 256 are allowed"));
   }
   FailureContext failure;
-  absl::StatusOr<PreparedExecution> prepared =
-      PrepareExecution(env_, *context, SourceOf(*request),
-                       request->has_input() ? &request->input() : nullptr, failure);
+  // At the limit of executions in flight it is queued in the store instead, for whichever
+  // replica (this one included) has a place first. Only a loaded workflow's: the store keeps its
+  // name, not inline YAML, so no other server could run that.
+  WorkflowSource source = SourceOf(*request);
+  absl::StatusOr<PreparedExecution> prepared = PrepareExecution(
+      env_, *context, source, request->has_input() ? &request->input() : nullptr, failure,
+      source.kind == WorkflowSource::Kind::kName ? WhenBusy::kQueue : WhenBusy::kRefuse);
   if (!prepared.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(
@@ -67,6 +71,9 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
   prepared->request.deadline = absl::InfiniteFuture();
 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (prepared->ticket == nullptr) {
+    return StartQueued(context, reactor, response, prepared->request, request->idempotency_key());
+  }
   auto pending = std::make_shared<PreparedExecution>(*std::move(prepared));
   absl::Status queued = env_.recorder->CreateForStart(
       pending->request, request->idempotency_key(),
@@ -93,6 +100,40 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
   if (!queued.ok()) {
     FailureContext refused;
     refused.workflow = pending->request.workflow->name;
+    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* WorkflowServiceImpl::StartQueued(
+    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+    v1::StartWorkflowResponse* response, const executor::ExecutionRequest& request,
+    const std::string& idempotency_key) {
+  std::string workflow = request.workflow->name;
+  absl::Status queued = env_.recorder->CreateQueued(
+      request, idempotency_key,
+      [this, context, response, reactor,
+       workflow](absl::StatusOr<store::CreatedExecution> created) {
+        if (!created.ok()) {
+          FailureContext failure;
+          failure.workflow = workflow;
+          reactor->Finish(
+              FailCall(*context, created.status(), failure, *env_.scrubber, env_.max_retry_after));
+          return;
+        }
+        if (created->created) {
+          env_.logger->Log(sdk::LogLevel::kInfo,
+                           "execution queued: no place free here (limits.max_executions_in_flight)",
+                           {{"execution_id", created->id}, {"workflow", workflow}});
+        }
+        response->set_execution_id(created->id);
+        response->set_created(created->created);
+        response->set_state(ExecutionStateToProto(created->status));
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) {
+    FailureContext refused;
+    refused.workflow = workflow;
     reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
   }
   return reactor;

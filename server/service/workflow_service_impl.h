@@ -77,6 +77,13 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
  private:
   // The caller's check, then whether the server keeps a history: the refusal, or OK.
   absl::Status HistoryAllowed(const grpc::CallbackServerContext& context) const;
+  // StartWorkflow when no place is free here: records `request` queued in the store (any
+  // replica with a place claims it) and answers with its id and state.
+  grpc::ServerUnaryReactor* StartQueued(grpc::CallbackServerContext* context,
+                                        grpc::ServerUnaryReactor* reactor,
+                                        v1::StartWorkflowResponse* response,
+                                        const executor::ExecutionRequest& request,
+                                        const std::string& idempotency_key);
   // RetryExecution once the store has read the execution to retry (on the store's thread).
   void RetryRead(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                  v1::RetryExecutionResponse* response, bool from_failed_node,

@@ -178,13 +178,19 @@ class ExecutionStore {
   // with an expired lease, so another replica (or this one after a restart) resumes it at once.
   virtual absl::Status ReleaseExecution(const Fence& fence, DoneCallback done = nullptr) = 0;
 
+  // Gives back (fenced) an execution claimed while it was kQueued that this instance could not
+  // start after all (no place free): kQueued again, unowned, for any replica to claim as new.
+  virtual absl::Status RequeueExecution(const Fence& fence, DoneCallback done = nullptr) = 0;
+
   // Makes the execution final (fenced) and applies its save policy: with kFailedOnly a
   // successful execution is deleted, with kNone every finished execution is.
   virtual absl::Status FinishExecution(const Fence& fence, ExecutionOutcome outcome,
                                        DoneCallback done = nullptr) = 0;
 
   // Asks for an execution to be cancelled (anyone may). A queued or waiting execution is
-  // cancelled at once; a running one is flagged, and its owner learns it from RenewLeases.
+  // cancelled at once; a running one is flagged, and its owner learns it from RenewLeases, and
+  // sooner from the cancel listener (SetCancelListener) where the backend can tell other
+  // replicas (PostgreSQL: a NOTIFY).
   // Returns the execution's status after the request; NOT_FOUND for an unknown id.
   virtual absl::Status RequestCancel(std::string id, Callback<ExecutionStatus> done) = 0;
 
@@ -216,6 +222,12 @@ class ExecutionStore {
   // (PostgreSQL), a queued execution created here, and every poll interval as the fallback.
   // The listener should call ClaimExecutions. Set it once, before work starts.
   virtual void SetWorkListener(absl::AnyInvocable<void()> listener) = 0;
+
+  // Called on the store thread with an execution's id when RequestCancel was asked for it while
+  // it ran, on this or (PostgreSQL, through NOTIFY) another replica: a hint that its owner
+  // should cancel it now rather than at its next lease renewal (which stays the fallback, since
+  // a notification can be lost). The listener must be quick. Set it once, before work starts.
+  virtual void SetCancelListener(absl::AnyInvocable<void(const std::string& id)> listener) = 0;
 
   // Whether the database is reachable now: OK, or UNAVAILABLE naming what failed. The listener
   // is called on the store thread whenever it changes.

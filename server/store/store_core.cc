@@ -102,6 +102,10 @@ absl::Status StoreCore::ReleaseExecution(const Fence& fence, DoneCallback done) 
   return Queue(ReleaseOp{fence, std::move(done)});
 }
 
+absl::Status StoreCore::RequeueExecution(const Fence& fence, DoneCallback done) {
+  return Queue(ReleaseOp{fence, std::move(done), /*requeue=*/true});
+}
+
 absl::Status StoreCore::FinishExecution(const Fence& fence, ExecutionOutcome outcome,
                                         DoneCallback done) {
   if (!IsFinal(outcome.status)) {
@@ -154,6 +158,11 @@ void StoreCore::SetWorkListener(absl::AnyInvocable<void()> listener) {
   work_listener_ = std::move(listener);
 }
 
+void StoreCore::SetCancelListener(absl::AnyInvocable<void(const std::string& id)> listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  cancel_listener_ = std::move(listener);
+}
+
 void StoreCore::SetHealthListener(absl::AnyInvocable<void(const absl::Status&)> listener) {
   absl::MutexLock lock(&listeners_mu_);
   health_listener_ = std::move(listener);
@@ -187,6 +196,11 @@ void StoreCore::SetHealth(absl::Status status) {
 void StoreCore::NotifyWork() {
   absl::MutexLock lock(&listeners_mu_);
   if (work_listener_) work_listener_();
+}
+
+void StoreCore::NotifyCancel(const std::string& id) {
+  absl::MutexLock lock(&listeners_mu_);
+  if (cancel_listener_) cancel_listener_(id);
 }
 
 void StoreCore::CountCommitted(int64_t writes) {

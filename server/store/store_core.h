@@ -44,6 +44,7 @@ class StoreCore : public ExecutionStore {
   absl::Status ClearTimer(const Fence& fence, std::string node, DoneCallback done) override;
   absl::Status ParkExecution(const Fence& fence, absl::Time wake_at, DoneCallback done) override;
   absl::Status ReleaseExecution(const Fence& fence, DoneCallback done) override;
+  absl::Status RequeueExecution(const Fence& fence, DoneCallback done) override;
   absl::Status FinishExecution(const Fence& fence, ExecutionOutcome outcome,
                                DoneCallback done) override;
   absl::Status RequestCancel(std::string id, Callback<ExecutionStatus> done) override;
@@ -56,6 +57,7 @@ class StoreCore : public ExecutionStore {
                           Callback<std::vector<EventRow>> done) override;
   absl::Status Prune(Callback<PruneResult> done) override;
   void SetWorkListener(absl::AnyInvocable<void()> listener) override;
+  void SetCancelListener(absl::AnyInvocable<void(const std::string& id)> listener) override;
   absl::Status Health() const override;
   void SetHealthListener(absl::AnyInvocable<void(const absl::Status&)> listener) override;
   StoreStats Stats() const override;
@@ -91,6 +93,7 @@ class StoreCore : public ExecutionStore {
   // Store thread: helpers for backends.
   void SetHealth(absl::Status status);
   void NotifyWork();
+  void NotifyCancel(const std::string& id);
   void CountCommitted(int64_t writes);
   void CountFailed(int64_t writes);
   absl::Time Now() const { return clock_->Now(); }
@@ -116,6 +119,7 @@ class StoreCore : public ExecutionStore {
   absl::Mutex listeners_mu_;
   absl::AnyInvocable<void(const absl::Status&)> health_listener_ ABSL_GUARDED_BY(listeners_mu_);
   absl::AnyInvocable<void()> work_listener_ ABSL_GUARDED_BY(listeners_mu_);
+  absl::AnyInvocable<void(const std::string&)> cancel_listener_ ABSL_GUARDED_BY(listeners_mu_);
 
   std::atomic<int64_t> committed_writes_{0};
   std::atomic<int64_t> batches_{0};

@@ -40,6 +40,7 @@ struct ParkOp {
 struct ReleaseOp {
   Fence fence;
   DoneCallback done;
+  bool requeue = false;  // RequeueExecution: kQueued again rather than kRunning with no lease
 };
 struct FinishOp {
   Fence fence;

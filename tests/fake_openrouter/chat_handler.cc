@@ -189,6 +189,7 @@ ResponseScript HandleChat(const HttpRequest& request,
   if (!parsed.ok()) return JsonError(request, 400, std::string(parsed.status().message()));
   if (parsed->models.empty()) parsed->models.push_back(kDefaultModel);
   *requested_model = parsed->models.front();
+  if (!parsed->user.empty()) state.stats.ChatRequestFromUser(parsed->user);
 
   const int64_t prompt_tokens = EstimateTokens(parsed->prompt_chars);
   const int64_t output_tokens = parsed->max_tokens.value_or(0);

@@ -69,6 +69,9 @@ absl::StatusOr<ChatRequest> ParseChatRequest(std::string_view body) {
   if (auto it = json.find("stream"); it != json.end() && it->is_boolean()) {
     request.stream = it->get<bool>();
   }
+  if (auto it = json.find("user"); it != json.end() && it->is_string()) {
+    request.user = it->get<std::string>();
+  }
 
   auto messages = json.find("messages");
   auto prompt = json.find("prompt");

@@ -23,6 +23,7 @@ struct ChatRequest {
   std::vector<std::string> models;  // `model` first (if given), then `models`, without repeats
   bool stream = false;
   std::string last_user_text;         // text of the last message whose role is "user"
+  std::string user;                   // the `user` field ("" when absent)
   int64_t prompt_chars = 0;           // characters of all messages' text
   std::optional<int64_t> max_tokens;  // `max_tokens` or `max_completion_tokens`
   bool json_response = false;         // response_format is json_object or json_schema

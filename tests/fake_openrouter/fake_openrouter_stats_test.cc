@@ -53,6 +53,25 @@ TEST_F(FakeStatsTest, KeepAliveRequestsShareOneConnection) {
   EXPECT_EQ(stats["status_counts"]["200"], 20);
 }
 
+// Chat requests are counted by their `user` field when they arrive, whatever their answer: a test
+// names each node's call there to count the calls per node (tests/service/replicas_test.cc).
+TEST_F(FakeStatsTest, CountsChatRequestsByTheirUserField) {
+  BlockingHttp http;
+  for (const char* user : {"ex-1/first", "ex-1/first", "ex-1/second"}) {
+    Json body = ChatBody("fake/ok", "hi");
+    body["user"] = user;
+    ASSERT_EQ(http.Send(ChatCall(*fake_, body)).status, 200);
+  }
+  Json failing = ChatBody("fake/fail500", "hi");
+  failing["user"] = "ex-2/first";
+  http.Send(ChatCall(*fake_, failing));
+  http.Send(ChatCall(*fake_, ChatBody("fake/ok", "no user")));
+  Json stats = Stats();
+  EXPECT_EQ(stats["by_user"], Json({{"ex-1/first", 2}, {"ex-1/second", 1}, {"ex-2/first", 1}}));
+  ASSERT_TRUE(fake_->ResetStats().ok());
+  EXPECT_TRUE(Stats()["by_user"].empty());
+}
+
 TEST_F(FakeStatsTest, SeparateClientsOpenSeparateConnections) {
   for (int i = 0; i < 5; ++i) {
     BlockingHttp http;

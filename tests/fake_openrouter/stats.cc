@@ -79,6 +79,11 @@ void Stats::ApiRequestAnswered(int status, std::string_view model,
   }
 }
 
+void Stats::ChatRequestFromUser(std::string_view user) {
+  absl::MutexLock lock(&mu_);
+  ++by_user_[std::string(user)];
+}
+
 void Stats::ApiRequestEnded(bool aborted) {
   in_flight_.fetch_sub(1, std::memory_order_relaxed);
   if (aborted) requests_aborted_.fetch_add(1, std::memory_order_relaxed);
@@ -101,6 +106,9 @@ Json Stats::ToJson() const {
   Json status_counts = Json::object();
   for (const auto& [status, count] : status_counts_) status_counts[std::to_string(status)] = count;
   out["by_model"] = std::move(by_model);
+  Json by_user = Json::object();
+  for (const auto& [user, count] : by_user_) by_user[user] = count;
+  out["by_user"] = std::move(by_user);
   out["status_counts"] = std::move(status_counts);
   int64_t inside = 0;
   Json inside_by_model = Json::object();
@@ -141,6 +149,7 @@ void Stats::Reset() {
   max_in_flight_ = in_flight_.load();
   absl::MutexLock lock(&mu_);
   by_model_.clear();
+  by_user_.clear();
   status_counts_.clear();
   retry_after_until_.clear();
   inside_retry_after_.clear();

@@ -48,12 +48,17 @@ class Stats {
   // own window (`retry_after_window_ms` from now) starts one.
   void ApiRequestAnswered(int status, std::string_view model,
                           std::optional<int64_t> retry_after_window_ms = std::nullopt);
+  // A chat request that arrived with a `user` field, counted by its value: a test that puts an
+  // execution's node (or idempotency key) there counts the upstream calls each node made, also
+  // the ones whose answer its caller never read (it was killed).
+  void ChatRequestFromUser(std::string_view user);
   // The response finished (completely written, or cut on purpose), or the client went away first.
   void ApiRequestEnded(bool aborted);
 
   // {"requests", "chat_requests", "models_requests", "connections_accepted", "connections_open",
   //  "requests_aborted", "in_flight", "max_in_flight", "by_model", "status_counts",
-  //  "last_request_headers", "requests_inside_retry_after", "inside_retry_after_by_model"}.
+  //  "last_request_headers", "requests_inside_retry_after", "inside_retry_after_by_model",
+  //  "by_user"}.
   //  max_in_flight is the most API requests in flight at once.
   nlohmann::json ToJson() const;
 
@@ -84,6 +89,7 @@ class Stats {
 
   mutable absl::Mutex mu_;
   std::map<std::string, int64_t> by_model_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> by_user_ ABSL_GUARDED_BY(mu_);
   std::map<int, int64_t> status_counts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::Time> retry_after_until_ ABSL_GUARDED_BY(mu_);  // by model
   std::map<std::string, int64_t> inside_retry_after_ ABSL_GUARDED_BY(mu_);    // by model

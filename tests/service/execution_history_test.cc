@@ -266,6 +266,42 @@ TYPED_TEST(ExecutionHistoryTest, StartWorkflowReturnsAnIdAtOnceAndTheExecutionRu
             "Hello Grace");
 }
 
+// At the limit of executions in flight, a StartWorkflow of a loaded workflow is queued in the
+// store and runs once a place frees (on this one server); one of inline YAML is refused, since the
+// store keeps the workflow's name only.
+TYPED_TEST(ExecutionHistoryTest, AtTheLimitStartWorkflowQueuesALoadedWorkflowAndRefusesInlineYaml) {
+  HarnessOptions options;
+  options.max_executions_in_flight = 1;
+  std::unique_ptr<ServiceHarness> harness = this->StartWithHistory(std::move(options));
+  ASSERT_NE(harness, nullptr);
+  v1::StartWorkflowRequest busy;
+  busy.set_workflow("ask");
+  (*busy.mutable_input()->mutable_fields())["question"].set_string_value("hold on");
+  (*busy.mutable_input()->mutable_fields())["model"].set_string_value("fake/slow-1000");
+  v1::StartWorkflowResponse running;
+  ASSERT_TRUE(
+      harness->stub().StartWorkflow(ServiceHarness::Context().get(), busy, &running).ok());
+  EXPECT_EQ(running.state(), v1::EXECUTION_STATE_RUNNING);
+
+  v1::StartWorkflowResponse queued;
+  ASSERT_TRUE(this->Start(*harness, "greet", "", queued, "Queue").ok());
+  EXPECT_TRUE(queued.created());
+  EXPECT_EQ(queued.state(), v1::EXECUTION_STATE_QUEUED);
+  v1::StartWorkflowRequest inline_yaml;
+  inline_yaml.set_yaml("name: inline\nnodes:\n  - name: x\n    type: noop\n");
+  v1::StartWorkflowResponse refused;
+  grpc::Status status =
+      harness->stub().StartWorkflow(ServiceHarness::Context().get(), inline_yaml, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+
+  v1::Execution greeted =
+      this->WaitForState(*harness, queued.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  ASSERT_EQ(greeted.output_items_size(), 1);
+  EXPECT_EQ(greeted.output_items(0).struct_value().fields().at("greeting").string_value(),
+            "Hello Queue");
+  this->WaitForState(*harness, running.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+}
+
 TYPED_TEST(ExecutionHistoryTest, TheSameIdempotencyKeyReturnsTheSameExecution) {
   std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
   ASSERT_NE(harness, nullptr);

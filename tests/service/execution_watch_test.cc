@@ -275,6 +275,17 @@ TYPED_TEST(WatchExecutionTest, AWatchFollowsAnExecutionParkedOnADurableTimerUnti
   ASSERT_EQ(got.execution().nodes_size(), 3);
   EXPECT_EQ(got.execution().nodes(0).name(), "first");
   EXPECT_EQ(got.execution().nodes(0).attempts(), 1);
+  // The log says it parked, then finished once (succeeded): the park is not a cancellation.
+  int parked_lines = 0;
+  std::vector<std::string> finished_lines;
+  for (const std::string& line : harness->log_lines()) {
+    if (line.find(id) == std::string::npos) continue;
+    if (line.find("execution parked on a durable timer") != std::string::npos) ++parked_lines;
+    if (line.find("\"execution finished\"") != std::string::npos) finished_lines.push_back(line);
+  }
+  EXPECT_EQ(parked_lines, 1);
+  ASSERT_EQ(finished_lines.size(), 1u);
+  EXPECT_THAT(finished_lines[0], ::testing::HasSubstr("\"status\":\"OK\""));
 }
 
 TYPED_TEST(WatchExecutionTest, ACancelledExecutionsWatchEndsWithItsCancellation) {

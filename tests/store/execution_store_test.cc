@@ -513,6 +513,59 @@ TYPED_TEST(ExecutionStoreTest, AFenceThisStoreNeverIssuedIsRefused) {
   EXPECT_THAT(write.message(), HasSubstr(id));
 }
 
+// Pruning takes an execution's event log (what WatchExecution replays) with it: nothing of it
+// is left, not even for an execution created later under the same id.
+TYPED_TEST(ExecutionStoreTest, RetentionPrunesAnExecutionsEventLogWithIt) {
+  ExecutionStorePtr store = this->OpenStore();
+  Fence fence = this->StartRunning(*store);
+  for (int64_t sequence = 1; sequence <= 3; ++sequence) {
+    ASSERT_TRUE(AwaitDone([&](auto done) {
+                  return store->AppendEvent(fence, Event(sequence, "node_started"),
+                                            std::move(done));
+                }).ok());
+  }
+  ASSERT_TRUE(this->Finish(*store, fence).ok());
+  this->clock_.Advance(absl::Hours(24 * 15));
+  absl::StatusOr<PruneResult> pruned =
+      Await<PruneResult>([&](auto done) { return store->Prune(std::move(done)); });
+  ASSERT_TRUE(pruned.ok()) << pruned.status();
+  EXPECT_EQ(pruned->deleted_by_age, 1);
+  auto read = [&] {
+    return Await<std::vector<EventRow>>([&](auto done) {
+      return store->ReadEvents(fence.execution_id, 1, 100, std::move(done));
+    });
+  };
+  EXPECT_EQ(read().status().code(), absl::StatusCode::kNotFound);
+  NewExecution again = Execution("summarise");
+  again.id = fence.execution_id;
+  ASSERT_TRUE(this->Create(*store, std::move(again)).ok());
+  absl::StatusOr<std::vector<EventRow>> events = read();
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_TRUE(events->empty());
+}
+
+// An execution claimed while queued and given back (no place free after all) is queued again,
+// unowned, and the next claim starts it as new.
+TYPED_TEST(ExecutionStoreTest, ARequeuedExecutionIsQueuedAgainAndClaimedAsNew) {
+  ExecutionStorePtr store = this->OpenStore();
+  std::string id = this->Queue(*store);
+  absl::StatusOr<std::vector<Claim>> claims = this->ClaimAll(*store);
+  ASSERT_TRUE(claims.ok() && claims->size() == 1);
+  Fence first = (*claims)[0].fence;
+  ASSERT_TRUE(
+      AwaitDone([&](auto done) { return store->RequeueExecution(first, std::move(done)); }).ok());
+  absl::StatusOr<ExecutionDetail> detail = this->Get(*store, id);
+  EXPECT_EQ(detail->execution.status, ExecutionStatus::kQueued);
+  EXPECT_EQ(detail->execution.owner, "");
+  EXPECT_EQ(detail->execution.started_at, absl::InfinitePast());  // it never started
+  claims = this->ClaimAll(*store);
+  ASSERT_TRUE(claims.ok() && claims->size() == 1);
+  EXPECT_EQ((*claims)[0].previous_status, ExecutionStatus::kQueued);
+  EXPECT_GT((*claims)[0].fence.token, first.token);
+  EXPECT_EQ(this->Finish(*store, first).code(), absl::StatusCode::kAborted);  // spent
+  ASSERT_TRUE(this->Finish(*store, (*claims)[0].fence).ok());
+}
+
 TYPED_TEST(ExecutionStoreTest, AReleasedExecutionIsResumedByTheNextClaim) {
   ExecutionStorePtr store = this->OpenStore();
   Fence fence = this->StartRunning(*store);

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/common/clocks.h"
@@ -235,6 +236,41 @@ TEST_F(PostgresStoreTest, OneReplicaAtATimeIsGrantedTheProbeOfAnEndedSharedWindo
   // The probe failed and the route opened again: its next probe is anyone's.
   ASSERT_TRUE(open(t0 + absl::Seconds(100)).ok());
   EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(101)));
+}
+
+// CancelExecution asked on replica B for an execution replica A runs: B's RequestCancel sends
+// the id over NOTIFY, and A's cancel listener gets it (its renewal would only later).
+TEST_F(PostgresStoreTest, ACancelRequestedOnOneReplicaReachesTheOwnersCancelListener) {
+  ExecutionStorePtr a = Open(clock_a_, "replica-a");
+  ExecutionStorePtr b = Open(clock_b_, "replica-b");
+  absl::Mutex mu;
+  std::vector<std::string> told;
+  a->SetCancelListener([&](const std::string& id) {
+    absl::MutexLock lock(&mu);
+    told.push_back(id);
+  });
+  NewExecution execution;
+  execution.workflow = "summarise";
+  execution.claim_now = true;
+  absl::StatusOr<CreatedExecution> created = Await<CreatedExecution>(
+      [&](auto done) { return a->CreateExecution(std::move(execution), std::move(done)); });
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::string queued = Queue(*a);
+  absl::StatusOr<ExecutionStatus> status = Await<ExecutionStatus>(
+      [&](auto done) { return b->RequestCancel(created->id, std::move(done)); });
+  EXPECT_EQ(*status, ExecutionStatus::kRunning);
+  status = Await<ExecutionStatus>(
+      [&](auto done) { return b->RequestCancel(queued, std::move(done)); });
+  EXPECT_EQ(*status, ExecutionStatus::kCancelled);  // at once: nobody runs it
+
+  auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return !told.empty(); };
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&reached), absl::Minutes(1)));
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // time for a (wrong) second one to arrive
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(told, ::testing::ElementsAre(created->id));  // not the queued one
 }
 
 TEST_F(PostgresStoreTest, AStoppedServerGivesUnavailableAndTheStoreRecoversWhenItIsBack) {

@@ -33,7 +33,13 @@ PgParam OptInt(std::optional<int64_t> value) {
 PgParam Bytes(std::string bytes) { return PgParam{std::move(bytes), true}; }
 PgParam ErrorMessage(const absl::Status& status) { return Text(sdk::AsStd(status.message())); }
 
-constexpr int kMaxJobsInFlight = 32;
+// Pipelined jobs (each one implicit transaction) in flight at most. The server commits them one
+// after another on this connection, each waiting for its own WAL flush: more in flight only cuts
+// the queue into smaller transactions, so fewer writes share each sync. With two, one commits
+// while the next is sent (hiding the round trip), and under load the queue grows into large
+// batches instead; 32 in flight halved StartWorkflow throughput on a synced disk (BENCHMARKS.md,
+// "Background executions").
+constexpr int kMaxJobsInFlight = 2;
 
 // The database's clock, in microseconds since the epoch: when a shared route row changed.
 constexpr char kDatabaseNowMicros[] = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
@@ -117,17 +123,22 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     listen_.SetInputListener([this](PGconn* conn) {
       bool work = false;
       bool routes = false;
+      std::vector<std::string> cancelled;
       // This replica's own route publications come back too (they are sent on main_): skip them.
       int own_pid = main_.conn() != nullptr ? PQbackendPID(main_.conn()) : 0;
       while (PGnotify* notify = PQnotifies(conn)) {
+        std::string_view payload = notify->extra != nullptr ? notify->extra : "";
         if (std::string_view(notify->relname) == kSharedRouteChannel) {
           routes = routes || notify->be_pid != own_pid;
+        } else if (payload.starts_with(kCancelPrefix)) {
+          cancelled.emplace_back(payload.substr(std::string_view(kCancelPrefix).size()));
         } else {
           work = true;
         }
         PQfreemem(notify);
       }
       if (work) NotifyWork();
+      for (const std::string& id : cancelled) NotifyCancel(id);
       if (routes) NotifySharedRoutes();
     });
     // `listen` already LISTENs (OpenPostgresStore waited for it), so no NOTIFY sent after Open
@@ -496,7 +507,13 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
   }
 
   Write Translate(ReleaseOp& op) {
-    return FencedUpdate(op.fence, "owner = '', lease_expires_at = 0", {}, std::move(op.done), true);
+    // Requeued: as it was before the claim (it never started). Released: running, with a lease
+    // already over, so that the next claim resumes it.
+    return FencedUpdate(op.fence,
+                        op.requeue ? "status = 'queued', owner = '', lease_expires_at = NULL, "
+                                     "started_at = NULL"
+                                   : "owner = '', lease_expires_at = 0",
+                        {}, std::move(op.done), true);
   }
 
   Write Translate(FinishOp& op) {
@@ -550,6 +567,11 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
         "UPDATE executions SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
         {Text(op.id)}});
     statements.push_back(PgStatement{"SELECT status FROM executions WHERE id = $1", {Text(op.id)}});
+    // The hint to its owner, wherever it runs (RenewLeases reports the flag too, later).
+    statements.push_back(PgStatement{
+        absl::StrCat("SELECT pg_notify('", kWorkChannel, "', '", kCancelPrefix,
+                     "' || id) FROM executions WHERE id = $1 AND status = 'running'"),
+        {Text(op.id)}});
     return Write{std::move(statements),
                  [done = std::move(op.done), id = op.id](const absl::Status& status,
                                                          std::span<PgResult> results) mutable {

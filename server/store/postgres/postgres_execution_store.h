@@ -24,10 +24,12 @@
 
 namespace flowhost::store {
 
-// The channel replicas NOTIFY and LISTEN on.
+// The channel replicas NOTIFY and LISTEN on. A payload "cancel:<execution id>" asks the
+// execution's owner to cancel it (RequestCancel); any other payload signals claimable work.
 inline constexpr const char* kWorkChannel = "flowhost_work";
 // The channel a replica NOTIFYs when it changed a shared route row (shared_route_health_store.h).
 inline constexpr const char* kSharedRouteChannel = "flowhost_route_health";
+inline constexpr const char* kCancelPrefix = "cancel:";
 
 // Connects to `url` (a postgresql:// URL or libpq key=value pairs; the password may also come
 // from PGPASSWORD or ~/.pgpass), applies missing schema migrations (under an advisory lock, so

@@ -371,8 +371,14 @@ class SqliteExecutionStore final : public StoreCore {
   absl::Status Apply(ReleaseOp& op, Completion& completion, bool& notify_work) {
     return ApplyWith(op, completion, [&]() -> absl::Status {
       RETURN_IF_ERROR(CheckFence(op.fence).status());
-      ASSIGN_OR_RETURN(auto query, db_->Query("UPDATE executions SET owner = '', "
-                                              "lease_expires_at = 0 WHERE id = ?1"));
+      // Requeued: as it was before the claim (it never started). Released: running, with a
+      // lease already over, so that the next claim resumes it.
+      ASSIGN_OR_RETURN(auto query,
+                       db_->Query(op.requeue ? "UPDATE executions SET status = 'queued', owner = "
+                                               "'', lease_expires_at = NULL, started_at = NULL "
+                                               "WHERE id = ?1"
+                                             : "UPDATE executions SET owner = '', "
+                                               "lease_expires_at = 0 WHERE id = ?1"));
       query->Bind(1, op.fence.execution_id);
       RETURN_IF_ERROR(query->Run());
       owned_.Drop(op.fence.execution_id);
