@@ -102,11 +102,17 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
           Skip(route, admission.opened_by,
                absl::StrCat("open for another ", Seconds(admission.open_until - now), " after ",
                             admission.opened_by,
-                            admission.retry_after ? " (the upstream's Retry-After)" : ""));
+                            admission.retry_after ? " (the upstream's Retry-After)" : "",
+                            admission.opened_by_replica.empty()
+                                ? ""
+                                : absl::StrCat(" seen by replica ", admission.opened_by_replica)));
         } else {
           Skip(route, admission.opened_by,
                absl::StrCat("half-open after ", admission.opened_by,
-                            ": another execution's probe call is testing it"));
+                            admission.probe_elsewhere
+                                ? ": another replica's probe call is testing it (or the "
+                                  "replicas are settling which one probes)"
+                                : ": another execution's probe call is testing it"));
         }
         continue;
       }
@@ -501,8 +507,8 @@ class RouteWalk : public std::enable_shared_from_this<RouteWalk> {
   Json item_ = Json::object();
   std::vector<Route> routes_;
   size_t route_ = 0;
-  int attempt_ = 0;  // calls made on routes_[route_]
-  std::string key_;  // health key of routes_[route_]
+  int attempt_ = 0;                 // calls made on routes_[route_]
+  std::string key_;                 // health key of routes_[route_]
   bool probe_ = false;              // this walk holds key_'s half-open probe
   bool waited_for_window_ = false;  // the current retry already waited for an open window
   int item_attempt_ = 0;            // calls made for the item, across routes

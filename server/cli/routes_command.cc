@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/json.h"
@@ -26,11 +27,14 @@ constexpr char kRoutesHelp[] =
     "failure window, and for an open route how long until it is tried again and what opened it.\n"
     "Routes are keyed by what they call (chat:<base url>|<model>, node:<workflow>/<node>), so\n"
     "workflows calling the same model share one. States: closed (called), open (skipped without a\n"
-    "call), half_open (one probe call decides).\n"
+    "call), half_open (one probe call decides). With a PostgreSQL store the states are shared by\n"
+    "the replicas: OPENED BY names the replica whose call opened a route, when it was not this "
+    "one.\n"
     "\n"
     "  --open              only routes that are open or half-open\n"
     "  --json              one JSON array of {route, state, calls, failures, failure_rate,\n"
-    "                      open_until, opened_by, retry_after, failed_probes, last_failure}\n"
+    "                      open_until, opened_by, opened_by_replica, retry_after,\n"
+    "                      failed_probes, last_failure}\n"
     "  --target ADDR       the server (default 127.0.0.1:50051)\n"
     "  --timeout DURATION  give up after this long (default 10m)\n"
     "  --token TOKEN       sent as a bearer token (default: FLOWHOST_TOKEN)\n"
@@ -63,6 +67,7 @@ sdk::Json RouteJson(const v1::RouteHealth& route) {
           {"failure_rate", route.failure_rate()},
           {"open_until", TimeJson(route.open_until())},
           {"opened_by", route.opened_by()},
+          {"opened_by_replica", route.opened_by_replica()},
           {"retry_after", route.retry_after()},
           {"failed_probes", route.failed_probes()},
           {"last_failure", TimeJson(route.last_failure_time())}};
@@ -74,6 +79,13 @@ std::string OpenText(const v1::RouteHealth& route, absl::Time now) {
   if (route.state() != v1::ROUTE_STATE_OPEN || !HasTime(route.open_until())) return "-";
   double left = std::max(0.0, absl::ToDoubleSeconds(ToAbslTime(route.open_until()) - now));
   return absl::StrFormat("%.1fs%s", left, route.retry_after() ? " (Retry-After)" : "");
+}
+
+// "rate_limited", or "rate_limited (replica b-12)" when another replica opened it.
+std::string OpenedByText(const v1::RouteHealth& route) {
+  if (route.opened_by().empty()) return "-";
+  if (route.opened_by_replica().empty()) return route.opened_by();
+  return absl::StrCat(route.opened_by(), " (replica ", route.opened_by_replica(), ")");
 }
 
 }  // namespace
@@ -132,7 +144,7 @@ int RoutesCommand(const Args& args, std::ostream& out, std::ostream& err) {
     out << absl::StrFormat("%-*s  %-9s  %5d  %6d  %4.0f%%  %-18s  %s\n", width, route->route(),
                            StateWord(route->state()), route->calls(), route->failures(),
                            route->failure_rate() * 100, OpenText(*route, now),
-                           route->opened_by().empty() ? "-" : route->opened_by());
+                           OpenedByText(*route));
   }
   return kExitOk;
 }

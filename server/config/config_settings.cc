@@ -155,7 +155,7 @@ const std::array<Setting, 63> kSettings = {{
      "Longest Retry-After (or rate-limit reset) honoured from an upstream; a longer one is cut to this in retries, router cool-downs and error details.",
      [](HostConfig& c) -> SettingField { return &c.http.max_retry_after; }},
     {"store.backend", "FLOWHOST_STORE", "store", "sqlite",
-     "Where executions are recorded: sqlite (a file under store.data_dir, one process), postgres (store.url, shared by replicas) or none.",
+     "Where executions are recorded: sqlite (a file under store.data_dir, one process), postgres (store.url, shared by replicas, which then share route health too: docs/routing.md) or none.",
      [](HostConfig& c) -> SettingField { return &c.store.backend; }},
     {"store.data_dir", "FLOWHOST_DATA_DIR", "data-dir", "",
      "Directory of the sqlite store's flowhost.db (created if missing; one process at a time); default: $XDG_STATE_HOME/flowhost, else ~/.local/state/flowhost, else ./flowhost-data.",

@@ -78,6 +78,10 @@ class Runtime {
   const workflow::LoadLimits& load_limits() const { return load_limits_; }
   // The health of every route router.fallback has called in this process (ListRouteHealth).
   const nodes::router::RouteHealthTable& route_health() const { return *route_health_; }
+  // The same table, to share it with other replicas (server/service/route_health_sharing.h).
+  std::shared_ptr<nodes::router::RouteHealthTable> shared_route_health() const {
+    return route_health_;
+  }
 
   // The remote-node hub and the port remote workers dial; null / 0 when remote.listen is empty.
   remote::WorkerHub* worker_hub() const { return worker_hub_.get(); }

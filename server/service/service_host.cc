@@ -6,6 +6,7 @@
 
 #include "server/config/credential_store.h"
 #include "server/metrics/http_client_metrics.h"
+#include "server/store/shared_route_health_store.h"
 
 namespace flowhost::service {
 
@@ -45,6 +46,12 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
         store::ParseSavePolicy(config.store.save).value_or(store::SavePolicy::kAll);
     host->recorder_ = std::make_unique<ExecutionRecorder>(*host->history_, default_save,
                                                           runtime.logger(), runtime.scrubber());
+    // Replicas sharing the store share route health too; on SQLite it stays in this process.
+    if (store::SharedRouteHealthStore* shared = host->history_->shared_route_health()) {
+      host->route_sharing_ = RouteHealthSharing::Start(
+          runtime.shared_route_health(), *shared, host->history_->owner(), runtime.scheduler(),
+          runtime.logger(), RouteHealthSharing::Options());
+    }
   }
 
   ServiceEnvironment env;
@@ -160,6 +167,8 @@ void ServiceHost::Shutdown() {
   if (http_ != nullptr) http_->Shutdown();
   // The executions are done; what a worker may still hold is a cancelled item's answer.
   runtime_.StopRemoteWorkers(config.remote.cancel_grace);
+  // Before the store goes: what the last executions published is still committed below.
+  if (route_sharing_ != nullptr) route_sharing_->Stop();
   // Every execution has completed and queued its last writes: commit them, and run the store's
   // callbacks while the recorder they refer to still exists.
   if (history_ != nullptr) history_->Shutdown();

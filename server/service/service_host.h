@@ -24,6 +24,7 @@
 #include "server/service/execution_resumer.h"
 #include "server/service/flowhost_server.h"
 #include "server/service/library_logs.h"
+#include "server/service/route_health_sharing.h"
 #include "server/service/workflow_store.h"
 #include "server/store/execution_store.h"
 
@@ -71,6 +72,8 @@ class ServiceHost {
   std::unique_ptr<ExecutionRecorder> recorder_;  // null without a history
   // Renews leases, resumes executions whose server died; null without a history.
   std::shared_ptr<ExecutionResumer> resumer_;
+  // Shares route health with the other replicas; null unless the history is shared (PostgreSQL).
+  std::shared_ptr<RouteHealthSharing> route_sharing_;
   std::unique_ptr<FlowhostServer> server_;
   std::unique_ptr<http_api::HttpGateway> http_;  // after server_: destroyed before it
 };

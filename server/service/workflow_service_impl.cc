@@ -76,6 +76,7 @@ void RouteHealthToProto(const nodes::router::RouteHealthTable::Snapshot& route,
   out.set_opened_by(route.opened_by);
   out.set_retry_after(route.retry_after);
   out.set_failed_probes(route.failed_probes);
+  out.set_opened_by_replica(route.opened_by_replica);
   if (route.last_failure != absl::InfinitePast()) {
     ToTimestamp(route.last_failure, *out.mutable_last_failure_time());
   }

@@ -45,6 +45,8 @@
 
 namespace flowhost::store {
 
+class SharedRouteHealthStore;  // shared_route_health_store.h
+
 template <typename T>
 using Callback = absl::AnyInvocable<void(absl::StatusOr<T>) &&>;
 using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
@@ -233,6 +235,11 @@ class ExecutionStore {
   virtual void SetHealthListener(absl::AnyInvocable<void(const absl::Status&)> listener) = 0;
 
   virtual StoreStats Stats() const = 0;
+
+  // Route health shared with the other replicas of this store (shared_route_health_store.h); null
+  // when the backend serves one process (SQLite), so route health stays in the process. Owned by
+  // the store.
+  virtual SharedRouteHealthStore* shared_route_health() { return nullptr; }
 
   // Stops taking operations, finishes (commits or fails) every queued one, runs its callback,
   // and stops the store thread. Idempotent; the destructor calls it. Never from a callback (it

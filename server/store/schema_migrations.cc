@@ -10,7 +10,7 @@ namespace {
 // that differ (see MigrationSql). Times are microseconds since the Unix epoch (NULL: not yet);
 // flags are 0/1 integers; JSON is text. Node and event rows belong to their execution and go with
 // it (ON DELETE CASCADE).
-const std::array<Migration, 3> kMigrations = {{
+const std::array<Migration, 4> kMigrations = {{
     {1, "executions and their nodes",
      R"sql(
 CREATE TABLE executions (
@@ -85,6 +85,26 @@ CREATE INDEX executions_by_finished ON executions (finished_at)
     {3, "the execution a retry was made from",
      R"sql(
 ALTER TABLE executions ADD COLUMN retry_of TEXT NOT NULL DEFAULT ''
+)sql"},
+    // Used by PostgreSQL only (shared_route_health_store.h): one row per route, its last shared
+    // transition. open_until and published_at are the publishing replica's clock; updated_at is
+    // the database's, so that readers ask "what changed since" on one clock.
+    {4, "route health shared by replicas",
+     R"sql(
+CREATE TABLE route_health (
+  route TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  open_until BIGINT NOT NULL DEFAULT 0,
+  opened_by TEXT NOT NULL DEFAULT '',
+  retry_after INTEGER NOT NULL DEFAULT 0,
+  failed_probes INTEGER NOT NULL DEFAULT 0,
+  replica TEXT NOT NULL DEFAULT '',
+  published_at BIGINT NOT NULL DEFAULT 0,
+  updated_at BIGINT NOT NULL DEFAULT 0,
+  probe_owner TEXT NOT NULL DEFAULT '',
+  probe_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX route_health_by_update ON route_health (updated_at)
 )sql"},
 }};
 

@@ -85,6 +85,11 @@ class StoreCore : public ExecutionStore {
   // Store thread: true while operations the backend took are not complete yet.
   virtual bool Busy() { return false; }
 
+  // Queues `op` for the store thread (for a backend's own operations): the errors of the public
+  // methods (UNAVAILABLE while unhealthy, RESOURCE_EXHAUSTED when full, FAILED_PRECONDITION after
+  // Shutdown). Any thread.
+  absl::Status Queue(Operation&& op);
+
   // Store thread: helpers for backends.
   void SetHealth(absl::Status status);
   void NotifyWork();
@@ -99,7 +104,6 @@ class StoreCore : public ExecutionStore {
   OwnedExecutions owned_;  // store thread
 
  private:
-  absl::Status Queue(Operation&& op);
   void Loop();
   void RunBatch(std::vector<Operation>& batch);
 

@@ -6,7 +6,7 @@ namespace flowhost::store {
 
 bool IsRead(const Operation& op) {
   return std::holds_alternative<GetOp>(op) || std::holds_alternative<ListOp>(op) ||
-         std::holds_alternative<EventsOp>(op);
+         std::holds_alternative<EventsOp>(op) || std::holds_alternative<RouteReadOp>(op);
 }
 
 void FailOperation(Operation& op, const absl::Status& status) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/store/execution_store.h"
+#include "server/store/shared_route_health_store.h"
 
 namespace flowhost::store {
 
@@ -77,8 +78,26 @@ struct PruneOp {
   Callback<PruneResult> done;  // may be empty: the store's own periodic prune
 };
 
+// Shared route health (PostgreSQL only; shared_route_health_store.h).
+struct RoutePublishOp {
+  SharedRouteRecord record;
+  DoneCallback done;
+};
+struct RouteClaimOp {
+  std::string route;
+  std::string replica;
+  absl::Time now;
+  absl::Time lease_until;
+  Callback<bool> done;
+};
+struct RouteReadOp {
+  absl::Time since;
+  Callback<SharedRoutePage> done;
+};
+
 using Operation = std::variant<CreateOp, NodeOp, EventOp, TimerOp, ParkOp, ReleaseOp, FinishOp,
-                               CancelOp, ClaimOp, RenewOp, GetOp, ListOp, EventsOp, PruneOp>;
+                               CancelOp, ClaimOp, RenewOp, GetOp, ListOp, EventsOp, PruneOp,
+                               RoutePublishOp, RouteClaimOp, RouteReadOp>;
 
 // Whether the operation only reads (reads end a write batch, so they see it committed).
 bool IsRead(const Operation& op);

@@ -110,7 +110,8 @@ absl::StatusOr<std::unique_ptr<ServiceHarness>> ServiceHarness::Start(HarnessOpt
   runtime_options.config.workflows_dir = harness->dir_.string();
   runtime_options.config.log_level = "debug";
   runtime_options.config.credentials["openrouter"].attributes["base_url"] =
-      harness->fake_->base_url();
+      options.openrouter_base_url.empty() ? harness->fake_->base_url()
+                                          : options.openrouter_base_url;
   runtime_options.config.limits.max_executions_in_flight = options.max_executions_in_flight;
   runtime_options.config.shutdown_grace_period = options.shutdown_grace_period;
   if (options.max_execution_time > absl::ZeroDuration()) {

@@ -65,6 +65,9 @@ struct HarnessOptions {
   std::function<absl::StatusOr<store::ExecutionStorePtr>()> open_history;
   // store.save: what finished executions keep unless their workflow says otherwise.
   std::string store_save = "all";
+  // The OpenRouter base URL the host calls; empty: this harness's own fake. Two harnesses (two
+  // replicas) given one fake's URL share that upstream, and its counters.
+  std::string openrouter_base_url;
 };
 
 // The workflows every harness starts with:

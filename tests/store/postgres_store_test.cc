@@ -1,5 +1,6 @@
 // What only the PostgreSQL store does: replicas sharing one database (SKIP LOCKED claims, fencing
-// across instances, NOTIFY wake-ups), and a server that goes away and comes back.
+// across instances, NOTIFY wake-ups, shared route health and its merge rules), and a server that
+// goes away and comes back.
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "server/common/clocks.h"
 #include "server/store/postgres/postgres_connection.h"
 #include "server/store/postgres/postgres_execution_store.h"
+#include "server/store/shared_route_health_store.h"
 #include "tests/store/store_backends.h"
 
 namespace flowhost::store::testing {
@@ -130,6 +132,110 @@ TEST_F(PostgresStoreTest, AnExecutionQueuedByOneReplicaWakesAnotherThroughNotify
   });
   Queue(*a);
   EXPECT_TRUE(woken.WaitForNotificationWithTimeout(absl::Minutes(1)));
+}
+
+// Shared route health: an opening one replica publishes is read by another (and announced to it
+// by NOTIFY); a shorter opening never shortens the window; a closing is refused while the window
+// lasts and taken once it has ended.
+TEST_F(PostgresStoreTest, ASharedRouteOpeningReachesAnotherReplicaAndOnlyAnEndedWindowCloses) {
+  ExecutionStorePtr a = Open(clock_a_, "replica-a");
+  ExecutionStorePtr b = Open(clock_b_, "replica-b");
+  SharedRouteHealthStore* shared_a = a->shared_route_health();
+  SharedRouteHealthStore* shared_b = b->shared_route_health();
+  ASSERT_NE(shared_a, nullptr);
+  ASSERT_NE(shared_b, nullptr);
+  absl::Notification announced;
+  shared_b->SetSharedRouteListener([&] {
+    if (!announced.HasBeenNotified()) announced.Notify();
+  });
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  auto publish = [](SharedRouteHealthStore& store, SharedRouteRecord record) {
+    return AwaitDone(
+        [&](auto done) { return store.PublishSharedRoute(std::move(record), std::move(done)); });
+  };
+  auto read_all = [&](SharedRouteHealthStore& store) {
+    absl::StatusOr<SharedRoutePage> page = Await<SharedRoutePage>(
+        [&](auto done) { return store.ReadSharedRoutes(absl::InfinitePast(), std::move(done)); });
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->routes : std::vector<SharedRouteRecord>{};
+  };
+  SharedRouteRecord opened{"chat:x|free", true, t0 + absl::Seconds(30), "rate_limited", true, 0,
+                           "replica-a",   t0};
+  ASSERT_TRUE(publish(*shared_a, opened).ok());
+  EXPECT_TRUE(announced.WaitForNotificationWithTimeout(absl::Minutes(1)));
+
+  std::vector<SharedRouteRecord> rows = read_all(*shared_b);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].route, "chat:x|free");
+  EXPECT_TRUE(rows[0].open);
+  EXPECT_EQ(rows[0].open_until, t0 + absl::Seconds(30));
+  EXPECT_EQ(rows[0].opened_by, "rate_limited");
+  EXPECT_TRUE(rows[0].retry_after);
+  EXPECT_EQ(rows[0].replica, "replica-a");
+
+  // B saw a shorter window: A's stands. B's probe answered before A's window ended: refused.
+  SharedRouteRecord shorter{
+      "chat:x|free",        true, t0 + absl::Seconds(10), "upstream", false, 0, "replica-b",
+      t0 + absl::Seconds(1)};
+  ASSERT_TRUE(publish(*shared_b, shorter).ok());
+  SharedRouteRecord early_close{"chat:x|free", false, absl::InfinitePast(), "",
+                                false,         0,     "replica-b",          t0 + absl::Seconds(20)};
+  ASSERT_TRUE(publish(*shared_b, early_close).ok());
+  rows = read_all(*shared_a);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].open);
+  EXPECT_EQ(rows[0].open_until, t0 + absl::Seconds(30));
+  EXPECT_EQ(rows[0].replica, "replica-a");
+
+  // After the window, B's probe answers: the route is closed for everyone.
+  SharedRouteRecord closed = early_close;
+  closed.at = t0 + absl::Seconds(31);
+  ASSERT_TRUE(publish(*shared_b, closed).ok());
+  rows = read_all(*shared_a);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].open);
+  EXPECT_EQ(rows[0].replica, "replica-b");
+
+  // A read since the last one's time (less the overlap a reader keeps) finds nothing new.
+  absl::StatusOr<SharedRoutePage> page = Await<SharedRoutePage>(
+      [&](auto done) { return shared_a->ReadSharedRoutes(absl::Now(), std::move(done)); });
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_TRUE(page->routes.empty());
+  EXPECT_GT(page->read_at, absl::Now() - absl::Minutes(1));
+  shared_b->SetSharedRouteListener(nullptr);
+}
+
+// The probe of an ended shared window goes to one replica at a time: a conditional UPDATE grants
+// it while nobody holds an unexpired claim; a new window clears it.
+TEST_F(PostgresStoreTest, OneReplicaAtATimeIsGrantedTheProbeOfAnEndedSharedWindow) {
+  ExecutionStorePtr a = Open(clock_a_, "replica-a");
+  ExecutionStorePtr b = Open(clock_b_, "replica-b");
+  SharedRouteHealthStore& shared_a = *a->shared_route_health();
+  SharedRouteHealthStore& shared_b = *b->shared_route_health();
+  const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
+  auto open = [&](absl::Time until) {
+    SharedRouteRecord record{"chat:x|free", true, until, "upstream", false, 0, "replica-a", t0};
+    return AwaitDone(
+        [&](auto done) { return shared_a.PublishSharedRoute(std::move(record), std::move(done)); });
+  };
+  auto claim = [](SharedRouteHealthStore& store, const std::string& route,
+                  const std::string& replica, absl::Time now) {
+    absl::StatusOr<bool> granted = Await<bool>([&](auto done) {
+      return store.ClaimSharedProbe(route, replica, now, now + absl::Seconds(30), std::move(done));
+    });
+    EXPECT_TRUE(granted.ok()) << granted.status();
+    return granted.value_or(false);
+  };
+  ASSERT_TRUE(open(t0 + absl::Seconds(30)).ok());
+  EXPECT_FALSE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(20)));  // still open
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(31)));
+  EXPECT_FALSE(claim(shared_b, "chat:x|free", "replica-b", t0 + absl::Seconds(32)));
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(33)));  // renewed
+  EXPECT_TRUE(claim(shared_b, "chat:x|free", "replica-b", t0 + absl::Seconds(64)));  // lapsed
+  EXPECT_TRUE(claim(shared_b, "chat:x|unknown", "replica-b", t0));  // nothing to coordinate
+  // The probe failed and the route opened again: its next probe is anyone's.
+  ASSERT_TRUE(open(t0 + absl::Seconds(100)).ok());
+  EXPECT_TRUE(claim(shared_a, "chat:x|free", "replica-a", t0 + absl::Seconds(101)));
 }
 
 // CancelExecution asked on replica B for an execution replica A runs: B's RequestCancel sends

@@ -1,5 +1,6 @@
-// What only the SQLite store does: one process per data directory, a bounded database file, WAL
-// mode, a damaged file, and executions left running by a process that stopped.
+// What only the SQLite store does: one process per data directory (so route health is not shared),
+// a bounded database file, WAL mode, a damaged file, and executions left running by a process
+// that stopped.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -49,6 +50,12 @@ TEST_F(SqliteStoreTest, ASecondStoreOnTheSameDataDirectoryIsRefused) {
   EXPECT_THAT(second.status().message(), HasSubstr("postgres"));
   first->reset();
   EXPECT_TRUE(backend_.Open(Options()).ok());  // the lock goes with the store
+}
+
+TEST_F(SqliteStoreTest, OneProcessPerFileMeansRouteHealthIsNotShared) {
+  absl::StatusOr<ExecutionStorePtr> store = backend_.Open(Options());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->shared_route_health(), nullptr);
 }
 
 TEST_F(SqliteStoreTest, TheDatabaseIsAFileInWalModeUnderTheDataDirectory) {

@@ -8,12 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "server/expr/status_macros.h"
 #include "server/store/postgres/postgres_connection.h"
 #include "server/store/postgres/postgres_pipeline.h"
 #include "server/store/row_codec.h"
 #include "server/store/schema_migrations.h"
+#include "server/store/shared_route_health_store.h"
 #include "server/store/store_core.h"
 
 namespace flowhost::store {
@@ -38,6 +40,17 @@ PgParam ErrorMessage(const absl::Status& status) { return Text(sdk::AsStd(status
 // batches instead; 32 in flight halved StartWorkflow throughput on a synced disk (BENCHMARKS.md,
 // "Background executions").
 constexpr int kMaxJobsInFlight = 2;
+
+// The database's clock, in microseconds since the epoch: when a shared route row changed.
+constexpr char kDatabaseNowMicros[] = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
+// At most this many shared route rows per read (the route health table's own bound).
+constexpr int kMaxSharedRoutesRead = 10'000;
+// Shared route rows whose window ended, and that nobody changed, this long ago are pruned.
+constexpr absl::Duration kSharedRouteRetention = absl::Hours(24);
+
+int64_t MicrosOrMin(absl::Time time) {
+  return time == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMicros(time);
+}
 
 // The number in row 0, column `column` of `result`, or 0.
 int64_t Scalar(const PgResult& result, int column = 0) {
@@ -90,7 +103,7 @@ absl::Status MigrateTo(PGconn* conn, int version, const std::string& what) {
   return status;
 }
 
-class PostgresExecutionStore final : public StoreCore {
+class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthStore {
  public:
   PostgresExecutionStore(const std::string& conninfo, const std::string& what, PgConn main,
                          PgConn listen, StoreOptions options)
@@ -109,10 +122,15 @@ class PostgresExecutionStore final : public StoreCore {
     });
     listen_.SetInputListener([this](PGconn* conn) {
       bool work = false;
+      bool routes = false;
       std::vector<std::string> cancelled;
+      // This replica's own route publications come back too (they are sent on main_): skip them.
+      int own_pid = main_.conn() != nullptr ? PQbackendPID(main_.conn()) : 0;
       while (PGnotify* notify = PQnotifies(conn)) {
         std::string_view payload = notify->extra != nullptr ? notify->extra : "";
-        if (payload.starts_with(kCancelPrefix)) {
+        if (std::string_view(notify->relname) == kSharedRouteChannel) {
+          routes = routes || notify->be_pid != own_pid;
+        } else if (payload.starts_with(kCancelPrefix)) {
           cancelled.emplace_back(payload.substr(std::string_view(kCancelPrefix).size()));
         } else {
           work = true;
@@ -121,6 +139,7 @@ class PostgresExecutionStore final : public StoreCore {
       }
       if (work) NotifyWork();
       for (const std::string& id : cancelled) NotifyCancel(id);
+      if (routes) NotifySharedRoutes();
     });
     // `listen` already LISTENs (OpenPostgresStore waited for it), so no NOTIFY sent after Open
     // returns is missed.
@@ -131,7 +150,35 @@ class PostgresExecutionStore final : public StoreCore {
 
   ~PostgresExecutionStore() override { Shutdown(); }
 
+  // --- shared route health (shared_route_health_store.h) ---
+
+  SharedRouteHealthStore* shared_route_health() override { return this; }
+
+  absl::Status PublishSharedRoute(SharedRouteRecord record, DoneCallback done) override {
+    return Queue(RoutePublishOp{std::move(record), std::move(done)});
+  }
+
+  absl::Status ClaimSharedProbe(std::string route, std::string replica, absl::Time now,
+                                absl::Time lease_until, Callback<bool> done) override {
+    return Queue(
+        RouteClaimOp{std::move(route), std::move(replica), now, lease_until, std::move(done)});
+  }
+
+  absl::Status ReadSharedRoutes(absl::Time since, Callback<SharedRoutePage> done) override {
+    return Queue(RouteReadOp{since, std::move(done)});
+  }
+
+  void SetSharedRouteListener(absl::AnyInvocable<void()> listener) override {
+    absl::MutexLock lock(&route_listener_mu_);
+    route_listener_ = std::move(listener);
+  }
+
  private:
+  void NotifySharedRoutes() {
+    absl::MutexLock lock(&route_listener_mu_);
+    if (route_listener_) route_listener_();
+  }
+
   // A write ready to send: its statements, and what to make of their results.
   struct Write {
     std::vector<PgStatement> statements;
@@ -140,7 +187,8 @@ class PostgresExecutionStore final : public StoreCore {
   };
 
   void Listen() {
-    listen_.Send(PgJob{{PgStatement{absl::StrCat("LISTEN ", kWorkChannel), {}}},
+    listen_.Send(PgJob{{PgStatement{absl::StrCat("LISTEN ", kWorkChannel), {}},
+                        PgStatement{absl::StrCat("LISTEN ", kSharedRouteChannel), {}}},
                        [](absl::Status, PgResults&) {}});
   }
 
@@ -640,17 +688,82 @@ class PostgresExecutionStore final : public StoreCore {
                      " ORDER BY finished_at DESC, id DESC OFFSET $1::bigint) RETURNING 1) SELECT "
                      "count(*) FROM d"),
         {Int(options_.retention_max_count)}});
+    // Shared route rows long ended (a route nobody has opened for a day).
+    int64_t route_cutoff = absl::ToUnixMicros(Now() - kSharedRouteRetention);
+    statements.push_back(PgStatement{
+        "DELETE FROM route_health WHERE open_until < $1::bigint AND updated_at < $1::bigint",
+        {Int(route_cutoff)}});
     return Write{std::move(statements),
                  [done = std::move(op.done)](const absl::Status& status,
                                              std::span<PgResult> results) mutable {
                    if (!done) return;
                    if (!status.ok()) return std::move(done)(status);
                    PruneResult pruned;
-                   if (results.size() == 2) {
+                   if (results.size() >= 2) {
                      pruned.deleted_by_age = Scalar(results[0]);
                      pruned.deleted_by_count = Scalar(results[1]);
                    }
                    std::move(done)(pruned);
+                 }};
+  }
+
+  // One conditional statement applies the merge rules (shared_route_health_store.h) and notifies
+  // the other replicas only when the row changed.
+  Write Translate(RoutePublishOp& op) {
+    const SharedRouteRecord& r = op.record;
+    std::vector<PgStatement> statements;
+    if (r.open) {
+      statements.push_back(PgStatement{
+          absl::StrCat(
+              "WITH u AS (INSERT INTO route_health (route, state, open_until, opened_by, "
+              "retry_after, failed_probes, replica, published_at, updated_at) VALUES ($1, 'open', "
+              "$2::bigint, $3, $4::int, $5::int, $6, $7::bigint, ",
+              kDatabaseNowMicros,
+              ") ON CONFLICT (route) DO UPDATE SET state = 'open', open_until = "
+              "excluded.open_until, opened_by = excluded.opened_by, retry_after = "
+              "excluded.retry_after, failed_probes = excluded.failed_probes, replica = "
+              "excluded.replica, published_at = excluded.published_at, updated_at = "
+              "excluded.updated_at, probe_owner = '', probe_until = 0 WHERE route_health.state "
+              "<> 'open' OR route_health.open_until < excluded.open_until RETURNING 1) SELECT "
+              "pg_notify('",
+              kSharedRouteChannel, "', '') FROM u"),
+          {Text(r.route), Int(MicrosOrMin(r.open_until)), Text(r.opened_by),
+           Int(r.retry_after ? 1 : 0), Int(r.failed_probes), Text(r.replica),
+           Int(MicrosOrMin(r.at))}});
+    } else {
+      statements.push_back(PgStatement{
+          absl::StrCat("WITH u AS (UPDATE route_health SET state = 'closed', open_until = 0, "
+                       "opened_by = '', retry_after = 0, failed_probes = 0, replica = $2, "
+                       "published_at = $3::bigint, probe_owner = '', probe_until = 0, "
+                       "updated_at = ",
+                       kDatabaseNowMicros,
+                       " WHERE route = $1 AND state = 'open' AND open_until <= $3::bigint "
+                       "RETURNING 1) SELECT pg_notify('",
+                       kSharedRouteChannel, "', '') FROM u"),
+          {Text(r.route), Text(r.replica), Int(MicrosOrMin(r.at))}});
+    }
+    return Write{std::move(statements), [done = std::move(op.done)](const absl::Status& status,
+                                                                    std::span<PgResult>) mutable {
+                   if (done) std::move(done)(status);
+                 }};
+  }
+
+  // Granted when the conditional UPDATE took the claim, or when the route has no row at all.
+  Write Translate(RouteClaimOp& op) {
+    std::vector<PgStatement> statements;
+    statements.push_back(PgStatement{
+        "WITH u AS (UPDATE route_health SET probe_owner = $2, probe_until = $4::bigint WHERE "
+        "route = $1 AND state = 'open' AND open_until <= $3::bigint AND (probe_owner = '' OR "
+        "probe_owner = $2 OR probe_until <= $3::bigint) RETURNING 1) SELECT (SELECT count(*) FROM "
+        "u) + (CASE WHEN EXISTS (SELECT 1 FROM route_health WHERE route = $1) THEN 0 ELSE 1 END)",
+        {Text(op.route), Text(op.replica), Int(MicrosOrMin(op.now)),
+         Int(MicrosOrMin(op.lease_until))}});
+    return Write{std::move(statements),
+                 [done = std::move(op.done)](const absl::Status& status,
+                                             std::span<PgResult> results) mutable {
+                   if (!done) return;
+                   if (!status.ok()) return std::move(done)(status);
+                   std::move(done)(!results.empty() && Scalar(results[0]) > 0);
                  }};
   }
 
@@ -703,6 +816,35 @@ class PostgresExecutionStore final : public StoreCore {
                   EventRow{row.Int(0), absl::FromUnixMicros(row.Int(1)), row.Text(2), row.Text(3)});
             }
             std::move(done)(std::move(rows));
+          });
+    } else if (auto* routes = std::get_if<RouteReadOp>(&op)) {
+      SendRead(
+          {PgStatement{absl::StrCat("SELECT ", kDatabaseNowMicros), {}},
+           PgStatement{"SELECT route, state, open_until, opened_by, retry_after, failed_probes, "
+                       "replica, published_at FROM route_health WHERE updated_at > $1::bigint "
+                       "ORDER BY updated_at, route LIMIT $2::int",
+                       {Int(MicrosOrMin(routes->since)), Int(kMaxSharedRoutesRead)}}},
+          [done = std::move(routes->done)](absl::Status status, PgResults& results) mutable {
+            if (!status.ok()) return std::move(done)(status);
+            if (results.size() != 2 || results[1] == nullptr) {
+              return std::move(done)(absl::InternalError("shared route health: no result"));
+            }
+            SharedRoutePage page;
+            page.read_at = absl::FromUnixMicros(Scalar(results[0]));
+            for (int i = 0; i < PQntuples(results[1].get()); ++i) {
+              PgRowReader row(results[1].get(), i);
+              SharedRouteRecord record;
+              record.route = row.Text(0);
+              record.open = row.Text(1) == "open";
+              record.open_until = absl::FromUnixMicros(row.Int(2));
+              record.opened_by = row.Text(3);
+              record.retry_after = row.Int(4) != 0;
+              record.failed_probes = static_cast<int>(row.Int(5));
+              record.replica = row.Text(6);
+              record.at = absl::FromUnixMicros(row.Int(7));
+              page.routes.push_back(std::move(record));
+            }
+            std::move(done)(std::move(page));
           });
     }
   }
@@ -796,6 +938,8 @@ class PostgresExecutionStore final : public StoreCore {
 
   PgPipeline main_;
   PgPipeline listen_;
+  absl::Mutex route_listener_mu_;
+  absl::AnyInvocable<void()> route_listener_ ABSL_GUARDED_BY(route_listener_mu_);
 };
 
 }  // namespace
@@ -813,7 +957,9 @@ absl::StatusOr<ExecutionStorePtr> OpenPostgresStore(const std::string& url, Stor
   RETURN_IF_ERROR(MigrateTo(main.get(), LatestSchemaVersion(), label));
   ASSIGN_OR_RETURN(PgConn listen, ConnectBlocking(url, label));
   RETURN_IF_ERROR(
-      ExecBlocking(listen.get(), absl::StrCat("LISTEN ", kWorkChannel), label).status());
+      ExecBlocking(listen.get(),
+                   absl::StrCat("LISTEN ", kWorkChannel, ";LISTEN ", kSharedRouteChannel), label)
+          .status());
   return std::make_unique<PostgresExecutionStore>(url, what, std::move(main), std::move(listen),
                                                   std::move(options));
 }

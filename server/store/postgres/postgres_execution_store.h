@@ -3,7 +3,9 @@
 // The store thread owns two connections: one in libpq's pipeline mode that carries every write
 // batch (one implicit transaction per run of queued writes) and every read, in queue order, many
 // in flight at once; and one that LISTENs on `flowhost_work`, on which replicas NOTIFY when
-// they queue an execution or release one, as a wake-up hint beside polling. Replicas claim
+// they queue an execution or release one, as a wake-up hint beside polling (and on
+// `flowhost_route_health`, for shared route health: shared_route_health_store.h, which this store
+// implements). Replicas claim
 // executions with FOR UPDATE SKIP LOCKED under leases, and every write to an execution is fenced
 // by its fencing token (execution_store.h).
 //
@@ -25,6 +27,8 @@ namespace flowhost::store {
 // The channel replicas NOTIFY and LISTEN on. A payload "cancel:<execution id>" asks the
 // execution's owner to cancel it (RequestCancel); any other payload signals claimable work.
 inline constexpr const char* kWorkChannel = "flowhost_work";
+// The channel a replica NOTIFYs when it changed a shared route row (shared_route_health_store.h).
+inline constexpr const char* kSharedRouteChannel = "flowhost_route_health";
 inline constexpr const char* kCancelPrefix = "cancel:";
 
 // Connects to `url` (a postgresql:// URL or libpq key=value pairs; the password may also come

@@ -557,6 +557,21 @@ class SqliteExecutionStore final : public StoreCore {
     return result;
   }
 
+  // Route health is shared only by a store that several processes share (PostgreSQL); this
+  // store never offers it (shared_route_health() is null), so nothing queues this.
+  absl::Status Apply(RoutePublishOp& op, Completion& completion, bool&) {
+    absl::Status status =
+        absl::UnimplementedError("the SQLite store serves one process: route health is not shared");
+    completion = CompleteDone(std::move(op.done), status);
+    return status;
+  }
+  absl::Status Apply(RouteClaimOp& op, Completion& completion, bool&) {
+    absl::Status status =
+        absl::UnimplementedError("the SQLite store serves one process: route health is not shared");
+    completion = Complete<bool>(std::move(op.done), status);
+    return status;
+  }
+
   // Reads never reach ExecuteWrites (StoreCore splits them out).
   template <typename ReadOp>
   absl::Status Apply(ReadOp& op, Completion& completion, bool&) {
@@ -576,6 +591,9 @@ class SqliteExecutionStore final : public StoreCore {
       std::move(list->done)(List(list->query));
     } else if (auto* events = std::get_if<EventsOp>(&op)) {
       std::move(events->done)(Events(events->id, events->first_sequence, events->max_events));
+    } else {
+      FailOperation(op, absl::UnimplementedError(
+                            "the SQLite store serves one process: route health is not shared"));
     }
   }
 
