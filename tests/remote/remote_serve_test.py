@@ -27,6 +27,9 @@ import threading
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from flowhost_stubs import generate_stubs  # noqa: E402
+
 ARGS = None
 pb = None       # flowhost.v1.workflow_service_pb2
 pb_grpc = None  # flowhost.v1.workflow_service_pb2_grpc
@@ -59,26 +62,6 @@ nodes:
     type: test.fail
     params: {error_class: "{{ $inputs.error_class }}", code: "{{ $inputs.code }}"}
 """
-
-
-def generate_stubs(proto_dir, out):
-    from grpc_tools import protoc
-    include = "/usr/include"
-    try:
-        import pkg_resources
-        bundled = pkg_resources.resource_filename("grpc_tools", "_proto")
-        if os.path.isdir(bundled):
-            include = bundled
-    except Exception:
-        pass
-    os.makedirs(out, exist_ok=True)
-    files = [os.path.join("flowhost", "v1", name)
-             for name in ("workflow.proto", "error_details.proto", "workflow_service.proto")]
-    code = protoc.main(["grpc_tools.protoc", "-I" + proto_dir, "-I" + include,
-                        "--python_out=" + out, "--grpc_python_out=" + out] + files)
-    if code != 0:
-        raise RuntimeError("protoc failed with %d" % code)
-    sys.path.insert(0, out)
 
 
 class Process:
