@@ -56,6 +56,7 @@ Execution::Execution(std::shared_ptr<ExecutorCore> core, Setup setup)
       parent_(std::move(setup.parent)),
       durable_timers_(std::move(setup.durable_timers)),
       park_(std::move(setup.park)),
+      before_next_nodes_(std::move(setup.before_next_nodes)),
       observer_(std::move(setup.observer)),
       start_on_caller_thread_(setup.start_on_caller_thread),
       items_(std::move(setup.items)),
@@ -171,6 +172,11 @@ void Execution::Begin() {
   if (finished()) {
     core_->scheduler().Cancel(timer);
     return;
+  }
+  if (limit.ok() && !to_run.empty() && before_next_nodes_ != nullptr) {
+    // The start nodes may follow reused ones (a retry records their results).
+    HoldNextRuns(std::move(to_run));
+    to_run.clear();
   }
   events_.Drain();
   if (!limit.ok()) return Finish(limit, failed_node);
@@ -347,9 +353,16 @@ absl::Status Execution::CheckItemsLocked(int node, const std::vector<sdk::Items>
 void Execution::PublishFinishedLocked(int node, const Outputs& outputs) {
   if (observer_ == nullptr) return;
   Outputs shared = observer_->wants_outputs() ? outputs : nullptr;
-  events_.Push([observer = observer_, record = record_.nodes[node],
-                shared = std::move(shared)]() mutable {
-    observer->OnNodeResult(record, std::move(shared));
+  events_.Push(
+      [observer = observer_, record = record_.nodes[node], shared = std::move(shared)]() mutable {
+        observer->OnNodeResult(record, std::move(shared));
+      });
+}
+
+void Execution::HoldNextRuns(std::vector<int> nodes) {
+  // After the observer has seen the results that made them ready: the caller says when they start.
+  events_.Push([self = shared_from_this(), nodes = std::move(nodes)]() mutable {
+    self->before_next_nodes_([self, nodes = std::move(nodes)]() mutable { self->PostRuns(nodes); });
   });
 }
 
@@ -442,6 +455,10 @@ void Execution::NodeFinished(int node, absl::StatusOr<sdk::NodeResult> result) {
       stop = ResolveReadyLocked(std::move(ready), to_run, failed_node);
       all_done = stop.ok() && running_ == 0;
     }
+  }
+  if (stop.ok() && !to_run.empty() && before_next_nodes_ != nullptr) {
+    HoldNextRuns(std::move(to_run));
+    to_run.clear();
   }
   events_.Drain();
   if (!stop.ok()) {

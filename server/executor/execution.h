@@ -28,8 +28,8 @@
 #define FLOWHOST_SERVER_EXECUTOR_EXECUTION_H_
 
 #include <atomic>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +74,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     // ExecutionRequest::durable_timers and park.
     std::map<std::string, absl::Time, std::less<>> durable_timers;
     std::function<bool(std::string_view node, absl::Time wake_at)> park;
+    // ExecutionRequest::before_next_nodes.
+    std::function<void(absl::AnyInvocable<void() &&> proceed)> before_next_nodes;
   };
 
   Execution(std::shared_ptr<ExecutorCore> core, Setup setup);
@@ -196,6 +198,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   // Records an attached node's result; returns a crossed limit (which also finishes the execution).
   absl::Status AttachedFinished(int node, const absl::StatusOr<sdk::NodeResult>& result);
   void PostRuns(const std::vector<int>& nodes);
+  // Queues, behind the observer's events, the call to before_next_nodes_ that posts `nodes`.
+  void HoldNextRuns(std::vector<int> nodes);
 
   // Finishes the execution once: its status is decided, everything still running is cancelled,
   // and the record is sealed at once when no node code runs, else once it has returned or the
@@ -221,6 +225,7 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
   const std::optional<ParentLink> parent_;
   const std::map<std::string, absl::Time, std::less<>> durable_timers_;
   const std::function<bool(std::string_view node, absl::Time wake_at)> park_;
+  const std::function<void(absl::AnyInvocable<void() &&> proceed)> before_next_nodes_;
   const std::shared_ptr<ExecutionObserver> observer_;
   const bool start_on_caller_thread_;
   const std::shared_ptr<ItemBudget> items_;

@@ -146,6 +146,13 @@ struct ExecutionRequest {
   // the execution until `wake_at` (it records the timer, then cancels the execution). Null:
   // nothing parks. Only this execution's own nodes get it, not a sub-workflow's.
   std::function<bool(std::string_view node, absl::Time wake_at)> park;
+  // Called, in the observer's order (after OnNodeResult of the node whose result made them ready),
+  // before the nodes a finished node made ready start: they start when the caller runs `proceed`
+  // (once, from any thread, without holding locks the execution takes). The background
+  // executions of the service use it to start a node only once its predecessor's result is
+  // committed to the execution store, so that a crash never finds two nodes of one execution
+  // unrecorded. Null: the next nodes start at once. Not passed to sub-workflows.
+  std::function<void(absl::AnyInvocable<void() &&> proceed)> before_next_nodes;
 };
 
 // A running execution, for its starter.

@@ -126,6 +126,7 @@ std::shared_ptr<ExecutionHandle> ExecutorCore::Start(ExecutionRequest request, E
   setup.reused_outputs = std::move(request.reused_outputs);
   setup.durable_timers = std::move(request.durable_timers);
   setup.park = std::move(request.park);
+  setup.before_next_nodes = std::move(request.before_next_nodes);
   setup.items = parent != nullptr ? parent->items
                                   : std::make_shared<ItemBudget>(
                                         limits_.max_execution_item_bytes, "the execution",

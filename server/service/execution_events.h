@@ -10,9 +10,13 @@
 #ifndef FLOWHOST_SERVER_SERVICE_EXECUTION_EVENTS_H_
 #define FLOWHOST_SERVER_SERVICE_EXECUTION_EVENTS_H_
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "server/common/secret_scrubber.h"
@@ -31,14 +35,49 @@ v1::StreamWorkflowResponse NodeStartedEvent(std::string_view node, int attempt);
 v1::StreamWorkflowResponse NodeResultEvent(const executor::NodeRecord& record,
                                            const common::SecretScrubber& scrubber);
 // execution_finished with the outcome, the output items and the summary. An output item that
-// cannot become a Value leaves the items out (the summary still says what happened).
+// cannot become a Value leaves the items out (the summary still says what happened). Without
+// `with_output` the items are left out: the log's copy of an event whose output the execution's
+// row holds (kFinishedOutputInRowKind).
 v1::StreamWorkflowResponse ExecutionFinishedEvent(const executor::ExecutionRecord& record,
-                                                  const common::SecretScrubber& scrubber);
+                                                  const common::SecretScrubber& scrubber,
+                                                  bool with_output = true);
+// The kind of a logged execution_finished whose output items were left out because the
+// execution's stored output holds them (its row refers to its nodes' outputs): WatchExecution
+// puts them back from GetExecution's output before sending the event.
+inline constexpr std::string_view kFinishedOutputInRowKind = "execution_finished_output_in_row";
+// Fills `event`'s output items from a stored output (JSON array text), as ExecutionFinishedEvent
+// would have from the items themselves.
+void SetFinishedOutput(std::string_view output_json, v1::StreamWorkflowResponse& event);
 // execution_finished for an execution that ended with no such event in its log (failed or
 // cancelled without running: its server stopped and it could not resume, a cancelled queued
 // one), from its row: status, error and failed node.
 v1::StreamWorkflowResponse FinishedEventFromRow(const store::ExecutionRow& row,
                                                 const common::SecretScrubber& scrubber);
+
+// A log row holding several events with consecutive sequence numbers: a synchronous run's events,
+// written at once when it ends unless someone watched it meanwhile (execution_recorder.h). The
+// row's sequence is its last event's, so a read from any sequence number finds the row that holds
+// it; WatchExecution expands it.
+inline constexpr std::string_view kEventBatchKind = "event_batch";
+
+// An event as the recorder holds it for a batch: its serialised StreamWorkflowResponse, and
+// whether it is an execution_finished whose output is left to the row (kFinishedOutputInRowKind).
+struct HeldEvent {
+  std::string payload;
+  bool output_in_row = false;
+};
+
+// One event of a batch: its sequence number and its serialised StreamWorkflowResponse.
+struct BatchedEvent {
+  int64_t sequence = 0;
+  std::string_view payload;  // points into the batch's text
+  bool output_in_row = false;
+};
+
+// The payload of a batch row: the events' serialised messages, numbered from `first_sequence`.
+std::string EncodeEventBatch(int64_t first_sequence, std::span<const HeldEvent> events);
+// The events of a batch row's payload (views into it); DATA_LOSS when it does not decode.
+absl::StatusOr<std::vector<BatchedEvent>> DecodeEventBatch(std::string_view payload);
 
 }  // namespace flowhost::service
 

@@ -141,6 +141,16 @@ void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
       return recording != nullptr && recording->Park(node, wake_at, *scheduler);
     };
   }
+  // A node starts only once its predecessor's result is committed: a crash (kill -9) then runs
+  // again only the node that was in flight, never the one before it too (docs/executions.md,
+  // "What is at least once").
+  recording->HoldNextNodes();
+  request.before_next_nodes =
+      [weak = std::weak_ptr<Recording>(recording)](absl::AnyInvocable<void() &&> proceed) {
+        std::shared_ptr<Recording> held = weak.lock();
+        if (held == nullptr) return std::move(proceed)();
+        held->AfterResultsCommitted(std::move(proceed));
+      };
   LogExecutionStarted(env, rpc, request);
   std::shared_ptr<executor::ExecutionHandle> handle = env.executor->Start(
       std::move(request), [&env, rpc = std::string(rpc), recording,

@@ -127,14 +127,23 @@ void Recording::LogStarted(absl::Time started) {
   Log(ExecutionStartedEvent(id_, workflow_->name, started));
 }
 
-void Recording::Log(const v1::StreamWorkflowResponse& event) {
+void Recording::Log(const v1::StreamWorkflowResponse& event, bool output_in_row) {
   store::EventRow row;
   row.at = absl::Now();
-  row.kind = EventKind(event);
+  row.kind = output_in_row ? std::string(kFinishedOutputInRowKind) : EventKind(event);
   event.SerializeToString(&row.payload);
   absl::MutexLock lock(&mu_);
   if (failed_) return;
   row.sequence = next_sequence_++;
+  if (batch_events_) {
+    if (batched_.empty()) batched_first_ = row.sequence;
+    batched_.push_back(HeldEvent{std::move(row.payload), output_in_row});
+    return;
+  }
+  SubmitEventLocked(std::move(row));
+}
+
+void Recording::SubmitEventLocked(store::EventRow row) {
   SubmitLocked([row = std::move(row), &recorder = recorder_, id = id_](
                    store::ExecutionStore& store, const store::Fence& fence) mutable {
     if (!recorder.listened()) return store.AppendEvent(fence, std::move(row));
@@ -142,6 +151,28 @@ void Recording::Log(const v1::StreamWorkflowResponse& event) {
       if (committed.ok()) recorder.EventsCommitted(id);
     });
   });
+}
+
+void Recording::BatchEvents() {
+  absl::MutexLock lock(&mu_);
+  batch_events_ = true;
+}
+
+void Recording::StopBatchingEvents() {
+  absl::MutexLock lock(&mu_);
+  batch_events_ = false;
+  FlushEventsLocked();
+}
+
+void Recording::FlushEventsLocked() {
+  if (batched_.empty() || failed_) return;
+  store::EventRow row;
+  row.sequence = batched_first_ + static_cast<int64_t>(batched_.size()) - 1;
+  row.at = absl::Now();
+  row.kind = std::string(kEventBatchKind);
+  row.payload = EncodeEventBatch(batched_first_, batched_);
+  batched_.clear();
+  SubmitEventLocked(std::move(row));
 }
 
 bool Recording::Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler) {
@@ -187,6 +218,12 @@ void Recording::FailLocked(const absl::Status& error) {
   failed_ = true;
   held_.clear();
   recorder_.LogNotRecorded(id_, error);
+  // Nothing more is committed for this execution: the nodes held for a commit go on unrecorded
+  // (starting them only posts them to the executor's pool).
+  std::vector<std::pair<int64_t, absl::AnyInvocable<void()&&>>> waiting =
+      std::move(waiting_for_commit_);
+  waiting_for_commit_.clear();
+  for (auto& [number, proceed] : waiting) std::move(proceed)();
 }
 
 std::string Recording::TypeOf(std::string_view node) const {
@@ -232,10 +269,52 @@ void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeO
   if (save_policy_ == store::SavePolicy::kAll || record.status != executor::NodeStatus::kSucceeded) {
     update.output = std::move(outputs);
   }
-  Submit([update = std::move(update)](store::ExecutionStore& store,
-                                      const store::Fence& fence) mutable {
-    return store.RecordNode(fence, std::move(update));
+  if (update.output != nullptr) {
+    absl::MutexLock lock(&mu_);
+    outputs_recorded_.insert(record.name);
+  }
+  if (!hold_next_nodes_) {
+    Submit([update = std::move(update)](store::ExecutionStore& store,
+                                        const store::Fence& fence) mutable {
+      return store.RecordNode(fence, std::move(update));
+    });
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  if (failed_) return;
+  int64_t number = ++node_results_submitted_;
+  SubmitLocked([update = std::move(update), self = shared_from_this(), number](
+                   store::ExecutionStore& store, const store::Fence& fence) mutable {
+    return store.RecordNode(fence, std::move(update),
+                            [self, number](absl::Status) { self->NodeResultDone(number); });
   });
+}
+
+void Recording::AfterResultsCommitted(absl::AnyInvocable<void() &&> proceed) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failed_ && node_results_done_ < node_results_submitted_) {
+      waiting_for_commit_.emplace_back(node_results_submitted_, std::move(proceed));
+      return;
+    }
+  }
+  std::move(proceed)();
+}
+
+void Recording::NodeResultDone(int64_t number) {
+  std::vector<absl::AnyInvocable<void() &&>> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    node_results_done_ = std::max(node_results_done_, number);
+    const int64_t done = node_results_done_;
+    auto waiting = std::stable_partition(waiting_for_commit_.begin(), waiting_for_commit_.end(),
+                                         [done](const auto& entry) { return entry.first > done; });
+    for (auto it = waiting; it != waiting_for_commit_.end(); ++it) {
+      ready.push_back(std::move(it->second));
+    }
+    waiting_for_commit_.erase(waiting, waiting_for_commit_.end());
+  }
+  for (auto& proceed : ready) std::move(proceed)();
 }
 
 void Recording::OnTokenDelta(std::string_view node, size_t item_index, std::string_view text,
@@ -265,6 +344,11 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
   if (park_at.has_value() && record.status.code() == absl::StatusCode::kCancelled) {
     // Stopped to wait on its timer: it is not over. Waiting in the store, it is claimed again
     // once due (by the resumer here, or by another replica).
+    {
+      absl::MutexLock lock(&mu_);
+      batch_events_ = false;  // (only synchronous runs batch, and they do not park)
+      FlushEventsLocked();
+    }
     Submit([park_at = *park_at, self = shared_from_this()](store::ExecutionStore& store,
                                                            const store::Fence& fence) {
       return store.ParkExecution(fence, park_at, [self, park_at](absl::Status committed) {
@@ -275,14 +359,30 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
     });
     return true;
   }
-  Log(ExecutionFinishedEvent(record, recorder_.scrubber_));
+  // A successful execution's output is its nodes' (workflow `output`): when the store holds
+  // their items, neither the execution's row nor its execution_finished event copies them.
+  std::optional<std::vector<std::pair<std::string, int>>> output_from;
+  if (record.status.ok() && save_policy_ == store::SavePolicy::kAll) {
+    output_from = OutputFromNodes(record);
+  }
+  Log(ExecutionFinishedEvent(record, recorder_.scrubber_, !output_from.has_value()),
+      output_from.has_value());
+  {
+    // Its whole log in one row, before the outcome (a watch that finds the execution final has
+    // read every event).
+    absl::MutexLock lock(&mu_);
+    batch_events_ = false;
+    FlushEventsLocked();
+  }
   store::ExecutionOutcome outcome;
   outcome.status = OutcomeOf(record.status);
   outcome.error = Scrubbed(record.status, recorder_.scrubber_);
   outcome.failed_node = record.failed_node;
   outcome.totals = {record.prompt_tokens, record.completion_tokens, record.cost_usd};
-  if (outcome.status == store::ExecutionStatus::kSucceeded &&
-      save_policy_ == store::SavePolicy::kAll) {
+  if (output_from.has_value()) {
+    outcome.output_from = *std::move(output_from);
+  } else if (outcome.status == store::ExecutionStatus::kSucceeded &&
+             save_policy_ == store::SavePolicy::kAll) {
     outcome.output = record.output;  // copied: the caller's response takes the record's items
   }
   auto self = shared_from_this();
@@ -295,6 +395,28 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
     });
   });
   return false;
+}
+
+std::optional<std::vector<std::pair<std::string, int>>> Recording::OutputFromNodes(
+    const executor::ExecutionRecord& record) const {
+  std::vector<std::pair<std::string, int>> from;
+  absl::MutexLock lock(&mu_);
+  if (failed_) return std::nullopt;
+  for (const workflow::PortRef& ref : workflow_->output) {
+    if (ref.node < 0 || ref.node >= static_cast<int>(workflow_->nodes.size())) return std::nullopt;
+    const std::string& name = workflow_->nodes[ref.node].name;
+    if (!outputs_recorded_.contains(name)) {
+      // Fine only for a node with no items to give: one that did not run, or was skipped.
+      if (ref.node >= static_cast<int>(record.nodes.size())) return std::nullopt;
+      const executor::NodeRecord& node = record.nodes[ref.node];
+      if (node.name != name || (node.status != executor::NodeStatus::kNotRun &&
+                                node.status != executor::NodeStatus::kSkipped)) {
+        return std::nullopt;
+      }
+    }
+    from.emplace_back(name, ref.port);
+  }
+  return from;
 }
 
 // ---- ExecutionRecorder ----
@@ -336,6 +458,8 @@ std::shared_ptr<Recording> ExecutionRecorder::RecordRun(executor::ExecutionReque
   if (save_policy == store::SavePolicy::kNone) return nullptr;
   auto recording = std::make_shared<Recording>(*this, request.id, request.workflow,
                                                request.observer, save_policy);
+  // Its events go to the store in one row at its end, unless a watcher comes meanwhile.
+  recording->BatchEvents();
   recording->LogStarted(absl::Now());
   store::NewExecution execution = NewExecutionFor(request, save_policy);
   execution.id = request.id;
@@ -470,11 +594,17 @@ void ExecutionRecorder::Parked(absl::Time wake_at) {
 
 ExecutionRecorder::ListenerToken ExecutionRecorder::ListenForEvents(
     const std::string& id, absl::AnyInvocable<void()> wake) {
-  absl::MutexLock lock(&listeners_mu_);
-  ListenerToken token = next_token_++;
-  listeners_[token] = Listener{id, std::make_shared<absl::AnyInvocable<void()>>(std::move(wake))};
-  ++listened_ids_[id];
-  listener_count_.fetch_add(1, std::memory_order_acq_rel);
+  ListenerToken token = 0;
+  {
+    absl::MutexLock lock(&listeners_mu_);
+    token = next_token_++;
+    listeners_[token] = Listener{id, std::make_shared<absl::AnyInvocable<void()>>(std::move(wake))};
+    ++listened_ids_[id];
+    listener_count_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  // A synchronous run holding its events writes them now, and the next ones as they happen (the
+  // watcher's first read is queued after them).
+  if (std::shared_ptr<Recording> running = FindRunning(id)) running->StopBatchingEvents();
   return token;
 }
 

@@ -30,10 +30,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -42,6 +44,7 @@
 #include "flowhost/v1/workflow_service.pb.h"
 #include "server/common/secret_scrubber.h"
 #include "server/executor/executor.h"
+#include "server/service/execution_events.h"
 #include "server/store/execution_store.h"
 
 namespace flowhost::service {
@@ -75,6 +78,13 @@ class Recording : public executor::ExecutionObserver,
   // Logs the execution_started event (a new execution, or a resumed one whose log is empty).
   void LogStarted(absl::Time started);
 
+  // For a synchronous run, before its first event: its events are held and written as one row
+  // (an event batch, execution_events.h) when it ends, not one row each as they happen, unless a
+  // watcher on this server listens meanwhile (StopBatchingEvents).
+  void BatchEvents();
+  // A watcher listens: writes the held events now, and every later one as it happens.
+  void StopBatchingEvents();
+
   // The execution's handle, once the executor has started it (for CancelExecution).
   void Attach(std::shared_ptr<executor::ExecutionHandle> handle);
   // Cancels the execution with `reason`, now or as soon as it is attached (a park in progress
@@ -87,6 +97,13 @@ class Recording : public executor::ExecutionObserver,
   // instead of finishing it. False, and nothing done, when the execution is not recorded (its
   // fence is not known, or its recording failed) or is finishing.
   bool Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler);
+
+  // For a background execution (ExecutionRequest::before_next_nodes): runs `proceed` once every
+  // node result recorded so far is committed, at once when it is (or when nothing is recorded
+  // any more); else on the store's thread when the last of them commits (failed writes count:
+  // the execution runs on unrecorded). Call HoldNextNodes before the execution starts.
+  void HoldNextNodes() { hold_next_nodes_ = true; }
+  void AfterResultsCommitted(absl::AnyInvocable<void() &&> proceed);
 
   // From the execution's completion, before the caller's: records the outcome. Returns true
   // when the execution did not end but parked on a durable timer (Park): it is then written
@@ -114,8 +131,21 @@ class Recording : public executor::ExecutionObserver,
   // recording has failed.
   void Submit(Write write);
   void SubmitLocked(Write write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Appends `event` to the execution's log under the next sequence number.
-  void Log(const v1::StreamWorkflowResponse& event);
+  // Appends `event` to the execution's log under the next sequence number (or holds it, while
+  // batching).
+  // `output_in_row`: an execution_finished without its items (kFinishedOutputInRowKind).
+  void Log(const v1::StreamWorkflowResponse& event, bool output_in_row = false);
+  // The node ports the execution's output is made of, when the store holds all their items
+  // (each such node's result was recorded with its outputs here): then the stored execution keeps
+  // a reference to them (ExecutionOutcome::output_from) rather than a copy. Nullopt otherwise.
+  std::optional<std::vector<std::pair<std::string, int>>> OutputFromNodes(
+      const executor::ExecutionRecord& record) const;
+  // Queues `row` on the store, with a wake-up for this server's watchers when they listen.
+  void SubmitEventLocked(store::EventRow row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the held events as one batch row.
+  void FlushEventsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Store thread: node result `number` (and every one before it) is committed, or failed.
+  void NodeResultDone(int64_t number);
   // Ends the recording after `error` (once): logs that the history was not recorded.
   void FailLocked(const absl::Status& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string TypeOf(std::string_view node) const;
@@ -134,14 +164,27 @@ class Recording : public executor::ExecutionObserver,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<executor::ExecutionHandle> handle_ ABSL_GUARDED_BY(mu_);
   absl::Status pending_cancel_ ABSL_GUARDED_BY(mu_);  // asked for before Attach
+  // The nodes whose results were recorded with their output items.
+  absl::flat_hash_set<std::string> outputs_recorded_ ABSL_GUARDED_BY(mu_);
   // When each node's first attempt started (the store keeps one row per node).
   absl::flat_hash_map<std::string, absl::Time> node_started_ ABSL_GUARDED_BY(mu_);
   // The next event's sequence number. Past store.max_events_per_execution the store refuses
   // events (it keeps an events_truncated marker); the rows are written on regardless.
   int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
+  // BatchEvents: the events held (serialised), numbered from batched_first_.
+  bool batch_events_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<HeldEvent> batched_ ABSL_GUARDED_BY(mu_);
+  int64_t batched_first_ ABSL_GUARDED_BY(mu_) = 0;
   // Set by Park: the earliest wake-up time asked for.
   std::optional<absl::Time> park_at_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // Cancel was called: nothing parks any more
+  // HoldNextNodes: node results are numbered from 1 as they are submitted, and the nodes after
+  // them wait (AfterResultsCommitted) until the store has answered for the number they follow.
+  bool hold_next_nodes_ = false;  // set before the execution starts
+  int64_t node_results_submitted_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t node_results_done_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::pair<int64_t, absl::AnyInvocable<void() &&>>> waiting_for_commit_
+      ABSL_GUARDED_BY(mu_);
 };
 
 class ExecutionRecorder {

@@ -4,6 +4,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -111,28 +112,33 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   void OnRead(absl::StatusOr<std::vector<store::EventRow>> events) {
     if (!events.ok()) return Fail(events.status());
     bool caught_up = false;
+    bool fetch_output = false;
     {
       absl::MutexLock lock(&mu_);
       reading_ = false;
       for (store::EventRow& row : *events) {
-        if (row.sequence < next_) continue;
-        next_ = row.sequence + 1;
-        if (row.kind == "events_truncated") continue;  // the cap's marker: nothing to send
-        v1::WatchExecutionResponse response;
-        response.set_sequence(row.sequence);
-        if (!response.mutable_event()->ParseFromString(row.payload)) {
-          EndLocked(FailLocked(absl::DataLossError(
-              absl::StrCat("event ", row.sequence, " of execution ", id_, " (", row.kind,
-                           ") does not parse as a StreamWorkflowResponse"))));
-          break;
+        if (row.sequence < next_) continue;  // (a batch row's sequence is its last event's)
+        if (row.kind == kEventBatchKind) {
+          absl::StatusOr<std::vector<BatchedEvent>> batch = DecodeEventBatch(row.payload);
+          if (!batch.ok()) {
+            EndLocked(FailLocked(absl::DataLossError(
+                absl::StrCat("the events up to ", row.sequence, " of execution ", id_,
+                             " do not decode: ", batch.status().message()))));
+            break;
+          }
+          for (const BatchedEvent& event : *batch) {
+            if (event.sequence < next_) continue;
+            if (AcceptLocked(event.sequence, row.kind, event.payload, event.output_in_row)) break;
+          }
+          next_ = std::max(next_, row.sequence + 1);
+        } else if (row.kind != "events_truncated") {  // the cap's marker: nothing to send
+          AcceptLocked(row.sequence, row.kind, row.payload, row.kind == kFinishedOutputInRowKind);
+        } else {
+          next_ = row.sequence + 1;
         }
-        bool last = response.event().has_execution_finished();
-        pending_.push_back(std::move(response));
-        if (last) {
-          EndLocked(grpc::Status::OK);
-          break;
-        }
+        if (ended_) break;
       }
+      fetch_output = output_pending_;
       if (events->empty() && !ended_) {
         if (final_row_.has_value()) {
           // Caught up with a finished execution: its log says all there is.
@@ -152,7 +158,60 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
       }
     }
     if (caught_up) return CheckStatus();
+    if (fetch_output) FetchOutput();
     Pump();
+  }
+
+  // The execution_finished waiting in pending_ left its output items to the execution's row:
+  // reads them (GetExecution resolves an output kept as a reference to the nodes' outputs).
+  void FetchOutput() {
+    store::GetOptions options;
+    options.with_nodes = false;
+    options.with_items = true;
+    absl::Status queued = env_.recorder->store().GetExecution(
+        id_, options, [self = shared_from_this()](absl::StatusOr<store::ExecutionDetail> detail) {
+          self->OnOutput(std::move(detail));
+        });
+    if (!queued.ok()) OnOutput(queued);
+  }
+
+  void OnOutput(absl::StatusOr<store::ExecutionDetail> detail) {
+    {
+      absl::MutexLock lock(&mu_);
+      output_pending_ = false;
+      if (!detail.ok()) {
+        // The watch had ended with its last event; it now ends with the error instead.
+        final_status_ = FailLocked(detail.status());
+        pending_.clear();
+      } else if (!pending_.empty() && pending_.back().event().has_execution_finished()) {
+        SetFinishedOutput(detail->execution.output_json, *pending_.back().mutable_event());
+      }
+    }
+    Pump();
+  }
+
+  // Queues event `sequence` to be sent; true when the watch ends with it (the execution's last
+  // event, or one that does not parse).
+  // `output_in_row`: an execution_finished whose output items are to be read from the row.
+  bool AcceptLocked(int64_t sequence, const std::string& kind, std::string_view payload,
+                    bool output_in_row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    next_ = sequence + 1;
+    v1::WatchExecutionResponse response;
+    response.set_sequence(sequence);
+    if (!response.mutable_event()->ParseFromArray(payload.data(),
+                                                  static_cast<int>(payload.size()))) {
+      EndLocked(FailLocked(
+          absl::DataLossError(absl::StrCat("event ", sequence, " of execution ", id_, " (", kind,
+                                           ") does not parse as a StreamWorkflowResponse"))));
+      return true;
+    }
+    bool last = response.event().has_execution_finished();
+    pending_.push_back(std::move(response));
+    if (last) {
+      output_pending_ = output_in_row;
+      EndLocked(grpc::Status::OK);
+    }
+    return last;
   }
 
   // Caught up: ends once the execution is final, else waits for a wake-up.
@@ -221,6 +280,7 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
       absl::MutexLock lock(&mu_);
       if (reactor_ == nullptr || finished_ || writing_) return;
       reactor = reactor_;
+      if (output_pending_ && pending_.size() == 1) return;  // its output is being read
       if (!pending_.empty()) {
         current_ = std::move(pending_.front());
         pending_.pop_front();
@@ -267,6 +327,8 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_finished_ ABSL_GUARDED_BY(mu_) = false;
+  // The execution_finished last in pending_ waits for its output items (FetchOutput).
+  bool output_pending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
   // Set once the store said the execution is final.
   std::optional<store::ExecutionRow> final_row_ ABSL_GUARDED_BY(mu_);

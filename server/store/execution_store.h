@@ -34,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -92,6 +93,12 @@ struct ExecutionOutcome {
   std::string failed_node;
   Totals totals;
   sdk::Items output;
+  // Instead of `output` (left empty): the node output ports the final output is made of, in
+  // order, as (node name, port). The store then keeps this reference rather than a second copy of
+  // items that the nodes' rows already hold; GetExecution reads the items back from those rows
+  // (a port whose node has no row or no stored items adds nothing; a node's truncation carries
+  // over to the execution's output).
+  std::vector<std::pair<std::string, int>> output_from;
 };
 
 // An execution this instance now holds under a lease.

@@ -1,5 +1,7 @@
 #include "server/store/owned_executions.h"
 
+#include "server/store/row_codec.h"
+
 namespace flowhost::store {
 
 absl::StatusOr<OwnedExecution*> OwnedExecutions::Check(const Fence& fence) {
@@ -63,6 +65,13 @@ StoredItems SerializePortsWithin(const std::vector<sdk::Items>& ports, int64_t& 
 StoredItems SerializeItemsWithin(const sdk::Items& items, int64_t& remaining) {
   StoredItems stored;
   stored.truncated = !AppendItemsWithin(items, remaining, stored.json, stored.bytes);
+  return stored;
+}
+
+StoredItems SerializeOutcomeWithin(const ExecutionOutcome& outcome, int64_t& remaining) {
+  if (outcome.output_from.empty()) return SerializeItemsWithin(outcome.output, remaining);
+  StoredItems stored;
+  stored.json = EncodeOutputReference(outcome.output_from);
   return stored;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "flowhost/sdk/json.h"
 #include "server/store/execution_model.h"
+#include "server/store/execution_store.h"
 
 namespace flowhost::store {
 
@@ -53,6 +54,10 @@ struct StoredItems {
 // `remaining` lasts, and takes what was used from `remaining`. Items are kept whole or not at all.
 StoredItems SerializePortsWithin(const std::vector<sdk::Items>& ports, int64_t& remaining);
 StoredItems SerializeItemsWithin(const sdk::Items& items, int64_t& remaining);
+// What FinishExecution stores as the execution's output: the reference of
+// ExecutionOutcome::output_from when it is set (no bytes against the budget: the items are the
+// nodes'), else `output`'s items within `remaining`.
+StoredItems SerializeOutcomeWithin(const ExecutionOutcome& outcome, int64_t& remaining);
 
 }  // namespace flowhost::store
 

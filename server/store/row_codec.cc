@@ -127,6 +127,50 @@ absl::StatusOr<NodeRow> DecodeNode(const RowReader& row, const std::string& exec
   return n;
 }
 
+std::string EncodeOutputReference(const std::vector<std::pair<std::string, int>>& from) {
+  sdk::Json refs = sdk::Json::array();
+  for (const auto& [node, port] : from) refs.push_back(sdk::Json::array({node, port}));
+  return sdk::Json{{"from", std::move(refs)}}.dump(-1, ' ', false,
+                                                   sdk::Json::error_handler_t::replace);
+}
+
+bool IsOutputReference(std::string_view output_json) {
+  return !output_json.empty() && output_json.front() == '{';
+}
+
+absl::Status ResolveOutputReference(ExecutionRow& execution, const std::vector<NodeRow>& nodes) {
+  if (!IsOutputReference(execution.output_json)) return absl::OkStatus();
+  sdk::Json reference = sdk::Json::parse(execution.output_json, nullptr, false);
+  const sdk::Json* from =
+      reference.is_object() && reference.contains("from") ? &reference["from"] : nullptr;
+  if (from == nullptr || !from->is_array()) {
+    return Corrupt(execution.id, "output_json", "holds an output reference without 'from'");
+  }
+  sdk::Json items = sdk::Json::array();
+  for (const sdk::Json& ref : *from) {
+    if (!ref.is_array() || ref.size() != 2 || !ref[0].is_string() || !ref[1].is_number_integer()) {
+      return Corrupt(execution.id, "output_json", "holds a malformed output reference");
+    }
+    const std::string& name = ref[0].get_ref<const std::string&>();
+    auto port = ref[1].get<int64_t>();
+    for (const NodeRow& node : nodes) {
+      if (node.name != name || node.output_json.empty()) continue;
+      sdk::Json ports = sdk::Json::parse(node.output_json, nullptr, false);
+      if (!ports.is_array()) {
+        return Corrupt(execution.id, "execution_nodes.output_json",
+                       "of node '" + name + "' is not an array of ports");
+      }
+      if (port >= 0 && port < static_cast<int64_t>(ports.size()) && ports[port].is_array()) {
+        for (sdk::Json& item : ports[port]) items.push_back(std::move(item));
+      }
+      if (node.output_truncated) execution.output_truncated = true;
+      break;
+    }
+  }
+  execution.output_json = items.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
+  return absl::OkStatus();
+}
+
 std::string EncodePageToken(absl::Time created_at, const std::string& id) {
   return std::to_string(absl::ToUnixMicros(created_at)) + "." + id;
 }

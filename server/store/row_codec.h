@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -38,6 +40,16 @@ extern const char* const kNodeColumns;
 absl::StatusOr<ExecutionRow> DecodeExecution(const RowReader& row, bool with_texts);
 absl::StatusOr<NodeRow> DecodeNode(const RowReader& row, const std::string& execution_id,
                                    bool with_items);
+
+// An execution's final output kept as a reference to its nodes' stored outputs
+// (ExecutionOutcome::output_from), in the output_json column: {"from": [[node, port], ...]}, an
+// object where stored items are an array. Schema version 5 and later.
+std::string EncodeOutputReference(const std::vector<std::pair<std::string, int>>& from);
+bool IsOutputReference(std::string_view output_json);
+// Replaces the reference in `execution.output_json`, if it holds one, with the items it names,
+// read from `nodes` (decoded with their items); a truncated node output marks the execution's
+// output truncated. DATA_LOSS when the reference or a node's items do not parse.
+absl::Status ResolveOutputReference(ExecutionRow& execution, const std::vector<NodeRow>& nodes);
 
 // Microseconds since the epoch; nullopt for "not yet" (InfinitePast).
 std::optional<int64_t> ToMicros(absl::Time time);

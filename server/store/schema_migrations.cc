@@ -10,7 +10,7 @@ namespace {
 // that differ (see MigrationSql). Times are microseconds since the Unix epoch (NULL: not yet);
 // flags are 0/1 integers; JSON is text. Node and event rows belong to their execution and go with
 // it (ON DELETE CASCADE).
-const std::array<Migration, 4> kMigrations = {{
+const std::array<Migration, 5> kMigrations = {{
     {1, "executions and their nodes",
      R"sql(
 CREATE TABLE executions (
@@ -105,6 +105,19 @@ CREATE TABLE route_health (
   probe_until BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX route_health_by_update ON route_health (updated_at)
+)sql"},
+    // The indexes that every execution's start and finish update hold only the rows their
+    // queries look for: claims look at unfinished executions, pruning at finished ones (a
+    // finished execution leaves the first, a new one is not in the second). From this version
+    // on, an execution's output_json may also hold a reference to its nodes' outputs
+    // (row_codec.h, EncodeOutputReference), which older versions would not read.
+    {5, "partial indexes for claims and pruning; final outputs kept as references",
+     R"sql(
+DROP INDEX executions_claimable;
+CREATE INDEX executions_claimable ON executions (status, created_at)
+  WHERE status IN ('queued', 'waiting', 'running');
+DROP INDEX executions_by_finished;
+CREATE INDEX executions_by_finished ON executions (finished_at) WHERE finished_at IS NOT NULL
 )sql"},
 }};
 

@@ -16,9 +16,9 @@
 namespace flowhost::service::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using store::testing::PostgresBackend;
 using store::testing::SqliteBackend;
+using ::testing::HasSubstr;
 
 // Three nodes, the middle one waiting `pause` (so that a watch can begin while it runs). Under a
 // second it waits in memory; longer, it parks the execution (store.durable_wait_threshold).
@@ -170,7 +170,61 @@ TYPED_TEST(WatchExecutionTest, AWatchFromZeroOfAFinishedExecutionReplaysItsWhole
                                                          "execution_finished"));
 }
 
-TYPED_TEST(WatchExecutionTest, AWatchOfARunningExecutionGetsTheRecordedThenTheLiveEventsWithNoSeam) {
+// A synchronous run writes its log in one row at its end, with its execution_finished's output
+// left to the execution's row (docs/executions.md): a watch afterwards, and one that begins while
+// it runs (the held events are written then), both send exactly StreamWorkflow's events.
+TYPED_TEST(WatchExecutionTest, WatchesOfAStreamedRunSendTheEventsTheStreamSent) {
+  std::unique_ptr<ServiceHarness> harness = this->StartServer();
+  ASSERT_NE(harness, nullptr);
+  for (bool watch_while_running : {false, true}) {
+    SCOPED_TRACE(watch_while_running ? "watched while running" : "watched afterwards");
+    v1::StreamWorkflowRequest request;
+    request.set_workflow("steps");
+    (*request.mutable_input()->mutable_fields())["pause"].set_string_value("400ms");
+    auto context = ServiceHarness::Context();
+    auto reader = harness->stub().StreamWorkflow(context.get(), request);
+    std::vector<v1::StreamWorkflowResponse> streamed;
+    v1::StreamWorkflowResponse event;
+    ASSERT_TRUE(reader->Read(&event));
+    ASSERT_TRUE(event.has_execution_started());
+    const std::string id = event.execution_started().execution_id();
+    streamed.push_back(event);
+    WatchedEvents during;
+    if (watch_while_running) during = this->Watch(*harness, id, 0);  // waits for the end
+    while (reader->Read(&event)) {
+      if (event.has_token_delta()) continue;
+      streamed.push_back(event);
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    ASSERT_TRUE(streamed.back().has_execution_finished());
+    ASSERT_EQ(streamed.back().execution_finished().output_items_size(), 1);
+
+    WatchedEvents after = this->Watch(*harness, id, 0);
+    ASSERT_TRUE(after.status.ok()) << after.status.error_message();
+    std::vector<const WatchedEvents*> watches = {&after};
+    if (watch_while_running) {
+      ASSERT_TRUE(during.status.ok()) << during.status.error_message();
+      watches.push_back(&during);
+    }
+    for (const WatchedEvents* watched : watches) {
+      ASSERT_EQ(watched->events.size(), streamed.size());
+      for (size_t i = 0; i < streamed.size(); ++i) {
+        EXPECT_EQ(watched->events[i].sequence(), static_cast<int64_t>(i + 1));
+        v1::StreamWorkflowResponse logged = watched->events[i].event();
+        v1::StreamWorkflowResponse sent = streamed[i];
+        // (The stream stamps its execution_started when the call begins, the log when the
+        // execution is recorded, a moment later.)
+        if (logged.has_execution_started()) logged.mutable_execution_started()->clear_start_time();
+        if (sent.has_execution_started()) sent.mutable_execution_started()->clear_start_time();
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(logged, sent))
+            << i << ": " << logged.DebugString() << " vs " << sent.DebugString();
+      }
+    }
+  }
+}
+
+TYPED_TEST(WatchExecutionTest,
+           AWatchOfARunningExecutionGetsTheRecordedThenTheLiveEventsWithNoSeam) {
   std::unique_ptr<ServiceHarness> harness = this->StartServer();
   ASSERT_NE(harness, nullptr);
   std::string id = this->StartSteps(*harness, "900ms");

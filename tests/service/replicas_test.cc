@@ -4,8 +4,9 @@
 // "<execution id>/<node>" (its `by_user` statistics, counted when a request arrives).
 //
 // - 1,000 StartWorkflow calls spread over two replicas, one replica killed with kill -9 midway:
-//   every execution finishes, and every node's call is made once, or twice only for a node of an
-//   execution the killed replica was running that had not finished at the kill.
+//   every execution finishes, and every node's call is made once, or twice only for the node in
+//   flight at the kill of an execution the killed replica was running (a node starts only once its
+//   predecessor's result is committed, so no execution has two nodes run again).
 // - A StartWorkflow accepted by a replica at its limit of executions in flight is queued in the
 //   database and run by another replica; a queued execution nobody was notified of is found by
 //   the poll.
@@ -314,11 +315,10 @@ TEST_F(ReplicasTest, AThousandExecutionsOnTwoReplicasAllFinishAfterOneIsKilledAn
   EXPECT_GT(final_at_kill, 0);
   EXPECT_LT(final_at_kill, kExecutions);
 
-  // Each node's upstream call: once; or twice, only for a node of an execution A was running
-  // that was not recorded as finished at the kill. That is the node in flight at the kill, and
-  // possibly the one before it: a node's result is committed off the execution's path, so the
-  // next node may already have called upstream while that commit was still on its way (one
-  // store batch; docs/executions.md, "What is at least once").
+  // Each node's upstream call: once; or twice, only for the node in flight at the kill of an
+  // execution A was running, which was not recorded as finished. A background execution starts a
+  // node only once its predecessor's result is committed (docs/executions.md, "What is at least
+  // once"), so no execution has both its nodes run again.
   std::map<std::string, int64_t> calls = CallsByUser();
   int twice = 0;
   int both_twice = 0;
@@ -336,7 +336,9 @@ TEST_F(ReplicasTest, AThousandExecutionsOnTwoReplicasAllFinishAfterOneIsKilledAn
       EXPECT_FALSE(finished_at_kill.contains(key)) << key << " was recorded finished, yet ran again";
     }
     if (extra == 2) ++both_twice;
+    EXPECT_LE(extra, 1) << id << ": both nodes ran again after the kill";
   }
+  EXPECT_EQ(both_twice, 0);
   std::cout << "[ replicas ] A killed after " << kill_after << " holding " << held_by_a.size()
             << " executions (" << final_at_kill << " of " << kExecutions
             << " finished then); all finished after " << all_done << "; " << twice

@@ -346,6 +346,43 @@ TYPED_TEST(ExecutionStoreTest, OutputPastTheExecutionsCapIsTruncatedWithAMarker)
   EXPECT_LE(detail->execution.stored_output_bytes, 100);
 }
 
+// A final output kept as a reference (ExecutionOutcome::output_from) is read back from the
+// nodes' rows, in the order named, with their truncation; nothing is read without items.
+TYPED_TEST(ExecutionStoreTest, AnOutputKeptAsAReferenceIsReadBackFromItsNodesRows) {
+  StoreOptions options = this->Options();
+  options.max_output_bytes = 100;
+  ExecutionStorePtr store = this->OpenStore(options);
+  Fence fence = this->StartRunning(*store);
+  Json small = Json{{"n", 1}};
+  Json big = Json{{"text", std::string(30, 'a')}};  // 41 bytes as JSON
+  NodeUpdate a;
+  a.row = Node("a", "set", NodeState::kSucceeded);
+  a.output = Ports({{small}, {Json{{"n", 2}}}});
+  NodeUpdate b;
+  b.row = Node("b", "set", NodeState::kSucceeded);
+  b.output = Ports({{big, big, big}});  // two fit in what a left of the cap
+  ASSERT_TRUE(store->RecordNode(fence, std::move(a)).ok());
+  ASSERT_TRUE(store->RecordNode(fence, std::move(b)).ok());
+  ExecutionOutcome outcome;
+  outcome.output_from = {{"a", 1}, {"b", 0}, {"never-ran", 0}, {"a", 5}};
+  ASSERT_TRUE(AwaitDone([&](auto done) {
+                return store->FinishExecution(fence, std::move(outcome), std::move(done));
+              }).ok());
+
+  for (bool with_nodes : {true, false}) {
+    absl::StatusOr<ExecutionDetail> detail = this->Get(
+        *store, fence.execution_id, GetOptions{.with_nodes = with_nodes, .with_items = true});
+    ASSERT_TRUE(detail.ok()) << detail.status();
+    EXPECT_EQ(Json::parse(detail->execution.output_json),
+              (Json::array({Json{{"n", 2}}, big, big})));
+    EXPECT_TRUE(detail->execution.output_truncated);
+    EXPECT_EQ(detail->nodes.size(), with_nodes ? 2u : 0u);
+  }
+  absl::StatusOr<ExecutionDetail> without_items = this->Get(*store, fence.execution_id);
+  ASSERT_TRUE(without_items.ok());
+  EXPECT_TRUE(without_items->execution.output_json.empty());
+}
+
 TYPED_TEST(ExecutionStoreTest, SavePolicyFailedOnlyDropsSucceededExecutionsAndKeepsFailedOnes) {
   ExecutionStorePtr store = this->OpenStore();
   Fence ok = this->StartRunning(*store, "w", SavePolicy::kFailedOnly);

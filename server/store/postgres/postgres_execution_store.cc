@@ -403,7 +403,9 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
          Int(static_cast<int64_t>(n.error.code())), ErrorMessage(n.error),
          Int(n.totals.prompt_tokens), Int(n.totals.completion_tokens), Real(n.totals.cost_usd),
          Int(stored.truncated ? 1 : 0), Int((*owned)->output_bytes), Text(stored.json),
-         Text(has_output ? "true" : "false")}});
+         // The execution's row only when the output was cut: its count of stored bytes is written
+         // when it finishes (and computed from its nodes when it is claimed).
+         Text(stored.truncated ? "true" : "false")}});
     return Fenced(op.fence, std::move(statements), std::move(op.done));
   }
 
@@ -521,20 +523,20 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     if (!owned.ok()) return RefusedWrite(std::move(op.done), owned.status());
     const ExecutionOutcome& o = op.outcome;
     int64_t remaining = options_.max_output_bytes - (*owned)->output_bytes;
-    StoredItems output = SerializeItemsWithin(o.output, remaining);
+    StoredItems output = SerializeOutcomeWithin(o, remaining);
     std::vector<PgStatement> statements;
     statements.push_back(PgStatement{
         "WITH u AS (UPDATE executions SET status = $3, finished_at = $4::bigint, error_code = "
         "$5::int, error_message = $6, failed_node = $7, prompt_tokens = $8::bigint, "
         "completion_tokens = $9::bigint, cost_usd = $10::float8, output_json = $11, "
-        "stored_output_bytes = stored_output_bytes + $12::bigint, output_truncated = "
+        "stored_output_bytes = $12::bigint, output_truncated = "
         "GREATEST(output_truncated, $13::int), owner = '', lease_expires_at = NULL, wake_at = "
         "NULL WHERE id = $1 AND fencing_token = $2::bigint RETURNING 1) SELECT count(*) FROM u",
         {Text(op.fence.execution_id), Int(op.fence.token), Text(ExecutionStatusName(o.status)),
          Int(absl::ToUnixMicros(Now())), Int(static_cast<int64_t>(o.error.code())),
          ErrorMessage(o.error), Text(o.failed_node), Int(o.totals.prompt_tokens),
          Int(o.totals.completion_tokens), Real(o.totals.cost_usd), Text(output.json),
-         Int(output.bytes), Int(output.truncated ? 1 : 0)}});
+         Int((*owned)->output_bytes + output.bytes), Int(output.truncated ? 1 : 0)}});
     statements.push_back(PgStatement{
         "DELETE FROM execution_timers WHERE execution_id = $1 AND EXISTS (SELECT 1 FROM "
         "executions WHERE id = $1 AND fencing_token = $2::bigint)",
@@ -594,13 +596,16 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     absl::Time now = Now();
     std::vector<PgStatement> statements;
     statements.push_back(PgStatement{
-        "WITH c AS (SELECT id, status FROM executions WHERE status = 'queued' OR (status = "
-        "'waiting' AND wake_at <= $1::bigint) OR (status = 'running' AND (lease_expires_at IS "
-        "NULL OR lease_expires_at < $1::bigint)) ORDER BY created_at, id LIMIT $3::int FOR UPDATE "
-        "SKIP LOCKED) UPDATE executions e SET status = 'running', owner = $2, lease_expires_at = "
+        "WITH c AS (SELECT id, status FROM executions WHERE status IN ('queued', 'waiting', "
+        "'running') AND (status = 'queued' OR (status = 'waiting' AND wake_at <= $1::bigint) OR "
+        "(status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1::bigint))) "
+        "ORDER BY created_at, id LIMIT $3::int FOR UPDATE SKIP LOCKED) UPDATE executions e SET "
+        "status = 'running', owner = $2, lease_expires_at = "
         "$4::bigint, fencing_token = e.fencing_token + 1, started_at = COALESCE(e.started_at, "
         "$1::bigint), wake_at = NULL FROM c WHERE e.id = c.id RETURNING e.id, c.status, "
-        "e.fencing_token, e.stored_output_bytes, (SELECT count(*) FROM execution_events v WHERE "
+        "e.fencing_token, GREATEST(e.stored_output_bytes, (SELECT COALESCE(SUM(octet_length("
+        "n.output_json)), 0) FROM execution_nodes n WHERE n.execution_id = e.id)), (SELECT "
+        "count(*) FROM execution_events v WHERE "
         "v.execution_id = e.id), (SELECT COALESCE(MAX(sequence), 0) FROM execution_events v "
         "WHERE v.execution_id = e.id), e.created_at",
         {Int(absl::ToUnixMicros(now)), Text(owner()), Int(op.max),
@@ -862,7 +867,8 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     statements.push_back(PgStatement{
         absl::StrCat("SELECT ", kNodeColumns,
                      " FROM execution_nodes WHERE execution_id = $1 AND $2::boolean ORDER BY id"),
-        {Text(get.id), Text(get.options.with_nodes ? "true" : "false")}});
+        // (with items, for an output kept as a reference to the nodes' outputs)
+        {Text(get.id), Text(get.options.with_nodes || get.options.with_items ? "true" : "false")}});
     statements.push_back(PgStatement{
         "SELECT node, due_at FROM execution_timers WHERE execution_id = $1 ORDER BY due_at, node",
         {Text(get.id)}});
@@ -886,6 +892,8 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
                        DecodeNode(PgRowReader(results[1].get(), i), id, options.with_items));
       detail.nodes.push_back(std::move(node));
     }
+    if (options.with_items) RETURN_IF_ERROR(ResolveOutputReference(detail.execution, detail.nodes));
+    if (!options.with_nodes) detail.nodes.clear();
     for (int i = 0; i < PQntuples(results[2].get()); ++i) {
       PgRowReader row(results[2].get(), i);
       detail.timers.push_back(TimerRow{row.Text(0), absl::FromUnixMicros(row.Int(1))});

@@ -124,15 +124,14 @@ class SqliteExecutionStore final : public StoreCore {
       return;
     }
     for (Operation& op : writes) {
-      (void)db_->Run("SAVEPOINT w");
+      const bool savepoint = WritesSeveralStatements(op);
+      if (savepoint) (void)db_->Run("SAVEPOINT w");
       Completion completion;
       absl::Status status =
           std::visit([&](auto& o) { return Apply(o, completion, notify_work); }, op);
-      if (status.ok()) {
-        (void)db_->Run("RELEASE w");
-      } else {
-        ++failed;
-        (void)db_->Run("ROLLBACK TO w");
+      if (!status.ok()) ++failed;
+      if (savepoint) {
+        if (!status.ok()) (void)db_->Run("ROLLBACK TO w");
         (void)db_->Run("RELEASE w");
       }
       completions.push_back(std::move(completion));
@@ -151,6 +150,21 @@ class SqliteExecutionStore final : public StoreCore {
     }
     for (Completion& completion : completions) std::move(completion)(commit);
     if (notify_work && commit.ok()) NotifyWork();
+  }
+
+  // Whether `op` may change the database with more than one statement, so that a failure after
+  // the first must be undone with a savepoint. A single statement that fails changes nothing
+  // (SQLite undoes a failed statement by itself), so the common writes (an event, a node that
+  // starts, a new execution) skip the savepoint's two statements.
+  static bool WritesSeveralStatements(const Operation& op) {
+    if (std::holds_alternative<EventOp>(op) || std::holds_alternative<CreateOp>(op) ||
+        std::holds_alternative<TimerOp>(op) || std::holds_alternative<CancelOp>(op)) {
+      return false;
+    }
+    // A node's row, then (only when its output was cut) the execution's truncation flag: a
+    // failure between the two leaves a flag that is merely early, so no savepoint either.
+    if (std::holds_alternative<NodeOp>(op)) return false;
+    return true;
   }
 
   void ForgetTouched(Operation& op) {
@@ -251,13 +265,6 @@ class SqliteExecutionStore final : public StoreCore {
       owned->output_bytes += stored.bytes;
       output = std::move(stored.json);
       truncated = stored.truncated;
-      ASSIGN_OR_RETURN(
-          auto update,
-          db_->Query("UPDATE executions SET stored_output_bytes = ?2, output_truncated = "
-                     "MAX(output_truncated, ?3) WHERE id = ?1"));
-      update->Bind(1, op.fence.execution_id).Bind(2, owned->output_bytes);
-      update->Bind(3, int64_t{truncated ? 1 : 0});
-      RETURN_IF_ERROR(update->Run());
     }
     ASSIGN_OR_RETURN(
         auto upsert,
@@ -281,7 +288,18 @@ class SqliteExecutionStore final : public StoreCore {
         .Bind(11, std::string_view(n.error.message().data(), n.error.message().size()));
     upsert->Bind(12, n.totals.prompt_tokens).Bind(13, n.totals.completion_tokens);
     upsert->Bind(14, n.totals.cost_usd).Bind(15, output).Bind(16, int64_t{truncated ? 1 : 0});
-    return upsert->Run();
+    RETURN_IF_ERROR(upsert->Run());
+    // The execution's count of stored bytes is written when it finishes (and computed from its
+    // nodes when it is claimed): one statement less per node. Its truncation shows at once.
+    if (truncated) {
+      upsert.reset();
+      ASSIGN_OR_RETURN(auto update,
+                       db_->Query("UPDATE executions SET stored_output_bytes = ?2, "
+                                  "output_truncated = 1 WHERE id = ?1"));
+      update->Bind(1, op.fence.execution_id).Bind(2, owned->output_bytes);
+      RETURN_IF_ERROR(update->Run());
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Apply(EventOp& op, Completion& completion, bool&) {
@@ -385,13 +403,13 @@ class SqliteExecutionStore final : public StoreCore {
     ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
     const ExecutionOutcome& o = op.outcome;
     int64_t remaining = options_.max_output_bytes - owned->output_bytes;
-    StoredItems output = SerializeItemsWithin(o.output, remaining);
+    StoredItems output = SerializeOutcomeWithin(o, remaining);
     ASSIGN_OR_RETURN(
         auto update,
         db_->Query("UPDATE executions SET status = ?2, finished_at = ?3, error_code = ?4, "
                    "error_message = ?5, failed_node = ?6, prompt_tokens = ?7, completion_tokens = "
-                   "?8, cost_usd = ?9, output_json = ?10, stored_output_bytes = "
-                   "stored_output_bytes + ?11, output_truncated = MAX(output_truncated, ?12), "
+                   "?8, cost_usd = ?9, output_json = ?10, stored_output_bytes = ?11, "
+                   "output_truncated = MAX(output_truncated, ?12), "
                    "owner = '', lease_expires_at = NULL, wake_at = NULL WHERE id = ?1 "
                    "RETURNING save_policy"));
     update->Bind(1, op.fence.execution_id).Bind(2, ExecutionStatusName(o.status));
@@ -399,7 +417,7 @@ class SqliteExecutionStore final : public StoreCore {
     update->Bind(5, std::string_view(o.error.message().data(), o.error.message().size()));
     update->Bind(6, o.failed_node).Bind(7, o.totals.prompt_tokens);
     update->Bind(8, o.totals.completion_tokens).Bind(9, o.totals.cost_usd);
-    update->Bind(10, output.json).Bind(11, output.bytes);
+    update->Bind(10, output.json).Bind(11, owned->output_bytes + output.bytes);
     update->Bind(12, int64_t{output.truncated ? 1 : 0});
     ASSIGN_OR_RETURN(auto row, update->Step());
     std::string policy = row ? update->Text(0) : "all";
@@ -463,10 +481,13 @@ class SqliteExecutionStore final : public StoreCore {
       // One process holds the database, so another owner's running execution is an orphan.
       ASSIGN_OR_RETURN(
           auto query,
-          db_->Query("SELECT id, status, stored_output_bytes FROM executions WHERE status = "
-                     "'queued' OR (status = 'waiting' AND wake_at <= ?1) OR (status = 'running' "
-                     "AND (owner <> ?2 OR lease_expires_at IS NULL OR lease_expires_at < ?1)) "
-                     "ORDER BY created_at, id LIMIT ?3"));
+          db_->Query("SELECT id, status, MAX(stored_output_bytes, (SELECT COALESCE(SUM(LENGTH(CAST("
+                     "n.output_json AS BLOB))), 0) FROM execution_nodes n WHERE n.execution_id = "
+                     "executions.id)) FROM executions WHERE status IN "
+                     "('queued', 'waiting', 'running') AND (status = 'queued' OR (status = "
+                     "'waiting' AND wake_at <= ?1) OR (status = 'running' AND (owner <> ?2 OR "
+                     "lease_expires_at IS NULL OR lease_expires_at < ?1))) ORDER BY created_at, "
+                     "id LIMIT ?3"));
       query->Bind(1, absl::ToUnixMicros(now)).Bind(2, owner()).Bind(3, int64_t{max});
       for (;;) {
         ASSIGN_OR_RETURN(auto row, query->Step());
@@ -609,7 +630,10 @@ class SqliteExecutionStore final : public StoreCore {
       detail.execution = std::move(execution);
       if (!options.with_items) detail.execution.output_json.clear();
     }
-    if (options.with_nodes) {
+    // An output kept as a reference to the nodes' outputs is read from their rows.
+    const bool output_from_nodes =
+        options.with_items && IsOutputReference(detail.execution.output_json);
+    if (options.with_nodes || output_from_nodes) {
       ASSIGN_OR_RETURN(
           auto query,
           db_->Query(absl::StrCat("SELECT ", kNodeColumns,
@@ -620,6 +644,10 @@ class SqliteExecutionStore final : public StoreCore {
         if (!row) break;
         ASSIGN_OR_RETURN(auto node, DecodeNode(*query, id, options.with_items));
         detail.nodes.push_back(std::move(node));
+      }
+      if (output_from_nodes) {
+        RETURN_IF_ERROR(ResolveOutputReference(detail.execution, detail.nodes));
+        if (!options.with_nodes) detail.nodes.clear();
       }
     }
     {
