@@ -4,6 +4,7 @@
 #include <random>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "server/common/trace_context.h"
@@ -253,8 +254,12 @@ void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
 }
 
 std::string NewExecutionId() {
+  // Time-ordered: the execution store's indexes on the id (the executions, their nodes and their
+  // events) then grow at their end, where a commit writes one page for many executions, rather
+  // than at a random page per execution. Unique by 40 random bits within a millisecond.
   thread_local std::mt19937_64 generator(std::random_device{}());
-  return absl::StrFormat("ex-%016x", generator());
+  auto ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  return absl::StrFormat("ex-%012x%010x", ms, generator() & 0xffffffffffULL);
 }
 
 }  // namespace flowhost::service

@@ -104,7 +104,8 @@ void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc
 void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
                         const executor::ExecutionRecord& record);
 
-// A fresh execution id ("ex-" and 16 hex digits).
+// A fresh execution id: "ex-", the time in milliseconds (12 hex digits) and 10 random hex digits,
+// so that ids sort by creation time (roughly, across servers).
 std::string NewExecutionId();
 
 }  // namespace flowhost::service

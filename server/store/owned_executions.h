@@ -24,6 +24,12 @@ struct OwnedExecution {
   int64_t output_bytes = 0;  // stored so far, against StoreOptions::max_output_bytes
   int64_t events = 0;        // stored so far, against StoreOptions::max_events_per_execution
   bool events_truncated = false;
+  // Whether a durable timer may be stored for it (set one, or claimed: not known), so that
+  // finishing it must delete its timers; a new execution has none until SetTimer.
+  bool may_have_timers = true;
+  // Whether its save policy is known to keep it whole when it finishes (`all`), so that finishing
+  // it deletes nothing.
+  bool keeps_all = false;
 };
 
 class OwnedExecutions {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "server/common/clocks.h"
 #include "server/common/thread_name.h"
 
@@ -234,10 +235,24 @@ void StoreCore::Loop() {
   absl::Time next_poll = absl::Now() + options_.poll_interval;
   std::vector<Operation> batch;
   std::vector<pollfd> fds;
+  const absl::Duration commit_interval = CommitInterval();
+  absl::Time last_batch = absl::InfinitePast();
   for (;;) {
     batch.clear();
+    if (commit_interval > absl::ZeroDuration() && !queue_.closed()) {
+      // Group commit: let writes gather until the interval since the last batch has passed, or
+      // a transaction's worth is queued.
+      absl::Duration wait = last_batch + commit_interval - absl::Now();
+      if (wait > absl::ZeroDuration() &&
+          queue_.size() < static_cast<int64_t>(std::max(1, options_.max_batch_operations))) {
+        absl::SleepFor(wait);
+      }
+    }
     if (CanTakeMore()) queue_.TakeAll(batch);
-    if (!batch.empty()) RunBatch(batch);
+    if (!batch.empty()) {
+      last_batch = absl::Now();
+      RunBatch(batch);
+    }
 
     absl::Time now = absl::Now();
     if (now >= next_prune) {

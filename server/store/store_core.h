@@ -84,6 +84,10 @@ class StoreCore : public ExecutionStore {
   virtual bool CanTakeMore() { return true; }
   // Store thread: true while operations the backend took are not complete yet.
   virtual bool Busy() { return false; }
+  // The shortest time between the starts of two runs of writes (the backend's group commit): after
+  // one, the loop lets operations gather until this much has passed before it takes them. Zero:
+  // take them at once.
+  virtual absl::Duration CommitInterval() const { return absl::ZeroDuration(); }
 
   // Queues `op` for the store thread (for a backend's own operations): the errors of the public
   // methods (UNAVAILABLE while unhealthy, RESOURCE_EXHAUSTED when full, FAILED_PRECONDITION after

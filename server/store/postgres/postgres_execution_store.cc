@@ -363,7 +363,7 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
             }
           } else if (claim_now) {
             created.fence = Fence{created.id, 1};
-            owned_.Hold(created.id, OwnedExecution{1, 0, 0, false});
+            owned_.Hold(created.id, OwnedExecution{.token = 1, .may_have_timers = false});
           }
           std::move(done)(std::move(created));
         }};
@@ -458,6 +458,7 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
   Write Translate(TimerOp& op) {
     absl::StatusOr<OwnedExecution*> owned = owned_.Check(op.fence);
     if (!owned.ok()) return RefusedWrite(std::move(op.done), owned.status());
+    (*owned)->may_have_timers = true;
     std::vector<PgStatement> statements;
     if (op.clear) {
       statements.push_back(PgStatement{
@@ -537,10 +538,12 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
          ErrorMessage(o.error), Text(o.failed_node), Int(o.totals.prompt_tokens),
          Int(o.totals.completion_tokens), Real(o.totals.cost_usd), Text(output.json),
          Int((*owned)->output_bytes + output.bytes), Int(output.truncated ? 1 : 0)}});
-    statements.push_back(PgStatement{
-        "DELETE FROM execution_timers WHERE execution_id = $1 AND EXISTS (SELECT 1 FROM "
-        "executions WHERE id = $1 AND fencing_token = $2::bigint)",
-        {Text(op.fence.execution_id), Int(op.fence.token)}});
+    if ((*owned)->may_have_timers) {
+      statements.push_back(PgStatement{
+          "DELETE FROM execution_timers WHERE execution_id = $1 AND EXISTS (SELECT 1 FROM "
+          "executions WHERE id = $1 AND fencing_token = $2::bigint)",
+          {Text(op.fence.execution_id), Int(op.fence.token)}});
+    }
     // The save policy: drop what is not to be kept (its nodes and events go with it).
     statements.push_back(PgStatement{
         absl::StrCat("DELETE FROM executions WHERE id = $1 AND fencing_token = $2::bigint AND "

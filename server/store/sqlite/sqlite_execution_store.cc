@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "server/expr/status_macros.h"
@@ -61,10 +62,12 @@ absl::Status MigrateTo(SqliteConnection& db, int version) {
 
 class SqliteExecutionStore final : public StoreCore {
  public:
-  SqliteExecutionStore(std::unique_ptr<SqliteConnection> db, int lock_fd, StoreOptions options)
+  SqliteExecutionStore(std::unique_ptr<SqliteConnection> db, int lock_fd, StoreOptions options,
+                       absl::Duration commit_interval)
       : StoreCore(std::move(options), "execution store (sqlite " + db->path() + ")"),
         db_(std::move(db)),
-        lock_fd_(lock_fd) {
+        lock_fd_(lock_fd),
+        commit_interval_(commit_interval) {
     StartThread("fh-store");
   }
 
@@ -123,7 +126,13 @@ class SqliteExecutionStore final : public StoreCore {
       CountFailed(static_cast<int64_t>(writes.size()));
       return;
     }
-    for (Operation& op : writes) {
+    const std::vector<bool> superseded = SupersededWrites(writes);
+    for (size_t i = 0; i < writes.size(); ++i) {
+      Operation& op = writes[i];
+      if (superseded[i]) {
+        completions.push_back(nullptr);
+        continue;
+      }
       const bool savepoint = WritesSeveralStatements(op);
       if (savepoint) (void)db_->Run("SAVEPOINT w");
       Completion completion;
@@ -148,15 +157,36 @@ class SqliteExecutionStore final : public StoreCore {
     if (static_cast<size_t>(failed) < writes.size()) {
       CountCommitted(static_cast<int64_t>(writes.size()) - failed);
     }
-    for (Completion& completion : completions) std::move(completion)(commit);
+    for (Completion& completion : completions) {
+      if (completion) std::move(completion)(commit);
+    }
     if (notify_work && commit.ok()) NotifyWork();
+  }
+
+  // The writes of `writes` that a later one of the same transaction replaces before anyone can
+  // see them (reads run between transactions): a node's `running` row, without a callback,
+  // followed by the same node's next row (usually its result, when the node was quick).
+  static std::vector<bool> SupersededWrites(std::span<Operation> writes) {
+    std::vector<bool> superseded(writes.size(), false);
+    absl::flat_hash_set<std::pair<std::string_view, std::string_view>> later;
+    for (size_t i = writes.size(); i-- > 0;) {
+      const auto* node = std::get_if<NodeOp>(&writes[i]);
+      if (node == nullptr) continue;
+      std::pair<std::string_view, std::string_view> key{node->fence.execution_id,
+                                                        node->update.row.name};
+      if (node->update.row.state == NodeState::kRunning && !node->done && later.contains(key)) {
+        superseded[i] = true;
+      }
+      later.insert(key);
+    }
+    return superseded;
   }
 
   // Whether `op` may change the database with more than one statement, so that a failure after
   // the first must be undone with a savepoint. A single statement that fails changes nothing
   // (SQLite undoes a failed statement by itself), so the common writes (an event, a node that
   // starts, a new execution) skip the savepoint's two statements.
-  static bool WritesSeveralStatements(const Operation& op) {
+  bool WritesSeveralStatements(const Operation& op) {
     if (std::holds_alternative<EventOp>(op) || std::holds_alternative<CreateOp>(op) ||
         std::holds_alternative<TimerOp>(op) || std::holds_alternative<CancelOp>(op)) {
       return false;
@@ -164,6 +194,11 @@ class SqliteExecutionStore final : public StoreCore {
     // A node's row, then (only when its output was cut) the execution's truncation flag: a
     // failure between the two leaves a flag that is merely early, so no savepoint either.
     if (std::holds_alternative<NodeOp>(op)) return false;
+    // Finishing an execution that has no timers to delete, and that its policy keeps: one UPDATE.
+    if (const auto* finish = std::get_if<FinishOp>(&op)) {
+      absl::StatusOr<OwnedExecution*> owned = owned_.Check(finish->fence);
+      return !owned.ok() || (*owned)->may_have_timers || !(*owned)->keeps_all;
+    }
     return true;
   }
 
@@ -245,7 +280,11 @@ class SqliteExecutionStore final : public StoreCore {
     RETURN_IF_ERROR(insert->Run());
     if (e.claim_now) {
       created.fence = Fence{created.id, 1};
-      owned_.Hold(created.id, OwnedExecution{1, 0, 0, false});
+      owned_.Hold(created.id,
+                  OwnedExecution{.token = 1,
+                                 .may_have_timers = false,
+                                 .keeps_all = e.save_policy.value_or(options_.default_save_policy) ==
+                                              SavePolicy::kAll});
     }
     return created;
   }
@@ -343,7 +382,8 @@ class SqliteExecutionStore final : public StoreCore {
 
   absl::Status Apply(TimerOp& op, Completion& completion, bool&) {
     return ApplyWith(op, completion, [&]() -> absl::Status {
-      RETURN_IF_ERROR(CheckFence(op.fence).status());
+      ASSIGN_OR_RETURN(auto owned, CheckFence(op.fence));
+      owned->may_have_timers = true;
       if (op.clear) {
         ASSIGN_OR_RETURN(
             auto query,
@@ -422,11 +462,14 @@ class SqliteExecutionStore final : public StoreCore {
     ASSIGN_OR_RETURN(auto row, update->Step());
     std::string policy = row ? update->Text(0) : "all";
     update.reset();
+    const bool may_have_timers = owned->may_have_timers;
     owned_.Drop(op.fence.execution_id);
-    ASSIGN_OR_RETURN(auto timers,
-                     db_->Query("DELETE FROM execution_timers WHERE execution_id = ?1"));
-    timers->Bind(1, op.fence.execution_id);
-    RETURN_IF_ERROR(timers->Run());
+    if (may_have_timers) {
+      ASSIGN_OR_RETURN(auto timers,
+                       db_->Query("DELETE FROM execution_timers WHERE execution_id = ?1"));
+      timers->Bind(1, op.fence.execution_id);
+      RETURN_IF_ERROR(timers->Run());
+    }
     SavePolicy save = ParseSavePolicy(policy).value_or(SavePolicy::kAll);
     bool drop = save == SavePolicy::kNone ||
                 (save == SavePolicy::kFailedOnly && o.status == ExecutionStatus::kSucceeded);
@@ -730,8 +773,11 @@ class SqliteExecutionStore final : public StoreCore {
     return events;
   }
 
+  absl::Duration CommitInterval() const override { return commit_interval_; }
+
   std::unique_ptr<SqliteConnection> db_;
   int lock_fd_;
+  const absl::Duration commit_interval_;
 };
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConfigured(const std::string& path,
@@ -803,7 +849,8 @@ absl::StatusOr<ExecutionStorePtr> OpenSqliteStore(const SqliteStoreOptions& sqli
     close(lock_fd);
     return status;
   }
-  return std::make_unique<SqliteExecutionStore>(std::move(*db), lock_fd, std::move(options));
+  return std::make_unique<SqliteExecutionStore>(std::move(*db), lock_fd, std::move(options),
+                                                sqlite.commit_interval);
 }
 
 }  // namespace flowhost::store

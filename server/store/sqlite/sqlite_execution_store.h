@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "server/store/execution_store.h"
 #include "server/store/store_options.h"
 
@@ -28,6 +29,13 @@ struct SqliteStoreOptions {
   // checkpoints, so an OS crash or power loss may lose the last commits (never the database).
   // FULL: the WAL is also synced at every commit (every batch), which survives power loss too.
   bool sync_every_commit = false;
+  // The shortest time between the starts of two write transactions: writes queued meanwhile wait
+  // and are committed together. A commit costs mostly the pages it writes to the WAL (each index
+  // and table the writes touch), whatever the number of writes in it, so under load one commit per
+  // interval writes a fraction of the pages one commit per few writes did. A write's callback (and
+  // a read queued behind it) may come up to this much later; nothing on a request path waits for
+  // it but StartWorkflow's reply. Zero: commit as soon as writes are queued.
+  absl::Duration commit_interval = absl::Milliseconds(5);
 };
 
 // Opens (creating) the database, applies missing schema migrations and starts the store thread.
