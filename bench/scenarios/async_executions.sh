@@ -13,10 +13,11 @@
 #
 # PostgreSQL is Debian's postgresql-15 (.ci/setup installs it), started here in a temporary
 # directory on a unix socket with its default durability (fsync on, synchronous_commit on), as
-# `nobody` when run as root; SQLite runs with synchronous=FULL (the store's setting).
+# `nobody` when run as root; SQLite runs with the store's defaults (synchronous=normal).
 #
 #   bench/scenarios/async_executions.sh BUILD_DIR
 #     env: ROUNDS=3 COUNT=3000 CONCURRENCY=32 RATE=50 LATENCY_COUNT=500 SIZE_COUNT=10000
+#          WORKFLOW=chat (one of bench/workflows; pipeline has three nodes)
 #   needs the targets flowhost fake_openrouter flowhost_loadgen flowhost_probe async_bench
 source "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-3}
@@ -25,6 +26,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 RATE=${RATE:-50}
 LATENCY_COUNT=${LATENCY_COUNT:-500}
 SIZE_COUNT=${SIZE_COUNT:-10000}
+WORKFLOW=${WORKFLOW:-chat}
 ASYNC_BENCH=${ASYNC_BENCH:-$BUILD_DIR/bench/async_bench}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 [[ -x "$ASYNC_BENCH" ]] || { echo "missing $ASYNC_BENCH: cmake --build $BUILD_DIR --target async_bench" >&2; exit 1; }
@@ -61,23 +63,23 @@ async_bench() {
 median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 machine_header "async_executions: StartWorkflow on SQLite and PostgreSQL, replicas, store size"
-echo "postgres: $("$PG_BIN/postgres" --version); count=$COUNT concurrency=$CONCURRENCY rate=$RATE/s" \
+echo "postgres: $("$PG_BIN/postgres" --version); workflow=$WORKFLOW count=$COUNT concurrency=$CONCURRENCY rate=$RATE/s" \
      "latency_count=$LATENCY_COUNT size_count=$SIZE_COUNT rounds=$ROUNDS"
 start_fake
 mkdir -p "$WORK/workflows"
-cp "$BENCH_DIR/workflows/chat.yaml" "$WORK/workflows/"
+cp "$BENCH_DIR/workflows/"*.yaml "$WORK/workflows/"
 
 echo
 echo "## 1. StartWorkflow to first node started (open loop, $RATE/s, $LATENCY_COUNT executions)"
 start_flowhost "$WORK/workflows" --store sqlite --data-dir "$WORK/latency-sqlite"
-async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count 50 --concurrency 4 >/dev/null
-SQLITE_LATENCY=$(async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count "$LATENCY_COUNT" \
+async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count 50 --concurrency 4 >/dev/null
+SQLITE_LATENCY=$(async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count "$LATENCY_COUNT" \
   --concurrency 8 --rate "$RATE" --latency)
 stop_pid "$FLOWHOST_PID"
 new_database
 start_flowhost "$WORK/workflows" --store postgres --store-url "$PG_URL"
-async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count 50 --concurrency 4 >/dev/null
-PG_LATENCY=$(async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count "$LATENCY_COUNT" \
+async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count 50 --concurrency 4 >/dev/null
+PG_LATENCY=$(async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count "$LATENCY_COUNT" \
   --concurrency 8 --rate "$RATE" --latency)
 stop_pid "$FLOWHOST_PID"
 printf '%-12s %18s %18s %14s\n' store first_node_p50_ms first_node_p99_ms call_p50_ms
@@ -103,8 +105,8 @@ for round in $(seq 1 "$ROUNDS"); do
       pids+=("$FLOWHOST_PID")
     done
     joined=$(IFS=,; echo "${targets[*]}")
-    async_bench --targets "$joined" --workflow chat --count 50 --concurrency 4 >/dev/null
-    json=$(async_bench --targets "$joined" --workflow chat --count "$COUNT" \
+    async_bench --targets "$joined" --workflow "$WORKFLOW" --count 50 --concurrency 4 >/dev/null
+    json=$(async_bench --targets "$joined" --workflow "$WORKFLOW" --count "$COUNT" \
       --concurrency "$CONCURRENCY")
     echo "round $round, $replicas replica(s): $(jget "$json" exec_per_s) exec/s" \
          "($(jget "$json" queued_replies) of $COUNT queued at their replica's limit)"
@@ -117,16 +119,16 @@ for replicas in 1 2; do
 done
 
 echo
-echo "## 3. the store's size after $SIZE_COUNT chat executions"
+echo "## 3. the store's size after $SIZE_COUNT $WORKFLOW executions"
 start_flowhost "$WORK/workflows" --store sqlite --data-dir "$WORK/size-sqlite"
-async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count "$SIZE_COUNT" \
+async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count "$SIZE_COUNT" \
   --concurrency "$CONCURRENCY" >/dev/null
 stop_pid "$FLOWHOST_PID"
 sqlite_bytes=$(du -cb "$WORK/size-sqlite/"flowhost.db* | tail -1 | cut -f1)
 echo "sqlite: $sqlite_bytes bytes (flowhost.db and any -wal/-shm left after a clean stop)"
 new_database
 start_flowhost "$WORK/workflows" --store postgres --store-url "$PG_URL"
-async_bench --targets "$FLOWHOST_TARGET" --workflow chat --count "$SIZE_COUNT" \
+async_bench --targets "$FLOWHOST_TARGET" --workflow "$WORKFLOW" --count "$SIZE_COUNT" \
   --concurrency "$CONCURRENCY" >/dev/null
 stop_pid "$FLOWHOST_PID"
 psql_on "$PG_DB" -c "VACUUM ANALYZE"
