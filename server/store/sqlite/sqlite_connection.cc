@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "flowhost/sdk/absl_compat.h"
 #include "server/expr/status_macros.h"
 
 namespace flowhost::store {
@@ -65,6 +66,10 @@ int64_t SqliteQuery::Int(int column) const { return sqlite3_column_int64(stmt_, 
 double SqliteQuery::Double(int column) const { return sqlite3_column_double(stmt_, column); }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path) {
+  // One thread uses each connection (SQLITE_OPEN_NOMUTEX), and nothing reads SQLite's memory
+  // statistics: no global mutex around every allocation (a no-op once SQLite is initialised).
+  static const int kNoMemoryStatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatus;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -79,14 +84,14 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close_v2(db_);
 }
 
-absl::StatusOr<std::unique_ptr<SqliteQuery>> SqliteConnection::Query(const std::string& sql) {
-  auto it = statements_.find(sql);
+absl::StatusOr<std::unique_ptr<SqliteQuery>> SqliteConnection::Query(std::string_view sql) {
+  auto it = statements_.find(sdk::AsAbsl(sql));
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return Error(rc, sql);
-    it = statements_.emplace(sql, stmt).first;
+    it = statements_.emplace(std::string(sql), stmt).first;
   }
   return std::make_unique<SqliteQuery>(it->second, this);
 }
@@ -97,7 +102,7 @@ absl::Status SqliteConnection::Execute(const std::string& sql) {
   return absl::OkStatus();
 }
 
-absl::Status SqliteConnection::Run(const std::string& sql) {
+absl::Status SqliteConnection::Run(std::string_view sql) {
   ASSIGN_OR_RETURN(auto query, Query(sql));
   return query->Run();
 }

@@ -8,12 +8,12 @@
 #define FLOWHOST_SERVER_STORE_SQLITE_SQLITE_CONNECTION_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "server/store/row_codec.h"
 
@@ -62,11 +62,12 @@ class SqliteConnection {
   ~SqliteConnection();
 
   // Prepares `sql` once (cached by its text) and returns it ready to bind.
-  absl::StatusOr<std::unique_ptr<SqliteQuery>> Query(const std::string& sql);
+  // (Looked up by its text without a copy: the store's statements are mostly literals.)
+  absl::StatusOr<std::unique_ptr<SqliteQuery>> Query(std::string_view sql);
   // Runs statements without parameters (several, separated by ';').
   absl::Status Execute(const std::string& sql);
   // Runs one statement without parameters, prepared once (BEGIN, SAVEPOINT, COMMIT, ...).
-  absl::Status Run(const std::string& sql);
+  absl::Status Run(std::string_view sql);
   // Rows changed by the last statement.
   int64_t Changes() const;
 
@@ -79,7 +80,7 @@ class SqliteConnection {
   SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace flowhost::store
