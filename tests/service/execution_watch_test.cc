@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "server/service/execution_events.h"
 #include "tests/service/service_harness.h"
 #include "tests/store/store_backends.h"
 
@@ -379,6 +380,24 @@ TYPED_TEST(WatchExecutionTest, AnUnknownExecutionIsNotFoundAndABadRequestInvalid
   WatchedEvents negative = this->Watch(*harness, "x", -1);
   EXPECT_EQ(negative.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(negative.status.error_message(), HasSubstr("from_sequence"));
+}
+
+// The row a synchronous run's events are stored in (execution_events.h): its events come back
+// numbered from the first, with their flags; a cut row is DATA_LOSS, not a crash.
+TEST(EventBatchTest, EventsComeBackInOrderAndACutBatchIsDataLoss) {
+  std::vector<HeldEvent> held = {{"first", false}, {std::string(300, 'x'), false}, {"", true}};
+  std::string row = EncodeEventBatch(7, held);
+  absl::StatusOr<std::vector<BatchedEvent>> events = DecodeEventBatch(row);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 3u);
+  for (size_t i = 0; i < held.size(); ++i) {
+    EXPECT_EQ((*events)[i].sequence, static_cast<int64_t>(7 + i));
+    EXPECT_EQ((*events)[i].payload, held[i].payload);
+    EXPECT_EQ((*events)[i].output_in_row, held[i].output_in_row);
+  }
+  absl::StatusOr<std::vector<BatchedEvent>> cut = DecodeEventBatch(row.substr(0, row.size() - 5));
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeEventBatch("").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(WatchExecutionWithoutHistoryTest, AServerWithoutHistoryRefusesWithFailedPrecondition) {
