@@ -1,6 +1,7 @@
 // The embedded execution store: one SQLite file, `flowhost.db` under the data directory, in WAL
 // mode. One store thread owns the only connection; it commits each run of queued writes in one
-// transaction (a savepoint per write, so one bad write fails alone) and serves reads between them.
+// transaction (a savepoint around each write of several statements, so one bad write fails alone),
+// at most one every commit_interval (group commit), and serves reads between them.
 //
 // SQLite serves one process: the store holds an exclusive lock on `flowhost.db.lock` beside the
 // database while open, and a second process (or a second store on the same directory) is refused
