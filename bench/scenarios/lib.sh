@@ -172,6 +172,8 @@ proc_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 proc_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 proc_threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
 proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The CPU ticks of several processes together (pids as separate arguments).
+procs_cpu_ticks() { local pid total=0; for pid in "$@"; do total=$(( total + $(proc_cpu_ticks "$pid") )); done; echo "$total"; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # Where and when: the header every scenario prints first.
@@ -194,7 +196,8 @@ ab_settings() {
 
 # ab_rounds: two sides, A and B, measured in alternating rounds so that drift in the machine's load
 # hits both alike (ab.sh, plugin_ab.sh): A then B in odd rounds, B then A in even ones. Reads the associative arrays TARGET, PID and WORKFLOW_OF
-# (keyed A and B: each side's gRPC target, server pid and workflow) and ROUNDS, CONCURRENCY, RATE,
+# (keyed A and B: each side's gRPC target, server pid (or pids, space-separated, whose CPU counts
+# together) and workflow) and ROUNDS, CONCURRENCY, RATE,
 # DURATION, WARMUP. Each round measures, per side, executions/s and the server's CPU per execution
 # closed-loop at CONCURRENCY in flight, and latency p50/p99 open-loop at RATE/s; prints every round,
 # then the medians and the B/A ratios. AB_SIDES="A B C" measures more sides (each round rotates the
@@ -211,10 +214,10 @@ ab_rounds() {
     local rot=$(( (round - 1) % ${#all[@]} ))
     sides="${all[*]:$rot} ${all[*]:0:$rot}"
     for side in $sides; do
-      c0=$(proc_cpu_ticks "${PID[$side]}"); t0=$(date +%s%N)
+      c0=$(procs_cpu_ticks ${PID[$side]}); t0=$(date +%s%N)
       out=$(loadgen --target "${TARGET[$side]}" --workflow "${WORKFLOW_OF[$side]}" --concurrency "$CONCURRENCY" \
               --warmup "$WARMUP" --duration "$DURATION" --label "$side@$CONCURRENCY")
-      c1=$(proc_cpu_ticks "${PID[$side]}"); t1=$(date +%s%N)
+      c1=$(procs_cpu_ticks ${PID[$side]}); t1=$(date +%s%N)
       rps=$(jget "$out" throughput)
       # CPU over the whole run (warm-up included) per execution at the measured rate.
       cpu=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v r="$rps" -v ns=$((t1 - t0)) \

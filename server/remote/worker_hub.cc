@@ -193,13 +193,16 @@ void WorkerHub::Submit(RemoteWorkRequest request) {
       scheduler_.Post([done = std::move(work->done), refused]() mutable { done(refused); });
       return;
     }
-    work->wait_timer = scheduler_.RunAfter(config_.worker_wait, [weak, id] {
-      if (auto hub = weak.lock()) hub->OnWaitExpired(id);
-    });
-    const std::string type = work->type;
+    Work& queued = *work;
     queue.push_back(id);
     works_[id] = std::move(work);
-    SendAssignmentsLocked(type);
+    SendAssignmentsLocked(queued.type);
+    // Only work that found no credit waits; most goes out at once and needs no timer.
+    if (queued.session == nullptr) {
+      queued.wait_timer = scheduler_.RunAfter(config_.worker_wait, [weak, id] {
+        if (auto hub = weak.lock()) hub->OnWaitExpired(id);
+      });
+    }
   }
   // Outside the lock: the callback runs inline when the execution is already cancelled. It only
   // posts, so it never runs hub code on the cancelling thread.
@@ -298,6 +301,7 @@ absl::Status WorkerHub::Admit(WorkerStream* stream, const pb::Hello& hello) {
   for (const std::string& type : session->types) accepted.add_node_types(type);
   accepted.set_heartbeat_interval_ms(Millis(config_.heartbeat_interval));
   accepted.set_heartbeat_timeout_ms(Millis(config_.heartbeat_timeout));
+  accepted.set_accepts_batches(true);
   stream->Send(std::move(message));
   logger_.Log(sdk::LogLevel::kInfo,
               absl::StrCat("remote worker '", session->worker_id, "' (", hello.worker_build(),
@@ -319,37 +323,49 @@ void WorkerHub::OnWorkerMessage(WorkerStream* stream, const pb::WorkerMessage& m
   if (it == sessions_.end()) return;  // lost already, or never admitted
   Session& session = *it->second;
   session.last_heard = scheduler_.clock().Now();
+  if (!message.has_batch()) {
+    HandleLocked(session, message);
+    return;
+  }
+  // In order, as if sent one by one; a Hello or a batch inside loses the session.
+  for (const pb::WorkerMessage& inner : message.batch().messages()) {
+    if (!HandleLocked(session, inner)) return;  // the session is gone
+  }
+}
+
+bool WorkerHub::HandleLocked(Session& session, const pb::WorkerMessage& message) {
   switch (message.kind_case()) {
     case pb::WorkerMessage::kCredit: {
       session.credits_free =
           std::min<int64_t>(session.credits_free + message.credit().credits(), 1'000'000);
       for (const std::string& type : session.types) SendAssignmentsLocked(type);
-      return;
+      return true;
     }
     case pb::WorkerMessage::kHeartbeat:
-      return;
+      return true;
     case pb::WorkerMessage::kPartial: {
       const pb::PartialOutput& partial = message.partial();
       Work* work = FindInFlightLocked(session, partial.work_id());
-      if (work == nullptr || work->cancelling || partial.item_index() >= std::max<size_t>(work->item_count, 1)) {
-        return;
+      if (work == nullptr || work->cancelling ||
+          partial.item_index() >= std::max<size_t>(work->item_count, 1)) {
+        return true;
       }
       work->context->events().TokenDelta(partial.item_index(), partial.text(),
                                          partial.kind().empty() ? "content" : partial.kind());
-      return;
+      return true;
     }
     case pb::WorkerMessage::kLog: {
       const pb::LogLine& line = message.log();
       Work* work = FindInFlightLocked(session, line.work_id());
-      if (work == nullptr) return;
+      if (work == nullptr) return true;
       work->context->logger().Log(LevelOf(line.level()), line.message(),
                                   sdk::Json{{"worker", session.worker_id}});
-      return;
+      return true;
     }
     case pb::WorkerMessage::kUsage: {
       const pb::UsageRecord& usage = message.usage();
       Work* work = FindInFlightLocked(session, usage.work_id());
-      if (work == nullptr) return;
+      if (work == nullptr) return true;
       sdk::AttemptRecord record;
       record.route = session.worker_id;
       record.model = usage.model();
@@ -361,18 +377,24 @@ void WorkerHub::OnWorkerMessage(WorkerStream* stream, const pb::WorkerMessage& m
       record.latency = absl::Microseconds(usage.latency_micros());
       record.item_index = usage.item_index();
       work->context->RecordAttempt(record);
-      return;
+      return true;
     }
-    case pb::WorkerMessage::kResult:
+    case pb::WorkerMessage::kResult: {
+      WorkerStream* stream = session.stream;
       OnResultLocked(session, message.result());
-      return;
+      return sessions_.contains(stream);  // a drained session closes on its last result
+    }
     case pb::WorkerMessage::kHello:
+    case pb::WorkerMessage::kBatch:
     case pb::WorkerMessage::KIND_NOT_SET:
       LoseSessionLocked(session, absl::InvalidArgumentError(
                                      message.has_hello() ? "the worker sent a second Hello"
-                                                         : "the worker sent an empty message"));
-      return;
+                                     : message.has_batch()
+                                         ? "the worker sent a batch inside a batch"
+                                         : "the worker sent an empty message"));
+      return false;
   }
+  return true;
 }
 
 void WorkerHub::OnResultLocked(Session& session, const pb::WorkResult& result) {

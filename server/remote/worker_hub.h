@@ -83,7 +83,7 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   // A Hello: OK and the session registered (Accepted already sent), or the refusal (Refused sent;
   // the caller closes the stream with the returned status).
   absl::Status Admit(WorkerStream* stream, const plugin::v1::Hello& hello);
-  // Any other worker message.
+  // Any other worker message, a WorkerBatch included (its messages handled in order).
   void OnWorkerMessage(WorkerStream* stream, const plugin::v1::WorkerMessage& message);
   // The stream ended or broke; `why` says how. No-op for a stream not (or no longer) registered.
   void OnStreamGone(WorkerStream* stream, const absl::Status& why);
@@ -132,6 +132,10 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   void AfterItemLocked(Session& session, const std::string& type)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool IdleLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Handles one message of a session (not a batch); false when the session is gone after it
+  // (lost for a bad message, or closed once drained).
+  bool HandleLocked(Session& session, const plugin::v1::WorkerMessage& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnResultLocked(Session& session, const plugin::v1::WorkResult& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnCancelled(const std::string& work_id);

@@ -11,6 +11,15 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+// A HostBatch stays well under a worker's default 4 MiB receive limit (a single larger message
+// still goes alone, as before batches).
+constexpr size_t kMaxHostBatchBytes = 1 << 20;
+constexpr int kMaxHostBatchMessages = 1024;
+
+bool Batchable(const plugin::v1::HostMessage& message) {
+  return !message.has_accepted() && !message.has_refused();
+}
+
 }  // namespace
 
 WorkerSession::WorkerSession(std::shared_ptr<WorkerHub> hub) : hub_(std::move(hub)) {
@@ -21,7 +30,13 @@ void WorkerSession::Send(plugin::v1::HostMessage message) {
   absl::MutexLock lock(&mu_);
   if (closing_) return;
   outgoing_.push_back(std::move(message));
-  if (!writing_) WriteNextLocked();
+  if (!writing_ && !reacting_) WriteNextLocked();
+}
+
+void WorkerSession::SetReacting(bool reacting) {
+  absl::MutexLock lock(&mu_);
+  reacting_ = reacting;
+  if (!reacting && !writing_ && !outgoing_.empty()) WriteNextLocked();
 }
 
 void WorkerSession::Close(const absl::Status& status) {
@@ -32,6 +47,10 @@ void WorkerSession::Close(const absl::Status& status) {
     closing_ = true;
     finish_status_ = ToGrpc(status);
     if (writing_) return;  // OnWriteDone finishes once the queue is written
+    if (!outgoing_.empty()) {
+      WriteNextLocked();  // held back while reacting; OnWriteDone finishes after it
+      return;
+    }
     finished_ = true;
     finish = finish_status_;
   }
@@ -40,14 +59,33 @@ void WorkerSession::Close(const absl::Status& status) {
 
 void WorkerSession::WriteNextLocked() {
   writing_ = true;
-  StartWrite(&outgoing_.front());
+  if (batches_ && outgoing_.size() > 1 && Batchable(outgoing_.front())) {
+    in_write_.Clear();
+    plugin::v1::HostBatch& batch = *in_write_.mutable_batch();
+    size_t bytes = 0;
+    while (!outgoing_.empty() && Batchable(outgoing_.front()) &&
+           batch.messages_size() < kMaxHostBatchMessages) {
+      const size_t size = outgoing_.front().ByteSizeLong();
+      if (batch.messages_size() > 0 && bytes + size > kMaxHostBatchBytes) break;
+      bytes += size;
+      *batch.add_messages() = std::move(outgoing_.front());
+      outgoing_.pop_front();
+    }
+    if (batch.messages_size() == 1) {
+      plugin::v1::HostMessage only = std::move(*batch.mutable_messages(0));
+      in_write_ = std::move(only);
+    }
+  } else {
+    in_write_ = std::move(outgoing_.front());
+    outgoing_.pop_front();
+  }
+  StartWrite(&in_write_);
 }
 
 void WorkerSession::OnWriteDone(bool ok) {
   grpc::Status finish;
   {
     absl::MutexLock lock(&mu_);
-    outgoing_.pop_front();
     writing_ = false;
     if (!ok) {
       // The stream is broken; reads fail too and OnReadDone tells the hub.
@@ -56,7 +94,7 @@ void WorkerSession::OnWriteDone(bool ok) {
       closing_ = true;
     }
     if (!outgoing_.empty()) {
-      WriteNextLocked();
+      if (!reacting_) WriteNextLocked();  // else SetReacting(false) writes
       return;
     }
     if (!closing_ || finished_) return;
@@ -83,8 +121,13 @@ void WorkerSession::OnReadDone(bool ok) {
       return;
     }
     admitted_ = true;
+    absl::MutexLock lock(&mu_);
+    batches_ = incoming_.hello().accepts_batches();
   } else {
+    // What the hub sends this worker in answer (the next assignments) leaves in one write.
+    SetReacting(true);
     hub_->OnWorkerMessage(this, incoming_);
+    SetReacting(false);
   }
   incoming_.Clear();
   StartRead(&incoming_);

@@ -1,7 +1,9 @@
 // One worker's WorkerHost.Connect stream on the host: a gRPC callback reactor that reads the
 // worker's messages into the hub (the first must be a Hello) and writes the hub's messages out in
-// order, one write at a time. It never blocks a gRPC thread: reads and writes are asynchronous and
-// the hub only updates tables.
+// order, one write at a time. What the hub sends while a write is on the wire (or while the session
+// hands the hub a message, whose answers leave together) goes out as one HostBatch when the
+// worker's Hello said it takes batches, else message by message. It never blocks a gRPC thread:
+// reads and writes are asynchronous and the hub only updates tables.
 //
 // Ownership: created by the service for each call, deleted by itself in OnDone (after it has told
 // the hub the stream is gone). Thread-safety: Send and Close may be called from any thread.
@@ -33,7 +35,10 @@ class WorkerSession final
   void OnDone() override;
 
  private:
+  // Starts writing the front of the queue: one message, or as many as fit in a batch.
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets `reacting_`: sends queue without starting a write until it is cleared again.
+  void SetReacting(bool reacting);
 
   const std::shared_ptr<WorkerHub> hub_;
   plugin::v1::WorkerMessage incoming_;  // only the reactor's read chain touches it
@@ -41,7 +46,10 @@ class WorkerSession final
 
   absl::Mutex mu_;
   std::deque<plugin::v1::HostMessage> outgoing_ ABSL_GUARDED_BY(mu_);
+  plugin::v1::HostMessage in_write_ ABSL_GUARDED_BY(mu_);  // what StartWrite was given
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool batches_ ABSL_GUARDED_BY(mu_) = false;   // the worker's Hello takes HostBatch
+  bool reacting_ ABSL_GUARDED_BY(mu_) = false;  // the hub is handling a worker message
   bool closing_ ABSL_GUARDED_BY(mu_) = false;   // Close called: no more sends accepted
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish called
   grpc::Status finish_status_ ABSL_GUARDED_BY(mu_);

@@ -36,6 +36,7 @@ declare -A max_len=(
   [host_config]=4096
   [json_text]=4096
   [plugin_boundary]=4096
+  [worker_protocol]=4096
   [traceparent]=256
   [openai_request]=8192
   [http_request]=8192

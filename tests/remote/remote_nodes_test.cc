@@ -277,6 +277,33 @@ TEST_F(RemoteNodes, TwoWorkersShareTheLoadByTheirFreeCredits) {
   EXPECT_GE(by_worker["b"], 4);
 }
 
+// Many items at once, so that assignments and results queue behind each other's writes: the worker
+// that takes batches gets them batched (and batches its results), the one that does not (an
+// SDK of the first release of protocol version 1) gets and sends single messages; both serve.
+TEST_F(RemoteNodes, ABatchingWorkerAndAnOldStyleOneServeSideBySide) {
+  StartHost();
+  ASSERT_THAT(StartWorker({"--id", "batching", "--credits", "64"}), StartsWith("CONNECTED "));
+  ASSERT_THAT(StartWorker({"--id", "old-style", "--credits", "64", "--no-batch"}),
+              StartsWith("CONNECTED "));
+  workflow::WorkflowPtr workflow = OneNode("test.echo");
+  std::vector<std::shared_ptr<E2eHost::Running>> runs;
+  for (int i = 0; i < 300; ++i) runs.push_back(host_->Start(workflow, Json{{"n", i}}));
+  std::map<std::string, int> by_worker;
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<ExecutionRecord> record = E2eHost::Wait(*runs[i], absl::Seconds(20));
+    ASSERT_TRUE(record.ok()) << record.status();
+    ASSERT_TRUE(record->status.ok()) << i << ": " << record->status;
+    EXPECT_EQ(record->output[0]["n"], i);
+    ++by_worker[record->output[0]["worker"].get<std::string>()];
+  }
+  EXPECT_GT(by_worker["batching"], 0);
+  EXPECT_GT(by_worker["old-style"], 0);
+  for (const WorkerSnapshot& worker : hub_->Workers()) {
+    EXPECT_EQ(worker.credits_free, 64) << worker.worker_id;  // every credit came back
+    EXPECT_EQ(worker.in_flight, 0) << worker.worker_id;
+  }
+}
+
 TEST_F(RemoteNodes, WithCreditsExhaustedAFullQueueRefusesWithResourceExhausted) {
   RemoteConfig config = TestRemoteConfig();
   config.max_queued_per_type = 2;
