@@ -1,9 +1,11 @@
 // ExecutionRequest::reused_outputs: nodes that finished in an earlier run (a retry from the failed
 // node, a resume after a crash) are not run again, and the nodes downstream see their stored items.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/executor/executor_harness.h"
@@ -136,6 +138,74 @@ nodes:
     ASSERT_TRUE(record.status.ok()) << record.status;
     EXPECT_THAT(record.output, ElementsAre(sdk::Json{{"key", "ex-resumed/upstream_call"}}));
   }
+}
+
+// ExecutionRequest::before_next_nodes: the nodes a finished node made ready (and the start nodes)
+// wait until the caller proceeds, which is how background executions start a node only once the
+// result before it is committed.
+TEST(ExecutorHeldRuns, EachNextNodeStartsOnlyWhenTheCallerProceeds) {
+  ExecutorHarness host;
+  auto workflow = host.Load(kChain);
+  ASSERT_NE(workflow, nullptr);
+  std::vector<absl::AnyInvocable<void() &&>> held;
+  ExecutionRequest request;
+  request.workflow = workflow;
+  request.before_next_nodes = [&held](absl::AnyInvocable<void() &&> proceed) {
+    held.push_back(std::move(proceed));
+  };
+  std::optional<ExecutionRecord> result;
+  host.executor->Start(std::move(request), [&result](ExecutionRecord record) { result = record; });
+  host.Settle();
+
+  // The start node waits too; each proceed lets exactly the held nodes run.
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_TRUE(StartedNodes(*host.nodes).empty());
+  std::move(held[0])();
+  host.Settle();
+  EXPECT_THAT(StartedNodes(*host.nodes), ElementsAre("first"));
+  ASSERT_EQ(held.size(), 2u);  // `second`, ready once `first` finished
+  EXPECT_FALSE(result.has_value());
+  std::move(held[1])();
+  host.Settle();
+  ASSERT_EQ(held.size(), 3u);  // `third`, ready once `second` finished
+  EXPECT_THAT(StartedNodes(*host.nodes), ElementsAre("first"));
+  std::move(held[2])();
+  host.Settle();
+
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->status.ok()) << result->status;
+  EXPECT_THAT(StartedNodes(*host.nodes), ElementsAre("first", "third"));
+}
+
+TEST(ExecutorHeldRuns, ACancelWhileANodeIsHeldEndsTheExecutionAndTheNodeNeverStarts) {
+  ExecutorHarness host;
+  auto workflow = host.Load(kChain);
+  ASSERT_NE(workflow, nullptr);
+  std::vector<absl::AnyInvocable<void() &&>> held;
+  ExecutionRequest request;
+  request.workflow = workflow;
+  request.before_next_nodes = [&held](absl::AnyInvocable<void() &&> proceed) {
+    held.push_back(std::move(proceed));
+  };
+  std::optional<ExecutionRecord> result;
+  std::shared_ptr<ExecutionHandle> handle = host.executor->Start(
+      std::move(request), [&result](ExecutionRecord record) { result = record; });
+  host.Settle();
+  ASSERT_EQ(held.size(), 1u);
+  std::move(held[0])();
+  host.Settle();
+  ASSERT_EQ(held.size(), 2u);  // `second` held
+
+  handle->Cancel(absl::CancelledError("the caller cancelled"));
+  host.Settle();
+  std::move(held[1])();  // late: the execution has ended
+  host.Settle();
+
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status.code(), absl::StatusCode::kCancelled) << result->status;
+  EXPECT_THAT(StartedNodes(*host.nodes), ElementsAre("first"));
+  EXPECT_NE(NodeOf(*result, "second").status, NodeStatus::kSucceeded);
+  EXPECT_EQ(held.size(), 2u);
 }
 
 }  // namespace
