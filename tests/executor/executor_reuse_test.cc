@@ -143,19 +143,31 @@ nodes:
 // ExecutionRequest::before_next_nodes: the nodes a finished node made ready (and the start nodes)
 // wait until the caller proceeds, which is how background executions start a node only once the
 // result before it is committed.
-TEST(ExecutorHeldRuns, EachNextNodeStartsOnlyWhenTheCallerProceeds) {
+// kChain started with a before_next_nodes that keeps each proceed in `held`; `result` is set when
+// the execution finishes.
+struct HeldRun {
   ExecutorHarness host;
-  auto workflow = host.Load(kChain);
-  ASSERT_NE(workflow, nullptr);
   std::vector<absl::AnyInvocable<void() &&>> held;
-  ExecutionRequest request;
-  request.workflow = workflow;
-  request.before_next_nodes = [&held](absl::AnyInvocable<void() &&> proceed) {
-    held.push_back(std::move(proceed));
-  };
   std::optional<ExecutionRecord> result;
-  host.executor->Start(std::move(request), [&result](ExecutionRecord record) { result = record; });
-  host.Settle();
+  std::shared_ptr<ExecutionHandle> handle;
+
+  HeldRun() {
+    ExecutionRequest request;
+    request.workflow = host.Load(kChain);
+    request.before_next_nodes = [this](absl::AnyInvocable<void() &&> proceed) {
+      held.push_back(std::move(proceed));
+    };
+    handle = host.executor->Start(std::move(request),
+                                  [this](ExecutionRecord record) { result = record; });
+    host.Settle();
+  }
+};
+
+TEST(ExecutorHeldRuns, EachNextNodeStartsOnlyWhenTheCallerProceeds) {
+  HeldRun run;
+  ExecutorHarness& host = run.host;
+  auto& held = run.held;
+  auto& result = run.result;
 
   // The start node waits too; each proceed lets exactly the held nodes run.
   ASSERT_EQ(held.size(), 1u);
@@ -178,25 +190,16 @@ TEST(ExecutorHeldRuns, EachNextNodeStartsOnlyWhenTheCallerProceeds) {
 }
 
 TEST(ExecutorHeldRuns, ACancelWhileANodeIsHeldEndsTheExecutionAndTheNodeNeverStarts) {
-  ExecutorHarness host;
-  auto workflow = host.Load(kChain);
-  ASSERT_NE(workflow, nullptr);
-  std::vector<absl::AnyInvocable<void() &&>> held;
-  ExecutionRequest request;
-  request.workflow = workflow;
-  request.before_next_nodes = [&held](absl::AnyInvocable<void() &&> proceed) {
-    held.push_back(std::move(proceed));
-  };
-  std::optional<ExecutionRecord> result;
-  std::shared_ptr<ExecutionHandle> handle = host.executor->Start(
-      std::move(request), [&result](ExecutionRecord record) { result = record; });
-  host.Settle();
+  HeldRun run;
+  ExecutorHarness& host = run.host;
+  auto& held = run.held;
+  auto& result = run.result;
   ASSERT_EQ(held.size(), 1u);
   std::move(held[0])();
   host.Settle();
   ASSERT_EQ(held.size(), 2u);  // `second` held
 
-  handle->Cancel(absl::CancelledError("the caller cancelled"));
+  run.handle->Cancel(absl::CancelledError("the caller cancelled"));
   host.Settle();
   std::move(held[1])();  // late: the execution has ended
   host.Settle();
