@@ -746,6 +746,31 @@ TYPED_TEST(ExecutionStoreTest, MigratesAnEmptyDatabaseAndOneAtAnOlderVersion) {
   EXPECT_NE(this->OpenStore(), nullptr);
 }
 
+TYPED_TEST(ExecutionStoreTest, AClaimAfterMigratingFromVersion5FinishesUnderTheRowsSavePolicy) {
+  // Version 6 rebuilt the claimable index; an execution queued under version 5 is still claimed,
+  // and its finish applies the save policy read at the claim (failed: a success is dropped).
+  ASSERT_TRUE(this->backend_.Migrate(5).ok());
+  ASSERT_TRUE(this->backend_
+                  .Execute("INSERT INTO executions (id, workflow, workflow_hash, status, "
+                           "created_at, save_policy, restart_policy, input_json) VALUES "
+                           "('v5-ok', 'w', 'h', 'queued', 1, 'failed', 'resume', '{}'), "
+                           "('v5-failed', 'w', 'h', 'queued', 2, 'failed', 'resume', '{}'), "
+                           "('v5-done', 'w', 'h', 'succeeded', 0, 'all', 'resume', '{}')")
+                  .ok());
+  ExecutionStorePtr store = this->OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<Claim>> claims = this->ClaimAll(*store);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_EQ(claims->size(), 2u);
+  EXPECT_EQ((*claims)[0].fence.execution_id, "v5-ok");
+  EXPECT_EQ((*claims)[1].fence.execution_id, "v5-failed");
+  ASSERT_TRUE(this->Finish(*store, (*claims)[0].fence).ok());
+  ASSERT_TRUE(this->Finish(*store, (*claims)[1].fence, ExecutionStatus::kFailed).ok());
+  EXPECT_EQ(this->Get(*store, "v5-ok").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(this->Get(*store, "v5-failed")->execution.status, ExecutionStatus::kFailed);
+  EXPECT_TRUE(this->ClaimAll(*store)->empty());
+}
+
 TYPED_TEST(ExecutionStoreTest, ASchemaNewerThanThisBuildIsRefused) {
   ASSERT_TRUE(this->backend_.Migrate(LatestSchemaVersion()).ok());
   ASSERT_TRUE(

@@ -599,8 +599,8 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     absl::Time now = Now();
     std::vector<PgStatement> statements;
     statements.push_back(PgStatement{
-        "WITH c AS (SELECT id, status FROM executions WHERE status IN ('queued', 'waiting', "
-        "'running') AND (status = 'queued' OR (status = 'waiting' AND wake_at <= $1::bigint) OR "
+        "WITH c AS (SELECT id, status FROM executions WHERE (status = 'queued' OR status = "
+        "'waiting' OR status = 'running') AND (status = 'queued' OR (status = 'waiting' AND wake_at <= $1::bigint) OR "
         "(status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1::bigint))) "
         "ORDER BY created_at, id LIMIT $3::int FOR UPDATE SKIP LOCKED) UPDATE executions e SET "
         "status = 'running', owner = $2, lease_expires_at = "

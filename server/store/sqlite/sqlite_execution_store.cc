@@ -197,7 +197,8 @@ class SqliteExecutionStore final : public StoreCore {
     // Finishing an execution that has no timers to delete, and that its policy keeps: one UPDATE.
     if (const auto* finish = std::get_if<FinishOp>(&op)) {
       absl::StatusOr<OwnedExecution*> owned = owned_.Check(finish->fence);
-      return !owned.ok() || (*owned)->may_have_timers || !(*owned)->keeps_all;
+      return !owned.ok() || (*owned)->may_have_timers ||
+             (*owned)->save_policy != std::optional<SavePolicy>(SavePolicy::kAll);
     }
     return true;
   }
@@ -283,8 +284,7 @@ class SqliteExecutionStore final : public StoreCore {
       owned_.Hold(created.id,
                   OwnedExecution{.token = 1,
                                  .may_have_timers = false,
-                                 .keeps_all = e.save_policy.value_or(options_.default_save_policy) ==
-                                              SavePolicy::kAll});
+                                 .save_policy = e.save_policy.value_or(options_.default_save_policy)});
     }
     return created;
   }
@@ -450,8 +450,7 @@ class SqliteExecutionStore final : public StoreCore {
                    "error_message = ?5, failed_node = ?6, prompt_tokens = ?7, completion_tokens = "
                    "?8, cost_usd = ?9, output_json = ?10, stored_output_bytes = ?11, "
                    "output_truncated = MAX(output_truncated, ?12), "
-                   "owner = '', lease_expires_at = NULL, wake_at = NULL WHERE id = ?1 "
-                   "RETURNING save_policy"));
+                   "owner = '', lease_expires_at = NULL, wake_at = NULL WHERE id = ?1"));
     update->Bind(1, op.fence.execution_id).Bind(2, ExecutionStatusName(o.status));
     update->Bind(3, absl::ToUnixMicros(Now())).Bind(4, static_cast<int64_t>(o.error.code()));
     update->Bind(5, std::string_view(o.error.message().data(), o.error.message().size()));
@@ -459,9 +458,17 @@ class SqliteExecutionStore final : public StoreCore {
     update->Bind(8, o.totals.completion_tokens).Bind(9, o.totals.cost_usd);
     update->Bind(10, output.json).Bind(11, owned->output_bytes + output.bytes);
     update->Bind(12, int64_t{output.truncated ? 1 : 0});
-    ASSIGN_OR_RETURN(auto row, update->Step());
-    std::string policy = row ? update->Text(0) : "all";
+    RETURN_IF_ERROR(update->Run());
     update.reset();
+    // The policy is known from the creation or claim; RETURNING would cost an ephemeral table per
+    // finish (SQLite builds one to hold the returned rows).
+    std::optional<SavePolicy> save = owned->save_policy;
+    if (!save) {
+      ASSIGN_OR_RETURN(auto query, db_->Query("SELECT save_policy FROM executions WHERE id = ?1"));
+      query->Bind(1, op.fence.execution_id);
+      ASSIGN_OR_RETURN(auto row, query->Step());
+      save = ParseSavePolicy(row ? query->Text(0) : "all");
+    }
     const bool may_have_timers = owned->may_have_timers;
     owned_.Drop(op.fence.execution_id);
     if (may_have_timers) {
@@ -470,7 +477,6 @@ class SqliteExecutionStore final : public StoreCore {
       timers->Bind(1, op.fence.execution_id);
       RETURN_IF_ERROR(timers->Run());
     }
-    SavePolicy save = ParseSavePolicy(policy).value_or(SavePolicy::kAll);
     bool drop = save == SavePolicy::kNone ||
                 (save == SavePolicy::kFailedOnly && o.status == ExecutionStatus::kSucceeded);
     if (drop) {
@@ -520,14 +526,15 @@ class SqliteExecutionStore final : public StoreCore {
     absl::Time now = Now();
     std::vector<Claim> claims;
     std::vector<int64_t> output_bytes;
+    std::vector<std::optional<SavePolicy>> save_policies;
     {
       // One process holds the database, so another owner's running execution is an orphan.
       ASSIGN_OR_RETURN(
           auto query,
           db_->Query("SELECT id, status, MAX(stored_output_bytes, (SELECT COALESCE(SUM(LENGTH(CAST("
                      "n.output_json AS BLOB))), 0) FROM execution_nodes n WHERE n.execution_id = "
-                     "executions.id)) FROM executions WHERE status IN "
-                     "('queued', 'waiting', 'running') AND (status = 'queued' OR (status = "
+                     "executions.id)), save_policy FROM executions WHERE (status = 'queued' OR "
+                     "status = 'waiting' OR status = 'running') AND (status = 'queued' OR (status = "
                      "'waiting' AND wake_at <= ?1) OR (status = 'running' AND (owner <> ?2 OR "
                      "lease_expires_at IS NULL OR lease_expires_at < ?1))) ORDER BY created_at, "
                      "id LIMIT ?3"));
@@ -541,6 +548,7 @@ class SqliteExecutionStore final : public StoreCore {
             ParseExecutionStatus(query->Text(1)).value_or(ExecutionStatus::kQueued);
         claims.push_back(std::move(claim));
         output_bytes.push_back(query->Int(2));
+        save_policies.push_back(ParseSavePolicy(query->Text(3)));
       }
     }
     for (size_t i = 0; i < claims.size(); ++i) {
@@ -566,8 +574,11 @@ class SqliteExecutionStore final : public StoreCore {
       int64_t count = event_row ? events->Int(0) : 0;
       claim.last_event_sequence = event_row ? events->Int(1) : 0;
       owned_.Hold(claim.fence.execution_id,
-                  OwnedExecution{claim.fence.token, output_bytes[i], count,
-                                 count >= options_.max_events_per_execution});
+                  OwnedExecution{.token = claim.fence.token,
+                                 .output_bytes = output_bytes[i],
+                                 .events = count,
+                                 .events_truncated = count >= options_.max_events_per_execution,
+                                 .save_policy = save_policies[i]});
     }
     return claims;
   }
