@@ -31,6 +31,10 @@ struct OwnedExecution {
   // Its save policy, when the store knows it without asking the database (SQLite: from its
   // creation or claim), so that finishing it needs no read back; unset: read it at the finish.
   std::optional<SavePolicy> save_policy;
+  // Created by this instance (CreateExecution with claim_now), not claimed: its nodes and events
+  // are all written by this instance, which may then fold the last of them into the execution's
+  // row (SQLite, folded_rows.h).
+  bool created_here = false;
 };
 
 class OwnedExecutions {

@@ -124,11 +124,14 @@ CREATE INDEX executions_by_finished ON executions (finished_at) WHERE finished_a
     // ephemeral b-tree each time (a temporary table built and dropped), a fifth of the store
     // thread's work per execution. The claim queries repeat this exact condition, which is how
     // SQLite sees that they may use the index.
-    {6, "claimable index without an IN list",
+    // folded_rows (SQLite only; NULL on PostgreSQL): the node and event rows written in the same
+    // transaction as the execution's finish, kept in its row (sqlite/folded_rows.h).
+    {6, "claimable index without an IN list; rows folded into a finished execution's row",
      R"sql(
 DROP INDEX executions_claimable;
 CREATE INDEX executions_claimable ON executions (status, created_at)
-  WHERE status = 'queued' OR status = 'waiting' OR status = 'running'
+  WHERE status = 'queued' OR status = 'waiting' OR status = 'running';
+ALTER TABLE executions ADD COLUMN folded_rows $BYTES
 )sql"},
 }};
 

@@ -363,7 +363,10 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
             }
           } else if (claim_now) {
             created.fence = Fence{created.id, 1};
-            owned_.Hold(created.id, OwnedExecution{.token = 1, .may_have_timers = false});
+            owned_.Hold(created.id, OwnedExecution{.token = 1,
+                                                   .may_have_timers = false,
+                                                   .save_policy = std::nullopt,
+                                                   .created_here = true});
           }
           std::move(done)(std::move(created));
         }};
@@ -630,8 +633,14 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
                          ParseExecutionStatus(row.Text(1)).value_or(ExecutionStatus::kQueued);
                      claim.last_event_sequence = row.Int(5);
                      owned_.Hold(claim.fence.execution_id,
-                                 OwnedExecution{claim.fence.token, row.Int(3), row.Int(4),
-                                                row.Int(4) >= options_.max_events_per_execution});
+                                 OwnedExecution{.token = claim.fence.token,
+                                                .output_bytes = row.Int(3),
+                                                .events = row.Int(4),
+                                                .events_truncated =
+                                                    row.Int(4) >= options_.max_events_per_execution,
+                                                .may_have_timers = true,
+                                                .save_policy = std::nullopt,
+                                                .created_here = false});
                      claims.emplace_back(row.Int(6), std::move(claim));
                    }
                    std::sort(claims.begin(), claims.end(),
