@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/clocks.h"
+#include "server/store/sqlite/folded_rows.h"
 #include "server/store/sqlite/sqlite_execution_store.h"
 #include "tests/store/store_backends.h"
 
@@ -100,6 +101,56 @@ TEST_F(SqliteStoreTest, AFileThatIsNotADatabaseIsDataLoss) {
   absl::StatusOr<ExecutionStorePtr> store = backend_.Open(Options());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(store.status().message(), HasSubstr("flowhost.db"));
+}
+
+TEST(FoldedRowsTest, NodesAndEventsRoundTripAndADamagedBlobIsDataLoss) {
+  NodeRow node;
+  node.name = "ask";
+  node.type = "openrouter.chat";
+  node.state = NodeState::kFailed;
+  node.attempts = 3;
+  node.started_at = absl::FromUnixMicros(1765000000123456);
+  node.items_in = 1;
+  node.items_out = INT64_MAX;
+  node.error = absl::UnavailableError("upstream down");
+  node.totals = {-1, 20, 0.125};
+  node.output_json = R"([[{"answer":"42"}]])";
+  node.output_truncated = true;
+  NodeRow never;  // not started: times "not yet"
+  never.name = "later";
+  std::vector<NodeRow> nodes = {node, never};
+  std::vector<EventRow> events = {{1, absl::FromUnixMicros(5), "node_started", std::string("\0\xff", 2)},
+                                  {INT64_MAX, absl::InfinitePast(), "", ""}};
+  std::string blob = EncodeFoldedRows(nodes, events);
+  absl::StatusOr<FoldedRows> rows = DecodeFoldedRows(blob, "ex-1");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->nodes.size(), 2u);
+  const NodeRow& n = rows->nodes[0];
+  EXPECT_EQ(n.name, "ask");
+  EXPECT_EQ(n.type, "openrouter.chat");
+  EXPECT_EQ(n.state, NodeState::kFailed);
+  EXPECT_EQ(n.attempts, 3);
+  EXPECT_EQ(n.started_at, node.started_at);
+  EXPECT_EQ(n.finished_at, absl::InfinitePast());
+  EXPECT_EQ(n.items_out, INT64_MAX);
+  EXPECT_EQ(n.error, node.error);
+  EXPECT_EQ(n.totals.prompt_tokens, -1);
+  EXPECT_DOUBLE_EQ(n.totals.cost_usd, 0.125);
+  EXPECT_EQ(n.output_json, node.output_json);
+  EXPECT_TRUE(n.output_truncated);
+  EXPECT_EQ(rows->nodes[1].started_at, absl::InfinitePast());
+  ASSERT_EQ(rows->events.size(), 2u);
+  EXPECT_EQ(rows->events[0].payload, std::string("\0\xff", 2));
+  EXPECT_EQ(rows->events[0].at, absl::FromUnixMicros(5));
+  EXPECT_EQ(rows->events[1].sequence, INT64_MAX);
+  EXPECT_TRUE(DecodeFoldedRows("", "ex-1").ok());
+  // Cut anywhere, or with a byte too many, it does not decode.
+  for (size_t size : {size_t{2}, size_t{4}, blob.size() / 2, blob.size() - 1}) {
+    absl::StatusOr<FoldedRows> cut = DecodeFoldedRows(blob.substr(0, size), "ex-1");
+    EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss) << size;
+    EXPECT_THAT(cut.status().message(), HasSubstr("ex-1"));
+  }
+  EXPECT_EQ(DecodeFoldedRows(blob + "x", "ex-1").status().code(), absl::StatusCode::kDataLoss);
 }
 
 // The first column of the first row `sql` returns, as an integer (-1: no row).

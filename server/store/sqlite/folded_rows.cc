@@ -14,23 +14,23 @@ namespace {
 
 constexpr std::string_view kMagic = "FR1";
 
+// Integers as zigzag varints: small ones (counts, lengths, codes) take one byte.
 void PutInt(std::string& out, int64_t value) {
-  auto bits = static_cast<uint64_t>(value);
-  char bytes[8];
-  for (char& byte : bytes) {
-    byte = static_cast<char>(bits & 0xff);
-    bits >>= 8;
+  uint64_t bits = (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
+  while (bits >= 0x80) {
+    out.push_back(static_cast<char>((bits & 0x7f) | 0x80));
+    bits >>= 7;
   }
-  out.append(bytes, sizeof(bytes));
+  out.push_back(static_cast<char>(bits));
 }
 void PutText(std::string& out, std::string_view text) {
   PutInt(out, static_cast<int64_t>(text.size()));
   out.append(text);
 }
 void PutDouble(std::string& out, double value) {
-  int64_t bits = 0;
-  std::memcpy(&bits, &value, sizeof(bits));
-  PutInt(out, bits);
+  char bytes[sizeof(double)];
+  std::memcpy(bytes, &value, sizeof(bytes));
+  out.append(bytes, sizeof(bytes));
 }
 // A time as microseconds, or the smallest integer for "not yet".
 void PutTime(std::string& out, absl::Time time) {
@@ -44,11 +44,15 @@ class FoldedReader {
   bool broken() const { return broken_; }
   bool done() const { return rest_.empty(); }
   int64_t Int() {
-    if (rest_.size() < 8) return Broken();
     uint64_t bits = 0;
-    for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<unsigned char>(rest_[i]);
-    rest_.remove_prefix(8);
-    return static_cast<int64_t>(bits);
+    for (int shift = 0;; shift += 7) {
+      if (rest_.empty() || shift > 63) return Broken();
+      auto byte = static_cast<unsigned char>(rest_.front());
+      rest_.remove_prefix(1);
+      bits |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    return static_cast<int64_t>(bits >> 1) ^ -static_cast<int64_t>(bits & 1);
   }
   std::string Text() {
     int64_t size = Int();
@@ -61,9 +65,10 @@ class FoldedReader {
     return text;
   }
   double Double() {
-    int64_t bits = Int();
     double value = 0;
-    std::memcpy(&value, &bits, sizeof(value));
+    if (rest_.size() < sizeof(value)) return static_cast<double>(Broken());
+    std::memcpy(&value, rest_.data(), sizeof(value));
+    rest_.remove_prefix(sizeof(value));
     return value;
   }
   absl::Time Time() {
@@ -137,8 +142,8 @@ absl::StatusOr<FoldedRows> DecodeFoldedRows(std::string_view blob,
   };
   if (blob.substr(0, kMagic.size()) != kMagic) return corrupt("is not a folded-rows blob");
   FoldedReader in(blob.substr(kMagic.size()));
-  // A node takes at least 15 fields of 8 bytes, an event 4.
-  int64_t node_count = in.Count(15 * 8);
+  // A node takes at least 22 bytes (15 fields, its cost 8 bytes), an event 4.
+  int64_t node_count = in.Count(22);
   for (int64_t i = 0; i < node_count && !in.broken(); ++i) {
     NodeRow n;
     n.name = in.Text();
@@ -167,7 +172,7 @@ absl::StatusOr<FoldedRows> DecodeFoldedRows(std::string_view blob,
     }
     rows.nodes.push_back(std::move(n));
   }
-  int64_t event_count = in.broken() ? 0 : in.Count(4 * 8);
+  int64_t event_count = in.broken() ? 0 : in.Count(4);
   for (int64_t i = 0; i < event_count && !in.broken(); ++i) {
     EventRow e;
     e.sequence = in.Int();

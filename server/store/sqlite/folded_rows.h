@@ -8,7 +8,7 @@
 // table row of the same name (it is the later write of an upsert).
 //
 // The blob: "FR1", then the node count and each node, then the event count and each event;
-// integers as 8 bytes little-endian, texts as their length then their bytes.
+// integers as zigzag varints, a cost as its 8 bytes, texts as their length then their bytes.
 //
 // Thread-safety: pure functions.
 #ifndef FLOWHOST_SERVER_STORE_SQLITE_FOLDED_ROWS_H_
