@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
 
@@ -65,6 +66,186 @@ v1::StreamWorkflowResponse ExecutionFinishedEvent(const executor::ExecutionRecor
     ErrorToProto(record.status, scrubber, *finished.mutable_error());
   }
   RecordToSummary(record, scrubber, *finished.mutable_summary());
+  return event;
+}
+
+namespace {
+
+// Protobuf's wire format, for the events serialised by hand (field numbers from the generated
+// code, so that a renumbering fails to compile rather than to parse).
+constexpr uint32_t kVarintWire = 0;
+constexpr uint32_t kLengthWire = 2;
+
+void AppendWireVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+size_t WireVarintSize(uint64_t value) {
+  size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+void AppendWireTag(std::string& out, int field, uint32_t wire_type) {
+  AppendWireVarint(out, (static_cast<uint64_t>(field) << 3) | wire_type);
+}
+
+// A length-delimited field's tag and length; its bytes follow.
+void AppendWireLength(std::string& out, int field, size_t size) {
+  AppendWireTag(out, field, kLengthWire);
+  AppendWireVarint(out, size);
+}
+
+// A proto3 string field: left out when empty.
+void AppendWireString(std::string& out, int field, std::string_view text) {
+  if (text.empty()) return;
+  AppendWireLength(out, field, text.size());
+  out.append(text);
+}
+
+// A proto3 int32 or int64 field: left out when zero; negative values take ten bytes.
+void AppendWireInt(std::string& out, int field, int64_t value) {
+  if (value == 0) return;
+  AppendWireTag(out, field, kVarintWire);
+  AppendWireVarint(out, static_cast<uint64_t>(value));
+}
+
+// The bytes of a serialised message in a length-delimited field.
+void AppendWireMessage(std::string& out, int field, std::string_view bytes) {
+  AppendWireLength(out, field, bytes.size());
+  out.append(bytes);
+}
+
+}  // namespace
+
+std::string ExecutionStartedEventBytes(std::string_view execution_id, std::string_view workflow,
+                                       absl::Time started) {
+  google::protobuf::Timestamp time;
+  ToTimestamp(started, time);
+  std::string stamp;
+  AppendWireInt(stamp, google::protobuf::Timestamp::kSecondsFieldNumber, time.seconds());
+  AppendWireInt(stamp, google::protobuf::Timestamp::kNanosFieldNumber, time.nanos());
+  std::string body;
+  body.reserve(execution_id.size() + workflow.size() + stamp.size() + 8);
+  AppendWireString(body, v1::ExecutionStarted::kExecutionIdFieldNumber, execution_id);
+  AppendWireString(body, v1::ExecutionStarted::kWorkflowFieldNumber, workflow);
+  AppendWireMessage(body, v1::ExecutionStarted::kStartTimeFieldNumber, stamp);
+  std::string event;
+  event.reserve(body.size() + 4);
+  AppendWireMessage(event, v1::StreamWorkflowResponse::kExecutionStartedFieldNumber, body);
+  return event;
+}
+
+std::string NodeStartedEventBytes(std::string_view node, int attempt) {
+  std::string body;
+  body.reserve(node.size() + 16);
+  AppendWireString(body, v1::NodeStarted::kNodeFieldNumber, node);
+  AppendWireInt(body, v1::NodeStarted::kAttemptFieldNumber, attempt);
+  std::string event;
+  event.reserve(body.size() + 4);
+  AppendWireMessage(event, v1::StreamWorkflowResponse::kNodeStartedFieldNumber, body);
+  return event;
+}
+
+std::string NodeSummaryBytes(const executor::NodeRecord& record,
+                             const common::SecretScrubber& scrubber) {
+  v1::NodeSummary summary;
+  NodeRecordToProto(record, scrubber, summary);
+  return summary.SerializeAsString();
+}
+
+std::string NodeResultEventBytes(std::string_view summary, bool failed) {
+  std::string event;
+  event.reserve(summary.size() + 6);
+  AppendWireMessage(event,
+                    failed ? v1::StreamWorkflowResponse::kNodeFailedFieldNumber
+                           : v1::StreamWorkflowResponse::kNodeFinishedFieldNumber,
+                    summary);
+  return event;
+}
+
+NodeSummaryStamp NodeSummaryStamp::Of(const executor::NodeRecord& record) {
+  NodeSummaryStamp stamp;
+  stamp.status = record.status;
+  stamp.attempts = record.attempts;
+  stamp.started_at = record.started_at;
+  stamp.finished_at = record.finished_at;
+  stamp.items_in = record.items_in;
+  stamp.items_out = record.items_out;
+  stamp.calls = record.calls.size();
+  stamp.prompt_tokens = record.prompt_tokens;
+  stamp.completion_tokens = record.completion_tokens;
+  stamp.cost_usd = record.cost_usd;
+  stamp.error = record.error;
+  return stamp;
+}
+
+// ExecutionFinishedEvent's fields are numbered so that the summary comes last in the event, and
+// the nodes last in the summary: the event is the event without its summary's nodes, followed by
+// them, the lengths around adjusted.
+static_assert(v1::ExecutionFinished::kSummaryFieldNumber == 5 &&
+                  v1::ExecutionSummary::kNodesFieldNumber == 8,
+              "ExecutionFinishedEventBytes appends the summary, then its nodes, last");
+
+std::string ExecutionFinishedEventBytes(
+    const executor::ExecutionRecord& record, const common::SecretScrubber& scrubber,
+    bool with_output,
+    absl::FunctionRef<const LoggedNodeSummary*(const executor::NodeRecord&)> logged) {
+  v1::StreamWorkflowResponse shell;
+  {
+    // The event as ExecutionFinishedEvent makes it, but for the summary (made below).
+    v1::ExecutionFinished& finished = *shell.mutable_execution_finished();
+    finished.set_status(ExecutionStatusToProto(record.status));
+    finished.set_failed_node(record.failed_node);
+    if (record.status.ok()) {
+      if (with_output) {
+        for (const sdk::Json& item : record.output) {
+          if (!JsonToValue(item, *finished.add_output_items()).ok()) {
+            finished.clear_output_items();
+            break;
+          }
+        }
+      }
+    } else {
+      ErrorToProto(record.status, scrubber, *finished.mutable_error());
+    }
+  }
+  v1::ExecutionSummary totals;
+  RecordToSummaryTotals(record, totals);
+  const std::string finished = shell.execution_finished().SerializeAsString();
+  const std::string summary_totals = totals.SerializeAsString();
+  // Each node's summary: the one logged for it, else one made here.
+  std::vector<std::string> built(record.nodes.size());
+  std::vector<std::string_view> nodes(record.nodes.size());
+  const size_t nodes_tag = WireVarintSize(uint64_t{v1::ExecutionSummary::kNodesFieldNumber} << 3);
+  size_t summary_size = summary_totals.size();
+  for (size_t i = 0; i < record.nodes.size(); ++i) {
+    const LoggedNodeSummary* kept = logged(record.nodes[i]);
+    if (kept != nullptr && kept->stamp == NodeSummaryStamp::Of(record.nodes[i])) {
+      nodes[i] = kept->bytes;
+    } else {
+      built[i] = NodeSummaryBytes(record.nodes[i], scrubber);
+      nodes[i] = built[i];
+    }
+    summary_size += nodes_tag + WireVarintSize(nodes[i].size()) + nodes[i].size();
+  }
+  const size_t body_size = finished.size() + 1 + WireVarintSize(summary_size) + summary_size;
+  std::string event;
+  event.reserve(1 + WireVarintSize(body_size) + body_size);
+  AppendWireLength(event, v1::StreamWorkflowResponse::kExecutionFinishedFieldNumber, body_size);
+  event.append(finished);
+  AppendWireLength(event, v1::ExecutionFinished::kSummaryFieldNumber, summary_size);
+  event.append(summary_totals);
+  for (std::string_view node : nodes) {
+    AppendWireMessage(event, v1::ExecutionSummary::kNodesFieldNumber, node);
+  }
   return event;
 }
 

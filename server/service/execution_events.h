@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flowhost/v1/workflow_service.pb.h"
@@ -41,6 +42,54 @@ v1::StreamWorkflowResponse NodeResultEvent(const executor::NodeRecord& record,
 v1::StreamWorkflowResponse ExecutionFinishedEvent(const executor::ExecutionRecord& record,
                                                   const common::SecretScrubber& scrubber,
                                                   bool with_output = true);
+// ---- The same events, serialised without building them ----
+// The recorder logs at least four events per execution: these give the bytes that serialising
+// the event of the function above of the same name gives, without building the message (each
+// node's summary is built and serialised once, for its node_finished and execution_finished).
+
+std::string ExecutionStartedEventBytes(std::string_view execution_id, std::string_view workflow,
+                                       absl::Time started);
+std::string NodeStartedEventBytes(std::string_view node, int attempt);
+// A node's NodeSummary (NodeRecordToProto), serialised.
+std::string NodeSummaryBytes(const executor::NodeRecord& record,
+                             const common::SecretScrubber& scrubber);
+// node_finished, or node_failed when `failed`, around a serialised NodeSummary.
+std::string NodeResultEventBytes(std::string_view summary, bool failed);
+
+// What a node's summary is made of that may change after the executor has published the node's
+// result (a running node cancelled at the execution's end): two records of one node with the
+// same stamp give the same NodeSummary.
+struct NodeSummaryStamp {
+  executor::NodeStatus status = executor::NodeStatus::kNotRun;
+  int attempts = 0;
+  absl::Time started_at;
+  absl::Time finished_at;
+  size_t items_in = 0;
+  size_t items_out = 0;
+  size_t calls = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  double cost_usd = 0;
+  absl::Status error;
+
+  static NodeSummaryStamp Of(const executor::NodeRecord& record);
+  bool operator==(const NodeSummaryStamp& other) const = default;
+};
+
+// A node summary serialised for a logged node_finished, kept for the execution_finished.
+struct LoggedNodeSummary {
+  NodeSummaryStamp stamp;
+  std::string bytes;
+};
+
+// ExecutionFinishedEvent serialised. `logged(node)` gives the summary serialised for the node's
+// node_finished when there is one (null otherwise): it is used when its stamp matches the node's
+// record in `record`, else the node's summary is made here.
+std::string ExecutionFinishedEventBytes(
+    const executor::ExecutionRecord& record, const common::SecretScrubber& scrubber,
+    bool with_output,
+    absl::FunctionRef<const LoggedNodeSummary*(const executor::NodeRecord&)> logged);
+
 // The kind of a logged execution_finished whose output items were left out because the
 // execution's stored output holds them (its row refers to its nodes' outputs): WatchExecution
 // puts them back from GetExecution's output before sending the event.

@@ -124,14 +124,14 @@ bool Recording::Stop(absl::Status reason) {
 }
 
 void Recording::LogStarted(absl::Time started) {
-  Log(ExecutionStartedEvent(id_, workflow_->name, started));
+  Log("execution_started", ExecutionStartedEventBytes(id_, workflow_->name, started));
 }
 
-void Recording::Log(const v1::StreamWorkflowResponse& event, bool output_in_row) {
+void Recording::Log(std::string_view kind, std::string payload, bool output_in_row) {
   store::EventRow row;
   row.at = absl::Now();
-  row.kind = output_in_row ? std::string(kFinishedOutputInRowKind) : EventKind(event);
-  event.SerializeToString(&row.payload);
+  row.kind = output_in_row ? kFinishedOutputInRowKind : kind;
+  row.payload = std::move(payload);
   absl::MutexLock lock(&mu_);
   if (failed_) return;
   row.sequence = next_sequence_++;
@@ -233,7 +233,7 @@ std::string Recording::TypeOf(std::string_view node) const {
 
 void Recording::OnNodeStarted(std::string_view node, int attempt) {
   if (inner_ != nullptr) inner_->OnNodeStarted(node, attempt);
-  Log(NodeStartedEvent(node, attempt));
+  Log("node_started", NodeStartedEventBytes(node, attempt));
   store::NodeUpdate update;
   update.row.name = std::string(node);
   update.row.type = TypeOf(node);
@@ -253,7 +253,18 @@ void Recording::OnNodeStarted(std::string_view node, int attempt) {
 void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeOutputs outputs) {
   if (inner_ != nullptr) inner_->OnNodeResult(record, outputs);
   if (record.reused && !write_reused_) return;
-  Log(NodeResultEvent(record, recorder_.scrubber_));
+  {
+    // Its summary is serialised once: the execution_finished repeats it.
+    const bool failed = record.status == executor::NodeStatus::kFailed;
+    LoggedNodeSummary summary{NodeSummaryStamp::Of(record),
+                              NodeSummaryBytes(record, recorder_.scrubber_)};
+    std::string event = NodeResultEventBytes(summary.bytes, failed);
+    {
+      absl::MutexLock lock(&mu_);
+      logged_summaries_.insert_or_assign(record.name, std::move(summary));
+    }
+    Log(failed ? "node_failed" : "node_finished", std::move(event));
+  }
   store::NodeUpdate update;
   update.row.name = record.name;
   update.row.type = record.type;
@@ -365,7 +376,17 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
   if (record.status.ok() && save_policy_ == store::SavePolicy::kAll) {
     output_from = OutputFromNodes(record);
   }
-  Log(ExecutionFinishedEvent(record, recorder_.scrubber_, !output_from.has_value()),
+  absl::flat_hash_map<std::string, LoggedNodeSummary> logged;
+  {
+    absl::MutexLock lock(&mu_);
+    logged.swap(logged_summaries_);
+  }
+  Log("execution_finished",
+      ExecutionFinishedEventBytes(record, recorder_.scrubber_, !output_from.has_value(),
+                                  [&logged](const executor::NodeRecord& node) {
+                                    auto it = logged.find(node.name);
+                                    return it == logged.end() ? nullptr : &it->second;
+                                  }),
       output_from.has_value());
   {
     // Its whole log in one row, before the outcome (a watch that finds the execution final has

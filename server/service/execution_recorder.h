@@ -131,10 +131,10 @@ class Recording : public executor::ExecutionObserver,
   // recording has failed.
   void Submit(Write write);
   void SubmitLocked(Write write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Appends `event` to the execution's log under the next sequence number (or holds it, while
-  // batching).
+  // Appends an event (`payload`: a serialised StreamWorkflowResponse; `kind`: its field's name)
+  // to the execution's log under the next sequence number (or holds it, while batching).
   // `output_in_row`: an execution_finished without its items (kFinishedOutputInRowKind).
-  void Log(const v1::StreamWorkflowResponse& event, bool output_in_row = false);
+  void Log(std::string_view kind, std::string payload, bool output_in_row = false);
   // The node ports the execution's output is made of, when the store holds all their items
   // (each such node's result was recorded with its outputs here): then the stored execution keeps
   // a reference to them (ExecutionOutcome::output_from) rather than a copy. Nullopt otherwise.
@@ -166,6 +166,9 @@ class Recording : public executor::ExecutionObserver,
   absl::Status pending_cancel_ ABSL_GUARDED_BY(mu_);  // asked for before Attach
   // The nodes whose results were recorded with their output items.
   absl::flat_hash_set<std::string> outputs_recorded_ ABSL_GUARDED_BY(mu_);
+  // The summaries of the nodes whose results were logged, serialised, by node: Finish reuses
+  // them in the execution_finished event.
+  absl::flat_hash_map<std::string, LoggedNodeSummary> logged_summaries_ ABSL_GUARDED_BY(mu_);
   // When each node's first attempt started (the store keeps one row per node).
   absl::flat_hash_map<std::string, absl::Time> node_started_ ABSL_GUARDED_BY(mu_);
   // The next event's sequence number. Past store.max_events_per_execution the store refuses

@@ -135,6 +135,13 @@ void NodeRecordToProto(const executor::NodeRecord& record, const common::SecretS
 
 void RecordToSummary(const executor::ExecutionRecord& record,
                      const common::SecretScrubber& scrubber, v1::ExecutionSummary& out) {
+  RecordToSummaryTotals(record, out);
+  for (const executor::NodeRecord& node : record.nodes) {
+    NodeRecordToProto(node, scrubber, *out.add_nodes());
+  }
+}
+
+void RecordToSummaryTotals(const executor::ExecutionRecord& record, v1::ExecutionSummary& out) {
   ToTimestamp(record.started_at, *out.mutable_start_time());
   ToTimestamp(record.finished_at, *out.mutable_end_time());
   if (IsFinite(record.started_at) && IsFinite(record.finished_at)) {
@@ -144,9 +151,6 @@ void RecordToSummary(const executor::ExecutionRecord& record,
   out.set_completion_tokens(record.completion_tokens);
   out.set_total_tokens(record.prompt_tokens + record.completion_tokens);
   out.set_cost_usd(record.cost_usd);
-  for (const executor::NodeRecord& node : record.nodes) {
-    NodeRecordToProto(node, scrubber, *out.add_nodes());
-  }
 }
 
 absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,

@@ -36,6 +36,8 @@ void NodeRecordToProto(const executor::NodeRecord& record, const common::SecretS
                        v1::NodeSummary& out);
 void RecordToSummary(const executor::ExecutionRecord& record,
                      const common::SecretScrubber& scrubber, v1::ExecutionSummary& out);
+// RecordToSummary without the nodes: timings, tokens and cost.
+void RecordToSummaryTotals(const executor::ExecutionRecord& record, v1::ExecutionSummary& out);
 // RunWorkflow's answer for a successful execution: id, workflow, output items and summary. Fails
 // (leaving `out` cleared) only when an output item cannot become a Value (see JsonToValue).
 absl::Status RecordToRunResponse(const executor::ExecutionRecord& record,

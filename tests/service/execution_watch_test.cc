@@ -404,6 +404,80 @@ TEST(EventBatchTest, EventsComeBackInOrderAndACutBatchIsDataLoss) {
   EXPECT_EQ(DecodeEventBatch("").status().code(), absl::StatusCode::kDataLoss);
 }
 
+// The recorder serialises its events by hand (execution_events.h): the same bytes as the
+// messages the reference functions build, with a node's logged summary reused in the
+// execution_finished only while its record is unchanged.
+TEST(EventBytesTest, HandMadeEventsAreTheMessagesBytes) {
+  common::SecretScrubber scrubber({"sk-secret-value"});
+  const absl::Time started = absl::FromUnixNanos(1'765'000'000'123'456'789);
+  EXPECT_EQ(ExecutionStartedEventBytes("ex-1", "chat", started),
+            ExecutionStartedEvent("ex-1", "chat", started).SerializeAsString());
+  EXPECT_EQ(ExecutionStartedEventBytes("", "", absl::InfinitePast()),
+            ExecutionStartedEvent("", "", absl::InfinitePast()).SerializeAsString());
+  EXPECT_EQ(ExecutionStartedEventBytes("ex-2", "w", absl::FromUnixNanos(-5)),
+            ExecutionStartedEvent("ex-2", "w", absl::FromUnixNanos(-5)).SerializeAsString());
+  for (int attempt : {0, 1, 300, -2}) {
+    EXPECT_EQ(NodeStartedEventBytes("answer", attempt),
+              NodeStartedEvent("answer", attempt).SerializeAsString());
+  }
+
+  executor::ExecutionRecord record;
+  record.id = "ex-1";
+  record.started_at = started;
+  record.finished_at = started + absl::Milliseconds(12);
+  record.prompt_tokens = 10;
+  record.completion_tokens = 20;
+  record.cost_usd = 0.25;
+  record.output = {sdk::Json{{"text", "hello"}}};
+  executor::NodeRecord answer;
+  answer.name = "answer";
+  answer.type = "openrouter.chat";
+  answer.status = executor::NodeStatus::kSucceeded;
+  answer.attempts = 1;
+  answer.started_at = started;
+  answer.finished_at = started + absl::Milliseconds(11);
+  answer.items_in = 1;
+  answer.items_out = 1;
+  answer.model = "openai/gpt-4o-mini";
+  answer.prompt_tokens = 10;
+  answer.completion_tokens = 20;
+  answer.cost_usd = 0.25;
+  sdk::AttemptRecord call;
+  call.model = "openai/gpt-4o-mini";
+  call.outcome = "ok";
+  call.latency = absl::Milliseconds(9);
+  call.attempt = 1;
+  answer.calls.push_back(call);
+  executor::NodeRecord skipped;
+  skipped.name = "later";
+  skipped.status = executor::NodeStatus::kSkipped;
+  record.nodes = {answer, skipped};
+
+  const std::string summary = NodeSummaryBytes(answer, scrubber);
+  EXPECT_EQ(NodeResultEventBytes(summary, false),
+            NodeResultEvent(answer, scrubber).SerializeAsString());
+  LoggedNodeSummary logged{NodeSummaryStamp::Of(answer), summary};
+  auto from_log = [&logged](const executor::NodeRecord& node) {
+    return node.name == "answer" ? &logged : nullptr;
+  };
+  for (bool with_output : {true, false}) {
+    EXPECT_EQ(ExecutionFinishedEventBytes(record, scrubber, with_output, from_log),
+              ExecutionFinishedEvent(record, scrubber, with_output).SerializeAsString());
+  }
+
+  // Failed, with a secret in the error: the failed node's event is node_failed, scrubbed.
+  record.status = absl::UnavailableError("upstream said sk-secret-value");
+  record.failed_node = "answer";
+  record.nodes[0].status = executor::NodeStatus::kFailed;
+  record.nodes[0].error = record.status;
+  EXPECT_EQ(NodeResultEventBytes(NodeSummaryBytes(record.nodes[0], scrubber), true),
+            NodeResultEvent(record.nodes[0], scrubber).SerializeAsString());
+  // The logged summary is stale (the node's record changed): it is made again.
+  std::string finished = ExecutionFinishedEventBytes(record, scrubber, true, from_log);
+  EXPECT_EQ(finished, ExecutionFinishedEvent(record, scrubber).SerializeAsString());
+  EXPECT_THAT(finished, ::testing::Not(HasSubstr("sk-secret-value")));
+}
+
 TEST(WatchExecutionWithoutHistoryTest, AServerWithoutHistoryRefusesWithFailedPrecondition) {
   std::unique_ptr<ServiceHarness> harness = StartHarness();
   ASSERT_NE(harness, nullptr);
