@@ -1,9 +1,12 @@
 #include "server/service/execution_events.h"
 
+#include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/service/json_proto.h"
 #include "server/service/proto_convert.h"
@@ -74,6 +77,7 @@ namespace {
 // Protobuf's wire format, for the events serialised by hand (field numbers from the generated
 // code, so that a renumbering fails to compile rather than to parse).
 constexpr uint32_t kVarintWire = 0;
+constexpr uint32_t kFixed64Wire = 1;
 constexpr uint32_t kLengthWire = 2;
 
 void AppendWireVarint(std::string& out, uint64_t value) {
@@ -123,15 +127,30 @@ void AppendWireMessage(std::string& out, int field, std::string_view bytes) {
   out.append(bytes);
 }
 
+// A proto3 double field: left out when its bits are all zero (0.0, not -0.0), as protobuf does.
+void AppendWireDouble(std::string& out, int field, double value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  if (bits == 0) return;
+  AppendWireTag(out, field, kFixed64Wire);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+// A Timestamp as ToTimestamp fills it, serialised (empty for an infinite time).
+std::string TimestampBytes(absl::Time time) {
+  google::protobuf::Timestamp stamp;
+  ToTimestamp(time, stamp);
+  std::string bytes;
+  AppendWireInt(bytes, google::protobuf::Timestamp::kSecondsFieldNumber, stamp.seconds());
+  AppendWireInt(bytes, google::protobuf::Timestamp::kNanosFieldNumber, stamp.nanos());
+  return bytes;
+}
+
 }  // namespace
 
 std::string ExecutionStartedEventBytes(std::string_view execution_id, std::string_view workflow,
                                        absl::Time started) {
-  google::protobuf::Timestamp time;
-  ToTimestamp(started, time);
-  std::string stamp;
-  AppendWireInt(stamp, google::protobuf::Timestamp::kSecondsFieldNumber, time.seconds());
-  AppendWireInt(stamp, google::protobuf::Timestamp::kNanosFieldNumber, time.nanos());
+  const std::string stamp = TimestampBytes(started);
   std::string body;
   body.reserve(execution_id.size() + workflow.size() + stamp.size() + 8);
   AppendWireString(body, v1::ExecutionStarted::kExecutionIdFieldNumber, execution_id);
@@ -198,29 +217,53 @@ std::string ExecutionFinishedEventBytes(
     const executor::ExecutionRecord& record, const common::SecretScrubber& scrubber,
     bool with_output,
     absl::FunctionRef<const LoggedNodeSummary*(const executor::NodeRecord&)> logged) {
-  v1::StreamWorkflowResponse shell;
-  {
-    // The event as ExecutionFinishedEvent makes it, but for the summary (made below).
-    v1::ExecutionFinished& finished = *shell.mutable_execution_finished();
-    finished.set_status(ExecutionStatusToProto(record.status));
-    finished.set_failed_node(record.failed_node);
-    if (record.status.ok()) {
-      if (with_output) {
-        for (const sdk::Json& item : record.output) {
-          if (!JsonToValue(item, *finished.add_output_items()).ok()) {
-            finished.clear_output_items();
-            break;
-          }
-        }
-      }
-    } else {
-      ErrorToProto(record.status, scrubber, *finished.mutable_error());
-    }
+  // The event as ExecutionFinishedEvent makes it, but for the summary (below).
+  std::string finished;
+  AppendWireInt(finished, v1::ExecutionFinished::kStatusFieldNumber,
+                ExecutionStatusToProto(record.status));
+  if (!record.status.ok()) {
+    v1::ExecutionError error;
+    ErrorToProto(record.status, scrubber, error);
+    AppendWireMessage(finished, v1::ExecutionFinished::kErrorFieldNumber,
+                      error.SerializeAsString());
   }
-  v1::ExecutionSummary totals;
-  RecordToSummaryTotals(record, totals);
-  const std::string finished = shell.execution_finished().SerializeAsString();
-  const std::string summary_totals = totals.SerializeAsString();
+  AppendWireString(finished, v1::ExecutionFinished::kFailedNodeFieldNumber, record.failed_node);
+  if (record.status.ok() && with_output) {
+    std::string items;
+    google::protobuf::Value value;
+    for (const sdk::Json& item : record.output) {
+      value.Clear();
+      if (!JsonToValue(item, value).ok()) {
+        items.clear();
+        break;
+      }
+      AppendWireMessage(items, v1::ExecutionFinished::kOutputItemsFieldNumber,
+                        value.SerializeAsString());
+    }
+    finished.append(items);
+  }
+  // The summary's totals (RecordToSummaryTotals).
+  std::string summary_totals;
+  AppendWireMessage(summary_totals, v1::ExecutionSummary::kStartTimeFieldNumber,
+                    TimestampBytes(record.started_at));
+  AppendWireMessage(summary_totals, v1::ExecutionSummary::kEndTimeFieldNumber,
+                    TimestampBytes(record.finished_at));
+  if (record.started_at != absl::InfinitePast() && record.started_at != absl::InfiniteFuture() &&
+      record.finished_at != absl::InfinitePast() && record.finished_at != absl::InfiniteFuture()) {
+    google::protobuf::Duration duration;
+    ToDuration(record.finished_at - record.started_at, duration);
+    std::string bytes;
+    AppendWireInt(bytes, google::protobuf::Duration::kSecondsFieldNumber, duration.seconds());
+    AppendWireInt(bytes, google::protobuf::Duration::kNanosFieldNumber, duration.nanos());
+    AppendWireMessage(summary_totals, v1::ExecutionSummary::kDurationFieldNumber, bytes);
+  }
+  AppendWireInt(summary_totals, v1::ExecutionSummary::kPromptTokensFieldNumber,
+                record.prompt_tokens);
+  AppendWireInt(summary_totals, v1::ExecutionSummary::kCompletionTokensFieldNumber,
+                record.completion_tokens);
+  AppendWireInt(summary_totals, v1::ExecutionSummary::kTotalTokensFieldNumber,
+                record.prompt_tokens + record.completion_tokens);
+  AppendWireDouble(summary_totals, v1::ExecutionSummary::kCostUsdFieldNumber, record.cost_usd);
   // Each node's summary: the one logged for it, else one made here.
   std::vector<std::string> built(record.nodes.size());
   std::vector<std::string_view> nodes(record.nodes.size());

@@ -476,6 +476,15 @@ TEST(EventBytesTest, HandMadeEventsAreTheMessagesBytes) {
   std::string finished = ExecutionFinishedEventBytes(record, scrubber, true, from_log);
   EXPECT_EQ(finished, ExecutionFinishedEvent(record, scrubber).SerializeAsString());
   EXPECT_THAT(finished, ::testing::Not(HasSubstr("sk-secret-value")));
+
+  // No end time (no duration), no cost, several output items, no nodes.
+  executor::ExecutionRecord bare;
+  bare.started_at = started;
+  bare.finished_at = absl::InfiniteFuture();
+  bare.output = {sdk::Json{{"a", 1}}, sdk::Json("two"), sdk::Json::array({1.5, nullptr, true})};
+  auto none = [](const executor::NodeRecord&) -> const LoggedNodeSummary* { return nullptr; };
+  EXPECT_EQ(ExecutionFinishedEventBytes(bare, scrubber, true, none),
+            ExecutionFinishedEvent(bare, scrubber, true).SerializeAsString());
 }
 
 TEST(WatchExecutionWithoutHistoryTest, AServerWithoutHistoryRefusesWithFailedPrecondition) {
