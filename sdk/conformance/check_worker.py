@@ -4,7 +4,7 @@ proto/flowhost/plugin/v1/worker.proto, whatever its language.
 
 It plays the host: it listens on a loopback port, starts the worker command with
 
-    FLOWHOST_WORKER_ADDRESS  the address to dial (HOST:PORT)
+    FLOWHOST_WORKER_ADDRESS  the address to dial (HOST:PORT, or unix:PATH)
     FLOWHOST_WORKER_TOKEN    the token to present
     FLOWHOST_WORKER_ID       the worker id to use
 
@@ -25,7 +25,7 @@ conformance_types.json (their behaviour is described there and in README.md). Ch
   drain            the held item finishes, the worker half-closes, redials, and retries a
                    "draining" refusal
   refused_version  a protocol-version refusal ends the worker (non-zero exit, no redial) and it
-                   says why
+                   says why; this worker dials the kit on a Unix socket (unix:PATH)
 
 Usage:
   check_worker.py [--only CHECK,...] [--stubs DIR] -- COMMAND [ARG...]
@@ -209,6 +209,16 @@ class Kit:
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
             "flowhost.plugin.v1.WorkerHost", {"Connect": handler}),))
         self.port = self.server.add_insecure_port("127.0.0.1:0")
+        # The same host on a Unix socket (flowhost's `remote.listen: unix:PATH`): the
+        # refused_version check's worker dials it, so the kit sees a worker take a unix: address.
+        self.unix_address = None
+        socket_path = os.path.join(log_dir, "host.sock")
+        if len(socket_path) < 100:  # a socket path must fit in 108 bytes
+            try:
+                if self.server.add_insecure_port("unix:" + socket_path):
+                    self.unix_address = "unix:" + socket_path
+            except RuntimeError:
+                pass
         self.server.start()
         with open(os.path.join(HERE, "conformance_types.json")) as f:
             self.types = json.load(f)
@@ -218,13 +228,15 @@ class Kit:
 
     # ---- processes ----
 
-    def start_worker(self, worker_id):
-        env = dict(os.environ, FLOWHOST_WORKER_ADDRESS="127.0.0.1:%d" % self.port,
+    def start_worker(self, worker_id, address=None):
+        address = address or "127.0.0.1:%d" % self.port
+        env = dict(os.environ, FLOWHOST_WORKER_ADDRESS=address,
                    FLOWHOST_WORKER_TOKEN=self.token, FLOWHOST_WORKER_ID=worker_id)
         out = open(os.path.join(self.log_dir, worker_id + ".log"), "w")
         process = subprocess.Popen(self.command, env=env, stdout=out, stderr=subprocess.STDOUT)
         process.log_path = out.name
         process.log_file = out
+        process.address = address
         return process
 
     @staticmethod
@@ -256,7 +268,8 @@ class Kit:
                 raise CheckFailed("the worker exited (status %d) without connecting; its "
                                   "output:\n%s" % (process.returncode, self.output_of(process)))
             if time.monotonic() > deadline:
-                raise CheckFailed("the worker did not connect within %.0f s" % timeout)
+                raise CheckFailed("the worker did not connect to %s within %.0f s" % (
+                    process.address if process is not None else "the kit", timeout))
 
     def read_hello(self, session):
         message = session.next(10)
@@ -500,7 +513,7 @@ class Kit:
             self.worker = None
         while not self.host.sessions.empty():  # left over from a check that failed
             self.host.sessions.get().close()
-        process = self.start_worker("conformance-refused")
+        process = self.start_worker("conformance-refused", self.unix_address)
         try:
             session = self.next_session(60, process)
             self.read_hello(session)
@@ -545,6 +558,8 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory(prefix="flowhost-conformance.") as log_dir:
         kit = Kit(command, log_dir)
+        print("kit host on 127.0.0.1:%d%s" % (kit.port, " and " + kit.unix_address
+                                                if kit.unix_address else " (no Unix socket)"))
         broken = None  # the shared session is out of step after a failure
         try:
             for name in CHECKS:
