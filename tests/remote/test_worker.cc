@@ -131,6 +131,7 @@ class Connection {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 1000);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);  // as the host: no ping to answer per read
     auto channel =
         grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args);
     auto stub = pb::WorkerHost::NewStub(channel);
