@@ -65,9 +65,9 @@ absl::StatusOr<std::unique_ptr<WorkerListener>> WorkerListener::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, interval_ms / 2);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // No bandwidth-delay-product pings: gRPC sends one as data arrives, and on a worker stream of
-  // small messages each costs the worker a wake-up to answer it and the host one to read the
-  // answer, on the path of a node run (the flow-control window stays at gRPC's default).
+  // No bandwidth-delay-product pings: gRPC sends them as data arrives (to grow the flow-control
+  // window), and each costs the worker a wake-up to answer and the host one to read the answer,
+  // on the path of a node run. The window stays at gRPC's default, ample for a worker stream.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   listener->server_ = builder.BuildAndStart();
   if (listener->server_ == nullptr || listener->port_ == 0) {
