@@ -65,12 +65,6 @@ absl::StatusOr<std::unique_ptr<WorkerListener>> WorkerListener::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, interval_ms / 2);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // No bandwidth-delay-product pings: gRPC sends them as data arrives (to grow the flow-control
-  // window), and each costs the worker a wake-up to answer and the host one to read the answer,
-  // on the path of a node run. The window they would grow is set instead: 4 MiB, room for a
-  // batch of results (1 MiB at most) without waiting for a window update.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
   listener->server_ = builder.BuildAndStart();
   if (listener->server_ == nullptr || listener->port_ == 0) {
     listener->shut_down_ = true;  // nothing to stop, and the hub stays the runtime's to stop

@@ -131,9 +131,6 @@ class Connection {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 1000);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    // As the host: no BDP pings to answer, and a fixed 4 MiB window instead of a grown one.
-    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 4 << 20);
     auto channel =
         grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args);
     auto stub = pb::WorkerHost::NewStub(channel);
