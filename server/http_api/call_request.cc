@@ -6,15 +6,25 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
 #include "flowhost/sdk/json.h"
 #include "server/http_api/http_status.h"
 
 namespace flowhost::http_api {
 namespace {
 
+// Whether `key` names a repeated field of `message` (by its proto or JSON name).
+bool IsRepeatedField(const google::protobuf::Descriptor& message, const std::string& key) {
+  const google::protobuf::FieldDescriptor* field = message.FindFieldByName(key);
+  if (field == nullptr) field = message.FindFieldByCamelcaseName(key);
+  return field != nullptr && field->is_repeated();
+}
+
 // The query's parameters as a JSON object of strings, for protobuf's JSON parser (which takes
-// numbers and enum names as strings). INVALID_ARGUMENT when the query cannot be parsed.
-absl::StatusOr<std::string> QueryAsJson(std::string_view query) {
+// numbers, booleans and enum names as strings); a repeated field's values (`states=A&states=B`)
+// as a list. INVALID_ARGUMENT when the query cannot be parsed.
+absl::StatusOr<std::string> QueryAsJson(std::string_view query,
+                                        const google::protobuf::Descriptor& message) {
   sdk::Json object = sdk::Json::object();
   if (query.empty()) return object.dump();
   evkeyvalq parameters;
@@ -23,7 +33,11 @@ absl::StatusOr<std::string> QueryAsJson(std::string_view query) {
   }
   for (evkeyval* parameter = parameters.tqh_first; parameter != nullptr;
        parameter = parameter->next.tqe_next) {
-    object[parameter->key] = parameter->value;
+    if (IsRepeatedField(message, parameter->key)) {
+      object[parameter->key].push_back(parameter->value);
+    } else {
+      object[parameter->key] = parameter->value;
+    }
   }
   evhttp_clear_headers(&parameters);
   return object.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
@@ -37,7 +51,7 @@ absl::Status ParseBody(std::string_view body, Message& message) {
 
 template <typename Message>
 absl::Status ParseQuery(std::string_view query, Message& message) {
-  absl::StatusOr<std::string> json = QueryAsJson(query);
+  absl::StatusOr<std::string> json = QueryAsJson(query, *Message::descriptor());
   if (!json.ok()) return json.status();
   return JsonToMessage(*json, "the query string", message);
 }
@@ -55,6 +69,28 @@ absl::Status ParseExecutionRequest(std::string_view body, const Route& route, Me
   }
   message.set_workflow(route.workflow);
   return absl::OkStatus();
+}
+
+// The execution a path names is the message's; a query or body naming another is refused.
+template <typename Message>
+absl::Status TakeExecutionId(const Route& route, Message& message) {
+  if (!message.execution_id().empty() && message.execution_id() != route.execution_id) {
+    return absl::InvalidArgumentError("the path names the execution ('" + route.execution_id +
+                                      "'); the request must not name another");
+  }
+  message.set_execution_id(route.execution_id);
+  return absl::OkStatus();
+}
+
+// A method on one execution: its fields from the query (GET) or the body (POST), its id from the
+// path.
+template <typename Message>
+void ParseExecutionCall(const Route& route, std::string_view query, std::string_view body,
+                        bool from_query, CallRequest& call) {
+  Message message;
+  call.refused = from_query ? ParseQuery(query, message) : ParseBody(body, message);
+  if (call.refused.ok()) call.refused = TakeExecutionId(route, message);
+  call.message = std::move(message);
 }
 
 }  // namespace
@@ -111,6 +147,30 @@ CallRequest ParseCallRequest(const Route& route, std::string_view query, std::st
     }
     case Method::kListModels:
     case Method::kGetModel:
+      break;
+    case Method::kStart: {
+      v1::StartWorkflowRequest message;
+      call.refused = ParseExecutionRequest(body, route, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kListExecutions: {
+      v1::ListExecutionsRequest message;
+      call.refused = ParseQuery(query, message);
+      call.message = std::move(message);
+      break;
+    }
+    case Method::kGetExecution:
+      ParseExecutionCall<v1::GetExecutionRequest>(route, query, body, /*from_query=*/true, call);
+      break;
+    case Method::kCancelExecution:
+      ParseExecutionCall<v1::CancelExecutionRequest>(route, query, body, false, call);
+      break;
+    case Method::kRetryExecution:
+      ParseExecutionCall<v1::RetryExecutionRequest>(route, query, body, false, call);
+      break;
+    case Method::kWatchExecution:
+      ParseExecutionCall<v1::WatchExecutionRequest>(route, query, body, true, call);
       break;
   }
   return call;

@@ -25,7 +25,9 @@ namespace flowhost::http_api {
 using CallMessage =
     std::variant<std::monostate, v1::RunWorkflowRequest, v1::StreamWorkflowRequest,
                  v1::ValidateWorkflowRequest, v1::ListWorkflowsRequest, v1::GetWorkflowRequest,
-                 v1::ListNodeTypesRequest, openai::ChatRequest>;
+                 v1::ListNodeTypesRequest, openai::ChatRequest, v1::StartWorkflowRequest,
+                 v1::ListExecutionsRequest, v1::GetExecutionRequest, v1::CancelExecutionRequest,
+                 v1::RetryExecutionRequest, v1::WatchExecutionRequest>;
 
 struct CallRequest {
   CallMessage message;
@@ -40,8 +42,9 @@ struct CallRequest {
 };
 
 // The message for `route` (found by MatchRoute) from `query` (the request target's query string,
-// without the '?'; empty for none) and `body` (blank: the empty message). The workflow a path names
-// is the message's (a body naming one too is refused).
+// without the '?'; empty for none) and `body` (blank: the empty message). The workflow or execution
+// a path names is the message's (a body or query naming another is refused). A query parameter
+// that repeats, or names a repeated field (`states`), becomes a list.
 CallRequest ParseCallRequest(const Route& route, std::string_view query, std::string_view body);
 
 }  // namespace flowhost::http_api

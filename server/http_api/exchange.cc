@@ -4,6 +4,7 @@
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 
+#include <type_traits>
 #include <utility>
 
 #include "server/http_api/http_gateway.h"
@@ -94,17 +95,47 @@ template class UnaryExchange<v1::ValidateWorkflowRequest, v1::ValidateWorkflowRe
 template class UnaryExchange<v1::ListWorkflowsRequest, v1::ListWorkflowsResponse>;
 template class UnaryExchange<v1::GetWorkflowRequest, v1::GetWorkflowResponse>;
 template class UnaryExchange<v1::ListNodeTypesRequest, v1::ListNodeTypesResponse>;
+template class UnaryExchange<v1::StartWorkflowRequest, v1::StartWorkflowResponse>;
+template class UnaryExchange<v1::ListExecutionsRequest, v1::ListExecutionsResponse>;
+template class UnaryExchange<v1::GetExecutionRequest, v1::GetExecutionResponse>;
+template class UnaryExchange<v1::CancelExecutionRequest, v1::CancelExecutionResponse>;
+template class UnaryExchange<v1::RetryExecutionRequest, v1::RetryExecutionResponse>;
 
-void StreamExchange::Begin() {
-  self_ = std::static_pointer_cast<StreamExchange>(shared_from_this());
-  gateway_.CallStarted(self_);
-  gateway_.stub().async()->StreamWorkflow(&context_, &request_message_, this);
-  AddHold();  // reads are started from the loop thread, outside reactions
-  StartRead(&incoming_);
-  StartCall();
+namespace {
+
+// How each streaming method starts, and the SSE text of each of its messages.
+void StartStream(AsyncStub& stub, grpc::ClientContext* context,
+                 const v1::StreamWorkflowRequest* request,
+                 grpc::ClientReadReactor<v1::StreamWorkflowResponse>* reactor) {
+  stub.StreamWorkflow(context, request, reactor);
+}
+void StartStream(AsyncStub& stub, grpc::ClientContext* context,
+                 const v1::WatchExecutionRequest* request,
+                 grpc::ClientReadReactor<v1::WatchExecutionResponse>* reactor) {
+  stub.WatchExecution(context, request, reactor);
+}
+std::string SseEvent(const v1::StreamWorkflowResponse& message) {
+  return "event: " + EventName(message) + "\ndata: " + MessageToJson(message) + "\n\n";
+}
+std::string SseEvent(const v1::WatchExecutionResponse& message) {
+  return "id: " + std::to_string(message.sequence()) + "\nevent: " + EventName(message.event()) +
+         "\ndata: " + MessageToJson(message.event()) + "\n\n";
 }
 
-void StreamExchange::PeerGone() {
+}  // namespace
+
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::Begin() {
+  self_ = std::static_pointer_cast<EventStreamExchange>(shared_from_this());
+  gateway_.CallStarted(self_);
+  StartStream(*gateway_.stub().async(), &context_, &request_message_, this);
+  this->AddHold();  // reads are started from the loop thread, outside reactions
+  this->StartRead(&incoming_);
+  this->StartCall();
+}
+
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::PeerGone() {
   Exchange::PeerGone();
   if (awaiting_write_) {
     // The event being written never will be: read on, so the cancelled stream ends.
@@ -113,72 +144,86 @@ void StreamExchange::PeerGone() {
   }
 }
 
-void StreamExchange::OnReadDone(bool ok) {
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::OnReadDone(bool ok) {
   if (!ok) {
-    RemoveHold();  // no read follows: OnDone comes once the call has ended
+    this->RemoveHold();  // no read follows: OnDone comes once the call has ended
     return;
   }
-  std::string name = EventName(incoming_);
-  std::string json = MessageToJson(incoming_);
-  OnLoop([name = std::move(name), json = std::move(json)](Exchange& self) {
-    static_cast<StreamExchange&>(self).WriteEvent(name, json);
+  OnLoop([event = SseEvent(incoming_)](Exchange& self) {
+    static_cast<EventStreamExchange&>(self).WriteEvent(event);
   });
 }
 
-void StreamExchange::WriteEvent(const std::string& name, const std::string& json) {
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::SendHead() {
+  if (head_sent_) return;
+  head_sent_ = true;
+  if (ConnectionGuard* guard = gateway_.GuardOf(request_)) guard->AnswerStarted();
+  evkeyvalq* headers = evhttp_request_get_output_headers(request_);
+  evhttp_add_header(headers, "Content-Type", "text/event-stream");
+  evhttp_add_header(headers, "Cache-Control", "no-cache");
+  AddCallHeaders(request_, context_);  // the first message follows the initial metadata
+  evhttp_send_reply_start(request_, 200, "OK");
+  // evhttp reads while it writes (to see the peer close), with the read timeout: an execution
+  // quiet for longer must not cut its stream. Writes keep their timeout; the connection's idle
+  // time after the stream is bounded by the request deadline (connection_guard.h).
+  if (evhttp_connection* connection = evhttp_request_get_connection(request_)) {
+    timeval write_timeout = absl::ToTimeval(gateway_.io_timeout());
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(connection), nullptr,
+                             &write_timeout);
+  }
+}
+
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::WriteEvent(const std::string& event) {
   if (request_ == nullptr || peer_gone_ || evhttp_request_get_connection(request_) == nullptr) {
     // Nobody reads: drain the stream (the call is cancelled) so that it ends.
     ReadNext();
     return;
   }
-  if (!head_sent_) {
-    head_sent_ = true;
-    if (ConnectionGuard* guard = gateway_.GuardOf(request_)) guard->AnswerStarted();
-    evkeyvalq* headers = evhttp_request_get_output_headers(request_);
-    evhttp_add_header(headers, "Content-Type", "text/event-stream");
-    evhttp_add_header(headers, "Cache-Control", "no-cache");
-    AddCallHeaders(request_, context_);  // the first message follows the initial metadata
-    evhttp_send_reply_start(request_, 200, "OK");
-    // evhttp reads while it writes (to see the peer close), with the read timeout: an execution
-    // quiet for longer must not cut its stream. Writes keep their timeout; the connection's idle
-    // time after the stream is bounded by the request deadline (connection_guard.h).
-    if (evhttp_connection* connection = evhttp_request_get_connection(request_)) {
-      timeval write_timeout = absl::ToTimeval(gateway_.io_timeout());
-      bufferevent_set_timeouts(evhttp_connection_get_bufferevent(connection), nullptr,
-                               &write_timeout);
-    }
-  }
+  SendHead();
   evbuffer* buffer = evbuffer_new();
-  evbuffer_add_printf(buffer, "event: %s\ndata: ", name.c_str());
-  evbuffer_add(buffer, json.data(), json.size());
-  evbuffer_add(buffer, "\n\n", 2);
+  evbuffer_add(buffer, event.data(), event.size());
   // The next message is read once this one is written out: a slow reader slows the stream (and
   // the service merges token deltas meanwhile) instead of growing this buffer.
   awaiting_write_ = true;
-  evhttp_send_reply_chunk_with_cb(request_, buffer, &StreamExchange::OnEventWritten, this);
+  evhttp_send_reply_chunk_with_cb(request_, buffer, &EventStreamExchange::OnEventWritten,
+                                  this);
   evbuffer_free(buffer);
 }
 
-void StreamExchange::OnEventWritten(evhttp_connection*, void* self) {
-  auto* exchange = static_cast<StreamExchange*>(self);
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::OnEventWritten(evhttp_connection*, void* self) {
+  auto* exchange = static_cast<EventStreamExchange*>(self);
   if (!exchange->awaiting_write_) return;
   exchange->awaiting_write_ = false;
   exchange->ReadNext();
 }
 
-void StreamExchange::OnDone(const grpc::Status& status) {
-  std::shared_ptr<StreamExchange> self = std::move(self_);
-  OnLoop([status](Exchange& exchange) { static_cast<StreamExchange&>(exchange).Finish(status); });
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::OnDone(const grpc::Status& status) {
+  std::shared_ptr<EventStreamExchange> self = std::move(self_);
+  OnLoop([status](Exchange& exchange) {
+    static_cast<EventStreamExchange&>(exchange).Finish(status);
+  });
   gateway_.CallEnded(this);
 }
 
-void StreamExchange::Finish(const grpc::Status& status) {
+template <typename Request, typename Response>
+void EventStreamExchange<Request, Response>::Finish(const grpc::Status& status) {
   if (request_ == nullptr) return;
   if (!head_sent_) {
     if (!status.ok()) return AnswerError(status);
-    return AnswerJson(500, ErrorBody(grpc::Status(grpc::StatusCode::INTERNAL,
-                                                  "the stream ended without an event"),
-                                     std::nullopt));
+    if constexpr (std::is_same_v<Response, v1::WatchExecutionResponse>) {
+      // A watch from past the last event of a finished execution: an empty stream.
+      AddCallHeaders(request_, context_);
+      return Answer(200, "text/event-stream", "");
+    } else {
+      return AnswerJson(500, ErrorBody(grpc::Status(grpc::StatusCode::INTERNAL,
+                                                    "the stream ended without an event"),
+                                       std::nullopt));
+    }
   }
   if (ConnectionGuard* guard = gateway_.GuardOf(request_)) guard->AnswerFinished();
   if (!status.ok() && evhttp_request_get_connection(request_) != nullptr) {
@@ -193,5 +238,8 @@ void StreamExchange::Finish(const grpc::Status& status) {
   evhttp_send_reply_end(request_);
   request_ = nullptr;
 }
+
+template class EventStreamExchange<v1::StreamWorkflowRequest, v1::StreamWorkflowResponse>;
+template class EventStreamExchange<v1::WatchExecutionRequest, v1::WatchExecutionResponse>;
 
 }  // namespace flowhost::http_api

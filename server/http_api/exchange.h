@@ -91,7 +91,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool peer_gone_ = false;
 };
 
-// A unary method: RunWorkflow, ValidateWorkflow, ListWorkflows, GetWorkflow, ListNodeTypes.
+// A unary method: RunWorkflow, ValidateWorkflow, ListWorkflows, GetWorkflow, ListNodeTypes,
+// StartWorkflow, ListExecutions, GetExecution, CancelExecution, RetryExecution.
 template <typename Request, typename Response>
 class UnaryExchange final : public Exchange {
  public:
@@ -111,17 +112,20 @@ class UnaryExchange final : public Exchange {
   const Starter start_;
 };
 
-// StreamWorkflow as Server-Sent Events: one event per stream message, in order, named after the
-// message's oneof case ("executionStarted", "tokenDelta", ...), its data the message's JSON. The
-// HTTP head is sent with the first message, so a call refused before any (an unknown workflow,
-// bad inputs, a refused token) gets its own HTTP status; a failure after it is one last "error"
-// event with the google.rpc.Status JSON. The next message is read only once the previous one is
-// written out (the service's stream flow control does the rest).
-class StreamExchange final : public Exchange,
-                             public grpc::ClientReadReactor<v1::StreamWorkflowResponse> {
+// A server-streaming method as Server-Sent Events: StreamWorkflow, and WatchExecution.
+//
+// One event per stream message, in order, named after the event's oneof case ("executionStarted",
+// "tokenDelta", ...), its data the event's JSON; WatchExecution's events also carry their sequence
+// number as the SSE `id`, so a client that reconnects (an EventSource sends it back as
+// Last-Event-ID) resumes after it. The HTTP head is sent with the first message, so a call refused
+// before any (an unknown workflow or execution, bad inputs, a refused token) gets its own HTTP
+// status; a failure after it is one last "error" event with the google.rpc.Status JSON. The next
+// message is read only once the previous one is written out (the service's stream flow control
+// does the rest).
+template <typename Request, typename Response>
+class EventStreamExchange final : public Exchange, public grpc::ClientReadReactor<Response> {
  public:
-  StreamExchange(HttpGateway& gateway, evhttp_request* request,
-                 v1::StreamWorkflowRequest message)
+  EventStreamExchange(HttpGateway& gateway, evhttp_request* request, Request message)
       : Exchange(gateway, request), request_message_(std::move(message)) {}
 
   void Begin() override;
@@ -132,17 +136,22 @@ class StreamExchange final : public Exchange,
  private:
   // Reads the next message (loop thread; reads are started outside reactions, under a hold that
   // the last read's failure removes).
-  void ReadNext() { StartRead(&incoming_); }
-  void WriteEvent(const std::string& name, const std::string& json);
+  void ReadNext() { this->StartRead(&incoming_); }
+  // The HTTP head, once, before the first event (loop thread).
+  void SendHead();
+  void WriteEvent(const std::string& event);
   static void OnEventWritten(evhttp_connection* connection, void* self);
   void Finish(const grpc::Status& status);
 
-  v1::StreamWorkflowRequest request_message_;
-  v1::StreamWorkflowResponse incoming_;  // gRPC's; read again only after the last was posted
-  std::shared_ptr<StreamExchange> self_;  // held from Begin until OnDone
-  bool head_sent_ = false;               // loop thread
-  bool awaiting_write_ = false;          // loop thread: an event is being written, no read runs
+  Request request_message_;
+  Response incoming_;  // gRPC's; read again only after the last was posted
+  std::shared_ptr<EventStreamExchange> self_;  // held from Begin until OnDone
+  bool head_sent_ = false;                     // loop thread
+  bool awaiting_write_ = false;  // loop thread: an event is being written, no read runs
 };
+
+using StreamExchange = EventStreamExchange<v1::StreamWorkflowRequest, v1::StreamWorkflowResponse>;
+using WatchExchange = EventStreamExchange<v1::WatchExecutionRequest, v1::WatchExecutionResponse>;
 
 }  // namespace flowhost::http_api
 

@@ -7,9 +7,13 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "flowhost/sdk/json.h"
@@ -94,6 +98,23 @@ HttpMethod HttpMethodOf(evhttp_request* request) {
     default:
       return HttpMethod::kOther;
   }
+}
+
+// WatchExecution's resume point from an EventSource reconnecting: its Last-Event-ID header holds
+// the sequence number of the last event it got (the `id` of our SSE events), so the watch goes on
+// from the next one. A from_sequence in the query wins; a header that is not a sequence number
+// is refused.
+absl::Status ResumeAfterLastEventId(evhttp_request* request, v1::WatchExecutionRequest& watch) {
+  const char* last = evhttp_find_header(evhttp_request_get_input_headers(request), "Last-Event-ID");
+  if (last == nullptr || watch.from_sequence() != 0) return absl::OkStatus();
+  int64_t sequence = 0;
+  if (!absl::SimpleAtoi(last, &sequence) || sequence < 0 ||
+      sequence == std::numeric_limits<int64_t>::max()) {
+    return absl::InvalidArgumentError(
+        "the Last-Event-ID header must be the sequence number of an event (a whole number >= 0)");
+  }
+  watch.set_from_sequence(sequence + 1);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -285,6 +306,40 @@ void HttpGateway::Handle(evhttp_request* request) {
       exchange = std::make_shared<ModelExchange>(*this, request, route.workflow,
                                                  options_.openai_default_workflow);
       break;
+    case Method::kStart:
+      exchange = Unary<v1::StartWorkflowRequest, v1::StartWorkflowResponse>(
+          *this, request, std::get<v1::StartWorkflowRequest>(std::move(call.message)),
+          &Stub::StartWorkflow);
+      break;
+    case Method::kListExecutions:
+      exchange = Unary<v1::ListExecutionsRequest, v1::ListExecutionsResponse>(
+          *this, request, std::get<v1::ListExecutionsRequest>(std::move(call.message)),
+          &Stub::ListExecutions);
+      break;
+    case Method::kGetExecution:
+      exchange = Unary<v1::GetExecutionRequest, v1::GetExecutionResponse>(
+          *this, request, std::get<v1::GetExecutionRequest>(std::move(call.message)),
+          &Stub::GetExecution);
+      break;
+    case Method::kCancelExecution:
+      exchange = Unary<v1::CancelExecutionRequest, v1::CancelExecutionResponse>(
+          *this, request, std::get<v1::CancelExecutionRequest>(std::move(call.message)),
+          &Stub::CancelExecution);
+      break;
+    case Method::kRetryExecution:
+      exchange = Unary<v1::RetryExecutionRequest, v1::RetryExecutionResponse>(
+          *this, request, std::get<v1::RetryExecutionRequest>(std::move(call.message)),
+          &Stub::RetryExecution);
+      break;
+    case Method::kWatchExecution: {
+      auto watch = std::get<v1::WatchExecutionRequest>(std::move(call.message));
+      if (absl::Status resumed = ResumeAfterLastEventId(request, watch); !resumed.ok()) {
+        return AnswerLocally(request, 400, grpc::StatusCode::INVALID_ARGUMENT,
+                             std::string(resumed.message()));
+      }
+      exchange = std::make_shared<WatchExchange>(*this, request, std::move(watch));
+      break;
+    }
   }
 
   // The caller's credentials travel as the call's metadata: the service checks them as it checks

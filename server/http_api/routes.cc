@@ -9,6 +9,7 @@ namespace flowhost::http_api {
 namespace {
 
 constexpr std::string_view kWorkflows = "/v1/workflows";
+constexpr std::string_view kExecutions = "/v1/executions";
 constexpr std::string_view kModelsSlash = "/v1/models/";
 
 std::string Decode(std::string_view text) {
@@ -36,13 +37,15 @@ Route WrongMethod(std::string allow, Method method = Method::kRun) {
   return route;
 }
 
-// `verb` after the colon of "...:verb": run, stream or validate.
+// `verb` after the colon of "...:verb": run, stream, start or validate.
 Route MatchVerb(HttpMethod http_method, std::string_view verb, std::string workflow) {
   Method method;
   if (verb == "run") {
     method = Method::kRun;
   } else if (verb == "stream") {
     method = Method::kStream;
+  } else if (verb == "start") {
+    method = Method::kStart;
   } else if (verb == "validate" && workflow.empty()) {
     method = Method::kValidate;
   } else {
@@ -50,6 +53,39 @@ Route MatchVerb(HttpMethod http_method, std::string_view verb, std::string workf
   }
   if (http_method != HttpMethod::kPost) return WrongMethod("POST");
   return Found(method, std::move(workflow));
+}
+
+// `rest`: what follows "/v1/executions" in the path.
+Route MatchExecutions(HttpMethod http_method, std::string_view rest) {
+  if (rest.empty()) {
+    if (http_method != HttpMethod::kGet) return WrongMethod("GET", Method::kListExecutions);
+    return Found(Method::kListExecutions);
+  }
+  if (rest[0] != '/' || rest.size() == 1) return Route{};
+  std::string_view id = rest.substr(1);
+  if (id.find('/') != std::string_view::npos) return Route{};
+  Method method = Method::kGetExecution;
+  HttpMethod takes = HttpMethod::kGet;
+  if (size_t colon = id.rfind(':'); colon != std::string_view::npos) {
+    std::string_view verb = id.substr(colon + 1);
+    id = id.substr(0, colon);
+    if (id.empty()) return Route{};
+    if (verb == "cancel") {
+      method = Method::kCancelExecution;
+      takes = HttpMethod::kPost;
+    } else if (verb == "retry") {
+      method = Method::kRetryExecution;
+      takes = HttpMethod::kPost;
+    } else if (verb == "watch") {
+      method = Method::kWatchExecution;
+    } else {
+      return Route{};
+    }
+  }
+  if (http_method != takes) return WrongMethod(takes == HttpMethod::kGet ? "GET" : "POST", method);
+  Route route = Found(method);
+  route.execution_id = Decode(id);
+  return route;
 }
 
 }  // namespace
@@ -72,6 +108,9 @@ Route MatchRoute(HttpMethod http_method, std::string_view path) {
   if (path == "/v1/nodeTypes") {
     if (http_method != HttpMethod::kGet) return WrongMethod("GET");
     return Found(Method::kListNodeTypes);
+  }
+  if (path.substr(0, kExecutions.size()) == kExecutions) {
+    return MatchExecutions(http_method, path.substr(kExecutions.size()));
   }
   if (path.substr(0, kWorkflows.size()) != kWorkflows) return Route{};
   std::string_view rest = path.substr(kWorkflows.size());
@@ -116,6 +155,18 @@ std::string_view EndpointName(std::string_view path, HttpMethod http_method) {
       return "models";
     case Method::kGetModel:
       return "get_model";
+    case Method::kStart:
+      return "start";
+    case Method::kListExecutions:
+      return "list_executions";
+    case Method::kGetExecution:
+      return "get_execution";
+    case Method::kCancelExecution:
+      return "cancel_execution";
+    case Method::kRetryExecution:
+      return "retry_execution";
+    case Method::kWatchExecution:
+      return "watch_execution";
   }
   return "unknown";
 }

@@ -46,6 +46,11 @@ void FreeError(fh_error_out* error) {
 
 // Writes `status` into `out` (when the plugin gave one) and returns its code.
 int32_t Report(const absl::Status& status, fh_error_out* out) {
+  if (status.ok()) {
+    // The usual answer, and per item on some paths (exec_reserve_item_bytes): no ErrorView.
+    if (out != nullptr) *out = fh_error_out{0, {nullptr, 0}, {nullptr, 0}, {nullptr, 0}, -1};
+    return 0;
+  }
   if (out != nullptr) {
     plugin::ErrorView view(status);
     const fh_error* error = view.get();
@@ -194,8 +199,10 @@ uint64_t ExecOnCancel(fh_exec token, fh_cancel_fn fn, void* user) {
   bool completed;
   {
     std::lock_guard<std::mutex> lock(exec->mu);
-    // Take sets `finished` before the completion locks mu to collect the callbacks.
-    completed = exec->finished.load(std::memory_order_acquire);
+    // Announced before `finished` is read, both sequentially consistent (see plugin_exec.h): a
+    // completion that then finds no callback announced has set `finished` before this reads it.
+    exec->cancel_callbacks_added.store(true, std::memory_order_seq_cst);
+    completed = exec->finished.load(std::memory_order_seq_cst);
     if (!completed) exec->cancel_callbacks.push_back(id);
   }
   if (completed && cancellation.Unregister(id)) return 0;  // completed meanwhile: dropped uncalled
@@ -383,7 +390,7 @@ void Complete(fh_exec token, const fh_error* error, fh_str outputs_json) {
   std::shared_ptr<PluginExec> exec = PluginExecTable::Get().Take(token);
   if (exec == nullptr) return;  // late or duplicate: the first completion won
   std::vector<sdk::CancellationToken::CallbackId> callbacks;
-  {
+  if (exec->cancel_callbacks_added.load(std::memory_order_seq_cst)) {  // after Take's `finished`
     std::lock_guard<std::mutex> lock(exec->mu);
     callbacks.swap(exec->cancel_callbacks);
   }

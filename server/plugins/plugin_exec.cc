@@ -52,7 +52,7 @@ std::shared_ptr<PluginExec> PluginExecTable::Take(fh_exec token) {
   if (it == shard.execs.end()) return nullptr;
   std::shared_ptr<PluginExec> exec = std::move(it->second);
   shard.execs.erase(it);
-  exec->finished.store(true, std::memory_order_release);
+  exec->finished.store(true, std::memory_order_seq_cst);  // see PluginExec::cancel_callbacks_added
   return exec;
 }
 

@@ -46,6 +46,11 @@ struct PluginExec {
   // Set once the completion is taken (PluginExecTable::Take): from then on the token is dead, on the
   // inline path (PluginExecRef) too, and no cancellation callback is added.
   std::atomic<bool> finished{false};
+  // Set (under mu) before the first cancellation callback is added. The completion locks mu to
+  // collect callbacks only when it is set, so most executions take no lock there. Both flags are
+  // written and read sequentially consistent: a completion that sets `finished` and then reads this
+  // false is ordered before any adder's read of `finished`, which then adds nothing.
+  std::atomic<bool> cancel_callbacks_added{false};
 
   // The cancellation callbacks the plugin registered and has not removed. A std::mutex: absl's
   // does deadlock bookkeeping on every lock and on destruction, per execution.

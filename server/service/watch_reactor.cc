@@ -117,6 +117,7 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
       absl::MutexLock lock(&mu_);
       reading_ = false;
       for (store::EventRow& row : *events) {
+        read_any_ = true;
         if (row.sequence < next_) continue;  // (a batch row's sequence is its last event's)
         if (row.kind == kEventBatchKind) {
           absl::StatusOr<std::vector<BatchedEvent>> batch = DecodeEventBatch(row.payload);
@@ -141,8 +142,12 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
       fetch_output = output_pending_;
       if (events->empty() && !ended_) {
         if (final_row_.has_value()) {
-          // Caught up with a finished execution: its log says all there is.
-          if (!sent_finished_) {
+          // Caught up with a finished execution: its log says all there is. Without an
+          // execution_finished in it (one that ended without running, or a log cut at the event
+          // cap), one is made from its record, numbered after the log. A watch that found no row
+          // from its from_sequence on (past 1) asked from past the end: the log's own
+          // execution_finished, if any, came before, so nothing is sent twice.
+          if (!sent_finished_ && (read_any_ || next_ == 1)) {
             v1::WatchExecutionResponse response;
             response.set_sequence(next_);
             *response.mutable_event() = FinishedEventFromRow(*final_row_, *env_.scrubber);
@@ -327,6 +332,7 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_any_ ABSL_GUARDED_BY(mu_) = false;  // a log row was read (any kind)
   // The execution_finished last in pending_ waits for its output items (FetchOutput).
   bool output_pending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);

@@ -8,6 +8,7 @@
 #define FLOWHOST_SERVER_STORE_OWNED_EXECUTIONS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,9 +28,13 @@ struct OwnedExecution {
   // Whether a durable timer may be stored for it (set one, or claimed: not known), so that
   // finishing it must delete its timers; a new execution has none until SetTimer.
   bool may_have_timers = true;
-  // Whether its save policy is known to keep it whole when it finishes (`all`), so that finishing
-  // it deletes nothing.
-  bool keeps_all = false;
+  // Its save policy, when the store knows it without asking the database (SQLite: from its
+  // creation or claim), so that finishing it needs no read back; unset: read it at the finish.
+  std::optional<SavePolicy> save_policy;
+  // Created by this instance (CreateExecution with claim_now), not claimed: its nodes and events
+  // are all written by this instance, which may then fold the last of them into the execution's
+  // row (SQLite, folded_rows.h).
+  bool created_here = false;
 };
 
 class OwnedExecutions {

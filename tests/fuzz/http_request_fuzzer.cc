@@ -59,6 +59,18 @@ size_t MessageIndexOf(Method method) {
     case Method::kListModels:
     case Method::kGetModel:
       return 0;
+    case Method::kStart:
+      return 8;
+    case Method::kListExecutions:
+      return 9;
+    case Method::kGetExecution:
+      return 10;
+    case Method::kCancelExecution:
+      return 11;
+    case Method::kRetryExecution:
+      return 12;
+    case Method::kWatchExecution:
+      return 13;
   }
   return 0;
 }
@@ -67,6 +79,7 @@ size_t MessageIndexOf(Method method) {
 bool SameParse(const Route& a, const CallRequest& call_a, const Route& b,
                const CallRequest& call_b) {
   if (a.outcome != b.outcome || a.method != b.method || a.workflow != b.workflow ||
+      a.execution_id != b.execution_id ||
       a.allow != b.allow || call_a.message.index() != call_b.message.index() ||
       call_a.refused != call_b.refused ||
       call_a.openai_refused.has_value() != call_b.openai_refused.has_value()) {
@@ -124,10 +137,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view query = raw_query != nullptr ? raw_query : "";
 
   std::string_view endpoint = http_api::EndpointName(path, http_method);
-  static constexpr std::array<std::string_view, 11> kEndpoints = {
+  static constexpr std::array<std::string_view, 17> kEndpoints = {
       "run",          "stream",          "validate",         "list_workflows",
       "get_workflow", "list_node_types", "chat_completions", "models",
-      "get_model",    "metrics",         "unknown"};
+      "get_model",    "start",           "list_executions",  "get_execution",
+      "cancel_execution", "retry_execution", "watch_execution", "metrics",
+      "unknown"};
   bool bounded = false;
   for (std::string_view known : kEndpoints) bounded |= endpoint == known;
   FUZZ_CHECK(bounded, "endpoint '" << endpoint << "' for " << path);
@@ -176,5 +191,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!route.workflow.empty() && get->name() == route.workflow, path);
   }
   if (route.method == Method::kGetModel) FUZZ_CHECK(!route.workflow.empty(), path);
+  if (const auto* start = std::get_if<flowhost::v1::StartWorkflowRequest>(&call.message)) {
+    if (!route.workflow.empty()) FUZZ_CHECK(start->workflow() == route.workflow, path);
+  }
+  // A method on one execution carries the id its path names, never another.
+  std::visit(
+      [&](const auto& message) {
+        using Message = std::decay_t<decltype(message)>;
+        if constexpr (std::is_same_v<Message, flowhost::v1::GetExecutionRequest> ||
+                      std::is_same_v<Message, flowhost::v1::CancelExecutionRequest> ||
+                      std::is_same_v<Message, flowhost::v1::RetryExecutionRequest> ||
+                      std::is_same_v<Message, flowhost::v1::WatchExecutionRequest>) {
+          FUZZ_CHECK(!route.execution_id.empty() && message.execution_id() == route.execution_id,
+                     path);
+        }
+      },
+      call.message);
   return 0;
 }

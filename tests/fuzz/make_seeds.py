@@ -302,6 +302,10 @@ def http_request(seeds):
     seeds.add("GET /v1/models/anthropic%2Fclaude-fable-5\n")
     seeds.add("DELETE /v1/workflows/ask\n")
     seeds.add("GET http://host:8080/v1/workflows?x=%zz#frag\n")
+    seeds.add("GET /v1/executions?states=EXECUTION_STATE_FAILED&states=2&create_time_after=2026-12-06T00:00:00Z\n")
+    seeds.add("GET /v1/executions/ex-1%3Ax:watch?from_sequence=-1\n")
+    seeds.add('POST /v1/executions/ex-1:retry\n{"fromFailedNode": true, "executionId": "ex-2"}')
+    seeds.add('POST /v1/workflows:start\n{"yaml": "name: x\\nnodes: []\\n", "idempotencyKey": "k"}')
 
 
 def write_dict(out, target, words):
@@ -342,7 +346,8 @@ def dictionaries(out):
     write_dict(out, "http_request", [
         "GET ", "POST ", "PUT ", "/v1/workflows", "/v1/workflows/", "/v1/nodeTypes",
         "/v1/chat/completions", "/v1/models", "/v1/models/", "/metrics", ":run", ":stream",
-        ":validate", "?", "&", "=", "%2F", "%3A", "%20", "%", "page_size=", "page_token=", "view=",
+        ":validate", ":start", "/v1/executions", "/v1/executions/", ":cancel", ":retry", ":watch",
+        "from_sequence=", "states=", "include_nodes=true", '"fromFailedNode":', '"executionId":', "?", "&", "=", "%2F", "%3A", "%20", "%", "page_size=", "page_token=", "view=",
         "name=", "WORKFLOW_VIEW_FULL", '"workflow":', '"yaml":', '"input":', '"inputs":',
         '"model":', '"messages":', '"role":', '"content":', '"stream":', "true", "null"])
     write_dict(out, "json_text", ["true", "false", "null", "-0", "-0.0", "1e400", "1e-400", "\\u",

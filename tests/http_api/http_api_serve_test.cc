@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,7 +158,7 @@ class HttpApiServeTest : public ::testing::Test {
   void StartServer(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {
         FLOWHOST_BINARY, "serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--store",
-        "none",
+        store_, "--data-dir", (dir_ / "data").string(),
         "--workflows", (dir_ / "workflows").string(), "--openrouter-base-url", fake_->base_url(),
         "--openrouter-api-key-file", (dir_ / "key.txt").string(), "--log-level", "warning"};
     argv.insert(argv.end(), extra.begin(), extra.end());
@@ -198,6 +199,7 @@ class HttpApiServeTest : public ::testing::Test {
   std::unique_ptr<fake_openrouter::FakeProcess> fake_;
   std::filesystem::path dir_;
   std::unique_ptr<fake_openrouter::ChildProcess> server_;
+  std::string store_ = "none";  // the execution history: none, or sqlite under dir_/data
   int http_port_ = 0;
   std::string origin_;
 };
@@ -330,6 +332,119 @@ TEST_F(HttpApiServeTest, ValidateListGetAndNodeTypesMirrorTheGrpcMethods) {
   EXPECT_EQ(type_page["nodeTypes"].size(), 2u);
   EXPECT_GT(type_page["totalSize"].get<int>(), 10);
   EXPECT_FALSE(type_page["nodeTypes"][0]["type"].get<std::string>().empty());
+
+  // This server keeps no history (--store none): the execution endpoints say so.
+  HttpResponse no_history = Call("GET", "/v1/executions");
+  EXPECT_EQ(no_history.status, 400) << no_history.body;
+  EXPECT_EQ(BodyOf(no_history)["code"], 9);  // FAILED_PRECONDITION
+}
+
+// The events of a Server-Sent Events body: each one's id (-1 without), name and data.
+struct SseEvent {
+  int64_t id = -1;
+  std::string name;
+  Json data;
+};
+std::vector<SseEvent> ParseSse(const std::string& body) {
+  std::vector<SseEvent> events;
+  size_t at = 0;
+  for (size_t end; (end = body.find("\n\n", at)) != std::string::npos; at = end + 2) {
+    SseEvent event;
+    std::istringstream lines(body.substr(at, end - at));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("id: ", 0) == 0) event.id = std::stoll(line.substr(4));
+      if (line.rfind("event: ", 0) == 0) event.name = line.substr(7);
+      if (line.rfind("data: ", 0) == 0) event.data = Json::parse(line.substr(6));
+    }
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+TEST_F(HttpApiServeTest, BackgroundExecutionsCanBeStartedWatchedReadListedRetriedAndCancelled) {
+  store_ = "sqlite";
+  StartServer();
+  // Started: an id at once; the same idempotency key gives the same execution back.
+  const std::string start = R"({"input": {"question": "later"}, "idempotencyKey": "k-1"})";
+  HttpResponse started = Call("POST", "/v1/workflows/ask:start", start);
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string id = BodyOf(started)["executionId"];
+  EXPECT_THAT(id, HasSubstr("ex-"));
+  EXPECT_EQ(BodyOf(started)["created"], true);
+  HttpResponse again = Call("POST", "/v1/workflows/ask:start", start);
+  EXPECT_EQ(BodyOf(again)["executionId"], id);
+  EXPECT_EQ(BodyOf(again)["created"], false);
+
+  // Watched to its end: StreamWorkflow's events, each with its sequence number as the SSE id.
+  HttpResponse watched = Call("GET", "/v1/executions/" + id + ":watch");
+  ASSERT_EQ(watched.status, 200) << watched.body;
+  EXPECT_EQ(*watched.Header("Content-Type"), "text/event-stream");
+  std::vector<SseEvent> events = ParseSse(watched.body);
+  ASSERT_GE(events.size(), 3u) << watched.body;
+  EXPECT_EQ(events.front().name, "executionStarted");
+  EXPECT_EQ(events.back().name, "executionFinished");
+  EXPECT_EQ(events.back().data["executionFinished"]["status"], "EXECUTION_STATUS_SUCCEEDED");
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].id, static_cast<int64_t>(i + 1)) << watched.body;
+    EXPECT_TRUE(events[i].data.contains(events[i].name)) << watched.body;
+  }
+  // A client that reconnects with Last-Event-ID gets what follows it, and nothing past the end.
+  const int64_t last = events.back().id;
+  HttpResponse resumed = Call("GET", "/v1/executions/" + id + ":watch", "",
+                              {"Last-Event-ID: " + std::to_string(last - 1)});
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  std::vector<SseEvent> tail = ParseSse(resumed.body);
+  ASSERT_EQ(tail.size(), 1u) << resumed.body;
+  EXPECT_EQ(tail[0].id, last);
+  HttpResponse past_the_end = Call("GET", "/v1/executions/" + id + ":watch?from_sequence=" +
+                                              std::to_string(last + 1));
+  EXPECT_EQ(past_the_end.status, 200);
+  EXPECT_EQ(past_the_end.body, "");
+  EXPECT_EQ(Call("GET", "/v1/executions/" + id + ":watch", "", {"Last-Event-ID: soon"}).status,
+            400);
+
+  // Read back with its nodes and items, and found in the list by workflow and state.
+  HttpResponse got = Call("GET", "/v1/executions/" + id + "?include_nodes=true&includeItems=true");
+  ASSERT_EQ(got.status, 200) << got.body;
+  Json execution = BodyOf(got)["execution"];
+  EXPECT_EQ(execution["state"], "EXECUTION_STATE_SUCCEEDED");
+  EXPECT_EQ(execution["nodes"][0]["name"], "answer");
+  EXPECT_EQ(execution["outputItems"][0]["content"], "Fake answer to: later");
+  HttpResponse listed =
+      Call("GET", "/v1/executions?workflow=ask&states=EXECUTION_STATE_FAILED"
+                  "&states=EXECUTION_STATE_SUCCEEDED");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(BodyOf(listed)["executions"][0]["id"], id);
+  HttpResponse none_failed = Call("GET", "/v1/executions?states=EXECUTION_STATE_FAILED");
+  EXPECT_EQ(BodyOf(none_failed)["executions"].size(), 0u) << none_failed.body;
+
+  // Retried: a new execution linked to the first.
+  HttpResponse retried = Call("POST", "/v1/executions/" + id + ":retry", "");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(BodyOf(retried)["retryOf"], id);
+  EXPECT_NE(BodyOf(retried)["executionId"], id);
+  // From the failed node: this one did not fail, and the service's refusal maps to 400.
+  HttpResponse refused = Call("POST", "/v1/executions/" + id + ":retry", R"({"fromFailedNode": true})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(BodyOf(refused)["message"].get<std::string>(), HasSubstr("succeeded"));
+
+  // Cancelled while it waits; its watch ends with the cancellation.
+  HttpResponse slow = Call("POST", "/v1/workflows/slow:start", "{}");
+  ASSERT_EQ(slow.status, 200) << slow.body;
+  const std::string slow_id = BodyOf(slow)["executionId"];
+  HttpResponse cancelled = Call("POST", "/v1/executions/" + slow_id + ":cancel");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(BodyOf(cancelled)["executionId"], slow_id);
+  std::vector<SseEvent> slow_events = ParseSse(Call("GET", "/v1/executions/" + slow_id + ":watch").body);
+  ASSERT_FALSE(slow_events.empty());
+  EXPECT_EQ(slow_events.back().data["executionFinished"]["status"], "EXECUTION_STATUS_CANCELLED");
+
+  // An execution that is not there, and an id the body contradicts.
+  HttpResponse missing = Call("GET", "/v1/executions/ex-nope");
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  HttpResponse contradicted =
+      Call("POST", "/v1/executions/" + id + ":cancel", R"({"executionId": "ex-other"})");
+  EXPECT_EQ(contradicted.status, 400) << contradicted.body;
 }
 
 TEST_F(HttpApiServeTest, ErrorsCarryTheMappedHttpStatusAndAGoogleRpcStatusBody) {

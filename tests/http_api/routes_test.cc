@@ -1,7 +1,10 @@
 // The HTTP paths of the API and the methods they reach (routes.h).
 #include "server/http_api/routes.h"
 
+#include <variant>
+
 #include "gtest/gtest.h"
+#include "server/http_api/call_request.h"
 
 namespace flowhost::http_api {
 namespace {
@@ -86,6 +89,54 @@ TEST(HttpRoutes, TheOpenAiPathsAreChatCompletionsAndModels) {
   EXPECT_FALSE(IsOpenAiMethod(MatchRoute(HttpMethod::kGet, "/v1/workflows").method));
 }
 
+TEST(HttpRoutes, StartTakesTheWorkflowFromThePathOrTheBody) {
+  Route named = MatchRoute(HttpMethod::kPost, "/v1/workflows/ask:start");
+  ASSERT_EQ(named.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(named.method, Method::kStart);
+  EXPECT_EQ(named.workflow, "ask");
+  Route collection = MatchRoute(HttpMethod::kPost, "/v1/workflows:start");
+  ASSERT_EQ(collection.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(collection.method, Method::kStart);
+  EXPECT_TRUE(collection.workflow.empty());
+  EXPECT_EQ(MatchRoute(HttpMethod::kGet, "/v1/workflows/ask:start").allow, "POST");
+}
+
+TEST(HttpRoutes, ExecutionsAreACollectionWithVerbsOnEachOne) {
+  Route list = MatchRoute(HttpMethod::kGet, "/v1/executions");
+  ASSERT_EQ(list.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(list.method, Method::kListExecutions);
+  Route get = MatchRoute(HttpMethod::kGet, "/v1/executions/ex-1a2b");
+  ASSERT_EQ(get.outcome, Route::Outcome::kFound);
+  EXPECT_EQ(get.method, Method::kGetExecution);
+  EXPECT_EQ(get.execution_id, "ex-1a2b");
+  struct Verb {
+    const char* path;
+    HttpMethod takes;
+    Method method;
+  };
+  for (const Verb& verb : {Verb{"/v1/executions/ex-1a2b:cancel", HttpMethod::kPost,
+                                Method::kCancelExecution},
+                           Verb{"/v1/executions/ex-1a2b:retry", HttpMethod::kPost,
+                                Method::kRetryExecution},
+                           Verb{"/v1/executions/ex%2D1a2b:watch", HttpMethod::kGet,
+                                Method::kWatchExecution}}) {
+    Route route = MatchRoute(verb.takes, verb.path);
+    ASSERT_EQ(route.outcome, Route::Outcome::kFound) << verb.path;
+    EXPECT_EQ(route.method, verb.method) << verb.path;
+    EXPECT_EQ(route.execution_id, "ex-1a2b") << verb.path;  // percent-decoded
+    HttpMethod other = verb.takes == HttpMethod::kGet ? HttpMethod::kPost : HttpMethod::kGet;
+    Route wrong = MatchRoute(other, verb.path);
+    EXPECT_EQ(wrong.outcome, Route::Outcome::kWrongMethod) << verb.path;
+    EXPECT_EQ(wrong.allow, verb.takes == HttpMethod::kGet ? "GET" : "POST") << verb.path;
+  }
+  EXPECT_EQ(MatchRoute(HttpMethod::kPost, "/v1/executions").allow, "GET");
+  for (const char* path : {"/v1/executions/", "/v1/executions/a/b", "/v1/executions/:cancel",
+                           "/v1/executions/ex-1:delete", "/v1/executionsx"}) {
+    EXPECT_EQ(MatchRoute(HttpMethod::kPost, path).outcome, Route::Outcome::kUnknownPath) << path;
+    EXPECT_EQ(MatchRoute(HttpMethod::kGet, path).outcome, Route::Outcome::kUnknownPath) << path;
+  }
+}
+
 TEST(HttpRoutes, EveryPathHasABoundedEndpointNameForMetrics) {
   EXPECT_EQ(EndpointName("/v1/workflows/ask:run", HttpMethod::kPost), "run");
   EXPECT_EQ(EndpointName("/v1/workflows/ask:stream", HttpMethod::kPost), "stream");
@@ -94,8 +145,57 @@ TEST(HttpRoutes, EveryPathHasABoundedEndpointNameForMetrics) {
   EXPECT_EQ(EndpointName("/v1/chat/completions", HttpMethod::kGet), "chat_completions");
   EXPECT_EQ(EndpointName("/v1/models", HttpMethod::kGet), "models");
   EXPECT_EQ(EndpointName("/v1/models/some/id", HttpMethod::kGet), "get_model");
+  EXPECT_EQ(EndpointName("/v1/workflows/ask:start", HttpMethod::kPost), "start");
+  EXPECT_EQ(EndpointName("/v1/executions", HttpMethod::kGet), "list_executions");
+  EXPECT_EQ(EndpointName("/v1/executions/ex-1", HttpMethod::kGet), "get_execution");
+  EXPECT_EQ(EndpointName("/v1/executions/ex-1:cancel", HttpMethod::kPost), "cancel_execution");
+  EXPECT_EQ(EndpointName("/v1/executions/ex-1:retry", HttpMethod::kPost), "retry_execution");
+  EXPECT_EQ(EndpointName("/v1/executions/ex-1:watch", HttpMethod::kGet), "watch_execution");
   EXPECT_EQ(EndpointName("/metrics", HttpMethod::kGet), "metrics");
   EXPECT_EQ(EndpointName("/anything/else", HttpMethod::kGet), "unknown");
+}
+
+TEST(HttpCallRequest, AnExecutionMethodTakesItsIdFromThePathAndRefusesAnother) {
+  Route watch = MatchRoute(HttpMethod::kGet, "/v1/executions/ex-7:watch");
+  CallRequest call = ParseCallRequest(watch, "from_sequence=5", "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  const auto& request = std::get<v1::WatchExecutionRequest>(call.message);
+  EXPECT_EQ(request.execution_id(), "ex-7");
+  EXPECT_EQ(request.from_sequence(), 5);
+
+  Route retry = MatchRoute(HttpMethod::kPost, "/v1/executions/ex-7:retry");
+  call = ParseCallRequest(retry, "", R"({"fromFailedNode": true})");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  EXPECT_TRUE(std::get<v1::RetryExecutionRequest>(call.message).from_failed_node());
+  call = ParseCallRequest(retry, "", R"({"executionId": "ex-8"})");
+  EXPECT_EQ(call.refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(call.refused.message().find("ex-7"), std::string::npos) << call.refused;
+
+  Route get = MatchRoute(HttpMethod::kGet, "/v1/executions/ex-7");
+  call = ParseCallRequest(get, "include_nodes=true&includeItems=true", "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  EXPECT_TRUE(std::get<v1::GetExecutionRequest>(call.message).include_nodes());
+  EXPECT_TRUE(std::get<v1::GetExecutionRequest>(call.message).include_items());
+}
+
+TEST(HttpCallRequest, ARepeatedFieldTakesEveryValueOfItsQueryParameter) {
+  Route list = MatchRoute(HttpMethod::kGet, "/v1/executions");
+  CallRequest call = ParseCallRequest(
+      list, "workflow=ask&states=EXECUTION_STATE_FAILED&states=EXECUTION_STATE_CANCELLED&page_size=2",
+      "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  const auto& request = std::get<v1::ListExecutionsRequest>(call.message);
+  EXPECT_EQ(request.workflow(), "ask");
+  ASSERT_EQ(request.states_size(), 2);
+  EXPECT_EQ(request.states(0), v1::EXECUTION_STATE_FAILED);
+  EXPECT_EQ(request.states(1), v1::EXECUTION_STATE_CANCELLED);
+  EXPECT_EQ(request.page_size(), 2);
+  // One value is a list of one; a wrong one names the parameter.
+  call = ParseCallRequest(list, "states=EXECUTION_STATE_QUEUED", "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  EXPECT_EQ(std::get<v1::ListExecutionsRequest>(call.message).states_size(), 1);
+  call = ParseCallRequest(list, "states=SOMETIMES", "");
+  EXPECT_EQ(call.refused.code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -280,6 +280,10 @@ TYPED_TEST(WatchExecutionTest, AWatcherThatReconnectsFromASequenceNumberMissesNo
   for (size_t i = 0; i < joined.size(); ++i) {
     EXPECT_EQ(joined[i].sequence(), static_cast<int64_t>(i + 1));
   }
+  // Coming back once more, past the execution_finished it got: nothing is sent twice.
+  WatchedEvents third = this->Watch(*harness, id, joined.back().sequence() + 1);
+  ASSERT_TRUE(third.status.ok()) << third.status.error_message();
+  EXPECT_TRUE(third.events.empty()) << third.events.front().DebugString();
 }
 
 // A wait over store.durable_wait_threshold parks the execution in the store (waiting), and the

@@ -189,6 +189,84 @@ TYPED_TEST(ExecutionStoreTest, RecordsAnExecutionWithItsNodesAndReadsItBack) {
   EXPECT_TRUE(without_items->nodes[0].output_json.empty());
 }
 
+// The writes a run queues at its end, together (a synchronous run's last node result, its event
+// batch and its outcome): read back as if each had been written alone (SQLite keeps them in the
+// execution's row, sqlite/folded_rows.h; sqlite_store_test checks that it does).
+TYPED_TEST(ExecutionStoreTest, WritesQueuedTogetherWithTheFinishReadBackAsWrittenOneByOne) {
+  ExecutionStorePtr store = this->OpenStore();
+  Fence fence = this->StartRunning(*store);
+  NodeUpdate first;
+  first.row = Node("first", "core.set", NodeState::kSucceeded);
+  first.row.attempts = 1;
+  ASSERT_TRUE(AwaitDone([&](auto done) {
+                return store->RecordNode(fence, std::move(first), std::move(done));
+              }).ok());
+  ASSERT_TRUE(AwaitDone([&](auto done) {
+                return store->AppendEvent(fence, Event(1, "node_started", "one"), std::move(done));
+              }).ok());
+  // Queued without waiting: one batch on SQLite, usually.
+  NodeUpdate running;
+  running.row = Node("ask", "openrouter.chat", NodeState::kRunning);
+  ASSERT_TRUE(store->RecordNode(fence, std::move(running)).ok());
+  NodeUpdate again;  // the earlier node written again (a later write replaces the row)
+  again.row = Node("first", "core.set", NodeState::kSucceeded);
+  again.row.attempts = 3;
+  ASSERT_TRUE(store->RecordNode(fence, std::move(again)).ok());
+  NodeUpdate finished;
+  finished.row = Node("ask", "openrouter.chat", NodeState::kSucceeded);
+  finished.row.attempts = 1;
+  finished.row.items_out = 1;
+  finished.row.error = absl::OkStatus();
+  finished.row.totals = {7, 5, 0.25};
+  finished.output = Ports({{Json{{"answer", "42"}}}});
+  ASSERT_TRUE(store->RecordNode(fence, std::move(finished)).ok());
+  ASSERT_TRUE(store->AppendEvent(fence, Event(1, "node_started", "repeated")).ok());  // ignored
+  ASSERT_TRUE(store->AppendEvent(fence, Event(3, "event_batch", std::string("b\0\xff", 3))).ok());
+  ASSERT_TRUE(store->AppendEvent(fence, Event(2, "node_finished", "two")).ok());
+  ExecutionOutcome outcome;
+  outcome.output_from = {{"ask", 0}};
+  outcome.totals = {7, 5, 0.25};
+  ASSERT_TRUE(AwaitDone([&](auto done) {
+                return store->FinishExecution(fence, std::move(outcome), std::move(done));
+              }).ok());
+
+  absl::StatusOr<ExecutionDetail> detail =
+      this->Get(*store, fence.execution_id, GetOptions{.with_nodes = true, .with_items = true});
+  ASSERT_TRUE(detail.ok()) << detail.status();
+  EXPECT_EQ(detail->execution.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Json::parse(detail->execution.output_json), Json::parse(R"([{"answer":"42"}])"));
+  EXPECT_EQ(detail->last_event_sequence, 3);
+  ASSERT_EQ(detail->nodes.size(), 2u);
+  EXPECT_EQ(detail->nodes[0].name, "first");
+  EXPECT_EQ(detail->nodes[0].attempts, 3);
+  EXPECT_EQ(detail->nodes[1].name, "ask");
+  EXPECT_EQ(detail->nodes[1].state, NodeState::kSucceeded);
+  EXPECT_EQ(detail->nodes[1].totals.completion_tokens, 5);
+  EXPECT_DOUBLE_EQ(detail->nodes[1].totals.cost_usd, 0.25);
+  EXPECT_EQ(Json::parse(detail->nodes[1].output_json), Json::parse(R"([[{"answer":"42"}]])"));
+  absl::StatusOr<ExecutionDetail> without_items = this->Get(*store, fence.execution_id);
+  ASSERT_TRUE(without_items.ok());
+  ASSERT_EQ(without_items->nodes.size(), 2u);
+  EXPECT_TRUE(without_items->nodes[1].output_json.empty());
+
+  auto read = [&](int64_t from, int max) {
+    return Await<std::vector<EventRow>>([&](auto done) {
+      return store->ReadEvents(fence.execution_id, from, max, std::move(done));
+    });
+  };
+  absl::StatusOr<std::vector<EventRow>> events = read(1, 100);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[0].payload, "one");
+  EXPECT_EQ((*events)[1].payload, "two");
+  EXPECT_EQ((*events)[2].payload, std::string("b\0\xff", 3));
+  EXPECT_EQ((*events)[2].kind, "event_batch");
+  events = read(2, 1);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].sequence, 2);
+}
+
 TYPED_TEST(ExecutionStoreTest, ARetryKeepsTheIdOfTheExecutionItRetries) {
   ExecutionStorePtr store = this->OpenStore();
   NewExecution retry = Execution("summarise");
@@ -744,6 +822,31 @@ TYPED_TEST(ExecutionStoreTest, MigratesAnEmptyDatabaseAndOneAtAnOlderVersion) {
                   .ok());
   // Opening again finds nothing to do.
   EXPECT_NE(this->OpenStore(), nullptr);
+}
+
+TYPED_TEST(ExecutionStoreTest, AClaimAfterMigratingFromVersion5FinishesUnderTheRowsSavePolicy) {
+  // Version 6 rebuilt the claimable index; an execution queued under version 5 is still claimed,
+  // and its finish applies the save policy read at the claim (failed: a success is dropped).
+  ASSERT_TRUE(this->backend_.Migrate(5).ok());
+  ASSERT_TRUE(this->backend_
+                  .Execute("INSERT INTO executions (id, workflow, workflow_hash, status, "
+                           "created_at, save_policy, restart_policy, input_json) VALUES "
+                           "('v5-ok', 'w', 'h', 'queued', 1, 'failed', 'resume', '{}'), "
+                           "('v5-failed', 'w', 'h', 'queued', 2, 'failed', 'resume', '{}'), "
+                           "('v5-done', 'w', 'h', 'succeeded', 0, 'all', 'resume', '{}')")
+                  .ok());
+  ExecutionStorePtr store = this->OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<std::vector<Claim>> claims = this->ClaimAll(*store);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_EQ(claims->size(), 2u);
+  EXPECT_EQ((*claims)[0].fence.execution_id, "v5-ok");
+  EXPECT_EQ((*claims)[1].fence.execution_id, "v5-failed");
+  ASSERT_TRUE(this->Finish(*store, (*claims)[0].fence).ok());
+  ASSERT_TRUE(this->Finish(*store, (*claims)[1].fence, ExecutionStatus::kFailed).ok());
+  EXPECT_EQ(this->Get(*store, "v5-ok").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(this->Get(*store, "v5-failed")->execution.status, ExecutionStatus::kFailed);
+  EXPECT_TRUE(this->ClaimAll(*store)->empty());
 }
 
 TYPED_TEST(ExecutionStoreTest, ASchemaNewerThanThisBuildIsRefused) {

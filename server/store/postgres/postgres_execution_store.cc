@@ -363,7 +363,10 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
             }
           } else if (claim_now) {
             created.fence = Fence{created.id, 1};
-            owned_.Hold(created.id, OwnedExecution{.token = 1, .may_have_timers = false});
+            owned_.Hold(created.id, OwnedExecution{.token = 1,
+                                                   .may_have_timers = false,
+                                                   .save_policy = std::nullopt,
+                                                   .created_here = true});
           }
           std::move(done)(std::move(created));
         }};
@@ -599,8 +602,8 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
     absl::Time now = Now();
     std::vector<PgStatement> statements;
     statements.push_back(PgStatement{
-        "WITH c AS (SELECT id, status FROM executions WHERE status IN ('queued', 'waiting', "
-        "'running') AND (status = 'queued' OR (status = 'waiting' AND wake_at <= $1::bigint) OR "
+        "WITH c AS (SELECT id, status FROM executions WHERE (status = 'queued' OR status = "
+        "'waiting' OR status = 'running') AND (status = 'queued' OR (status = 'waiting' AND wake_at <= $1::bigint) OR "
         "(status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $1::bigint))) "
         "ORDER BY created_at, id LIMIT $3::int FOR UPDATE SKIP LOCKED) UPDATE executions e SET "
         "status = 'running', owner = $2, lease_expires_at = "
@@ -630,8 +633,14 @@ class PostgresExecutionStore final : public StoreCore, public SharedRouteHealthS
                          ParseExecutionStatus(row.Text(1)).value_or(ExecutionStatus::kQueued);
                      claim.last_event_sequence = row.Int(5);
                      owned_.Hold(claim.fence.execution_id,
-                                 OwnedExecution{claim.fence.token, row.Int(3), row.Int(4),
-                                                row.Int(4) >= options_.max_events_per_execution});
+                                 OwnedExecution{.token = claim.fence.token,
+                                                .output_bytes = row.Int(3),
+                                                .events = row.Int(4),
+                                                .events_truncated =
+                                                    row.Int(4) >= options_.max_events_per_execution,
+                                                .may_have_timers = true,
+                                                .save_policy = std::nullopt,
+                                                .created_here = false});
                      claims.emplace_back(row.Int(6), std::move(claim));
                    }
                    std::sort(claims.begin(), claims.end(),
