@@ -143,9 +143,6 @@ void WorkerHub::Stop() {
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   stopped_ = true;
-  // Completions running on a gRPC thread may still reach the scheduler: let them end first.
-  mu_.Await(absl::Condition(
-      +[](int* count) { return *count == 0; }, &delivering_count_));
   if (tick_timer_ != 0) scheduler_.Cancel(tick_timer_);
   std::vector<std::string> ids;
   for (const auto& [id, work] : works_) ids.push_back(id);
@@ -264,16 +261,11 @@ void WorkerHub::CompleteLocked(const std::string& work_id,
   if (work->session != nullptr) work->session->in_flight.erase(work_id);
   if (work->wait_timer != 0) scheduler_.Cancel(work->wait_timer);
   if (work->grace_timer != 0) scheduler_.Cancel(work->grace_timer);
-  Completion completion = [token = std::move(work->token), callback = work->cancel_callback,
-                           done = std::move(work->done), result = std::move(result)]() mutable {
+  scheduler_.Post([token = std::move(work->token), callback = work->cancel_callback,
+                   done = std::move(work->done), result = std::move(result)]() mutable {
     if (callback != 0) token.Unregister(callback);
     done(std::move(result));
-  };
-  if (delivering_ != nullptr) {
-    delivering_->push_back(std::move(completion));  // run by OnWorkerMessage once unlocked
-  } else {
-    scheduler_.Post(std::move(completion));
-  }
+  });
 }
 
 absl::Status WorkerHub::Admit(WorkerStream* stream, const pb::Hello& hello) {
@@ -326,32 +318,19 @@ WorkerHub::Work* WorkerHub::FindInFlightLocked(Session& session, const std::stri
 }
 
 void WorkerHub::OnWorkerMessage(WorkerStream* stream, const pb::WorkerMessage& message) {
-  // The results this message delivers complete their node runs right here, on the gRPC thread that
-  // read it, once the lock is released: handing each to the scheduler's pool would cost every
-  // remote node run one more thread wake-up (the executor posts what follows a node itself).
-  std::vector<Completion> completed;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = sessions_.find(stream);
-    if (it == sessions_.end()) return;  // lost already, or never admitted
-    Session& session = *it->second;
-    session.last_heard = scheduler_.clock().Now();
-    delivering_ = &completed;
-    if (!message.has_batch()) {
-      HandleLocked(session, message);
-    } else {
-      // In order, as if sent one by one; a Hello or a batch inside loses the session.
-      for (const pb::WorkerMessage& inner : message.batch().messages()) {
-        if (!HandleLocked(session, inner)) break;  // the session is gone
-      }
-    }
-    delivering_ = nullptr;
-    if (completed.empty()) return;
-    ++delivering_count_;  // Stop waits for these to finish
-  }
-  for (Completion& completion : completed) completion();
   absl::MutexLock lock(&mu_);
-  --delivering_count_;
+  auto it = sessions_.find(stream);
+  if (it == sessions_.end()) return;  // lost already, or never admitted
+  Session& session = *it->second;
+  session.last_heard = scheduler_.clock().Now();
+  if (!message.has_batch()) {
+    HandleLocked(session, message);
+    return;
+  }
+  // In order, as if sent one by one; a Hello or a batch inside loses the session.
+  for (const pb::WorkerMessage& inner : message.batch().messages()) {
+    if (!HandleLocked(session, inner)) return;  // the session is gone
+  }
 }
 
 bool WorkerHub::HandleLocked(Session& session, const pb::WorkerMessage& message) {

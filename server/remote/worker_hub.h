@@ -7,9 +7,7 @@
 // it on another worker), and a later result for that work is refused.
 //
 // Ownership: shared (sessions and timers hold weak references). Each submitted work owns its
-// `done`, which is called exactly once, never under the hub's lock: a worker's result completes
-// its work on the gRPC thread that read it (no hand-off to another thread, as a built-in node that
-// returns inline); everything else (a lost worker, a cancel, a timer, Stop) on the scheduler's pool.
+// `done`, which is called exactly once, on the scheduler's pool.
 // Thread-safety: every method may be called from any thread; one mutex guards the tables, held
 // only for table updates and non-blocking sends.
 #ifndef FLOWHOST_SERVER_REMOTE_WORKER_HUB_H_
@@ -28,7 +26,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -92,9 +89,8 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   void OnStreamGone(WorkerStream* stream, const absl::Status& why);
 
   // Stops the hub for good: fails the work it holds (UNAVAILABLE), closes every worker's stream and
-  // refuses new ones; after it returns the hub never touches the scheduler again (it waits for the
-  // results being delivered on gRPC threads). Call it before the scheduler goes (the destructor
-  // calls it too), and never from a node's `done`. Idempotent.
+  // refuses new ones; after it returns the hub never touches the scheduler again. Call it before
+  // the scheduler goes (the destructor calls it too). Idempotent.
   void Stop();
 
   // Starts the shutdown drain: sends every worker Drain (`grace` is how long the host will wait for
@@ -119,15 +115,13 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
  private:
   struct Work;
   struct Session;
-  using Completion = absl::AnyInvocable<void()>;
 
   WorkerHub(RemoteConfig config, sdk::Scheduler& scheduler, sdk::Logger& logger, ClashCheck clash);
 
   // OK, or why `hello` is refused (and `reason` set).
   absl::Status CheckHello(const plugin::v1::Hello& hello, plugin::v1::RefusedReason& reason) const;
   void SendAssignmentsLocked(const std::string& type) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Takes `work` out of every table and calls its `done` with `result`: after the lock is
-  // released when a worker's message is being handled (`delivering_`), else posted to the pool.
+  // Takes `work` out of every table and posts its `done` with `result`.
   void CompleteLocked(const std::string& work_id, absl::StatusOr<sdk::NodeResult> result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LoseSessionLocked(Session& session, const absl::Status& why)
@@ -162,9 +156,6 @@ class WorkerHub : public std::enable_shared_from_this<WorkerHub> {
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   sdk::TimerId tick_timer_ ABSL_GUARDED_BY(mu_) = 0;
-  // While OnWorkerMessage handles a message: where CompleteLocked puts the completions it runs.
-  std::vector<Completion>* delivering_ ABSL_GUARDED_BY(mu_) = nullptr;
-  int delivering_count_ ABSL_GUARDED_BY(mu_) = 0;  // OnWorkerMessage calls running completions
   absl::flat_hash_map<std::string, std::unique_ptr<Work>> works_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::deque<std::string>> queued_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<WorkerStream*, std::unique_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
