@@ -4,6 +4,9 @@
 #   A  noop: the built-in noop (bench/workflows/noop.yaml);
 #   B  test.noop on the minimal C++ worker (tests/remote/test_worker.cc), one connection;
 #   C  bench.py_noop on the Python SDK (bench/remote/python_noop_worker.py), one connection;
+#   U  test.noop on the same C++ worker program dialling a Unix-domain socket: a second server,
+#      alike but for `remote.listen: unix:PATH` (a server has one worker address), so B − U is what
+#      the TCP loopback stack costs the remote hop;
 #   F  the floor of one more process on the path: relay_floor (bench/floor/) answering RunWorkflow
 #      at once, so one gRPC round trip between two processes and nothing else (left out when the
 #      relay_floor target is not built). B − A cannot be much below F's latency: a remote node adds
@@ -20,6 +23,7 @@
 #   bench/scenarios/remote_ab.sh BUILD_DIR          e.g. build/release
 #     env: ROUNDS=5 CONCURRENCY=16 RATE=1000 DURATION=5s WARMUP=1s  CPP_CREDITS=1024 PY_CREDITS=64
 #          ITEMS=64  SIDES_OVERRIDE="A B F" (the sides measured in the rounds; default all)
+#          UDS=0 leaves side U out
 #   needs the targets flowhost fake_openrouter flowhost_loadgen flowhost_probe remote_test_worker
 #   (and relay_floor for side F)
 source "$(dirname "$0")/lib.sh"
@@ -61,6 +65,23 @@ STARTED_PIDS+=("$!")
 PY_PID=$!
 wait_for_line "$WORK/py-worker.out" CONNECTED "$!" >/dev/null
 "$FLOWHOST" workers --target "$FLOWHOST_TARGET"
+if [[ "${UDS:-1}" != 0 ]]; then
+  # Side U's server: the same configuration but for the worker address, a socket in $WORK.
+  UDS_ADDRESS="unix:$WORK/workers.sock"
+  sed "s|listen: 127.0.0.1:$REMOTE_PORT|listen: $UDS_ADDRESS|" "$WORK/host.yaml" >"$WORK/host-uds.yaml"
+  main_server=("$FLOWHOST_PID" "$FLOWHOST_PORT" "$FLOWHOST_TARGET" "$FLOWHOST_START_MS")
+  start_flowhost "$WORK/workflows" --config "$WORK/host-uds.yaml" --max-executions-in-flight 20000
+  UDS_SERVER_PID=$FLOWHOST_PID; UDS_TARGET=$FLOWHOST_TARGET
+  read -r FLOWHOST_PID FLOWHOST_PORT FLOWHOST_TARGET FLOWHOST_START_MS <<<"${main_server[*]}"
+  UDS_CMD=("$WORKER" --address "$UDS_ADDRESS" --id cpp-noop-uds --credits "${CPP_CREDITS:-1024}")
+  echo "+ $(printf '%q ' "${UDS_CMD[@]}")" >&2
+  "${UDS_CMD[@]}" >"$WORK/uds-worker.out" 2>"$WORK/uds-worker.err" &
+  STARTED_PIDS+=("$!")
+  UDS_WORKER_PID=$!
+  wait_for_line "$WORK/uds-worker.out" CONNECTED "$!" >/dev/null
+  echo "socket: $(stat -c '%A %n' "$WORK/workers.sock")"
+  "$FLOWHOST" workers --target "$UDS_TARGET"
+fi
 # What the connected but idle workers cost every side (heartbeats, gRPC's own threads).
 idle_s=5
 s0=$(proc_cpu_ticks "$FLOWHOST_PID"); c0=$(proc_cpu_ticks "$CPP_PID"); p0=$(proc_cpu_ticks "$PY_PID")
@@ -74,14 +95,18 @@ declare -A TARGET=([A]=$FLOWHOST_TARGET [B]=$FLOWHOST_TARGET [C]=$FLOWHOST_TARGE
 # B's and C's CPU per execution is the server's and their worker's together.
 declare -A PID=([A]=$FLOWHOST_PID [B]="$FLOWHOST_PID $CPP_PID" [C]="$FLOWHOST_PID $PY_PID")
 SIDES="A B C"
+if [[ -n "${UDS_TARGET:-}" ]]; then
+  WORKFLOW_OF[U]=remote-noop; TARGET[U]=$UDS_TARGET; PID[U]="$UDS_SERVER_PID $UDS_WORKER_PID"
+  SIDES="A B C U"
+fi
 RELAY=${RELAY:-$BUILD_DIR/bench/relay_floor}
 if [[ -x "$RELAY" ]]; then
   RELAY_TARGET="127.0.0.1:$(free_port)"
   start_probed relay "$RELAY_TARGET" "$RELAY" --listen "$RELAY_TARGET"
   WORKFLOW_OF[F]=noop; TARGET[F]=$RELAY_TARGET; PID[F]=$PROBED_PID
-  SIDES="A B C F"
+  SIDES="$SIDES F"
 fi
-# SIDES="A B F" leaves the Python worker out of the rounds: at RATE it runs near its limit, and
+# SIDES="A B U F" leaves the Python worker out of the rounds: at RATE it runs near its limit, and
 # the backlog it leaves behind drains while the next side is measured.
 SIDES=${SIDES_OVERRIDE:-$SIDES}
 for side in $SIDES; do

@@ -4,7 +4,7 @@ proto/flowhost/plugin/v1/worker.proto, whatever its language.
 
 It plays the host: it listens on a loopback port, starts the worker command with
 
-    FLOWHOST_WORKER_ADDRESS  the address to dial (HOST:PORT)
+    FLOWHOST_WORKER_ADDRESS  the address to dial (HOST:PORT, or unix:PATH)
     FLOWHOST_WORKER_TOKEN    the token to present
     FLOWHOST_WORKER_ID       the worker id to use
 
@@ -18,12 +18,14 @@ conformance_types.json (their behaviour is described there and in README.md). Ch
                    answered with an error
   errors           error class, message, code and Retry-After as the node raised them; a plain
                    exception reported as class "failed", and the worker keeps serving
+  batches          a worker whose Hello says accepts_batches answers every assignment of a
+                   HostBatch; given a host whose Accepted does not take batches, it sends none
   cancel           a Cancel answered within its grace; also for a node function that ignores it
   heartbeats       heartbeats at the interval; a host that falls silent is left and redialled
   drain            the held item finishes, the worker half-closes, redials, and retries a
                    "draining" refusal
   refused_version  a protocol-version refusal ends the worker (non-zero exit, no redial) and it
-                   says why
+                   says why; this worker dials the kit on a Unix socket (unix:PATH)
 
 Usage:
   check_worker.py [--only CHECK,...] [--stubs DIR] -- COMMAND [ARG...]
@@ -56,7 +58,7 @@ pb2_grpc = None
 
 HEARTBEAT_INTERVAL_MS = 200
 HEARTBEAT_TIMEOUT_MS = 1000
-CHECKS = ["registration", "credits", "work", "errors", "cancel", "heartbeats", "drain",
+CHECKS = ["registration", "credits", "work", "errors", "batches", "cancel", "heartbeats", "drain",
           "refused_version"]
 END = object()  # the worker's side of the stream ended
 
@@ -85,22 +87,32 @@ class HostSession:
         self.closed = threading.Event()
         self.backlog = []  # messages read but not yet claimed
         self.hello = None
+        self.takes_batches = True  # what this session's Accepted says
+        self.worker_batches = 0  # WorkerBatch messages received
         context.add_callback(lambda: self.incoming.put(END))
         threading.Thread(target=self._read, args=(requests,), daemon=True).start()
 
     def _read(self, requests):
         try:
             for message in requests:
-                kind = message.WhichOneof("kind")
-                if kind == "heartbeat":
-                    self.heartbeats.append(time.monotonic())
-                elif kind == "credit":
-                    self.credits += message.credit.credits
+                if message.WhichOneof("kind") == "batch":
+                    self.worker_batches += 1
+                    for inner in message.batch.messages:
+                        self._take(inner)
                 else:
-                    self.incoming.put(message)
+                    self._take(message)
         except Exception:  # the stream broke: END below says so
             pass
         self.incoming.put(END)
+
+    def _take(self, message):
+        kind = message.WhichOneof("kind")
+        if kind == "heartbeat":
+            self.heartbeats.append(time.monotonic())
+        elif kind == "credit":
+            self.credits += message.credit.credits
+        else:
+            self.incoming.put(message)
 
     def responses(self):
         while True:
@@ -197,6 +209,16 @@ class Kit:
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
             "flowhost.plugin.v1.WorkerHost", {"Connect": handler}),))
         self.port = self.server.add_insecure_port("127.0.0.1:0")
+        # The same host on a Unix socket (flowhost's `remote.listen: unix:PATH`): the
+        # refused_version check's worker dials it, so the kit sees a worker take a unix: address.
+        self.unix_address = None
+        socket_path = os.path.join(log_dir, "host.sock")
+        if len(socket_path) < 100:  # a socket path must fit in 108 bytes
+            try:
+                if self.server.add_insecure_port("unix:" + socket_path):
+                    self.unix_address = "unix:" + socket_path
+            except RuntimeError:
+                pass
         self.server.start()
         with open(os.path.join(HERE, "conformance_types.json")) as f:
             self.types = json.load(f)
@@ -206,13 +228,15 @@ class Kit:
 
     # ---- processes ----
 
-    def start_worker(self, worker_id):
-        env = dict(os.environ, FLOWHOST_WORKER_ADDRESS="127.0.0.1:%d" % self.port,
+    def start_worker(self, worker_id, address=None):
+        address = address or "127.0.0.1:%d" % self.port
+        env = dict(os.environ, FLOWHOST_WORKER_ADDRESS=address,
                    FLOWHOST_WORKER_TOKEN=self.token, FLOWHOST_WORKER_ID=worker_id)
         out = open(os.path.join(self.log_dir, worker_id + ".log"), "w")
         process = subprocess.Popen(self.command, env=env, stdout=out, stderr=subprocess.STDOUT)
         process.log_path = out.name
         process.log_file = out
+        process.address = address
         return process
 
     @staticmethod
@@ -244,7 +268,8 @@ class Kit:
                 raise CheckFailed("the worker exited (status %d) without connecting; its "
                                   "output:\n%s" % (process.returncode, self.output_of(process)))
             if time.monotonic() > deadline:
-                raise CheckFailed("the worker did not connect within %.0f s" % timeout)
+                raise CheckFailed("the worker did not connect to %s within %.0f s" % (
+                    process.address if process is not None else "the kit", timeout))
 
     def read_hello(self, session):
         message = session.next(10)
@@ -253,12 +278,14 @@ class Kit:
         session.hello = message.hello
         return message.hello
 
-    def accept(self, session):
+    def accept(self, session, takes_batches=True):
+        session.takes_batches = takes_batches
         session.send(accepted=pb2.Accepted(
             session_id="c%d" % session.number,
             node_types=[t.name for t in session.hello.node_types],
             heartbeat_interval_ms=HEARTBEAT_INTERVAL_MS,
-            heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS))
+            heartbeat_timeout_ms=HEARTBEAT_TIMEOUT_MS,
+            accepts_batches=takes_batches))
         session.accepted_at = time.monotonic()
         threading.Thread(target=session.beat, args=(HEARTBEAT_INTERVAL_MS / 1000.0,),
                          daemon=True).start()
@@ -267,15 +294,18 @@ class Kit:
             time.sleep(0.01)
         expect(session.credits > 0, "no CreditGrant within 5 s of Accepted")
 
-    def connect(self, timeout=30):
+    def connect(self, timeout=30, takes_batches=True):
         """Waits for the worker's next session, checks its Hello lightly, accepts it."""
         session = self.next_session(timeout, self.worker)
         self.read_hello(session)
-        self.accept(session)
+        self.accept(session, takes_batches)
         self.session = session
         return session
 
-    def assign(self, node_type, items, params=None, wants_partial=False, session=None):
+    def assign(self, node_type, items, params=None, wants_partial=False, session=None,
+               batch=None):
+        """Sends an assignment (or appends it to `batch`, a list, to be sent as a HostBatch) and
+        returns its work id."""
         session = session or self.session
         self.next_work += 1
         work_id = "work-%d" % self.next_work
@@ -287,7 +317,10 @@ class Kit:
             parameters_json=[json.dumps(p) for p in params],
             deadline_unix_micros=int((time.time() + 60) * 1e6),
             wants_partial_output=wants_partial)
-        session.send(assignment=assignment)
+        if batch is not None:
+            batch.append(pb2.HostMessage(assignment=assignment))
+        else:
+            session.send(assignment=assignment)
         return work_id
 
     def run_one(self, node_type, items, params=None, wants_partial=False, timeout=5):
@@ -374,6 +407,37 @@ class Kit:
         result, _ = self.run_one("conformance.echo", [{"n": 0}])
         expect(result.HasField("outputs"), "the worker stopped serving after a crash")
 
+    def check_batches(self):
+        session = self.session
+        window = min(session.credits, 4)
+        if session.hello.accepts_batches:
+            expect(window >= 2, "a HostBatch needs 2 credits; the worker granted %d" % window)
+            batch = []
+            ids = [self.assign("conformance.echo", [{"n": i}], [{"tag": "b%d" % i}], batch=batch)
+                   for i in range(window)]
+            session.send(batch=pb2.HostBatch(messages=batch))
+            work, ended = session.collect(ids, 5)
+            expect(not ended, "the worker ended the stream after a HostBatch")
+            missing = [w for w, v in work.items() if v["result"] is None]
+            expect(not missing, "%d of the %d assignments of one HostBatch got no result within "
+                   "5 s (the Hello said accepts_batches)" % (len(missing), window))
+            for i, work_id in enumerate(ids):
+                result = work[work_id]["result"]
+                expect(result.HasField("outputs"), "a batched echo failed: %s" % result)
+                items = [json.loads(t) for t in result.outputs.ports[0].items_json]
+                expect(items == [{"n": i, "tag": "b%d" % i, "index": 0}],
+                       "the batched echo %d returned %s" % (i, items))
+        # A host whose Accepted does not take batches (one from before them) gets none.
+        session.close()
+        session = self.connect(timeout=10, takes_batches=False)
+        ids = [self.assign("conformance.echo", [{"n": i}]) for i in range(window)]
+        work, _ = session.collect(ids, 5)
+        missing = [w for w, v in work.items() if v["result"] is None]
+        expect(not missing, "%d of %d assignments got no result from a host without batches" % (
+            len(missing), window))
+        expect(session.worker_batches == 0, "the worker sent %d WorkerBatch messages to a host "
+               "whose Accepted said accepts_batches=false" % session.worker_batches)
+
     def cancel_answered(self, node_type, delay_ms, grace_ms=1000):
         work_id = self.assign(node_type, [{"n": 0}], [{"delay_ms": delay_ms}])
         work, _ = self.session.collect([work_id], 0.2)
@@ -449,7 +513,7 @@ class Kit:
             self.worker = None
         while not self.host.sessions.empty():  # left over from a check that failed
             self.host.sessions.get().close()
-        process = self.start_worker("conformance-refused")
+        process = self.start_worker("conformance-refused", self.unix_address)
         try:
             session = self.next_session(60, process)
             self.read_hello(session)
@@ -494,6 +558,8 @@ def main():
     failed = 0
     with tempfile.TemporaryDirectory(prefix="flowhost-conformance.") as log_dir:
         kit = Kit(command, log_dir)
+        print("kit host on 127.0.0.1:%d%s" % (kit.port, " and " + kit.unix_address
+                                                if kit.unix_address else " (no Unix socket)"))
         broken = None  # the shared session is out of step after a failure
         try:
             for name in CHECKS:

@@ -25,8 +25,8 @@ constexpr char kServeUsage[] =
     "period (remote workers are sent Drain and finish what they hold); a second SIGTERM or SIGINT\n"
     "cancels them at once. The first line on stdout is 'LISTENING <port>'; with --http-listen the\n"
     "next is 'HTTP LISTENING <port>' (the HTTP/JSON API, docs/http.md); with remote.listen the\n"
-    "next is 'WORKERS LISTENING <port>' (where remote workers dial, docs/plugins.md). Logs are\n"
-    "JSON lines on stderr.\n"
+    "next is 'WORKERS LISTENING <port>' (where remote workers dial, docs/plugins.md; the unix:\n"
+    "address for a socket). Logs are JSON lines on stderr.\n"
     "\n"
     "Executions are recorded in the execution history: by default an SQLite file under\n"
     "--data-dir ($XDG_STATE_HOME/flowhost, else ~/.local/state/flowhost); --store none turns it\n"
@@ -144,7 +144,11 @@ int ServeCommand(const Args& args, std::ostream& out, std::ostream& err) {
   out << "LISTENING " << (*host)->port() << std::endl;
   if ((*host)->http_port() != 0) out << "HTTP LISTENING " << (*host)->http_port() << std::endl;
   if ((*runtime)->worker_port() != 0) {
-    out << "WORKERS LISTENING " << (*runtime)->worker_port() << std::endl;
+    // A Unix socket has no port: its address is printed instead.
+    const std::string address = (*runtime)->worker_address();
+    out << "WORKERS LISTENING "
+        << (address.rfind("unix:", 0) == 0 ? address : std::to_string((*runtime)->worker_port()))
+        << std::endl;
   }
 
   ServeUntilSignalled(**host, (*runtime)->logger(), signals);  // drains, closes the history

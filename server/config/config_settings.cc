@@ -28,7 +28,7 @@ const std::array<Setting, 63> kSettings = {{
      "Node plugin libraries loaded at start-up, in order, after the built-in node types (a YAML list; colon-separated in the variable, like PATH; one file per --plugin, which may be repeated). A relative path is taken from the working directory. A plugin that cannot be loaded stops the start-up.",
      [](HostConfig& c) -> SettingField { return &c.plugins; }, 0, ':', true},
     {"remote.listen", "FLOWHOST_REMOTE_LISTEN", "remote-listen", "",
-     "Address remote workers dial (HOST:PORT; port 0 picks a free port); remote nodes are off when empty. A non-loopback address needs a token (remote.token_env).",
+     "Address remote workers dial: HOST:PORT (port 0 picks a free port), or unix:/PATH, a Unix socket for workers on the same machine (mode 0660); remote nodes are off when empty. A non-loopback TCP address needs a token (remote.token_env).",
      [](HostConfig& c) -> SettingField { return &c.remote.listen; }},
     {"remote.token_env", "", "remote-token-env", "FLOWHOST_WORKER_TOKEN",
      "Name of the environment variable holding the token workers must present in their Hello; none needed on loopback when it is unset.",

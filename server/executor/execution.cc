@@ -353,6 +353,7 @@ absl::Status Execution::CheckItemsLocked(int node, const std::vector<sdk::Items>
 void Execution::PublishFinishedLocked(int node, const Outputs& outputs) {
   if (observer_ == nullptr) return;
   Outputs shared = observer_->wants_outputs() ? outputs : nullptr;
+  if (shared != nullptr) nodes_[node].outputs_observed = true;
   events_.Push(
       [observer = observer_, record = record_.nodes[node], shared = std::move(shared)]() mutable {
         observer->OnNodeResult(record, std::move(shared));
@@ -474,7 +475,11 @@ void Execution::CollectOutputLocked() {
   for (const workflow::PortRef& ref : workflow_->output) {  // each port once (the loader checks)
     const Outputs& outputs = nodes_[ref.node].outputs;
     if (outputs == nullptr || ref.port >= static_cast<int>(outputs->size())) continue;
-    if (outputs.use_count() > 1) {  // other nodes' inputs still point at these items
+    // Copied when other nodes' inputs still point at these items, or when the observer was given
+    // them: it reads them on its own thread (the store serialises them) and drops its reference
+    // there, and use_count() is a relaxed read, so a count of 1 would not order its reads before
+    // the move below (a data race ThreadSanitizer reports).
+    if (nodes_[ref.node].outputs_observed || outputs.use_count() > 1) {
       const sdk::Items& items = (*outputs)[ref.port];
       record_.output.insert(record_.output.end(), items.begin(), items.end());
       continue;

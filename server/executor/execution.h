@@ -158,6 +158,8 @@ class Execution : public ExecutionView, public std::enable_shared_from_this<Exec
     std::shared_ptr<const std::vector<sdk::Items>> inputs;  // from ready until finished
     size_t input_bytes = 0;                                 // reserved for `inputs`
     Outputs outputs;                                        // once finished
+    // The observer was handed `outputs` (on its own thread): see CollectOutputLocked.
+    bool outputs_observed = false;
     std::vector<size_t> output_bytes;                       // per output, reserved with `outputs`
     // Given by ExecutionRequest::reused_outputs: the node finishes with these instead of running.
     std::shared_ptr<std::vector<sdk::Items>> reused;

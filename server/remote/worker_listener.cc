@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "flowhost/plugin/v1/worker.grpc.pb.h"
+#include "server/remote/unix_socket.h"
 #include "server/remote/worker_session.h"
 
 namespace flowhost::remote {
@@ -37,10 +38,17 @@ bool IsLoopbackAddress(std::string_view address) {
 absl::StatusOr<std::unique_ptr<WorkerListener>> WorkerListener::Start(
     std::shared_ptr<WorkerHub> hub) {
   const RemoteConfig& config = hub->config();
-  if (!IsLoopbackAddress(config.listen) && config.token.empty()) {
+  // A Unix socket is reached through the file system, whose permissions say who may connect.
+  const std::optional<std::string> socket_path = UnixSocketPath(config.listen);
+  if (!socket_path.has_value() && !IsLoopbackAddress(config.listen) && config.token.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "remote.listen '", config.listen,
         "' is not a loopback address, so workers must present a token: set remote.token_env"));
+  }
+  if (socket_path.has_value()) {
+    if (absl::Status ready = PrepareUnixSocketPath(*socket_path, "remote.listen"); !ready.ok()) {
+      return ready;
+    }
   }
   std::unique_ptr<WorkerListener> listener(new WorkerListener());
   listener->hub_ = hub;
@@ -59,8 +67,23 @@ absl::StatusOr<std::unique_ptr<WorkerListener>> WorkerListener::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   listener->server_ = builder.BuildAndStart();
   if (listener->server_ == nullptr || listener->port_ == 0) {
+    listener->shut_down_ = true;  // nothing to stop, and the hub stays the runtime's to stop
     return absl::UnavailableError(
         absl::StrCat("cannot listen for remote workers on '", config.listen, "'"));
+  }
+  if (socket_path.has_value()) {
+    listener->dial_address_ = config.listen;
+    if (absl::Status restricted = RestrictUnixSocket(*socket_path); !restricted.ok()) {
+      listener->server_->Shutdown();
+      listener->server_->Wait();
+      listener->shut_down_ = true;
+      return restricted;
+    }
+  } else {
+    // Workers on this machine dial loopback when the listener takes every address.
+    std::string host = config.listen.substr(0, config.listen.rfind(':'));
+    if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "*") host = "127.0.0.1";
+    listener->dial_address_ = absl::StrCat(host, ":", listener->port_);
   }
   return listener;
 }

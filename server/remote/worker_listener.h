@@ -20,13 +20,18 @@ namespace flowhost::remote {
 
 class WorkerListener {
  public:
-  // Starts listening on hub->config().listen. INVALID_ARGUMENT when the address is not loopback
-  // and no token is configured; UNAVAILABLE when the address cannot be bound.
+  // Starts listening on hub->config().listen: HOST:PORT, or a Unix socket "unix:PATH"
+  // (unix_socket.h: a stale socket file is removed, one a live server listens on is refused, and
+  // the file gets mode 0660). INVALID_ARGUMENT when a TCP address is not loopback and no token is
+  // configured; FAILED_PRECONDITION for a socket path in use; UNAVAILABLE when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<WorkerListener>> Start(std::shared_ptr<WorkerHub> hub);
   ~WorkerListener();
 
-  // The port bound (useful with port 0).
+  // The port bound (useful with port 0); 1 for a Unix socket.
   int port() const { return port_; }
+  // What a worker on this machine dials: the Unix socket's address as configured, else HOST:PORT
+  // with the bound port (127.0.0.1 when listening on every address).
+  const std::string& dial_address() const { return dial_address_; }
 
   // Asks workers to drain (WorkerHub::Drain, unless that began earlier), waits up to `grace` for
   // the work they hold, then stops the hub (failing what is left) and closes every stream. Blocks:
@@ -41,6 +46,7 @@ class WorkerListener {
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::string dial_address_;
   bool shut_down_ = false;
 };
 

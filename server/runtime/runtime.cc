@@ -170,13 +170,10 @@ absl::Status Runtime::StartRemoteNodes(const config::GetEnvFunction& getenv) {
                {{"address", settings.listen}, {"port", worker_listener_->port()},
                 {"types", settings.types.size()}});
   if (settings.managed.empty()) return absl::OkStatus();
-  // Managed workers dial the listener's host (loopback when it listens on every address).
-  std::string host = settings.listen.substr(0, settings.listen.rfind(':'));
-  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "*") host = "127.0.0.1";
   std::vector<remote::ManagedWorkerSpec> specs;
   for (const auto& [name, worker] : settings.managed) specs.push_back({name, worker.command});
   absl::StatusOr<std::unique_ptr<remote::ManagedWorkers>> managed = remote::ManagedWorkers::Start(
-      std::move(specs), absl::StrCat(host, ":", worker_listener_->port()),
+      std::move(specs), worker_listener_->dial_address(),
       worker_hub_->config().token, *logger_);
   if (!managed.ok()) return managed.status();
   managed_workers_ = *std::move(managed);

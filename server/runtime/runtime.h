@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -86,6 +87,10 @@ class Runtime {
   // The remote-node hub and the port remote workers dial; null / 0 when remote.listen is empty.
   remote::WorkerHub* worker_hub() const { return worker_hub_.get(); }
   int worker_port() const { return worker_listener_ ? worker_listener_->port() : 0; }
+  // What a worker on this machine dials (HOST:PORT, or the unix: address); empty when off.
+  std::string worker_address() const {
+    return worker_listener_ ? worker_listener_->dial_address() : std::string();
+  }
   // The shutdown's first step (serve, on SIGTERM): asks the remote workers to drain
   // (WorkerHub::Drain) while the executions in flight finish; `grace` is how long the host waits
   // for the work they hold. Never blocks; a no-op without remote nodes.

@@ -525,6 +525,58 @@ absl::Status ExecutionRecorder::CreateForRetry(const executor::ExecutionRequest&
   return CreateAsync(std::move(execution), request.workflow, save_policy, std::move(done));
 }
 
+absl::Status ExecutionRecorder::CreateQueuedRetry(const executor::ExecutionRequest& request,
+                                                  std::string retry_of,
+                                                  std::vector<store::NodeRow> reused,
+                                                  store::Callback<store::CreatedExecution> done) {
+  store::NewExecution execution = NewExecutionFor(request, SavePolicyFor(*request.workflow));
+  execution.id = request.id;
+  execution.retry_of = std::move(retry_of);
+  // Claimed here until its reused rows are in (below), then queued for any replica.
+  execution.claim_now = true;
+  std::vector<store::NodeUpdate> updates;
+  for (store::NodeRow& row : reused) {
+    auto outputs = request.reused_outputs.find(row.name);
+    if (outputs == request.reused_outputs.end()) continue;
+    store::NodeUpdate update;
+    update.row = std::move(row);
+    update.row.attempts = 0;  // not run in this execution: its stored output is reused
+    update.row.error = absl::OkStatus();
+    update.row.totals = {};
+    update.output = std::make_shared<const std::vector<sdk::Items>>(outputs->second);
+    updates.push_back(std::move(update));
+  }
+  return store_.CreateExecution(
+      std::move(execution),
+      [this, updates = std::move(updates), done = std::move(done)](
+          absl::StatusOr<store::CreatedExecution> created) mutable {
+        if (!created.ok()) return std::move(done)(created.status());
+        if (!created->fence.has_value()) {
+          return std::move(done)(
+              absl::InternalError("the store did not hand over a retry it created claimed"));
+        }
+        const store::Fence fence = *created->fence;
+        for (store::NodeUpdate& update : updates) {
+          if (absl::Status queued = store_.RecordNode(fence, std::move(update)); !queued.ok()) {
+            (void)store_.ReleaseExecution(fence);  // its lease ends; a replica resumes it
+            return std::move(done)(queued);
+          }
+        }
+        store::CreatedExecution answer = *std::move(created);
+        answer.fence.reset();
+        answer.status = store::ExecutionStatus::kQueued;
+        // Shared: a refused request calls no callback, and `done` must still run once.
+        auto shared_done =
+            std::make_shared<store::Callback<store::CreatedExecution>>(std::move(done));
+        absl::Status requeued = store_.RequeueExecution(
+            fence, [answer = std::move(answer), shared_done](absl::Status status) mutable {
+              if (!status.ok()) return std::move(*shared_done)(status);
+              std::move(*shared_done)(std::move(answer));
+            });
+        if (!requeued.ok()) std::move(*shared_done)(requeued);
+      });
+}
+
 absl::Status ExecutionRecorder::CreateAsync(store::NewExecution execution,
                                             workflow::WorkflowPtr workflow,
                                             store::SavePolicy save_policy, AsyncStartDone done) {

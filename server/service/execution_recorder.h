@@ -228,6 +228,15 @@ class ExecutionRecorder {
   // The same for RetryExecution: a new execution linked to `retry_of`.
   absl::Status CreateForRetry(const executor::ExecutionRequest& request, std::string retry_of,
                               AsyncStartDone done);
+  // A retry the server has no place for now, queued like CreateQueued's executions. The nodes it
+  // reuses (request.reused_outputs, their rows in `reused` as the original recorded them) are
+  // written into it first, as not run (0 attempts), so whichever replica claims it resumes after
+  // them (ExecutionResumer) as it resumes any execution. Made claimed by this server, given its
+  // rows, then released as queued, so no replica claims it half written. `done` runs on the
+  // store's thread with the queued execution; an error return means nothing was queued.
+  absl::Status CreateQueuedRetry(const executor::ExecutionRequest& request, std::string retry_of,
+                                 std::vector<store::NodeRow> reused,
+                                 store::Callback<store::CreatedExecution> done);
 
   // The Recording of an execution this server has claimed (ExecutionStore::ClaimExecutions) to
   // resume it: writes carry `fence`; nodes the executor reuses are not written again.

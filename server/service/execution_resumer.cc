@@ -149,7 +149,8 @@ void ExecutionResumer::Resumed(const store::Claim& claim,
   const store::Fence& fence = claim.fence;
   // Parked on a durable timer, now due: it did not stop with its server, it waited.
   const bool timer_due = claim.previous_status == store::ExecutionStatus::kWaiting;
-  // Queued by StartWorkflow on a server that had no place: it starts now, for the first time.
+  // Queued by StartWorkflow or RetryExecution on a server that had no place: it starts now, for
+  // the first time (a queued retry's reused nodes are already in its rows).
   const bool queued = claim.previous_status == store::ExecutionStatus::kQueued;
   if (!detail.ok()) return Abandon(fence, detail.status());
   const store::ExecutionRow& row = detail->execution;
@@ -204,7 +205,10 @@ void ExecutionResumer::Resumed(const store::Claim& claim,
   }
   std::shared_ptr<Recording> recording =
       env_.recorder->RecordResumed(fence, workflow, row.save_policy, claim.last_event_sequence);
-  StartRecorded(env_, queued ? "StartWorkflow (queued)" : "resume", std::move(recording),
+  const char* rpc = !queued                 ? "resume"
+                    : row.retry_of.empty() ? "StartWorkflow (queued)"
+                                           : "RetryExecution (queued)";
+  StartRecorded(env_, rpc, std::move(recording),
                 std::move(request), std::shared_ptr<ExecutionGate::Ticket>(*std::move(ticket)));
 }
 

@@ -270,9 +270,10 @@ void WorkflowServiceImpl::RetryRead(grpc::CallbackServerContext* context,
   }
   absl::StatusOr<sdk::Json> input = StoredInput(original);
   if (!input.ok()) return fail(input.status());
+  // At the limit of executions in flight it is queued in the store, as StartWorkflow's are.
   absl::StatusOr<PreparedExecution> prepared = PrepareExecution(
       env_, *context, WorkflowSource{WorkflowSource::Kind::kName, original.workflow}, *input,
-      failure);
+      failure, WhenBusy::kQueue);
   if (!prepared.ok()) return fail(prepared.status());
   prepared->request.deadline = absl::InfiniteFuture();  // it outlives this call
   if (from_failed_node) {
@@ -282,6 +283,10 @@ void WorkflowServiceImpl::RetryRead(grpc::CallbackServerContext* context,
         response->add_reused_nodes(node.name);
       }
     }
+  }
+  if (prepared->ticket == nullptr) {
+    return QueueRetry(context, reactor, response, prepared->request, original.id,
+                      from_failed_node ? detail->nodes : std::vector<store::NodeRow>());
   }
   auto pending = std::make_shared<PreparedExecution>(*std::move(prepared));
   absl::Status queued = env_.recorder->CreateForRetry(
@@ -309,6 +314,40 @@ void WorkflowServiceImpl::RetryRead(grpc::CallbackServerContext* context,
         reactor->Finish(grpc::Status::OK);
       });
   if (!queued.ok()) fail(queued);
+}
+
+void WorkflowServiceImpl::QueueRetry(grpc::CallbackServerContext* context,
+                                     grpc::ServerUnaryReactor* reactor,
+                                     v1::RetryExecutionResponse* response,
+                                     executor::ExecutionRequest& request,
+                                     const std::string& retry_of,
+                                     std::vector<store::NodeRow> original_nodes) {
+  std::string workflow = request.workflow->name;
+  absl::Status queued = env_.recorder->CreateQueuedRetry(
+      request, retry_of, std::move(original_nodes),
+      [this, context, response, reactor,
+       workflow](absl::StatusOr<store::CreatedExecution> created) {
+        if (!created.ok()) {
+          FailureContext failure;
+          failure.workflow = workflow;
+          reactor->Finish(
+              FailCall(*context, created.status(), failure, *env_.scrubber, env_.max_retry_after));
+          return;
+        }
+        env_.logger->Log(sdk::LogLevel::kInfo,
+                         "retry queued: no place free here (limits.max_executions_in_flight)",
+                         {{"execution_id", created->id},
+                          {"workflow", workflow},
+                          {"retry_of", response->retry_of()}});
+        response->set_execution_id(created->id);
+        response->set_state(ExecutionStateToProto(created->status));
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) {
+    FailureContext refused;
+    refused.workflow = workflow;
+    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+  }
 }
 
 }  // namespace flowhost::service

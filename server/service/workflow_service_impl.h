@@ -91,6 +91,11 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   void RetryRead(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                  v1::RetryExecutionResponse* response, bool from_failed_node,
                  absl::StatusOr<store::ExecutionDetail> detail);
+  // RetryExecution at the limit of executions in flight: queues `request` (reusing the outputs of
+  // `original_nodes` it names, for a retry from the failed node) for any replica to run.
+  void QueueRetry(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                  v1::RetryExecutionResponse* response, executor::ExecutionRequest& request,
+                  const std::string& retry_of, std::vector<store::NodeRow> original_nodes);
 
   // Answers a method that replies inline: checks the caller (CallerAuth), runs `answer` when
   // allowed, and finishes `context`'s default reactor with the refusal or `answer`'s status

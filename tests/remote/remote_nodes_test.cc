@@ -4,9 +4,15 @@
 // worker sees, classified errors under the node's retry, a killed or frozen worker detected fast
 // with its items retried elsewhere, load shared by credits, back-pressure, and clear refusals.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +28,7 @@
 #include "server/common/thread_pool_scheduler.h"
 #include "server/executor/execution_record.h"
 #include "server/remote/declared_types.h"
+#include "server/remote/unix_socket.h"
 #include "server/remote/worker_hub.h"
 #include "server/remote/worker_listener.h"
 #include "tests/nodes/testing/e2e_host.h"
@@ -90,8 +97,7 @@ class RemoteNodes : public ::testing::Test {
 
   // Starts a worker process with `flags` and returns its first line ("CONNECTED s1", "REFUSED ...").
   std::string StartWorker(std::vector<std::string> flags, common::ChildProcess** out = nullptr) {
-    std::vector<std::string> argv = {REMOTE_TEST_WORKER, "--address",
-                                     absl::StrCat("127.0.0.1:", listener_->port())};
+    std::vector<std::string> argv = {REMOTE_TEST_WORKER, "--address", listener_->dial_address()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     absl::StatusOr<std::unique_ptr<common::ChildProcess>> child = common::ChildProcess::Spawn(argv);
     EXPECT_TRUE(child.ok()) << child.status();
@@ -147,6 +153,44 @@ TEST_F(RemoteNodes, ARemoteNodeRunsOnAWorkerWithItsParametersEvaluatedPerItem) {
   // The execution's trace, continued with a span of the node's own.
   EXPECT_THAT(record->output[0]["traceparent"].get<std::string>(),
               StartsWith(absl::StrCat("00-", record->trace_id, "-")));
+}
+
+// A short directory for socket files (a socket path must fit in 108 bytes), removed after.
+class SocketDir {
+ public:
+  SocketDir() {
+    char pattern[] = "/tmp/fh-uds.XXXXXX";
+    path_ = mkdtemp(pattern) != nullptr ? pattern : "";
+  }
+  ~SocketDir() {
+    if (!path_.empty()) std::system(absl::StrCat("rm -rf '", path_, "'").c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(RemoteNodes, AWorkerDiallingAUnixSocketServesANode) {
+  SocketDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string socket_path = dir.path() + "/workers.sock";
+  RemoteConfig config = TestRemoteConfig();
+  config.listen = "unix:" + socket_path;
+  StartHost(config);
+  EXPECT_EQ(listener_->dial_address(), config.listen);
+  struct stat info {};
+  ASSERT_EQ(stat(socket_path.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISSOCK(info.st_mode));
+  EXPECT_EQ(info.st_mode & 0777, kUnixSocketMode);
+  ASSERT_THAT(StartWorker({"--id", "uds"}), StartsWith("CONNECTED "));
+  absl::StatusOr<ExecutionRecord> record = host_->Run(
+      OneNode("test.echo", "    params: {tag: \"n={{ $json.n }}\"}\n"), Json{{"n", 3}});
+  ASSERT_TRUE(record.ok()) << record.status();
+  ASSERT_TRUE(record->status.ok()) << record->status;
+  ASSERT_THAT(record->output, SizeIs(1));
+  EXPECT_EQ(record->output[0]["worker"], "uds");
+  EXPECT_EQ(record->output[0]["tag"], "n=3");
 }
 
 TEST_F(RemoteNodes, PartialOutputReachesAStreamingCallerAsTokenDeltas) {
@@ -484,12 +528,64 @@ TEST(RemoteListener, ANonLoopbackAddressNeedsAToken) {
   EXPECT_THAT(listener.status().message(), HasSubstr("remote.token_env"));
   hub->Stop();
 
+  // A Unix socket needs none: the file's mode decides who may connect.
+  EXPECT_EQ(UnixSocketPath("unix:/run/w.sock"), "/run/w.sock");
+  EXPECT_EQ(UnixSocketPath("unix:///run/w.sock"), "/run/w.sock");
+  EXPECT_EQ(UnixSocketPath("127.0.0.1:5000"), std::nullopt);
+
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:5000"));
   EXPECT_TRUE(IsLoopbackAddress("[::1]:5000"));
   EXPECT_TRUE(IsLoopbackAddress("localhost:5000"));
   EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:5000"));
   EXPECT_FALSE(IsLoopbackAddress("[::]:5000"));
   EXPECT_FALSE(IsLoopbackAddress("10.1.2.3:5000"));
+}
+
+TEST(RemoteListener, AUnixSocketInUseIsRefusedAndAStaleOneReplaced) {
+  SocketDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string socket_path = dir.path() + "/workers.sock";
+  common::ThreadPoolScheduler scheduler(1);
+  node_testing::RecordingLogger logger;
+  RemoteConfig config = TestRemoteConfig();
+  config.listen = "unix:" + socket_path;
+  auto start = [&] {
+    return WorkerListener::Start(WorkerHub::Create(config, scheduler, logger));
+  };
+  absl::StatusOr<std::unique_ptr<WorkerListener>> first = start();
+  ASSERT_TRUE(first.ok()) << first.status();
+  // A live server's socket is not taken over.
+  absl::StatusOr<std::unique_ptr<WorkerListener>> second = start();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), AllOf(HasSubstr(socket_path), HasSubstr("in use")));
+  first->reset();
+
+  // A socket file nobody listens on (left by a host that died) is replaced.
+  unlink(socket_path.c_str());
+  const int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, socket_path.data(), socket_path.size());
+  ASSERT_EQ(bind(stale, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  close(stale);
+  absl::StatusOr<std::unique_ptr<WorkerListener>> third = start();
+  ASSERT_TRUE(third.ok()) << third.status();
+  third->reset();
+
+  // Something that is not a socket is left alone.
+  unlink(socket_path.c_str());
+  std::ofstream(socket_path) << "keep me";
+  absl::StatusOr<std::unique_ptr<WorkerListener>> fourth = start();
+  EXPECT_EQ(fourth.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(fourth.status().message(), HasSubstr("is not a socket"));
+  struct stat info {};
+  EXPECT_EQ(stat(socket_path.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISREG(info.st_mode));
+
+  config.listen = "unix:/" + std::string(200, 'x');
+  absl::StatusOr<std::unique_ptr<WorkerListener>> too_long = start();
+  EXPECT_EQ(too_long.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_long.status().message(), HasSubstr("shorter than"));
 }
 
 }  // namespace

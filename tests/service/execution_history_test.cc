@@ -670,6 +670,55 @@ TYPED_TEST(ExecutionHistoryTest, RetryFromTheFailedNodeReusesTheStoredOutputsOfT
   EXPECT_EQ(FakeChatRequests(*harness), 2);
 }
 
+// At the limit of executions in flight a retry is queued, as StartWorkflow's executions are: its
+// reused nodes are written into it first, so the server that runs it later (here, this one once
+// its place frees) still does not call them again.
+TYPED_TEST(ExecutionHistoryTest, AtTheLimitARetryFromTheFailedNodeIsQueuedAndStillReusesItsNodes) {
+  HarnessOptions options;
+  options.max_executions_in_flight = 1;
+  std::unique_ptr<ServiceHarness> harness = this->StartWithHistory(std::move(options));
+  ASSERT_NE(harness, nullptr);
+  harness->WriteWorkflow("ask-then-fail.yaml", kAskThenFail);
+  harness->host().store().Rescan();
+  v1::RunWorkflowResponse run;
+  ASSERT_FALSE(this->Run(*harness, "ask-then-fail", run).ok());
+  std::string failed = this->WaitForOnly(*harness, "ask-then-fail", v1::EXECUTION_STATE_FAILED);
+  harness->WriteWorkflow("ask-then-fail.yaml", kAskThenSet);
+  harness->host().store().Rescan();
+
+  // The one place is taken...
+  v1::StartWorkflowRequest busy;
+  busy.set_workflow("ask");
+  (*busy.mutable_input()->mutable_fields())["question"].set_string_value("hold on");
+  (*busy.mutable_input()->mutable_fields())["model"].set_string_value("fake/slow-1000");
+  v1::StartWorkflowResponse running;
+  ASSERT_TRUE(
+      harness->stub().StartWorkflow(ServiceHarness::Context().get(), busy, &running).ok());
+  ASSERT_EQ(running.state(), v1::EXECUTION_STATE_RUNNING);
+
+  // ...so the retry is queued, not refused.
+  v1::RetryExecutionResponse retried;
+  grpc::Status status = RetryCall(*harness, failed, /*from_failed_node=*/true, retried);
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  EXPECT_EQ(retried.state(), v1::EXECUTION_STATE_QUEUED);
+  EXPECT_EQ(retried.retry_of(), failed);
+  EXPECT_THAT(retried.reused_nodes(), ::testing::ElementsAre("answer"));
+
+  v1::Execution execution =
+      this->WaitForState(*harness, retried.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_EQ(execution.retry_of(), failed);
+  ASSERT_EQ(execution.nodes_size(), 2);
+  EXPECT_EQ(execution.nodes(0).name(), "answer");
+  EXPECT_EQ(execution.nodes(0).attempts(), 0);  // not run: its stored output was reused
+  EXPECT_EQ(execution.nodes(1).name(), "check");
+  EXPECT_EQ(execution.nodes(1).attempts(), 1);
+  ASSERT_EQ(execution.output_items_size(), 1);
+  EXPECT_TRUE(execution.output_items(0).struct_value().fields().at("checked").bool_value());
+  this->WaitForState(*harness, running.execution_id(), v1::EXECUTION_STATE_SUCCEEDED);
+  // The original's call and the busy execution's: the retry made none.
+  EXPECT_EQ(FakeChatRequests(*harness), 2);
+}
+
 TYPED_TEST(ExecutionHistoryTest, RetryRefusesUnknownRunningAndSucceededExecutionsClearly) {
   std::unique_ptr<ServiceHarness> harness = this->StartWithHistory();
   ASSERT_NE(harness, nullptr);

@@ -7,6 +7,11 @@
 // sends more assignments at once than the credits the worker granted, so the worker needs no queue
 // of its own. One session at a time; a session's state lives in a Session object that is dropped
 // when its stream ends, so a late result of an old session is never sent on a new one.
+//
+// Batches: the Hello says the worker takes HostBatch messages (their assignments are handled one by
+// one, in order). When the host's Accepted says it takes WorkerBatch messages, what the worker sends
+// within one turn of the event loop (the results of a HostBatch's assignments, say) leaves as one
+// WorkerBatch write; an older host gets every message alone.
 
 const { EventEmitter } = require('node:events');
 const os = require('node:os');
@@ -21,6 +26,10 @@ const debug = util.debuglog('flowhost-worker');
 // Share of a cancel's grace the node function gets to return before the SDK answers for it.
 const CANCEL_ANSWER_SHARE = 0.5;
 
+// A WorkerBatch holds at most this many messages (well under the host's 4 MiB receive limit for
+// ordinary results; a larger message still goes alone).
+const MAX_BATCH_MESSAGES = 256;
+
 /** One stream to the host: its call, the work in flight, its timers. */
 class Session {
   constructor(call) {
@@ -31,16 +40,47 @@ class Session {
     this.draining = false;
     this.timers = [];
     this.lastHeard = Date.now();
+    this.batches = false; // the host's Accepted says it takes WorkerBatch
+    this.pending = []; // messages waiting for the end of this event-loop turn
+    this.flushing = null; // the setImmediate that writes them
   }
 
   send(message) {
-    if (this.open) this.call.write(message);
+    if (!this.open) return;
+    if (!this.batches) {
+      this.call.write(message);
+      return;
+    }
+    this.pending.push(message);
+    if (!this.flushing) this.flushing = setImmediate(() => this.flush());
+  }
+
+  /** Writes what is pending: one message alone, several as WorkerBatch writes. */
+  flush() {
+    this.flushing = null;
+    const pending = this.pending;
+    this.pending = [];
+    if (!this.open) return;
+    for (let i = 0; i < pending.length; i += MAX_BATCH_MESSAGES) {
+      const messages = pending.slice(i, i + MAX_BATCH_MESSAGES);
+      this.call.write(messages.length === 1 ? messages[0] : { batch: { messages } });
+    }
+  }
+
+  /** Half-closes the stream once what is pending is written. */
+  end() {
+    if (this.flushing) {
+      clearImmediate(this.flushing);
+      this.flush();
+    }
+    this.call.end();
   }
 }
 
 class Worker extends EventEmitter {
   /**
-   * address: the host's remote.listen, "HOST:PORT". Options:
+   * address: the host's remote.listen: "HOST:PORT", or "unix:/path/to.sock" for a host on the
+   *   same machine (a sidecar sharing the socket's directory). Options:
    *   workerId  a name unique among the host's workers (default: hostname-pid)
    *   token     the host's worker token (default: $FLOWHOST_WORKER_TOKEN, or none)
    *   credits   assignments taken at once (default 16)
@@ -143,8 +183,7 @@ class Worker extends EventEmitter {
         this.emit('disconnected', refused || error);
         resolve({ accepted, refused, status });
       };
-      session.call.on('data', (message) => {
-        session.lastHeard = Date.now();
+      const handle = (message) => {
         switch (message.kind) {
           case 'accepted':
             accepted = true;
@@ -165,6 +204,12 @@ class Worker extends EventEmitter {
           default:
             break; // heartbeat
         }
+      };
+      session.call.on('data', (message) => {
+        session.lastHeard = Date.now();
+        // A batch's messages count as if sent one by one, in order.
+        if (message.kind === 'batch') message.batch.messages.forEach(handle);
+        else handle(message);
       });
       session.call.on('error', (error) => debug('stream error: %s', error.message));
       session.call.on('status', end);
@@ -186,11 +231,12 @@ class Worker extends EventEmitter {
       outputs: spec.outputs, streams: spec.streams,
     }));
     return { protocolVersion: PROTOCOL_VERSION, workerId: this.workerId, workerBuild: this.build,
-             token: this.token, nodeTypes };
+             token: this.token, nodeTypes, acceptsBatches: true };
   }
 
   _onAccepted(session, accepted) {
     session.sessionId = accepted.sessionId;
+    session.batches = Boolean(accepted.acceptsBatches);
     const interval = Math.max(50, accepted.heartbeatIntervalMs || 500);
     const silence = 2 * Math.max(accepted.heartbeatTimeoutMs || 1500, interval);
     session.timers.push(setInterval(() => {
@@ -252,7 +298,7 @@ class Worker extends EventEmitter {
     if (session.work.get(entry.workId) !== entry) return; // its session ended
     session.work.delete(entry.workId);
     session.send({ result: { workId: entry.workId, ...outcome } });
-    if (session.draining && session.work.size === 0) session.call.end();
+    if (session.draining && session.work.size === 0) session.end();
   }
 
   _onCancel(session, cancel) {
@@ -271,7 +317,7 @@ class Worker extends EventEmitter {
     session.draining = true;
     debug('flowhost asks to drain (%d in flight, grace %d ms)', session.work.size, drain.graceMs);
     this.emit('draining', drain.graceMs);
-    if (session.work.size === 0) session.call.end();
+    if (session.work.size === 0) session.end();
   }
 
   // Drops `entry` when its session ends: its function is told by its signal, its result is lost.

@@ -4,6 +4,11 @@ Threads: one reads the stream (the gRPC iterator), one sends heartbeats (and not
 fell silent), and node functions run on a thread pool sized to the worker's credits (the host never
 sends more at once). Messages go out through one queue per session that feeds the request
 iterator, so nothing of an old session is ever sent on a new one.
+
+Batches: the Hello says the worker takes HostBatch messages, and a HostBatch's assignments are
+handled one by one, in order. When the host's Accepted says it takes WorkerBatch messages, what
+queued up while gRPC was writing the previous message (results that are ready together) leaves
+as one WorkerBatch; an older host gets every message alone.
 """
 
 import concurrent.futures
@@ -112,6 +117,12 @@ class Work:
                 self._session.send(message)
 
 
+# A WorkerBatch stays well under the host's default 4 MiB receive limit; a larger message still
+# goes alone.
+_MAX_BATCH_BYTES = 1 << 20
+_MAX_BATCH_MESSAGES = 256
+
+
 class _Session:
     """One stream to the host: its outgoing queue, its work in flight, whether it drains."""
 
@@ -122,6 +133,7 @@ class _Session:
         self.work = {}  # work_id -> Work, guarded by lock
         self.draining = False  # guarded by lock
         self.closed = False  # guarded by lock: the request stream was ended
+        self.batches = False  # the host's Accepted says it takes WorkerBatch
         self.last_heard = time.monotonic()
 
     def send(self, message):
@@ -136,16 +148,37 @@ class _Session:
             self.out.put(None)
 
     def requests(self):
-        while True:
+        """The request stream: each queued message, or what queued up together as one batch."""
+        ended = False
+        while not ended:
             message = self.out.get()
             if message is None:
                 return
-            yield message
+            if not self.batches:
+                yield message
+                continue
+            messages = [message]
+            size = message.ByteSize()
+            while len(messages) < _MAX_BATCH_MESSAGES and size < _MAX_BATCH_BYTES:
+                try:
+                    more = self.out.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    ended = True
+                    break
+                messages.append(more)
+                size += more.ByteSize()
+            if len(messages) == 1:
+                yield message
+            else:
+                yield self.pb2.WorkerMessage(batch=self.pb2.WorkerBatch(messages=messages))
 
 
 class Worker:
-    """Serves node types to a flowhost host at `address` (its remote.listen; default
-    $FLOWHOST_WORKER_ADDRESS, which flowhost's managed mode and the conformance kit set)."""
+    """Serves node types to a flowhost host at `address` (its remote.listen: HOST:PORT, or
+    unix:/path/to.sock for a host on the same machine; default $FLOWHOST_WORKER_ADDRESS, which
+    flowhost's managed mode and the conformance kit set)."""
 
     def __init__(self, address=None, worker_id=None, token=None, credits=16,
                  build="flowhost_worker", proto_dir=None, stubs_dir=None):
@@ -204,7 +237,7 @@ class Worker:
     def _hello(self):
         pb2 = self._pb2
         hello = pb2.Hello(protocol_version=PROTOCOL_VERSION, worker_id=self.worker_id,
-                          worker_build=self.build, token=self.token)
+                          worker_build=self.build, token=self.token, accepts_batches=True)
         for name, spec in self._types.items():
             hello.node_types.add(name=name, version=spec["version"],
                                  description=spec["description"],
@@ -232,36 +265,14 @@ class Worker:
                 call.cancel()
             for message in call:
                 session.last_heard = time.monotonic()
-                kind = message.WhichOneof("kind")
-                if kind == "accepted":
-                    accepted = message.accepted
-                    interval = max(0.05, accepted.heartbeat_interval_ms / 1000.0)
-                    silence = 2 * max(accepted.heartbeat_timeout_ms / 1000.0 or 1.5, interval)
-                    threading.Thread(target=self._heartbeats,
-                                     args=(session, call, interval, silence, beating),
-                                     daemon=True).start()
-                    with session.lock:
-                        session.send(pb2.WorkerMessage(credit=pb2.CreditGrant(
-                            credits=self.credits)))
-                    if self.on_connected:
-                        self.on_connected(accepted.session_id)
-                elif kind == "refused":
-                    self.last_refusal_reason = pb2.RefusedReason.Name(message.refused.reason)
-                    return message.refused.message
-                elif kind == "assignment":
-                    work = Work(session, message.assignment)
-                    with session.lock:
-                        session.work[work.work_id] = work
-                    pool.submit(self._run, session, work)
-                elif kind == "cancel":
-                    self._on_cancel(session, message.cancel)
-                elif kind == "drain":
-                    _log.info("flowhost asks to drain (%d in flight, grace %d ms)",
-                              len(session.work), message.drain.grace_ms)
-                    with session.lock:
-                        session.draining = True
-                        if not session.work:
-                            session.end_requests()
+                if message.WhichOneof("kind") == "batch":
+                    # As if sent one by one, in order (a batch holds no Accepted or Refused).
+                    for inner in message.batch.messages:
+                        self._handle(session, call, pool, beating, inner)
+                    continue
+                refused = self._handle(session, call, pool, beating, message)
+                if refused is not None:
+                    return refused
         except grpc.RpcError as error:
             _log.info("stream ended: %s", error)
         finally:
@@ -276,6 +287,41 @@ class Worker:
                 self._session = None
             pool.shutdown(wait=False)
             channel.close()
+        return None
+
+    def _handle(self, session, call, pool, beating, message):
+        """Handles one host message (not a batch); returns a refusal's message, else None."""
+        pb2 = self._pb2
+        kind = message.WhichOneof("kind")
+        if kind == "accepted":
+            accepted = message.accepted
+            session.batches = accepted.accepts_batches
+            interval = max(0.05, accepted.heartbeat_interval_ms / 1000.0)
+            silence = 2 * max(accepted.heartbeat_timeout_ms / 1000.0 or 1.5, interval)
+            threading.Thread(target=self._heartbeats,
+                             args=(session, call, interval, silence, beating),
+                             daemon=True).start()
+            with session.lock:
+                session.send(pb2.WorkerMessage(credit=pb2.CreditGrant(credits=self.credits)))
+            if self.on_connected:
+                self.on_connected(accepted.session_id)
+        elif kind == "refused":
+            self.last_refusal_reason = pb2.RefusedReason.Name(message.refused.reason)
+            return message.refused.message
+        elif kind == "assignment":
+            work = Work(session, message.assignment)
+            with session.lock:
+                session.work[work.work_id] = work
+            pool.submit(self._run, session, work)
+        elif kind == "cancel":
+            self._on_cancel(session, message.cancel)
+        elif kind == "drain":
+            _log.info("flowhost asks to drain (%d in flight, grace %d ms)",
+                      len(session.work), message.drain.grace_ms)
+            with session.lock:
+                session.draining = True
+                if not session.work:
+                    session.end_requests()
         return None
 
     def _heartbeats(self, session, call, interval, silence, stop):
