@@ -71,9 +71,11 @@ absl::Status ParseExecutionRequest(std::string_view body, const Route& route, Me
   return absl::OkStatus();
 }
 
-// The execution a path names is the message's; a query or body naming another is refused.
+// The execution a path names is the message's, once `parsed` (the query or body) is OK; one naming
+// another is refused.
 template <typename Message>
-absl::Status TakeExecutionId(const Route& route, Message& message) {
+absl::Status TakeExecutionId(const Route& route, absl::Status parsed, Message& message) {
+  if (!parsed.ok()) return parsed;
   if (!message.execution_id().empty() && message.execution_id() != route.execution_id) {
     return absl::InvalidArgumentError("the path names the execution ('" + route.execution_id +
                                       "'); the request must not name another");
@@ -82,14 +84,11 @@ absl::Status TakeExecutionId(const Route& route, Message& message) {
   return absl::OkStatus();
 }
 
-// A method on one execution: its fields from the query (GET) or the body (POST), its id from the
-// path.
-template <typename Message>
-void ParseExecutionCall(const Route& route, std::string_view query, std::string_view body,
-                        bool from_query, CallRequest& call) {
+// The method's message, as `parse` fills it, is the call's; so is its refusal.
+template <typename Message, typename Parse>
+void Fill(CallRequest& call, Parse parse) {
   Message message;
-  call.refused = from_query ? ParseQuery(query, message) : ParseBody(body, message);
-  if (call.refused.ok()) call.refused = TakeExecutionId(route, message);
+  call.refused = parse(message);
   call.message = std::move(message);
 }
 
@@ -97,48 +96,63 @@ void ParseExecutionCall(const Route& route, std::string_view query, std::string_
 
 CallRequest ParseCallRequest(const Route& route, std::string_view query, std::string_view body) {
   CallRequest call;
+  auto from_body = [body](auto& message) { return ParseBody(body, message); };
+  auto from_query = [query](auto& message) { return ParseQuery(query, message); };
+  auto execution = [body, &route](auto& message) {
+    return ParseExecutionRequest(body, route, message);
+  };
   switch (route.method) {
-    case Method::kRun: {
-      v1::RunWorkflowRequest message;
-      call.refused = ParseExecutionRequest(body, route, message);
-      call.message = std::move(message);
+    case Method::kRun:
+      Fill<v1::RunWorkflowRequest>(call, execution);
       break;
-    }
-    case Method::kStream: {
-      v1::StreamWorkflowRequest message;
-      call.refused = ParseExecutionRequest(body, route, message);
-      call.message = std::move(message);
+    case Method::kStream:
+      Fill<v1::StreamWorkflowRequest>(call, execution);
       break;
-    }
-    case Method::kValidate: {
-      v1::ValidateWorkflowRequest message;
-      call.refused = ParseBody(body, message);
-      call.message = std::move(message);
+    case Method::kStart:
+      Fill<v1::StartWorkflowRequest>(call, execution);
       break;
-    }
-    case Method::kListWorkflows: {
-      v1::ListWorkflowsRequest message;
-      call.refused = ParseQuery(query, message);
-      call.message = std::move(message);
+    case Method::kValidate:
+      Fill<v1::ValidateWorkflowRequest>(call, from_body);
       break;
-    }
-    case Method::kGetWorkflow: {
-      v1::GetWorkflowRequest message;
-      call.refused = ParseQuery(query, message);
-      if (call.refused.ok() && !message.name().empty()) {
-        call.refused =
-            absl::InvalidArgumentError("the path names the workflow; the query must not");
-      }
-      message.set_name(route.workflow);
-      call.message = std::move(message);
+    case Method::kListWorkflows:
+      Fill<v1::ListWorkflowsRequest>(call, from_query);
       break;
-    }
-    case Method::kListNodeTypes: {
-      v1::ListNodeTypesRequest message;
-      call.refused = ParseQuery(query, message);
-      call.message = std::move(message);
+    case Method::kGetWorkflow:
+      Fill<v1::GetWorkflowRequest>(call, [&](v1::GetWorkflowRequest& message) {
+        absl::Status parsed = ParseQuery(query, message);
+        if (parsed.ok() && !message.name().empty()) {
+          parsed = absl::InvalidArgumentError("the path names the workflow; the query must not");
+        }
+        message.set_name(route.workflow);
+        return parsed;
+      });
       break;
-    }
+    case Method::kListNodeTypes:
+      Fill<v1::ListNodeTypesRequest>(call, from_query);
+      break;
+    case Method::kListExecutions:
+      Fill<v1::ListExecutionsRequest>(call, from_query);
+      break;
+    case Method::kGetExecution:
+      Fill<v1::GetExecutionRequest>(call, [&](auto& message) {
+        return TakeExecutionId(route, ParseQuery(query, message), message);
+      });
+      break;
+    case Method::kWatchExecution:
+      Fill<v1::WatchExecutionRequest>(call, [&](auto& message) {
+        return TakeExecutionId(route, ParseQuery(query, message), message);
+      });
+      break;
+    case Method::kCancelExecution:
+      Fill<v1::CancelExecutionRequest>(call, [&](auto& message) {
+        return TakeExecutionId(route, ParseBody(body, message), message);
+      });
+      break;
+    case Method::kRetryExecution:
+      Fill<v1::RetryExecutionRequest>(call, [&](auto& message) {
+        return TakeExecutionId(route, ParseBody(body, message), message);
+      });
+      break;
     case Method::kChatCompletions: {
       openai::ChatRequest chat;
       call.openai_refused = openai::ParseChatRequest(body, chat);
@@ -147,30 +161,6 @@ CallRequest ParseCallRequest(const Route& route, std::string_view query, std::st
     }
     case Method::kListModels:
     case Method::kGetModel:
-      break;
-    case Method::kStart: {
-      v1::StartWorkflowRequest message;
-      call.refused = ParseExecutionRequest(body, route, message);
-      call.message = std::move(message);
-      break;
-    }
-    case Method::kListExecutions: {
-      v1::ListExecutionsRequest message;
-      call.refused = ParseQuery(query, message);
-      call.message = std::move(message);
-      break;
-    }
-    case Method::kGetExecution:
-      ParseExecutionCall<v1::GetExecutionRequest>(route, query, body, /*from_query=*/true, call);
-      break;
-    case Method::kCancelExecution:
-      ParseExecutionCall<v1::CancelExecutionRequest>(route, query, body, false, call);
-      break;
-    case Method::kRetryExecution:
-      ParseExecutionCall<v1::RetryExecutionRequest>(route, query, body, false, call);
-      break;
-    case Method::kWatchExecution:
-      ParseExecutionCall<v1::WatchExecutionRequest>(route, query, body, true, call);
       break;
   }
   return call;
