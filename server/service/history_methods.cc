@@ -80,10 +80,7 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
       [this, context, response, reactor,
        pending](absl::StatusOr<ExecutionRecorder::AsyncStart> start) mutable {
         if (!start.ok()) {
-          FailureContext failure;
-          failure.workflow = pending->request.workflow->name;
-          reactor->Finish(
-              FailCall(*context, start.status(), failure, *env_.scrubber, env_.max_retry_after));
+          FinishFailed(context, reactor, start.status(), pending->request.workflow->name);
           return;
         }
         response->set_execution_id(start->created.id);
@@ -98,9 +95,7 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartWorkflow(
         reactor->Finish(grpc::Status::OK);
       });
   if (!queued.ok()) {
-    FailureContext refused;
-    refused.workflow = pending->request.workflow->name;
-    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+    FinishFailed(context, reactor, queued, pending->request.workflow->name);
   }
   return reactor;
 }
@@ -115,10 +110,7 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartQueued(
       [this, context, response, reactor,
        workflow](absl::StatusOr<store::CreatedExecution> created) {
         if (!created.ok()) {
-          FailureContext failure;
-          failure.workflow = workflow;
-          reactor->Finish(
-              FailCall(*context, created.status(), failure, *env_.scrubber, env_.max_retry_after));
+          FinishFailed(context, reactor, created.status(), workflow);
           return;
         }
         if (created->created) {
@@ -132,9 +124,7 @@ grpc::ServerUnaryReactor* WorkflowServiceImpl::StartQueued(
         reactor->Finish(grpc::Status::OK);
       });
   if (!queued.ok()) {
-    FailureContext refused;
-    refused.workflow = workflow;
-    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+    FinishFailed(context, reactor, queued, workflow);
   }
   return reactor;
 }
@@ -294,10 +284,7 @@ void WorkflowServiceImpl::RetryRead(grpc::CallbackServerContext* context,
       [this, context, reactor, response,
        pending](absl::StatusOr<ExecutionRecorder::AsyncStart> start) mutable {
         if (!start.ok()) {
-          FailureContext failure;
-          failure.workflow = pending->request.workflow->name;
-          reactor->Finish(
-              FailCall(*context, start.status(), failure, *env_.scrubber, env_.max_retry_after));
+          FinishFailed(context, reactor, start.status(), pending->request.workflow->name);
           return;
         }
         if (start->recording == nullptr) {  // a retry has no idempotency key: always created
@@ -328,10 +315,7 @@ void WorkflowServiceImpl::QueueRetry(grpc::CallbackServerContext* context,
       [this, context, response, reactor,
        workflow](absl::StatusOr<store::CreatedExecution> created) {
         if (!created.ok()) {
-          FailureContext failure;
-          failure.workflow = workflow;
-          reactor->Finish(
-              FailCall(*context, created.status(), failure, *env_.scrubber, env_.max_retry_after));
+          FinishFailed(context, reactor, created.status(), workflow);
           return;
         }
         env_.logger->Log(sdk::LogLevel::kInfo,
@@ -344,10 +328,16 @@ void WorkflowServiceImpl::QueueRetry(grpc::CallbackServerContext* context,
         reactor->Finish(grpc::Status::OK);
       });
   if (!queued.ok()) {
-    FailureContext refused;
-    refused.workflow = workflow;
-    reactor->Finish(FailCall(*context, queued, refused, *env_.scrubber, env_.max_retry_after));
+    FinishFailed(context, reactor, queued, workflow);
   }
+}
+
+void WorkflowServiceImpl::FinishFailed(grpc::CallbackServerContext* context,
+                                       grpc::ServerUnaryReactor* reactor,
+                                       const absl::Status& status, const std::string& workflow) {
+  FailureContext failure;
+  failure.workflow = workflow;
+  reactor->Finish(FailCall(*context, status, failure, *env_.scrubber, env_.max_retry_after));
 }
 
 }  // namespace flowhost::service

@@ -91,6 +91,9 @@ class WorkflowServiceImpl final : public v1::WorkflowService::CallbackService {
   void RetryRead(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                  v1::RetryExecutionResponse* response, bool from_failed_node,
                  absl::StatusOr<store::ExecutionDetail> detail);
+  // Finishes `reactor` with `status` mapped for the caller, naming `workflow` in its details.
+  void FinishFailed(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                    const absl::Status& status, const std::string& workflow);
   // RetryExecution at the limit of executions in flight: queues `request` (reusing the outputs of
   // `original_nodes` it names, for a retry from the failed node) for any replica to run.
   void QueueRetry(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
