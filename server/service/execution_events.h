@@ -29,6 +29,9 @@ namespace flowhost::service {
 // The kind an event is stored under: the name of its oneof field; empty for an empty event.
 std::string EventKind(const v1::StreamWorkflowResponse& event);
 
+// The events as messages. The recorder logs the *Bytes functions' output below instead; these
+// are the reference those bytes are tested against (EventBytesTest) and measured beside
+// (bench/micro/recorder_events_bench).
 v1::StreamWorkflowResponse ExecutionStartedEvent(std::string_view execution_id,
                                                  std::string_view workflow, absl::Time started);
 v1::StreamWorkflowResponse NodeStartedEvent(std::string_view node, int attempt);
