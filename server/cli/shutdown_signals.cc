@@ -74,7 +74,7 @@ void ServeUntilSignalled(service::ServiceHost& host, sdk::Logger& logger, const 
       if (cut_short) continue;
       cut_short = true;
       logger.Log(sdk::LogLevel::kWarning,
-                 "second signal during the drain: cancelling the executions in flight now",
+                 "second signal during the drain: ending the grace period now",
                  {{"signal", SignalName(second)}});
       host.EndGracePeriod();
     }

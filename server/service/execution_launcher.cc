@@ -142,10 +142,11 @@ void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
       return recording != nullptr && recording->Park(node, wake_at, *scheduler);
     };
   }
-  // A node starts only once its predecessor's result is committed: a crash (kill -9) then runs
-  // again only the node that was in flight, never the one before it too (docs/executions.md,
-  // "What is at least once").
-  recording->HoldNextNodes();
+  // No caller waits for it. A node starts only once its predecessor's result is committed: a
+  // crash (kill -9) then runs again only the node that was in flight, never the one before it too
+  // (docs/executions.md, "What is at least once"). A shutdown it outlasts releases it for the next
+  // server to resume.
+  recording->RunInBackground();
   request.before_next_nodes =
       [weak = std::weak_ptr<Recording>(recording)](absl::AnyInvocable<void() &&> proceed) {
         std::shared_ptr<Recording> held = weak.lock();
@@ -156,10 +157,11 @@ void StartRecorded(const ServiceEnvironment& env, std::string_view rpc,
   std::shared_ptr<executor::ExecutionHandle> handle = env.executor->Start(
       std::move(request), [&env, rpc = std::string(rpc), recording,
                            ticket](executor::ExecutionRecord record) mutable {
-        if (recording->Finish(record)) {
-          LogExecutionParked(env, rpc, record);
-        } else {
+        Recording::Ending ending = recording->Finish(record);
+        if (ending == Recording::Ending::kFinished) {
           ReportExecutionFinished(env, rpc, record);
+        } else {
+          LogExecutionLeft(env, rpc, record, ending);
         }
         ticket.reset();  // its place at the gate is free
       });
@@ -242,10 +244,13 @@ void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc
   env.logger->Log(level, "execution finished", fields);
 }
 
-void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
-                        const executor::ExecutionRecord& record) {
+void LogExecutionLeft(const ServiceEnvironment& env, std::string_view rpc,
+                      const executor::ExecutionRecord& record, Recording::Ending ending) {
   if (env.logger == nullptr || !env.logger->Enabled(sdk::LogLevel::kInfo)) return;
-  env.logger->Log(sdk::LogLevel::kInfo, "execution parked on a durable timer",
+  env.logger->Log(sdk::LogLevel::kInfo,
+                  ending == Recording::Ending::kParked
+                      ? "execution parked on a durable timer"
+                      : "execution released at shutdown, for the next server to resume",
                   {{"execution_id", record.id},
                    {"trace_id", record.trace_id},
                    {"workflow", record.workflow},

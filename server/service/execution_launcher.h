@@ -99,10 +99,11 @@ void LogExecutionStarted(const ServiceEnvironment& env, std::string_view rpc,
 void ReportExecutionFinished(const ServiceEnvironment& env, std::string_view rpc,
                              const executor::ExecutionRecord& record);
 
-// Logs one line for an execution that left memory to wait on a durable timer (it did not
-// finish, so it is not counted in the metrics): id, workflow, rpc, how long it ran.
-void LogExecutionParked(const ServiceEnvironment& env, std::string_view rpc,
-                        const executor::ExecutionRecord& record);
+// Logs one line for an execution that left this server without finishing (it is not counted in
+// the metrics): parked on a durable timer, or released at shutdown for the next server to resume
+// (`ending`, Recording::Finish). Id, workflow, rpc, how long it ran here.
+void LogExecutionLeft(const ServiceEnvironment& env, std::string_view rpc,
+                      const executor::ExecutionRecord& record, Recording::Ending ending);
 
 // A fresh execution id: "ex-", the time in milliseconds (12 hex digits) and 10 random hex digits,
 // so that ids sort by creation time (roughly, across servers).

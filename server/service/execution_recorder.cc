@@ -107,6 +107,18 @@ bool Recording::Cancel(absl::Status reason) {
   return Stop(std::move(reason));
 }
 
+bool Recording::Release(absl::Status reason) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!background_ || workflow_->restart_policy != workflow::RestartPolicy::kResume ||
+        failed_ || finished_ || cancelled_ || park_at_.has_value() || !fence_.has_value()) {
+      return false;
+    }
+    released_ = true;
+  }
+  return Stop(std::move(reason));
+}
+
 bool Recording::Stop(absl::Status reason) {
   std::shared_ptr<executor::ExecutionHandle> handle;
   {
@@ -284,7 +296,7 @@ void Recording::OnNodeResult(const executor::NodeRecord& record, executor::NodeO
     absl::MutexLock lock(&mu_);
     outputs_recorded_.insert(record.name);
   }
-  if (!hold_next_nodes_) {
+  if (!background_) {
     Submit([update = std::move(update)](store::ExecutionStore& store,
                                         const store::Fence& fence) mutable {
       return store.RecordNode(fence, std::move(update));
@@ -343,15 +355,34 @@ void Recording::OnTokensReset(std::string_view node, size_t item_index,
   if (inner_ != nullptr) inner_->OnTokensReset(node, item_index, source);
 }
 
-bool Recording::Finish(const executor::ExecutionRecord& record) {
+Recording::Ending Recording::Finish(const executor::ExecutionRecord& record) {
   std::optional<absl::Time> park_at;
+  bool released = false;
   {
     absl::MutexLock lock(&mu_);
     finished_ = true;
     handle_.reset();
     park_at = park_at_;
+    released = released_;
   }
   recorder_.Unregister(id_);
+  if (released && record.status.code() == absl::StatusCode::kCancelled) {
+    // Stopped by the shutdown: not over. Running in the store with no owner and its lease over,
+    // it is resumed by the next server to claim work. What it logged so far stays; the resumed
+    // run continues the log.
+    {
+      absl::MutexLock lock(&mu_);
+      FlushEventsLocked();
+    }
+    Submit([self = shared_from_this()](store::ExecutionStore& store, const store::Fence& fence) {
+      return store.ReleaseExecution(fence, [self](absl::Status committed) {
+        if (committed.ok()) return;
+        absl::MutexLock lock(&self->mu_);
+        self->FailLocked(committed);
+      });
+    });
+    return Ending::kReleased;
+  }
   if (park_at.has_value() && record.status.code() == absl::StatusCode::kCancelled) {
     // Stopped to wait on its timer: it is not over. Waiting in the store, it is claimed again
     // once due (by the resumer here, or by another replica).
@@ -368,7 +399,7 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
         self->FailLocked(committed);
       });
     });
-    return true;
+    return Ending::kParked;
   }
   // A successful execution's output is its nodes' (workflow `output`): when the store holds
   // their items, neither the execution's row nor its execution_finished event copies them.
@@ -415,7 +446,7 @@ bool Recording::Finish(const executor::ExecutionRecord& record) {
       self->FailLocked(committed);
     });
   });
-  return false;
+  return Ending::kFinished;
 }
 
 std::optional<std::vector<std::pair<std::string, int>>> Recording::OutputFromNodes(
@@ -615,16 +646,24 @@ std::shared_ptr<Recording> ExecutionRecorder::RecordResumed(const store::Fence& 
   return recording;
 }
 
-std::vector<store::Fence> ExecutionRecorder::RunningFences() const {
+std::vector<std::shared_ptr<Recording>> ExecutionRecorder::Running() const {
   std::vector<std::shared_ptr<Recording>> recordings;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, weak] : running_) {
-      if (auto recording = weak.lock()) recordings.push_back(std::move(recording));
-    }
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, weak] : running_) {
+    if (auto recording = weak.lock()) recordings.push_back(std::move(recording));
   }
+  return recordings;
+}
+
+size_t ExecutionRecorder::ReleaseBackground(const absl::Status& reason) {
+  size_t released = 0;
+  for (const auto& recording : Running()) released += recording->Release(reason) ? 1 : 0;
+  return released;
+}
+
+std::vector<store::Fence> ExecutionRecorder::RunningFences() const {
   std::vector<store::Fence> fences;
-  for (const auto& recording : recordings) {
+  for (const auto& recording : Running()) {
     if (std::optional<store::Fence> fence = recording->fence()) fences.push_back(*fence);
   }
   return fences;

@@ -98,17 +98,35 @@ class Recording : public executor::ExecutionObserver,
   // fence is not known, or its recording failed) or is finishing.
   bool Park(std::string_view node, absl::Time wake_at, sdk::Scheduler& scheduler);
 
+  // Marks an execution no caller waits for (StartWorkflow, RetryExecution, a queued, resumed or
+  // parked one); call it before the execution starts. Its nodes start only once the results of
+  // the ones before are committed (AfterResultsCommitted), and a shutdown may release it (Release)
+  // rather than end it.
+  void RunInBackground() { background_ = true; }
+
   // For a background execution (ExecutionRequest::before_next_nodes): runs `proceed` once every
   // node result recorded so far is committed, at once when it is (or when nothing is recorded
   // any more); else on the store's thread when the last of them commits (failed writes count:
-  // the execution runs on unrecorded). Call HoldNextNodes before the execution starts.
-  void HoldNextNodes() { hold_next_nodes_ = true; }
+  // the execution runs on unrecorded).
   void AfterResultsCommitted(absl::AnyInvocable<void() &&> proceed);
 
-  // From the execution's completion, before the caller's: records the outcome. Returns true
-  // when the execution did not end but parked on a durable timer (Park): it is then written
-  // `waiting`, and continues when due.
-  bool Finish(const executor::ExecutionRecord& record);
+  // For a shutdown whose grace period is over: stops a background execution whose workflow's
+  // restart_policy is `resume` with `reason` (a cancellation) and, instead of finishing it,
+  // gives it up in the store (ExecutionStore::ReleaseExecution: running, no owner, its lease
+  // over), so that the next server to claim work, another replica or this one restarted, resumes
+  // it from its last finished node. Its log gets no execution_finished. False, and nothing done,
+  // for any other execution (synchronous, restart_policy `fail`, not recorded, parking, being
+  // cancelled or finishing): the shutdown cancels those.
+  bool Release(absl::Status reason);
+
+  // How an execution's run on this server ended, as Finish recorded it.
+  enum class Ending {
+    kFinished,  // its outcome is recorded: succeeded, failed or cancelled
+    kParked,    // it waits on a durable timer (Park): `waiting`, continued when due
+    kReleased,  // given up at shutdown (Release): resumed by the next server
+  };
+  // From the execution's completion, before the caller's: records the outcome.
+  Ending Finish(const executor::ExecutionRecord& record);
 
   // ---- ExecutionObserver ----
   void OnNodeStarted(std::string_view node, int attempt) override;
@@ -181,9 +199,10 @@ class Recording : public executor::ExecutionObserver,
   // Set by Park: the earliest wake-up time asked for.
   std::optional<absl::Time> park_at_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // Cancel was called: nothing parks any more
-  // HoldNextNodes: node results are numbered from 1 as they are submitted, and the nodes after
+  bool released_ ABSL_GUARDED_BY(mu_) = false;   // Release was called: Finish gives it up
+  // RunInBackground: node results are numbered from 1 as they are submitted, and the nodes after
   // them wait (AfterResultsCommitted) until the store has answered for the number they follow.
-  bool hold_next_nodes_ = false;  // set before the execution starts
+  bool background_ = false;  // set before the execution starts
   int64_t node_results_submitted_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t node_results_done_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::pair<int64_t, absl::AnyInvocable<void() &&>>> waiting_for_commit_
@@ -246,6 +265,11 @@ class ExecutionRecorder {
                                            store::SavePolicy save_policy,
                                            int64_t last_event_sequence);
 
+  // Releases every background execution running here that can be resumed elsewhere
+  // (Recording::Release, with `reason`), for a shutdown whose grace period is over. Returns how
+  // many it released; the shutdown cancels the rest.
+  size_t ReleaseBackground(const absl::Status& reason);
+
   // The fences of the executions this server is running and recording, for RenewLeases.
   std::vector<store::Fence> RunningFences() const;
 
@@ -279,6 +303,8 @@ class ExecutionRecorder {
                                       store::SavePolicy save_policy) const;
   absl::Status CreateAsync(store::NewExecution execution, workflow::WorkflowPtr workflow,
                            store::SavePolicy save_policy, AsyncStartDone done);
+  // The recordings of the executions running here (taken out of the lock).
+  std::vector<std::shared_ptr<Recording>> Running() const;
   void Register(const std::shared_ptr<Recording>& recording);
   void Unregister(const std::string& id);
   // Tells the park listener (SetParkListener).

@@ -116,12 +116,24 @@ void FlowhostServer::Shutdown() {
                  {"grace_period_ms", absl::ToInt64Milliseconds(options_.shutdown_grace_period)}});
   }
   if (!env_.gate->WaitForDrain(options_.shutdown_grace_period)) {
+    size_t left = env_.gate->in_flight();
+    // Background executions are left in the store for the next server (another replica, or this
+    // one restarted) to resume from their last finished node; the rest are cancelled.
+    size_t released =
+        env_.recorder == nullptr
+            ? 0
+            : env_.recorder->ReleaseBackground(sdk::NodeError(
+                  absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
+                  "the server is shutting down; the execution is left for the next server to "
+                  "resume"));
     if (logger != nullptr) {
       logger->Log(sdk::LogLevel::kWarning,
                   env_.gate->grace_period_ended()
-                      ? "grace period ended early; cancelling executions"
-                      : "grace period over; cancelling executions",
-                  {{"in_flight", env_.gate->in_flight()}});
+                      ? "grace period ended early; releasing background executions for the next "
+                        "server to resume and cancelling the others"
+                      : "grace period over; releasing background executions for the next server "
+                        "to resume and cancelling the others",
+                  {{"in_flight", left}, {"released", released}});
     }
     env_.gate->CancelAll(sdk::NodeError(absl::StatusCode::kCancelled, sdk::error_class::kCancelled,
                                         "the server is shutting down"));

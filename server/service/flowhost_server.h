@@ -4,8 +4,10 @@
 // address, optionally with TLS, with bounded message sizes.
 //
 // Shutdown drains instead of dropping work: health goes NOT_SERVING, new executions are refused
-// with UNAVAILABLE, executions in flight get the grace period to finish, the rest are cancelled
-// (their callers see CANCELLED), and only then does the gRPC server stop.
+// with UNAVAILABLE, executions in flight get the grace period to finish; then the background
+// executions still running (recorded, restart_policy `resume`) are released in the store for the
+// next server to resume (ExecutionRecorder::ReleaseBackground), the rest are cancelled (their
+// callers see CANCELLED), and only then does the gRPC server stop.
 //
 // Ownership: the host owns the server and everything its ServiceEnvironment points at, and keeps
 // them alive until Shutdown has returned. Thread-safety: Start, then Shutdown (from any one thread,

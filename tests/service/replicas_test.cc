@@ -11,6 +11,8 @@
 //   database and run by another replica; a queued execution nobody was notified of is found by
 //   the poll.
 // - CancelExecution sent to one replica stops an execution running on the other at once.
+// - A replica stopped with SIGTERM hands the background executions that outlast its grace period
+//   to the other at once.
 #include <signal.h>
 
 #include <algorithm>
@@ -428,6 +430,39 @@ TEST_F(ReplicasTest, CancelExecutionSentToOneReplicaCancelsAnExecutionRunningOnT
   EXPECT_THAT(done.error().message(), HasSubstr("CancelExecution"));
   ASSERT_EQ(done.nodes_size(), 1);
   EXPECT_EQ(done.nodes(0).status(), v1::NODE_STATUS_CANCELLED);
+}
+
+// A rolling redeploy: replica A gets SIGTERM while it runs a background execution that outlasts
+// its grace period. A releases it in the database (and NOTIFYs); B, which never polls here and
+// whose leases last 60 s, takes it over at once and runs it to its end.
+TEST_F(ReplicasTest, ARollingRedeployHandsABackgroundExecutionToTheOtherReplicaAtOnce) {
+  size_t a = StartReplica({"--shutdown-grace-period", "300ms", "--store-lease", "60s"});
+  size_t b = StartReplica({"--store-lease", "60s", "--store-poll-interval", "1h"});
+  ASSERT_FALSE(HasFailure());
+  v1::StartWorkflowResponse started;
+  ASSERT_TRUE(Start(replicas_[a], "hold", &started, "", R"({"ms": 3000})").ok());
+  const std::string id = started.execution_id();
+  WaitFor(replicas_[b], id, [](const v1::Execution& e) {
+    return e.nodes_size() == 1 && e.nodes(0).status() == v1::NODE_STATUS_RUNNING;
+  });
+
+  replicas_[a].stub.reset();  // an idle connection would hold A's gRPC shutdown for 5 s
+  absl::Time stopping = absl::Now();
+  absl::Status stopped = replicas_[a].process->Stop(/*grace_ms=*/60000);  // SIGTERM
+  EXPECT_TRUE(stopped.ok()) << stopped;
+  // Released, its node's row says cancelled until B runs it again.
+  WaitFor(replicas_[b], id, [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_RUNNING && e.nodes_size() == 1 &&
+           e.nodes(0).status() == v1::NODE_STATUS_RUNNING && e.nodes(0).attempts() == 1;
+  });
+  Rows owner =
+      Query(database_.url(), absl::StrCat("SELECT owner FROM executions WHERE id = '", id, "'"));
+  ASSERT_EQ(owner.size(), 1u);
+  EXPECT_THAT(owner[0][0], HasSubstr(absl::StrCat("-", replicas_[b].process->pid(), "-")));
+  v1::Execution done = WaitFor(replicas_[b], id, IsFinal);
+  EXPECT_EQ(done.state(), v1::EXECUTION_STATE_SUCCEEDED);
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(30)) << "B waited for the lease to run out";
+  EXPECT_EQ(CallsByUser()[id + "/call"], 2);  // A's run, stopped, and B's
 }
 
 }  // namespace

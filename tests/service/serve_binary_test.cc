@@ -1,6 +1,7 @@
 // The real `flowhost serve` binary as a child process, against the fake OpenRouter: it announces
 // its port, serves calls (also through `flowhost call`), and on SIGTERM lets executions in flight
-// finish within the grace period before exiting cleanly. With the fake behind a TLS + HTTP/2 front
+// finish within the grace period before exiting cleanly, leaving the background ones that outlast
+// it for the next server to resume. With the fake behind a TLS + HTTP/2 front
 // (nghttpx) whose certificate no system store knows, it reaches it only when http.ca_file names it.
 #include <signal.h>
 
@@ -247,6 +248,89 @@ TEST_F(ServeBinaryTest, AfterKillNineTheRestartedServerResumesFromTheLastFinishe
   // The slow node: once before the kill, once more after it (resumed); the failed one's once.
   EXPECT_EQ(RequestsFor("fake/slow-3000"), 2);
   EXPECT_EQ(RequestsFor("fake/slow-3001"), 1);
+}
+
+// A redeploy: SIGTERM while executions outlast a short grace period. The background execution
+// (StartWorkflow) is released in the store rather than cancelled, and the next server resumes it
+// from its last finished node: the first node's upstream call is made once, the second's twice,
+// and its event log ends with one execution_finished, its real one. A background execution whose
+// workflow says restart_policy: fail, and a synchronous run (its caller is answered), are
+// cancelled.
+TEST_F(ServeBinaryTest, ASigtermPastTheGracePeriodLeavesBackgroundExecutionsForTheNextServer) {
+  server_->Stop().IgnoreError();
+  StartServer({"--shutdown-grace-period", "300ms"});
+  std::vector<std::string> ids;
+  for (const char* workflow : {"resumable", "fragile"}) {
+    v1::StartWorkflowRequest start;
+    start.set_workflow(workflow);
+    v1::StartWorkflowResponse started;
+    grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ids.push_back(started.execution_id());
+  }
+  for (const std::string& id : ids) {
+    WaitForExecution(id, [](const v1::Execution& e) {
+      return e.nodes_size() == 2 && e.nodes(0).status() == v1::NODE_STATUS_SUCCEEDED &&
+             e.nodes(1).status() == v1::NODE_STATUS_RUNNING;
+    });
+  }
+  v1::StreamWorkflowRequest stream_request;
+  stream_request.set_workflow("slow");
+  (*stream_request.mutable_input()->mutable_fields())["duration"].set_string_value("10m");
+  auto stream_context = Context();
+  auto reader = stub_->StreamWorkflow(stream_context.get(), stream_request);
+  v1::StreamWorkflowResponse event;
+  std::string synchronous_id;
+  bool node_started = false;
+  while (!node_started && reader->Read(&event)) {
+    if (event.has_execution_started()) synchronous_id = event.execution_started().execution_id();
+    node_started = event.has_node_started();
+  }
+  ASSERT_TRUE(node_started);
+  ASSERT_EQ(RequestsFor("fake/ok"), 1);
+  ASSERT_EQ(RequestsFor("fake/scripted"), 1);
+
+  absl::Status stopped = server_->Stop(/*grace_ms=*/60000);  // SIGTERM
+  EXPECT_TRUE(stopped.ok()) << stopped;                        // exit status 0
+  while (reader->Read(&event)) {
+  }
+  grpc::Status streamed = reader->Finish();
+  EXPECT_EQ(streamed.error_code(), grpc::StatusCode::CANCELLED) << streamed.error_message();
+  StartServer();
+
+  v1::Execution resumed = WaitForExecution(ids[0], [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_SUCCEEDED;
+  });
+  ASSERT_EQ(resumed.nodes_size(), 2);
+  EXPECT_EQ(resumed.nodes(0).attempts(), 1);  // its row as its one run left it
+  EXPECT_EQ(RequestsFor("fake/ok"), 1);       // the finished node did not run again
+  EXPECT_EQ(RequestsFor("fake/slow-3000"), 2);
+  v1::Execution cancelled = WaitForExecution(ids[1], [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_CANCELLED;
+  });
+  EXPECT_THAT(cancelled.error().message(), HasSubstr("the server is shutting down"));
+  EXPECT_EQ(RequestsFor("fake/slow-3001"), 1);
+  v1::Execution synchronous = WaitForExecution(synchronous_id, [](const v1::Execution& e) {
+    return e.state() == v1::EXECUTION_STATE_CANCELLED;
+  });
+  EXPECT_EQ(synchronous.state(), v1::EXECUTION_STATE_CANCELLED);
+
+  // Its event log: the second node stopped by the shutdown, then run again by the next server.
+  std::ostringstream watch_out, watch_err;
+  ASSERT_EQ(cli::ExecutionsCommand({"watch", ids[0], "--target", target_}, watch_out, watch_err),
+            cli::kExitOk)
+      << watch_err.str();
+  std::string log = watch_out.str();
+  EXPECT_THAT(log, HasSubstr("node_finished       quick succeeded"));
+  EXPECT_THAT(log, HasSubstr("node_finished       slow cancelled"));
+  EXPECT_THAT(log, HasSubstr("node_finished       slow succeeded"));
+  EXPECT_THAT(log, ::testing::EndsWith("execution_finished  succeeded\n"));
+  size_t finished = 0;
+  for (size_t at = log.find("execution_finished"); at != std::string::npos;
+       at = log.find("execution_finished", at + 1)) {
+    ++finished;
+  }
+  EXPECT_EQ(finished, 1u);
 }
 
 // A durable wait: the 3 s `wait` parks its execution in the store (waiting, its node before
