@@ -29,12 +29,15 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   size_t best_distance = limit + 1;
   size_t best_length_gap = 0;
   for (const std::string& candidate : candidates) {
+    size_t length_gap = candidate.size() > word.size() ? candidate.size() - word.size()
+                                                        : word.size() - candidate.size();
+    // The distance is at least the gap in length: a candidate that cannot beat or tie the best
+    // so far is not measured (a long unknown word then costs no O(n * m) comparison per name).
+    if (length_gap > best_distance) continue;
     size_t distance = EditDistance(word, candidate);
     // A candidate that keeps nothing of the word is a rewrite, not a typo: "x" is not "y", nor "ab"
     // a misspelt "b" (short words would otherwise match every other short word).
     if (distance >= word.size() || distance >= candidate.size()) continue;
-    size_t length_gap = candidate.size() > word.size() ? candidate.size() - word.size()
-                                                        : word.size() - candidate.size();
     // On a tie, a candidate of the same length is the likelier typo ("modle": "model", not "mode").
     if (distance < best_distance || (distance == best_distance && length_gap < best_length_gap)) {
       best_distance = distance;

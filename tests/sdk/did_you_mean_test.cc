@@ -28,5 +28,17 @@ TEST(DidYouMeanTest, AShortWordIsNotMatchedToAnyOtherShortWord) {
   EXPECT_EQ(ClosestMatch("ix", fields), "id");
 }
 
+// Candidates too far in length to win are skipped unmeasured: the answers are those of measuring
+// every candidate, including on ties and for words far longer than any name.
+TEST(DidYouMeanTest, SkippingCandidatesByLengthGivesTheSameAnswers) {
+  std::vector<std::string> names = {"max_tokens", "mode", "model", "models", "modeling"};
+  EXPECT_EQ(ClosestMatch("modle", names), "model");
+  EXPECT_EQ(ClosestMatch("modelx", names), "models");  // a tie with "model", same length wins
+  EXPECT_EQ(ClosestMatch("max_token", names), "max_tokens");
+  EXPECT_EQ(ClosestMatch(std::string(4096, 'm'), names), "");
+  EXPECT_EQ(ClosestMatch(std::string(300, 'm') + "odel", {std::string(300, 'm') + "odle"}),
+            std::string(300, 'm') + "odle");
+}
+
 }  // namespace
 }  // namespace flowhost::sdk
