@@ -190,6 +190,30 @@ class ServeBinaryTest : public ::testing::Test {
     return response.execution();
   }
 
+  // Starts each of `workflows` (two-node ones) with StartWorkflow and waits until each runs its
+  // second node, its first recorded as succeeded. Returns their execution ids (fewer after a
+  // failure).
+  std::vector<std::string> StartAndWaitForTheirSecondNodes(
+      const std::vector<std::string>& workflows) {
+    std::vector<std::string> ids;
+    for (const std::string& workflow : workflows) {
+      v1::StartWorkflowRequest start;
+      start.set_workflow(workflow);
+      v1::StartWorkflowResponse started;
+      grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) return ids;
+      ids.push_back(started.execution_id());
+    }
+    for (const std::string& id : ids) {
+      WaitForExecution(id, [](const v1::Execution& e) {
+        return e.nodes_size() == 2 && e.nodes(0).status() == v1::NODE_STATUS_SUCCEEDED &&
+               e.nodes(1).status() == v1::NODE_STATUS_RUNNING;
+      });
+    }
+    return ids;
+  }
+
   void TearDown() override {
     if (server_ != nullptr) server_->Stop().IgnoreError();
     std::filesystem::remove_all(dir_);
@@ -212,20 +236,8 @@ class ServeBinaryTest : public ::testing::Test {
 // from its last finished node (the first node's upstream call is made once, the second's twice);
 // one whose workflow says restart_policy: fail is failed instead.
 TEST_F(ServeBinaryTest, AfterKillNineTheRestartedServerResumesFromTheLastFinishedNode) {
-  std::vector<std::string> ids;
-  for (const char* workflow : {"resumable", "fragile"}) {
-    v1::StartWorkflowRequest start;
-    start.set_workflow(workflow);
-    v1::StartWorkflowResponse started;
-    grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    ids.push_back(started.execution_id());
-  }
-  auto second_running = [](const v1::Execution& e) {
-    return e.nodes_size() == 2 && e.nodes(0).status() == v1::NODE_STATUS_SUCCEEDED &&
-           e.nodes(1).status() == v1::NODE_STATUS_RUNNING;
-  };
-  for (const std::string& id : ids) WaitForExecution(id, second_running);
+  std::vector<std::string> ids = StartAndWaitForTheirSecondNodes({"resumable", "fragile"});
+  ASSERT_EQ(ids.size(), 2u);
   ASSERT_EQ(RequestsFor("fake/ok"), 1);
   ASSERT_EQ(RequestsFor("fake/scripted"), 1);
 
@@ -259,21 +271,8 @@ TEST_F(ServeBinaryTest, AfterKillNineTheRestartedServerResumesFromTheLastFinishe
 TEST_F(ServeBinaryTest, ASigtermPastTheGracePeriodLeavesBackgroundExecutionsForTheNextServer) {
   server_->Stop().IgnoreError();
   StartServer({"--shutdown-grace-period", "300ms"});
-  std::vector<std::string> ids;
-  for (const char* workflow : {"resumable", "fragile"}) {
-    v1::StartWorkflowRequest start;
-    start.set_workflow(workflow);
-    v1::StartWorkflowResponse started;
-    grpc::Status status = stub_->StartWorkflow(Context().get(), start, &started);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    ids.push_back(started.execution_id());
-  }
-  for (const std::string& id : ids) {
-    WaitForExecution(id, [](const v1::Execution& e) {
-      return e.nodes_size() == 2 && e.nodes(0).status() == v1::NODE_STATUS_SUCCEEDED &&
-             e.nodes(1).status() == v1::NODE_STATUS_RUNNING;
-    });
-  }
+  std::vector<std::string> ids = StartAndWaitForTheirSecondNodes({"resumable", "fragile"});
+  ASSERT_EQ(ids.size(), 2u);
   v1::StreamWorkflowRequest stream_request;
   stream_request.set_workflow("slow");
   (*stream_request.mutable_input()->mutable_fields())["duration"].set_string_value("10m");
