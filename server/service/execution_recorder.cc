@@ -368,12 +368,8 @@ Recording::Ending Recording::Finish(const executor::ExecutionRecord& record) {
   recorder_.Unregister(id_);
   if (released && record.status.code() == absl::StatusCode::kCancelled) {
     // Stopped by the shutdown: not over. Running in the store with no owner and its lease over,
-    // it is resumed by the next server to claim work. What it logged so far stays; the resumed
-    // run continues the log.
-    {
-      absl::MutexLock lock(&mu_);
-      FlushEventsLocked();
-    }
+    // it is resumed by the next server to claim work. What it logged so far stays (a background
+    // execution does not batch its events); the resumed run continues the log.
     Submit([self = shared_from_this()](store::ExecutionStore& store, const store::Fence& fence) {
       return store.ReleaseExecution(fence, [self](absl::Status committed) {
         if (committed.ok()) return;
