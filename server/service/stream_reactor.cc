@@ -130,8 +130,12 @@ void StreamReactor::Begin(const v1::StreamWorkflowRequest& request) {
 
 void StreamReactor::CloseSession() {
   // Only one caller gets here (Begin after the completion, or the completion after Begin), once.
-  session_->Push(std::move(finished_event_));
-  session_->Close(std::move(final_status_));
+  // Once Close has marked the session closed, a write completing on a gRPC thread may finish the
+  // call there, and gRPC then destroys this reactor (OnDone) while Close is still running here:
+  // the session is held by this frame, not only by the reactor, and `this` is not touched after.
+  std::shared_ptr<StreamSession> session = session_;
+  session->Push(std::move(finished_event_));
+  session->Close(std::move(final_status_));
 }
 
 void StreamReactor::Complete(executor::ExecutionRecord record) {
