@@ -101,6 +101,14 @@ CallRequest ParseCallRequest(const Route& route, std::string_view query, std::st
   auto execution = [body, &route](auto& message) {
     return ParseExecutionRequest(body, route, message);
   };
+  // A method on one execution: its fields from the query (GET) or the body (POST), its id from
+  // the path.
+  auto execution_id_and_query = [query, &route](auto& message) {
+    return TakeExecutionId(route, ParseQuery(query, message), message);
+  };
+  auto execution_id_and_body = [body, &route](auto& message) {
+    return TakeExecutionId(route, ParseBody(body, message), message);
+  };
   switch (route.method) {
     case Method::kRun:
       Fill<v1::RunWorkflowRequest>(call, execution);
@@ -134,24 +142,16 @@ CallRequest ParseCallRequest(const Route& route, std::string_view query, std::st
       Fill<v1::ListExecutionsRequest>(call, from_query);
       break;
     case Method::kGetExecution:
-      Fill<v1::GetExecutionRequest>(call, [&](auto& message) {
-        return TakeExecutionId(route, ParseQuery(query, message), message);
-      });
+      Fill<v1::GetExecutionRequest>(call, execution_id_and_query);
       break;
     case Method::kWatchExecution:
-      Fill<v1::WatchExecutionRequest>(call, [&](auto& message) {
-        return TakeExecutionId(route, ParseQuery(query, message), message);
-      });
+      Fill<v1::WatchExecutionRequest>(call, execution_id_and_query);
       break;
     case Method::kCancelExecution:
-      Fill<v1::CancelExecutionRequest>(call, [&](auto& message) {
-        return TakeExecutionId(route, ParseBody(body, message), message);
-      });
+      Fill<v1::CancelExecutionRequest>(call, execution_id_and_body);
       break;
     case Method::kRetryExecution:
-      Fill<v1::RetryExecutionRequest>(call, [&](auto& message) {
-        return TakeExecutionId(route, ParseBody(body, message), message);
-      });
+      Fill<v1::RetryExecutionRequest>(call, execution_id_and_body);
       break;
     case Method::kChatCompletions: {
       openai::ChatRequest chat;
