@@ -378,12 +378,15 @@ void HttpGateway::Handle(evhttp_request* request) {
 
 void HttpGateway::CallStarted(const std::shared_ptr<Exchange>& exchange) {
   absl::MutexLock lock(&calls_mu_);
-  calls_[exchange.get()] = exchange;
+  Calls& calls = calls_[exchange.get()];
+  calls.exchange = exchange;
+  ++calls.in_progress;
 }
 
 void HttpGateway::CallEnded(Exchange* exchange) {
   absl::MutexLock lock(&calls_mu_);
-  calls_.erase(exchange);
+  auto it = calls_.find(exchange);
+  if (it != calls_.end() && --it->second.in_progress == 0) calls_.erase(it);
 }
 
 void HttpGateway::WaitForCalls(absl::Duration timeout) {
@@ -410,8 +413,8 @@ void HttpGateway::Shutdown(absl::Duration grace) {
   std::vector<std::shared_ptr<Exchange>> running;
   {
     absl::MutexLock lock(&calls_mu_);
-    for (auto& [raw, weak] : calls_) {
-      if (std::shared_ptr<Exchange> exchange = weak.lock()) running.push_back(exchange);
+    for (auto& [raw, calls] : calls_) {
+      if (std::shared_ptr<Exchange> exchange = calls.exchange.lock()) running.push_back(exchange);
     }
   }
   for (const std::shared_ptr<Exchange>& exchange : running) exchange->Cancel();

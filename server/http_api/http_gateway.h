@@ -86,7 +86,10 @@ class HttpGateway {
   EventLoop& loop() { return *loop_; }
   absl::Duration io_timeout() const { return options_.io_timeout; }
   v1::WorkflowService::Stub& stub() { return *stub_; }
-  // A gRPC call begins / its last callback has posted its last step (any thread).
+  // A gRPC call of `exchange` begins / its last callback has posted its last step (any thread).
+  // Counted per exchange: an exchange that makes its next call from the step its last call posted
+  // (openai_exchange.h) may start it on the loop thread before the last call's CallEnded runs on a
+  // gRPC thread, and stays tracked (for Shutdown's cancel and wait) across the two.
   void CallStarted(const std::shared_ptr<Exchange>& exchange);
   void CallEnded(Exchange* exchange);
   // The guard of `request`'s connection, while it has one (loop thread).
@@ -114,8 +117,12 @@ class HttpGateway {
   bool shut_down_ = false;
   ConnectionGuard::Registry guards_;  // loop thread
 
+  struct Calls {
+    std::weak_ptr<Exchange> exchange;
+    int in_progress = 0;
+  };
   absl::Mutex calls_mu_;
-  std::map<Exchange*, std::weak_ptr<Exchange>> calls_ ABSL_GUARDED_BY(calls_mu_);
+  std::map<Exchange*, Calls> calls_ ABSL_GUARDED_BY(calls_mu_);
 };
 
 }  // namespace flowhost::http_api
