@@ -68,19 +68,36 @@ void SideCalls::Cancel() {
   if (!contexts_.empty()) contexts_.back()->TryCancel();
 }
 
-// ---- GET /v1/models ----
+// ---- Side calls, and a model id's lookup ----
 
-void ModelsExchange::Begin() { RequestPage(""); }
-
-void ModelsExchange::Cancel() {
-  pages_.Cancel();
+void SideCallExchange::Cancel() {
+  side_calls_.Cancel();
   Exchange::Cancel();
 }
 
-void ModelsExchange::PeerGone() {
+void SideCallExchange::PeerGone() {
   peer_gone_ = true;
   Cancel();
 }
+
+void ModelIdExchange::LookUp(const std::string& workflow, bool is_default) {
+  auto self = std::static_pointer_cast<ModelIdExchange>(shared_from_this());
+  gateway_.CallStarted(self);
+  lookup_request_.set_name(workflow);
+  lookup_response_.Clear();
+  gateway_.stub().async()->GetWorkflow(
+      &side_calls_.Next(metadata_), &lookup_request_, &lookup_response_,
+      [self, is_default, &gateway = gateway_](grpc::Status status) {
+        PostToLoop(gateway, self, [status, is_default](ModelIdExchange& exchange) {
+          exchange.OnLookedUp(status, is_default);
+        });
+        gateway.CallEnded(self.get());
+      });
+}
+
+// ---- GET /v1/models ----
+
+void ModelsExchange::Begin() { RequestPage(""); }
 
 void ModelsExchange::RequestPage(const std::string& page_token) {
   auto self = std::static_pointer_cast<ModelsExchange>(shared_from_this());
@@ -90,7 +107,7 @@ void ModelsExchange::RequestPage(const std::string& page_token) {
   page_request_.set_page_token(page_token);
   page_.Clear();
   gateway_.stub().async()->ListWorkflows(
-      &pages_.Next(metadata_), &page_request_, &page_,
+      &side_calls_.Next(metadata_), &page_request_, &page_,
       [self, &gateway = gateway_](grpc::Status status) {
         PostToLoop(gateway, self, [status](ModelsExchange& exchange) { exchange.OnPage(status); });
         gateway.CallEnded(self.get());
@@ -101,7 +118,7 @@ void ModelsExchange::OnPage(const grpc::Status& status) {
   if (!status.ok()) {
     return AnswerJson(HttpStatusFor(status.error_code()),
                       openai::ErrorBody(openai::ErrorFromStatus(
-                          status, service::ReadErrorDetails(pages_.current()))));
+                          status, service::ReadErrorDetails(side_calls_.current()))));
   }
   for (v1::Workflow& workflow : *page_.mutable_workflows()) {
     workflows_.push_back(std::move(workflow));
@@ -120,31 +137,6 @@ void ModelExchange::Begin() {
   if (!default_workflow_.empty()) return LookUp(default_workflow_, /*is_default=*/true);
   openai::Error error = ModelNotFound(model_);
   AnswerJson(error.http_status, openai::ErrorBody(error));
-}
-
-void ModelExchange::Cancel() {
-  lookups_.Cancel();
-  Exchange::Cancel();
-}
-
-void ModelExchange::PeerGone() {
-  peer_gone_ = true;
-  Cancel();
-}
-
-void ModelExchange::LookUp(const std::string& workflow, bool is_default) {
-  auto self = std::static_pointer_cast<ModelExchange>(shared_from_this());
-  gateway_.CallStarted(self);
-  lookup_request_.set_name(workflow);
-  lookup_response_.Clear();
-  gateway_.stub().async()->GetWorkflow(
-      &lookups_.Next(metadata_), &lookup_request_, &lookup_response_,
-      [self, is_default, &gateway = gateway_](grpc::Status status) {
-        PostToLoop(gateway, self, [status, is_default](ModelExchange& exchange) {
-          exchange.OnLookedUp(status, is_default);
-        });
-        gateway.CallEnded(self.get());
-      });
 }
 
 void ModelExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
@@ -170,7 +162,7 @@ void ModelExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
   }
   AnswerJson(HttpStatusFor(status.error_code()),
              openai::ErrorBody(
-                 openai::ErrorFromStatus(status, service::ReadErrorDetails(lookups_.current()))));
+                 openai::ErrorFromStatus(status, service::ReadErrorDetails(side_calls_.current()))));
 }
 
 // ---- POST /v1/chat/completions ----
@@ -178,7 +170,7 @@ void ModelExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
 ChatCompletionExchange::ChatCompletionExchange(HttpGateway& gateway, evhttp_request* request,
                                                openai::ChatRequest chat,
                                                std::string default_workflow)
-    : Exchange(gateway, request),
+    : ModelIdExchange(gateway, request),
       chat_(std::move(chat)),
       default_workflow_(std::move(default_workflow)),
       created_(absl::ToUnixSeconds(absl::Now())),
@@ -190,34 +182,13 @@ void ChatCompletionExchange::Begin() {
   Fail(ModelNotFound(chat_.model));
 }
 
-void ChatCompletionExchange::Cancel() {
-  lookups_.Cancel();
-  Exchange::Cancel();
-}
-
 void ChatCompletionExchange::PeerGone() {
-  peer_gone_ = true;
-  Cancel();
+  SideCallExchange::PeerGone();
   if (awaiting_write_) {
     // The payloads being written never will be: read on, so the cancelled stream ends.
     awaiting_write_ = false;
     ReadNext();
   }
-}
-
-void ChatCompletionExchange::LookUp(const std::string& workflow, bool is_default) {
-  auto self = std::static_pointer_cast<ChatCompletionExchange>(shared_from_this());
-  gateway_.CallStarted(self);
-  lookup_request_.set_name(workflow);
-  lookup_response_.Clear();
-  gateway_.stub().async()->GetWorkflow(
-      &lookups_.Next(metadata_), &lookup_request_, &lookup_response_,
-      [self, is_default, &gateway = gateway_](grpc::Status status) {
-        PostToLoop(gateway, self, [status, is_default](ChatCompletionExchange& exchange) {
-          exchange.OnLookedUp(status, is_default);
-        });
-        gateway.CallEnded(self.get());
-      });
 }
 
 void ChatCompletionExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
@@ -239,7 +210,7 @@ void ChatCompletionExchange::OnLookedUp(const grpc::Status& status, bool is_defa
     return Fail(ModelNotFound(chat_.model));
   }
   if (!status.ok()) {
-    return Fail(openai::ErrorFromStatus(status, service::ReadErrorDetails(lookups_.current())));
+    return Fail(openai::ErrorFromStatus(status, service::ReadErrorDetails(side_calls_.current())));
   }
   sdk::Json inputs;
   std::optional<std::string> requested_model;

@@ -48,19 +48,42 @@ class SideCalls {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// GET /v1/models.
-class ModelsExchange final : public Exchange {
+// An exchange that makes calls before its main one (side_calls_), all cancelled with it.
+class SideCallExchange : public Exchange {
  public:
   using Exchange::Exchange;
-  void Begin() override;
   void Cancel() override;
   void PeerGone() override;
+
+ protected:
+  SideCalls side_calls_;
+};
+
+// An exchange for a model id: it first looks up the workflow serving it, as a side call.
+class ModelIdExchange : public SideCallExchange {
+ public:
+  using SideCallExchange::SideCallExchange;
+
+ protected:
+  // Looks `workflow` up with GetWorkflow; OnLookedUp gets the status on the loop thread and the
+  // workflow in lookup_response_. `is_default`: whether `workflow` is the default workflow.
+  void LookUp(const std::string& workflow, bool is_default);
+  virtual void OnLookedUp(const grpc::Status& status, bool is_default) = 0;
+
+  v1::GetWorkflowRequest lookup_request_;
+  v1::GetWorkflowResponse lookup_response_;
+};
+
+// GET /v1/models.
+class ModelsExchange final : public SideCallExchange {
+ public:
+  using SideCallExchange::SideCallExchange;
+  void Begin() override;
 
  private:
   void RequestPage(const std::string& page_token);
   void OnPage(const grpc::Status& status);  // loop thread
 
-  SideCalls pages_;
   v1::ListWorkflowsRequest page_request_;
   v1::ListWorkflowsResponse page_;
   std::vector<v1::Workflow> workflows_;
@@ -69,31 +92,25 @@ class ModelsExchange final : public Exchange {
 // GET /v1/models/{id}: the model object when a chat completion for `id` would run a workflow
 // (a workflow of that name exposed as "openai", else the default workflow when one is configured
 // and loaded); 404 model_not_found otherwise.
-class ModelExchange final : public Exchange {
+class ModelExchange final : public ModelIdExchange {
  public:
   ModelExchange(HttpGateway& gateway, evhttp_request* request, std::string model,
                 std::string default_workflow)
-      : Exchange(gateway, request),
+      : ModelIdExchange(gateway, request),
         model_(std::move(model)),
         default_workflow_(std::move(default_workflow)) {}
   void Begin() override;
-  void Cancel() override;
-  void PeerGone() override;
 
  private:
-  void LookUp(const std::string& workflow, bool is_default);
-  void OnLookedUp(const grpc::Status& status, bool is_default);  // loop thread
+  void OnLookedUp(const grpc::Status& status, bool is_default) override;  // loop thread
 
   const std::string model_;
   const std::string default_workflow_;
-  SideCalls lookups_;
-  v1::GetWorkflowRequest lookup_request_;
-  v1::GetWorkflowResponse lookup_response_;
 };
 
 // POST /v1/chat/completions.
 class ChatCompletionExchange final
-    : public Exchange,
+    : public ModelIdExchange,
       public grpc::ClientReadReactor<v1::StreamWorkflowResponse> {
  public:
   // `default_workflow` serves the model ids that are not workflows exposed as "openai" (empty:
@@ -102,14 +119,12 @@ class ChatCompletionExchange final
                          openai::ChatRequest chat, std::string default_workflow);
 
   void Begin() override;
-  void Cancel() override;
   void PeerGone() override;
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
 
  private:
-  void LookUp(const std::string& workflow, bool is_default);
-  void OnLookedUp(const grpc::Status& status, bool is_default);  // loop thread
+  void OnLookedUp(const grpc::Status& status, bool is_default) override;  // loop thread
   void Run(const std::string& workflow, const sdk::Json& inputs);
   void OnRunDone(const grpc::Status& status);  // loop thread
   void Fail(const openai::Error& error);
@@ -122,9 +137,6 @@ class ChatCompletionExchange final
   const openai::ChatRequest chat_;
   const std::string default_workflow_;
   const int64_t created_;
-  SideCalls lookups_;
-  v1::GetWorkflowRequest lookup_request_;
-  v1::GetWorkflowResponse lookup_response_;
   v1::RunWorkflowRequest run_request_;
   v1::RunWorkflowResponse run_response_;
   v1::StreamWorkflowRequest stream_request_;
