@@ -24,22 +24,13 @@ class ChatNode : public sdk::Node {
       : client_(std::move(client)), concurrency_(concurrency) {}
 
   void Execute(sdk::NodeContext& context, sdk::NodeDone done) const override {
-    size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    sdk::ItemBatch::Run(
-        count, concurrency_, context.scheduler(), context.cancellation(),
+    sdk::ItemBatch::RunForNode(
+        context, concurrency_,
         [this, &context](size_t index, const sdk::CancellationToken& token,
                          sdk::ItemBatch::ItemDone item_done) {
           StartItem(context, index, token, std::move(item_done));
         },
-        [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
-          if (!items.ok()) {
-            done(items.status());
-            return;
-          }
-          sdk::NodeResult result;
-          result.outputs.push_back(*std::move(items));
-          done(std::move(result));
-        });
+        std::move(done));
   }
 
  private:

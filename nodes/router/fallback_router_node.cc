@@ -384,22 +384,13 @@ class FallbackRouterNode : public sdk::Node {
   static void RunItems(std::shared_ptr<RouterRun> shared, sdk::NodeDone done) {
     std::shared_ptr<const RouterRun> run = std::move(shared);
     sdk::NodeContext& context = *run->context;
-    size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
-    sdk::ItemBatch::Run(
-        count, run->settings->concurrency, context.scheduler(), context.cancellation(),
+    sdk::ItemBatch::RunForNode(
+        context, run->settings->concurrency,
         [run](size_t index, const sdk::CancellationToken& token,
               sdk::ItemBatch::ItemDone item_done) {
           StartRouteWalk(run, index, token, std::move(item_done));
         },
-        [done = std::move(done)](absl::StatusOr<sdk::Items> items) mutable {
-          if (!items.ok()) {
-            done(items.status());
-            return;
-          }
-          sdk::NodeResult result;
-          result.outputs.push_back(*std::move(items));
-          done(std::move(result));
-        });
+        std::move(done));
   }
 
   std::shared_ptr<const RouterSettings> settings_;

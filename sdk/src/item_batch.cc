@@ -126,4 +126,18 @@ void ItemBatch::Run(size_t count, size_t limit, Scheduler& scheduler,
   state->Pump();
 }
 
+void ItemBatch::RunForNode(NodeContext& context, size_t limit, StartItem start, NodeDone done) {
+  size_t count = context.inputs().empty() ? 0 : context.inputs()[0].size();
+  Run(count, limit, context.scheduler(), context.cancellation(), std::move(start),
+      [done = std::move(done)](absl::StatusOr<Items> items) mutable {
+        if (!items.ok()) {
+          done(items.status());
+          return;
+        }
+        NodeResult result;
+        result.outputs.push_back(*std::move(items));
+        done(std::move(result));
+      });
+}
+
 }  // namespace flowhost::sdk

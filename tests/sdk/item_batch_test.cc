@@ -1,5 +1,6 @@
 // ItemBatch: one task per item, at most `limit` at a time, outputs in input order, and the first
-// failure (or the parent's cancellation) stops the batch once every started task has reported.
+// failure (or the parent's cancellation) stops the batch once every started task has reported;
+// RunForNode, a node's Execute as such a batch.
 #include "flowhost/sdk/item_batch.h"
 
 #include <optional>
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "server/common/clocks.h"
 #include "server/common/manual_scheduler.h"
+#include "tests/nodes/testing/fake_node_context.h"
 
 namespace flowhost::sdk {
 namespace {
@@ -103,6 +105,48 @@ TEST_F(ItemBatchTest, ParentCancellationFailsTheBatchWithTheParentsReason) {
   ASSERT_TRUE(result_.has_value());
   EXPECT_EQ(result_->status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(result_->status().message(), "execution deadline");
+}
+
+// A node built on RunForNode: one task per item of its first input port, each answered with the
+// item's "n" doubled, inline.
+class DoublingNode : public Node {
+ public:
+  void Execute(NodeContext& context, NodeDone done) const override {
+    ItemBatch::RunForNode(
+        context, /*limit=*/2,
+        [&context](size_t index, const CancellationToken&, ItemBatch::ItemDone item_done) {
+          const Json& item = context.inputs()[0][index];
+          if (!item.contains("n")) return item_done(absl::InvalidArgumentError("no n"));
+          item_done(Json{{"n", item["n"].get<int>() * 2}});
+        },
+        std::move(done));
+  }
+};
+
+TEST(ItemBatchForNode, TheTasksItemsInInputOrderAreTheNodesOneOutputPort) {
+  node_testing::FakeNodeContext context;
+  context.SetInput({Json{{"n", 1}}, Json{{"n", 2}}, Json{{"n", 3}}});
+  absl::StatusOr<NodeResult> result = context.Run(DoublingNode());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outputs.size(), 1u);
+  EXPECT_EQ(result->outputs[0], (Items{Json{{"n", 2}}, Json{{"n", 4}}, Json{{"n", 6}}}));
+  EXPECT_EQ(context.done_calls(), 1);
+}
+
+TEST(ItemBatchForNode, ANodeWithNoInputItemsHasOneEmptyOutputPort) {
+  node_testing::FakeNodeContext context;
+  context.SetInput({});
+  absl::StatusOr<NodeResult> result = context.Run(DoublingNode());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->outputs.size(), 1u);
+  EXPECT_TRUE(result->outputs[0].empty());
+}
+
+TEST(ItemBatchForNode, ATaskFailureIsTheNodesFailure) {
+  node_testing::FakeNodeContext context;
+  context.SetInput({Json{{"n", 1}}, Json{{"m", 2}}});
+  absl::StatusOr<NodeResult> result = context.Run(DoublingNode());
+  EXPECT_EQ(result.status(), absl::InvalidArgumentError("no n"));
 }
 
 }  // namespace

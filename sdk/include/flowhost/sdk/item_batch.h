@@ -4,7 +4,8 @@
 // the batch completes with that first failure (or with the parent token's reason when the parent
 // was cancelled). No thread waits: tasks complete through callbacks.
 //
-// Used by nodes with a `concurrency` setting (openrouter.chat, router.fallback).
+// Used by nodes with a `concurrency` setting (openrouter.chat, router.fallback) through RunForNode,
+// and by openrouter.models.
 // Thread-safety: a task's `done` may be called from any thread, inline or later, exactly once. The
 // batch's `done` runs exactly once, on the thread that completes the last task (or inline when
 // there are no items), after every started task has reported: a task must not touch the NodeContext
@@ -19,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "flowhost/sdk/cancellation.h"
 #include "flowhost/sdk/json.h"
+#include "flowhost/sdk/node.h"
+#include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/scheduler.h"
 
 namespace flowhost::sdk {
@@ -35,6 +38,11 @@ class ItemBatch {
   // `scheduler` restarts the pump after a task completes (so inline completions never recurse).
   static void Run(size_t count, size_t limit, Scheduler& scheduler, const CancellationToken& parent,
                   StartItem start, Done done);
+
+  // A node's Execute as one batch: a task per item of `context`'s first input port (none without
+  // one), on its scheduler and under its cancellation; the tasks' items, in input order, are the
+  // node's one output port.
+  static void RunForNode(NodeContext& context, size_t limit, StartItem start, NodeDone done);
 };
 
 }  // namespace flowhost::sdk
