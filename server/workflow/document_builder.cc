@@ -263,7 +263,12 @@ void DocumentBuilder::StartContainer(const YAML::Mark& mark, const std::string& 
   }
   const char* standard = is_map ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq";
   if (tag != "?" && tag != "!" && tag != standard) {
-    Report(offset, ResolveScalar(tag, "").error);
+    std::string error = ResolveScalar(tag, "").error;
+    if (error.empty()) {  // a scalar's standard tag: !!str, !!null, ...
+      error = absl::StrCat("the tag '", ShownTag(tag), "' is for a single value, not for a ",
+                           is_map ? "mapping" : "list");
+    }
+    Report(MarkOffset(mark), std::move(error));  // at the tag, as for a scalar's
   }
   Slot slot = NextSlot();
   Frame frame;

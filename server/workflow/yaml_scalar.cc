@@ -149,14 +149,17 @@ ResolvedScalar ResolveScalar(std::string_view tag, const std::string& text) {
       return number;
     }
   }
-  std::string shown(tag);
-  if (tag.substr(0, kCoreTag.size()) == kCoreTag) {
-    shown = absl::StrCat("!!", sdk::AsAbsl(tag.substr(kCoreTag.size())));
-  }
   return {Json(text),
-          absl::StrCat("unsupported tag '", shown,
+          absl::StrCat("unsupported tag '", ShownTag(tag),
                        "': workflow files use plain YAML (strings, numbers, booleans, null, lists, "
                        "mappings)")};
+}
+
+std::string ShownTag(std::string_view tag) {
+  if (tag.substr(0, kCoreTag.size()) == kCoreTag) {
+    return absl::StrCat("!!", sdk::AsAbsl(tag.substr(kCoreTag.size())));
+  }
+  return std::string(tag);
 }
 
 }  // namespace flowhost::workflow

@@ -24,6 +24,9 @@ struct ResolvedScalar {
 // the explicit tag ("tag:yaml.org,2002:int" for !!int).
 ResolvedScalar ResolveScalar(std::string_view tag, const std::string& text);
 
+// `tag` as a workflow's author wrote it: "!!int" for "tag:yaml.org,2002:int", others as they are.
+std::string ShownTag(std::string_view tag);
+
 }  // namespace flowhost::workflow
 
 #endif  // FLOWHOST_SERVER_WORKFLOW_YAML_SCALAR_H_
