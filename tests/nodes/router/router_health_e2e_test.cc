@@ -114,11 +114,14 @@ TEST_F(RouteHealthEndToEnd, AHalfOpenRouteLetsOneProbeThroughWhileOtherExecution
 
 TEST_F(RouteHealthEndToEnd, ARetryingExecutionRespectsAnotherExecutionsRetryAfterWindow) {
   workflow::WorkflowPtr workflow = LoadRouter(/*free_attempts=*/2);
-  // Execution A's call fails without a delay; A retries after its 250 ms back-off. Meanwhile
-  // execution B is told "Retry-After: 2".
+  // Execution A's call fails without a delay (answered 500 ms after it arrives, so that B's call,
+  // started once A's has arrived, surely comes in before A's retry even on a loaded machine); A
+  // retries after its 250 ms back-off. Meanwhile execution B is told "Retry-After: 2".
   ASSERT_TRUE(host_->fake()
                   .AddRules(Json::array(
-                      {{{"model", kFreeModel}, {"times", 1}, {"behavior", {{"status", 500}}}},
+                      {{{"model", kFreeModel},
+                        {"times", 1},
+                        {"behavior", {{"status", 500}, {"latency_ms", 500}}}},
                        {{"model", kFreeModel},
                         {"times", 1},
                         {"behavior", {{"status", 429}, {"retry_after", "2"}}}}}))
