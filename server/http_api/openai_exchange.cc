@@ -161,8 +161,8 @@ void ModelExchange::OnLookedUp(const grpc::Status& status, bool is_default) {
     return AnswerJson(error.http_status, openai::ErrorBody(error));
   }
   AnswerJson(HttpStatusFor(status.error_code()),
-             openai::ErrorBody(
-                 openai::ErrorFromStatus(status, service::ReadErrorDetails(side_calls_.current()))));
+             openai::ErrorBody(openai::ErrorFromStatus(
+                 status, service::ReadErrorDetails(side_calls_.current()))));
 }
 
 // ---- POST /v1/chat/completions ----

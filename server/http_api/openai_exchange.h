@@ -109,9 +109,8 @@ class ModelExchange final : public ModelIdExchange {
 };
 
 // POST /v1/chat/completions.
-class ChatCompletionExchange final
-    : public ModelIdExchange,
-      public grpc::ClientReadReactor<v1::StreamWorkflowResponse> {
+class ChatCompletionExchange final : public ModelIdExchange,
+                                     public grpc::ClientReadReactor<v1::StreamWorkflowResponse> {
  public:
   // `default_workflow` serves the model ids that are not workflows exposed as "openai" (empty:
   // none; those are 404 model_not_found).

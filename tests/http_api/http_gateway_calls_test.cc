@@ -37,7 +37,7 @@ std::unique_ptr<HttpGateway> StartGateway() {
 // The OpenAI exchanges make their next call (the run after the model's lookup, the next page of
 // models) from the step their last call posted to the loop thread; that step can start the next
 // call before the last call's callback, on a gRPC thread, has reported its end.
-TEST(HttpGatewayCalls, AnExchangeWhoseNextCallStartsBeforeItsLastOneEndedIsStillCancelledAtShutdown) {
+TEST(HttpGatewayCalls, AnExchangesNextCallStartedBeforeItsLastOneEndedIsCancelledAtShutdown) {
   std::unique_ptr<HttpGateway> gateway = StartGateway();
   ASSERT_NE(gateway, nullptr);
   auto exchange = std::make_shared<CancellableExchange>(*gateway);

@@ -74,11 +74,12 @@ TEST(YamlReader, HonoursStandardTagsAndRejectsOthers) {
 // Found by the workflow_loader fuzzer: a mapping tagged !!null got an error with no message.
 TEST(YamlReader, RejectsAScalarsTagOnAMappingOrAListSayingWhy) {
   Read read("a: !!null {b: 1}\nc: !!str [1]\nd: !!map {e: 1}\nf: !!seq [2]\ng: !mine {h: 1}\n");
-  EXPECT_THAT(read.errors,
-              ElementsAre("t.yaml:1:4: error: the tag '!!null' is for a single value, not for a "
-                          "mapping",
-                          "t.yaml:2:4: error: the tag '!!str' is for a single value, not for a list",
-                          HasSubstr("t.yaml:5:4: error: unsupported tag '!mine'")));
+  EXPECT_THAT(
+      read.errors,
+      ElementsAre("t.yaml:1:4: error: the tag '!!null' is for a single value, not for a "
+                  "mapping",
+                  "t.yaml:2:4: error: the tag '!!str' is for a single value, not for a list",
+                  HasSubstr("t.yaml:5:4: error: unsupported tag '!mine'")));
 }
 
 TEST(YamlReader, RejectsNumbersJsonCannotHold) {

@@ -118,13 +118,12 @@ TEST_F(RouteHealthEndToEnd, ARetryingExecutionRespectsAnotherExecutionsRetryAfte
   // started once A's has arrived, surely comes in before A's retry even on a loaded machine); A
   // retries after its 250 ms back-off. Meanwhile execution B is told "Retry-After: 2".
   ASSERT_TRUE(host_->fake()
-                  .AddRules(Json::array(
-                      {{{"model", kFreeModel},
-                        {"times", 1},
-                        {"behavior", {{"status", 500}, {"latency_ms", 500}}}},
-                       {{"model", kFreeModel},
-                        {"times", 1},
-                        {"behavior", {{"status", 429}, {"retry_after", "2"}}}}}))
+                  .AddRules(Json::array({{{"model", kFreeModel},
+                                          {"times", 1},
+                                          {"behavior", {{"status", 500}, {"latency_ms", 500}}}},
+                                         {{"model", kFreeModel},
+                                          {"times", 1},
+                                          {"behavior", {{"status", 429}, {"retry_after", "2"}}}}}))
                   .ok());
   const absl::Time start = absl::Now();
   std::shared_ptr<E2eHost::Running> a = host_->Start(workflow, Json::object());
