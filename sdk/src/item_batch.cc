@@ -8,6 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "flowhost/sdk/node_context.h"
 
 namespace flowhost::sdk {
 namespace {

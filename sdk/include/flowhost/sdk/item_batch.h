@@ -21,10 +21,11 @@
 #include "flowhost/sdk/cancellation.h"
 #include "flowhost/sdk/json.h"
 #include "flowhost/sdk/node.h"
-#include "flowhost/sdk/node_context.h"
 #include "flowhost/sdk/scheduler.h"
 
 namespace flowhost::sdk {
+
+class NodeContext;
 
 class ItemBatch {
  public:
