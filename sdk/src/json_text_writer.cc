@@ -1,11 +1,19 @@
 // AppendJsonText and JsonText (json_text.h): compact JSON text, byte for byte what nlohmann's
-// `dump(-1, ' ', false, error_handler_t::replace)` writes, straight into the caller's string.
+// `dump(-1, ' ', false, error_handler_t::replace)` writes.
 // Doubles go through nlohmann's own shortest-round-trip formatter (Grisu2), so they read the same.
 // The rare string that is not valid UTF-8 (whose replacement rules are nlohmann's), and the binary
 // and discarded values no parser makes, are handed to nlohmann's serializer.
+//
+// The text is written through a cursor into a buffer that starts on the stack (TextBuffer) and is
+// handed to the caller's string once at the end: a character costs a store, not a std::string
+// call, and a small value no allocation of its own (the plugin boundary writes every item twice
+// per node execution).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "flowhost/sdk/json_text.h"
@@ -16,147 +24,210 @@ namespace {
 
 using value_t = Json::value_t;
 
-// nlohmann's serializer for one value, appending to `out`.
-void AppendWithNlohmann(const Json& value, std::string& out) {
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
+// A growable run of bytes with a write cursor: 256 bytes inline, then the heap, doubling.
+class TextBuffer {
+ public:
+  TextBuffer() = default;
+  TextBuffer(const TextBuffer&) = delete;
+  TextBuffer& operator=(const TextBuffer&) = delete;
+
+  void Put(char c) {
+    if (cursor_ == end_) Grow(1);
+    *cursor_++ = c;
+  }
+  void Put(const char* data, size_t size) {
+    Reserve(size);
+    std::memcpy(cursor_, data, size);
+    cursor_ += size;
+  }
+  // Room for `size` more bytes at cursor().
+  void Reserve(size_t size) {
+    if (static_cast<size_t>(end_ - cursor_) < size) Grow(size);
+  }
+  char* cursor() { return cursor_; }
+  void Advance(char* to) { cursor_ = to; }
+
+  size_t size() const { return static_cast<size_t>(cursor_ - begin_); }
+  void Truncate(size_t size) { cursor_ = begin_ + size; }
+
+  void AppendTo(std::string& out) const { out.append(begin_, cursor_); }
+
+ private:
+  void Grow(size_t more) {
+    const size_t used = size();
+    const size_t capacity =
+        std::max(2 * static_cast<size_t>(end_ - begin_), used + more);
+    std::unique_ptr<char[]> bigger(new char[capacity]);  // uninitialised: only written bytes are read
+    std::memcpy(bigger.get(), begin_, used);
+    heap_ = std::move(bigger);
+    begin_ = heap_.get();
+    cursor_ = begin_ + used;
+    end_ = begin_ + capacity;
+  }
+
+  char inline_[256];
+  std::unique_ptr<char[]> heap_;
+  char* begin_ = inline_;
+  char* cursor_ = inline_;
+  char* end_ = inline_ + sizeof inline_;
+};
+
+// nlohmann's serializer for one value.
+void PutWithNlohmann(const Json& value, TextBuffer& out) {
+  std::string text;
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char>(text), ' ',
                                                 Json::error_handler_t::replace);
   serializer.dump(value, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  out.Put(text.data(), text.size());
 }
 
 template <typename Number>
-void AppendInteger(Number number, std::string& out) {
-  char buffer[24];
-  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  out.append(buffer, static_cast<size_t>(result.ptr - buffer));
+void PutInteger(Number number, TextBuffer& out) {
+  constexpr size_t kMaxDigits = 24;  // 20 digits and a sign at most
+  out.Reserve(kMaxDigits);
+  out.Advance(std::to_chars(out.cursor(), out.cursor() + kMaxDigits, number).ptr);
 }
 
-void AppendDouble(double number, std::string& out) {
+void PutDouble(double number, TextBuffer& out) {
   if (!std::isfinite(number)) {
-    out += "null";
+    out.Put("null", 4);
     return;
   }
-  char buffer[64];
-  const char* end = nlohmann::detail::to_chars(buffer, buffer + sizeof buffer, number);
-  out.append(buffer, static_cast<size_t>(end - buffer));
+  constexpr size_t kMaxText = 64;  // nlohmann's own buffer size for a double
+  out.Reserve(kMaxText);
+  out.Advance(nlohmann::detail::to_chars(out.cursor(), out.cursor() + kMaxText, number));
 }
 
 // A quoted string, escaped as nlohmann escapes it with ensure_ascii off: '"', '\\' and the control
 // characters, nothing else. False (with `out` as it was) when `text` is not valid UTF-8.
-bool AppendQuoted(const std::string& text, std::string& out) {
+bool PutQuoted(const std::string& text, TextBuffer& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   const size_t size_before = out.size();
-  out += '"';
+  out.Put('"');
   const char* p = text.data();
   const char* const end = p + text.size();
   while (p != end) {
     const char* run = p;
     p = json_scan::SkipPlainStringBytes(p, end);
-    if (p != run) out.append(run, p);
+    if (p != run) out.Put(run, static_cast<size_t>(p - run));
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
       const size_t length = json_scan::Utf8SequenceLength(
           reinterpret_cast<const unsigned char*>(p), reinterpret_cast<const unsigned char*>(end));
       if (length == 0) {
-        out.resize(size_before);
+        out.Truncate(size_before);
         return false;
       }
-      out.append(p, length);
+      out.Put(p, length);
       p += length;
       continue;
     }
     ++p;
+    char escape[6] = {'\\', 0, 0, 0, 0, 0};
+    size_t escape_size = 2;
     switch (c) {
       case '"':
-        out += "\\\"";
+        escape[1] = '"';
         break;
       case '\\':
-        out += "\\\\";
+        escape[1] = '\\';
         break;
       case '\b':
-        out += "\\b";
+        escape[1] = 'b';
         break;
       case '\f':
-        out += "\\f";
+        escape[1] = 'f';
         break;
       case '\n':
-        out += "\\n";
+        escape[1] = 'n';
         break;
       case '\r':
-        out += "\\r";
+        escape[1] = 'r';
         break;
       case '\t':
-        out += "\\t";
+        escape[1] = 't';
         break;
-      default: {
-        const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(escape, sizeof escape);
-      }
+      default:
+        escape[1] = 'u';
+        escape[2] = '0';
+        escape[3] = '0';
+        escape[4] = kHex[c >> 4];
+        escape[5] = kHex[c & 0xF];
+        escape_size = 6;
     }
+    out.Put(escape, escape_size);
   }
-  out += '"';
+  out.Put('"');
   return true;
 }
 
-void AppendValue(const Json& value, std::string& out) {
+void PutValue(const Json& value, TextBuffer& out) {
   switch (value.type()) {
     case value_t::null:
-      out += "null";
+      out.Put("null", 4);
       return;
     case value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
+      if (value.get<bool>()) {
+        out.Put("true", 4);
+      } else {
+        out.Put("false", 5);
+      }
       return;
     case value_t::number_integer:
-      AppendInteger(value.get<Json::number_integer_t>(), out);
+      PutInteger(value.get<Json::number_integer_t>(), out);
       return;
     case value_t::number_unsigned:
-      AppendInteger(value.get<Json::number_unsigned_t>(), out);
+      PutInteger(value.get<Json::number_unsigned_t>(), out);
       return;
     case value_t::number_float:
-      AppendDouble(value.get<Json::number_float_t>(), out);
+      PutDouble(value.get<Json::number_float_t>(), out);
       return;
     case value_t::string:
-      if (!AppendQuoted(value.get_ref<const Json::string_t&>(), out))
-        AppendWithNlohmann(value, out);
+      if (!PutQuoted(value.get_ref<const Json::string_t&>(), out)) PutWithNlohmann(value, out);
       return;
     case value_t::array: {
-      out += '[';
+      out.Put('[');
       bool first = true;
       for (const Json& element : value.get_ref<const Json::array_t&>()) {
-        if (!first) out += ',';
+        if (!first) out.Put(',');
         first = false;
-        AppendValue(element, out);
+        PutValue(element, out);
       }
-      out += ']';
+      out.Put(']');
       return;
     }
     case value_t::object: {
-      out += '{';
+      out.Put('{');
       bool first = true;
       for (const auto& [key, member] : value.get_ref<const Json::object_t&>()) {
-        if (!first) out += ',';
+        if (!first) out.Put(',');
         first = false;
-        if (!AppendQuoted(key, out)) AppendWithNlohmann(Json(key), out);
-        out += ':';
-        AppendValue(member, out);
+        if (!PutQuoted(key, out)) PutWithNlohmann(Json(key), out);
+        out.Put(':');
+        PutValue(member, out);
       }
-      out += '}';
+      out.Put('}');
       return;
     }
     case value_t::binary:
     case value_t::discarded:
-      AppendWithNlohmann(value, out);
+      PutWithNlohmann(value, out);
       return;
   }
 }
 
 }  // namespace
 
-void AppendJsonText(const Json& value, std::string& out) { AppendValue(value, out); }
+void AppendJsonText(const Json& value, std::string& out) {
+  TextBuffer text;
+  PutValue(value, text);
+  text.AppendTo(out);
+}
 
 std::string JsonText(const Json& value) {
   std::string out;
-  AppendValue(value, out);
+  AppendJsonText(value, out);
   return out;
 }
 

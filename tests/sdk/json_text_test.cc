@@ -357,6 +357,36 @@ TEST(JsonTextTest, JsonTextEscapesAndReplacesInvalidUtf8LikeDump) {
   EXPECT_EQ(JsonText(Json::binary({1, 2, 3})), Json::binary({1, 2, 3}).dump());
 }
 
+// The writer starts in a small buffer of its own and moves to the heap as the text grows: texts on
+// both sides of each growth, numbers written at the buffer's edge, and an invalid UTF-8 string
+// (written again by nlohmann's rules) after the buffer has moved, all as dump writes them.
+TEST(JsonTextTest, TextsOfEverySizeAcrossTheWritersBufferMatchDump) {
+  const auto dump = [](const Json& value) {
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  };
+  for (size_t size : {0, 1, 240, 250, 253, 254, 255, 256, 257, 511, 512, 513, 1023, 1025, 4096,
+                      100000}) {
+    const std::string plain(size, 'x');
+    std::string escaped;
+    for (size_t i = 0; i < size; ++i) escaped += "\"\n\x01\xC3\xA9"[i % 5];
+    Json value = Json::array();
+    value.push_back(plain);
+    value.push_back(18446744073709551615ULL);
+    value.push_back(-0.1234567890123);
+    value.push_back(escaped);
+    value.push_back(plain + "\xFF");
+    value.push_back({{plain, escaped}});
+    std::string out(size, 'p');  // appends to a caller's string that is already long
+    AppendJsonText(value, out);
+    EXPECT_EQ(out, std::string(size, 'p') + dump(value)) << size;
+    for (size_t pad = 0; pad < 30; ++pad) {  // a number and an escape straddling every edge
+      const Json near_edge = {std::string(size + pad, 'y'), -9223372036854775807LL - 1, 1e-300,
+                              "\x1f"};
+      EXPECT_EQ(JsonText(near_edge), dump(near_edge)) << size << "+" << pad;
+    }
+  }
+}
+
 TEST(JsonTextTest, ParsedTextRoundTripsThroughJsonText) {
   for (std::string_view text : {"[[{\"id\":7,\"name\":\"ann\"}]]", "{\"a\":[1,-2,3.5,\"\\u00e9\"]}",
                                 "[1e300,-0.0,0.1,18446744073709551615,-9223372036854775808]"}) {
