@@ -55,9 +55,9 @@ class TextBuffer {
  private:
   void Grow(size_t more) {
     const size_t used = size();
-    const size_t capacity =
-        std::max(2 * static_cast<size_t>(end_ - begin_), used + more);
-    std::unique_ptr<char[]> bigger(new char[capacity]);  // uninitialised: only written bytes are read
+    const size_t capacity = std::max(2 * static_cast<size_t>(end_ - begin_), used + more);
+    std::unique_ptr<char[]> bigger(
+        new char[capacity]);  // uninitialised: only written bytes are read
     std::memcpy(bigger.get(), begin_, used);
     heap_ = std::move(bigger);
     begin_ = heap_.get();

@@ -364,8 +364,8 @@ TEST(JsonTextTest, TextsOfEverySizeAcrossTheWritersBufferMatchDump) {
   const auto dump = [](const Json& value) {
     return value.dump(-1, ' ', false, Json::error_handler_t::replace);
   };
-  for (size_t size : {0, 1, 240, 250, 253, 254, 255, 256, 257, 511, 512, 513, 1023, 1025, 4096,
-                      100000}) {
+  for (size_t size :
+       {0, 1, 240, 250, 253, 254, 255, 256, 257, 511, 512, 513, 1023, 1025, 4096, 100000}) {
     const std::string plain(size, 'x');
     std::string escaped;
     for (size_t i = 0; i < size; ++i) escaped += "\"\n\x01\xC3\xA9"[i % 5];
