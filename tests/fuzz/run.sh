@@ -16,6 +16,9 @@
 # keeps the smallest set of inputs covering everything the committed corpus, the work corpus and
 # the seeds (make_seeds.py) cover, and replaces the committed corpus's top-level files with it;
 # regressions/ (named inputs that once crashed) is never touched. One fuzzer at a time: -jobs=1.
+# workflow_loader also takes seeds made from every node type's parameter schema, written into its
+# work corpus before a run: `flowhost nodes --json | tests/fuzz/node_param_seeds.py
+# BUILD/fuzz-work/workflow_loader/corpus` (the merge then keeps those that add coverage).
 # On a shared machine run it as `nice -n 19 tests/fuzz/run.sh ...`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
