@@ -337,10 +337,12 @@ def dictionaries(out):
         "name", "description", "inputs", "vars", "start", "nodes", "output", "type", "params",
         "next", "retry", "timeout", "on_error", "attempts", "initial_backoff", "max_backoff",
         "multiplier", "jitter", "disabled", "required", "default", "x-a", "routes", "model",
-        "prompt", "messages", "values", "conditions", "workflow")]
+        "prompt", "messages", "values", "conditions", "workflow", "history", "restart_policy",
+        "expose", "max_cost_usd")]
     workflow_words += types + ["continue", "error_output", "stop", "string", "number", "integer",
                                "boolean", "object", "array", "{{ $json }}", "{{", "}}", "&a", "*a",
-                               "<<:", "- ", "!!binary", "---", "|-", ">+"]
+                               "<<:", "- ", "!!binary", "---", "|-", ">+", ".nan", ".inf", "-.inf",
+                               "0x1F", "0o17", "~", "1e309"]
     workflow_words += expression_words()
     write_dict(out, "workflow_loader", workflow_words)
     write_dict(out, "http_request", [
