@@ -124,8 +124,8 @@ TEST(ExpressionLimits, HugeRequestsFailFastUnderTheDefaultLimit) {
 // Found by the expression fuzzer: an empty string repeated 1e12 times built nothing, so no limit
 // stopped it, and the loop held the evaluating thread for hours. Each is answered at once now.
 TEST(ExpressionLimits, RepeatingAnEmptyStringAnyNumberOfTimesIsEmptyAtOnce) {
-  for (const char* source : {"repeat('', 1e12)", "repeat('', 9223372036854775807)",
-                             "length(repeat('', 1e15) + 'x')"}) {
+  for (const char* source :
+       {"repeat('', 1e12)", "repeat('', 9223372036854775807)", "length(repeat('', 1e15) + 'x')"}) {
     SCOPED_TRACE(source);
     auto value = Eval(source);
     ASSERT_TRUE(value.ok()) << value.status();
