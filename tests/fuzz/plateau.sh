@@ -6,10 +6,11 @@
 #
 # Each chunk is `run.sh TARGET ... -runs=RUNS` (2,000,000 by default) on top of the target's whole
 # corpus (committed and work). A target has plateaued when a chunk ends without raising the highest
-# edge count (libFuzzer's `cov`) any earlier chunk of this call reached, at its start or its end;
+# edge count (libFuzzer's `cov`) reached before it: at the start or end of an earlier chunk, or at
+# its own start (the replay of the corpus, which holds the inputs the chunk before found last);
 # otherwise the next chunk runs, up to --max-chunks (3). Comparing maxima rather than one chunk's
-# start and end keeps a few edges that come and go between processes (first-use paths) from counting
-# as new. Prints one line per chunk (runs, exec/s, cov at the start and at the end, the run at which
+# start and end keeps a few edges that come and go between processes (first-use paths) from
+# counting as new. Prints one line per chunk (runs, exec/s, cov at the start and at the end, the run at which
 # cov last grew, new inputs) and keeps each chunk's libFuzzer log in BUILD/fuzz-work/TARGET/.
 # Honors FLOWHOST_FUZZ_PRESET and FLOWHOST_FUZZ_BUILD as run.sh does; afterwards, `run.sh --merge
 # TARGET` folds what the chunks found into the committed corpus.
@@ -70,11 +71,11 @@ for target in "$@"; do
     read -r init end runs speed grew added < <(summarise "$log")
     echo "$target chunk $i: $runs runs at $speed/s, cov $init -> $end" \
       "(highest before: $best), last grew at run $grew, $added new inputs"
-    if [ "$i" -gt 1 ] && [ "$end" -le "$best" ] && [ "$init" -le "$best" ]; then
+    [ "$init" -gt "$best" ] && best=$init  # found by the chunk before (its last inputs replayed)
+    if [ "$i" -gt 1 ] && [ "$end" -le "$best" ]; then
       echo "$target: plateau (chunk $i raised no new maximum)"
       continue 2
     fi
-    [ "$init" -gt "$best" ] && best=$init
     [ "$end" -gt "$best" ] && best=$end
   done
   echo "$target: still growing after $max_chunks chunks (highest cov $best)"
