@@ -4,13 +4,17 @@
     tests/fuzz/make_seeds.py OUT_DIR
 
 writes OUT_DIR/<target>/<n> for each target of tests/fuzz, and OUT_DIR/<target>.dict (libFuzzer's
-dictionary format: the words of the language that mutations should insert whole) for the targets
-whose input is a language: workflow YAML, expressions, the config file. The seeds are raw material:
-run.sh --merge minimises them with libFuzzer's -merge=1 into tests/fuzz/corpus/<target>/, which is
-what is committed; run.sh gives the dictionaries to every run. Sources: the broken-YAML corpus, the golden files and example workflows; the expression
-case tables and the expression docs; the recorded OpenRouter streams; the bodies in the OpenRouter
-tests; the fake OpenRouter's catalogue; the configuration docs and tests; the JSON text tests and
-the JSON files under tests/. Needs nothing beyond the standard library.
+dictionary format: the words that mutations should insert whole) for the targets whose input is a
+language (workflow YAML, expressions, the config file, HTTP requests, JSON text) or a protobuf
+message (the worker protocol: every field's key as it appears on the wire). The seeds are raw
+material: run.sh --merge minimises them with libFuzzer's -merge=1 into tests/fuzz/corpus/<target>/,
+which is what is committed; run.sh gives the dictionaries to every run. Sources: the broken-YAML
+corpus, the golden files and example workflows; the expression case tables and the expression
+docs, and every library function called with arguments of each type; the recorded OpenRouter
+streams; the bodies in the OpenRouter tests; the fake OpenRouter's catalogue; the configuration
+docs and tests; the JSON text tests and the JSON files under tests/. Needs nothing beyond the
+standard library. (tests/fuzz/node_param_seeds.py adds workflow_loader seeds from a built server's
+node types.)
 """
 import json
 import pathlib
