@@ -12,9 +12,9 @@ which is what is committed; run.sh gives the dictionaries to every run. Sources:
 corpus, the golden files and example workflows; the expression case tables and the expression
 docs, and every library function called with arguments of each type; the recorded OpenRouter
 streams; the bodies in the OpenRouter tests; the fake OpenRouter's catalogue; the configuration
-docs and tests; the JSON text tests and the JSON files under tests/. Needs nothing beyond the
-standard library. (tests/fuzz/node_param_seeds.py adds workflow_loader seeds from a built server's
-node types.)
+docs and tests; the JSON text tests and the JSON files under tests/; for the loader, the
+expression target's corpus as parameters of a workflow. Needs nothing beyond the standard library.
+(tests/fuzz/node_param_seeds.py adds workflow_loader seeds from a built server's node types.)
 """
 import json
 import pathlib
@@ -66,6 +66,26 @@ class Seeds:
         (self.dir / f"seed-{self.count:04d}").write_bytes(data)
 
 
+EXPRESSION_WORKFLOW = """name: e
+inputs:
+  question: {type: string}
+  count: {type: number}
+vars: {greeting: hello}
+nodes:
+  - name: Fetch
+    type: noop
+    next: Empty
+  - name: Empty
+    type: filter
+    params: {condition: "{{ $json.id > 5 }}"}
+    next: Wrapped
+  - name: Wrapped
+    type: set
+    params:
+      values: {x: TEMPLATE}
+"""
+
+
 def workflow_loader(seeds):
     for folder in ("tests/corpus", "tests/workflow/golden", "workflows"):
         for path in sorted((ROOT / folder).glob("*.yaml")):
@@ -73,6 +93,17 @@ def workflow_loader(seeds):
     for doc in ("docs/workflows.md", "docs/nodes.md"):
         for block in markdown_blocks(doc, "yaml"):
             seeds.add(block)
+    # Every input of the expression target's corpus as a parameter of a workflow whose names match
+    # the expression tests' scope (inputs, vars, upstream nodes "Fetch", "Empty", "Wrapped"): the
+    # loader compiles and checks each template, which mutation of YAML alone reaches slowly.
+    corpus = ROOT / "tests/fuzz/corpus/expression"
+    for path in sorted(corpus.glob("*")) + sorted(corpus.glob("regressions/*")):
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (IsADirectoryError, UnicodeDecodeError):
+            continue
+        template = text if "{{" in text else "{{ " + text + " }}"
+        seeds.add(EXPRESSION_WORKFLOW.replace("TEMPLATE", json.dumps(template)))
 
 
 def expression(seeds):
