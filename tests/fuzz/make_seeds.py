@@ -82,8 +82,26 @@ nodes:
   - name: Wrapped
     type: set
     params:
-      values: {x: TEMPLATE}
+      values:
+        x: TEMPLATE
 """
+
+
+def yaml_scalars(text):
+    """`text` as a YAML scalar in each style the loader maps error columns through (yaml-cpp gives
+    the value; scalar_locator.cc finds where each of its characters came from): double-quoted with
+    escapes, single-quoted, plain, literal and folded blocks, each 10 columns in."""
+    indent = "\n" + " " * 10
+    escaped = json.dumps(text).replace("\\u00", "\\x").replace(" ", "\\x20", 1)
+    yield json.dumps(text)
+    yield escaped[:1] + "\\t\\\n" + " " * 10 + "\\_\\u00e9\\U0001F600 " + escaped[1:]
+    yield "'" + text.replace("'", "''") + "'"
+    yield "'" + text.replace("'", "''").replace(" ", indent, 1) + "'"
+    yield "a " + text
+    if "\n" not in text:
+        yield "|" + indent + text + indent + "second line"
+        yield ">-" + indent + "a" + indent + text + indent + indent + "b"
+        yield "|2+" + "\n" + " " * 11 + text
 
 
 def workflow_loader(seeds):
@@ -103,7 +121,8 @@ def workflow_loader(seeds):
         except (IsADirectoryError, UnicodeDecodeError):
             continue
         template = text if "{{" in text else "{{ " + text + " }}"
-        seeds.add(EXPRESSION_WORKFLOW.replace("TEMPLATE", json.dumps(template)))
+        for scalar in yaml_scalars(template):
+            seeds.add(EXPRESSION_WORKFLOW.replace("TEMPLATE", scalar))
 
 
 def expression(seeds):
