@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "flowhost/sdk/did_you_mean.h"
 #include "server/common/json_logger.h"
+#include "server/common/utf8_text.h"
 #include "server/config/config_settings.h"
 #include "yaml-cpp/yaml.h"
 
@@ -27,6 +30,13 @@ class Problems {
  private:
   std::vector<std::string> messages_;
 };
+
+// A scalar's text. yaml-cpp 0.7 decodes "\N" and "\_" to bytes that are not UTF-8
+// (common::RepairYamlCppEscapes); every configured string must be UTF-8.
+std::string Text(const YAML::Node& scalar) {
+  std::optional<std::string> repaired = common::RepairYamlCppEscapes(scalar.Scalar());
+  return repaired.has_value() ? *std::move(repaired) : scalar.Scalar();
+}
 
 std::string Where(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file + ": ";
@@ -60,7 +70,7 @@ void ApplyYamlValue(const Setting& setting, const YAML::Node& value, const std::
   absl::Status status;
   if (value.IsNull()) return;  // `key:` with nothing: keep the default
   if (value.IsScalar()) {
-    status = ApplySettingText(setting, value.Scalar(), config);
+    status = ApplySettingText(setting, Text(value), config);
   } else if (value.IsSequence()) {
     std::vector<std::string> values;
     for (const YAML::Node& element : value) {
@@ -69,7 +79,7 @@ void ApplyYamlValue(const Setting& setting, const YAML::Node& value, const std::
                      "': list elements must be plain values");
         return;
       }
-      values.push_back(element.Scalar());
+      values.push_back(Text(element));
     }
     status = ApplySettingList(setting, std::move(values), config);
   } else {
@@ -94,7 +104,7 @@ void ApplyCredentialEntry(const std::string& name, const YAML::Node& node, const
       problems.Add(Where(file, key_node.Mark()) + "keys must be plain words");
       continue;
     }
-    const std::string& key = key_node.Scalar();
+    const std::string key = Text(key_node);
     const std::vector<std::string>& keys = CredentialEntryKeys();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
       std::string message = Where(file, key_node.Mark()) + "unknown key '" + path + "." + key +
@@ -118,7 +128,7 @@ void ApplyCredentialEntry(const std::string& name, const YAML::Node& node, const
                        ".attributes' must map names to plain values");
           continue;
         }
-        entry.attributes[attribute.first.Scalar()] = attribute.second.Scalar();
+        entry.attributes[Text(attribute.first)] = Text(attribute.second);
       }
       continue;
     }
@@ -126,7 +136,7 @@ void ApplyCredentialEntry(const std::string& name, const YAML::Node& node, const
       problems.Add(Where(file, value.Mark()) + "'" + path + "." + key + "': expected a value");
       continue;
     }
-    SetCredentialField(entry, key, value.Scalar());
+    SetCredentialField(entry, key, Text(value));
   }
 }
 
@@ -140,12 +150,12 @@ void ApplyCredentials(const YAML::Node& node, const std::string& file, HostConfi
   }
   for (const auto& entry : node) {
     const YAML::Node& key_node = entry.first;
-    if (!key_node.IsScalar() || !IsCredentialName(key_node.Scalar())) {
+    if (!key_node.IsScalar() || !IsCredentialName(Text(key_node))) {
       problems.Add(Where(file, key_node.Mark()) +
                    "a credential name is a plain word of letters, digits, '_', '-' and '.'");
       continue;
     }
-    const std::string& name = key_node.Scalar();
+    const std::string name = Text(key_node);
     bool is_new = config.credentials.find(name) == config.credentials.end();
     CredentialConfig& credential = config.credentials[name];
     ApplyCredentialEntry(name, entry.second, file, credential, problems);
@@ -173,19 +183,20 @@ void ApplyRemoteTypes(const YAML::Node& node, const std::string& file, HostConfi
                    "outputs: [NAMES]}");
       continue;
     }
-    const std::string& name = entry.first.Scalar();
+    const std::string name = Text(entry.first);
     RemoteTypeConfig& type = config.remote.types[name];
     for (const auto& field : entry.second) {
-      const std::string key = field.first.IsScalar() ? field.first.Scalar() : "";
+      const std::string key = field.first.IsScalar() ? Text(field.first) : "";
       const std::string where = Where(file, field.first.Mark()) + "remote.types." + name + ".";
       if (key == "schema_file" && field.second.IsScalar()) {
-        type.schema_file = field.second.Scalar();
+        type.schema_file = Text(field.second);
       } else if (key == "description" && field.second.IsScalar()) {
-        type.description = field.second.Scalar();
+        type.description = Text(field.second);
       } else if (key == "outputs" && field.second.IsSequence()) {
         type.outputs.clear();
         for (const auto& output : field.second) {
-          if (output.IsScalar()) type.outputs.push_back(output.Scalar());
+          if (output.IsScalar())
+            type.outputs.push_back(Text(output));
           else problems.Add(where + "outputs: each output is a name");
         }
       } else if (key == "schema_file" || key == "description" || key == "outputs") {
@@ -219,16 +230,16 @@ void ApplyManagedWorkers(const YAML::Node& node, const std::string& file, HostCo
       problems.Add(Where(file, entry.first.Mark()) + shape);
       continue;
     }
-    const std::string& name = entry.first.Scalar();
+    const std::string name = Text(entry.first);
     ManagedWorkerConfig& worker = config.remote.managed[name];
     for (const auto& field : entry.second) {
-      const std::string key = field.first.IsScalar() ? field.first.Scalar() : "";
+      const std::string key = field.first.IsScalar() ? Text(field.first) : "";
       const std::string where = Where(file, field.first.Mark()) + "remote.managed." + name + ".";
       if (key == "command" && field.second.IsSequence()) {
         worker.command.clear();
         for (const auto& arg : field.second) {
           if (arg.IsScalar())
-            worker.command.push_back(arg.Scalar());
+            worker.command.push_back(Text(arg));
           else
             problems.Add(where + "command: each argument is a plain value");
         }
@@ -259,7 +270,7 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
       problems.Add(Where(file, key_node.Mark()) + "keys must be plain words");
       continue;
     }
-    const std::string& key = key_node.Scalar();
+    const std::string key = Text(key_node);
     std::string path = prefix.empty() ? key : prefix + "." + key;
     if (path == "credentials") {
       if (!entry.second.IsNull()) ApplyCredentials(entry.second, file, config, problems);
@@ -284,6 +295,15 @@ void WalkYaml(const YAML::Node& node, const std::string& prefix, const std::stri
 
 void ApplyText(const std::string& file, const std::string& text, HostConfig& config,
                Problems& problems) {
+  if (std::optional<size_t> bad = common::FindInvalidUtf8(text)) {
+    YAML::Mark mark;  // the byte is not ASCII, so not the newline rfind finds
+    mark.line = static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n'));
+    size_t newline = text.rfind('\n', *bad);
+    mark.column = static_cast<int>(newline == std::string::npos ? *bad : *bad - newline - 1);
+    problems.Add(Where(file, mark) + absl::StrFormat("the file is not valid UTF-8 (byte 0x%02X)",
+                                                     static_cast<unsigned char>(text[*bad])));
+    return;
+  }
   YAML::Node root;
   try {  // yaml-cpp reports syntax errors by throwing; they stop here
     root = YAML::Load(text);

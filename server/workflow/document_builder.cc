@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "server/common/utf8_text.h"
 #include "server/workflow/json_pointer.h"
 #include "server/workflow/yaml_scalar.h"
 
@@ -96,8 +97,12 @@ void DocumentBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
 }
 
 void DocumentBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag,
-                               YAML::anchor_t anchor, const std::string& text) {
+                               YAML::anchor_t anchor, const std::string& yaml_cpp_text) {
   if (failed_) return;
+  // "\N" and "\_" come out of yaml-cpp as bytes that are not UTF-8; every string of the document
+  // must be (its JSON is dumped strictly later), so they are written as the characters they mean.
+  const std::optional<std::string> repaired = common::RepairYamlCppEscapes(yaml_cpp_text);
+  const std::string& text = repaired.has_value() ? *repaired : yaml_cpp_text;
   size_t offset = ContentOffset(mark);
   if (!BuildBytes(text.size(), offset, "")) return;
   CountValues(1, text.size());

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "server/common/utf8_text.h"
 #include "server/workflow/document_checks.h"
 #include "server/workflow/expression_checks.h"
 #include "server/workflow/field_checks.h"
@@ -53,7 +54,7 @@ bool CheckText(std::string_view original, const SourceText& source, const LoadLi
                                     limits.max_file_bytes));
     return false;
   }
-  if (std::optional<size_t> bad = FindInvalidUtf8(source.text())) {
+  if (std::optional<size_t> bad = common::FindInvalidUtf8(source.text())) {
     reporter.ErrorAtOffset(*bad, absl::StrFormat("the file is not valid UTF-8 (byte 0x%02X)",
                                                  static_cast<unsigned char>(source.text()[*bad])));
     return false;

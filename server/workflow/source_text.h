@@ -7,7 +7,6 @@
 #define FLOWHOST_SERVER_WORKFLOW_SOURCE_TEXT_H_
 
 #include <cstddef>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -36,10 +35,6 @@ class SourceText {
   std::string_view text_;
   std::vector<size_t> line_starts_;  // offset of the first byte of each line
 };
-
-// The offset of the first byte that is not valid UTF-8, or nullopt when `text` is valid UTF-8
-// (overlong forms, surrogates and code points past U+10FFFF are invalid).
-std::optional<size_t> FindInvalidUtf8(std::string_view text);
 
 }  // namespace flowhost::workflow
 

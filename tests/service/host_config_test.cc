@@ -123,6 +123,26 @@ TEST_F(ConfigTest, YamlSyntaxErrorsHaveAPosition) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("syntax.yaml:"));
 }
 
+TEST_F(ConfigTest, AFileThatIsNotUtf8IsRefusedAtTheByte) {
+  ConfigSources sources = Sources();
+  sources.file = "latin1.yaml";
+  sources.file_text = "log_level: info\nworkflows_dir: caf\xE9\n";
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("latin1.yaml:2:19: the file is not valid UTF-8 (byte 0xE9)"));
+}
+
+// yaml-cpp 0.7 decodes "\N" and "\_" to lone bytes that are not UTF-8; what the file says is
+// U+0085 and U+00A0.
+TEST_F(ConfigTest, NextLineAndNoBreakSpaceEscapesAreReadAsUtf8) {
+  ConfigSources sources = Sources();
+  sources.file_text = "workflows_dir: \"a\\_b\\Nc\"\n";
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->workflows_dir, "a\u00A0b\u0085c");
+}
+
 TEST_F(ConfigTest, ConfigTextGivenInPlaceIsReadWithoutTheDiskAndNamedInMessages) {
   ConfigSources sources = Sources({{"FLOWHOST_CONFIG", (dir_ / "ignored.yaml").string()}});
   sources.file = "inline.yaml";  // does not exist: only names the text

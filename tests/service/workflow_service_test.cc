@@ -247,6 +247,30 @@ TEST(WorkflowService, ValidateWorkflowRefusesAnAliasBombBySizeAtTheAliasAndKeeps
                   .ok());
 }
 
+// yaml-cpp 0.7 decodes "\_" to the lone byte 0xA0, not UTF-8: checking the value against the merge
+// node's choices dumped it strictly, which threw and aborted the server (workflow_loader fuzzer).
+TEST(WorkflowService, ValidateWorkflowReadsANoBreakSpaceEscapeAndKeepsServing) {
+  auto harness = StartHarness();
+  ASSERT_NE(harness, nullptr);
+  v1::ValidateWorkflowRequest request;
+  request.set_yaml(
+      "name: nbsp\nnodes:\n  - name: m\n    type: merge\n    params: {mode: \"append\\_\"}\n");
+  auto context = ServiceHarness::Context();
+  v1::ValidateWorkflowResponse response;
+  grpc::Status status = harness->stub().ValidateWorkflow(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+  EXPECT_FALSE(response.valid());
+  ASSERT_GE(response.diagnostics_size(), 1);
+  EXPECT_EQ(response.diagnostics(0).line(), 5);
+  EXPECT_THAT(response.diagnostics(0).message(), HasSubstr("\"append\u00A0\""));
+
+  auto after = ServiceHarness::Context();
+  v1::RunWorkflowResponse greeted;
+  EXPECT_TRUE(harness->stub()
+                  .RunWorkflow(after.get(), RunRequest("greet", {{"who", "Ada"}}), &greeted)
+                  .ok());
+}
+
 // The issue's ~400-byte workflow that makes 1,000 items of 8 MB each (8 GB).
 constexpr char kEightGigabytes[] = R"(name: fat
 nodes:

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "server/common/utf8_text.h"
 #include "server/workflow/source_text.h"
 
 namespace flowhost::workflow {
@@ -92,12 +93,12 @@ TEST(SourceText, LocatesOffsetsAndValidatesUtf8) {
   EXPECT_EQ(source.Locate(4).column, 2);
   EXPECT_EQ(source.Locate(100).line, 3);
   EXPECT_EQ(source.Locate(100).column, 1);
-  EXPECT_FALSE(FindInvalidUtf8("plain \xC3\xA9 \xF0\x9F\x98\x80").has_value());
-  EXPECT_EQ(FindInvalidUtf8("ab\xC3"), 2u);              // truncated
-  EXPECT_EQ(FindInvalidUtf8("\xC0\xAF"), 0u);            // overlong
-  EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);       // surrogate
-  EXPECT_EQ(FindInvalidUtf8("xy\xF4\x90\x80\x80"), 2u);  // past U+10FFFF
-  EXPECT_EQ(FindInvalidUtf8("\xFF"), 0u);
+  EXPECT_FALSE(common::FindInvalidUtf8("plain \xC3\xA9 \xF0\x9F\x98\x80").has_value());
+  EXPECT_EQ(common::FindInvalidUtf8("ab\xC3"), 2u);              // truncated
+  EXPECT_EQ(common::FindInvalidUtf8("\xC0\xAF"), 0u);            // overlong
+  EXPECT_EQ(common::FindInvalidUtf8("x\xED\xA0\x80"), 1u);       // surrogate
+  EXPECT_EQ(common::FindInvalidUtf8("xy\xF4\x90\x80\x80"), 2u);  // past U+10FFFF
+  EXPECT_EQ(common::FindInvalidUtf8("\xFF"), 0u);
 }
 
 }  // namespace

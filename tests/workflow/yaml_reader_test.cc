@@ -60,6 +60,20 @@ TEST(YamlReader, KeepsBlockScalarsAsWritten) {
   EXPECT_EQ(read.root()["b"], "folded line");
 }
 
+// yaml-cpp 0.7 decodes "\N" and "\_" to the lone bytes 0x85 and 0xA0, which are not UTF-8: the
+// first strict dump of such a string threw, and a workflow with `mode: "a\_b"` aborted the
+// server through ValidateWorkflow (found by the workflow_loader fuzzer).
+TEST(YamlReader, DecodesTheNextLineAndNoBreakSpaceEscapesToUtf8) {
+  Read read(R"(a: "x\Ny\_z"
+"k\_": ["\L\P\xA0\u00e9 \N"]
+)");
+  ASSERT_TRUE(read.document.has_value()) << ::testing::PrintToString(read.errors);
+  EXPECT_EQ(read.root()["a"], "x\u0085y\u00A0z");
+  EXPECT_EQ(read.root()["k\u00A0"][0], "\u2028\u2029\u00A0\u00E9 \u0085");
+  EXPECT_EQ(read.root().dump(-1, ' ', /*ensure_ascii=*/true),
+            R"({"a":"x\u0085y\u00a0z","k\u00a0":["\u2028\u2029\u00a0\u00e9 \u0085"]})");
+}
+
 TEST(YamlReader, HonoursStandardTagsAndRejectsOthers) {
   Read read("a: !!str 12\nb: !!float 3\nc: !!int 0x10\nd: !!bool true\ne: !mine x\nf: !!int x\n");
   ASSERT_TRUE(read.document.has_value());
