@@ -1,6 +1,7 @@
 #include "server/common/utf8_text.h"
 
 #include <cstdint>
+#include <utility>
 
 namespace flowhost::common {
 
@@ -42,21 +43,39 @@ std::optional<size_t> FindInvalidUtf8(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::string> RepairYamlCppEscapes(std::string_view text) {
+namespace {
+
+// `text` with `replace(byte, out)` appending what stands for each byte that is not part of a valid
+// UTF-8 sequence; nullopt when there is none.
+template <typename Replace>
+std::optional<std::string> RewriteInvalidBytes(std::string_view text, Replace replace) {
   std::optional<size_t> bad = FindInvalidUtf8(text);
   if (!bad.has_value()) return std::nullopt;
-  std::string repaired;
-  repaired.reserve(text.size() + 8);
+  std::string rewritten;
+  rewritten.reserve(text.size() + 8);
   while (bad.has_value()) {
-    repaired.append(text.substr(0, *bad));
-    const unsigned char byte = static_cast<unsigned char>(text[*bad]);
-    repaired.push_back(static_cast<char>(0xC0 | (byte >> 6)));
-    repaired.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+    rewritten.append(text.substr(0, *bad));
+    replace(static_cast<unsigned char>(text[*bad]), rewritten);
     text.remove_prefix(*bad + 1);
     bad = FindInvalidUtf8(text);
   }
-  repaired.append(text);
-  return repaired;
+  rewritten.append(text);
+  return rewritten;
+}
+
+}  // namespace
+
+std::optional<std::string> RepairYamlCppEscapes(std::string_view text) {
+  return RewriteInvalidBytes(text, [](unsigned char byte, std::string& out) {
+    out.push_back(static_cast<char>(0xC0 | (byte >> 6)));
+    out.push_back(static_cast<char>(0x80 | (byte & 0x3F)));
+  });
+}
+
+std::string ReplaceInvalidUtf8(std::string_view text) {
+  std::optional<std::string> replaced =
+      RewriteInvalidBytes(text, [](unsigned char, std::string& out) { out.append("\uFFFD"); });
+  return replaced.has_value() ? *std::move(replaced) : std::string(text);
 }
 
 }  // namespace flowhost::common

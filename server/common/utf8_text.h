@@ -24,6 +24,11 @@ std::optional<size_t> FindInvalidUtf8(std::string_view text);
 // when `text` is valid UTF-8 already (the usual case: nothing is copied).
 std::optional<std::string> RepairYamlCppEscapes(std::string_view text);
 
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD: for
+// messages that quote a library's view of some text, such as nlohmann's "last read: '...'", which
+// can end in the middle of a character.
+std::string ReplaceInvalidUtf8(std::string_view text);
+
 }  // namespace flowhost::common
 
 #endif  // FLOWHOST_SERVER_COMMON_UTF8_TEXT_H_

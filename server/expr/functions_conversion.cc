@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "flowhost/sdk/absl_compat.h"
+#include "server/common/utf8_text.h"
 #include "server/expr/functions.h"
 #include "server/expr/operators.h"
 #include "server/expr/status_macros.h"
@@ -115,7 +116,9 @@ absl::StatusOr<Json> ParseJson(const CallContext& ctx, std::vector<Value>& args)
   if (!parsed.is_discarded()) return parsed;
   ErrorOnlySax sax;
   Json::sax_parse(text, &sax);
-  return CallError(ctx, absl::StrCat("got invalid JSON: ", sax.message()));
+  // nlohmann's "last read: '...'" can stop inside a character.
+  return CallError(ctx,
+                   absl::StrCat("got invalid JSON: ", common::ReplaceInvalidUtf8(sax.message())));
 }
 
 absl::StatusOr<Json> Default(const CallContext& ctx, std::vector<Value>& args) {

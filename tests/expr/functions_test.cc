@@ -302,6 +302,10 @@ const std::vector<ErrorCase>& TypeErrors() {
       {"toJson(1, 9)", 1, "toJson() expects an indent between 0 and 8"},
       {"parseJson('{\"a\": }')", 1,
        "parseJson() got invalid JSON: parse error at line 1, column 7"},
+      // nlohmann quotes what it read up to the error, which can end inside a character: the
+      // message stays UTF-8, as every message that reaches a caller must be (found by the fuzzer).
+      {"parseJson('\u00e9')", 1, "last read: '\uFFFD'"},
+      {"parseJson('\\uD83Dl')", 1, "last read: '\uFFFD\uFFFD'"},
       {"parseJson(5)", 1, "parseJson() expects argument 1 to be a string, got number"},
       {"formatDate('yesterday')", 1, "formatDate() cannot read \"yesterday\" as a date"},
       {"formatDate(true)", 1, "argument 1 to be a date string or epoch milliseconds"},

@@ -3,18 +3,23 @@
 // default limits except the value budget: 64 KiB here, not 8 MiB. Every budget check is reached
 // the same way, with values 128 times smaller: an input such as `split(repeat(s, 5039), '')` then
 // costs milliseconds, not seconds, and no longer holds the campaign to ~150 runs per second.
-// (tests/expr covers the default budget.) Whatever compiles is evaluated, twice, against the expression tests' standard
-// scope (items, inputs, vars, an allowlisted variable, upstream node outputs, a fixed clock).
+// (tests/expr covers the default budget.) Whatever compiles is evaluated, twice, against the
+// expression tests' standard scope (items, inputs, vars, an allowlisted variable, upstream node
+// outputs, a fixed clock).
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": a parse error points inside the
 // source; every reference points inside the source; a failure is INVALID_ARGUMENT with a message;
-// evaluation is pure, so the second evaluation gives the same value or the same error.
+// evaluation is pure, so the second evaluation gives the same value or the same error; from a
+// source that is valid UTF-8 (as every workflow and request is), every string of the value and
+// every message is valid UTF-8 too (the host dumps values strictly).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "flowhost/sdk/absl_compat.h"
+#include "server/common/utf8_text.h"
 #include "server/expr/expression.h"
 #include "server/expr/template.h"
 #include "tests/expr/eval_helpers.h"
@@ -41,6 +46,12 @@ void EvaluateTwice(const Compiled& compiled, std::string_view source) {
   if (!first.ok()) {
     FUZZ_CHECK(first.status().code() == absl::StatusCode::kInvalidArgument, first.status());
     FUZZ_CHECK(!first.status().message().empty(), source);
+  }
+  if (!common::FindInvalidUtf8(source).has_value()) {
+    FUZZ_CHECK(first.ok()
+                   ? DumpsStrictly(*first)
+                   : !common::FindInvalidUtf8(sdk::AsStd(first.status().message())).has_value(),
+               "not UTF-8: " << Outcome(first));
   }
   absl::StatusOr<sdk::Json> second = compiled.Evaluate(expr::testing::StandardScope());
   FUZZ_CHECK(Outcome(first) == Outcome(second),

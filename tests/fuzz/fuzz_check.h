@@ -11,6 +11,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "flowhost/sdk/json.h"
+
 #define FUZZ_CHECK(condition, detail)                                                      \
   do {                                                                                     \
     if (!(condition)) {                                                                    \
@@ -21,5 +23,18 @@
       std::abort();                                                                        \
     }                                                                                      \
   } while (false)
+
+namespace flowhost::fuzz {
+
+inline bool DumpsStrictly(const sdk::Json& value) {
+  try {
+    (void)value.dump();
+    return true;
+  } catch (const sdk::Json::type_error&) {
+    return false;
+  }
+}
+
+}  // namespace flowhost::fuzz
 
 #endif  // FLOWHOST_TESTS_FUZZ_FUZZ_CHECK_H_

@@ -4,12 +4,15 @@
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": the load succeeds exactly when no
 // diagnostic is an error; every diagnostic names the file, has a message and points inside the text
-// (line 0 meaning "the file as a whole"); at most 200 diagnostics and one counting the rest.
+// (line 0 meaning "the file as a whole"); at most 200 diagnostics and one counting the rest; every
+// message is valid UTF-8, and so are the vars and input defaults of a loaded workflow (the host
+// dumps them strictly).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "server/common/utf8_text.h"
 #include "server/registry/builtin_nodes.h"
 #include "server/workflow/loader.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -45,10 +48,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const workflow::Diagnostic& diagnostic : result.diagnostics) {
     FUZZ_CHECK(diagnostic.location.file == fuzz::kFile, diagnostic.ToString());
     FUZZ_CHECK(!diagnostic.message.empty(), diagnostic.ToString());
+    FUZZ_CHECK(!common::FindInvalidUtf8(diagnostic.message).has_value(), diagnostic.ToString());
     FUZZ_CHECK(diagnostic.location.line >= 0 && diagnostic.location.line <= lines,
                diagnostic.ToString() << " (the text has " << lines << " lines)");
     if (diagnostic.location.line > 0) {
       FUZZ_CHECK(diagnostic.location.column >= 1, diagnostic.ToString());
+    }
+  }
+  if (result.ok()) {
+    FUZZ_CHECK(fuzz::DumpsStrictly(result.workflow->vars), "vars are not UTF-8");
+    for (const auto& input : result.workflow->inputs) {
+      FUZZ_CHECK(!input.default_value.has_value() || fuzz::DumpsStrictly(*input.default_value),
+                 "a default is not UTF-8");
     }
   }
   return 0;
