@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/json_schema.h"
 
 namespace flowhost::nodes::router {
@@ -48,7 +49,7 @@ absl::StatusOr<std::optional<std::string>> CheckAnswer(const RouterSettings& set
     if (!verdict.ok()) return verdict.status();
     if (!Truthy(*verdict)) {
       std::string shown = verdict->dump();
-      if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+      shown = sdk::Abbreviate(shown, 80);
       return std::optional<std::string>(absl::StrCat("the accept check returned ", shown));
     }
   }

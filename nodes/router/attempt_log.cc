@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "flowhost/openrouter/client.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 
@@ -16,10 +17,7 @@ namespace {
 constexpr size_t kMaxSummaryMessage = 160;
 }  // namespace
 
-std::string Shorten(std::string_view text) {
-  if (text.size() <= kMaxSummaryMessage) return std::string(text);
-  return absl::StrCat(sdk::AsAbsl(text.substr(0, kMaxSummaryMessage - 3)), "...");
-}
+std::string Shorten(std::string_view text) { return sdk::Abbreviate(text, kMaxSummaryMessage); }
 
 void AttemptLog::Add(const sdk::AttemptRecord& record, std::optional<double> shown_cost) {
   Json entry = {{"route", record.route},

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/did_you_mean.h"
 #include "flowhost/sdk/json_pointer.h"
@@ -62,11 +63,7 @@ std::vector<std::string> TypesOf(const Json& schema) {
 }
 
 // A short rendering of a value for messages: strings quoted, long values cut.
-std::string Show(const Json& value) {
-  std::string text = value.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text;
-}
+std::string Show(const Json& value) { return Abbreviate(value.dump(), 40); }
 
 std::string Describe(const Json& value) {
   if (value.is_object() || value.is_array()) return std::string(JsonTypeName(value));

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "flowhost/sdk/abbreviate.h"
+
 namespace flowhost::cli {
 
 absl::StatusOr<sdk::Json> ReadInputFlag(const std::string& value) {
@@ -16,8 +18,7 @@ absl::StatusOr<sdk::Json> ReadInputFlag(const std::string& value) {
   }
   sdk::Json input = sdk::Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (input.is_discarded()) {
-    return absl::InvalidArgumentError("--input is not valid JSON: " +
-                                      (text.size() > 60 ? text.substr(0, 60) + "..." : text));
+    return absl::InvalidArgumentError("--input is not valid JSON: " + sdk::Abbreviate(text, 63));
   }
   if (!input.is_object()) return absl::InvalidArgumentError("--input must be a JSON object");
   return input;

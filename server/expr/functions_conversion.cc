@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "server/common/utf8_text.h"
 #include "server/expr/functions.h"
@@ -175,8 +176,9 @@ absl::StatusOr<absl::Time> DateArg(const CallContext& ctx, const std::vector<Val
   for (const char* format : {absl::RFC3339_full, "%Y-%m-%dT%H:%M:%E*S", "%Y-%m-%d"}) {
     if (absl::ParseTime(format, text, absl::UTCTimeZone(), &t, &err)) return t;
   }
-  return CallError(ctx, absl::StrCat("cannot read \"", text.substr(0, 40),
-                                 "\" as a date (expected ISO 8601, like 2024-05-01T12:00:00Z)"));
+  return CallError(ctx,
+                   absl::StrCat("cannot read \"", sdk::Abbreviate(text, 40),
+                                "\" as a date (expected ISO 8601, like 2024-05-01T12:00:00Z)"));
 }
 
 absl::StatusOr<Json> FormatDate(const CallContext& ctx, std::vector<Value>& args) {

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "flowhost/sdk/abbreviate.h"
+
 namespace flowhost::expr {
 namespace {
 
@@ -48,8 +50,7 @@ void AppendUtf8(std::string& out, uint32_t cp) {
 std::string DescribeToken(const Token& token) {
   if (token.kind == TokenKind::kEnd) return "end of expression";
   std::string_view text = token.text;
-  if (text.size() > 24) return "'" + std::string(text.substr(0, 21)) + "...'";
-  return "'" + std::string(text) + "'";
+  return "'" + sdk::Abbreviate(text, 24) + "'";
 }
 
 size_t Lexer::SkipWhitespace() {

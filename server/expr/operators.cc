@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::expr {
@@ -167,8 +168,7 @@ absl::StatusOr<Json> ToNumber(const Json& a) {
   const std::string text = begin == std::string::npos ? "" : s.substr(begin, end - begin + 1);
   auto fail = [&] {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot convert the string \"",
-        AsAbsl(text.size() > 40 ? text.substr(0, 37) + "..." : text), "\" to a number"));
+        "cannot convert the string \"", AsAbsl(sdk::Abbreviate(text, 40)), "\" to a number"));
   };
   if (text.empty()) return fail();
   // Only decimal notation: no hex, no "inf"/"nan", no trailing garbage.

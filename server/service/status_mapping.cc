@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 #include "flowhost/sdk/error.h"
 #include "server/service/proto_convert.h"
@@ -76,17 +77,6 @@ grpc::StatusCode CodeFromAbsl(absl::StatusCode code) {
   }
 }
 
-// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string Truncate(std::string text, size_t limit) {
-  if (text.size() <= limit) return text;
-  constexpr std::string_view kEllipsis = "...";
-  size_t cut = limit - kEllipsis.size();
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  text += kEllipsis;
-  return text;
-}
-
 std::string ComposeMessage(const absl::Status& status, const FailureContext& context,
                            std::string_view hint) {
   std::string message(sdk::AsStd(status.message()));
@@ -116,8 +106,8 @@ MappedError MapError(const absl::Status& status, const FailureContext& context,
   if (error_class.empty()) error_class = "internal";  // MapError on OK: our bug
   auto rule = ClassTable().find(error_class);
   std::string_view hint = rule != ClassTable().end() ? rule->second.hint : "";
-  std::string message =
-      Truncate(scrubber.Scrub(ComposeMessage(status, context, hint)), kMaxStatusMessageBytes);
+  std::string message = sdk::Abbreviate(scrubber.Scrub(ComposeMessage(status, context, hint)),
+                                        kMaxStatusMessageBytes);
   mapped.status = grpc::Status(GrpcCodeFor(status), message);
 
   v1::ErrorDetails& details = mapped.details;

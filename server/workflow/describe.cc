@@ -1,6 +1,7 @@
 #include "server/workflow/describe.h"
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::workflow {
@@ -9,8 +10,7 @@ std::string DescribeValue(const sdk::Json& value) {
   std::string_view type = sdk::JsonTypeName(value);
   if (value.is_object() || value.is_array() || value.is_null()) return std::string(type);
   std::string text = value.dump(-1, ' ', false, sdk::Json::error_handler_t::replace);
-  if (text.size() > 40) text = absl::StrCat(text.substr(0, 37), "...");
-  return absl::StrCat(sdk::AsAbsl(type), " ", text);
+  return absl::StrCat(sdk::AsAbsl(type), " ", sdk::Abbreviate(text, 40));
 }
 
 std::string ListOfNames(const std::vector<std::string>& names, bool quote) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::workflow {
@@ -34,10 +35,7 @@ bool IsSpecialFloat(std::string_view text) {
 }
 
 // Shortens a value for a message.
-std::string Shown(std::string_view text) {
-  if (text.size() > 40) return absl::StrCat(sdk::AsAbsl(text.substr(0, 37)), "...");
-  return std::string(text);
-}
+std::string Shown(std::string_view text) { return sdk::Abbreviate(text, 40); }
 
 enum class NumberForm { kNone, kDecimal, kOctal, kHex, kFloat };
 
