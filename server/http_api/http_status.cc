@@ -4,6 +4,7 @@
 #include "flowhost/sdk/json.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/common/utf8_text.h"
 
 namespace flowhost::http_api {
 
@@ -108,7 +109,8 @@ absl::Status JsonToMessage(std::string_view json, std::string_view what,
   auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &message, options);
   if (parsed.ok()) return absl::OkStatus();
-  std::string reason(parsed.message());
+  // Protobuf's reason can quote the body on a second line, bytes that are not UTF-8 included.
+  std::string reason = common::ReplaceInvalidUtf8(std::string(parsed.message()));
   while (!reason.empty() && (reason.back() == '\n' || reason.back() == '^')) reason.pop_back();
   return absl::InvalidArgumentError(std::string(what) + " does not fit " +
                                     message.GetDescriptor()->full_name() +

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "flowhost/sdk/absl_compat.h"
-#include "server/common/utf8_text.h"
 #include "server/expr/expression.h"
 #include "server/expr/template.h"
 #include "tests/expr/eval_helpers.h"
@@ -47,11 +46,10 @@ void EvaluateTwice(const Compiled& compiled, std::string_view source) {
     FUZZ_CHECK(first.status().code() == absl::StatusCode::kInvalidArgument, first.status());
     FUZZ_CHECK(!first.status().message().empty(), source);
   }
-  if (!common::FindInvalidUtf8(source).has_value()) {
-    FUZZ_CHECK(first.ok()
-                   ? DumpsStrictly(*first)
-                   : !common::FindInvalidUtf8(sdk::AsStd(first.status().message())).has_value(),
-               "not UTF-8: " << Outcome(first));
+  if (IsValidUtf8(source)) {
+    FUZZ_CHECK(
+        first.ok() ? DumpsStrictly(*first) : IsValidUtf8(sdk::AsStd(first.status().message())),
+        "not UTF-8: " << Outcome(first));
   }
   absl::StatusOr<sdk::Json> second = compiled.Evaluate(expr::testing::StandardScope());
   FUZZ_CHECK(Outcome(first) == Outcome(second),

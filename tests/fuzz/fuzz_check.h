@@ -1,6 +1,9 @@
 // FUZZ_CHECK(condition, detail): an invariant a fuzz target asserts about the code under test. When
 // it does not hold, the target prints the condition, its place and `detail` (anything streamable)
 // and aborts, so libFuzzer keeps the input as a crash and the corpus replay test fails on it.
+// DumpsStrictly(value): whether `value` dumps as the host dumps most JSON, strictly, which throws
+// on a string that is not UTF-8; IsValidUtf8(text): whether `text` is valid UTF-8, as a protobuf
+// string field and a strict JSON dump need it.
 //
 // For the targets in tests/fuzz only. Thread-safety: called from the one thread that runs the
 // input.
@@ -10,6 +13,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "flowhost/sdk/json.h"
 
@@ -33,6 +38,10 @@ inline bool DumpsStrictly(const sdk::Json& value) {
   } catch (const sdk::Json::type_error&) {
     return false;
   }
+}
+
+inline bool IsValidUtf8(std::string_view text) {
+  return DumpsStrictly(sdk::Json(std::string(text)));
 }
 
 }  // namespace flowhost::fuzz

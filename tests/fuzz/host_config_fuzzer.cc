@@ -4,7 +4,7 @@
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour": a configuration is either loaded
 // and consistent (a HOST:PORT to listen on, a workflows directory, a key source) or refused with
-// one INVALID_ARGUMENT listing every problem.
+// one INVALID_ARGUMENT listing every problem, in valid UTF-8 whatever the file's bytes.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -27,6 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view message = sdk::AsStd(loaded.status().message());
     FUZZ_CHECK(message.rfind("invalid configuration:\n", 0) == 0, message);
     FUZZ_CHECK(message.size() > std::string_view("invalid configuration:\n").size(), message);
+    FUZZ_CHECK(fuzz::IsValidUtf8(message), message);
     return 0;
   }
   FUZZ_CHECK(loaded->listen.find(':') != std::string::npos, loaded->listen);

@@ -10,7 +10,8 @@
 //     "unknown";
 //   - a known path with another method names the one method it takes (GET or POST);
 //   - a found route gives either a message of its method's type or one refusal: INVALID_ARGUMENT
-//     with a message for the WorkflowService methods, a 4xx OpenAI error for chat completions;
+//     with a message for the WorkflowService methods, a 4xx OpenAI error for chat completions,
+//     each message in valid UTF-8;
 //   - a message of :run / :stream with a workflow in the path names that workflow, as does
 //     GetWorkflow's; the path's workflow is never empty for them;
 //   - routing and parsing are pure: the same input gives the same result twice.
@@ -27,6 +28,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "flowhost/sdk/absl_compat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "server/http_api/call_request.h"
 #include "server/http_api/routes.h"
@@ -171,11 +173,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(call.openai_refused->http_status >= 400 && call.openai_refused->http_status < 500 &&
                    !call.openai_refused->message.empty(),
                body);
+    FUZZ_CHECK(flowhost::fuzz::IsValidUtf8(call.openai_refused->message),
+               call.openai_refused->message);
     return 0;
   }
   if (!call.refused.ok()) {
     FUZZ_CHECK(call.refused.code() == absl::StatusCode::kInvalidArgument &&
                    !call.refused.message().empty(),
+               call.refused);
+    FUZZ_CHECK(flowhost::fuzz::IsValidUtf8(flowhost::sdk::AsStd(call.refused.message())),
                call.refused);
     return 0;
   }

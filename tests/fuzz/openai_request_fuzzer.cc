@@ -2,7 +2,7 @@
 // on the input taken as the body of a POST /v1/chat/completions a client sends.
 //
 // Invariants beyond "no crash, no leak, no undefined behaviour":
-//   - a refused body gets an OpenAI error with a 4xx status and a message;
+//   - a refused body gets an OpenAI error with a 4xx status and a message in valid UTF-8;
 //   - an accepted body has a non-empty model and a non-empty list of messages, each an object
 //     with a string role.
 // Allocation is bounded by the input: the parsed body, and the HTTP listener's body limit caps the
@@ -24,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(error->http_status >= 400 && error->http_status < 500 && !error->message.empty(),
                body);
     FUZZ_CHECK(!openai::ErrorBody(*error).empty(), body);
+    FUZZ_CHECK(flowhost::fuzz::IsValidUtf8(error->message), error->message);
     return 0;
   }
   FUZZ_CHECK(!request.model.empty(), body);

@@ -29,16 +29,6 @@ inline const nodes::openrouter::Endpoint& FuzzEndpoint() {
   return *endpoint;
 }
 
-// True when `text` is valid UTF-8, as a protobuf string field and a strict JSON dump need it.
-inline bool IsValidUtf8(std::string_view text) {
-  try {
-    sdk::Json(std::string(text)).dump();
-    return true;
-  } catch (const sdk::Json::type_error&) {
-    return false;
-  }
-}
-
 // True when a string of `value`, or an object key in it, holds kFuzzApiKey.
 inline bool HoldsKey(const sdk::Json& value) {
   if (value.is_string()) {

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include "server/common/utf8_text.h"
 #include "server/registry/builtin_nodes.h"
 #include "server/workflow/loader.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -48,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const workflow::Diagnostic& diagnostic : result.diagnostics) {
     FUZZ_CHECK(diagnostic.location.file == fuzz::kFile, diagnostic.ToString());
     FUZZ_CHECK(!diagnostic.message.empty(), diagnostic.ToString());
-    FUZZ_CHECK(!common::FindInvalidUtf8(diagnostic.message).has_value(), diagnostic.ToString());
+    FUZZ_CHECK(fuzz::IsValidUtf8(diagnostic.message), diagnostic.ToString());
     FUZZ_CHECK(diagnostic.location.line >= 0 && diagnostic.location.line <= lines,
                diagnostic.ToString() << " (the text has " << lines << " lines)");
     if (diagnostic.location.line > 0) {

@@ -2,6 +2,7 @@
 // the API's messages (http_status.h).
 #include "server/http_api/http_status.h"
 
+#include "flowhost/sdk/json.h"
 #include "flowhost/v1/workflow_service.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -80,6 +81,18 @@ TEST(HttpJsonMapping, AMalformedOrUnknownFieldIsRefusedNamingIt) {
 
   absl::Status malformed = JsonToMessage(R"({"input": )", "the request body", request);
   EXPECT_EQ(malformed.code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Protobuf quotes the body after "Encountered non UTF-8 code points.", stray bytes and all; the
+// message that goes back to the caller stays UTF-8 (found by the http_request fuzzer).
+TEST(HttpJsonMapping, ABodyThatIsNotUtf8IsRefusedInAMessageThatIs) {
+  v1::RunWorkflowRequest request;
+  absl::Status refused = JsonToMessage("{\"\x9C\rom\"}", "the request body", request);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(refused.message());
+  EXPECT_THAT(message, HasSubstr("non UTF-8"));
+  EXPECT_EQ(message.find('\x9C'), std::string::npos) << message;
+  EXPECT_NO_THROW((void)sdk::Json(message).dump()) << message;
 }
 
 }  // namespace
