@@ -308,7 +308,8 @@ void ApplyText(const std::string& file, const std::string& text, HostConfig& con
   try {  // yaml-cpp reports syntax errors by throwing; they stop here
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    problems.Add(Where(file, error.mark) + error.msg);
+    // yaml-cpp quotes one byte of a character it cannot escape ("unknown escape character: \xC3").
+    problems.Add(Where(file, error.mark) + common::ReplaceInvalidUtf8(error.msg));
     return;
   }
   if (root.IsNull()) return;  // an empty file

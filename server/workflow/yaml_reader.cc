@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/common/utf8_text.h"
 #include "server/workflow/document_builder.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
@@ -77,7 +78,9 @@ void ReportSyntaxError(const SourceText& source, const YAML::Exception& error, R
                            "spaces only)");
     return;
   }
-  reporter.ErrorAtOffset(offset, absl::StrCat("YAML syntax error: ", error.msg));
+  // yaml-cpp quotes one byte of a character it cannot escape ("unknown escape character: \xC3").
+  reporter.ErrorAtOffset(
+      offset, absl::StrCat("YAML syntax error: ", common::ReplaceInvalidUtf8(error.msg)));
 }
 
 }  // namespace

@@ -143,6 +143,15 @@ TEST_F(ConfigTest, NextLineAndNoBreakSpaceEscapesAreReadAsUtf8) {
   EXPECT_EQ(config->workflows_dir, "a\u00A0b\u0085c");
 }
 
+TEST_F(ConfigTest, AnUnknownEscapeOfAMultibyteCharacterIsReportedInUtf8) {
+  ConfigSources sources = Sources();
+  sources.file_text = "log_level: \"\\\u00e9\"\n";
+  absl::StatusOr<HostConfig> config = LoadHostConfig(sources);
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("unknown escape character: \uFFFD"));
+}
+
 TEST_F(ConfigTest, ConfigTextGivenInPlaceIsReadWithoutTheDiskAndNamedInMessages) {
   ConfigSources sources = Sources({{"FLOWHOST_CONFIG", (dir_ / "ignored.yaml").string()}});
   sources.file = "inline.yaml";  // does not exist: only names the text

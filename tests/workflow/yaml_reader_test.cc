@@ -288,6 +288,14 @@ TEST(YamlReader, ReportsSyntaxErrorsAtYamlCppsMark) {
   EXPECT_THAT(read.errors, ElementsAre("t.yaml:1:5: error: YAML syntax error: illegal map value"));
 }
 
+// yaml-cpp names the character after a backslash it cannot escape by its first byte only; the
+// message stays UTF-8 (found by the host_config fuzzer's UTF-8 check).
+TEST(YamlReader, AnUnknownEscapeOfAMultibyteCharacterIsReportedInUtf8) {
+  Read read("a: \"\\\u00e9\"\n");
+  ASSERT_EQ(read.errors.size(), 1u);
+  EXPECT_THAT(read.errors[0], HasSubstr("unknown escape character: \uFFFD"));
+}
+
 TEST(YamlReader, NamesATabInTheIndentation) {
   Read read("a:\n\tb: 1\n");
   EXPECT_THAT(read.errors, ElementsAre("t.yaml:2:1: error: YAML syntax error: a tab in the "
