@@ -7,6 +7,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/absl_compat.h"
 
 namespace flowhost::sdk {
@@ -37,7 +38,7 @@ constexpr int kMaxFractionDigits = 18;
 // `text` quoted for a message, cut to about 40 bytes.
 std::string Quoted(std::string_view text) {
   std::string quoted = Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (quoted.size() > 40) quoted = absl::StrCat(quoted.substr(0, 36), "...\"");
+  if (quoted.size() > 40) quoted = Abbreviate(quoted, 39) + "\"";
   return quoted;
 }
 

@@ -19,6 +19,16 @@ bool IsIdentStart(char c) {
 }
 bool IsIdentPart(char c) { return IsIdentStart(c) || IsDigit(c); }
 
+bool IsPrintableAscii(char c) {
+  return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F;
+}
+
+// "byte 0xc3": how a message names a byte it must not quote (it may be part of a character).
+std::string ByteName(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return std::string("byte 0x") + "0123456789abcdef"[byte >> 4] + "0123456789abcdef"[byte & 15];
+}
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -126,13 +136,8 @@ bool Lexer::Next(Token& token) {
   if (c == '&' || c == '|') {
     return Fail(pos_, std::string("unexpected '") + c + "' (did you mean '" + c + c + "'?)");
   }
-  if (static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7F) {
-    return Fail(pos_, std::string("unexpected character '") + c + "'");
-  }
-  return Fail(pos_, "unexpected character (byte 0x" +
-                        std::string(1, "0123456789abcdef"[(static_cast<unsigned char>(c) >> 4)]) +
-                        std::string(1, "0123456789abcdef"[static_cast<unsigned char>(c) & 15]) +
-                        ")");
+  if (IsPrintableAscii(c)) return Fail(pos_, std::string("unexpected character '") + c + "'");
+  return Fail(pos_, "unexpected character (" + ByteName(c) + ")");
 }
 
 bool Lexer::LexNumber(Token& token) {
@@ -302,6 +307,10 @@ bool Lexer::LexEscape(size_t string_start, std::string& out) {
       return true;
     }
     default:
+      // Only the first byte of a character follows the backslash here: name it, do not quote it.
+      if (!IsPrintableAscii(c)) {
+        return Fail(start, "unknown escape in string: a backslash before " + ByteName(c));
+      }
       return Fail(start, std::string("unknown escape '\\") + c + "' in string");
   }
 }

@@ -27,6 +27,7 @@ TEST(ExpressionParse, ReportsEachSyntaxErrorAtItsOffset) {
       {"1 + 'abc", 4, "unterminated string"},
       {"'a\\", 0, "unterminated string"},
       {"'\\q'", 1, "unknown escape '\\q'"},
+      {"'\\\u00e9'", 1, "unknown escape in string: a backslash before byte 0xc3"},
       {"'\\u12'", 1, "bad escape"},
       {"`x`", 0, "template literals"},
       {"#", 0, "unexpected character '#'"},

@@ -133,6 +133,14 @@ TEST(DurationGrammar, QuotesALongValueCutShort) {
   EXPECT_LT(parsed.status().message().size(), 300u);
 }
 
+// The cut fell inside a character (found by the host_config fuzzer's UTF-8 check).
+TEST(DurationGrammar, CutsALongValueBeforeACharacterNotInsideIt) {
+  absl::StatusOr<absl::Duration> parsed =
+      ParseDuration(std::string(34, 'x') + "\u00e9\u00e9\u00e9\u00e9");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(), HasSubstr("got \"" + std::string(34, 'x') + "...\""));
+}
+
 TEST(DurationGrammar, ReadsTextTheSameWayAsAJsonString) {
   EXPECT_EQ(*ParseDurationText("1m30s"), absl::Seconds(90));
   EXPECT_EQ(*ParseDurationText("0"), absl::ZeroDuration());
