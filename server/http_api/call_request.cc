@@ -3,11 +3,14 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include <optional>
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "google/protobuf/descriptor.h"
+#include "absl/strings/str_format.h"
 #include "flowhost/sdk/json.h"
+#include "google/protobuf/descriptor.h"
+#include "server/common/utf8_text.h"
 #include "server/http_api/http_status.h"
 
 namespace flowhost::http_api {
@@ -56,6 +59,25 @@ absl::Status ParseQuery(std::string_view query, Message& message) {
   return JsonToMessage(*json, "the query string", message);
 }
 
+// What the path names (a workflow, an execution id or a model id) is text, and every string
+// flowhost carries is UTF-8: one whose percent-decoding is not is refused, naming the byte, before
+// any message quotes it or a request carries it. OK for a path that names nothing.
+absl::Status CheckPathText(const Route& route) {
+  auto check = [](std::string_view what, const std::string& text) {
+    std::optional<size_t> bad = common::FindInvalidUtf8(text);
+    if (!bad.has_value()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "the %s in the path is not UTF-8 once percent-decoded (byte 0x%02X at offset %d)", what,
+        static_cast<unsigned char>(text[*bad]), *bad));
+  };
+  if (absl::Status workflow =
+          check(route.method == Method::kGetModel ? "model id" : "workflow name", route.workflow);
+      !workflow.ok()) {
+    return workflow;
+  }
+  return check("execution id", route.execution_id);
+}
+
 // The body of :run or :stream; the path's workflow, when it names one, is the request's.
 template <typename Message>
 absl::Status ParseExecutionRequest(std::string_view body, const Route& route, Message& message) {
@@ -96,6 +118,16 @@ void Fill(CallRequest& call, Parse parse) {
 
 CallRequest ParseCallRequest(const Route& route, std::string_view query, std::string_view body) {
   CallRequest call;
+  if (absl::Status path_text = CheckPathText(route); !path_text.ok()) {
+    if (IsOpenAiMethod(route.method)) {
+      openai::Error error;
+      error.message = std::string(path_text.message());
+      call.openai_refused = std::move(error);
+    } else {
+      call.refused = std::move(path_text);
+    }
+    return call;
+  }
   auto from_body = [body](auto& message) { return ParseBody(body, message); };
   auto from_query = [query](auto& message) { return ParseQuery(query, message); };
   auto execution = [body, &route](auto& message) {

@@ -10,8 +10,10 @@
 //     "unknown";
 //   - a known path with another method names the one method it takes (GET or POST);
 //   - a found route gives either a message of its method's type or one refusal: INVALID_ARGUMENT
-//     with a message for the WorkflowService methods, a 4xx OpenAI error for chat completions,
-//     each message in valid UTF-8;
+//     with a message for the WorkflowService methods, a 4xx OpenAI error for chat completions
+//     and a model id, each message in valid UTF-8;
+//   - a call goes ahead only when the workflow name, execution id or model id its path names is
+//     UTF-8 once percent-decoded;
 //   - a message of :run / :stream with a workflow in the path names that workflow, as does
 //     GetWorkflow's; the path's workflow is never empty for them;
 //   - routing and parsing are pure: the same input gives the same result twice.
@@ -168,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                        http_api::ParseCallRequest(route, query, body)),
              "a second parse differs for " << target);
   if (call.openai_refused.has_value()) {
-    FUZZ_CHECK(route.method == Method::kChatCompletions, path);
+    FUZZ_CHECK(route.method == Method::kChatCompletions || route.method == Method::kGetModel, path);
     FUZZ_CHECK(call.refused.ok(), path);
     FUZZ_CHECK(call.openai_refused->http_status >= 400 && call.openai_refused->http_status < 500 &&
                    !call.openai_refused->message.empty(),
@@ -185,6 +187,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                call.refused);
     return 0;
   }
+  // What the path names goes into protobuf strings: a call goes ahead only with UTF-8 there.
+  FUZZ_CHECK(flowhost::fuzz::IsValidUtf8(route.workflow) &&
+                 flowhost::fuzz::IsValidUtf8(route.execution_id),
+             path);
   FUZZ_CHECK(call.message.index() == MessageIndexOf(route.method),
              path << ": message " << call.message.index());
   if (const auto* run = std::get_if<flowhost::v1::RunWorkflowRequest>(&call.message)) {

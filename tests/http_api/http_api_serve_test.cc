@@ -467,10 +467,12 @@ TEST_F(HttpApiServeTest, ErrorsCarryTheMappedHttpStatusAndAGoogleRpcStatusBody) 
       {"POST", "/v1/workflows:run", "{}", 400, 3, "names no workflow"},
       {"GET", "/v1/workflows?bogus=1", "", 400, 3, "bogus"},
       {"GET", "/v1/nope", "", 404, 5, "no API at '/v1/nope'"},
-      {"POST", "/v1/workflows/ask:run",
-       R"({"input": {"question": "q", "model": "fake/fail503"}})", 503, 14, ""},
-      {"POST", "/v1/workflows/ask:run",
-       R"({"input": {"question": "q", "model": "fake/fail429"}})", 429, 8, ""},
+      {"POST", "/v1/workflows/caf%C3:run", "{}", 400, 3,
+       "the workflow name in the path is not UTF-8 once percent-decoded (byte 0xC3 at offset 3)"},
+      {"POST", "/v1/workflows/ask:run", R"({"input": {"question": "q", "model": "fake/fail503"}})",
+       503, 14, ""},
+      {"POST", "/v1/workflows/ask:run", R"({"input": {"question": "q", "model": "fake/fail429"}})",
+       429, 8, ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.method + " " + c.path + " " + c.body);

@@ -178,6 +178,44 @@ TEST(HttpCallRequest, AnExecutionMethodTakesItsIdFromThePathAndRefusesAnother) {
   EXPECT_TRUE(std::get<v1::GetExecutionRequest>(call.message).include_items());
 }
 
+// What a path names is carried in protobuf strings and quoted in messages, all UTF-8: a name,
+// id or model id whose decoding is not (raw bytes or percent-escapes) is refused at the byte
+// (found by the http_request fuzzer: the name was quoted and copied as it came).
+TEST(HttpCallRequest, APathWhoseNameIsNotUtf8IsRefusedNamingTheByte) {
+  Route start = MatchRoute(HttpMethod::kPost, "/v1/workflows/etri\xBF\xBC:start");
+  ASSERT_EQ(start.outcome, Route::Outcome::kFound);
+  CallRequest call = ParseCallRequest(start, "", R"({"yaml": ""})");
+  EXPECT_EQ(call.refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(call.refused.message(),
+            "the workflow name in the path is not UTF-8 once percent-decoded (byte 0xBF at "
+            "offset 4)");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(call.message));
+
+  call = ParseCallRequest(MatchRoute(HttpMethod::kPost, "/v1/workflows/caf%C3:run"), "", "");
+  EXPECT_NE(call.refused.message().find("byte 0xC3 at offset 3"), std::string::npos)
+      << call.refused;
+  call = ParseCallRequest(MatchRoute(HttpMethod::kGet, "/v1/workflows/%FF"), "", "");
+  EXPECT_NE(call.refused.message().find("workflow name"), std::string::npos) << call.refused;
+  call = ParseCallRequest(MatchRoute(HttpMethod::kGet, "/v1/executions/ex-%80"), "", "");
+  EXPECT_NE(call.refused.message().find("execution id in the path is not UTF-8"), std::string::npos)
+      << call.refused;
+
+  // The OpenAI endpoint refuses in OpenAI's shape.
+  call = ParseCallRequest(MatchRoute(HttpMethod::kGet, "/v1/models/vendor/model%E9"), "", "");
+  ASSERT_TRUE(call.openai_refused.has_value());
+  EXPECT_TRUE(call.refused.ok());
+  EXPECT_EQ(call.openai_refused->http_status, 400);
+  EXPECT_EQ(call.openai_refused->type, "invalid_request_error");
+  EXPECT_NE(call.openai_refused->message.find("model id in the path"), std::string::npos);
+
+  // UTF-8, encoded or not, is a name like any other.
+  call = ParseCallRequest(MatchRoute(HttpMethod::kPost, "/v1/workflows/caf%C3%A9:run"), "", "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  EXPECT_EQ(std::get<v1::RunWorkflowRequest>(call.message).workflow(), "caf\xC3\xA9");
+  Route model = MatchRoute(HttpMethod::kGet, "/v1/models/caf\xC3\xA9");
+  EXPECT_TRUE(ParseCallRequest(model, "", "").ok());
+}
+
 TEST(HttpCallRequest, ARepeatedFieldTakesEveryValueOfItsQueryParameter) {
   Route list = MatchRoute(HttpMethod::kGet, "/v1/executions");
   CallRequest call = ParseCallRequest(
