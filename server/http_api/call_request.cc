@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
+#include "flowhost/sdk/abbreviate.h"
 #include "flowhost/sdk/json.h"
 #include "google/protobuf/descriptor.h"
 #include "server/common/utf8_text.h"
@@ -23,9 +24,21 @@ bool IsRepeatedField(const google::protobuf::Descriptor& message, const std::str
   return field != nullptr && field->is_repeated();
 }
 
+// INVALID_ARGUMENT naming the first byte of `text` that is not UTF-8 ("`what` is not UTF-8 once
+// percent-decoded (byte 0xC3 at offset 3)", without "once percent-decoded" for text that was not
+// decoded); OK when `text` is UTF-8. What a path or a query names is carried in protobuf strings
+// and quoted in messages, all UTF-8.
+absl::Status CheckUtf8(std::string_view what, std::string_view text, bool decoded = true) {
+  std::optional<size_t> bad = common::FindInvalidUtf8(text);
+  if (!bad.has_value()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat("%s is not UTF-8%s (byte 0x%02X at offset %d)",
+                                                    what, decoded ? " once percent-decoded" : "",
+                                                    static_cast<unsigned char>(text[*bad]), *bad));
+}
+
 // The query's parameters as a JSON object of strings, for protobuf's JSON parser (which takes
 // numbers, booleans and enum names as strings); a repeated field's values (`states=A&states=B`)
-// as a list. INVALID_ARGUMENT when the query cannot be parsed.
+// as a list. INVALID_ARGUMENT when the query cannot be parsed, or a name or value is not UTF-8.
 absl::StatusOr<std::string> QueryAsJson(std::string_view query,
                                         const google::protobuf::Descriptor& message) {
   sdk::Json object = sdk::Json::object();
@@ -36,6 +49,18 @@ absl::StatusOr<std::string> QueryAsJson(std::string_view query,
   }
   for (evkeyval* parameter = parameters.tqh_first; parameter != nullptr;
        parameter = parameter->next.tqe_next) {
+    // Refused rather than repaired: a filter on a name with U+FFFD in it would quietly match
+    // nothing.
+    // evhttp decodes a parameter's value, not its name.
+    absl::Status text = CheckUtf8("a query parameter's name", parameter->key, /*decoded=*/false);
+    if (text.ok()) {
+      text = CheckUtf8("the query parameter '" + sdk::Abbreviate(parameter->key, 64) + "'",
+                       parameter->value);
+    }
+    if (!text.ok()) {
+      evhttp_clear_headers(&parameters);
+      return text;
+    }
     if (IsRepeatedField(message, parameter->key)) {
       object[parameter->key].push_back(parameter->value);
     } else {
@@ -59,23 +84,15 @@ absl::Status ParseQuery(std::string_view query, Message& message) {
   return JsonToMessage(*json, "the query string", message);
 }
 
-// What the path names (a workflow, an execution id or a model id) is text, and every string
-// flowhost carries is UTF-8: one whose percent-decoding is not is refused, naming the byte, before
-// any message quotes it or a request carries it. OK for a path that names nothing.
+// What the path names (a workflow, an execution id or a model id), refused before any message
+// quotes it or a request carries it when it is not UTF-8. OK for a path that names nothing.
 absl::Status CheckPathText(const Route& route) {
-  auto check = [](std::string_view what, const std::string& text) {
-    std::optional<size_t> bad = common::FindInvalidUtf8(text);
-    if (!bad.has_value()) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "the %s in the path is not UTF-8 once percent-decoded (byte 0x%02X at offset %d)", what,
-        static_cast<unsigned char>(text[*bad]), *bad));
-  };
-  if (absl::Status workflow =
-          check(route.method == Method::kGetModel ? "model id" : "workflow name", route.workflow);
-      !workflow.ok()) {
-    return workflow;
-  }
-  return check("execution id", route.execution_id);
+  absl::Status workflow =
+      CheckUtf8(route.method == Method::kGetModel ? "the model id in the path"
+                                                  : "the workflow name in the path",
+                route.workflow);
+  if (!workflow.ok()) return workflow;
+  return CheckUtf8("the execution id in the path", route.execution_id);
 }
 
 // The body of :run or :stream; the path's workflow, when it names one, is the request's.

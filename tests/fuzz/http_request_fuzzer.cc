@@ -13,7 +13,7 @@
 //     with a message for the WorkflowService methods, a 4xx OpenAI error for chat completions
 //     and a model id, each message in valid UTF-8;
 //   - a call goes ahead only when the workflow name, execution id or model id its path names is
-//     UTF-8 once percent-decoded;
+//     UTF-8 once percent-decoded, and with a message protobuf reads back (every string UTF-8);
 //   - a message of :run / :stream with a workflow in the path names that workflow, as does
 //     GetWorkflow's; the path's workflow is never empty for them;
 //   - routing and parsing are pure: the same input gives the same result twice.
@@ -206,6 +206,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (const auto* start = std::get_if<flowhost::v1::StartWorkflowRequest>(&call.message)) {
     if (!route.workflow.empty()) FUZZ_CHECK(start->workflow() == route.workflow, path);
   }
+  // What goes ahead crosses the in-process gRPC channel: protobuf must read back what it wrote (a
+  // proto3 string that is not UTF-8 is refused there).
+  std::visit(
+      [&](const auto& message) {
+        using Message = std::decay_t<decltype(message)>;
+        if constexpr (std::is_base_of_v<google::protobuf::Message, Message>) {
+          Message read;
+          FUZZ_CHECK(read.ParseFromString(message.SerializeAsString()),
+                     "protobuf cannot read back the message for " << target);
+        }
+      },
+      call.message);
   // A method on one execution carries the id its path names, never another.
   std::visit(
       [&](const auto& message) {

@@ -181,7 +181,7 @@ TEST(HttpCallRequest, AnExecutionMethodTakesItsIdFromThePathAndRefusesAnother) {
 // What a path names is carried in protobuf strings and quoted in messages, all UTF-8: a name,
 // id or model id whose decoding is not (raw bytes or percent-escapes) is refused at the byte
 // (found by the http_request fuzzer: the name was quoted and copied as it came).
-TEST(HttpCallRequest, APathWhoseNameIsNotUtf8IsRefusedNamingTheByte) {
+TEST(HttpCallRequest, ANameInThePathOrQueryThatIsNotUtf8IsRefusedNamingTheByte) {
   Route start = MatchRoute(HttpMethod::kPost, "/v1/workflows/etri\xBF\xBC:start");
   ASSERT_EQ(start.outcome, Route::Outcome::kFound);
   CallRequest call = ParseCallRequest(start, "", R"({"yaml": ""})");
@@ -199,6 +199,22 @@ TEST(HttpCallRequest, APathWhoseNameIsNotUtf8IsRefusedNamingTheByte) {
   call = ParseCallRequest(MatchRoute(HttpMethod::kGet, "/v1/executions/ex-%80"), "", "");
   EXPECT_NE(call.refused.message().find("execution id in the path is not UTF-8"), std::string::npos)
       << call.refused;
+
+  // So is a query's name or value: a filter on a repaired name would quietly match nothing.
+  Route list = MatchRoute(HttpMethod::kGet, "/v1/executions");
+  call = ParseCallRequest(list, "workflow=caf%C3&page_size=2", "");
+  EXPECT_EQ(call.refused.message(),
+            "the query parameter 'workflow' is not UTF-8 once percent-decoded (byte 0xC3 at "
+            "offset 3)");
+  call = ParseCallRequest(list,
+                          "work\xFF"
+                          "flow=ask",
+                          "");  // a raw byte: names are not decoded
+  EXPECT_EQ(call.refused.message(),
+            "a query parameter's name is not UTF-8 (byte 0xFF at offset 4)");
+  call = ParseCallRequest(list, "workflow=caf%C3%A9", "");
+  ASSERT_TRUE(call.ok()) << call.refused;
+  EXPECT_EQ(std::get<v1::ListExecutionsRequest>(call.message).workflow(), "caf\xC3\xA9");
 
   // The OpenAI endpoint refuses in OpenAI's shape.
   call = ParseCallRequest(MatchRoute(HttpMethod::kGet, "/v1/models/vendor/model%E9"), "", "");
