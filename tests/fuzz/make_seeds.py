@@ -87,6 +87,58 @@ nodes:
 """
 
 
+# Wiring: a router naming other nodes (x-node-ref), which become attached to it, and the ways a
+# graph can be wired wrong around them (next, start and output naming attached, missing, doubled or
+# portless nodes). REFS, NEXT, START and OUTPUT are replaced per seed.
+WIRING_WORKFLOW = """name: w
+inputs: {question: {type: string}}
+START
+nodes:
+  - name: answer
+    type: router.fallback
+    params:
+      prompt: "{{ $inputs.question }}"
+      routes:
+REFS
+    next: done
+  - name: canned
+    type: set
+    params: {values: {content: sorry}}
+NEXT
+  - name: other
+    type: if
+    params: {condition: "{{ $json.a > 1 }}"}
+    next: {true: done, false: [done, canned], 2: done, maybe: done}
+  - name: done
+    type: noop
+OUTPUT
+"""
+
+
+def wiring_seeds():
+    refs = ["        - model: vendor/a:free\n        - node: canned\n",
+            "        - node: nowhere\n        - node: answer\n        - node: \"{{ $json.name }}\"\n",
+            "        - node: canned\n        - node: canned\n        - node: other\n"]
+    nexts = ["", "    next: done\n", "    next: [done, nowhere]\n", "    next: {main: done}\n",
+             "    next: 7\n"]
+    starts = ["", "start: [answer, other]", "start: [canned]", "start: [answer, answer, nowhere]",
+              "start: done", "start: [other, done]"]
+    outputs = ["", "output: done", "output: [done, canned]", "output: [done, done]",
+               "output: [other:true, other:maybe, other:9, done:main]", "output: nowhere"]
+    for i, ref in enumerate(refs):
+        for j, next_ in enumerate(nexts):
+            start = starts[(i + j) % len(starts)]
+            output = outputs[(i * 2 + j) % len(outputs)]
+            yield (WIRING_WORKFLOW.replace("REFS\n", ref).replace("NEXT\n", next_)
+                   .replace("START", start).replace("OUTPUT", output))
+    # The same with the if node wired right, so that only the line under test is wrong.
+    for start in starts:
+        for output in outputs:
+            yield (WIRING_WORKFLOW.replace("REFS\n", refs[0]).replace("NEXT\n", "")
+                   .replace("START", start).replace("OUTPUT", output)
+                   .replace("2: done, maybe: done", "").replace("[done, canned]", "done"))
+
+
 def yaml_scalars(text):
     """`text` as a YAML scalar in each style the loader maps error columns through (yaml-cpp gives
     the value; scalar_locator.cc finds where each of its characters came from): double-quoted with
@@ -111,6 +163,8 @@ def workflow_loader(seeds):
     for doc in ("docs/workflows.md", "docs/nodes.md"):
         for block in markdown_blocks(doc, "yaml"):
             seeds.add(block)
+    for workflow in wiring_seeds():
+        seeds.add(workflow)
     # Every input of the expression target's corpus as a parameter of a workflow whose names match
     # the expression tests' scope (inputs, vars, upstream nodes "Fetch", "Empty", "Wrapped"): the
     # loader compiles and checks each template, which mutation of YAML alone reaches slowly.
@@ -324,6 +378,50 @@ def host_config(seeds):
     seeds.add("listen: &a x:1\nworkflows_dir: *a\ntls: {cert_file: c.pem}\nlog_level: loud\n")
     seeds.add("- a\n- b\n")
     seeds.add("limits:\n  max_items_per_output: 99999999999999999999\n  max_subworkflow_depth: -1\n")
+    for path in ("tests/service/credential_config_test.cc", "tests/remote/remote_config_test.cc"):
+        for literal in cpp_literals(path):
+            if ":" in literal and "\n" in literal:
+                seeds.add(literal)
+    # Every shape of credentials:, remote.types: and remote.managed: the reader takes or refuses.
+    seeds.add("credentials:\n"
+              "  openrouter: {from_env: OPENROUTER_API_KEY, attributes: {base_url: 'http://127.0.0.1:1'}}\n"
+              "  search: {form_env: X}\n  bad name!: {from_env: Y}\n  [a]: {from_env: Z}\n"
+              "  list: [1]\n  nothing: ~\n  attrs: {from_file: k.txt, attributes: [1]}\n"
+              "  attrs2: {from_env: A, attributes: {a: [1], [b]: c}}\n  value: {from_env: [A]}\n"
+              "  keys: {[k]: v, from_env: B, from_env: C}\n  none: {attributes: {a: b}}\n")
+    seeds.add("credentials: [openrouter]\n")
+    seeds.add("remote:\n  listen: 127.0.0.1:0\n  types:\n"
+              "    textkit.chunk: {schema_file: s.json, description: Chunks text., outputs: [main, rest]}\n"
+              "    t2: {schema_file: [x], description: {a: b}, outputs: x, extra: 1, schem_file: y}\n"
+              "    t3: {outputs: [[a], b]}\n    [k]: {}\n    t4: [1]\n  managed:\n"
+              "    w1: {command: [python3, worker.py]}\n    w2: {command: python3}\n"
+              "    w3: {command: [[a], b], cmd: x, [k]: v}\n    w4: {command: ['']}\n"
+              "    [k]: {}\n    w5: [1]\n")
+    seeds.add("remote: {types: [1], managed: x}\n")
+    # A file the reader takes, then one value each that only the whole configuration's check
+    # refuses (it runs when the file has no other problem).
+    valid = {"listen": "127.0.0.1:50051", "workflows_dir": "wf", "log_level": "info",
+             "metrics": "on", "credentials": "{openrouter: {from_env: OPENROUTER_API_KEY}}"}
+    seeds.add("".join(f"{key}: {value}\n" for key, value in valid.items()))
+    for extra in (
+            "log_level: loud", "listen: nohost", "listen: ':1'", "listen: 'h:'",
+            "http_server: {listen: 'x'}", "http_server: {listen: 127.0.0.1:0, request_timeout: 10ms}",
+            "metrics: maybe", "workflows_dir: ''", "plugins: ['', a.so]", "tls: {cert_file: c.pem}",
+            "http_server: {listen: 127.0.0.1:0, tls: {key_file: k.pem}}",
+            "http_server: {listen: 127.0.0.1:0, tls: {client_ca_file: ca.pem}}",
+            "http_server: {tls: {cert_file: c.pem, key_file: k.pem}}",
+            "http: {ca_file: /nonexistent/ca.pem}", "http: {max_retry_after: 10ms}",
+            "store: {backend: mysql}", "store: {backend: sqlite, data_dir: ''}",
+            "store: {backend: postgres}", "store: {backend: sqlite, replicas: 3}",
+            "store: {backend: postgres, url: 'postgresql://127.0.0.1/f', replicas: 3}",
+            "store: {sqlite: {synchronous: off}, save: some}", "store: {lease: 0s}",
+            "store: {poll_interval: 0s, prune_interval: 0s, retention: {max_age: 0s}}",
+            "env_allowlist: [OPENROUTER_API_KEY, FLOWHOST_TOKENS]",
+            "auth: {tokens_env: FLOWHOST_TOKENS}\nenv_allowlist: [FLOWHOST_TOKENS]",
+            "credentials: {search: {from_file: k.txt, attributes: {x: y}}}"):
+        key, value = extra.split(": ", 1)
+        lines = {**valid, key: value}
+        seeds.add("".join(f"{k}: {v}\n" for k, v in lines.items()))
 
 
 def json_text(seeds):
@@ -429,8 +527,12 @@ def dictionaries(out):
     settings = (ROOT / "server/config/config_settings.cc").read_text(encoding="utf-8")
     keys = re.findall(r'^    \{"([a-z_.]+)"', settings, re.M)
     config_words = [part + ":" for key in keys for part in key.split(".")]
+    config_words += [word + ":" for word in ("attributes", "types", "managed", "schema_file",
+                                              "description", "outputs", "command")]
     write_dict(out, "host_config", config_words + ["1h30m", "500ms", "0.0.0.0:0", "[", "]", "{", "}",
-                                                   "&a", "*a", "<<:", "!!str", "---", "..."])
+                                                   "&a", "*a", "<<:", "!!str", "---", "...",
+                                                   "sqlite", "postgres", "none", "normal", "full",
+                                                   "all", "failed", "on", "off", "debug"])
     nodes = (ROOT / "docs/nodes.md").read_text(encoding="utf-8")
     types = re.findall(r"^### `?([a-z_]+(?:\.[a-z_]+)?)`?$", nodes, re.M)
     workflow_words = [k + ":" for k in (
