@@ -50,8 +50,7 @@ absl::StatusOr<std::string> QueryAsJson(std::string_view query,
   for (evkeyval* parameter = parameters.tqh_first; parameter != nullptr;
        parameter = parameter->next.tqe_next) {
     // Refused rather than repaired: a filter on a name with U+FFFD in it would quietly match
-    // nothing.
-    // evhttp decodes a parameter's value, not its name.
+    // nothing. evhttp decodes a parameter's value, not its name.
     absl::Status text = CheckUtf8("a query parameter's name", parameter->key, /*decoded=*/false);
     if (text.ok()) {
       text = CheckUtf8("the query parameter '" + sdk::Abbreviate(parameter->key, 64) + "'",

@@ -44,7 +44,8 @@ struct CallRequest {
 // The message for `route` (found by MatchRoute) from `query` (the request target's query string,
 // without the '?'; empty for none) and `body` (blank: the empty message). The workflow or execution
 // a path names is the message's (a body or query naming another is refused). A query parameter
-// that repeats, or names a repeated field (`states`), becomes a list.
+// that repeats, or names a repeated field (`states`), becomes a list. What the path names, and
+// each query value, must be UTF-8 once percent-decoded (a refusal names the byte).
 CallRequest ParseCallRequest(const Route& route, std::string_view query, std::string_view body);
 
 }  // namespace flowhost::http_api
