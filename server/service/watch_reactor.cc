@@ -72,15 +72,18 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   // The reactor is going away: nothing more is written, and nobody wakes this watch.
   void Detach() {
     sdk::TimerId poll = 0;
+    sdk::TimerId output_retry = 0;
     ExecutionRecorder::ListenerToken listener = 0;
     {
       absl::MutexLock lock(&mu_);
       reactor_ = nullptr;
       pending_.clear();
       std::swap(poll, poll_);
+      std::swap(output_retry, output_retry_);
       std::swap(listener, listener_);
     }
     if (poll != 0 && env_.scheduler != nullptr) env_.scheduler->Cancel(poll);
+    if (output_retry != 0 && env_.scheduler != nullptr) env_.scheduler->Cancel(output_retry);
     if (listener != 0) env_.recorder->StopListening(listener);
   }
 
@@ -181,17 +184,35 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   }
 
   void OnOutput(absl::StatusOr<store::ExecutionDetail> detail) {
+    bool ask_again_now = false;
     {
       absl::MutexLock lock(&mu_);
-      output_pending_ = false;
-      if (!detail.ok()) {
-        // The watch had ended with its last event; it now ends with the error instead.
-        final_status_ = FailLocked(detail.status());
-        pending_.clear();
-      } else if (!pending_.empty() && pending_.back().event().has_execution_finished()) {
-        SetFinishedOutput(detail->execution.output_json, *pending_.back().mutable_event());
+      if (detail.ok() && !store::IsFinal(detail->execution.status)) {
+        // The execution_finished is logged before the outcome, and the output with it, is
+        // committed (a replica's store may answer a read in between): asks again, soon.
+        if (reactor_ == nullptr) return;
+        if (env_.scheduler == nullptr) {
+          ask_again_now = true;
+        } else {
+          output_retry_delay_ = std::min(output_retry_delay_ * 2, WatchReactor::kPollInterval);
+          std::weak_ptr<WatchState> weak = weak_from_this();
+          output_retry_ = env_.scheduler->RunAfter(output_retry_delay_, [weak] {
+            if (auto self = weak.lock()) self->FetchOutput();
+          });
+          return;
+        }
+      } else {
+        output_pending_ = false;
+        if (!detail.ok()) {
+          // The watch had ended with its last event; it now ends with the error instead.
+          final_status_ = FailLocked(detail.status());
+          pending_.clear();
+        } else if (!pending_.empty() && pending_.back().event().has_execution_finished()) {
+          SetFinishedOutput(detail->execution.output_json, *pending_.back().mutable_event());
+        }
       }
     }
+    if (ask_again_now) return FetchOutput();
     Pump();
   }
 
@@ -339,6 +360,10 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   // Set once the store said the execution is final.
   std::optional<store::ExecutionRow> final_row_ ABSL_GUARDED_BY(mu_);
   sdk::TimerId poll_ ABSL_GUARDED_BY(mu_) = 0;
+  // Asking again for the output of an execution_finished read before its outcome was committed:
+  // the timer, and its delay (doubled each time, up to kPollInterval).
+  sdk::TimerId output_retry_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration output_retry_delay_ ABSL_GUARDED_BY(mu_) = absl::Milliseconds(5);
   ExecutionRecorder::ListenerToken listener_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
