@@ -184,35 +184,28 @@ class WatchState : public std::enable_shared_from_this<WatchState> {
   }
 
   void OnOutput(absl::StatusOr<store::ExecutionDetail> detail) {
-    bool ask_again_now = false;
     {
       absl::MutexLock lock(&mu_);
-      if (detail.ok() && !store::IsFinal(detail->execution.status)) {
+      if (detail.ok() && !store::IsFinal(detail->execution.status) && reactor_ != nullptr &&
+          env_.scheduler != nullptr) {
         // The execution_finished is logged before the outcome, and the output with it, is
         // committed (a replica's store may answer a read in between): asks again, soon.
-        if (reactor_ == nullptr) return;
-        if (env_.scheduler == nullptr) {
-          ask_again_now = true;
-        } else {
-          output_retry_delay_ = std::min(output_retry_delay_ * 2, WatchReactor::kPollInterval);
-          std::weak_ptr<WatchState> weak = weak_from_this();
-          output_retry_ = env_.scheduler->RunAfter(output_retry_delay_, [weak] {
-            if (auto self = weak.lock()) self->FetchOutput();
-          });
-          return;
-        }
-      } else {
-        output_pending_ = false;
-        if (!detail.ok()) {
-          // The watch had ended with its last event; it now ends with the error instead.
-          final_status_ = FailLocked(detail.status());
-          pending_.clear();
-        } else if (!pending_.empty() && pending_.back().event().has_execution_finished()) {
-          SetFinishedOutput(detail->execution.output_json, *pending_.back().mutable_event());
-        }
+        output_retry_delay_ = std::min(output_retry_delay_ * 2, WatchReactor::kPollInterval);
+        std::weak_ptr<WatchState> weak = weak_from_this();
+        output_retry_ = env_.scheduler->RunAfter(output_retry_delay_, [weak] {
+          if (auto self = weak.lock()) self->FetchOutput();
+        });
+        return;
+      }
+      output_pending_ = false;
+      if (!detail.ok()) {
+        // The watch had ended with its last event; it now ends with the error instead.
+        final_status_ = FailLocked(detail.status());
+        pending_.clear();
+      } else if (!pending_.empty() && pending_.back().event().has_execution_finished()) {
+        SetFinishedOutput(detail->execution.output_json, *pending_.back().mutable_event());
       }
     }
-    if (ask_again_now) return FetchOutput();
     Pump();
   }
 
